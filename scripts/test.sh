@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every Lumen test on a fresh Debian 12 machine with rustup, installing what it needs first (idempotent):
+#   1. unit and integration tests of every native crate (DICOM rules, decode conformance against dcmtk/GDCM,
+#      DICOMweb conformance against a real Orthanc, server behaviour),
+#   2. the wasm32 build of every crate the browser uses,
+#   3. browser end-to-end tests: Playwright driving Debian's Chromium against `lumen serve`.
+# Ends with one line "tests: N passed, N failed" and a non-zero exit status if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+logdir="${LUMEN_TEST_LOGS:-target/test-logs}"
+mkdir -p "$logdir"
+passed=0; failed=0; stages_failed=()
+
+stage() { printf '\n\033[1m=== %s ===\033[0m\n' "$*"; }
+fail_stage() { stages_failed+=("$1"); }
+
+stage "setup"
+bash scripts/setup.sh test || { echo "setup failed"; exit 1; }
+
+stage "web app (wasm) build"
+if ! bash scripts/build-web.sh; then fail_stage "web build"; failed=$((failed+1)); fi
+
+stage "wasm32 build of the browser crates"
+if cargo build --target wasm32-unknown-unknown -p lumen-dicom -p lumen-dicomweb --features lumen-dicomweb/browser \
+     2>&1 | tail -n 3; then passed=$((passed+1)); else fail_stage "wasm32 build"; failed=$((failed+1)); fi
+
+stage "native unit and integration tests"
+# Build the binaries first: integration tests run the real `lumen` executable.
+cargo build -p lumen 2>&1 | tail -n 2
+cargo test --workspace --no-fail-fast 2>&1 | tee "$logdir/cargo-test.log"
+cargo_rc=${PIPESTATUS[0]}
+read -r p f < <(awk '/^test result:/ { for (i=1;i<=NF;i++) { if ($(i)=="passed;") p+=$(i-1); if ($(i)=="failed;") f+=$(i-1) } }
+                     END { print p+0, f+0 }' "$logdir/cargo-test.log")
+passed=$((passed+p)); failed=$((failed+f))
+if [ "$cargo_rc" -ne 0 ]; then fail_stage "cargo test"; [ "$f" -gt 0 ] || failed=$((failed+1)); fi
+
+stage "browser end-to-end tests"
+if [ -d e2e/tests ]; then
+  (cd e2e && node --test --test-reporter=tap tests/) 2>&1 | tee "$logdir/e2e.log"
+  e2e_rc=${PIPESTATUS[0]}
+  ep=$(awk '/^# pass / {print $3}' "$logdir/e2e.log" | tail -n1); ef=$(awk '/^# fail / {print $3}' "$logdir/e2e.log" | tail -n1)
+  passed=$((passed+${ep:-0})); failed=$((failed+${ef:-0}))
+  if [ "$e2e_rc" -ne 0 ]; then fail_stage "e2e"; [ "${ef:-0}" -gt 0 ] || failed=$((failed+1)); fi
+else
+  echo "no e2e tests found"; fail_stage "e2e (missing)"; failed=$((failed+1))
+fi
+
+echo
+[ ${#stages_failed[@]} -eq 0 ] || echo "failed stages: ${stages_failed[*]}"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
