@@ -21,7 +21,7 @@ stage "web app (wasm) build"
 if ! bash scripts/build-web.sh; then fail_stage "web build"; failed=$((failed+1)); fi
 
 stage "wasm32 build of the browser crates"
-if cargo build --target wasm32-unknown-unknown -p lumen-dicom -p lumen-dicomweb --features lumen-dicomweb/browser \
+if cargo build --profile wasm-release --target wasm32-unknown-unknown -p lumen-dicom -p lumen-dicomweb -p lumen-store -p lumen-phantom --features lumen-dicomweb/browser \
      2>&1 | tail -n 3; then passed=$((passed+1)); else fail_stage "wasm32 build"; failed=$((failed+1)); fi
 
 stage "native unit and integration tests"
