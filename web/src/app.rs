@@ -1,0 +1,59 @@
+//! The app shell: the top bar (Lumen, the data source in use) and the page for the current URL.
+//!
+//! It provides the user-interface language and the router to every page, and reads the server's `/api/config`
+//! once before showing a page that needs the data source. It must not know what a page shows.
+
+use crate::data_source::DataSource;
+use crate::i18n::{t, Lang, Msg};
+use crate::routes::{Route, Router};
+use crate::study_list::StudyListPage;
+use crate::viewer::ViewerPage;
+use leptos::prelude::*;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let lang = Lang::from_browser();
+    if let Some(root) = document().document_element() {
+        // Screen readers and hyphenation follow <html lang>; failing to set it changes nothing else.
+        let _ = root.set_attribute("lang", lang.tag());
+    }
+    provide_context(lang);
+    let router = Router::new();
+    provide_context(router);
+
+    let source = LocalResource::new(DataSource::from_server_config);
+
+    let go_home = move |ev: leptos::ev::MouseEvent| {
+        if !(ev.ctrl_key() || ev.meta_key() || ev.shift_key()) {
+            ev.prevent_default();
+            router.navigate(Route::StudyList);
+        }
+    };
+
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/" on:click=go_home>
+                <span class="brand-mark" aria-hidden="true"></span>
+                "Lumen"
+            </a>
+            <span class="topbar-source">
+                {move || source.get().map(|s| format!("{} · {}", t(Msg::Source), s.name))}
+            </span>
+        </header>
+        <main class="main">
+            {move || {
+                let Some(source) = source.get() else { return ().into_any() };
+                match router.route() {
+                    Route::StudyList => view! { <StudyListPage source /> }.into_any(),
+                    Route::Viewer { study_instance_uids } => {
+                        view! { <ViewerPage source study_instance_uids /> }.into_any()
+                    }
+                    Route::NotFound { .. } => view! {
+                        <section class="page"><div class="state">{t(Msg::PageNotFound)}</div></section>
+                    }
+                    .into_any(),
+                }
+            }}
+        </main>
+    }
+}

@@ -1,0 +1,86 @@
+//! The study table: one row per study with Patient Name, Patient ID, Study Date, Modalities, Study Description,
+//! Accession Number and the numbers of series and images. A click (or Enter on a focused row) opens the study;
+//! Ctrl/⌘-click on the patient name opens it in a new tab, as any link.
+//!
+//! Every value is inserted as text (Leptos escapes it), never as HTML: DICOM strings come from outside.
+
+use crate::data_source::StudySummary;
+use crate::dicom_text;
+use crate::i18n::{t, Msg};
+use crate::routes::{use_router, Route};
+use leptos::prelude::*;
+
+#[component]
+pub fn StudyTable(studies: Vec<StudySummary>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="worklist" data-testid="study-list">
+                <thead>
+                    <tr>
+                        <th scope="col">{t(Msg::ColPatientName)}</th>
+                        <th scope="col">{t(Msg::ColPatientId)}</th>
+                        <th scope="col">{t(Msg::ColStudyDate)}</th>
+                        <th scope="col">{t(Msg::ColModalities)}</th>
+                        <th scope="col" class="wide">{t(Msg::ColDescription)}</th>
+                        <th scope="col" class="wide">{t(Msg::ColAccession)}</th>
+                        <th scope="col" class="num">{t(Msg::ColSeries)}</th>
+                        <th scope="col" class="num">{t(Msg::ColInstances)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {studies.into_iter().map(|study| view! { <StudyRow study /> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn StudyRow(study: StudySummary) -> impl IntoView {
+    let router = use_router();
+    let route = Route::Viewer { study_instance_uids: vec![study.study_instance_uid.clone()] };
+    let href = route.href();
+    let open = {
+        let route = route.clone();
+        move || router.navigate(route.clone())
+    };
+    let open_on_click = open.clone();
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        // With a modifier the link's own behaviour (new tab, new window) applies.
+        if !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.button() != 0) {
+            ev.prevent_default();
+            open_on_click();
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+            open();
+        }
+    };
+
+    let name = dicom_text::person_name(&study.patient_name);
+    let time = if study.study_time.is_empty() { String::new() } else { dicom_text::time(&study.study_time) };
+    let count = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+
+    view! {
+        <tr tabindex="0" data-study-uid=study.study_instance_uid.clone() on:click=on_click on:keydown=on_keydown>
+            <td class="patient-name">
+                <a href=href tabindex="-1">{name}</a>
+            </td>
+            <td class="id">{study.patient_id}</td>
+            <td class="date">
+                {dicom_text::date(&study.study_date)}
+                " "
+                <span class="muted">{time}</span>
+            </td>
+            <td>
+                {study.modalities.into_iter().map(|m| view! { <span class="modality">{m}</span> }).collect_view()}
+            </td>
+            <td class="wide">{study.description}</td>
+            <td class="id wide">{study.accession_number}</td>
+            <td class="num">{count(study.number_of_series)}</td>
+            <td class="num">{count(study.number_of_instances)}</td>
+        </tr>
+    }
+}
