@@ -1,0 +1,434 @@
+//! Encapsulated pixel data (PS3.5 section A.4): find the fragments of one frame (Extended Offset Table, one
+//! fragment per frame, Basic Offset Table, or codestream start markers), check the codestream header against the
+//! Image Pixel attributes, and decode it — RLE here, JPEG and JPEG 2000 with dicom-pixeldata's decoders. The
+//! header checks exist so that a codec never sees input that would make it panic. Must not apply any LUT.
+
+use super::{expanded_photometric, native, rle, unpack};
+use crate::error::*;
+use crate::image::{Frame, ImageInfo, PhotometricInterpretation, PixelDataKind};
+use crate::transfer_syntax::PixelEncoding;
+use dicom_core::value::{InMemFragment, PixelFragmentSequence, C};
+use dicom_encoding::adapters::{PixelDataObject, RawPixelData};
+use dicom_encoding::TransferSyntaxIndex;
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+use snafu::prelude::*;
+use std::borrow::Cow;
+
+/// Decode frame `index` of an encapsulated Pixel Data value.
+pub(crate) fn decode(
+    seq: &PixelFragmentSequence<InMemFragment>,
+    eot: Option<&(Vec<u64>, Vec<u64>)>,
+    encoding: PixelEncoding,
+    syntax: &'static str,
+    info: &ImageInfo,
+    index: u32,
+) -> Result<Frame> {
+    ensure!(
+        info.pixel_data_kind == PixelDataKind::Integer,
+        UnsupportedImageSnafu { reason: "float pixel data cannot be encapsulated".to_string() }
+    );
+    let marker: Option<&[u8]> = match encoding {
+        PixelEncoding::Jpeg => Some(&[0xFF, 0xD8]),
+        PixelEncoding::Jpeg2000 => Some(&[0xFF, 0x4F]),
+        _ => None,
+    };
+    let data = frame_bytes(seq, eot, info.number_of_frames, index, marker)
+        .map_err(|reason| Error::Decode { frame: index, syntax: syntax.to_string(), reason })?;
+    let fail = |reason: String| Error::Decode { frame: index, syntax: syntax.to_string(), reason };
+    let pixels = info.pixels_per_frame();
+    let spp = info.samples_per_pixel as usize;
+    match encoding {
+        PixelEncoding::EncapsulatedUncompressed => native::frame_from_native_bytes(&data, info, index),
+        PixelEncoding::RleLossless => {
+            ensure!(
+                matches!(info.bits_allocated, 8 | 16 | 32),
+                UnsupportedImageSnafu { reason: format!("RLE with Bits Allocated {}", info.bits_allocated) }
+            );
+            let bytes = rle::decode_frame(&data, pixels, spp, info.bits_allocated as usize / 8).map_err(fail)?;
+            finish(&bytes, info, index, expanded_photometric(&info.photometric_interpretation))
+        }
+        PixelEncoding::Jpeg => {
+            let header = jpeg_header(&data).map_err(fail)?;
+            check_dimensions(info, header.columns, header.rows, header.components, header.precision, "JPEG")
+                .map_err(fail)?;
+            let lossless = header.sof == 0xC3;
+            ensure!(
+                matches!(header.sof, 0xC0 | 0xC1 | 0xC2 | 0xC3),
+                DecodeSnafu {
+                    frame: index,
+                    syntax,
+                    reason: format!("JPEG process SOF{} (arithmetic or hierarchical coding) is not supported", header.sof - 0xC0)
+                }
+            );
+            ensure!(
+                lossless || header.precision == 8,
+                DecodeSnafu {
+                    frame: index,
+                    syntax,
+                    reason: format!("{}-bit lossy JPEG (JPEG Extended) is not supported yet", header.precision)
+                }
+            );
+            let decoded_bits = if header.precision <= 8 { 8 } else { 16 };
+            let bytes = run_adapter(&data, info, decoded_bits, "1.2.840.10008.1.2.4.50").map_err(fail)?;
+            let bytes = widen(bytes, decoded_bits, info.bits_allocated, pixels * spp).map_err(fail)?;
+            // Lossy JPEG decoders convert YCbCr to RGB; lossless JPEG has no colour transform.
+            let pi = if spp == 3 && !lossless {
+                PhotometricInterpretation::Rgb
+            } else {
+                expanded_photometric(&info.photometric_interpretation)
+            };
+            finish(&bytes, info, index, pi)
+        }
+        PixelEncoding::Jpeg2000 => {
+            let header = j2k_header(&data).map_err(fail)?;
+            check_dimensions(info, header.columns, header.rows, header.components, header.precision, "JPEG 2000")
+                .map_err(fail)?;
+            let decoded_bits = if info.bits_allocated <= 8 { 8 } else { 16 };
+            ensure!(
+                header.precision <= 16,
+                DecodeSnafu { frame: index, syntax, reason: format!("{}-bit JPEG 2000 components", header.precision) }
+            );
+            let bytes = run_adapter(&data, info, decoded_bits, "1.2.840.10008.1.2.4.90").map_err(fail)?;
+            let bytes = widen(bytes, decoded_bits, info.bits_allocated, pixels * spp).map_err(fail)?;
+            // The decoder undoes the multi-component transform: YBR_ICT/YBR_RCT come out as RGB.
+            let pi = match &info.photometric_interpretation {
+                PhotometricInterpretation::YbrIct | PhotometricInterpretation::YbrRct => PhotometricInterpretation::Rgb,
+                other => expanded_photometric(other),
+            };
+            finish(&bytes, info, index, pi)
+        }
+        PixelEncoding::Native | PixelEncoding::Unsupported => DecodeSnafu {
+            frame: index,
+            syntax,
+            reason: "the pixel data is encapsulated, which this transfer syntax does not allow".to_string(),
+        }
+        .fail(),
+    }
+}
+
+fn finish(bytes: &[u8], info: &ImageInfo, index: u32, pi: PhotometricInterpretation) -> Result<Frame> {
+    let samples = unpack::unpack(bytes, info, info.pixels_per_frame() * info.samples_per_pixel as usize)?;
+    Ok(Frame {
+        index,
+        rows: info.rows,
+        columns: info.columns,
+        samples_per_pixel: info.samples_per_pixel,
+        bits_stored: info.bits_stored,
+        signed: info.is_signed(),
+        photometric_interpretation: pi,
+        samples,
+    })
+}
+
+/// Put 8-bit decoder output in a 16-bit container when Bits Allocated is 16 (and check the size).
+fn widen(bytes: Vec<u8>, decoded_bits: u16, bits_allocated: u16, samples: usize) -> Result<Vec<u8>, String> {
+    let expected = samples * decoded_bits as usize / 8;
+    if bytes.len() < expected {
+        return Err(format!("the decoder produced {} bytes, {expected} were expected", bytes.len()));
+    }
+    Ok(match (decoded_bits, bits_allocated) {
+        (8, 16) => bytes[..expected].iter().flat_map(|&b| [b, 0]).collect(),
+        (8, 32) => bytes[..expected].iter().flat_map(|&b| [b, 0, 0, 0]).collect(),
+        (16, 32) => bytes[..expected].chunks_exact(2).flat_map(|c| [c[0], c[1], 0, 0]).collect(),
+        _ => bytes,
+    })
+}
+
+fn check_dimensions(
+    info: &ImageInfo,
+    columns: u32,
+    rows: u32,
+    components: u32,
+    precision: u32,
+    codec: &str,
+) -> Result<(), String> {
+    if columns != info.columns as u32 || rows != info.rows as u32 {
+        return Err(format!(
+            "the {codec} codestream is {columns}×{rows}, the data set says {}×{} (Columns × Rows)",
+            info.columns, info.rows
+        ));
+    }
+    if components != info.samples_per_pixel as u32 {
+        return Err(format!(
+            "the {codec} codestream has {components} components, Samples per Pixel is {}",
+            info.samples_per_pixel
+        ));
+    }
+    if precision == 0 || precision > info.bits_allocated.max(8) as u32 {
+        return Err(format!(
+            "the {codec} codestream has {precision}-bit samples, Bits Allocated is {}",
+            info.bits_allocated
+        ));
+    }
+    Ok(())
+}
+
+/// The bytes of frame `index`: its fragments concatenated.
+fn frame_bytes<'a>(
+    seq: &'a PixelFragmentSequence<InMemFragment>,
+    eot: Option<&(Vec<u64>, Vec<u64>)>,
+    frames: u32,
+    index: u32,
+    marker: Option<&[u8]>,
+) -> Result<Cow<'a, [u8]>, String> {
+    let fragments = seq.fragments();
+    if fragments.is_empty() {
+        return Err("the pixel data has no fragments".to_string());
+    }
+    let concat = |range: std::ops::Range<usize>| -> Cow<'a, [u8]> {
+        match fragments.get(range.clone()) {
+            Some([one]) => Cow::Borrowed(one.as_slice()),
+            Some(many) => Cow::Owned(many.concat()),
+            None => Cow::Owned(Vec::new()),
+        }
+    };
+    if frames == 1 {
+        return Ok(concat(0..fragments.len()));
+    }
+    // Item start positions relative to the first fragment's item tag, as offset tables count them.
+    let mut positions = Vec::with_capacity(fragments.len());
+    let mut pos = 0u64;
+    for f in fragments {
+        positions.push(pos);
+        pos += 8 + f.len() as u64;
+    }
+    let by_offsets = |offsets: &[u64]| -> Result<Cow<'a, [u8]>, String> {
+        let start = *offsets.get(index as usize).ok_or("offset table too short")?;
+        let end = offsets.get(index as usize + 1).copied().unwrap_or(u64::MAX);
+        let first = positions.iter().position(|&p| p == start).ok_or_else(|| {
+            format!("the offset table points to byte {start}, which is not the start of a fragment")
+        })?;
+        let last = positions.iter().position(|&p| p >= end).unwrap_or(fragments.len());
+        Ok(concat(first..last.max(first + 1)))
+    };
+    if let Some((offsets, _lengths)) = eot {
+        if offsets.len() == frames as usize {
+            return by_offsets(offsets);
+        }
+    }
+    if fragments.len() == frames as usize {
+        return Ok(concat(index as usize..index as usize + 1));
+    }
+    let bot = seq.offset_table();
+    if bot.len() == frames as usize {
+        let offsets: Vec<u64> = bot.iter().map(|&o| o as u64).collect();
+        return by_offsets(&offsets);
+    }
+    if let Some(marker) = marker {
+        let starts: Vec<usize> = (0..fragments.len()).filter(|&i| fragments[i].starts_with(marker)).collect();
+        if starts.len() == frames as usize && starts.first() == Some(&0) {
+            let first = starts[index as usize];
+            let last = starts.get(index as usize + 1).copied().unwrap_or(fragments.len());
+            return Ok(concat(first..last));
+        }
+    }
+    Err(format!(
+        "cannot tell which of the {} fragments belong to frame {index} of {frames}: no usable offset table",
+        fragments.len()
+    ))
+}
+
+struct CodestreamHeader {
+    sof: u8,
+    precision: u32,
+    rows: u32,
+    columns: u32,
+    components: u32,
+}
+
+/// Read the SOF segment of a JPEG codestream (ITU-T T.81 B.2.2).
+fn jpeg_header(data: &[u8]) -> Result<CodestreamHeader, String> {
+    if !data.starts_with(&[0xFF, 0xD8]) {
+        return Err("the frame does not start with a JPEG SOI marker".to_string());
+    }
+    let mut i = 2;
+    while i + 4 <= data.len() {
+        if data[i] != 0xFF {
+            i += 1;
+            continue;
+        }
+        let marker = data[i + 1];
+        if marker == 0xFF || marker == 0x00 || (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
+            i += 1;
+            continue;
+        }
+        let len = u16::from_be_bytes([data[i + 2], data[i + 3]]) as usize;
+        let is_sof = (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+        if is_sof {
+            let seg = data.get(i + 4..i + 2 + len).ok_or("the JPEG SOF segment is truncated")?;
+            if seg.len() < 6 {
+                return Err("the JPEG SOF segment is too short".to_string());
+            }
+            return Ok(CodestreamHeader {
+                sof: marker,
+                precision: seg[0] as u32,
+                rows: u16::from_be_bytes([seg[1], seg[2]]) as u32,
+                columns: u16::from_be_bytes([seg[3], seg[4]]) as u32,
+                components: seg[5] as u32,
+            });
+        }
+        if marker == 0xDA || marker == 0xD9 {
+            break;
+        }
+        i += 2 + len;
+    }
+    Err("no JPEG frame header (SOF marker) before the scan data".to_string())
+}
+
+/// Read the SIZ segment of a JPEG 2000 codestream (ITU-T T.800 A.5.1), inside a JP2 wrapper if there is one.
+fn j2k_header(data: &[u8]) -> Result<CodestreamHeader, String> {
+    let start = if data.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]) {
+        0
+    } else {
+        data.windows(4)
+            .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])
+            .ok_or("no JPEG 2000 codestream (SOC and SIZ markers) in the frame")?
+    };
+    let siz = data.get(start + 4..).ok_or("the JPEG 2000 SIZ segment is truncated")?;
+    let be32 = |o: usize| -> Result<u32, String> {
+        siz.get(o..o + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(|| "the JPEG 2000 SIZ segment is truncated".to_string())
+    };
+    // Lsiz(2) Rsiz(2) Xsiz Ysiz XOsiz YOsiz XTsiz YTsiz XTOsiz YTOsiz (4 each) Csiz(2), then Ssiz XRsiz YRsiz each.
+    let (xsiz, ysiz, xo, yo) = (be32(4)?, be32(8)?, be32(12)?, be32(16)?);
+    let csiz = siz.get(36..38).map(|b| u16::from_be_bytes([b[0], b[1]]) as u32).ok_or("SIZ truncated")?;
+    let mut precision = 0;
+    for c in 0..csiz as usize {
+        let comp = siz.get(38 + 3 * c..41 + 3 * c).ok_or("the JPEG 2000 SIZ segment is truncated")?;
+        precision = precision.max((comp[0] & 0x7F) as u32 + 1);
+        if comp[1] != 1 || comp[2] != 1 {
+            return Err("subsampled JPEG 2000 components are not supported".to_string());
+        }
+    }
+    Ok(CodestreamHeader {
+        sof: 0,
+        precision,
+        rows: ysiz.saturating_sub(yo),
+        columns: xsiz.saturating_sub(xo),
+        components: csiz,
+    })
+}
+
+/// One frame's codestream presented to a dicom-pixeldata decoder as a single-frame object.
+struct OneFrame<'a> {
+    data: &'a [u8],
+    info: &'a ImageInfo,
+    bits_allocated: u16,
+    syntax: &'static str,
+}
+
+impl PixelDataObject for OneFrame<'_> {
+    fn transfer_syntax_uid(&self) -> &str {
+        self.syntax
+    }
+    fn rows(&self) -> Option<u16> {
+        Some(self.info.rows)
+    }
+    fn cols(&self) -> Option<u16> {
+        Some(self.info.columns)
+    }
+    fn samples_per_pixel(&self) -> Option<u16> {
+        Some(self.info.samples_per_pixel)
+    }
+    fn bits_allocated(&self) -> Option<u16> {
+        Some(self.bits_allocated)
+    }
+    fn bits_stored(&self) -> Option<u16> {
+        Some(self.info.bits_stored.min(self.bits_allocated))
+    }
+    fn photometric_interpretation(&self) -> Option<&str> {
+        Some(self.info.photometric_interpretation.as_str())
+    }
+    fn number_of_frames(&self) -> Option<u32> {
+        Some(1)
+    }
+    fn number_of_fragments(&self) -> Option<u32> {
+        Some(1)
+    }
+    fn fragment(&self, fragment: usize) -> Option<Cow<'_, [u8]>> {
+        (fragment == 0).then_some(Cow::Borrowed(self.data))
+    }
+    fn offset_table(&self) -> Option<Cow<'_, [u32]>> {
+        Some(Cow::Owned(vec![0]))
+    }
+    fn raw_pixel_data(&self) -> Option<RawPixelData> {
+        Some(RawPixelData { fragments: C::from_vec(vec![self.data.to_vec()]), offset_table: C::from_vec(vec![0]) })
+    }
+}
+
+/// Decode one codestream with the registry's decoder for `syntax`, guarding against codec panics on native
+/// targets (on wasm32 a panic aborts, which the header checks above are there to prevent).
+fn run_adapter(data: &[u8], info: &ImageInfo, bits_allocated: u16, syntax: &'static str) -> Result<Vec<u8>, String> {
+    let ts = TransferSyntaxRegistry.get(syntax).ok_or("the decoder is not built into this program")?;
+    let reader = ts.pixel_data_reader().ok_or("the decoder is not built into this program")?;
+    let object = OneFrame { data, info, bits_allocated, syntax };
+    let mut out = Vec::new();
+    let call = || reader.decode_frame(&object, 0, &mut out).map_err(|e| error_chain(&e));
+    #[cfg(panic = "unwind")]
+    {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
+            Ok(r) => r?,
+            Err(_) => return Err("the decoder failed on malformed data".to_string()),
+        }
+    }
+    #[cfg(not(panic = "unwind"))]
+    call()?;
+    Ok(out)
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jpeg_header_reads_the_frame_header() {
+        // SOI, APP0 (length 4), SOF3 with P=12, Y=3, X=5, Nf=1.
+        let data = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC3, 0x00, 0x0B, 12, 0, 3, 0, 5, 1, 1, 0x11, 0,
+        ];
+        let h = jpeg_header(&data).unwrap();
+        assert_eq!((h.sof, h.precision, h.rows, h.columns, h.components), (0xC3, 12, 3, 5, 1));
+    }
+
+    #[test]
+    fn truncated_jpeg_header_is_an_error_not_a_panic() {
+        assert!(jpeg_header(&[0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 8]).is_err());
+        assert!(jpeg_header(&[0x00, 0x01]).is_err());
+        assert!(j2k_header(&[0xFF, 0x4F, 0xFF, 0x51, 0x00]).is_err());
+    }
+
+    fn seq(fragments: Vec<Vec<u8>>, bot: Vec<u32>) -> PixelFragmentSequence<InMemFragment> {
+        PixelFragmentSequence::new(bot, fragments)
+    }
+
+    #[test]
+    fn frames_split_over_fragments_are_found_with_the_basic_offset_table() {
+        // Frame 0 = fragments 0 and 1 (2 + 2 bytes), frame 1 = fragment 2; item headers are 8 bytes.
+        let s = seq(vec![vec![1, 2], vec![3, 4], vec![5, 6]], vec![0, 20]);
+        assert_eq!(&*frame_bytes(&s, None, 2, 0, None).unwrap(), &[1, 2, 3, 4]);
+        assert_eq!(&*frame_bytes(&s, None, 2, 1, None).unwrap(), &[5, 6]);
+    }
+
+    #[test]
+    fn frames_without_offset_table_are_found_by_start_marker() {
+        let s = seq(vec![vec![0xFF, 0xD8, 1], vec![2], vec![0xFF, 0xD8, 3]], vec![]);
+        assert_eq!(&*frame_bytes(&s, None, 2, 0, Some(&[0xFF, 0xD8])).unwrap(), &[0xFF, 0xD8, 1, 2]);
+        assert_eq!(&*frame_bytes(&s, None, 2, 1, Some(&[0xFF, 0xD8])).unwrap(), &[0xFF, 0xD8, 3]);
+        assert!(frame_bytes(&s, None, 2, 1, None).is_err());
+    }
+}
