@@ -1,0 +1,163 @@
+// Test harness for Lumen's browser tests: starts a real `lumen serve` over a freshly written demo archive on a
+// free local port, and launches the system Chromium (never a downloaded browser) with the flags Lumen needs.
+//
+// It expects the debug binary built after the web app (`scripts/build-web.sh && cargo build -p lumen`), so the app
+// is embedded. Set LUMEN_BIN to use another binary. It must not build anything itself or reach the network.
+
+import { chromium } from "playwright-core";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export const lumenBin = process.env.LUMEN_BIN ?? path.join(repo, "target", "debug", "lumen");
+export const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+/** Chromium flags: headless, nothing phoned home, and WebGPU on SwiftShader (see STACK-NOTES). */
+export const chromiumArgs = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--enable-unsafe-webgpu",
+  "--use-webgpu-adapter=swiftshader",
+  "--enable-features=Vulkan",
+  "--use-vulkan=swiftshader",
+  "--use-angle=swiftshader",
+];
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `lumen <args>` to completion; throws with its stderr when it fails. */
+function lumen(args) {
+  const r = spawnSync(lumenBin, args, { encoding: "utf8", timeout: 300_000 });
+  if (r.error) throw new Error(`could not run ${lumenBin} ${args.join(" ")}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${lumenBin} ${args.join(" ")} failed (${r.status}): ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** Writes the demo studies into a new temporary folder: the small set when this `lumen` offers one. */
+function writeDemo() {
+  const dir = mkdtempSync(path.join(tmpdir(), "lumen-e2e-demo-"));
+  const help = lumen(["demo", "--help"]);
+  lumen(["demo", "--out", dir, ...(help.includes("--small") ? ["--small"] : [])]);
+  return dir;
+}
+
+/** Polls `url` until it answers 200, or throws after `timeoutMs` with what the server printed. */
+async function waitUntilUp(url, child, output, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`lumen serve exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`lumen serve did not answer ${url} within ${timeoutMs} ms:\n${output()}`);
+}
+
+/**
+ * Starts `lumen serve` over a new demo archive. Returns `{ origin, stop() }`; `stop` ends the server and removes
+ * the demo folder.
+ */
+export async function startLumen() {
+  if (!existsSync(lumenBin)) {
+    throw new Error(`${lumenBin} not found: run scripts/build-web.sh && cargo build -p lumen first`);
+  }
+  const demo = writeDemo();
+  const port = await freePort();
+  const child = spawn(lumenBin, ["serve", "--dicom-dir", demo, "--port", String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+  });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  const origin = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    rmSync(demo, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilUp(`${origin}/`, child, () => log);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { origin, stop, log: () => log };
+}
+
+/** Launches the system Chromium headless. */
+export async function launchBrowser() {
+  if (!existsSync(chromiumPath)) throw new Error(`Chromium not found at ${chromiumPath} (set CHROMIUM)`);
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+}
+
+/**
+ * A new page that records every request it makes (`requests`: URLs) and every script error or console error
+ * (`errors`), so a test can assert on both.
+ */
+export async function recordingPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, locale: "en-US" });
+  const page = await context.newPage();
+  const requests = [];
+  const errors = [];
+  page.on("request", (req) => requests.push(req.url()));
+  page.on("pageerror", (err) => errors.push(`page error: ${err.message}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(`console error: ${msg.text()}`);
+  });
+  return { context, page, requests, errors };
+}
+
+/** QIDO-RS study search straight against the server, for the expected values (DICOM JSON). */
+export async function qidoStudies(origin, params = {}) {
+  const url = new URL(`${origin}/dicom-web/studies`);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  const res = await fetch(url, { headers: { Accept: "application/dicom+json" } });
+  if (res.status === 204) return [];
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return res.json();
+}
+
+/** The Alphabetic group of a Patient Name (0010,0010) in a DICOM JSON dataset, or "". */
+export function patientName(dataset) {
+  const v = dataset?.["00100010"]?.Value?.[0];
+  return typeof v === "string" ? v : v?.Alphabetic ?? "";
+}
+
+/** How the web app displays a Person Name: `FAMILY^GIVEN^MIDDLE` → `FAMILY, GIVEN MIDDLE` (see web/src/dicom_text.rs). */
+export function displayedName(pn) {
+  const [family = "", given = "", middle = "", prefix = "", suffix = ""] = pn.split("^").map((s) => s.trim());
+  const first = [prefix, given, middle].filter(Boolean).join(" ");
+  let out = [family, first].filter(Boolean).join(", ");
+  if (suffix) out = out ? `${out}, ${suffix}` : suffix;
+  return out;
+}
