@@ -6,11 +6,13 @@
 //! This module turns QIDO-RS answers into plain rows for the pages; it must not render anything, and it never
 //! interprets pixel data.
 
-mod http;
 mod qido;
 
 pub use qido::{SeriesSummary, StudyPage, StudySummary};
 
+use bytes::Bytes;
+use lumen_dicomweb::transport::FetchTransport;
+use lumen_dicomweb::{HttpRequest, Method, Transport};
 use serde::Deserialize;
 use snafu::Snafu;
 
@@ -23,18 +25,18 @@ pub struct DataSource {
     pub dicomweb_root: String,
 }
 
-/// Why a list could not be loaded, worded for the person using the viewer.
-#[derive(Debug, Clone, Snafu)]
-pub enum LoadError {
-    /// The request never got an answer (server down, network cut, blocked by the browser).
-    #[snafu(display("no answer from {url}: {message}"))]
-    Network { url: String, message: String },
-    /// The server answered with an HTTP error status.
-    #[snafu(display("{url} answered HTTP {status}{}", if status_text.is_empty() { String::new() } else { format!(" {status_text}") }))]
-    Status { url: String, status: u16, status_text: String },
-    /// The answer was not the JSON expected (DICOM JSON, PS3.18 F.2, for a QIDO-RS search).
-    #[snafu(display("{url} did not return the expected JSON: {message}"))]
-    BadJson { url: String, message: String },
+/// Why a list could not be loaded, worded for the person using the viewer: the DICOMweb client's message, which
+/// names the URL and the HTTP status or network failure.
+#[derive(Debug, Clone, PartialEq, Eq, Snafu)]
+#[snafu(display("{message}"))]
+pub struct LoadError {
+    message: String,
+}
+
+impl From<lumen_dicomweb::Error> for LoadError {
+    fn from(e: lumen_dicomweb::Error) -> Self {
+        LoadError { message: e.to_string() }
+    }
 }
 
 #[derive(Deserialize)]
@@ -57,17 +59,13 @@ impl DataSource {
     }
 
     /// The first source listed by the server's `/api/config`, or [`DataSource::same_origin`] when the server has
-    /// no such endpoint or its answer cannot be read (logged to the console, not shown: the default works).
+    /// no such endpoint (404) or its answer cannot be read (logged to the console, not shown: the default works).
     pub async fn from_server_config() -> DataSource {
-        match http::get_json::<ServerConfig>("/api/config", "application/json").await {
-            Ok(config) => match config.sources.into_iter().next() {
-                Some(src) => DataSource::from_config(src),
-                None => DataSource::same_origin(),
-            },
-            Err(e) => {
-                if !matches!(e, LoadError::Status { status: 404, .. }) {
-                    leptos::logging::warn!("Lumen: using /dicom-web, /api/config could not be read: {e}");
-                }
+        match read_server_config().await {
+            Ok(Some(config)) => config.sources.into_iter().next().map_or_else(DataSource::same_origin, DataSource::from_config),
+            Ok(None) => DataSource::same_origin(),
+            Err(problem) => {
+                leptos::logging::warn!("Lumen: using /dicom-web, as /api/config could not be read: {problem}");
                 DataSource::same_origin()
             }
         }
@@ -96,6 +94,23 @@ impl DataSource {
     }
 }
 
+/// The server's `/api/config`, `None` when it has none (404), or why it could not be read.
+async fn read_server_config() -> Result<Option<ServerConfig>, String> {
+    let origin = leptos::prelude::location().origin().unwrap_or_default();
+    let request = HttpRequest {
+        method: Method::Get,
+        url: format!("{origin}/api/config"),
+        headers: vec![("Accept".to_string(), "application/json".to_string())],
+        body: Bytes::new(),
+    };
+    let response = FetchTransport::new().send(request).await.map_err(|e| e.to_string())?;
+    match response.status {
+        404 => Ok(None),
+        200 => serde_json::from_slice(&response.body).map(Some).map_err(|e| format!("not the expected JSON: {e}")),
+        status => Err(format!("HTTP {status}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,11 +125,5 @@ mod tests {
     fn config_source_without_name_or_root_gets_defaults() {
         let s = DataSource::from_config(SourceConfig { name: Some("  ".into()), dicomweb: " ".into() });
         assert_eq!(s, DataSource { name: "DICOMweb".into(), dicomweb_root: "/dicom-web".into() });
-    }
-
-    #[test]
-    fn status_error_names_the_url_and_code() {
-        let e = LoadError::Status { url: "/dicom-web/studies".into(), status: 502, status_text: "Bad Gateway".into() };
-        assert_eq!(e.to_string(), "/dicom-web/studies answered HTTP 502 Bad Gateway");
     }
 }

@@ -1,11 +1,14 @@
-//! QIDO-RS (PS3.18 10.6) searches for the study list and the series list, and the rows built from their DICOM JSON
-//! answers (PS3.18 F.2).
+//! QIDO-RS (PS3.18 10.6) searches for the study list and the series list, through `lumen-dicomweb`'s client over
+//! the browser's `fetch`, and the rows built from their DICOM JSON answers (PS3.18 F.2).
 //!
 //! Each row keeps only what the pages show. A missing or malformed attribute becomes an empty cell, never an
-//! error: archives routinely omit optional attributes, and one odd study must not hide the others. A response that
-//! is not a JSON array of objects is an error. This module must not render anything.
+//! error: archives routinely omit optional attributes, and one odd study must not hide the others. This module must
+//! not render anything.
 
-use super::{http, LoadError};
+use super::LoadError;
+use dicom_core::Tag;
+use dicom_dictionary_std::tags;
+use lumen_dicomweb::{json, transport::FetchTransport, Client, QidoQuery};
 use serde_json::Value;
 
 /// The most studies one search returns. The page says when the limit was reached, so the user narrows the search
@@ -13,29 +16,28 @@ use serde_json::Value;
 pub const STUDY_LIMIT: usize = 200;
 
 /// Study-level attributes asked for with `includefield`, beyond the ones QIDO-RS returns by default (PS3.18
-/// Table 10.6.3-3 lists Study Date, Accession Number, Modalities in Study, Patient Name, Patient ID, Study Instance
-/// UID…, but not every archive honours it).
-const STUDY_FIELDS: &[&str] = &[
-    "00080020", // Study Date
-    "00080030", // Study Time
-    "00080050", // Accession Number
-    "00080061", // Modalities in Study
-    "00081030", // Study Description
-    "00100010", // Patient Name
-    "00100020", // Patient ID
-    "0020000D", // Study Instance UID
-    "00201206", // Number of Study Related Series
-    "00201208", // Number of Study Related Instances
+/// Table 10.6.3-3 lists most of them, but not every archive honours it).
+const STUDY_FIELDS: &[Tag] = &[
+    tags::STUDY_DATE,
+    tags::STUDY_TIME,
+    tags::ACCESSION_NUMBER,
+    tags::MODALITIES_IN_STUDY,
+    tags::STUDY_DESCRIPTION,
+    tags::PATIENT_NAME,
+    tags::PATIENT_ID,
+    tags::STUDY_INSTANCE_UID,
+    tags::NUMBER_OF_STUDY_RELATED_SERIES,
+    tags::NUMBER_OF_STUDY_RELATED_INSTANCES,
 ];
 
 /// Series-level attributes asked for with `includefield`.
-const SERIES_FIELDS: &[&str] = &[
-    "00080060", // Modality
-    "0008103E", // Series Description
-    "00180015", // Body Part Examined
-    "0020000E", // Series Instance UID
-    "00200011", // Series Number
-    "00201209", // Number of Series Related Instances
+const SERIES_FIELDS: &[Tag] = &[
+    tags::MODALITY,
+    tags::SERIES_DESCRIPTION,
+    tags::BODY_PART_EXAMINED,
+    tags::SERIES_INSTANCE_UID,
+    tags::SERIES_NUMBER,
+    tags::NUMBER_OF_SERIES_RELATED_INSTANCES,
 ];
 
 /// One row of the study list.
@@ -89,31 +91,45 @@ pub struct SeriesSummary {
     pub number_of_instances: Option<u32>,
 }
 
-const DICOM_JSON: &str = "application/dicom+json";
+fn client(root: &str) -> Client<FetchTransport> {
+    Client::new(FetchTransport::new(), absolute(root))
+}
+
+/// `root` as an absolute URL: a path is taken on the page's own origin (the client wants absolute URLs).
+fn absolute(root: &str) -> String {
+    if root.starts_with('/') {
+        let origin = leptos::prelude::location().origin().unwrap_or_default();
+        format!("{origin}{root}")
+    } else {
+        root.to_string()
+    }
+}
+
+fn with_fields(mut query: QidoQuery, fields: &[Tag]) -> QidoQuery {
+    for tag in fields {
+        query = query.include_field(json::tag_key(*tag));
+    }
+    query
+}
 
 pub async fn search_studies(root: &str, patient_name: &str) -> Result<StudyPage, LoadError> {
-    let url = study_search_url(root, patient_name);
-    let answer = http::get_json::<Value>(&url, DICOM_JSON).await?;
-    let mut studies = study_rows(&url, &answer)?;
+    let answer = client(root).search_studies(&study_search_query(patient_name)).await?;
+    let mut studies = study_rows(&answer);
     let limit_reached = studies.len() >= STUDY_LIMIT;
     sort_newest_first(&mut studies);
     Ok(StudyPage { studies, limit_reached })
 }
 
 pub async fn study(root: &str, study_instance_uid: &str) -> Result<Option<StudySummary>, LoadError> {
-    let url = format!(
-        "{root}/studies?StudyInstanceUID={}&includefield={}",
-        encode(study_instance_uid),
-        STUDY_FIELDS.join(",")
-    );
-    let answer = http::get_json::<Value>(&url, DICOM_JSON).await?;
-    Ok(study_rows(&url, &answer)?.into_iter().find(|s| s.study_instance_uid == study_instance_uid))
+    let query = with_fields(QidoQuery::new().study_instance_uid(study_instance_uid), STUDY_FIELDS);
+    let answer = client(root).search_studies(&query).await?;
+    Ok(study_rows(&answer).into_iter().find(|s| s.study_instance_uid == study_instance_uid))
 }
 
 pub async fn series(root: &str, study_instance_uid: &str) -> Result<Vec<SeriesSummary>, LoadError> {
-    let url = format!("{root}/studies/{}/series?includefield={}", encode(study_instance_uid), SERIES_FIELDS.join(","));
-    let answer = http::get_json::<Value>(&url, DICOM_JSON).await?;
-    let mut rows: Vec<SeriesSummary> = objects(&url, &answer)?.map(series_row).collect();
+    let query = with_fields(QidoQuery::new(), SERIES_FIELDS);
+    let answer = client(root).search_series(Some(study_instance_uid), &query).await?;
+    let mut rows: Vec<SeriesSummary> = answer.iter().map(series_row).collect();
     sort_by_series_number(&mut rows);
     Ok(rows)
 }
@@ -125,72 +141,49 @@ fn sort_by_series_number(rows: &mut [SeriesSummary]) {
     });
 }
 
-/// The QIDO-RS study search URL: fuzzy matching on the Patient Name prefix, the fields the list shows, the limit.
-fn study_search_url(root: &str, patient_name: &str) -> String {
-    let mut url = format!("{root}/studies?limit={STUDY_LIMIT}&includefield={}", STUDY_FIELDS.join(","));
+/// The study search: the fields the list shows, the limit, and fuzzy matching on the Patient Name prefix.
+fn study_search_query(patient_name: &str) -> QidoQuery {
+    let mut query = with_fields(QidoQuery::new(), STUDY_FIELDS).limit(STUDY_LIMIT as u32);
     let name = patient_name.trim();
     if !name.is_empty() {
         // PS3.18 8.3.4.1: `*` matches any sequence; fuzzymatching lets the archive ignore case and accents.
         let pattern = if name.ends_with('*') { name.to_string() } else { format!("{name}*") };
-        url.push_str("&fuzzymatching=true&PatientName=");
-        url.push_str(&encode(&pattern));
+        query = query.fuzzy_matching(true).patient_name(pattern);
     }
-    url
+    query
 }
 
-fn encode(s: &str) -> String {
-    // RFC 3986 unreserved characters stay; everything else is percent-encoded (UTF-8), `*` included, which every
-    // server decodes back to the wildcard.
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+fn study_rows(answer: &[Value]) -> Vec<StudySummary> {
+    answer.iter().map(study_row).filter(|s| !s.study_instance_uid.is_empty()).collect()
 }
 
-/// The objects of a QIDO-RS answer: a JSON array of DICOM JSON datasets (`null` from `204 No Content` is none).
-fn objects<'a>(url: &str, answer: &'a Value) -> Result<impl Iterator<Item = &'a serde_json::Map<String, Value>>, LoadError> {
-    let items: &[Value] = match answer {
-        Value::Null => &[],
-        Value::Array(items) => items,
-        _ => {
-            return Err(LoadError::BadJson { url: url.to_string(), message: "expected an array of datasets".into() })
-        }
-    };
-    Ok(items.iter().filter_map(Value::as_object))
-}
-
-fn study_rows(url: &str, answer: &Value) -> Result<Vec<StudySummary>, LoadError> {
-    Ok(objects(url, answer)?.map(study_row).filter(|s| !s.study_instance_uid.is_empty()).collect())
-}
-
-fn study_row(ds: &serde_json::Map<String, Value>) -> StudySummary {
+fn study_row(ds: &Value) -> StudySummary {
     StudySummary {
-        study_instance_uid: first_string(ds, "0020000D"),
-        patient_name: person_name(ds, "00100010"),
-        patient_id: first_string(ds, "00100020"),
-        study_date: first_string(ds, "00080020"),
-        study_time: first_string(ds, "00080030"),
-        modalities: strings(ds, "00080061"),
-        description: first_string(ds, "00081030"),
-        accession_number: first_string(ds, "00080050"),
-        number_of_series: first_number(ds, "00201206").and_then(|n| u32::try_from(n).ok()),
-        number_of_instances: first_number(ds, "00201208").and_then(|n| u32::try_from(n).ok()),
+        study_instance_uid: text(ds, tags::STUDY_INSTANCE_UID),
+        patient_name: person_name(ds, tags::PATIENT_NAME),
+        patient_id: text(ds, tags::PATIENT_ID),
+        study_date: text(ds, tags::STUDY_DATE),
+        study_time: text(ds, tags::STUDY_TIME),
+        modalities: json::strings(ds, tags::MODALITIES_IN_STUDY)
+            .into_iter()
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .collect(),
+        description: text(ds, tags::STUDY_DESCRIPTION),
+        accession_number: text(ds, tags::ACCESSION_NUMBER),
+        number_of_series: count(ds, tags::NUMBER_OF_STUDY_RELATED_SERIES),
+        number_of_instances: count(ds, tags::NUMBER_OF_STUDY_RELATED_INSTANCES),
     }
 }
 
-fn series_row(ds: &serde_json::Map<String, Value>) -> SeriesSummary {
+fn series_row(ds: &Value) -> SeriesSummary {
     SeriesSummary {
-        series_instance_uid: first_string(ds, "0020000E"),
-        series_number: first_number(ds, "00200011"),
-        modality: first_string(ds, "00080060"),
-        description: first_string(ds, "0008103E"),
-        body_part: first_string(ds, "00180015"),
-        number_of_instances: first_number(ds, "00201209").and_then(|n| u32::try_from(n).ok()),
+        series_instance_uid: text(ds, tags::SERIES_INSTANCE_UID),
+        series_number: json::integer(ds, tags::SERIES_NUMBER),
+        modality: text(ds, tags::MODALITY),
+        description: text(ds, tags::SERIES_DESCRIPTION),
+        body_part: text(ds, tags::BODY_PART_EXAMINED),
+        number_of_instances: count(ds, tags::NUMBER_OF_SERIES_RELATED_INSTANCES),
     }
 }
 
@@ -203,48 +196,25 @@ fn sort_newest_first(studies: &mut [StudySummary]) {
     });
 }
 
-/// The `Value` array of attribute `tag` (8 upper-case hex digits), if present.
-fn values<'a>(ds: &'a serde_json::Map<String, Value>, tag: &str) -> &'a [Value] {
-    ds.get(tag).and_then(|a| a.get("Value")).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+/// The first value of `tag` as trimmed text, or empty.
+fn text(ds: &Value, tag: Tag) -> String {
+    json::string(ds, tag).map(|s| s.trim().to_string()).unwrap_or_default()
 }
 
-/// The string values of an attribute; numbers are written in decimal, anything else is skipped.
-fn strings(ds: &serde_json::Map<String, Value>, tag: &str) -> Vec<String> {
-    values(ds, tag)
-        .iter()
-        .filter_map(|v| match v {
-            Value::String(s) => Some(s.trim().to_string()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
-        .filter(|s| !s.is_empty())
-        .collect()
+/// A count attribute (IS): a non-negative whole number, else nothing.
+fn count(ds: &Value, tag: Tag) -> Option<u32> {
+    let n = json::number(ds, tag)?;
+    (n.fract() == 0.0 && n >= 0.0 && n <= f64::from(u32::MAX)).then_some(n as u32)
 }
 
-fn first_string(ds: &serde_json::Map<String, Value>, tag: &str) -> String {
-    strings(ds, tag).into_iter().next().unwrap_or_default()
-}
-
-/// The first value as an integer: a JSON number (IS/US/UL) or a string holding one (some archives send IS as text).
-fn first_number(ds: &serde_json::Map<String, Value>, tag: &str) -> Option<i64> {
-    match values(ds, tag).first()? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// A Person Name (PN) value: its Alphabetic group, else Ideographic, else Phonetic (PS3.18 F.2.2).
-fn person_name(ds: &serde_json::Map<String, Value>, tag: &str) -> String {
-    let Some(pn) = values(ds, tag).first() else { return String::new() };
-    if let Value::String(s) = pn {
-        return s.trim().to_string();
-    }
+/// A Person Name (PN) value: its Alphabetic group, else Ideographic, else Phonetic (PS3.18 F.2.2); a bare string
+/// (sent by some archives) as it is.
+fn person_name(ds: &Value, tag: Tag) -> String {
     ["Alphabetic", "Ideographic", "Phonetic"]
         .iter()
-        .find_map(|group| pn.get(group).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()))
+        .find_map(|group| json::person_name_group(ds, tag, group).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
+        .or_else(|| json::values(ds, tag).first().and_then(Value::as_str).map(|s| s.trim().to_string()))
         .unwrap_or_default()
-        .to_string()
 }
 
 #[cfg(test)]
@@ -252,8 +222,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn study_json() -> Value {
-        json!([{
+    fn study_json() -> Vec<Value> {
+        vec![json!({
             "0020000D": {"vr": "UI", "Value": ["1.2.826.0.1.3680043.10.1"]},
             "00100010": {"vr": "PN", "Value": [{"Alphabetic": "PHANTOM^CHEST"}]},
             "00100020": {"vr": "LO", "Value": ["LUMEN-001"]},
@@ -263,12 +233,12 @@ mod tests {
             "00201206": {"vr": "IS", "Value": [2]},
             "00201208": {"vr": "IS", "Value": ["120"]},
             "00080050": {"vr": "SH"}
-        }])
+        })]
     }
 
     #[test]
     fn study_row_reads_each_listed_attribute() {
-        let rows = study_rows("u", &study_json()).expect("valid answer");
+        let rows = study_rows(&study_json());
         assert_eq!(
             rows,
             vec![StudySummary {
@@ -288,32 +258,21 @@ mod tests {
 
     #[test]
     fn study_without_uid_is_dropped() {
-        let answer = json!([{"00100010": {"vr": "PN", "Value": [{"Alphabetic": "X"}]}}]);
-        assert_eq!(study_rows("u", &answer).expect("valid answer"), vec![]);
-    }
-
-    #[test]
-    fn no_content_answer_is_an_empty_list() {
-        assert_eq!(study_rows("u", &Value::Null).expect("null is no match"), vec![]);
-    }
-
-    #[test]
-    fn answer_that_is_not_an_array_is_an_error() {
-        let err = study_rows("/dicom-web/studies", &json!({"error": "x"})).expect_err("object is not QIDO");
-        assert_eq!(err.to_string(), "/dicom-web/studies did not return the expected JSON: expected an array of datasets");
+        let answer = vec![json!({"00100010": {"vr": "PN", "Value": [{"Alphabetic": "X"}]}})];
+        assert_eq!(study_rows(&answer), vec![]);
     }
 
     #[test]
     fn person_name_falls_back_to_ideographic_group() {
         let ds = json!({"00100010": {"vr": "PN", "Value": [{"Ideographic": "山田^太郎"}]}});
-        assert_eq!(person_name(ds.as_object().expect("object"), "00100010"), "山田^太郎");
+        assert_eq!(person_name(&ds, tags::PATIENT_NAME), "山田^太郎");
     }
 
     #[test]
     fn negative_or_fractional_counts_are_left_empty() {
         let ds = json!({"0020000D": {"vr": "UI", "Value": ["1"]}, "00201206": {"vr": "IS", "Value": [-1]},
                         "00201208": {"vr": "IS", "Value": [2.5]}});
-        let row = study_row(ds.as_object().expect("object"));
+        let row = study_row(&ds);
         assert_eq!((row.number_of_series, row.number_of_instances), (None, None));
     }
 
@@ -332,25 +291,27 @@ mod tests {
     }
 
     #[test]
-    fn search_url_adds_wildcard_and_fuzzy_matching_only_with_a_name() {
-        let all = study_search_url("/dicom-web", "  ");
-        assert!(all.starts_with("/dicom-web/studies?limit=200&includefield=00080020,"));
-        assert!(!all.contains("PatientName"));
-        let doe = study_search_url("/dicom-web", "doe ");
-        assert!(doe.ends_with("&fuzzymatching=true&PatientName=doe%2A"), "{doe}");
-        let caret = study_search_url("/dicom-web", "DOE^J*");
-        assert!(caret.ends_with("PatientName=DOE%5EJ%2A"), "{caret}");
+    fn search_adds_wildcard_and_fuzzy_matching_only_with_a_name() {
+        let all = study_search_query("  ").to_query_string().expect("valid query");
+        assert!(all.starts_with("includefield=00080020,00080030,"), "{all}");
+        assert!(all.ends_with("&limit=200"), "{all}");
+        assert!(!all.contains("PatientName") && !all.contains("fuzzymatching"), "{all}");
+        let doe = study_search_query("doe ").to_query_string().expect("valid query");
+        assert!(doe.starts_with("PatientName=doe*&") || doe.starts_with("PatientName=doe%2A&"), "{doe}");
+        assert!(doe.contains("&fuzzymatching=true"), "{doe}");
+        let star = study_search_query("DOE^J*").to_query_string().expect("valid query");
+        assert!(!star.contains("**") && !star.contains("%2A%2A"), "wildcard doubled: {star}");
     }
 
     #[test]
     fn series_rows_sort_by_series_number_with_unnumbered_last() {
-        let answer = json!([
-            {"0020000E": {"vr": "UI", "Value": ["s3"]}},
-            {"0020000E": {"vr": "UI", "Value": ["s2"]}, "00200011": {"vr": "IS", "Value": [2]}},
-            {"0020000E": {"vr": "UI", "Value": ["s1"]}, "00200011": {"vr": "IS", "Value": ["1"]},
-             "00080060": {"vr": "CS", "Value": ["CT"]}, "00201209": {"vr": "IS", "Value": [60]}}
-        ]);
-        let mut rows: Vec<SeriesSummary> = objects("u", &answer).expect("array").map(series_row).collect();
+        let answer = [
+            json!({"0020000E": {"vr": "UI", "Value": ["s3"]}}),
+            json!({"0020000E": {"vr": "UI", "Value": ["s2"]}, "00200011": {"vr": "IS", "Value": [2]}}),
+            json!({"0020000E": {"vr": "UI", "Value": ["s1"]}, "00200011": {"vr": "IS", "Value": ["1"]},
+             "00080060": {"vr": "CS", "Value": ["CT"]}, "00201209": {"vr": "IS", "Value": [60]}}),
+        ];
+        let mut rows: Vec<SeriesSummary> = answer.iter().map(series_row).collect();
         sort_by_series_number(&mut rows);
         let order: Vec<&str> = rows.iter().map(|s| s.series_instance_uid.as_str()).collect();
         assert_eq!(order, ["s1", "s2", "s3"]);
