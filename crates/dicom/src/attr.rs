@@ -28,6 +28,8 @@ pub fn strings(obj: &InMemDicomObject, tag: Tag) -> Vec<String> {
             .map(|values| {
                 values
                     .iter()
+                    // A single text value may still hold several values separated by backslashes.
+                    .flat_map(|s| s.split('\\'))
                     .map(|s| s.trim_matches(|c: char| c == ' ' || c == '\0').to_string())
                     .collect()
             })
@@ -39,7 +41,11 @@ pub fn strings(obj: &InMemDicomObject, tag: Tag) -> Vec<String> {
 /// Every value of a numeric attribute (binary or DS/IS text) as `f64`; empty when absent or unreadable.
 pub fn f64s(obj: &InMemDicomObject, tag: Tag) -> Vec<f64> {
     match obj.get(tag) {
-        Some(elem) => elem.value().to_multi_float64().unwrap_or_default(),
+        Some(elem) => elem.value().to_multi_float64().unwrap_or_else(|_| {
+            // Text (DS/IS) held as one backslash-separated string.
+            let parsed: Option<Vec<f64>> = strings(obj, tag).iter().map(|s| s.parse::<f64>().ok()).collect();
+            parsed.unwrap_or_default()
+        }),
         None => Vec::new(),
     }
 }
@@ -52,7 +58,10 @@ pub fn f64(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
 /// Every value of an integer attribute (US, SS, UL, SL, IS…) as `i64`; empty when absent or unreadable.
 pub fn ints(obj: &InMemDicomObject, tag: Tag) -> Vec<i64> {
     match obj.get(tag) {
-        Some(elem) => elem.value().to_multi_int::<i64>().unwrap_or_default(),
+        Some(elem) => elem.value().to_multi_int::<i64>().unwrap_or_else(|_| {
+            let parsed: Option<Vec<i64>> = strings(obj, tag).iter().map(|s| s.parse::<i64>().ok()).collect();
+            parsed.unwrap_or_default()
+        }),
         None => Vec::new(),
     }
 }
@@ -76,5 +85,33 @@ pub fn le_bytes(obj: &InMemDicomObject, tag: Tag) -> Option<Vec<u8>> {
     match elem.value() {
         dicom_core::value::Value::Primitive(p) => Some(crate::decode::primitive_le_bytes(p)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dicom_core::{DataElement, PrimitiveValue, VR};
+    use dicom_dictionary_std::tags;
+
+    #[test]
+    fn backslash_separated_text_is_split_into_values() {
+        let obj = InMemDicomObject::from_element_iter([
+            DataElement::new(tags::WINDOW_CENTER, VR::DS, PrimitiveValue::from(" 40\\-300.5 ")),
+            DataElement::new(tags::WINDOW_CENTER_WIDTH_EXPLANATION, VR::LO, PrimitiveValue::from("SOFT\\BONE ")),
+        ]);
+        assert_eq!(f64s(&obj, tags::WINDOW_CENTER), vec![40.0, -300.5]);
+        assert_eq!(strings(&obj, tags::WINDOW_CENTER_WIDTH_EXPLANATION), vec!["SOFT", "BONE"]);
+    }
+
+    #[test]
+    fn padding_is_trimmed_and_empty_is_none() {
+        let obj = InMemDicomObject::from_element_iter([
+            DataElement::new(tags::PATIENT_NAME, VR::PN, PrimitiveValue::from("DOE^JANE ")),
+            DataElement::new(tags::PATIENT_ID, VR::LO, PrimitiveValue::from("  ")),
+        ]);
+        assert_eq!(string(&obj, tags::PATIENT_NAME).as_deref(), Some("DOE^JANE"));
+        assert_eq!(string(&obj, tags::PATIENT_ID), None);
+        assert_eq!(string(&obj, tags::STUDY_DATE), None);
     }
 }

@@ -23,7 +23,7 @@ pub mod decode;
 pub mod display;
 pub mod error;
 pub mod file;
-//pub mod geometry;
+pub mod geometry;
 pub mod image;
 pub mod transfer_syntax;
 

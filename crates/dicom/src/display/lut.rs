@@ -114,7 +114,7 @@ mod tests {
 
     #[test]
     fn lookup_clamps_below_and_above_the_mapped_range() {
-        let it = item(PrimitiveValue::from([3u16, 10, 16]), PrimitiveValue::U16([100, 200, 300].into()));
+        let it = item(PrimitiveValue::from([3u16, 10, 16]), PrimitiveValue::U16(vec![100, 200, 300].into()));
         let lut = Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").unwrap();
         assert_eq!([lut.lookup(5.0), lut.lookup(10.0), lut.lookup(11.0), lut.lookup(12.0), lut.lookup(99.0)], [100, 100, 200, 300, 300]);
     }
@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn first_mapped_value_read_as_unsigned_is_negative_for_signed_input() {
         // -1024 stored as US reads 64512.
-        let it = item(PrimitiveValue::from([2u16, 64512, 16]), PrimitiveValue::U16([7, 9].into()));
+        let it = item(PrimitiveValue::from([2u16, 64512, 16]), PrimitiveValue::U16(vec![7, 9].into()));
         let lut = Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, true, "test LUT").unwrap();
         assert_eq!(lut.first_mapped, -1024);
         assert_eq!(lut.lookup(-1023.0), 9);
@@ -148,14 +148,14 @@ mod tests {
 
     #[test]
     fn eight_bit_descriptor_with_sixteen_bit_values_is_sixteen_bit() {
-        let it = item(PrimitiveValue::from([2u16, 0, 8]), PrimitiveValue::U16([0, 4095].into()));
+        let it = item(PrimitiveValue::from([2u16, 0, 8]), PrimitiveValue::U16(vec![0, 4095].into()));
         let lut = Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").unwrap();
         assert_eq!(lut.bits_per_entry, 16);
     }
 
     #[test]
     fn short_lut_data_is_an_error() {
-        let it = item(PrimitiveValue::from([4u16, 0, 16]), PrimitiveValue::U16([1].into()));
+        let it = item(PrimitiveValue::from([4u16, 0, 16]), PrimitiveValue::U16(vec![1].into()));
         assert!(Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").is_err());
     }
 }

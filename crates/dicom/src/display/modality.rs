@@ -119,7 +119,7 @@ mod tests {
     fn modality_lut_sequence_takes_precedence_and_maps_signed_input() {
         let item = InMemDicomObject::from_element_iter([
             DataElement::new(tags::LUT_DESCRIPTOR, VR::US, PrimitiveValue::from([3u16, 65535, 12])),
-            DataElement::new(tags::LUT_DATA, VR::OW, PrimitiveValue::U16([10, 20, 30].into())),
+            DataElement::new(tags::LUT_DATA, VR::OW, PrimitiveValue::U16(vec![10, 20, 30].into())),
             DataElement::new(tags::MODALITY_LUT_TYPE, VR::LO, PrimitiveValue::from("OD")),
         ]);
         let obj = InMemDicomObject::from_element_iter([
