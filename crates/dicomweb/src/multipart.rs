@@ -24,7 +24,7 @@ pub enum Error {
     /// A multipart `Content-Type` without the mandatory `boundary` parameter (RFC 2046 §5.1.1).
     #[snafu(display("multipart Content-Type `{header}` has no boundary parameter"))]
     MissingBoundary { header: String },
-    /// The boundary is empty, longer than 70 characters, or ends in a space (RFC 2046 §5.1.1).
+    /// The boundary is empty, absurdly long, ends in a space or holds a line break (RFC 2046 §5.1.1).
     #[snafu(display("invalid multipart boundary `{boundary}`: {reason}"))]
     InvalidBoundary { boundary: String, reason: &'static str },
     /// The body never contains the first `--boundary` delimiter line.
@@ -152,7 +152,8 @@ fn is_token(s: &str) -> bool {
 }
 
 /// The `boundary` parameter of a multipart `Content-Type` header value, unquoted and checked against RFC 2046 §5.1.1
-/// (1–70 characters, not ending in a space).
+/// (not empty, not ending in a space). RFC 2046 caps boundaries at 70 characters; longer ones (up to
+/// [`MAX_BOUNDARY_LEN`]) are tolerated because some servers send them.
 pub fn boundary_from_content_type(content_type_header: &str) -> Result<String, Error> {
     let mt = MediaType::parse(content_type_header)?;
     ensure!(mt.essence.starts_with("multipart/"), NotMultipartSnafu { media_type: mt.essence.clone() });
@@ -161,10 +162,13 @@ pub fn boundary_from_content_type(content_type_header: &str) -> Result<String, E
     Ok(boundary.to_string())
 }
 
+/// The longest boundary accepted when parsing (RFC 2046 allows 70; the slack is for non-conforming servers).
+pub const MAX_BOUNDARY_LEN: usize = 256;
+
 fn check_boundary(boundary: &str) -> Result<(), Error> {
     let invalid = |reason| InvalidBoundarySnafu { boundary: boundary.to_string(), reason };
     ensure!(!boundary.is_empty(), invalid("it is empty"));
-    ensure!(boundary.len() <= 70, invalid("it is longer than 70 characters"));
+    ensure!(boundary.len() <= MAX_BOUNDARY_LEN, invalid("it is longer than 256 characters"));
     ensure!(!boundary.ends_with(' '), invalid("it ends in a space"));
     ensure!(!boundary.contains(['\r', '\n']), invalid("it contains a line break"));
     Ok(())
@@ -399,7 +403,7 @@ mod tests {
             Err(Error::MissingBoundary { .. })
         ));
         assert!(matches!(boundary_from_content_type("multipart/related; boundary=\"\""), Err(Error::InvalidBoundary { .. })));
-        let long = format!("multipart/related; boundary={}", "b".repeat(71));
+        let long = format!("multipart/related; boundary={}", "b".repeat(MAX_BOUNDARY_LEN + 1));
         assert!(matches!(boundary_from_content_type(&long), Err(Error::InvalidBoundary { .. })));
         assert!(matches!(boundary_from_content_type("multipart/related; boundary=\"open"), Err(Error::MalformedContentType { .. })));
         assert!(matches!(boundary_from_content_type("garbage"), Err(Error::MalformedContentType { .. })));

@@ -1,0 +1,429 @@
+//! The DICOMweb client: QIDO-RS search, WADO-RS retrieve (metadata, Part 10 instances, frames, bulk data) and
+//! STOW-RS store (PS3.18 §10.4–10.6), over any [`Transport`].
+//!
+//! It builds URLs and `Accept` headers, adds the bearer token, checks statuses and media types, and decodes
+//! `multipart/related` and JSON bodies. It must not cache, retry, or decode pixel data: frames come back as the
+//! bytes the server sent, labelled with their transfer syntax.
+
+use crate::error::*;
+use crate::json;
+use crate::multipart::{self, MediaType, Part};
+use crate::qido::QidoQuery;
+use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
+use bytes::Bytes;
+use dicom_dictionary_std::tags;
+use serde_json::Value;
+use snafu::{ensure, ResultExt};
+
+/// _Explicit VR Little Endian_, the default transfer syntax of uncompressed frames and bulk data (PS3.18 §8.7.3).
+pub const EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1";
+
+/// Which transfer syntax(es) to ask for when retrieving instances or frames (the `transfer-syntax` parameter of the
+/// `Accept` media type, PS3.18 §8.7.3.5).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TransferSyntaxRequest {
+    /// No parameter: the server's default (Explicit VR Little Endian for instances and uncompressed frames).
+    #[default]
+    Default,
+    /// `transfer-syntax=*`: whatever the server holds, without transcoding.
+    Any,
+    /// Any of these transfer syntax UIDs, in order of preference.
+    OneOf(Vec<String>),
+}
+
+/// One frame returned by WADO-RS frame retrieval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameData {
+    /// The frame number (1-based), as requested.
+    pub number: u32,
+    /// The part's media type, e.g. `application/octet-stream` or `image/jpeg`.
+    pub media_type: String,
+    /// The transfer syntax UID of `data`: from the part's `transfer-syntax` parameter, else the message's, else
+    /// Explicit VR Little Endian for `application/octet-stream` (the PS3.18 default); `None` if unknown.
+    pub transfer_syntax: Option<String>,
+    /// The frame's bytes: native pixel data, or one compressed bitstream (JPEG, JPEG-LS, JPEG 2000, HTJ2K, RLE).
+    pub data: Bytes,
+}
+
+/// An instance a STOW-RS request stored (an item of _Referenced SOP Sequence_ (0008,1199)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredInstance {
+    /// _Referenced SOP Class UID_ (0008,1150).
+    pub sop_class_uid: Option<String>,
+    /// _Referenced SOP Instance UID_ (0008,1155).
+    pub sop_instance_uid: Option<String>,
+    /// _Retrieve URL_ (0008,1190) of the stored instance.
+    pub retrieve_url: Option<String>,
+    /// _Warning Reason_ (0008,1196), e.g. 0xB000 when elements were coerced.
+    pub warning_reason: Option<u16>,
+}
+
+/// An instance a STOW-RS request failed to store (an item of _Failed SOP Sequence_ (0008,1198)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedInstance {
+    /// _Referenced SOP Class UID_ (0008,1150).
+    pub sop_class_uid: Option<String>,
+    /// _Referenced SOP Instance UID_ (0008,1155).
+    pub sop_instance_uid: Option<String>,
+    /// _Failure Reason_ (0008,1197), e.g. 0xA700 (out of resources), 0xC000 (cannot understand).
+    pub failure_reason: Option<u16>,
+}
+
+/// The STOW-RS response (PS3.18 §10.5.3): HTTP status, the response data set, and its per-instance outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreResponse {
+    /// 200 (all stored), 202 (some failed or had warnings) or 409 (none stored).
+    pub status: u16,
+    /// The response data set as DICOM JSON (empty object if the server sent no body).
+    pub dataset: Value,
+    /// Instances stored.
+    pub stored: Vec<StoredInstance>,
+    /// Instances not stored.
+    pub failed: Vec<FailedInstance>,
+}
+
+impl StoreResponse {
+    /// True when every instance was stored and none failed.
+    pub fn all_stored(&self) -> bool {
+        self.status == 200 && self.failed.is_empty()
+    }
+}
+
+/// A DICOMweb client for one service root (e.g. `http://127.0.0.1:8042/dicom-web`).
+#[derive(Debug, Clone)]
+pub struct Client<T> {
+    transport: T,
+    base_url: String,
+    bearer_token: Option<String>,
+}
+
+impl<T: Transport> Client<T> {
+    /// A client for the service at `base_url` (trailing `/` ignored).
+    pub fn new(transport: T, base_url: impl Into<String>) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_string();
+        Client { transport, base_url, bearer_token: None }
+    }
+
+    /// Sends `Authorization: Bearer <token>` on every request to the service's origin (not to bulk data URIs on
+    /// other hosts, so the token does not leak).
+    pub fn with_bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer_token = Some(token.into());
+        self
+    }
+
+    /// The service root, without trailing `/`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The transport this client sends through.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    // ---------------------------------------------------------------- QIDO-RS
+
+    /// Searches for studies (`GET {base}/studies?…`); one DICOM JSON data set per matching study.
+    pub async fn search_studies(&self, query: &QidoQuery) -> Result<Vec<Value>> {
+        self.search(format!("{}/studies", self.base_url), query).await
+    }
+
+    /// Searches for series: across all studies, or within `study` (_Study Instance UID_).
+    pub async fn search_series(&self, study: Option<&str>, query: &QidoQuery) -> Result<Vec<Value>> {
+        let path = match study {
+            Some(study) => format!("{}/studies/{}/series", self.base_url, uid(study)?),
+            None => format!("{}/series", self.base_url),
+        };
+        self.search(path, query).await
+    }
+
+    /// Searches for instances: across all studies, within `study`, or within `study` and `series`. A `series` without
+    /// a `study` searches all instances with a Series Instance UID match (the path has no such level).
+    pub async fn search_instances(&self, study: Option<&str>, series: Option<&str>, query: &QidoQuery) -> Result<Vec<Value>> {
+        let (path, query) = match (study, series) {
+            (Some(st), Some(se)) => (format!("{}/studies/{}/series/{}/instances", self.base_url, uid(st)?, uid(se)?), query.clone()),
+            (Some(st), None) => (format!("{}/studies/{}/instances", self.base_url, uid(st)?), query.clone()),
+            (None, Some(se)) => (format!("{}/instances", self.base_url), query.clone().series_instance_uid(uid(se)?)),
+            (None, None) => (format!("{}/instances", self.base_url), query.clone()),
+        };
+        self.search(path, &query).await
+    }
+
+    async fn search(&self, path: String, query: &QidoQuery) -> Result<Vec<Value>> {
+        let qs = query.to_query_string()?;
+        let url = if qs.is_empty() { path } else { format!("{path}?{qs}") };
+        let response = self.get(&url, "application/dicom+json").await?;
+        // 204 No Content: nothing matched (PS3.18 §10.6.3).
+        if response.status == 204 || response.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Vec::new());
+        }
+        json_array(&url, &response.body)
+    }
+
+    // ---------------------------------------------------------------- WADO-RS metadata
+
+    /// The metadata of every instance of `study` (`…/studies/{study}/metadata`).
+    pub async fn study_metadata(&self, study: &str) -> Result<Vec<Value>> {
+        let url = format!("{}/studies/{}/metadata", self.base_url, uid(study)?);
+        self.metadata(url).await
+    }
+
+    /// The metadata of every instance of `series` in `study`.
+    pub async fn series_metadata(&self, study: &str, series: &str) -> Result<Vec<Value>> {
+        let url = format!("{}/studies/{}/series/{}/metadata", self.base_url, uid(study)?, uid(series)?);
+        self.metadata(url).await
+    }
+
+    /// The metadata of one instance (an array of one data set, as the server sends it).
+    pub async fn instance_metadata(&self, study: &str, series: &str, instance: &str) -> Result<Vec<Value>> {
+        let url = format!("{}/metadata", self.instance_url(study, series, instance)?);
+        self.metadata(url).await
+    }
+
+    async fn metadata(&self, url: String) -> Result<Vec<Value>> {
+        let response = self.get(&url, "application/dicom+json").await?;
+        json_array(&url, &response.body)
+    }
+
+    // ---------------------------------------------------------------- WADO-RS instances
+
+    /// Every instance of `study` as DICOM Part 10 bytes.
+    pub async fn retrieve_study(&self, study: &str, syntax: &TransferSyntaxRequest) -> Result<Vec<Bytes>> {
+        let url = format!("{}/studies/{}", self.base_url, uid(study)?);
+        self.retrieve_part10(url, syntax).await
+    }
+
+    /// Every instance of `series` as DICOM Part 10 bytes.
+    pub async fn retrieve_series(&self, study: &str, series: &str, syntax: &TransferSyntaxRequest) -> Result<Vec<Bytes>> {
+        let url = format!("{}/studies/{}/series/{}", self.base_url, uid(study)?, uid(series)?);
+        self.retrieve_part10(url, syntax).await
+    }
+
+    /// One instance as DICOM Part 10 bytes.
+    pub async fn retrieve_instance(&self, study: &str, series: &str, instance: &str, syntax: &TransferSyntaxRequest) -> Result<Bytes> {
+        let url = self.instance_url(study, series, instance)?;
+        let mut parts = self.retrieve_part10(url.clone(), syntax).await?;
+        ensure!(parts.len() == 1, PartCountSnafu { url, expected: 1_usize, actual: parts.len() });
+        Ok(parts.remove(0))
+    }
+
+    async fn retrieve_part10(&self, url: String, syntax: &TransferSyntaxRequest) -> Result<Vec<Bytes>> {
+        let accept = instance_accept(syntax);
+        let response = self.get(&url, &accept).await?;
+        let parts = multipart_parts(&url, &response, "multipart/related; type=\"application/dicom\"")?;
+        parts
+            .into_iter()
+            .map(|p| {
+                let essence = p.media_type().map(|m| m.essence).unwrap_or_default();
+                ensure!(
+                    essence == "application/dicom",
+                    UnexpectedContentTypeSnafu { url: url.clone(), expected: "application/dicom parts", actual: p.content_type }
+                );
+                Ok(p.body)
+            })
+            .collect()
+    }
+
+    // ---------------------------------------------------------------- WADO-RS frames and bulk data
+
+    /// Frames `frames` (1-based _frame numbers_) of one instance, in the requested order, each with its media type
+    /// and transfer syntax.
+    pub async fn retrieve_frames(
+        &self,
+        study: &str,
+        series: &str,
+        instance: &str,
+        frames: &[u32],
+        syntax: &TransferSyntaxRequest,
+    ) -> Result<Vec<FrameData>> {
+        ensure!(!frames.is_empty() && !frames.contains(&0), InvalidFrameListSnafu { frames: frames.to_vec() });
+        let list = frames.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let url = format!("{}/frames/{}", self.instance_url(study, series, instance)?, list);
+        let response = self.get(&url, &frame_accept(syntax)).await?;
+        let message_ts = response
+            .header("content-type")
+            .and_then(|ct| MediaType::parse(ct).ok())
+            .and_then(|m| m.param("type").and_then(|t| MediaType::parse(t).ok()))
+            .and_then(|t| t.param("transfer-syntax").map(str::to_string));
+        let parts = multipart_parts(&url, &response, "multipart/related; type=\"application/octet-stream\"")?;
+        ensure!(parts.len() == frames.len(), PartCountSnafu { url, expected: frames.len(), actual: parts.len() });
+        Ok(frames
+            .iter()
+            .zip(parts)
+            .map(|(&number, part)| {
+                let mt = part.media_type();
+                let media_type = mt.as_ref().map(|m| m.essence.clone()).unwrap_or_else(|| part.content_type.clone());
+                let transfer_syntax = mt
+                    .as_ref()
+                    .and_then(|m| m.param("transfer-syntax"))
+                    .map(str::to_string)
+                    .or_else(|| message_ts.clone())
+                    .or_else(|| (media_type == "application/octet-stream").then(|| EXPLICIT_VR_LITTLE_ENDIAN.to_string()));
+                FrameData { number, media_type, transfer_syntax, data: part.body }
+            })
+            .collect())
+    }
+
+    /// The bulk data at `uri` (a `BulkDataURI` from metadata; absolute, or relative to the service root) as the
+    /// parts the server sent (usually one; one per frame for multi-frame Pixel Data).
+    pub async fn retrieve_bulk_data(&self, uri: &str, syntax: &TransferSyntaxRequest) -> Result<Vec<Part>> {
+        let url = if uri.starts_with("http://") || uri.starts_with("https://") {
+            uri.to_string()
+        } else {
+            format!("{}/{}", self.base_url, uri.trim_start_matches('/'))
+        };
+        let response = self.get(&url, &frame_accept(syntax)).await?;
+        multipart_parts(&url, &response, "multipart/related; type=\"application/octet-stream\"")
+    }
+
+    // ---------------------------------------------------------------- STOW-RS
+
+    /// Stores DICOM Part 10 `instances` (`POST {base}/studies[/{study}]`) and returns the server's per-instance
+    /// outcome. With `study`, the server rejects instances of other studies. A 409 with a response data set (none
+    /// stored) is a [`StoreResponse`], not an error, so the failure reasons are visible.
+    pub async fn store_instances(&self, study: Option<&str>, instances: Vec<Vec<u8>>) -> Result<StoreResponse> {
+        ensure!(!instances.is_empty(), NothingToStoreSnafu);
+        let url = match study {
+            Some(study) => format!("{}/studies/{}", self.base_url, uid(study)?),
+            None => format!("{}/studies", self.base_url),
+        };
+        let parts: Vec<Part> = instances.into_iter().map(|b| Part::new("application/dicom", b)).collect();
+        let (content_type, body) = multipart::build_related(&parts, "application/dicom");
+        let headers = vec![
+            ("Accept".to_string(), "application/dicom+json".to_string()),
+            ("Content-Type".to_string(), content_type),
+        ];
+        let response = self.send(Method::Post, &url, headers, body.into()).await?;
+        let status = response.status;
+        let has_body = !response.body.iter().all(u8::is_ascii_whitespace);
+        if !(matches!(status, 200 | 202) || (status == 409 && has_body)) {
+            return Err(http_error(&url, &response));
+        }
+        let dataset = if has_body { serde_json::from_slice(&response.body).context(JsonSnafu { url: url.clone() })? } else { Value::Object(Default::default()) };
+        ensure!(dataset.is_object(), UnexpectedJsonSnafu { url, expected: "a DICOM JSON data set (object)" });
+        let stored = json::items(&dataset, tags::REFERENCED_SOP_SEQUENCE)
+            .iter()
+            .map(|item| StoredInstance {
+                sop_class_uid: json::string(item, tags::REFERENCED_SOP_CLASS_UID),
+                sop_instance_uid: json::string(item, tags::REFERENCED_SOP_INSTANCE_UID),
+                retrieve_url: json::string(item, tags::RETRIEVE_URL),
+                warning_reason: json::integer(item, tags::WARNING_REASON).and_then(|n| u16::try_from(n).ok()),
+            })
+            .collect();
+        let failed = json::items(&dataset, tags::FAILED_SOP_SEQUENCE)
+            .iter()
+            .map(|item| FailedInstance {
+                sop_class_uid: json::string(item, tags::REFERENCED_SOP_CLASS_UID),
+                sop_instance_uid: json::string(item, tags::REFERENCED_SOP_INSTANCE_UID),
+                failure_reason: json::integer(item, tags::FAILURE_REASON).and_then(|n| u16::try_from(n).ok()),
+            })
+            .collect();
+        Ok(StoreResponse { status, dataset, stored, failed })
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    fn instance_url(&self, study: &str, series: &str, instance: &str) -> Result<String> {
+        Ok(format!("{}/studies/{}/series/{}/instances/{}", self.base_url, uid(study)?, uid(series)?, uid(instance)?))
+    }
+
+    /// `GET url` with `Accept: accept`; any status but 2xx is an [`Error::Http`].
+    async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse> {
+        let headers = vec![("Accept".to_string(), accept.to_string())];
+        let response = self.send(Method::Get, url, headers, Bytes::new()).await?;
+        if !(200..300).contains(&response.status) {
+            return Err(http_error(url, &response));
+        }
+        Ok(response)
+    }
+
+    async fn send(&self, method: Method, url: &str, mut headers: Vec<(String, String)>, body: Bytes) -> Result<HttpResponse> {
+        if let Some(token) = &self.bearer_token {
+            if origin(url) == origin(&self.base_url) {
+                headers.push(("Authorization".to_string(), format!("Bearer {token}")));
+            }
+        }
+        let request = HttpRequest { method, url: url.to_string(), headers, body };
+        self.transport.send(request).await.context(TransportSnafu { url })
+    }
+}
+
+/// `scheme://host:port` of an absolute URL (lower-cased), for the same-origin check of the bearer token.
+fn origin(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return String::new() };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase())
+}
+
+/// Checks that a UID may be placed in a URL path segment as is.
+fn uid(uid: &str) -> Result<&str> {
+    let ok = !uid.is_empty() && uid.len() <= 128 && uid.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    ensure!(ok, InvalidUidSnafu { uid });
+    Ok(uid)
+}
+
+fn http_error(url: &str, response: &HttpResponse) -> Error {
+    Error::Http { url: url.to_string(), status: response.status, message: body_excerpt(&response.body) }
+}
+
+fn json_array(url: &str, body: &[u8]) -> Result<Vec<Value>> {
+    let value: Value = serde_json::from_slice(body).context(JsonSnafu { url })?;
+    match value {
+        Value::Array(items) if items.iter().all(Value::is_object) => Ok(items),
+        _ => UnexpectedJsonSnafu { url, expected: "a JSON array of DICOM JSON data sets" }.fail(),
+    }
+}
+
+/// Splits a multipart response; a single-part response with a non-multipart body (some servers send one frame as
+/// plain `application/octet-stream`) becomes one part.
+fn multipart_parts(url: &str, response: &HttpResponse, expected: &str) -> Result<Vec<Part>> {
+    let content_type = response.header("content-type").unwrap_or("");
+    let media = MediaType::parse(content_type).ok();
+    match media {
+        Some(m) if m.essence.starts_with("multipart/") => {
+            multipart::parse_related_bytes(content_type, response.body.clone()).context(MultipartSnafu { url })
+        }
+        Some(m) if m.essence != "application/json" && m.essence != "application/dicom+json" && !m.essence.starts_with("text/") => {
+            Ok(vec![Part::new(content_type, response.body.clone())])
+        }
+        _ => UnexpectedContentTypeSnafu { url, expected, actual: content_type }.fail(),
+    }
+}
+
+/// `Accept` for Part 10 retrieval.
+fn instance_accept(syntax: &TransferSyntaxRequest) -> String {
+    const BASE: &str = "multipart/related; type=\"application/dicom\"";
+    match syntax {
+        TransferSyntaxRequest::Default => BASE.to_string(),
+        TransferSyntaxRequest::Any => format!("{BASE}; transfer-syntax=*"),
+        TransferSyntaxRequest::OneOf(list) => {
+            list.iter().map(|ts| format!("{BASE}; transfer-syntax={ts}")).collect::<Vec<_>>().join(", ")
+        }
+    }
+}
+
+/// `Accept` for frames and bulk data: each transfer syntax with its PS3.18 Table 8.7.3-5 media type.
+fn frame_accept(syntax: &TransferSyntaxRequest) -> String {
+    match syntax {
+        TransferSyntaxRequest::Default => "multipart/related; type=\"application/octet-stream\"".to_string(),
+        TransferSyntaxRequest::Any => "multipart/related; type=\"application/octet-stream\"; transfer-syntax=*".to_string(),
+        TransferSyntaxRequest::OneOf(list) => list
+            .iter()
+            .map(|ts| format!("multipart/related; type=\"{}\"; transfer-syntax={ts}", frame_media_type(ts)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// The media type PS3.18 Table 8.7.3-5 gives a single frame in transfer syntax `ts`.
+pub fn frame_media_type(ts: &str) -> &'static str {
+    match ts {
+        "1.2.840.10008.1.2.4.50" | "1.2.840.10008.1.2.4.51" | "1.2.840.10008.1.2.4.57" | "1.2.840.10008.1.2.4.70" => "image/jpeg",
+        "1.2.840.10008.1.2.4.80" | "1.2.840.10008.1.2.4.81" => "image/jls",
+        "1.2.840.10008.1.2.4.90" | "1.2.840.10008.1.2.4.91" => "image/jp2",
+        "1.2.840.10008.1.2.4.92" | "1.2.840.10008.1.2.4.93" => "image/jpx",
+        "1.2.840.10008.1.2.4.201" | "1.2.840.10008.1.2.4.202" | "1.2.840.10008.1.2.4.203" => "image/jphc",
+        "1.2.840.10008.1.2.5" => "image/x-dicom-rle",
+        _ => "application/octet-stream",
+    }
+}

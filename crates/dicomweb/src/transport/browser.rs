@@ -1,0 +1,76 @@
+//! [`Transport`] over the browser's `fetch`, from a page (`Window`) or a worker (`WorkerGlobalScope`).
+//!
+//! It sends exactly the request it is given in CORS mode and reads the whole body as an `ArrayBuffer`; it must not
+//! interpret statuses. A CORS rejection or network failure surfaces as a [`TransportError`] carrying the browser's
+//! message (browsers deliberately hide the reason; the console shows it).
+
+use super::{HttpRequest, HttpResponse, Transport, TransportError};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, RequestMode, Response, Window, WorkerGlobalScope};
+
+/// A [`Transport`] using the global `fetch` of the current page or worker.
+#[derive(Debug, Clone, Default)]
+pub struct FetchTransport {
+    _private: (),
+}
+
+impl FetchTransport {
+    /// A transport over the global `fetch`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Transport for FetchTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        fetch(request).await.map_err(|e| TransportError::new(js_message(&e)))
+    }
+}
+
+async fn fetch(request: HttpRequest) -> Result<HttpResponse, JsValue> {
+    let init = RequestInit::new();
+    init.set_method(request.method.as_str());
+    init.set_mode(RequestMode::Cors);
+    let headers = Headers::new()?;
+    for (name, value) in &request.headers {
+        headers.append(name, value)?;
+    }
+    init.set_headers(&headers);
+    if !request.body.is_empty() {
+        let body = js_sys::Uint8Array::from(&request.body[..]);
+        init.set_body(&body);
+    }
+    let js_request = Request::new_with_str_and_init(&request.url, &init)?;
+    let global = js_sys::global();
+    let promise = if let Some(window) = global.dyn_ref::<Window>() {
+        window.fetch_with_request(&js_request)
+    } else if let Some(worker) = global.dyn_ref::<WorkerGlobalScope>() {
+        worker.fetch_with_request(&js_request)
+    } else {
+        return Err(JsValue::from_str("no fetch: neither a Window nor a WorkerGlobalScope"));
+    };
+    let response: Response = JsFuture::from(promise).await?.dyn_into()?;
+    let status = response.status();
+    let mut response_headers = Vec::new();
+    let entries = js_sys::try_iter(&response.headers().entries())?;
+    if let Some(entries) = entries {
+        for entry in entries {
+            let pair: js_sys::Array = entry?.dyn_into()?;
+            if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                response_headers.push((name, value));
+            }
+        }
+    }
+    let buffer = JsFuture::from(response.array_buffer()?).await?;
+    let body = js_sys::Uint8Array::new(&buffer).to_vec();
+    Ok(HttpResponse { status, headers: response_headers, body: body.into() })
+}
+
+/// The message of a JavaScript exception (`TypeError: Failed to fetch`), or its debug form.
+fn js_message(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(error.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
