@@ -1,0 +1,192 @@
+//! Reverse proxy from Lumen's `/dicom-web/**` to a PACS's DICOMweb root, so the browser talks only to Lumen's
+//! origin (no CORS, and the page's Content-Security-Policy can stay `connect-src 'self'`).
+//!
+//! The method, the path below `/dicom-web`, the query string, `Accept`, `Content-Type`, `Content-Length` and the
+//! caching validators are forwarded; `Authorization` is the browser's own header or, when it has none, the
+//! configured bearer token. Request and response bodies are streamed, never buffered whole. This module must not
+//! interpret DICOM: it forwards bytes.
+
+use crate::error::ApiError;
+use crate::{AppState, Backend, Error};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use futures::TryStreamExt;
+
+/// The upstream DICOMweb service.
+#[derive(Debug)]
+pub(crate) struct Upstream {
+    /// DICOMweb root without a trailing slash, e.g. `https://pacs.example.org/dicom-web`.
+    root: String,
+    /// `Authorization` value sent when the browser sends none (`Bearer <token>`).
+    authorization: Option<HeaderValue>,
+    client: reqwest::Client,
+}
+
+/// Request headers passed upstream (besides `Authorization`, handled separately).
+const FORWARDED_REQUEST_HEADERS: &[HeaderName] = &[
+    header::ACCEPT,
+    header::CONTENT_TYPE,
+    header::CONTENT_LENGTH,
+    header::IF_NONE_MATCH,
+    header::IF_MODIFIED_SINCE,
+    header::RANGE,
+];
+
+/// Response headers passed back to the browser.
+const FORWARDED_RESPONSE_HEADERS: &[HeaderName] = &[
+    header::CONTENT_TYPE,
+    header::CONTENT_LENGTH,
+    header::CONTENT_LOCATION,
+    header::CONTENT_RANGE,
+    header::LOCATION,
+    header::WARNING,
+    header::ETAG,
+    header::LAST_MODIFIED,
+    header::CACHE_CONTROL,
+    header::WWW_AUTHENTICATE,
+    header::RETRY_AFTER,
+];
+
+impl Upstream {
+    /// Checks the URL (absolute http or https) and prepares the HTTP client.
+    pub(crate) fn new(url: &str, token: Option<String>) -> Result<Upstream, Error> {
+        let invalid = |reason: &str| Error::InvalidPacsUrl {
+            url: url.to_string(),
+            reason: reason.to_string(),
+        };
+        let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+        if parsed.scheme() != "http" && parsed.scheme() != "https" {
+            return Err(invalid("the scheme must be http or https"));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(invalid(
+                "the DICOMweb root must not have a query or fragment",
+            ));
+        }
+        let authorization = match token
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+        {
+            Some(t) => Some(HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| {
+                invalid("the token holds characters not allowed in an HTTP header")
+            })?),
+            None => None,
+        };
+        let client = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .map_err(|source| Error::HttpClient { source })?;
+        Ok(Upstream {
+            root: url.trim_end_matches('/').to_string(),
+            authorization,
+            client,
+        })
+    }
+
+    /// The upstream root, for the start-up message.
+    pub(crate) fn display(&self) -> String {
+        format!("the PACS {} (proxied under /dicom-web)", self.root)
+    }
+}
+
+/// The proxy's routes: everything under `/dicom-web`, any method.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dicom-web", any(forward))
+        .route("/dicom-web/{*rest}", any(forward))
+}
+
+async fn forward(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let Backend::Proxy(upstream) = &state.backend else {
+        return Err(ApiError::internal("this server has no upstream PACS"));
+    };
+    let (parts, body) = request.into_parts();
+    // The path keeps its percent-encoding: the upstream sees exactly what the browser asked for.
+    let rest = parts
+        .uri
+        .path()
+        .strip_prefix("/dicom-web")
+        .unwrap_or_default();
+    let mut url = format!("{}{}", upstream.root, rest);
+    if let Some(q) = parts.uri.query() {
+        url.push('?');
+        url.push_str(q);
+    }
+    let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes())
+        .map_err(|_| ApiError::bad_request(format!("unsupported method {}", parts.method)))?;
+    let mut builder = upstream.client.request(method, &url);
+    for name in FORWARDED_REQUEST_HEADERS {
+        for value in parts.headers.get_all(name) {
+            builder = builder.header(name.as_str(), value.as_bytes());
+        }
+    }
+    match parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .or(upstream.authorization.as_ref())
+    {
+        Some(auth) => builder = builder.header(header::AUTHORIZATION.as_str(), auth.as_bytes()),
+        None => {}
+    }
+    let has_body = parts.headers.contains_key(header::CONTENT_LENGTH)
+        || parts.headers.contains_key(header::TRANSFER_ENCODING);
+    if has_body {
+        let stream = body.into_data_stream().map_err(std::io::Error::other);
+        builder = builder.body(reqwest::Body::wrap_stream(stream));
+    }
+    let upstream_response = builder.send().await.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            format!("cannot reach the PACS at {}: {e}", upstream.root),
+        )
+    })?;
+    let status = StatusCode::from_u16(upstream_response.status().as_u16())
+        .unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut response = Response::builder().status(status);
+    for name in FORWARDED_RESPONSE_HEADERS {
+        for value in upstream_response.headers().get_all(name.as_str()) {
+            response = response.header(name, value.as_bytes());
+        }
+    }
+    let stream = upstream_response
+        .bytes_stream()
+        .map_err(std::io::Error::other);
+    response
+        .body(Body::from_stream(stream))
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                format!("invalid response from the PACS: {e}"),
+            )
+        })
+        .map(IntoResponse::into_response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacs_url_must_be_absolute_http() {
+        assert!(Upstream::new("https://pacs.example.org/dicom-web/", None).is_ok());
+        assert!(Upstream::new("ftp://pacs.example.org/", None).is_err());
+        assert!(Upstream::new("pacs.example.org", None).is_err());
+        assert!(Upstream::new("http://pacs/dicom-web?x=1", None).is_err());
+    }
+
+    #[test]
+    fn token_becomes_a_bearer_authorization() {
+        let u = Upstream::new("http://pacs/dicom-web/", Some("abc".into())).unwrap();
+        assert_eq!(
+            u.authorization,
+            Some(HeaderValue::from_static("Bearer abc"))
+        );
+        assert_eq!(u.root, "http://pacs/dicom-web");
+        assert!(Upstream::new("http://pacs", Some("a\nb".into())).is_err());
+    }
+}
