@@ -75,6 +75,7 @@ pub fn time(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn person_name_puts_family_first_then_given_and_middle() {

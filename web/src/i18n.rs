@@ -219,6 +219,7 @@ pub fn t(msg: Msg) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn language_comes_from_the_primary_subtag() {

@@ -129,6 +129,7 @@ pub fn use_router() -> Router {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn root_and_index_are_the_study_list() {

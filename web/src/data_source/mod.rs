@@ -114,6 +114,7 @@ async fn read_server_config() -> Result<Option<ServerConfig>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn config_source_root_loses_its_trailing_slash() {

@@ -220,6 +220,7 @@ fn person_name(ds: &Value, tag: Tag) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
     use serde_json::json;
 
     fn study_json() -> Vec<Value> {
