@@ -169,13 +169,31 @@ impl ChestPhantom {
         let airways = {
             let mut t = polyline(&[([0.0, 8.0, 200.0], 9.0), ([0.0, 10.0, 40.0], 8.5)]);
             // Right main bronchus, then upper and lower lobar bronchi.
-            t.extend(polyline(&[([0.0, 10.0, 40.0], 7.0), ([-40.0, 12.0, 22.0], 6.0)]));
-            t.extend(polyline(&[([-40.0, 12.0, 22.0], 4.5), ([-68.0, 4.0, 50.0], 3.0)]));
-            t.extend(polyline(&[([-40.0, 12.0, 22.0], 5.0), ([-62.0, 22.0, -15.0], 3.2)]));
+            t.extend(polyline(&[
+                ([0.0, 10.0, 40.0], 7.0),
+                ([-40.0, 12.0, 22.0], 6.0),
+            ]));
+            t.extend(polyline(&[
+                ([-40.0, 12.0, 22.0], 4.5),
+                ([-68.0, 4.0, 50.0], 3.0),
+            ]));
+            t.extend(polyline(&[
+                ([-40.0, 12.0, 22.0], 5.0),
+                ([-62.0, 22.0, -15.0], 3.2),
+            ]));
             // Left main bronchus, longer and more horizontal, then its lobar bronchi.
-            t.extend(polyline(&[([0.0, 10.0, 40.0], 6.5), ([45.0, 14.0, 15.0], 5.5)]));
-            t.extend(polyline(&[([45.0, 14.0, 15.0], 4.2), ([68.0, 6.0, 42.0], 3.0)]));
-            t.extend(polyline(&[([45.0, 14.0, 15.0], 4.8), ([66.0, 26.0, -22.0], 3.2)]));
+            t.extend(polyline(&[
+                ([0.0, 10.0, 40.0], 6.5),
+                ([45.0, 14.0, 15.0], 5.5),
+            ]));
+            t.extend(polyline(&[
+                ([45.0, 14.0, 15.0], 4.2),
+                ([68.0, 6.0, 42.0], 3.0),
+            ]));
+            t.extend(polyline(&[
+                ([45.0, 14.0, 15.0], 4.8),
+                ([66.0, 26.0, -22.0], 3.2),
+            ]));
             t
         };
         let aorta = polyline(&[
@@ -187,15 +205,22 @@ impl ChestPhantom {
             ([31.0, 33.0, 0.0], 12.0),
             ([28.0, 36.0, -250.0], 11.0),
         ]);
-        let mut pulmonary_arteries =
-            polyline(&[([30.0, -40.0, -5.0], 13.0), ([32.0, -25.0, 25.0], 13.0), ([55.0, 0.0, 22.0], 9.0)]);
+        let mut pulmonary_arteries = polyline(&[
+            ([30.0, -40.0, -5.0], 13.0),
+            ([32.0, -25.0, 25.0], 13.0),
+            ([55.0, 0.0, 22.0], 9.0),
+        ]);
         pulmonary_arteries.extend(polyline(&[
             ([32.0, -25.0, 25.0], 11.0),
             ([8.0, 0.0, 28.0], 10.0),
             ([-48.0, 2.0, 20.0], 8.0),
         ]));
-        let mut soft_tubes = polyline(&[([-24.0, -20.0, 120.0], 10.0), ([-24.0, -22.0, 0.0], 11.0)]);
-        soft_tubes.extend(polyline(&[([6.0, 20.0, 200.0], 8.0), ([8.0, 22.0, -250.0], 8.0)]));
+        let mut soft_tubes =
+            polyline(&[([-24.0, -20.0, 120.0], 10.0), ([-24.0, -22.0, 0.0], 11.0)]);
+        soft_tubes.extend(polyline(&[
+            ([6.0, 20.0, 200.0], 8.0),
+            ([8.0, 22.0, -250.0], 8.0),
+        ]));
         let mut clavicles = Vec::new();
         for s in [-1.0, 1.0] {
             clavicles.extend(polyline(&[
@@ -206,9 +231,24 @@ impl ChestPhantom {
             ]));
         }
         let nodules = vec![
-            Nodule { centre: [-85.0, -15.0, 75.0], diameter_mm: 4.0, hu: 40.0, location: "right upper lobe" },
-            Nodule { centre: [95.0, 35.0, -20.0], diameter_mm: 8.0, hu: 40.0, location: "left lower lobe" },
-            Nodule { centre: [-90.0, 45.0, -25.0], diameter_mm: 12.0, hu: 40.0, location: "right lower lobe" },
+            Nodule {
+                centre: [-85.0, -15.0, 75.0],
+                diameter_mm: 4.0,
+                hu: 40.0,
+                location: "right upper lobe",
+            },
+            Nodule {
+                centre: [95.0, 35.0, -20.0],
+                diameter_mm: 8.0,
+                hu: 40.0,
+                location: "left lower lobe",
+            },
+            Nodule {
+                centre: [-90.0, 45.0, -25.0],
+                diameter_mm: 12.0,
+                hu: 40.0,
+                location: "right lower lobe",
+            },
             Nodule {
                 centre: [75.0, -30.0, 60.0],
                 diameter_mm: 10.0,
@@ -262,7 +302,12 @@ impl ChestPhantom {
                 }
             }
         }
-        SliceContext { phantom: self, z, body: body_semi_axes(z), tiles }
+        SliceContext {
+            phantom: self,
+            z,
+            body: body_semi_axes(z),
+            tiles,
+        }
     }
 
     /// Grow the two pulmonary vessel trees from the hila with a fixed seed: each branch splits in two at
@@ -307,7 +352,11 @@ impl ChestPhantom {
             return;
         }
         // A random axis perpendicular to the branch: the two children leave in opposite directions around it.
-        let random = [rng.range(-1.0, 1.0), rng.range(-1.0, 1.0), rng.range(-1.0, 1.0)];
+        let random = [
+            rng.range(-1.0, 1.0),
+            rng.range(-1.0, 1.0),
+            rng.range(-1.0, 1.0),
+        ];
         let axis = normalize(cross(dir, random));
         let outward = normalize(sub(end, hilum));
         for sign in [1.0, -1.0] {
@@ -315,7 +364,16 @@ impl ChestPhantom {
             let rotated = rotate(dir, axis, angle);
             let child_dir = normalize(add(scale(rotated, 0.8), scale(outward, 0.2)));
             let child_len = length * rng.range(0.72, 0.85);
-            self.grow(rng, out, end, child_dir, child_len, end_radius * 0.86, depth - 1, hilum);
+            self.grow(
+                rng,
+                out,
+                end,
+                child_dir,
+                child_len,
+                end_radius * 0.86,
+                depth - 1,
+                hilum,
+            );
         }
     }
 }
@@ -387,7 +445,10 @@ impl SliceContext<'_> {
         let z = self.z;
         let (a, b) = self.body;
         if !in_ellipse(x, y, 0.0, 0.0, a, b) {
-            return Voxel { hu: HU_AIR, label: Label::Background };
+            return Voxel {
+                hu: HU_AIR,
+                label: Label::Background,
+            };
         }
         let ph = self.phantom;
         let p = [x, y, z];
@@ -395,7 +456,10 @@ impl SliceContext<'_> {
             let d = sub(p, n.centre);
             let r = n.diameter_mm / 2.0;
             if dot(d, d) < r * r {
-                return Voxel { hu: n.hu, label: Label::Nodule };
+                return Voxel {
+                    hu: n.hu,
+                    label: Label::Nodule,
+                };
             }
         }
         // Airway lumen, then its 2 mm wall.
@@ -404,69 +468,127 @@ impl SliceContext<'_> {
             if p[2] >= t.bounds.min[2] - 2.0 && p[2] <= t.bounds.max[2] + 2.0 {
                 let depth = t.depth(p);
                 if depth < 0.0 {
-                    return Voxel { hu: HU_AIR, label: Label::Airway };
+                    return Voxel {
+                        hu: HU_AIR,
+                        label: Label::Airway,
+                    };
                 }
                 in_wall |= depth < 2.0;
             }
         }
         if in_wall {
-            return Voxel { hu: HU_SOFT, label: Label::Body };
+            return Voxel {
+                hu: HU_SOFT,
+                label: Label::Body,
+            };
         }
         if ph.aorta.iter().any(|t| t.contains(p)) {
-            return Voxel { hu: HU_AORTA, label: Label::Aorta };
+            return Voxel {
+                hu: HU_AORTA,
+                label: Label::Aorta,
+            };
         }
         if ph.pulmonary_arteries.iter().any(|t| t.contains(p)) {
-            return Voxel { hu: HU_PULMONARY_ARTERY, label: Label::Vessel };
+            return Voxel {
+                hu: HU_PULMONARY_ARTERY,
+                label: Label::Vessel,
+            };
         }
         if let Some(hu) = bone(x, y, z, a, b) {
-            return Voxel { hu, label: Label::Bone };
+            return Voxel {
+                hu,
+                label: Label::Bone,
+            };
         }
         if ph.clavicles.iter().any(|t| t.contains(p)) {
-            let hu = if ph.clavicles.iter().any(|t| t.depth(p) < -3.0) { HU_CANCELLOUS } else { HU_CORTEX };
-            return Voxel { hu, label: Label::Bone };
+            let hu = if ph.clavicles.iter().any(|t| t.depth(p) < -3.0) {
+                HU_CANCELLOUS
+            } else {
+                HU_CORTEX
+            };
+            return Voxel {
+                hu,
+                label: Label::Bone,
+            };
         }
         if let Some(hu) = spine_soft(x, y) {
-            return Voxel { hu, label: Label::Body };
+            return Voxel {
+                hu,
+                label: Label::Body,
+            };
         }
         if in_heart(x, y, z) {
-            return Voxel { hu: HU_HEART, label: Label::Heart };
+            return Voxel {
+                hu: HU_HEART,
+                label: Label::Heart,
+            };
         }
         if ph.soft_tubes.iter().any(|t| t.contains(p)) {
-            return Voxel { hu: HU_SOFT, label: Label::Body };
+            return Voxel {
+                hu: HU_SOFT,
+                label: Label::Body,
+            };
         }
         if lung_region(x, y, z) {
             if let Some(tile) = self.tiles.get(tile_index(y) * GRID_TILES + tile_index(x)) {
                 for &i in tile {
                     if ph.vessels.get(i as usize).is_some_and(|t| t.contains(p)) {
-                        return Voxel { hu: HU_VESSEL, label: Label::Vessel };
+                        return Voxel {
+                            hu: HU_VESSEL,
+                            label: Label::Vessel,
+                        };
                     }
                 }
             }
-            return Voxel { hu: HU_LUNG, label: Label::Lung };
+            return Voxel {
+                hu: HU_LUNG,
+                label: Label::Lung,
+            };
         }
         if let Some(hu) = rib_cartilage(x, y, z, a, b) {
-            return Voxel { hu, label: Label::Body };
+            return Voxel {
+                hu,
+                label: Label::Body,
+            };
         }
         // Soft-tissue layers from the skin inwards.
         if !in_ellipse(x, y, 0.0, 0.0, a - 2.0, b - 2.0) {
-            return Voxel { hu: HU_SKIN, label: Label::Body };
+            return Voxel {
+                hu: HU_SKIN,
+                label: Label::Body,
+            };
         }
         let k = (a / 160.0).min(1.0);
         if !in_ellipse(x, y, 0.0, 0.0, a - 12.0 * k, b - 12.0 * k) {
-            return Voxel { hu: HU_FAT, label: Label::Body };
+            return Voxel {
+                hu: HU_FAT,
+                label: Label::Body,
+            };
         }
         if !in_ellipse(x, y, 0.0, 0.0, a - 25.0 * k, b - 25.0 * k) {
-            return Voxel { hu: HU_MUSCLE, label: Label::Body };
+            return Voxel {
+                hu: HU_MUSCLE,
+                label: Label::Body,
+            };
         }
         // Inside the thoracic cavity but not lung: below the diaphragm, or mediastinum.
         let s = if x < 0.0 { -1.0 } else { 1.0 };
         if z < dome_z(s, x, y) || z < -90.0 {
-            return Voxel { hu: abdomen(x, y, z), label: Label::Body };
+            return Voxel {
+                hu: abdomen(x, y, z),
+                label: Label::Body,
+            };
         }
         if in_pericardial_fat(x, y, z) {
-            return Voxel { hu: HU_FAT, label: Label::Body };
+            return Voxel {
+                hu: HU_FAT,
+                label: Label::Body,
+            };
         }
-        Voxel { hu: HU_MEDIASTINAL_FAT, label: Label::Body }
+        Voxel {
+            hu: HU_MEDIASTINAL_FAT,
+            label: Label::Body,
+        }
     }
 }
 
@@ -535,7 +657,11 @@ fn vertebra(x: f64, y: f64, z: f64) -> Option<f64> {
             return None; // the disc is soft tissue, see spine_soft
         }
         let near_endplate = phase < DISC_HEIGHT + 1.5 || phase > VERTEBRA_PERIOD - 1.5;
-        return Some(if r > 15.0 || near_endplate { HU_CORTEX } else { HU_CANCELLOUS });
+        return Some(if r > 15.0 || near_endplate {
+            HU_CORTEX
+        } else {
+            HU_CANCELLOUS
+        });
     }
     if in_disc {
         return None;
@@ -552,7 +678,11 @@ fn vertebra(x: f64, y: f64, z: f64) -> Option<f64> {
     }
     // Transverse processes.
     if phase > 13.0 && phase < 23.0 && (13.0..36.0).contains(&x.abs()) && (y - 64.0).abs() < 5.0 {
-        return Some(if (y - 64.0).abs() < 2.5 && x.abs() < 33.0 { HU_CANCELLOUS } else { HU_CORTEX });
+        return Some(if (y - 64.0).abs() < 2.5 && x.abs() < 33.0 {
+            HU_CANCELLOUS
+        } else {
+            HU_CORTEX
+        });
     }
     None
 }
@@ -583,7 +713,11 @@ fn spine_soft(x: f64, y: f64) -> Option<f64> {
 fn ring_coords(x: f64, y: f64, ea: f64, eb: f64) -> (f64, f64) {
     let len = (x * x + y * y).sqrt();
     let rho = ((x / ea).powi(2) + (y / eb).powi(2)).sqrt();
-    let dr = if rho > 0.0 { len * (1.0 - 1.0 / rho) } else { -ea.min(eb) };
+    let dr = if rho > 0.0 {
+        len * (1.0 - 1.0 / rho)
+    } else {
+        -ea.min(eb)
+    };
     let theta = x.abs().atan2(y); // 0 at +y (posterior), π at −y (anterior)
     (dr, theta / std::f64::consts::PI)
 }
@@ -635,7 +769,11 @@ fn rib(x: f64, y: f64, z: f64, a: f64, b: f64) -> Option<f64> {
     if d >= 1.0 {
         return None;
     }
-    Some(if d > 0.45 { HU_RIB_CORTEX } else { HU_RIB_MARROW })
+    Some(if d > 0.45 {
+        HU_RIB_CORTEX
+    } else {
+        HU_RIB_MARROW
+    })
 }
 
 /// Costal cartilage joining the ribs to the sternum.
@@ -668,7 +806,13 @@ mod tests {
     fn known_points_have_known_tissue() {
         let ph = ChestPhantom::new();
         // Air in front of the chest.
-        assert_eq!(ph.sample([0.0, -140.0, 0.0]), Voxel { hu: -1000.0, label: Label::Background });
+        assert_eq!(
+            ph.sample([0.0, -140.0, 0.0]),
+            Voxel {
+                hu: -1000.0,
+                label: Label::Background
+            }
+        );
         // Middle of the right lung, away from the hilum (vessels possible, so check the lung region instead).
         assert!(lung_region(-95.0, 20.0, 60.0));
         // Aorta: descending aorta axis.
@@ -677,9 +821,21 @@ mod tests {
         // Heart centre.
         assert_eq!(ph.sample([22.0, -22.0, -40.0]).label, Label::Heart);
         // Trachea lumen.
-        assert_eq!(ph.sample([0.0, 9.0, 100.0]), Voxel { hu: -1000.0, label: Label::Airway });
+        assert_eq!(
+            ph.sample([0.0, 9.0, 100.0]),
+            Voxel {
+                hu: -1000.0,
+                label: Label::Airway
+            }
+        );
         // Vertebral body centre (cancellous) mid-vertebra.
-        assert_eq!(ph.sample([0.0, 45.0, 17.0]), Voxel { hu: 250.0, label: Label::Bone });
+        assert_eq!(
+            ph.sample([0.0, 45.0, 17.0]),
+            Voxel {
+                hu: 250.0,
+                label: Label::Bone
+            }
+        );
         // Disc level.
         assert_eq!(ph.sample([0.0, 45.0, 3.0]).hu, 80.0);
         // Liver below the right dome.
@@ -696,7 +852,11 @@ mod tests {
             // Just outside the sphere, along x, the region is lung.
             let r = n.diameter_mm / 2.0;
             let outside = [n.centre[0] + r + 1.0, n.centre[1], n.centre[2]];
-            assert!(lung_region(outside[0], outside[1], outside[2]), "{}", n.location);
+            assert!(
+                lung_region(outside[0], outside[1], outside[2]),
+                "{}",
+                n.location
+            );
             assert!(nodule_depth(n, outside) > 0.0);
         }
     }

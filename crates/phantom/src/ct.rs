@@ -46,7 +46,13 @@ pub struct CtGeometry {
 impl Default for CtGeometry {
     /// 512 × 512 × 220 slices, 0.7 mm pixels, 1.25 mm slices: a 358 × 358 × 275 mm chest CT.
     fn default() -> Self {
-        CtGeometry { columns: 512, rows: 512, slices: 220, pixel_spacing: 0.7, slice_spacing: 1.25 }
+        CtGeometry {
+            columns: 512,
+            rows: 512,
+            slices: 220,
+            pixel_spacing: 0.7,
+            slice_spacing: 1.25,
+        }
     }
 }
 
@@ -85,7 +91,11 @@ impl CtGeometry {
     /// Patient coordinates of the centre of pixel (`row`, `column`) of slice `k`.
     pub fn pixel_centre(&self, k: u32, row: u32, column: u32) -> Vec3 {
         let p = self.position(k);
-        [p[0] + f64::from(column) * self.pixel_spacing, p[1] + f64::from(row) * self.pixel_spacing, p[2]]
+        [
+            p[0] + f64::from(column) * self.pixel_spacing,
+            p[1] + f64::from(row) * self.pixel_spacing,
+            p[2],
+        ]
     }
 
     /// Fractional (slice, row, column) index of a point in patient coordinates.
@@ -118,7 +128,10 @@ impl CtSlice {
     pub fn stored_le_bytes(&self) -> Vec<u8> {
         self.hu
             .iter()
-            .flat_map(|&h| ((i32::from(h) + CT_HU_OFFSET).clamp(i16::MIN.into(), i16::MAX.into()) as i16).to_le_bytes())
+            .flat_map(|&h| {
+                ((i32::from(h) + CT_HU_OFFSET).clamp(i16::MIN.into(), i16::MAX.into()) as i16)
+                    .to_le_bytes()
+            })
             .collect()
     }
 }
@@ -135,7 +148,10 @@ pub fn ct_slice(phantom: &ChestPhantom, geom: &CtGeometry, k: u32) -> CtSlice {
         for col in 0..u32::from(geom.columns) {
             let p = geom.pixel_centre(k, row, col);
             let v = ctx.sample(p[0], p[1]);
-            let noise = triangular_noise(hash3(NOISE_SEED, i64::from(col), i64::from(row), i64::from(k)), CT_NOISE_HU);
+            let noise = triangular_noise(
+                hash3(NOISE_SEED, i64::from(col), i64::from(row), i64::from(k)),
+                CT_NOISE_HU,
+            );
             hu.push((v.hu + noise).round().clamp(-2048.0, 4095.0) as i16);
             labels.push(v.label.value());
         }
@@ -168,7 +184,13 @@ pub fn ct_label_volume(phantom: &ChestPhantom, geom: &CtGeometry) -> Vec<u8> {
 }
 
 /// The label at the centre of voxel (`k`, `row`, `column`).
-pub fn ct_label_at(phantom: &ChestPhantom, geom: &CtGeometry, k: u32, row: u32, column: u32) -> Label {
+pub fn ct_label_at(
+    phantom: &ChestPhantom,
+    geom: &CtGeometry,
+    k: u32,
+    row: u32,
+    column: u32,
+) -> Label {
     phantom.sample(geom.pixel_centre(k, row, column)).label
 }
 
@@ -183,25 +205,70 @@ pub(crate) fn put_ct_attributes(
 ) {
     let pos = geom.position(k);
     put_str(obj, tags::SOP_CLASS_UID, VR::UI, uids::CT_IMAGE_STORAGE);
-    put_strs(obj, tags::IMAGE_TYPE, VR::CS, &["ORIGINAL".into(), "PRIMARY".into(), "AXIAL".into()]);
+    put_strs(
+        obj,
+        tags::IMAGE_TYPE,
+        VR::CS,
+        &["ORIGINAL".into(), "PRIMARY".into(), "AXIAL".into()],
+    );
     put_str(obj, tags::CONTRAST_BOLUS_AGENT, VR::LO, "IODINE (DEMO)");
     put_str(obj, tags::SCAN_OPTIONS, VR::CS, "HELICAL MODE");
     put_str(obj, tags::KVP, VR::DS, "120");
     put_str(obj, tags::SLICE_THICKNESS, VR::DS, &ds(geom.slice_spacing));
-    put_str(obj, tags::SPACING_BETWEEN_SLICES, VR::DS, &ds(spacing_between_slices));
+    put_str(
+        obj,
+        tags::SPACING_BETWEEN_SLICES,
+        VR::DS,
+        &ds(spacing_between_slices),
+    );
     put_str(obj, tags::CONVOLUTION_KERNEL, VR::SH, "STANDARD");
     put_str(obj, tags::PATIENT_POSITION, VR::CS, "HFS");
     put_str(obj, tags::ACQUISITION_NUMBER, VR::IS, "1");
     put_strs(obj, tags::IMAGE_POSITION_PATIENT, VR::DS, &pos.map(ds));
-    put_strs(obj, tags::IMAGE_ORIENTATION_PATIENT, VR::DS, &CtGeometry::ORIENTATION.map(ds));
-    put_str(obj, tags::FRAME_OF_REFERENCE_UID, VR::UI, frame_of_reference_uid);
+    put_strs(
+        obj,
+        tags::IMAGE_ORIENTATION_PATIENT,
+        VR::DS,
+        &CtGeometry::ORIENTATION.map(ds),
+    );
+    put_str(
+        obj,
+        tags::FRAME_OF_REFERENCE_UID,
+        VR::UI,
+        frame_of_reference_uid,
+    );
     put_str(obj, tags::POSITION_REFERENCE_INDICATOR, VR::LO, "SN");
     put_str(obj, tags::SLICE_LOCATION, VR::DS, &ds(pos[2]));
-    put_strs(obj, tags::PIXEL_SPACING, VR::DS, &[ds(geom.pixel_spacing), ds(geom.pixel_spacing)]);
-    put_strs(obj, tags::WINDOW_CENTER, VR::DS, &["-600".into(), "40".into()]);
-    put_strs(obj, tags::WINDOW_WIDTH, VR::DS, &["1500".into(), "400".into()]);
-    put_strs(obj, tags::WINDOW_CENTER_WIDTH_EXPLANATION, VR::LO, &["LUNG".into(), "MEDIASTINUM".into()]);
-    put_str(obj, tags::RESCALE_INTERCEPT, VR::DS, &ds(-f64::from(CT_HU_OFFSET)));
+    put_strs(
+        obj,
+        tags::PIXEL_SPACING,
+        VR::DS,
+        &[ds(geom.pixel_spacing), ds(geom.pixel_spacing)],
+    );
+    put_strs(
+        obj,
+        tags::WINDOW_CENTER,
+        VR::DS,
+        &["-600".into(), "40".into()],
+    );
+    put_strs(
+        obj,
+        tags::WINDOW_WIDTH,
+        VR::DS,
+        &["1500".into(), "400".into()],
+    );
+    put_strs(
+        obj,
+        tags::WINDOW_CENTER_WIDTH_EXPLANATION,
+        VR::LO,
+        &["LUNG".into(), "MEDIASTINUM".into()],
+    );
+    put_str(
+        obj,
+        tags::RESCALE_INTERCEPT,
+        VR::DS,
+        &ds(-f64::from(CT_HU_OFFSET)),
+    );
     put_str(obj, tags::RESCALE_SLOPE, VR::DS, "1");
     put_str(obj, tags::RESCALE_TYPE, VR::LO, "HU");
 }
@@ -235,7 +302,11 @@ mod tests {
         let g = CtGeometry::default();
         let p = g.pixel_centre(49, 100, 300);
         let idx = g.index_of(p);
-        assert!((idx[0] - 49.0).abs() < 1e-9 && (idx[1] - 100.0).abs() < 1e-9 && (idx[2] - 300.0).abs() < 1e-9);
+        assert!(
+            (idx[0] - 49.0).abs() < 1e-9
+                && (idx[1] - 100.0).abs() < 1e-9
+                && (idx[2] - 300.0).abs() < 1e-9
+        );
     }
 
     #[test]
@@ -273,7 +344,12 @@ mod tests {
         let ph = ChestPhantom::new();
         let g = CtGeometry::covering(64, 8);
         let s = ct_slice(&ph, &g, 3);
-        let air: Vec<i16> = s.hu.iter().zip(&s.labels).filter(|(_, &l)| l == 0).map(|(&h, _)| h).collect();
+        let air: Vec<i16> =
+            s.hu.iter()
+                .zip(&s.labels)
+                .filter(|(_, &l)| l == 0)
+                .map(|(&h, _)| h)
+                .collect();
         assert!(air.iter().all(|&h| (-1010..=-990).contains(&h)));
         assert!(air.iter().any(|&h| h != air[0]));
     }
@@ -284,7 +360,13 @@ mod tests {
         let g = CtGeometry::covering(32, 6);
         let vol = ct_label_volume(&ph, &g);
         assert_eq!(vol.len(), 32 * 32 * 6);
-        assert_eq!(&vol[32 * 32 * 2..32 * 32 * 3], ct_slice(&ph, &g, 2).labels.as_slice());
-        assert_eq!(ct_label_at(&ph, &g, 2, 5, 7).value(), vol[(2 * 32 + 5) * 32 + 7]);
+        assert_eq!(
+            &vol[32 * 32 * 2..32 * 32 * 3],
+            ct_slice(&ph, &g, 2).labels.as_slice()
+        );
+        assert_eq!(
+            ct_label_at(&ph, &g, 2, 5, 7).value(),
+            vol[(2 * 32 + 5) * 32 + 7]
+        );
     }
 }

@@ -58,7 +58,9 @@ impl TransferSyntax {
             TransferSyntax::ImplicitVrLittleEndian => uids::IMPLICIT_VR_LITTLE_ENDIAN,
             // Retired in PS3.5 (hence the deprecated constant in dicom-dictionary-std), still met in archives.
             TransferSyntax::ExplicitVrBigEndian => "1.2.840.10008.1.2.2",
-            TransferSyntax::DeflatedExplicitVrLittleEndian => uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
+            TransferSyntax::DeflatedExplicitVrLittleEndian => {
+                uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN
+            }
             TransferSyntax::RleLossless => uids::RLE_LOSSLESS,
         }
     }
@@ -126,7 +128,11 @@ pub(crate) fn put_strs(obj: &mut InMemDicomObject, tag: Tag, vr: VR, values: &[S
 }
 
 pub(crate) fn put_us(obj: &mut InMemDicomObject, tag: Tag, value: u16) {
-    obj.put(DataElement::new(tag, VR::US, PrimitiveValue::U16(C::from_elem(value, 1))));
+    obj.put(DataElement::new(
+        tag,
+        VR::US,
+        PrimitiveValue::U16(C::from_elem(value, 1)),
+    ));
 }
 
 /// Decimal String value: shortest exact-enough text that fits the 16-byte DS limit.
@@ -173,23 +179,58 @@ pub(crate) fn base_object(
     put_str(&mut o, tags::ACCESSION_NUMBER, VR::SH, &study.accession);
     put_str(&mut o, tags::MODALITY, VR::CS, series.modality);
     put_str(&mut o, tags::MANUFACTURER, VR::LO, "Lumen");
-    put_str(&mut o, tags::INSTITUTION_NAME, VR::LO, "Lumen Demo Hospital");
-    put_str(&mut o, tags::REFERRING_PHYSICIAN_NAME, VR::PN, "DEMO^Referrer");
+    put_str(
+        &mut o,
+        tags::INSTITUTION_NAME,
+        VR::LO,
+        "Lumen Demo Hospital",
+    );
+    put_str(
+        &mut o,
+        tags::REFERRING_PHYSICIAN_NAME,
+        VR::PN,
+        "DEMO^Referrer",
+    );
     put_str(&mut o, tags::STUDY_DESCRIPTION, VR::LO, &study.description);
-    put_str(&mut o, tags::SERIES_DESCRIPTION, VR::LO, &series.description);
-    put_str(&mut o, tags::MANUFACTURER_MODEL_NAME, VR::LO, "Lumen Phantom");
+    put_str(
+        &mut o,
+        tags::SERIES_DESCRIPTION,
+        VR::LO,
+        &series.description,
+    );
+    put_str(
+        &mut o,
+        tags::MANUFACTURER_MODEL_NAME,
+        VR::LO,
+        "Lumen Phantom",
+    );
     put_str(&mut o, tags::PATIENT_NAME, VR::PN, &patient.name);
     put_str(&mut o, tags::PATIENT_ID, VR::LO, &patient.id);
     put_str(&mut o, tags::PATIENT_BIRTH_DATE, VR::DA, patient.birth_date);
     put_str(&mut o, tags::PATIENT_SEX, VR::CS, patient.sex);
     put_str(&mut o, tags::PATIENT_IDENTITY_REMOVED, VR::CS, "YES");
     put_str(&mut o, tags::BODY_PART_EXAMINED, VR::CS, series.body_part);
-    put_str(&mut o, tags::SOFTWARE_VERSIONS, VR::LO, concat!("lumen-phantom ", env!("CARGO_PKG_VERSION")));
+    put_str(
+        &mut o,
+        tags::SOFTWARE_VERSIONS,
+        VR::LO,
+        concat!("lumen-phantom ", env!("CARGO_PKG_VERSION")),
+    );
     put_str(&mut o, tags::STUDY_INSTANCE_UID, VR::UI, &study.uid);
     put_str(&mut o, tags::SERIES_INSTANCE_UID, VR::UI, &series.uid);
     put_str(&mut o, tags::STUDY_ID, VR::SH, study.id);
-    put_str(&mut o, tags::SERIES_NUMBER, VR::IS, &series.number.to_string());
-    put_str(&mut o, tags::INSTANCE_NUMBER, VR::IS, &instance_number.to_string());
+    put_str(
+        &mut o,
+        tags::SERIES_NUMBER,
+        VR::IS,
+        &series.number.to_string(),
+    );
+    put_str(
+        &mut o,
+        tags::INSTANCE_NUMBER,
+        VR::IS,
+        &instance_number.to_string(),
+    );
     o
 }
 
@@ -217,7 +258,12 @@ pub(crate) fn put_pixel_data(
     ts: TransferSyntax,
 ) -> Result<(), Error> {
     put_us(obj, tags::SAMPLES_PER_PIXEL, fmt.samples_per_pixel);
-    put_str(obj, tags::PHOTOMETRIC_INTERPRETATION, VR::CS, fmt.photometric);
+    put_str(
+        obj,
+        tags::PHOTOMETRIC_INTERPRETATION,
+        VR::CS,
+        fmt.photometric,
+    );
     if fmt.samples_per_pixel > 1 {
         put_us(obj, tags::PLANAR_CONFIGURATION, 0);
     }
@@ -247,26 +293,42 @@ pub(crate) fn put_pixel_data(
             fragments.push(enc);
         }
         let seq = PixelFragmentSequence::new(offsets, fragments);
-        obj.put(DataElement::new(tags::PIXEL_DATA, VR::OB, dicom_core::value::Value::PixelSequence(seq)));
+        obj.put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            dicom_core::value::Value::PixelSequence(seq),
+        ));
         put_str(obj, tags::LOSSY_IMAGE_COMPRESSION, VR::CS, "00");
     } else if bytes_per_sample == 2 {
         let words: C<u16> = frames
             .iter()
             .flat_map(|f| f.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])))
             .collect();
-        obj.put(DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(words)));
+        obj.put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OW,
+            PrimitiveValue::U16(words),
+        ));
     } else {
         let mut bytes: Vec<u8> = frames.concat();
         if bytes.len() % 2 == 1 {
             bytes.push(0);
         }
-        obj.put(DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(C::from_vec(bytes))));
+        obj.put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            PrimitiveValue::U8(C::from_vec(bytes)),
+        ));
     }
     Ok(())
 }
 
 /// Write `obj` as a DICOM Part 10 file at `path` in transfer syntax `ts`.
-pub(crate) fn write_part10(obj: InMemDicomObject, ts: TransferSyntax, path: &Path) -> Result<(), Error> {
+pub(crate) fn write_part10(
+    obj: InMemDicomObject,
+    ts: TransferSyntax,
+    path: &Path,
+) -> Result<(), Error> {
     let meta = FileMetaTableBuilder::new()
         .transfer_syntax(ts.uid())
         .implementation_class_uid(implementation_class_uid())

@@ -35,7 +35,12 @@ pub struct DxGeometry {
 impl Default for DxGeometry {
     /// 2000 × 1800 pixels of 0.22 mm: a 440 × 396 mm field, projected every 1 mm.
     fn default() -> Self {
-        DxGeometry { rows: 2000, columns: 1800, pixel_spacing: 0.22, projection_step_mm: 1.0 }
+        DxGeometry {
+            rows: 2000,
+            columns: 1800,
+            pixel_spacing: 0.22,
+            projection_step_mm: 1.0,
+        }
     }
 }
 
@@ -66,7 +71,11 @@ pub fn dx_image(phantom: &ChestPhantom, geom: &DxGeometry) -> Vec<u16> {
 }
 
 /// [`dx_image`] on up to `threads` threads (0 = one per core).
-pub fn dx_image_with_threads(phantom: &ChestPhantom, geom: &DxGeometry, threads: usize) -> Vec<u16> {
+pub fn dx_image_with_threads(
+    phantom: &ChestPhantom,
+    geom: &DxGeometry,
+    threads: usize,
+) -> Vec<u16> {
     let step = geom.projection_step_mm.max(0.25);
     let width_mm = f64::from(geom.columns) * geom.pixel_spacing;
     let height_mm = f64::from(geom.rows) * geom.pixel_spacing;
@@ -81,8 +90,9 @@ pub fn dx_image_with_threads(phantom: &ChestPhantom, geom: &DxGeometry, threads:
         let row: Vec<f64> = (0..nx)
             .map(|ix| {
                 let x = x0 + ix as f64 * step;
-                let sum: f64 =
-                    (0..ny).map(|iy| attenuation(ctx.sample(x, -120.0 + (iy as f64 + 0.5) * step).hu)).sum();
+                let sum: f64 = (0..ny)
+                    .map(|iy| attenuation(ctx.sample(x, -120.0 + (iy as f64 + 0.5) * step).hu))
+                    .sum();
                 sum * step
             })
             .collect();
@@ -166,16 +176,46 @@ pub(crate) fn put_dx_attributes(
     windows: [(f64, f64); 2],
     monochrome1: bool,
 ) {
-    put_str(obj, tags::SOP_CLASS_UID, VR::UI, uids::DIGITAL_X_RAY_IMAGE_STORAGE_FOR_PRESENTATION);
-    put_strs(obj, tags::IMAGE_TYPE, VR::CS, &["ORIGINAL".into(), "PRIMARY".into()]);
-    put_str(obj, tags::PRESENTATION_INTENT_TYPE, VR::CS, "FOR PRESENTATION");
+    put_str(
+        obj,
+        tags::SOP_CLASS_UID,
+        VR::UI,
+        uids::DIGITAL_X_RAY_IMAGE_STORAGE_FOR_PRESENTATION,
+    );
+    put_strs(
+        obj,
+        tags::IMAGE_TYPE,
+        VR::CS,
+        &["ORIGINAL".into(), "PRIMARY".into()],
+    );
+    put_str(
+        obj,
+        tags::PRESENTATION_INTENT_TYPE,
+        VR::CS,
+        "FOR PRESENTATION",
+    );
     put_str(obj, tags::VIEW_POSITION, VR::CS, "PA");
-    put_strs(obj, tags::PATIENT_ORIENTATION, VR::CS, &["L".into(), "F".into()]);
+    put_strs(
+        obj,
+        tags::PATIENT_ORIENTATION,
+        VR::CS,
+        &["L".into(), "F".into()],
+    );
     put_str(obj, tags::KVP, VR::DS, "125");
     put_str(obj, tags::DISTANCE_SOURCE_TO_DETECTOR, VR::DS, "1800");
     put_str(obj, tags::DETECTOR_TYPE, VR::CS, "DIRECT");
-    put_strs(obj, tags::IMAGER_PIXEL_SPACING, VR::DS, &[ds(geom.pixel_spacing), ds(geom.pixel_spacing)]);
-    put_strs(obj, tags::PIXEL_SPACING, VR::DS, &[ds(geom.pixel_spacing), ds(geom.pixel_spacing)]);
+    put_strs(
+        obj,
+        tags::IMAGER_PIXEL_SPACING,
+        VR::DS,
+        &[ds(geom.pixel_spacing), ds(geom.pixel_spacing)],
+    );
+    put_strs(
+        obj,
+        tags::PIXEL_SPACING,
+        VR::DS,
+        &[ds(geom.pixel_spacing), ds(geom.pixel_spacing)],
+    );
     put_str(obj, tags::BURNED_IN_ANNOTATION, VR::CS, "NO");
     put_str(obj, tags::LOSSY_IMAGE_COMPRESSION, VR::CS, "00");
     put_str(obj, tags::PIXEL_INTENSITY_RELATIONSHIP, VR::CS, "LOG");
@@ -189,11 +229,37 @@ pub(crate) fn put_dx_attributes(
     put_str(obj, tags::RESCALE_INTERCEPT, VR::DS, "0");
     put_str(obj, tags::RESCALE_SLOPE, VR::DS, "1");
     put_str(obj, tags::RESCALE_TYPE, VR::LO, "US");
-    let centre = |c: f64| if monochrome1 { f64::from(DX_MAX) - c } else { c };
-    put_strs(obj, tags::WINDOW_CENTER, VR::DS, &[ds(centre(windows[0].0)), ds(centre(windows[1].0))]);
-    put_strs(obj, tags::WINDOW_WIDTH, VR::DS, &[ds(windows[0].1), ds(windows[1].1)]);
-    put_strs(obj, tags::WINDOW_CENTER_WIDTH_EXPLANATION, VR::LO, &["DEFAULT".into(), "LUNG".into()]);
-    put_str(obj, tags::PRESENTATION_LUT_SHAPE, VR::CS, if monochrome1 { "INVERSE" } else { "IDENTITY" });
+    let centre = |c: f64| {
+        if monochrome1 {
+            f64::from(DX_MAX) - c
+        } else {
+            c
+        }
+    };
+    put_strs(
+        obj,
+        tags::WINDOW_CENTER,
+        VR::DS,
+        &[ds(centre(windows[0].0)), ds(centre(windows[1].0))],
+    );
+    put_strs(
+        obj,
+        tags::WINDOW_WIDTH,
+        VR::DS,
+        &[ds(windows[0].1), ds(windows[1].1)],
+    );
+    put_strs(
+        obj,
+        tags::WINDOW_CENTER_WIDTH_EXPLANATION,
+        VR::LO,
+        &["DEFAULT".into(), "LUNG".into()],
+    );
+    put_str(
+        obj,
+        tags::PRESENTATION_LUT_SHAPE,
+        VR::CS,
+        if monochrome1 { "INVERSE" } else { "IDENTITY" },
+    );
 }
 
 #[cfg(test)]
@@ -201,7 +267,12 @@ mod tests {
     use super::*;
 
     fn small() -> DxGeometry {
-        DxGeometry { rows: 200, columns: 180, pixel_spacing: 2.2, projection_step_mm: 4.0 }
+        DxGeometry {
+            rows: 200,
+            columns: 180,
+            pixel_spacing: 2.2,
+            projection_step_mm: 4.0,
+        }
     }
 
     #[test]

@@ -24,7 +24,11 @@ pub fn dot(a: Vec3, b: Vec3) -> f64 {
 }
 #[inline]
 pub fn cross(a: Vec3, b: Vec3) -> Vec3 {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
 }
 #[inline]
 pub fn norm(a: Vec3) -> f64 {
@@ -78,7 +82,15 @@ impl Tube {
         let max = [a[0].max(b[0]) + r, a[1].max(b[1]) + r, a[2].max(b[2]) + r];
         let d = sub(b, a);
         let len2 = dot(d, d);
-        Tube { a, b, ra, rb, bounds: Aabb { min, max }, d, inv_len2: if len2 > 0.0 { 1.0 / len2 } else { 0.0 } }
+        Tube {
+            a,
+            b,
+            ra,
+            rb,
+            bounds: Aabb { min, max },
+            d,
+            inv_len2: if len2 > 0.0 { 1.0 / len2 } else { 0.0 },
+        }
     }
 
     /// Signed distance-like value: (distance to the axis) − (local radius). Negative inside.
@@ -113,13 +125,19 @@ impl Tube {
         };
         let p0 = add(self.a, scale(self.d, t0));
         let p1 = add(self.a, scale(self.d, t1));
-        Some(([p0[0].min(p1[0]) - r, p0[1].min(p1[1]) - r], [p0[0].max(p1[0]) + r, p0[1].max(p1[1]) + r]))
+        Some((
+            [p0[0].min(p1[0]) - r, p0[1].min(p1[1]) - r],
+            [p0[0].max(p1[0]) + r, p0[1].max(p1[1]) + r],
+        ))
     }
 }
 
 /// Tubes along a polyline: consecutive points joined, radius interpolated between the given per-point radii.
 pub fn polyline(points: &[(Vec3, f64)]) -> Vec<Tube> {
-    points.windows(2).map(|w| Tube::new(w[0].0, w[1].0, w[0].1, w[1].1)).collect()
+    points
+        .windows(2)
+        .map(|w| Tube::new(w[0].0, w[1].0, w[0].1, w[1].1))
+        .collect()
 }
 
 /// Is (x, y) inside the axis-aligned ellipse with centre (cx, cy) and semi-axes (ax, by)?

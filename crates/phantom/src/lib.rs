@@ -53,7 +53,10 @@ use dicom_object::InMemDicomObject;
 use snafu::{ResultExt, Snafu};
 
 pub use chest::{ChestPhantom, Label, Nodule, SliceContext, Voxel};
-pub use ct::{ct_label_at, ct_label_slice, ct_label_volume, ct_slice, CtGeometry, CtSlice, CT_HU_OFFSET, CT_NOISE_HU};
+pub use ct::{
+    ct_label_at, ct_label_slice, ct_label_volume, ct_slice, CtGeometry, CtSlice, CT_HU_OFFSET,
+    CT_NOISE_HU,
+};
 pub use dataset::{to_part10_bytes, TransferSyntax};
 pub use dx::{dx_image, to_monochrome1, DxGeometry};
 pub use geom::Vec3;
@@ -69,13 +72,22 @@ use dataset::{base_object, put_pixel_data, PatientInfo, PixelFormat, SeriesInfo,
 pub enum Error {
     /// A folder of the demo tree could not be created.
     #[snafu(display("cannot create folder {}: {source}", path.display()))]
-    CreateDir { path: PathBuf, source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The File Meta Information could not be built (a UID or the transfer syntax is unusable).
     #[snafu(display("cannot build the file meta group of {}: {source}", path.display()))]
-    BuildMeta { path: PathBuf, source: dicom_object::WithMetaError },
+    BuildMeta {
+        path: PathBuf,
+        source: dicom_object::WithMetaError,
+    },
     /// Writing a DICOM file failed (disk full, permissions, or an encoding problem).
     #[snafu(display("cannot write DICOM file {}: {source}", path.display()))]
-    WriteFile { path: PathBuf, source: dicom_object::WriteError },
+    WriteFile {
+        path: PathBuf,
+        source: dicom_object::WriteError,
+    },
     /// A frame could not be RLE encoded.
     #[snafu(display("cannot RLE-encode a frame: {source}"))]
     EncodeRle { source: rle::RleError },
@@ -115,20 +127,41 @@ impl Default for DemoOptions {
 }
 
 impl DemoOptions {
-    /// A small demo (about a second to write): 96×96×24 CT, 400×360 radiograph, 64×64×6 MR, 160×120×32 cine.
+    /// A small demo (well under a second to write): 96×96×22 CT (12.5 mm slices), 400×360 radiograph, 64×64×6 MR, 160×120×32 cine.
     pub fn small() -> Self {
         DemoOptions {
-            ct: CtGeometry::covering(96, 24),
+            ct: CtGeometry::covering(96, 22),
             ct_subset_stride: 4,
-            dx: DxGeometry { rows: 400, columns: 360, pixel_spacing: 1.1, projection_step_mm: 3.0 },
-            mr: MrGeometry { size: 64, slices: 6, pixel_spacing: 3.75, slice_thickness: 5.0, slice_spacing: 24.0 },
-            us: UsGeometry { width: 160, height: 120, frames: 32, frame_time_ms: 100.0 / 3.0 },
+            dx: DxGeometry {
+                rows: 400,
+                columns: 360,
+                pixel_spacing: 1.1,
+                projection_step_mm: 3.0,
+            },
+            mr: MrGeometry {
+                size: 64,
+                slices: 6,
+                pixel_spacing: 3.75,
+                slice_thickness: 5.0,
+                slice_spacing: 24.0,
+            },
+            us: UsGeometry {
+                width: 160,
+                height: 120,
+                frames: 32,
+                frame_time_ms: 100.0 / 3.0,
+            },
             threads: 0,
         }
     }
 
     fn validate(&self) -> Result<(), Error> {
-        let bad = |reason: &str| InvalidOptionsSnafu { reason: reason.to_string() }.fail();
+        let bad = |reason: &str| {
+            InvalidOptionsSnafu {
+                reason: reason.to_string(),
+            }
+            .fail()
+        };
         if self.ct.columns < 8 || self.ct.rows < 8 || self.ct.slices < 2 {
             return bad("the CT needs at least 8×8 pixels and 2 slices");
         }
@@ -144,7 +177,11 @@ impl DemoOptions {
         if self.mr.size < 8 || self.mr.slices < 1 || !(self.mr.pixel_spacing > 0.0) {
             return bad("the MR needs at least 8×8 pixels, one slice and a positive pixel spacing");
         }
-        if self.us.width < 8 || self.us.height < 8 || self.us.frames < 1 || !(self.us.frame_time_ms > 0.0) {
+        if self.us.width < 8
+            || self.us.height < 8
+            || self.us.frames < 1
+            || !(self.us.frame_time_ms > 0.0)
+        {
             return bad("the cine needs at least 8×8 pixels, one frame and a positive frame time");
         }
         Ok(())
@@ -164,12 +201,18 @@ pub struct DemoManifest {
 impl DemoManifest {
     /// Total number of files.
     pub fn instance_count(&self) -> usize {
-        self.studies.iter().flat_map(|s| &s.series).map(|s| s.instances.len()).sum()
+        self.studies
+            .iter()
+            .flat_map(|s| &s.series)
+            .map(|s| s.instances.len())
+            .sum()
     }
 
     /// Every series of every study.
     pub fn all_series(&self) -> impl Iterator<Item = (&StudyEntry, &SeriesEntry)> {
-        self.studies.iter().flat_map(|st| st.series.iter().map(move |se| (st, se)))
+        self.studies
+            .iter()
+            .flat_map(|st| st.series.iter().map(move |se| (st, se)))
     }
 }
 
@@ -302,8 +345,12 @@ pub fn write_demo(dir: &Path, opts: &DemoOptions) -> Result<DemoManifest, Error>
 
 /// Generate the whole demo in memory: the manifest and every file's relative path and Part 10 bytes, sorted by
 /// path. For the browser (no file system) and for tests.
-pub fn demo_in_memory(opts: &DemoOptions) -> Result<(DemoManifest, Vec<(PathBuf, Vec<u8>)>), Error> {
-    let sink = MemorySink { files: Mutex::new(Vec::new()) };
+pub fn demo_in_memory(
+    opts: &DemoOptions,
+) -> Result<(DemoManifest, Vec<(PathBuf, Vec<u8>)>), Error> {
+    let sink = MemorySink {
+        files: Mutex::new(Vec::new()),
+    };
     let manifest = generate(&sink, opts)?;
     let mut files = sink.files.into_inner().unwrap_or_else(|p| p.into_inner());
     files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -317,7 +364,11 @@ fn generate(sink: &dyn Sink, opts: &DemoOptions) -> Result<DemoManifest, Error> 
     let dx = dx_study(sink, opts, &phantom)?;
     let mr = mr_study(sink, opts)?;
     let us = us_study(sink, opts)?;
-    Ok(DemoManifest { root: PathBuf::new(), studies: vec![ct, dx, mr, us], nodules })
+    Ok(DemoManifest {
+        root: PathBuf::new(),
+        studies: vec![ct, dx, mr, us],
+        nodules,
+    })
 }
 
 fn study_entry(folder: &str, patient: &PatientInfo, study: &StudyInfo) -> StudyEntry {
@@ -332,7 +383,13 @@ fn study_entry(folder: &str, patient: &PatientInfo, study: &StudyInfo) -> StudyE
     }
 }
 
-fn series_info(key: &str, number: u32, description: String, modality: &'static str, body_part: &'static str) -> SeriesInfo {
+fn series_info(
+    key: &str,
+    number: u32,
+    description: String,
+    modality: &'static str,
+    body_part: &'static str,
+) -> SeriesInfo {
     SeriesInfo {
         uid: demo_uid(&format!("lumen-demo/{key}/series/{number}")),
         number,
@@ -370,11 +427,17 @@ fn series_entry(
 }
 
 fn instance_path(study: &str, series: &str, number: u32) -> PathBuf {
-    Path::new(study).join(series).join(format!("{number:04}.dcm"))
+    Path::new(study)
+        .join(series)
+        .join(format!("{number:04}.dcm"))
 }
 
 /// The chest CT study: main series plus one subset series per other transfer syntax.
-fn ct_study(sink: &dyn Sink, opts: &DemoOptions, phantom: &ChestPhantom) -> Result<(StudyEntry, Vec<NoduleEntry>), Error> {
+fn ct_study(
+    sink: &dyn Sink,
+    opts: &DemoOptions,
+    phantom: &ChestPhantom,
+) -> Result<(StudyEntry, Vec<NoduleEntry>), Error> {
     let g = opts.ct;
     let patient = PatientInfo {
         name: "DEMO^CHEST CT".into(),
@@ -396,7 +459,11 @@ fn ct_study(sink: &dyn Sink, opts: &DemoOptions, phantom: &ChestPhantom) -> Resu
     for (i, ts) in TransferSyntax::ALL.into_iter().enumerate() {
         let number = i as u32 + 1;
         let main = i == 0;
-        let spacing = if main { g.slice_spacing } else { g.slice_spacing * f64::from(opts.ct_subset_stride) };
+        let spacing = if main {
+            g.slice_spacing
+        } else {
+            g.slice_spacing * f64::from(opts.ct_subset_stride)
+        };
         let description = if main {
             format!("Chest {} mm ({})", dataset::ds(g.slice_spacing), ts.name())
         } else {
@@ -427,23 +494,57 @@ fn ct_study(sink: &dyn Sink, opts: &DemoOptions, phantom: &ChestPhantom) -> Resu
                 continue;
             }
             let number = if *main { k + 1 } else { k / stride + 1 };
-            let sop_uid = demo_uid(&format!("lumen-demo/ct/series/{}/instance/{number}", info.number));
-            let mut obj = base_object(None, uids::CT_IMAGE_STORAGE, &sop_uid, &patient, &study, info, number);
+            let sop_uid = demo_uid(&format!(
+                "lumen-demo/ct/series/{}/instance/{number}",
+                info.number
+            ));
+            let mut obj = base_object(
+                None,
+                uids::CT_IMAGE_STORAGE,
+                &sop_uid,
+                &patient,
+                &study,
+                info,
+                number,
+            );
             ct::put_ct_attributes(&mut obj, &g, k, &for_uid, *spacing);
             put_pixel_data(&mut obj, fmt, &frame, *ts)?;
             let path = instance_path(folder, series_folder, number);
             sink.put(&path, obj, *ts)?;
-            entries.push((s, InstanceEntry { path, sop_instance_uid: sop_uid, instance_number: number }));
+            entries.push((
+                s,
+                InstanceEntry {
+                    path,
+                    sop_instance_uid: sop_uid,
+                    instance_number: number,
+                },
+            ));
         }
         Ok::<_, Error>(entries)
     })?;
     let mut entry = study_entry(folder, &patient, &study);
     for (s, (ts, info, series_folder, _, _)) in plans.iter().enumerate() {
-        let instances: Vec<InstanceEntry> =
-            written.iter().flatten().filter(|(i, _)| *i == s).map(|(_, e)| e.clone()).collect();
-        entry.series.push(series_entry(series_folder.clone(), info, uids::CT_IMAGE_STORAGE, *ts, fmt, 1, instances));
+        let instances: Vec<InstanceEntry> = written
+            .iter()
+            .flatten()
+            .filter(|(i, _)| *i == s)
+            .map(|(_, e)| e.clone())
+            .collect();
+        entry.series.push(series_entry(
+            series_folder.clone(),
+            info,
+            uids::CT_IMAGE_STORAGE,
+            *ts,
+            fmt,
+            1,
+            instances,
+        ));
     }
-    let main_uid = entry.series.first().map(|s| s.series_instance_uid.clone()).unwrap_or_default();
+    let main_uid = entry
+        .series
+        .first()
+        .map(|s| s.series_instance_uid.clone())
+        .unwrap_or_default();
     let nodules = phantom
         .nodules()
         .iter()
@@ -460,7 +561,11 @@ fn ct_study(sink: &dyn Sink, opts: &DemoOptions, phantom: &ChestPhantom) -> Resu
 }
 
 /// The chest radiograph study: the PA view as MONOCHROME2 and as MONOCHROME1.
-fn dx_study(sink: &dyn Sink, opts: &DemoOptions, phantom: &ChestPhantom) -> Result<StudyEntry, Error> {
+fn dx_study(
+    sink: &dyn Sink,
+    opts: &DemoOptions,
+    phantom: &ChestPhantom,
+) -> Result<StudyEntry, Error> {
     let g = opts.dx;
     let patient = PatientInfo {
         name: "DEMO^RADIOGRAPH".into(),
@@ -505,14 +610,25 @@ fn dx_study(sink: &dyn Sink, opts: &DemoOptions, phantom: &ChestPhantom) -> Resu
             1,
         );
         dx::put_dx_attributes(&mut obj, &g, windows, mono1);
-        let values = if mono1 { to_monochrome1(&image) } else { image.clone() };
+        let values = if mono1 {
+            to_monochrome1(&image)
+        } else {
+            image.clone()
+        };
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let fmt = PixelFormat { photometric: if mono1 { "MONOCHROME1" } else { "MONOCHROME2" }, ..fmt2 };
+        let fmt = PixelFormat {
+            photometric: if mono1 { "MONOCHROME1" } else { "MONOCHROME2" },
+            ..fmt2
+        };
         let ts = TransferSyntax::ExplicitVrLittleEndian;
         put_pixel_data(&mut obj, fmt, &[bytes], ts)?;
         let path = instance_path(folder, &series_folder, 1);
         sink.put(&path, obj, ts)?;
-        let inst = InstanceEntry { path, sop_instance_uid: sop_uid, instance_number: 1 };
+        let inst = InstanceEntry {
+            path,
+            sop_instance_uid: sop_uid,
+            instance_number: 1,
+        };
         entry.series.push(series_entry(
             series_folder,
             &info,
@@ -562,17 +678,39 @@ fn mr_study(sink: &dyn Sink, opts: &DemoOptions) -> Result<StudyEntry, Error> {
         let k = k as u32;
         let number = k + 1;
         let sop_uid = demo_uid(&format!("lumen-demo/mr/series/1/instance/{number}"));
-        let mut obj =
-            base_object(Some("ISO_IR 192"), uids::MR_IMAGE_STORAGE, &sop_uid, &patient, &study, &info, number);
+        let mut obj = base_object(
+            Some("ISO_IR 192"),
+            uids::MR_IMAGE_STORAGE,
+            &sop_uid,
+            &patient,
+            &study,
+            &info,
+            number,
+        );
         mr::put_mr_attributes(&mut obj, &g, k, &for_uid);
-        let bytes: Vec<u8> = mr_slice(&g, k).iter().flat_map(|v| v.to_le_bytes()).collect();
+        let bytes: Vec<u8> = mr_slice(&g, k)
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         put_pixel_data(&mut obj, fmt, &[bytes], ts)?;
         let path = instance_path(folder, &series_folder, number);
         sink.put(&path, obj, ts)?;
-        Ok::<_, Error>(InstanceEntry { path, sop_instance_uid: sop_uid, instance_number: number })
+        Ok::<_, Error>(InstanceEntry {
+            path,
+            sop_instance_uid: sop_uid,
+            instance_number: number,
+        })
     })?;
     let mut entry = study_entry(folder, &patient, &study);
-    entry.series.push(series_entry(series_folder, &info, uids::MR_IMAGE_STORAGE, ts, fmt, 1, instances));
+    entry.series.push(series_entry(
+        series_folder,
+        &info,
+        uids::MR_IMAGE_STORAGE,
+        ts,
+        fmt,
+        1,
+        instances,
+    ));
     Ok(entry)
 }
 
@@ -594,7 +732,9 @@ fn us_study(sink: &dyn Sink, opts: &DemoOptions) -> Result<StudyEntry, Error> {
         id: "4",
     };
     let folder = "us-cine";
-    let frames = par::map(g.frames as usize, opts.threads, |f| Ok::<_, Error>(us_frame(&g, f as u32)))?;
+    let frames = par::map(g.frames as usize, opts.threads, |f| {
+        Ok::<_, Error>(us_frame(&g, f as u32))
+    })?;
     let fmt = PixelFormat {
         rows: g.height,
         columns: g.width,
@@ -605,18 +745,38 @@ fn us_study(sink: &dyn Sink, opts: &DemoOptions) -> Result<StudyEntry, Error> {
         photometric: "RGB",
     };
     let mut entry = study_entry(folder, &patient, &study);
-    for (number, ts) in [(1u32, TransferSyntax::ExplicitVrLittleEndian), (2u32, TransferSyntax::RleLossless)] {
-        let info = series_info("us", number, format!("Neck vessel cine ({})", ts.name()), "US", "NECK");
+    for (number, ts) in [
+        (1u32, TransferSyntax::ExplicitVrLittleEndian),
+        (2u32, TransferSyntax::RleLossless),
+    ] {
+        let info = series_info(
+            "us",
+            number,
+            format!("Neck vessel cine ({})", ts.name()),
+            "US",
+            "NECK",
+        );
         let series_folder = format!("{number:02}-cine-{}", ts.slug());
         sink.make_dir(&Path::new(folder).join(&series_folder))?;
         let sop_uid = demo_uid(&format!("lumen-demo/us/series/{number}/instance/1"));
-        let mut obj =
-            base_object(None, uids::ULTRASOUND_MULTI_FRAME_IMAGE_STORAGE, &sop_uid, &patient, &study, &info, 1);
+        let mut obj = base_object(
+            None,
+            uids::ULTRASOUND_MULTI_FRAME_IMAGE_STORAGE,
+            &sop_uid,
+            &patient,
+            &study,
+            &info,
+            1,
+        );
         us::put_us_attributes(&mut obj, &g);
         put_pixel_data(&mut obj, fmt, &frames, ts)?;
         let path = instance_path(folder, &series_folder, 1);
         sink.put(&path, obj, ts)?;
-        let inst = InstanceEntry { path, sop_instance_uid: sop_uid, instance_number: 1 };
+        let inst = InstanceEntry {
+            path,
+            sop_instance_uid: sop_uid,
+            instance_number: 1,
+        };
         entry.series.push(series_entry(
             series_folder,
             &info,

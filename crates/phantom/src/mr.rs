@@ -41,7 +41,13 @@ pub struct MrGeometry {
 impl Default for MrGeometry {
     /// 256 × 256 × 24 slices, 0.9375 mm pixels (240 mm field), 5 mm slices every 6 mm.
     fn default() -> Self {
-        MrGeometry { size: 256, slices: 24, pixel_spacing: 0.9375, slice_thickness: 5.0, slice_spacing: 6.0 }
+        MrGeometry {
+            size: 256,
+            slices: 24,
+            pixel_spacing: 0.9375,
+            slice_thickness: 5.0,
+            slice_spacing: 6.0,
+        }
     }
 }
 
@@ -74,7 +80,11 @@ pub fn t1_signal(x: f64, y: f64, z: f64) -> f64 {
     for s in [-1.0, 1.0] {
         let eye = ell(s * 32.0, -72.0, -38.0, 12.0, 12.0, 12.0);
         if eye < 1.0 {
-            return if ell(s * 32.0, -82.0, -38.0, 4.5, 2.0, 4.5) < 1.0 { T1_LENS } else { T1_VITREOUS };
+            return if ell(s * 32.0, -82.0, -38.0, 4.5, 2.0, 4.5) < 1.0 {
+                T1_LENS
+            } else {
+                T1_VITREOUS
+            };
         }
         if ell(s * 30.0, -55.0, -38.0, 17.0, 28.0, 15.0) < 1.0 {
             return T1_ORBIT_FAT;
@@ -117,7 +127,11 @@ pub fn t1_signal(x: f64, y: f64, z: f64) -> f64 {
     // Cerebellum: posterior and low, with foliation stripes.
     if ell(0.0, 45.0, -40.0, 50.0, 30.0, 22.0) < 1.0 {
         let folia = ((z * 1.4) + (y * 0.3)).sin();
-        return if folia > 0.2 { T1_GREY } else { T1_WHITE - 80.0 };
+        return if folia > 0.2 {
+            T1_GREY
+        } else {
+            T1_WHITE - 80.0
+        };
     }
     if brain > 0.62 + folds {
         T1_GREY
@@ -148,10 +162,20 @@ pub fn mr_slice(geom: &MrGeometry, k: u32) -> Vec<u16> {
 }
 
 /// MR-specific attributes (Frame of Reference, Image Plane, MR Image, VOI LUT) of slice `k`.
-pub(crate) fn put_mr_attributes(obj: &mut InMemDicomObject, geom: &MrGeometry, k: u32, frame_of_reference_uid: &str) {
+pub(crate) fn put_mr_attributes(
+    obj: &mut InMemDicomObject,
+    geom: &MrGeometry,
+    k: u32,
+    frame_of_reference_uid: &str,
+) {
     let pos = geom.position(k);
     put_str(obj, tags::SOP_CLASS_UID, VR::UI, uids::MR_IMAGE_STORAGE);
-    put_strs(obj, tags::IMAGE_TYPE, VR::CS, &["ORIGINAL".into(), "PRIMARY".into(), "M".into(), "ND".into()]);
+    put_strs(
+        obj,
+        tags::IMAGE_TYPE,
+        VR::CS,
+        &["ORIGINAL".into(), "PRIMARY".into(), "M".into(), "ND".into()],
+    );
     put_str(obj, tags::SCANNING_SEQUENCE, VR::CS, "SE");
     put_str(obj, tags::SEQUENCE_VARIANT, VR::CS, "NONE");
     put_str(obj, tags::SCAN_OPTIONS, VR::CS, "");
@@ -162,17 +186,52 @@ pub(crate) fn put_mr_attributes(obj: &mut InMemDicomObject, geom: &MrGeometry, k
     put_str(obj, tags::ECHO_TRAIN_LENGTH, VR::IS, "1");
     put_str(obj, tags::MAGNETIC_FIELD_STRENGTH, VR::DS, "1.5");
     put_str(obj, tags::IMAGED_NUCLEUS, VR::SH, "1H");
-    put_str(obj, tags::SLICE_THICKNESS, VR::DS, &ds(geom.slice_thickness));
-    put_str(obj, tags::SPACING_BETWEEN_SLICES, VR::DS, &ds(geom.slice_spacing));
+    put_str(
+        obj,
+        tags::SLICE_THICKNESS,
+        VR::DS,
+        &ds(geom.slice_thickness),
+    );
+    put_str(
+        obj,
+        tags::SPACING_BETWEEN_SLICES,
+        VR::DS,
+        &ds(geom.slice_spacing),
+    );
     put_str(obj, tags::PATIENT_POSITION, VR::CS, "HFS");
     put_strs(obj, tags::IMAGE_POSITION_PATIENT, VR::DS, &pos.map(ds));
-    put_strs(obj, tags::IMAGE_ORIENTATION_PATIENT, VR::DS, &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0].map(ds));
-    put_str(obj, tags::FRAME_OF_REFERENCE_UID, VR::UI, frame_of_reference_uid);
+    put_strs(
+        obj,
+        tags::IMAGE_ORIENTATION_PATIENT,
+        VR::DS,
+        &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0].map(ds),
+    );
+    put_str(
+        obj,
+        tags::FRAME_OF_REFERENCE_UID,
+        VR::UI,
+        frame_of_reference_uid,
+    );
     put_str(obj, tags::POSITION_REFERENCE_INDICATOR, VR::LO, "");
     put_str(obj, tags::SLICE_LOCATION, VR::DS, &ds(pos[2]));
-    put_strs(obj, tags::PIXEL_SPACING, VR::DS, &[ds(geom.pixel_spacing), ds(geom.pixel_spacing)]);
-    put_strs(obj, tags::WINDOW_CENTER, VR::DS, &["500".into(), "600".into(), "350".into()]);
-    put_strs(obj, tags::WINDOW_WIDTH, VR::DS, &["1000".into(), "500".into(), "700".into()]);
+    put_strs(
+        obj,
+        tags::PIXEL_SPACING,
+        VR::DS,
+        &[ds(geom.pixel_spacing), ds(geom.pixel_spacing)],
+    );
+    put_strs(
+        obj,
+        tags::WINDOW_CENTER,
+        VR::DS,
+        &["500".into(), "600".into(), "350".into()],
+    );
+    put_strs(
+        obj,
+        tags::WINDOW_WIDTH,
+        VR::DS,
+        &["1000".into(), "500".into(), "700".into()],
+    );
     put_strs(
         obj,
         tags::WINDOW_CENTER_WIDTH_EXPLANATION,
@@ -200,7 +259,11 @@ mod tests {
 
     #[test]
     fn slices_are_deterministic_and_step_up() {
-        let g = MrGeometry { size: 32, slices: 4, ..MrGeometry::default() };
+        let g = MrGeometry {
+            size: 32,
+            slices: 4,
+            ..MrGeometry::default()
+        };
         assert_eq!(mr_slice(&g, 2), mr_slice(&g, 2));
         assert_eq!(g.position(1)[2] - g.position(0)[2], 6.0);
         assert!(mr_slice(&g, 2).iter().all(|&v| v <= 4095));

@@ -10,7 +10,9 @@ pub fn default_threads() -> usize {
     if cfg!(target_arch = "wasm32") {
         return 1;
     }
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// Compute `f(i)` for every `i` in `0..n` on up to `threads` threads (0 = automatic) and return the results in
@@ -21,7 +23,12 @@ where
     E: Send,
     F: Fn(usize) -> Result<T, E> + Sync,
 {
-    let threads = if threads == 0 { default_threads() } else { threads }.min(n.max(1));
+    let threads = if threads == 0 {
+        default_threads()
+    } else {
+        threads
+    }
+    .min(n.max(1));
     if threads <= 1 {
         return (0..n).map(f).collect();
     }
@@ -48,7 +55,9 @@ where
             });
         }
     });
-    let results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let results = results
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     // Lowest-index error first, so the reported error does not depend on scheduling.
     let mut slots = Vec::with_capacity(n);
     for r in results {
@@ -80,7 +89,8 @@ mod tests {
 
     #[test]
     fn first_error_is_reported() {
-        let v: Result<Vec<usize>, usize> = map(50, 3, |i| if i == 17 || i == 30 { Err(i) } else { Ok(i) });
+        let v: Result<Vec<usize>, usize> =
+            map(50, 3, |i| if i == 17 || i == 30 { Err(i) } else { Ok(i) });
         assert_eq!(v, Err(17));
     }
 }

@@ -18,10 +18,18 @@ pub enum RleError {
         "RLE Lossless allows at most 15 segments per frame, but {samples_per_pixel} samples of {bytes_per_sample} bytes need {}",
         samples_per_pixel * bytes_per_sample
     ))]
-    TooManySegments { samples_per_pixel: usize, bytes_per_sample: usize },
+    TooManySegments {
+        samples_per_pixel: usize,
+        bytes_per_sample: usize,
+    },
     /// The frame buffer does not hold Rows × Columns × Samples per Pixel × bytes per sample bytes.
     #[snafu(display("RLE frame has {actual} bytes, but {rows}×{columns} pixels need {expected}"))]
-    FrameSize { rows: usize, columns: usize, expected: usize, actual: usize },
+    FrameSize {
+        rows: usize,
+        columns: usize,
+        expected: usize,
+        actual: usize,
+    },
 }
 
 /// Encode one row (or any byte string) with PackBits as used by PS3.5 G.3.1, appending to `out`.
@@ -33,7 +41,11 @@ pub fn pack_bits(row: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     while i < row.len() {
         let byte = row[i];
-        let run = row[i..].iter().take(128).take_while(|&&b| b == byte).count();
+        let run = row[i..]
+            .iter()
+            .take(128)
+            .take_while(|&&b| b == byte)
+            .count();
         if run >= 3 {
             flush_literal(&row[literal_start..i], out);
             // Header -(run-1) as a two's-complement byte: 2..=128 repeats map to 0xFF..=0x81.
@@ -73,12 +85,20 @@ pub fn encode_frame(
     let segments = samples_per_pixel * bytes_per_sample;
     ensure!(
         (1..=15).contains(&segments),
-        TooManySegmentsSnafu { samples_per_pixel, bytes_per_sample }
+        TooManySegmentsSnafu {
+            samples_per_pixel,
+            bytes_per_sample
+        }
     );
     let expected = rows * columns * segments;
     ensure!(
         frame.len() == expected,
-        FrameSizeSnafu { rows, columns, expected, actual: frame.len() }
+        FrameSizeSnafu {
+            rows,
+            columns,
+            expected,
+            actual: frame.len()
+        }
     );
 
     let mut out = vec![0u8; 64];
@@ -135,7 +155,9 @@ mod tests {
         let count = u32::from_le_bytes(fragment[0..4].try_into().unwrap()) as usize;
         assert_eq!(count, segments);
         let offsets: Vec<usize> = (0..count)
-            .map(|i| u32::from_le_bytes(fragment[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize)
+            .map(|i| {
+                u32::from_le_bytes(fragment[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize
+            })
             .collect();
         let mut out = vec![0u8; pixels * segments];
         for (s, &off) in offsets.iter().enumerate() {
@@ -203,8 +225,16 @@ mod tests {
     fn encode_frame_rejects_wrong_size_and_too_many_segments() {
         assert_eq!(
             encode_frame(&[0; 5], 2, 2, 1, 2),
-            Err(RleError::FrameSize { rows: 2, columns: 2, expected: 8, actual: 5 })
+            Err(RleError::FrameSize {
+                rows: 2,
+                columns: 2,
+                expected: 8,
+                actual: 5
+            })
         );
-        assert!(matches!(encode_frame(&[0; 64], 1, 1, 4, 4), Err(RleError::TooManySegments { .. })));
+        assert!(matches!(
+            encode_frame(&[0; 64], 1, 1, 4, 4),
+            Err(RleError::TooManySegments { .. })
+        ));
     }
 }

@@ -31,7 +31,12 @@ pub struct UsGeometry {
 impl Default for UsGeometry {
     /// 640 × 480, 40 frames at 30 frames per second.
     fn default() -> Self {
-        UsGeometry { width: 640, height: 480, frames: 40, frame_time_ms: 100.0 / 3.0 }
+        UsGeometry {
+            width: 640,
+            height: 480,
+            frames: 40,
+            frame_time_ms: 100.0 / 3.0,
+        }
     }
 }
 
@@ -87,7 +92,8 @@ pub fn us_frame(geom: &UsGeometry, frame: u32) -> Vec<u8> {
                 let tissue_dy = ty - vessel_y;
                 let in_lumen = tissue_dy.abs() < vessel_r;
                 let wall = !in_lumen && tissue_dy.abs() < vessel_r + 4.0;
-                let layer = |centre: f64, width: f64| (-(ty - centre).powi(2) / (width * width)).exp();
+                let layer =
+                    |centre: f64, width: f64| (-(ty - centre).powi(2) / (width * width)).exp();
                 let echogenicity = if in_lumen {
                     0.05
                 } else if wall {
@@ -110,13 +116,19 @@ pub fn us_frame(geom: &UsGeometry, frame: u32) -> Vec<u8> {
                     let speed = (0.35 + 0.65 * systole) * profile;
                     let towards = angle.sin() * speed;
                     let v = (towards.abs().sqrt() * 255.0).clamp(40.0, 255.0) as u8;
-                    rgb = if towards >= 0.0 { [v, (f64::from(v) * 0.25 * speed) as u8, 0] } else { [0, (f64::from(v) * 0.4 * speed) as u8, v] };
+                    rgb = if towards >= 0.0 {
+                        [v, (f64::from(v) * 0.25 * speed) as u8, 0]
+                    } else {
+                        [0, (f64::from(v) * 0.4 * speed) as u8, v]
+                    };
                 }
             }
             if doppler {
                 let on_box_x = (x - box_x.0).abs() < 1.0 || (x - box_x.1).abs() < 1.0;
                 let on_box_y = (y - box_y.0).abs() < 1.0 || (y - box_y.1).abs() < 1.0;
-                if (on_box_x && y > box_y.0 && y < box_y.1) || (on_box_y && x > box_x.0 && x < box_x.1) {
+                if (on_box_x && y > box_y.0 && y < box_y.1)
+                    || (on_box_y && x > box_x.0 && x < box_x.1)
+                {
                     rgb = [230, 230, 230];
                 }
                 // Colour bar at the left edge: red on top, blue below.
@@ -147,9 +159,24 @@ pub fn us_frame(geom: &UsGeometry, frame: u32) -> Vec<u8> {
 
 /// US-specific attributes (US Image, Cine, Multi-frame) of the cine.
 pub(crate) fn put_us_attributes(obj: &mut InMemDicomObject, geom: &UsGeometry) {
-    put_str(obj, tags::SOP_CLASS_UID, VR::UI, uids::ULTRASOUND_MULTI_FRAME_IMAGE_STORAGE);
-    put_strs(obj, tags::IMAGE_TYPE, VR::CS, &["ORIGINAL".into(), "PRIMARY".into(), "VASCULAR".into()]);
-    put_str(obj, tags::NUMBER_OF_FRAMES, VR::IS, &geom.frames.to_string());
+    put_str(
+        obj,
+        tags::SOP_CLASS_UID,
+        VR::UI,
+        uids::ULTRASOUND_MULTI_FRAME_IMAGE_STORAGE,
+    );
+    put_strs(
+        obj,
+        tags::IMAGE_TYPE,
+        VR::CS,
+        &["ORIGINAL".into(), "PRIMARY".into(), "VASCULAR".into()],
+    );
+    put_str(
+        obj,
+        tags::NUMBER_OF_FRAMES,
+        VR::IS,
+        &geom.frames.to_string(),
+    );
     obj.put(DataElement::new(
         tags::FRAME_INCREMENT_POINTER,
         VR::AT,
@@ -171,7 +198,12 @@ mod tests {
     use super::*;
 
     fn small() -> UsGeometry {
-        UsGeometry { width: 160, height: 120, frames: 8, ..UsGeometry::default() }
+        UsGeometry {
+            width: 160,
+            height: 120,
+            frames: 8,
+            ..UsGeometry::default()
+        }
     }
 
     #[test]
@@ -189,7 +221,11 @@ mod tests {
     #[test]
     fn doppler_colour_only_in_second_half() {
         let g = small();
-        let coloured = |f: &[u8]| f.chunks_exact(3).filter(|p| p[0] != p[1] || p[1] != p[2]).count();
+        let coloured = |f: &[u8]| {
+            f.chunks_exact(3)
+                .filter(|p| p[0] != p[1] || p[1] != p[2])
+                .count()
+        };
         assert_eq!(coloured(&us_frame(&g, 1)), 0);
         assert!(coloured(&us_frame(&g, 5)) > 20);
     }

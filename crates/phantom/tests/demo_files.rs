@@ -10,7 +10,12 @@ use dicom_object::{from_reader, open_file};
 use lumen_phantom::{demo_in_memory, write_demo, DemoOptions, TransferSyntax};
 
 fn str_of(obj: &dicom_object::InMemDicomObject, tag: dicom_core::Tag) -> String {
-    obj.element(tag).unwrap().to_str().unwrap().trim_end_matches(['\0', ' ']).to_string()
+    obj.element(tag)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .trim_end_matches(['\0', ' '])
+        .to_string()
 }
 
 #[test]
@@ -24,7 +29,11 @@ fn same_options_give_same_bytes() {
         assert!(a.1 == b.1, "{} differs between runs", a.0.display());
     }
     // Single-threaded generation gives the same bytes as parallel generation.
-    let (_, f3) = demo_in_memory(&DemoOptions { threads: 1, ..DemoOptions::small() }).unwrap();
+    let (_, f3) = demo_in_memory(&DemoOptions {
+        threads: 1,
+        ..DemoOptions::small()
+    })
+    .unwrap();
     assert!(f1 == f3);
 }
 
@@ -35,8 +44,8 @@ fn written_files_parse_back_as_announced() {
     let opts = DemoOptions::small();
     let manifest = write_demo(&dir, &opts).unwrap();
     assert_eq!(manifest.studies.len(), 4);
-    // 24 CT slices + 4 × 6 subset slices + 2 DX + 6 MR + 2 US.
-    assert_eq!(manifest.instance_count(), 24 + 4 * 6 + 2 + 6 + 2);
+    // 22 CT slices + 4 × 6 subset slices (0, 4, … 20) + 2 DX + 6 MR + 2 US.
+    assert_eq!(manifest.instance_count(), 22 + 4 * 6 + 2 + 6 + 2);
     let mut uids = HashSet::new();
     let mut syntaxes = HashSet::new();
     let mut patients = HashSet::new();
@@ -47,17 +56,34 @@ fn written_files_parse_back_as_announced() {
         for inst in &series.instances {
             let path = manifest.root.join(&inst.path);
             let file = open_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            assert_eq!(file.meta().transfer_syntax().trim_end_matches('\0'), series.transfer_syntax.uid());
+            assert_eq!(
+                file.meta().transfer_syntax().trim_end_matches('\0'),
+                series.transfer_syntax.uid()
+            );
             assert_eq!(str_of(&file, tags::SOP_INSTANCE_UID), inst.sop_instance_uid);
-            assert_eq!(str_of(&file, tags::SERIES_INSTANCE_UID), series.series_instance_uid);
-            assert_eq!(str_of(&file, tags::STUDY_INSTANCE_UID), study.study_instance_uid);
+            assert_eq!(
+                str_of(&file, tags::SERIES_INSTANCE_UID),
+                series.series_instance_uid
+            );
+            assert_eq!(
+                str_of(&file, tags::STUDY_INSTANCE_UID),
+                study.study_instance_uid
+            );
             assert_eq!(str_of(&file, tags::SOP_CLASS_UID), series.sop_class_uid);
             assert_eq!(str_of(&file, tags::PATIENT_NAME), study.patient_name);
-            assert_eq!(str_of(&file, tags::INSTANCE_NUMBER), inst.instance_number.to_string());
+            assert_eq!(
+                str_of(&file, tags::INSTANCE_NUMBER),
+                inst.instance_number.to_string()
+            );
             assert!(uids.insert(inst.sop_instance_uid.clone()));
             let expected = series.decoded_bytes() / series.instances.len() as u64;
             match file.element(tags::PIXEL_DATA).unwrap().value() {
-                Value::Primitive(p) => assert_eq!(p.calculate_byte_len() as u64, expected, "{}", path.display()),
+                Value::Primitive(p) => assert_eq!(
+                    p.calculate_byte_len() as u64,
+                    expected,
+                    "{}",
+                    path.display()
+                ),
                 Value::PixelSequence(seq) => {
                     assert_eq!(series.transfer_syntax, TransferSyntax::RleLossless);
                     assert_eq!(seq.fragments().len() as u32, series.frames_per_instance);
@@ -79,7 +105,11 @@ fn big_endian_ct_holds_the_same_pixels_as_little_endian() {
     let ct = &manifest.studies[0];
     let find = |ts: TransferSyntax, number: u32| {
         let series = ct.series.iter().find(|s| s.transfer_syntax == ts).unwrap();
-        let inst = series.instances.iter().find(|i| i.instance_number == number).unwrap();
+        let inst = series
+            .instances
+            .iter()
+            .find(|i| i.instance_number == number)
+            .unwrap();
         let bytes = &files.iter().find(|(p, _)| *p == inst.path).unwrap().1;
         from_reader(&bytes[128..]).unwrap()
     };
@@ -91,10 +121,21 @@ fn big_endian_ct_holds_the_same_pixels_as_little_endian() {
         TransferSyntax::DeflatedExplicitVrLittleEndian,
     ] {
         let other = find(ts, 2);
-        let a = le.element(tags::PIXEL_DATA).unwrap().to_multi_int::<u16>().unwrap();
-        let b = other.element(tags::PIXEL_DATA).unwrap().to_multi_int::<u16>().unwrap();
+        let a = le
+            .element(tags::PIXEL_DATA)
+            .unwrap()
+            .to_multi_int::<u16>()
+            .unwrap();
+        let b = other
+            .element(tags::PIXEL_DATA)
+            .unwrap()
+            .to_multi_int::<u16>()
+            .unwrap();
         assert_eq!(a, b, "{ts:?}");
-        assert_eq!(str_of(&le, tags::IMAGE_POSITION_PATIENT), str_of(&other, tags::IMAGE_POSITION_PATIENT));
+        assert_eq!(
+            str_of(&le, tags::IMAGE_POSITION_PATIENT),
+            str_of(&other, tags::IMAGE_POSITION_PATIENT)
+        );
     }
 }
 
@@ -114,7 +155,10 @@ fn nodules_are_reported_inside_the_ct_volume() {
 
 #[test]
 fn invalid_options_are_rejected_with_a_reason() {
-    let opts = DemoOptions { ct_subset_stride: 0, ..DemoOptions::small() };
+    let opts = DemoOptions {
+        ct_subset_stride: 0,
+        ..DemoOptions::small()
+    };
     let err = demo_in_memory(&opts).unwrap_err().to_string();
     assert!(err.contains("ct_subset_stride"), "{err}");
 }
