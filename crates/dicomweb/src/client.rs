@@ -427,3 +427,312 @@ pub fn frame_media_type(ts: &str) -> &'static str {
         _ => "application/octet-stream",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The client against a mock transport that records each request and replays canned responses.
+    use super::*;
+    use crate::transport::TransportError;
+    use serde_json::json;
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Mock {
+        requests: Arc<Mutex<Vec<HttpRequest>>>,
+        responses: Arc<Mutex<VecDeque<Result<HttpResponse, TransportError>>>>,
+    }
+
+    impl Mock {
+        fn reply(&self, status: u16, content_type: &str, body: impl Into<Bytes>) -> &Self {
+            let headers = if content_type.is_empty() { vec![] } else { vec![("content-type".into(), content_type.into())] };
+            self.responses.lock().unwrap().push_back(Ok(HttpResponse { status, headers, body: body.into() }));
+            self
+        }
+        fn requests(&self) -> Vec<HttpRequest> {
+            self.requests.lock().unwrap().clone()
+        }
+        fn last(&self) -> HttpRequest {
+            self.requests().pop().expect("a request was sent")
+        }
+    }
+
+    impl Transport for Mock {
+        fn send(&self, request: HttpRequest) -> impl std::future::Future<Output = Result<HttpResponse, TransportError>> + Send {
+            self.requests.lock().unwrap().push(request);
+            let next = self.responses.lock().unwrap().pop_front().unwrap_or_else(|| Err(TransportError::new("no canned response")));
+            async move { next }
+        }
+    }
+
+    fn client() -> (Client<Mock>, Mock) {
+        let mock = Mock::default();
+        (Client::new(mock.clone(), "http://pacs.example:8042/dicom-web/"), mock)
+    }
+
+    const JSON: &str = "application/dicom+json";
+
+    #[tokio::test]
+    async fn search_studies_builds_url_accept_and_bearer_token() {
+        let (client, mock) = client();
+        let client = client.with_bearer_token("s3cret");
+        mock.reply(200, JSON, r#"[{"0020000D":{"vr":"UI","Value":["1.2.3"]}}]"#);
+        let q = QidoQuery::new().patient_name("DEMO*").fuzzy_matching(true).limit(2);
+        let studies = client.search_studies(&q).await.unwrap();
+        assert_eq!(json::string(&studies[0], tags::STUDY_INSTANCE_UID).as_deref(), Some("1.2.3"));
+        let r = mock.last();
+        assert_eq!(r.method, Method::Get);
+        assert_eq!(r.url, "http://pacs.example:8042/dicom-web/studies?PatientName=DEMO*&fuzzymatching=true&limit=2");
+        assert_eq!(r.header("accept"), Some("application/dicom+json"));
+        assert_eq!(r.header("authorization"), Some("Bearer s3cret"));
+    }
+
+    #[tokio::test]
+    async fn no_content_means_no_matches() {
+        let (client, mock) = client();
+        mock.reply(204, "", "");
+        assert!(client.search_studies(&QidoQuery::new()).await.unwrap().is_empty());
+        assert_eq!(mock.last().url, "http://pacs.example:8042/dicom-web/studies");
+        assert_eq!(mock.last().header("authorization"), None);
+    }
+
+    #[tokio::test]
+    async fn series_and_instance_searches_use_the_hierarchy() {
+        let (client, mock) = client();
+        for _ in 0..4 {
+            mock.reply(200, JSON, "[]");
+        }
+        client.search_series(Some("1.2"), &QidoQuery::new().modality("CT")).await.unwrap();
+        client.search_instances(Some("1.2"), Some("1.2.3"), &QidoQuery::new()).await.unwrap();
+        client.search_instances(None, Some("1.2.3"), &QidoQuery::new().limit(1)).await.unwrap();
+        client.search_series(None, &QidoQuery::new()).await.unwrap();
+        let urls: Vec<String> = mock.requests().into_iter().map(|r| r.url).collect();
+        assert_eq!(
+            urls,
+            [
+                "http://pacs.example:8042/dicom-web/studies/1.2/series?Modality=CT",
+                "http://pacs.example:8042/dicom-web/studies/1.2/series/1.2.3/instances",
+                "http://pacs.example:8042/dicom-web/instances?SeriesInstanceUID=1.2.3&limit=1",
+                "http://pacs.example:8042/dicom-web/series",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn unusable_uids_are_rejected_before_sending() {
+        let (client, mock) = client();
+        let err = client.study_metadata("1.2/../../admin").await.unwrap_err();
+        assert!(matches!(err, Error::InvalidUid { .. }), "{err}");
+        let err = client.retrieve_instance("1.2", "", "3", &TransferSyntaxRequest::Default).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidUid { .. }), "{err}");
+        assert!(mock.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn http_errors_carry_status_server_message_and_url() {
+        let (client, mock) = client();
+        mock.reply(404, "text/plain", "Unknown study");
+        let err = client.study_metadata("9.9").await.unwrap_err();
+        match &err {
+            Error::Http { url, status, message } => {
+                assert_eq!(url, "http://pacs.example:8042/dicom-web/studies/9.9/metadata");
+                assert_eq!(*status, 404);
+                assert_eq!(message, "Unknown study");
+            }
+            other => panic!("expected Http, got {other:?}"),
+        }
+        assert_eq!(err.to_string(), "http://pacs.example:8042/dicom-web/studies/9.9/metadata answered HTTP 404: Unknown study");
+        // A long HTML error page is cut at 512 characters.
+        mock.reply(500, "text/html", "x".repeat(2000));
+        let Error::Http { message, .. } = client.study_metadata("9.9").await.unwrap_err() else { panic!("expected Http") };
+        assert_eq!(message.chars().count(), 513);
+        assert!(message.ends_with('…'));
+    }
+
+    #[tokio::test]
+    async fn transport_failures_name_the_url() {
+        let (client, mock) = client();
+        mock.responses.lock().unwrap().push_back(Err(TransportError::new("connection refused")));
+        let err = client.search_studies(&QidoQuery::new()).await.unwrap_err();
+        assert_eq!(err.to_string(), "cannot reach http://pacs.example:8042/dicom-web/studies: connection refused");
+    }
+
+    #[tokio::test]
+    async fn responses_that_are_not_arrays_of_data_sets_are_errors() {
+        let (client, mock) = client();
+        mock.reply(200, JSON, r#"{"not":"an array"}"#).reply(200, JSON, "[1,2]").reply(200, JSON, "<html>");
+        for _ in 0..2 {
+            let err = client.search_studies(&QidoQuery::new()).await.unwrap_err();
+            assert!(matches!(err, Error::UnexpectedJson { .. }), "{err}");
+        }
+        assert!(matches!(client.search_studies(&QidoQuery::new()).await.unwrap_err(), Error::Json { .. }));
+    }
+
+    fn multipart_reply(mock: &Mock, root: &str, parts: Vec<Part>) {
+        let (ct, body) = multipart::build_related(&parts, root);
+        mock.reply(200, &ct, body);
+    }
+
+    #[tokio::test]
+    async fn retrieve_instance_negotiates_transfer_syntax_and_unwraps_the_part() {
+        let (client, mock) = client();
+        multipart_reply(&mock, "application/dicom", vec![Part::new("application/dicom", &b"DICM-bytes"[..])]);
+        let bytes = client.retrieve_instance("1.2", "1.2.3", "1.2.3.4", &TransferSyntaxRequest::Any).await.unwrap();
+        assert_eq!(&bytes[..], b"DICM-bytes");
+        let r = mock.last();
+        assert_eq!(r.url, "http://pacs.example:8042/dicom-web/studies/1.2/series/1.2.3/instances/1.2.3.4");
+        assert_eq!(r.header("accept"), Some("multipart/related; type=\"application/dicom\"; transfer-syntax=*"));
+
+        let list = TransferSyntaxRequest::OneOf(vec!["1.2.840.10008.1.2.4.50".into(), EXPLICIT_VR_LITTLE_ENDIAN.into()]);
+        multipart_reply(&mock, "application/dicom", vec![Part::new("application/dicom", &b"x"[..])]);
+        client.retrieve_instance("1.2", "1.2.3", "1.2.3.4", &list).await.unwrap();
+        assert_eq!(
+            mock.last().header("accept"),
+            Some(
+                "multipart/related; type=\"application/dicom\"; transfer-syntax=1.2.840.10008.1.2.4.50, \
+                 multipart/related; type=\"application/dicom\"; transfer-syntax=1.2.840.10008.1.2.1"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn retrieve_instance_rejects_wrong_part_count_and_type() {
+        let (client, mock) = client();
+        let two = vec![Part::new("application/dicom", &b"a"[..]), Part::new("application/dicom", &b"b"[..])];
+        multipart_reply(&mock, "application/dicom", two);
+        let err = client.retrieve_instance("1", "2", "3", &TransferSyntaxRequest::Default).await.unwrap_err();
+        assert!(matches!(err, Error::PartCount { expected: 1, actual: 2, .. }), "{err}");
+        multipart_reply(&mock, "application/dicom", vec![Part::new("text/html", &b"<p>login</p>"[..])]);
+        let err = client.retrieve_instance("1", "2", "3", &TransferSyntaxRequest::Default).await.unwrap_err();
+        assert!(matches!(err, Error::UnexpectedContentType { .. }), "{err}");
+        mock.reply(200, "multipart/related; boundary=zz", "--zz\r\nContent-Type: application/dicom\r\n\r\ncut sho");
+        let err = client.retrieve_instance("1", "2", "3", &TransferSyntaxRequest::Default).await.unwrap_err();
+        assert!(matches!(err, Error::Multipart { .. }), "{err}");
+        mock.reply(200, "application/dicom+json", "[]");
+        let err = client.retrieve_study("1", &TransferSyntaxRequest::Default).await.unwrap_err();
+        assert!(matches!(err, Error::UnexpectedContentType { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn retrieve_frames_labels_each_frame_with_its_transfer_syntax() {
+        let (client, mock) = client();
+        let mut jpeg = Part::new("image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.70", &b"\xFF\xD8one"[..]);
+        jpeg.headers.push(("Content-Location".into(), "…/frames/1".into()));
+        multipart_reply(&mock, "image/jpeg", vec![jpeg, Part::new("application/octet-stream", &b"raw"[..])]);
+        let frames = client.retrieve_frames("1", "2", "3", &[1, 3], &TransferSyntaxRequest::Any).await.unwrap();
+        let r = mock.last();
+        assert_eq!(r.url, "http://pacs.example:8042/dicom-web/studies/1/series/2/instances/3/frames/1,3");
+        assert_eq!(r.header("accept"), Some("multipart/related; type=\"application/octet-stream\"; transfer-syntax=*"));
+        assert_eq!(frames[0].number, 1);
+        assert_eq!(frames[0].media_type, "image/jpeg");
+        assert_eq!(frames[0].transfer_syntax.as_deref(), Some("1.2.840.10008.1.2.4.70"));
+        assert_eq!(&frames[0].data[..], b"\xFF\xD8one");
+        assert_eq!(frames[1].number, 3);
+        assert_eq!(frames[1].transfer_syntax.as_deref(), Some(EXPLICIT_VR_LITTLE_ENDIAN), "octet-stream default");
+    }
+
+    #[tokio::test]
+    async fn retrieve_frames_reads_the_syntax_from_the_message_type_parameter() {
+        // Orthanc puts the transfer syntax inside the `type` parameter of the multipart Content-Type.
+        let (client, mock) = client();
+        let ct = "multipart/related; type=\"image/jls; transfer-syntax=1.2.840.10008.1.2.4.80\"; boundary=q";
+        mock.reply(200, ct, "--q\r\nContent-Type: image/jls\r\n\r\nLS\r\n--q--\r\n");
+        let syntaxes = TransferSyntaxRequest::OneOf(vec!["1.2.840.10008.1.2.4.80".into(), "1.2.840.10008.1.2.1".into()]);
+        let frames = client.retrieve_frames("1", "2", "3", &[2], &syntaxes).await.unwrap();
+        assert_eq!(frames[0].transfer_syntax.as_deref(), Some("1.2.840.10008.1.2.4.80"));
+        assert_eq!(
+            mock.last().header("accept"),
+            Some(
+                "multipart/related; type=\"image/jls\"; transfer-syntax=1.2.840.10008.1.2.4.80, \
+                 multipart/related; type=\"application/octet-stream\"; transfer-syntax=1.2.840.10008.1.2.1"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn retrieve_frames_checks_the_frame_list_and_part_count() {
+        let (client, mock) = client();
+        for frames in [&[][..], &[0, 1][..]] {
+            let err = client.retrieve_frames("1", "2", "3", frames, &TransferSyntaxRequest::Default).await.unwrap_err();
+            assert!(matches!(err, Error::InvalidFrameList { .. }), "{err}");
+        }
+        assert!(mock.requests().is_empty());
+        multipart_reply(&mock, "application/octet-stream", vec![Part::new("application/octet-stream", &b"a"[..])]);
+        let err = client.retrieve_frames("1", "2", "3", &[1, 2], &TransferSyntaxRequest::Default).await.unwrap_err();
+        assert!(matches!(err, Error::PartCount { expected: 2, actual: 1, .. }), "{err}");
+        // A single frame sent without multipart wrapping is accepted as one part.
+        mock.reply(200, "application/octet-stream", "raw");
+        let frames = client.retrieve_frames("1", "2", "3", &[5], &TransferSyntaxRequest::Default).await.unwrap();
+        assert_eq!((frames[0].number, &frames[0].data[..]), (5, &b"raw"[..]));
+    }
+
+    #[tokio::test]
+    async fn bulk_data_uris_resolve_against_the_root_and_keep_the_token_home() {
+        let (client, mock) = client();
+        let client = client.with_bearer_token("t");
+        multipart_reply(&mock, "application/octet-stream", vec![Part::new("application/octet-stream", &b"B"[..])]);
+        multipart_reply(&mock, "application/octet-stream", vec![Part::new("application/octet-stream", &b"C"[..])]);
+        let parts = client.retrieve_bulk_data("/studies/1/bulk/7FE00010", &TransferSyntaxRequest::Default).await.unwrap();
+        assert_eq!(&parts[0].body[..], b"B");
+        let first = mock.last();
+        assert_eq!(first.url, "http://pacs.example:8042/dicom-web/studies/1/bulk/7FE00010");
+        assert_eq!(first.header("authorization"), Some("Bearer t"));
+        client.retrieve_bulk_data("https://cdn.example/blob/1", &TransferSyntaxRequest::Default).await.unwrap();
+        assert_eq!(mock.last().header("authorization"), None, "token must not go to another origin");
+    }
+
+    fn store_response() -> Value {
+        json!({
+            "00081190": {"vr": "UR", "Value": ["http://pacs/studies/1.2"]},
+            "00081199": {"vr": "SQ", "Value": [{
+                "00081150": {"vr": "UI", "Value": ["1.2.840.10008.5.1.4.1.1.2"]},
+                "00081155": {"vr": "UI", "Value": ["1.2.3.1"]},
+                "00081190": {"vr": "UR", "Value": ["http://pacs/studies/1.2/series/1.2.3/instances/1.2.3.1"]}
+            }]},
+            "00081198": {"vr": "SQ", "Value": [{
+                "00081150": {"vr": "UI", "Value": ["1.2.840.10008.5.1.4.1.1.2"]},
+                "00081155": {"vr": "UI", "Value": ["1.2.3.2"]},
+                "00081197": {"vr": "US", "Value": [43264]}
+            }]}
+        })
+    }
+
+    #[tokio::test]
+    async fn store_instances_posts_multipart_dicom_and_reads_the_outcome() {
+        let (client, mock) = client();
+        mock.reply(202, JSON, store_response().to_string());
+        let response = client.store_instances(Some("1.2"), vec![b"first".to_vec(), b"second".to_vec()]).await.unwrap();
+        let r = mock.last();
+        assert_eq!(r.method, Method::Post);
+        assert_eq!(r.url, "http://pacs.example:8042/dicom-web/studies/1.2");
+        assert_eq!(r.header("accept"), Some("application/dicom+json"));
+        let ct = r.header("content-type").unwrap();
+        assert!(ct.starts_with("multipart/related; type=\"application/dicom\"; boundary="), "{ct}");
+        let sent = multipart::parse_related(ct, &r.body).unwrap();
+        assert_eq!(sent.iter().map(|p| &p.body[..]).collect::<Vec<_>>(), [&b"first"[..], &b"second"[..]]);
+        assert!(sent.iter().all(|p| p.content_type == "application/dicom"));
+
+        assert_eq!(response.status, 202);
+        assert!(!response.all_stored());
+        assert_eq!(response.stored.len(), 1);
+        assert_eq!(response.stored[0].sop_instance_uid.as_deref(), Some("1.2.3.1"));
+        assert_eq!(response.stored[0].retrieve_url.as_deref(), Some("http://pacs/studies/1.2/series/1.2.3/instances/1.2.3.1"));
+        assert_eq!(response.failed.len(), 1);
+        assert_eq!(response.failed[0].failure_reason, Some(0xA900));
+    }
+
+    #[tokio::test]
+    async fn store_conflict_with_a_data_set_is_an_outcome_not_an_error() {
+        let (client, mock) = client();
+        mock.reply(409, JSON, store_response().to_string());
+        let response = client.store_instances(None, vec![b"x".to_vec()]).await.unwrap();
+        assert_eq!(response.status, 409);
+        assert_eq!(mock.last().url, "http://pacs.example:8042/dicom-web/studies");
+        mock.reply(409, "text/plain", "");
+        assert!(matches!(client.store_instances(None, vec![b"x".to_vec()]).await.unwrap_err(), Error::Http { status: 409, .. }));
+        mock.reply(415, "text/plain", "Unsupported Media Type");
+        let err = client.store_instances(None, vec![b"x".to_vec()]).await.unwrap_err();
+        assert!(err.to_string().contains("415: Unsupported Media Type"), "{err}");
+        assert!(matches!(client.store_instances(None, vec![]).await.unwrap_err(), Error::NothingToStore));
+    }
+}
