@@ -364,16 +364,16 @@ fn run_adapter(data: &[u8], info: &ImageInfo, bits_allocated: u16, syntax: &'sta
     let reader = ts.pixel_data_reader().ok_or("the decoder is not built into this program")?;
     let object = OneFrame { data, info, bits_allocated, syntax };
     let mut out = Vec::new();
-    let call = || reader.decode_frame(&object, 0, &mut out).map_err(|e| error_chain(&e));
     #[cfg(panic = "unwind")]
     {
+        let call = || reader.decode_frame(&object, 0, &mut out).map_err(|e| error_chain(&e));
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
             Ok(r) => r?,
             Err(_) => return Err("the decoder failed on malformed data".to_string()),
         }
     }
     #[cfg(not(panic = "unwind"))]
-    call()?;
+    reader.decode_frame(&object, 0, &mut out).map_err(|e| error_chain(&e))?;
     Ok(out)
 }
 
