@@ -62,10 +62,10 @@ fn ranges(accept: Option<&str>) -> Vec<Range> {
 /// single-part `application/dicom` response without multipart. No `Accept` header, `*/*` or `multipart/related`
 /// without a type mean the default, Explicit VR Little Endian. Fails with 406 when nothing DICOM is acceptable.
 pub(crate) fn instance_syntaxes(accept: Option<&str>) -> Result<(Vec<String>, bool), ApiError> {
-    let ranges = ranges(accept);
-    if ranges.is_empty() {
+    if accept.is_none_or(|a| a.trim().is_empty()) {
         return Ok((vec![EXPLICIT_VR_LE.to_string()], false));
     }
+    let ranges = ranges(accept);
     let mut syntaxes = Vec::new();
     let mut multipart = false;
     let mut single = false;

@@ -44,8 +44,8 @@ async fn unknown_api(uri: Uri) -> ApiError {
     ))
 }
 
-/// Serves an embedded web-app file. A path without a file extension that matches no file is one of the app's own
-/// routes (e.g. `/studies/1.2.3`), so it gets `index.html`; a missing file with an extension is a 404.
+/// Serves an embedded web-app file. A path that matches no file and does not look like a file name is one of the
+/// app's own routes (e.g. `/studies/1.2.840.113619.2.1`), so it gets `index.html`; a missing file is a 404.
 async fn web_app(method: Method, uri: Uri) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return ApiError::new(
@@ -56,8 +56,7 @@ async fn web_app(method: Method, uri: Uri) -> Response {
     }
     let path = uri.path();
     let found = assets::asset(path).or_else(|| {
-        let last = path.rsplit('/').next().unwrap_or_default();
-        (!last.contains('.'))
+        (!looks_like_file(path))
             .then(|| assets::asset("index.html"))
             .flatten()
     });
@@ -77,6 +76,31 @@ async fn web_app(method: Method, uri: Uri) -> Response {
             format!("{path} not found"),
         )
             .into_response(),
+    }
+}
+
+/// Whether the last segment of `path` ends in a file extension (`.js`, `.wasm`, `.woff2`): one holding a letter,
+/// so the numeric components of a UID (`1.2.840.10008`) do not count.
+fn looks_like_file(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    last.rsplit_once('.').is_some_and(|(_, ext)| {
+        !ext.is_empty()
+            && ext.len() <= 12
+            && ext.chars().all(|c| c.is_ascii_alphanumeric())
+            && ext.chars().any(|c| c.is_ascii_alphabetic())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_segments_are_app_routes_and_extensions_are_files() {
+        assert!(!looks_like_file("/studies/1.2.840.10008.1"));
+        assert!(!looks_like_file("/studies"));
+        assert!(looks_like_file("/lumen_web_bg.wasm"));
+        assert!(looks_like_file("/fonts/x.woff2"));
     }
 }
 

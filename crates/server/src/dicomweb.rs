@@ -570,10 +570,11 @@ fn unsupported(what: &str) -> ApiError {
 /// SOP Class and SOP Instance UIDs of a failed upload, when its file meta group can be read (for the Failed SOP
 /// Sequence); empty otherwise.
 fn peek_uids(bytes: &[u8]) -> (String, String) {
+    // The file meta group is read from its "DICM" magic code on.
     let start = if bytes.get(128..132) == Some(b"DICM") {
-        132
+        128
     } else if bytes.starts_with(b"DICM") {
-        4
+        0
     } else {
         return Default::default();
     };

@@ -256,6 +256,9 @@ pub async fn serve(config: Config) -> Result<(), Error> {
         }
         Backend::Proxy(upstream) => println!("Lumen is serving {} at {url}", upstream.display()),
     }
+    if !assets::web_app_built() {
+        eprintln!("lumen: this binary was built without the web app (run scripts/build-web.sh, then rebuild); the DICOMweb API works");
+    }
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
             // If the signal handler cannot be installed, serve until the process is killed.

@@ -39,7 +39,10 @@ pub fn run(args: Args) -> Result<(), String> {
         (Some(dir), _) => lumen_server::Source::Folder(dir),
         (None, Some(url)) => lumen_server::Source::Proxy {
             url,
-            token: args.token.or_else(|| std::env::var(TOKEN_ENV).ok()).filter(|t| !t.is_empty()),
+            token: args
+                .token
+                .or_else(|| std::env::var(TOKEN_ENV).ok())
+                .filter(|t| !t.is_empty()),
         },
         (None, None) => lumen_server::Source::Demo(match args.data_dir {
             Some(dir) => dir.join("demo"),
@@ -59,5 +62,7 @@ pub fn run(args: Args) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    runtime.block_on(lumen_server::serve(config)).map_err(|e| e.to_string())
+    runtime
+        .block_on(lumen_server::serve(config))
+        .map_err(|e| e.to_string())
 }
