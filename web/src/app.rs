@@ -5,6 +5,7 @@
 
 use crate::data_source::DataSource;
 use crate::i18n::{t, Lang, Msg};
+use crate::local_file::{LocalFile, LocalFilePage};
 use crate::routes::{Route, Router};
 use crate::study_list::StudyListPage;
 use crate::viewer::ViewerPage;
@@ -20,6 +21,7 @@ pub fn App() -> impl IntoView {
     provide_context(lang);
     let router = Router::new();
     provide_context(router);
+    provide_context(LocalFile(RwSignal::new(None)));
 
     let source = LocalResource::new(DataSource::from_server_config);
 
@@ -48,6 +50,7 @@ pub fn App() -> impl IntoView {
                     Route::Viewer { study_instance_uids } => {
                         view! { <ViewerPage source study_instance_uids /> }.into_any()
                     }
+                    Route::LocalFile => view! { <LocalFilePage /> }.into_any(),
                     Route::NotFound { .. } => view! {
                         <section class="page"><div class="state">{t(Msg::PageNotFound)}</div></section>
                     }

@@ -1,9 +1,11 @@
 //! Lumen's web viewer: a Leptos client-side-rendered app compiled to wasm32 and served by `lumen serve`.
 //!
-//! Pages, in folders named for what users know: the study list (`study_list`), the viewer (`viewer`); around them
+//! Pages, in folders named for what users know: the study list (`study_list`), the viewer (`viewer`), a file opened
+//! from disk (`local_file`, decoded by `lumen-dicom` in the browser); around them
 //! the data source (QIDO-RS through the server's DICOMweb root, `data_source`), the user-interface words
 //! (`i18n`), the display of DICOM text values (`dicom_text`), URLs (`routes`) and loading/error panels
-//! (`feedback`). The app holds no DICOM parsing or GPU code of its own; it must never insert DICOM data as HTML.
+//! (`feedback`). The app holds no DICOM parsing or GPU code of its own (it calls `lumen-dicom`); it must never
+//! insert DICOM data as HTML.
 //!
 //! Built by `scripts/build-web.sh` (cargo for wasm32-unknown-unknown, then wasm-bindgen `--target web`).
 
@@ -12,6 +14,7 @@ mod data_source;
 mod dicom_text;
 mod feedback;
 mod i18n;
+mod local_file;
 mod routes;
 mod study_list;
 mod viewer;

@@ -1,5 +1,6 @@
 //! The app's pages and their URLs: `/` is the study list, `/viewer?StudyInstanceUIDs=…` opens studies (the URL
-//! form OHIF and many PACS integrations already use to launch a viewer), anything else is "not found".
+//! form OHIF and many PACS integrations already use to launch a viewer), `/local` shows a file opened from disk,
+//! anything else is "not found".
 //!
 //! Navigation uses the History API (no reload, back/forward work). This module only maps URLs to pages and back; it
 //! must not fetch anything.
@@ -14,6 +15,8 @@ pub enum Route {
     StudyList,
     /// The viewer for the studies with these Study Instance UIDs (0020,000D), in the given order.
     Viewer { study_instance_uids: Vec<String> },
+    /// A DICOM file opened from the user's disk (held in memory, not in the URL).
+    LocalFile,
     /// A path the app does not know.
     NotFound { path: String },
 }
@@ -23,6 +26,7 @@ impl Route {
     pub fn parse(path: &str, search: &str) -> Route {
         match path.trim_end_matches('/') {
             "" | "/index.html" => Route::StudyList,
+            "/local" => Route::LocalFile,
             "/viewer" => Route::Viewer {
                 study_instance_uids: query_values(search, "StudyInstanceUIDs")
                     .flat_map(|v| v.split(',').map(str::trim).map(str::to_string).collect::<Vec<_>>())
@@ -50,6 +54,7 @@ impl Route {
                     .collect();
                 format!("/viewer?StudyInstanceUIDs={}", uids.join(","))
             }
+            Route::LocalFile => "/local".to_string(),
             Route::NotFound { path } => path.clone(),
         }
     }
@@ -150,6 +155,12 @@ mod tests {
     fn viewer_decodes_escaped_commas_and_drops_empty_uids() {
         let r = Route::parse("/viewer/", "StudyInstanceUIDs=1.2.3%2C1.2.4,");
         assert_eq!(r, Route::Viewer { study_instance_uids: vec!["1.2.3".into(), "1.2.4".into()] });
+    }
+
+    #[test]
+    fn local_file_page_has_its_own_path() {
+        assert_eq!(Route::parse("/local", ""), Route::LocalFile);
+        assert_eq!(Route::LocalFile.href(), "/local");
     }
 
     #[test]

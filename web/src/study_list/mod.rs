@@ -11,6 +11,7 @@ mod table;
 use crate::data_source::{DataSource, StudyPage};
 use crate::feedback::{EmptyPanel, ErrorPanel, Load, Loader, LoadingPanel};
 use crate::i18n::{study_count, t, use_lang, Msg};
+use crate::local_file::OpenFileButton;
 use leptos::prelude::*;
 use search_box::SearchBox;
 use table::StudyTable;
@@ -47,6 +48,7 @@ pub fn StudyListPage(source: DataSource) -> impl IntoView {
                 <h1 class="page-title">{t(Msg::StudyListTitle)}</h1>
                 <SearchBox query=query on_submit=Callback::new(move |()| search()) />
                 <span class="result-count" data-testid="result-count" aria-live="polite">{count}</span>
+                <OpenFileButton />
             </div>
             {move || match loader.state.get() {
                 Load::Loading => view! { <LoadingPanel message=Msg::LoadingStudies /> }.into_any(),

@@ -1,0 +1,130 @@
+//! Opening DICOM files from the user's own disk ("Open DICOM file…"): the file never leaves the browser; it is
+//! parsed, decoded (including JPEG 2000 and the other compressed transfer syntaxes `lumen-dicom` supports) and
+//! displayed here, at `/local`.
+//!
+//! The opened file lives in memory only, so `/local` after a reload offers to open one again. Decoding runs on the
+//! page's thread (a worker comes with the full viewer). This module must not send the file anywhere.
+
+mod render;
+
+use crate::feedback::EmptyPanel;
+use crate::i18n::{t, Msg};
+use crate::routes::{use_router, Route};
+use leptos::html;
+use leptos::prelude::*;
+use render::{render_first_frame, RenderedFile};
+use wasm_bindgen::{Clamped, JsCast};
+use wasm_bindgen_futures::JsFuture;
+
+/// The file opened last: its name and the rendered first frame, or why it could not be shown.
+#[derive(Clone, Debug)]
+pub struct OpenedFile {
+    pub name: String,
+    pub result: Result<RenderedFile, String>,
+}
+
+/// The opened local file, shared through context by the app root.
+#[derive(Clone, Copy)]
+pub struct LocalFile(pub RwSignal<Option<OpenedFile>>);
+
+/// A button opening the browser's file picker; the chosen file is decoded and shown at `/local`.
+#[component]
+pub fn OpenFileButton() -> impl IntoView {
+    let opened = expect_context::<LocalFile>();
+    let router = use_router();
+    let busy = RwSignal::new(false);
+    let on_change = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        // Clearing the input lets the same file be chosen again later.
+        input.set_value("");
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let name = file.name();
+            let result = match JsFuture::from(file.array_buffer()).await {
+                Ok(buffer) => {
+                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                    render_first_frame(&bytes).map_err(|e| e.to_string())
+                }
+                Err(e) => Err(e.as_string().unwrap_or_else(|| format!("{e:?}"))),
+            };
+            busy.try_set(false);
+            opened.0.try_set(Some(OpenedFile { name, result }));
+            router.navigate(Route::LocalFile);
+        });
+    };
+    view! {
+        <label class="button" class:busy=move || busy.get()>
+            {move || if busy.get() { t(Msg::DecodingFile) } else { t(Msg::OpenLocalFile) }}
+            <input
+                type="file"
+                class="visually-hidden"
+                data-testid="open-local-file"
+                accept=".dcm,.dicom,application/dicom"
+                on:change=on_change
+            />
+        </label>
+    }
+}
+
+/// The `/local` page: the opened file's first frame and facts, or an invitation to open one.
+#[component]
+pub fn LocalFilePage() -> impl IntoView {
+    let opened = expect_context::<LocalFile>();
+    view! {
+        <section class="page">
+            <div class="page-header">
+                <h1 class="page-title">{t(Msg::LocalFileTitle)}</h1>
+                <div class="search"><OpenFileButton /></div>
+            </div>
+            {move || match opened.0.get() {
+                None => view! { <EmptyPanel message=Msg::NoLocalFile /> }.into_any(),
+                Some(OpenedFile { name, result: Err(error) }) => view! {
+                    <div class="state error" role="alert" data-testid="local-file-error">
+                        <p class="state-title">{t(Msg::LocalFileFailed)}" "{name}</p>
+                        <p><code>{error}</code></p>
+                    </div>
+                }
+                .into_any(),
+                Some(OpenedFile { name, result: Ok(image) }) => view! { <LocalImage name image /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn LocalImage(name: String, image: RenderedFile) -> impl IntoView {
+    let canvas = NodeRef::<html::Canvas>::new();
+    let (width, height) = (image.width, image.height);
+    let rgba = StoredValue::new(image.rgba);
+    Effect::new(move |_| {
+        let Some(canvas) = canvas.get() else { return };
+        if let Err(e) = rgba.with_value(|rgba| paint(&canvas, rgba, width, height)) {
+            leptos::logging::error!("Lumen: could not paint the image: {e:?}");
+        }
+    });
+    view! {
+        <div class="study-facts" data-testid="local-file-facts">
+            <span>{t(Msg::FactFile)}<strong>{name}</strong></span>
+            <span>{t(Msg::FactPatient)}<strong>{crate::dicom_text::person_name(&image.patient_name)}</strong></span>
+            <span>{t(Msg::ColModality)}<strong>{image.modality}</strong></span>
+            <span>{t(Msg::FactSize)}<strong>{format!("{width} × {height}")}</strong></span>
+            <span>{t(Msg::FactFrames)}<strong>{image.number_of_frames}</strong></span>
+            <span>{t(Msg::FactPhotometric)}<strong>{image.photometric_interpretation}</strong></span>
+            <span>{t(Msg::FactTransferSyntax)}<strong>{image.transfer_syntax}</strong></span>
+        </div>
+        <div class="image-frame">
+            <canvas node_ref=canvas width=width height=height data-testid="local-image"></canvas>
+        </div>
+    }
+}
+
+/// Paints 8-bit RGBA pixels onto the canvas at their natural size (CSS scales it to fit).
+fn paint(canvas: &web_sys::HtmlCanvasElement, rgba: &[u8], width: u32, height: u32) -> Result<(), wasm_bindgen::JsValue> {
+    let context: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")?
+        .ok_or_else(|| wasm_bindgen::JsValue::from_str("no 2D context"))?
+        .dyn_into()?;
+    let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width, height)?;
+    context.put_image_data(&data, 0.0, 0.0)
+}
