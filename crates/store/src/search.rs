@@ -286,17 +286,12 @@ impl Store {
 
         // Order: studies newest first (Study Date, Study Time, then UID). The sort is stable, so series and
         // instances keep their natural order within a study.
-        rows.sort_by(|a, b| {
+        rows.sort_by_cached_key(|row| {
             (
-                b.text(tags::STUDY_DATE),
-                b.text(tags::STUDY_TIME),
-                a.study_uid,
+                std::cmp::Reverse(row.text(tags::STUDY_DATE)),
+                std::cmp::Reverse(row.text(tags::STUDY_TIME)),
+                row.study_uid,
             )
-                .cmp(&(
-                    a.text(tags::STUDY_DATE),
-                    a.text(tags::STUDY_TIME),
-                    b.study_uid,
-                ))
         });
 
         // Which attributes each result carries.
