@@ -175,15 +175,17 @@ fn check_key(key: &str) -> Result<String> {
     Ok(out.join("."))
 }
 
-/// Percent-encodes a query value, keeping RFC 3986 unreserved characters and the QIDO wildcards `*` and `?`
-/// readable (`?` is allowed inside a query component), and the list separator `,`.
+/// Percent-encodes a query value minimally: control characters, space, non-ASCII bytes (as UTF-8), and the
+/// characters that would end or change the value (`"#%&'+<=>` and `` ` ``). Everything else, the wildcards `*`/`?`,
+/// the PN separator `^` and the list separators `,`/`\` included, is sent literally, as browsers do: some servers
+/// (Orthanc 1.10 with DICOMweb 1.7) match the raw query text without decoding it.
 pub(crate) fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~*?,".contains(&b) {
-            out.push(char::from(b));
-        } else {
+        if b <= 0x20 || b >= 0x7F || b"\"#%&'+<=>`".contains(&b) {
             out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(char::from(b));
         }
     }
     out
@@ -221,9 +223,9 @@ mod tests {
     }
 
     #[test]
-    fn values_are_percent_encoded_but_wildcards_stay() {
-        let q = QidoQuery::new().patient_name("DOE^J*N? & Co/é");
-        assert_eq!(q.to_query_string().unwrap(), "PatientName=DOE%5EJ*N?%20%26%20Co%2F%C3%A9");
+    fn values_are_percent_encoded_minimally() {
+        let q = QidoQuery::new().patient_name("DOE^J*N? & Co/é+1=#2%");
+        assert_eq!(q.to_query_string().unwrap(), "PatientName=DOE^J*N?%20%26%20Co/%C3%A9%2B1%3D%232%25");
     }
 
     #[test]
