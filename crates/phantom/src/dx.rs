@@ -61,7 +61,7 @@ impl DxGeometry {
 /// with an extra photoelectric boost for bone so that ribs stand out as they do on film.
 fn attenuation(hu: f64) -> f64 {
     let density = (1.0 + hu / 1000.0).max(0.0);
-    let bone_boost = 1.0 + 0.6 * ((hu - 100.0).max(0.0) / 1000.0);
+    let bone_boost = 1.0 + 0.3 * ((hu - 100.0).max(0.0) / 1000.0);
     0.0195 * density * bone_boost
 }
 
