@@ -66,16 +66,24 @@ impl DicomFile {
     }
 
     fn from_part10(bytes_from_magic: &[u8]) -> Result<Self> {
-        let obj = OpenFileOptions::new()
-            .read_preamble(ReadPreamble::Never)
-            .from_reader(bytes_from_magic)
-            .map_err(|e| classify_read_error(&e))?;
-        let uid = obj.meta().transfer_syntax().trim_end_matches(['\0', ' ']).to_string();
-        if TransferSyntaxRegistry.get(&uid).is_none() {
-            // dicom-object already refuses unknown syntaxes; keep the message uniform if it ever does not.
-            return UnsupportedTransferSyntaxSnafu { name: transfer_syntax::name(&uid), uid }.fail();
+        match OpenFileOptions::new().read_preamble(ReadPreamble::Never).from_reader(bytes_from_magic) {
+            Ok(obj) => Ok(DicomFile { obj, has_file_meta: true }),
+            Err(dicom_object::ReadError::ReadUnrecognizedTransferSyntax { .. }) => {
+                // A transfer syntax dicom-rs does not know: every syntax beyond the three native ones encodes its
+                // data set in Explicit VR Little Endian (PS3.5 A.4), so the attributes stay readable; decoding
+                // its pixel data will report the syntax as unsupported.
+                let mut rest = bytes_from_magic;
+                let meta = FileMetaTable::from_reader(&mut rest)
+                    .map_err(|e| Error::NotDicom { reason: format!("invalid File Meta Information: {e}") })?;
+                let ts = TransferSyntaxRegistry.get(EXPLICIT_VR_LITTLE_ENDIAN).context(UnsupportedTransferSyntaxSnafu {
+                    uid: EXPLICIT_VR_LITTLE_ENDIAN,
+                    name: transfer_syntax::name(EXPLICIT_VR_LITTLE_ENDIAN),
+                })?;
+                let dataset = InMemDicomObject::read_dataset_with_ts(rest, ts).map_err(|e| classify_read_error(&e))?;
+                Ok(DicomFile { obj: dataset.with_exact_meta(meta), has_file_meta: true })
+            }
+            Err(e) => Err(classify_read_error(&e)),
         }
-        Ok(DicomFile { obj, has_file_meta: true })
     }
 
     fn from_bare_dataset(bytes: &[u8], syntax_uid: &'static str) -> Result<Self> {
@@ -168,6 +176,13 @@ impl DicomFile {
     /// Series Instance UID (0020,000E).
     pub fn series_instance_uid(&self) -> Option<String> {
         self.string(tags::SERIES_INSTANCE_UID)
+    }
+
+    /// The PS3.6 name of the SOP Class (e.g. "CT Image Storage"), when the UID is a standard one.
+    pub fn sop_class_name(&self) -> Option<&'static str> {
+        use dicom_core::dictionary::{UidDictionary, UidDictionaryEntry};
+        let uid = self.sop_class_uid()?;
+        dicom_dictionary_std::StandardSopClassDictionary.by_uid(&uid).map(|e| e.name())
     }
 
     /// The Image Pixel attributes; [`Error::MissingPixelData`] when the object holds no image.

@@ -74,12 +74,15 @@ const TABLE: &[TransferSyntaxInfo] = &[
     ts("1.2.840.10008.1.2.4.201", "High-Throughput JPEG 2000 Image Compression (Lossless Only)", Unsupported),
     ts("1.2.840.10008.1.2.4.202", "High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only)", Unsupported),
     ts("1.2.840.10008.1.2.4.203", "High-Throughput JPEG 2000 Image Compression", Unsupported),
+    ts("1.2.840.10008.1.2.4.204", "JPIP HTJ2K Referenced", Unsupported),
+    ts("1.2.840.10008.1.2.4.205", "JPIP HTJ2K Referenced Deflate", Unsupported),
     ts("1.2.840.10008.1.2.5", "RLE Lossless", RleLossless),
     ts("1.2.840.10008.1.2.6.1", "RFC 2557 MIME encapsulation", Unsupported),
     ts("1.2.840.10008.1.2.6.2", "XML Encoding", Unsupported),
     ts("1.2.840.10008.1.2.7.1", "SMPTE ST 2110-20 Uncompressed Progressive Active Video", Unsupported),
     ts("1.2.840.10008.1.2.7.2", "SMPTE ST 2110-20 Uncompressed Interlaced Active Video", Unsupported),
     ts("1.2.840.10008.1.2.7.3", "SMPTE ST 2110-30 PCM Digital Audio", Unsupported),
+    ts("1.2.840.10008.1.2.8.1", "Deflated Image Frame Compression", Unsupported),
 ];
 
 const fn ts(uid: &'static str, name: &'static str, encoding: PixelEncoding) -> TransferSyntaxInfo {

@@ -258,3 +258,38 @@ fn corrupt_compressed_frames_are_errors_not_panics() {
         }
     }
 }
+
+/// A Part 10 file with the data set of `name` and a File Meta Information group naming `ts_uid`.
+fn with_transfer_syntax(name: &str, ts_uid: &str) -> Vec<u8> {
+    let meta = dicom_object::FileMetaTableBuilder::new()
+        .transfer_syntax(ts_uid)
+        .media_storage_sop_class_uid("1.2.840.10008.5.1.4.1.1.2")
+        .media_storage_sop_instance_uid("1.2.826.0.1.3680043.10.1234.10")
+        .build()
+        .unwrap();
+    let mut bytes = vec![0u8; 128];
+    bytes.extend_from_slice(b"DICM");
+    meta.write(&mut bytes).unwrap();
+    bytes.extend(dataset_bytes(name));
+    bytes
+}
+
+#[test]
+fn htj2k_and_unknown_syntaxes_parse_but_do_not_decode() {
+    for (uid, name) in [
+        ("1.2.840.10008.1.2.4.201", "High-Throughput JPEG 2000 Image Compression (Lossless Only)"),
+        ("1.2.840.10008.1.2.4.203", "High-Throughput JPEG 2000 Image Compression"),
+        ("1.2.826.0.1.3680043.10.1234.99", "unknown transfer syntax"),
+    ] {
+        let file = DicomFile::from_bytes(&with_transfer_syntax("ct12s_rle.dcm", uid)).unwrap_or_else(|e| panic!("{uid}: {e}"));
+        assert_eq!(file.transfer_syntax(), uid);
+        assert_eq!(file.string(dicom_dictionary_std::tags::PATIENT_ID).as_deref(), Some("LUMEN-1"));
+        let err = file.decode_frame(0).unwrap_err();
+        assert_eq!(err.to_string(), format!("transfer syntax {uid} ({name}) is not supported yet"));
+    }
+}
+
+#[test]
+fn sop_class_is_named() {
+    assert_eq!(open("ct12s.dcm").sop_class_name(), Some("CT Image Storage"));
+}
