@@ -79,8 +79,8 @@ async function waitUntilUp(url, child, output, timeoutMs = 60_000) {
 }
 
 /**
- * Starts `lumen serve` over a new demo archive. Returns `{ origin, stop() }`; `stop` ends the server and removes
- * the demo folder.
+ * Starts `lumen serve` over a new demo archive. Returns `{ origin, demo, stop() }` (`demo`: the archive folder);
+ * `stop` ends the server and removes the demo folder.
  */
 export async function startLumen() {
   if (!existsSync(lumenBin)) {
@@ -111,7 +111,7 @@ export async function startLumen() {
     await stop();
     throw e;
   }
-  return { origin, stop, log: () => log };
+  return { origin, demo, stop, log: () => log };
 }
 
 /** Launches the system Chromium headless. */

@@ -5,11 +5,13 @@
 //! 6.2) is shown exactly as received, because hiding what the archive holds would mislead more than showing it raw.
 //! They must not parse DICOM JSON (that is `lumen-dicomweb`'s job) and the result is always rendered as text.
 
-/// A Person Name (PN) component group `Family^Given^Middle^Prefix^Suffix` (PS3.5 6.2.1) for display:
+/// A Person Name (PN) `Family^Given^Middle^Prefix^Suffix` (PS3.5 6.2.1) for display:
 /// `"DOE^JOHN^A^^JR"` → `"DOE, JOHN A, JR"`. Empty components are left out; the prefix (`DR`) is put first;
-/// surrounding spaces are trimmed. A value without `^` is returned trimmed.
+/// surrounding spaces are trimmed. A value without `^` is returned trimmed. Of a value with several component
+/// groups (`Alphabetic=Ideographic=Phonetic`), the first non-empty group is shown.
 pub fn person_name(value: &str) -> String {
-    let mut parts = value.split('^').map(str::trim);
+    let group = value.split('=').find(|g| !g.replace('^', "").trim().is_empty()).unwrap_or_default();
+    let mut parts = group.split('^').map(str::trim);
     let family = parts.next().unwrap_or_default();
     let given = parts.next().unwrap_or_default();
     let middle = parts.next().unwrap_or_default();
@@ -93,6 +95,12 @@ mod tests {
         assert_eq!(person_name("  ANONYMOUS "), "ANONYMOUS");
         assert_eq!(person_name(""), "");
         assert_eq!(person_name("^^"), "");
+    }
+
+    #[test]
+    fn person_name_shows_the_first_nonempty_component_group() {
+        assert_eq!(person_name("Yamada^Tarou=山田^太郎=やまだ^たろう"), "Yamada, Tarou");
+        assert_eq!(person_name("=山田^太郎"), "山田, 太郎");
     }
 
     #[test]
