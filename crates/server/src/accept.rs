@@ -135,11 +135,14 @@ pub(crate) struct FrameAccept {
 
 impl FrameAccept {
     /// The `Content-Type` of a response part holding a frame in `transfer_syntax`: `application/octet-stream` for
-    /// uncompressed frames, the image media type for compressed ones when the client asked for it, else
+    /// uncompressed frames; for compressed ones the image media type (`image/jpeg`, `image/dicom-rle`…) when the
+    /// client named it or accepted any syntax (`transfer-syntax=*`, as Orthanc labels them), else
     /// `application/octet-stream` — always with the `transfer-syntax` parameter.
     pub fn part_type(&self, transfer_syntax: &str) -> String {
         let media = image_media_type(transfer_syntax)
-            .filter(|m| self.image_types.iter().any(|t| t == m))
+            .filter(|m| {
+                self.image_types.iter().any(|t| t == m) || self.syntaxes.iter().any(|t| t == "*")
+            })
             .unwrap_or("application/octet-stream");
         format!("{media}; transfer-syntax={transfer_syntax}")
     }
@@ -251,6 +254,19 @@ mod tests {
         assert_eq!(any.syntaxes, vec!["*".to_string()]);
         assert_eq!(
             any.part_type("1.2.840.10008.1.2.4.50"),
+            "image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.50"
+        );
+        assert_eq!(
+            any.part_type(EXPLICIT_VR_LE),
+            format!("application/octet-stream; transfer-syntax={EXPLICIT_VR_LE}")
+        );
+        // Asked for octet-stream in that very syntax: the label stays octet-stream.
+        let jpeg = frame_syntaxes(Some(
+            "multipart/related; type=\"application/octet-stream\"; transfer-syntax=1.2.840.10008.1.2.4.50",
+        ))
+        .unwrap();
+        assert_eq!(
+            jpeg.part_type("1.2.840.10008.1.2.4.50"),
             "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.4.50"
         );
     }

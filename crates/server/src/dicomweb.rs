@@ -416,7 +416,7 @@ async fn retrieve_frames(
     let accept = accept::frame_syntaxes(accept_header(&headers))?;
     let syntaxes = accept.syntaxes.clone();
     let frames =
-        blocking(move || store.frames(&study, Some(&series), &instance, &numbers, &syntaxes))
+        blocking(move || store.frame_bytes(&study, Some(&series), &instance, &numbers, &syntaxes))
             .await?;
     Ok(frames_response(frames, &accept, false))
 }
@@ -535,7 +535,7 @@ async fn stow(
                         ),
                     };
                 }
-                match store.store(&part.body, target.as_deref()) {
+                match store.store_in_study(&part.body, target.as_deref()) {
                     Ok(stored) => Outcome::Stored(stored),
                     Err(e) => {
                         let (sop_class, sop_instance) = peek_uids(&part.body);

@@ -3,7 +3,7 @@
 //! [`Store::open`] indexes a folder recursively (headers only, never pixel data; files that are not DICOM are
 //! skipped and reported by [`Store::warnings`]). The index answers QIDO-RS searches ([`Store::search`]) with the
 //! matching rules of PS3.4 C.2.2.2, finds instances for WADO-RS ([`Store::retrieve_instance`],
-//! [`Store::metadata`], [`Store::frames`]), and [`Store::store`] adds STOW-RS uploads with atomic writes (temporary
+//! [`Store::metadata`], [`Store::frame_bytes`]), and [`Store::store`] adds STOW-RS uploads with atomic writes (temporary
 //! file in the same folder, fsync, rename — a crash never leaves a partial file).
 //!
 //! This crate must not speak HTTP: it takes already-parsed parameters (a [`Query`], lists of acceptable transfer
@@ -253,7 +253,7 @@ impl Store {
     /// Uncompressed pixel data is sent as Explicit VR Little Endian frames; compressed pixel data as its stored
     /// codestreams when that syntax is accepted, else decoded to uncompressed frames when Explicit VR Little Endian
     /// is accepted, else [`Error::NotAcceptable`].
-    pub fn frames(
+    pub fn frame_bytes(
         &self,
         study_uid: &str,
         series_uid: Option<&str>,
@@ -299,7 +299,7 @@ impl Store {
         })
     }
 
-    /// All frames of an instance (its Pixel Data as bulk data), as [`Store::frames`].
+    /// All frames of an instance (its Pixel Data as bulk data), as [`Store::frame_bytes`].
     pub fn pixel_data(
         &self,
         study_uid: &str,
@@ -317,7 +317,7 @@ impl Store {
             .filter(|&n| n >= 1)
             .unwrap_or(1);
         let numbers: Vec<u32> = (1..=count).collect();
-        self.frames(study_uid, series_uid, sop_uid, &numbers, accepted)
+        self.frame_bytes(study_uid, series_uid, sop_uid, &numbers, accepted)
     }
 
     /// Number of Frames (0028,0008) of an instance (1 for single-frame images).

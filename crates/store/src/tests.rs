@@ -403,7 +403,7 @@ fn store_writes_complete_file_and_indexes_it() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let bytes = file_for(&BASE);
-    let stored = store.store(&bytes, None).unwrap();
+    let stored = store.store(&bytes).unwrap();
     assert!(!stored.replaced);
     assert_eq!(
         stored.path,
@@ -433,12 +433,12 @@ fn store_writes_complete_file_and_indexes_it() {
 fn storing_the_same_sop_instance_uid_replaces_it() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    store.store(&file_for(&BASE), None).unwrap();
+    store.store(&file_for(&BASE)).unwrap();
     let updated = file_for(&Spec {
         patient_id: "PAT9",
         ..BASE.clone()
     });
-    let second = store.store(&updated, None).unwrap();
+    let second = store.store(&updated).unwrap();
     assert!(second.replaced);
     assert_eq!(store.instance_count(), 1);
     assert_eq!(std::fs::read(&second.path).unwrap(), updated);
@@ -448,11 +448,11 @@ fn storing_the_same_sop_instance_uid_replaces_it() {
 fn garbage_upload_is_refused_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let err = store.store(b"definitely not DICOM", None).unwrap_err();
+    let err = store.store(b"definitely not DICOM").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BadRequest);
     // Truncated Part 10 data is refused too.
     let bytes = file_for(&BASE);
-    assert!(store.store(&bytes[..bytes.len() - 5], None).is_err());
+    assert!(store.store(&bytes[..bytes.len() - 5]).is_err());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     assert_eq!(store.instance_count(), 0);
 }
@@ -463,10 +463,10 @@ fn upload_without_uids_or_to_another_study_is_refused() {
     let store = Store::open(dir.path()).unwrap();
     let mut obj = dataset(&BASE);
     obj.remove_element(tags::SERIES_INSTANCE_UID);
-    let err = store.store(&part10(obj, EXPLICIT_VR_LE), None).unwrap_err();
+    let err = store.store(&part10(obj, EXPLICIT_VR_LE)).unwrap_err();
     assert!(err.to_string().contains("Series Instance UID"), "{err}");
     let err = store
-        .store(&file_for(&BASE), Some("1.2.3.999"))
+        .store_in_study(&file_for(&BASE), Some("1.2.3.999"))
         .unwrap_err();
     assert!(matches!(err, Error::StudyMismatch { .. }), "{err}");
     assert_eq!(store.instance_count(), 0);
@@ -477,7 +477,7 @@ fn upload_without_preamble_is_stored_with_one() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let bytes = file_for(&BASE);
-    let stored = store.store(&bytes[128..], None).unwrap();
+    let stored = store.store(&bytes[128..]).unwrap();
     assert_eq!(std::fs::read(&stored.path).unwrap(), bytes);
 }
 
@@ -486,21 +486,21 @@ fn native_frames_are_byte_ranges_of_pixel_data() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     store
-        .store(
-            &part10(with_native_frames(dataset(&BASE), 3), EXPLICIT_VR_LE),
-            None,
-        )
+        .store(&part10(
+            with_native_frames(dataset(&BASE), 3),
+            EXPLICIT_VR_LE,
+        ))
         .unwrap();
     let any = ["*".to_string()];
     let f = store
-        .frames("1.2.3.1", Some("1.2.3.1.1"), "1.2.3.1.1.1", &[3, 1], &any)
+        .frame_bytes("1.2.3.1", Some("1.2.3.1.1"), "1.2.3.1.1.1", &[3, 1], &any)
         .unwrap();
     assert_eq!(f.transfer_syntax, EXPLICIT_VR_LE);
     // Frame 3 holds 200..=203, frame 1 holds 0..=3, as 16-bit little endian.
     assert_eq!(f.frames[0], [200u8, 0, 201, 0, 202, 0, 203, 0]);
     assert_eq!(f.frames[1], [0u8, 0, 1, 0, 2, 0, 3, 0]);
     let err = store
-        .frames("1.2.3.1", None, "1.2.3.1.1.1", &[4], &any)
+        .frame_bytes("1.2.3.1", None, "1.2.3.1.1.1", &[4], &any)
         .unwrap_err();
     assert!(
         matches!(
@@ -513,7 +513,7 @@ fn native_frames_are_byte_ranges_of_pixel_data() {
         "{err}"
     );
     assert!(store
-        .frames("1.2.3.1", None, "1.2.3.1.1.1", &[0], &any)
+        .frame_bytes("1.2.3.1", None, "1.2.3.1.1.1", &[0], &any)
         .is_err());
 }
 
@@ -532,9 +532,9 @@ fn rle_instance() -> Vec<u8> {
 fn encapsulated_frames_are_sent_as_stored_when_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    store.store(&rle_instance(), None).unwrap();
+    store.store(&rle_instance()).unwrap();
     let f = store
-        .frames(
+        .frame_bytes(
             "1.2.3.1",
             None,
             "1.2.3.1.1.1",
@@ -550,9 +550,9 @@ fn encapsulated_frames_are_sent_as_stored_when_accepted() {
 fn encapsulated_frames_are_decoded_when_only_uncompressed_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    store.store(&rle_instance(), None).unwrap();
+    store.store(&rle_instance()).unwrap();
     let f = store
-        .frames(
+        .frame_bytes(
             "1.2.3.1",
             None,
             "1.2.3.1.1.1",
@@ -568,10 +568,10 @@ fn encapsulated_frames_are_decoded_when_only_uncompressed_is_accepted() {
 fn unacceptable_transfer_syntax_is_a_not_acceptable_error() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    store.store(&rle_instance(), None).unwrap();
+    store.store(&rle_instance()).unwrap();
     let jpeg = ["1.2.840.10008.1.2.4.50".to_string()];
     let err = store
-        .frames("1.2.3.1", None, "1.2.3.1.1.1", &[1], &jpeg)
+        .frame_bytes("1.2.3.1", None, "1.2.3.1.1.1", &[1], &jpeg)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotAcceptable);
 }
@@ -581,7 +581,7 @@ fn retrieve_instance_transcodes_compressed_to_explicit_little_endian() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let original = rle_instance();
-    store.store(&original, None).unwrap();
+    store.store(&original).unwrap();
     let same = store
         .retrieve_instance("1.2.3.1", None, "1.2.3.1.1.1", &["*".to_string()])
         .unwrap();

@@ -20,10 +20,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl Store {
-    /// Stores one uploaded Part 10 file (with or without its 128-byte preamble). When `target_study` is given (STOW-RS
-    /// `POST /studies/{study}`), the instance must belong to that study. Returns where it was written and whether an
-    /// instance with the same SOP Instance UID was replaced. On any error nothing is written.
-    pub fn store(&self, bytes: &[u8], target_study: Option<&str>) -> Result<StoredInstance> {
+    /// Stores one uploaded Part 10 file (with or without its 128-byte preamble). Returns where it was written and
+    /// whether an instance with the same SOP Instance UID was replaced. On any error nothing is written.
+    pub fn store(&self, bytes: &[u8]) -> Result<StoredInstance> {
+        self.store_in_study(bytes, None)
+    }
+
+    /// As [`Store::store`], but when `target_study` is given (STOW-RS `POST /studies/{study}`) the instance must
+    /// belong to that study, else [`crate::Error::StudyMismatch`].
+    pub fn store_in_study(
+        &self,
+        bytes: &[u8],
+        target_study: Option<&str>,
+    ) -> Result<StoredInstance> {
         let has_preamble = bytes.get(128..132) == Some(b"DICM");
         let no_preamble = bytes.get(..4) == Some(b"DICM");
         snafu::ensure!(
