@@ -28,8 +28,10 @@ fi
 die() { echo "build-web: $*" >&2; exit 1; }
 
 # --- tools -------------------------------------------------------------------------------------------------------
-rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
-    || die "the Rust target wasm32-unknown-unknown is not installed. Run: rustup target add wasm32-unknown-unknown"
+if command -v rustup >/dev/null; then
+    rustup target list --installed | grep -qx wasm32-unknown-unknown \
+        || die "the Rust target wasm32-unknown-unknown is not installed. Run: rustup target add wasm32-unknown-unknown"
+fi
 
 # The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate in Cargo.lock, or the generated glue
 # does not match the module.

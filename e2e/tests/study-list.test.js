@@ -124,6 +124,11 @@ test("clicking a study opens its series list", async () => {
   // Back returns to the full study list.
   await page.goBack();
   await page.waitForSelector(rowsSelector);
+
+  // The viewer URL works on its own too (a link from a RIS, a reload): the server serves the app for it.
+  await page.goto(`${server.origin}/viewer?StudyInstanceUIDs=${uid}`);
+  await rows.first().waitFor({ timeout: 15_000 });
+  assert.equal(await rows.count(), series.length);
   assert.deepEqual(errors, [], "no script errors while navigating");
 });
 
