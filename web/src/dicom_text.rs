@@ -10,7 +10,10 @@
 /// surrounding spaces are trimmed. A value without `^` is returned trimmed. Of a value with several component
 /// groups (`Alphabetic=Ideographic=Phonetic`), the first non-empty group is shown.
 pub fn person_name(value: &str) -> String {
-    let group = value.split('=').find(|g| !g.replace('^', "").trim().is_empty()).unwrap_or_default();
+    let group = value
+        .split('=')
+        .find(|g| !g.replace('^', "").trim().is_empty())
+        .unwrap_or_default();
     let mut parts = group.split('^').map(str::trim);
     let family = parts.next().unwrap_or_default();
     let given = parts.next().unwrap_or_default();
@@ -30,7 +33,12 @@ pub fn person_name(value: &str) -> String {
 }
 
 fn join_nonempty(parts: &[&str], sep: &str) -> String {
-    parts.iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(sep)
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 /// A Date (DA) value `YYYYMMDD` as `YYYY-MM-DD`. The pre-1993 ACR-NEMA form `YYYY.MM.DD` is accepted too. Anything
@@ -39,7 +47,9 @@ pub fn date(value: &str) -> String {
     let v = value.trim();
     let digits: String = match v.len() {
         8 => v.to_string(),
-        10 if v.as_bytes().get(4) == Some(&b'.') && v.as_bytes().get(7) == Some(&b'.') => v.replace('.', ""),
+        10 if v.as_bytes().get(4) == Some(&b'.') && v.as_bytes().get(7) == Some(&b'.') => {
+            v.replace('.', "")
+        }
         _ => return v.to_string(),
     };
     if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -67,7 +77,10 @@ pub fn time(value: &str) -> String {
         return v.to_string();
     }
     let hour: u32 = hhmm[0..2].parse().unwrap_or(99);
-    let minute: u32 = hhmm.get(2..4).map_or(Some(0), |m| m.parse().ok()).unwrap_or(99);
+    let minute: u32 = hhmm
+        .get(2..4)
+        .map_or(Some(0), |m| m.parse().ok())
+        .unwrap_or(99);
     if hour > 23 || minute > 59 {
         return v.to_string();
     }
@@ -99,7 +112,10 @@ mod tests {
 
     #[test]
     fn person_name_shows_the_first_nonempty_component_group() {
-        assert_eq!(person_name("Yamada^Tarou=山田^太郎=やまだ^たろう"), "Yamada, Tarou");
+        assert_eq!(
+            person_name("Yamada^Tarou=山田^太郎=やまだ^たろう"),
+            "Yamada, Tarou"
+        );
         assert_eq!(person_name("=山田^太郎"), "山田, 太郎");
     }
 

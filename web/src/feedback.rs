@@ -35,7 +35,10 @@ impl<T: Send + Sync + 'static> Copy for Loader<T> {}
 
 impl<T: Send + Sync + 'static> Loader<T> {
     pub fn new() -> Loader<T> {
-        Loader { state: RwSignal::new(Load::Loading), generation: StoredValue::new(0) }
+        Loader {
+            state: RwSignal::new(Load::Loading),
+            generation: StoredValue::new(0),
+        }
     }
 
     /// Shows "loading" and runs `request`; its result is shown unless another request was started meanwhile or the

@@ -17,16 +17,26 @@ impl Lang {
     /// The first supported language among the browser's preferences (`navigator.languages`), English otherwise.
     pub fn from_browser() -> Lang {
         let nav = window().navigator();
-        let mut tags: Vec<String> = nav.languages().iter().filter_map(|v| v.as_string()).collect();
+        let mut tags: Vec<String> = nav
+            .languages()
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect();
         if let Some(lang) = nav.language() {
             tags.push(lang);
         }
-        tags.iter().find_map(|t| Lang::from_tag(t)).unwrap_or(Lang::En)
+        tags.iter()
+            .find_map(|t| Lang::from_tag(t))
+            .unwrap_or(Lang::En)
     }
 
     /// The language of a BCP 47 tag such as `fr-CH` (its primary subtag, case-insensitive), if supported.
     pub fn from_tag(tag: &str) -> Option<Lang> {
-        let primary = tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         match primary.as_str() {
             "en" => Some(Lang::En),
             "fr" => Some(Lang::Fr),
@@ -277,6 +287,9 @@ mod tests {
         assert_eq!(study_count(Lang::Fr, 0, false), "0 examen");
         assert_eq!(study_count(Lang::Fr, 2, false), "2 examens");
         assert_eq!(study_count(Lang::De, 3, false), "3 Studien");
-        assert_eq!(study_count(Lang::En, 200, true), "first 200 studies — refine the search");
+        assert_eq!(
+            study_count(Lang::En, 200, true),
+            "first 200 studies — refine the search"
+        );
     }
 }

@@ -30,7 +30,10 @@ use wasm_bindgen::prelude::*;
 pub fn start() {
     console_error_panic_hook::set_once();
     let document = leptos::prelude::document();
-    let Some(root) = document.get_element_by_id("app").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) else {
+    let Some(root) = document
+        .get_element_by_id("app")
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
         leptos::logging::error!("Lumen: the page has no #app element to start in");
         return;
     };

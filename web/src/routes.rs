@@ -29,25 +29,37 @@ impl Route {
             "/local" => Route::LocalFile,
             "/viewer" => Route::Viewer {
                 study_instance_uids: query_values(search, "StudyInstanceUIDs")
-                    .flat_map(|v| v.split(',').map(str::trim).map(str::to_string).collect::<Vec<_>>())
+                    .flat_map(|v| {
+                        v.split(',')
+                            .map(str::trim)
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
                     .filter(|uid| !uid.is_empty())
                     .collect(),
             },
-            other => Route::NotFound { path: other.to_string() },
+            other => Route::NotFound {
+                path: other.to_string(),
+            },
         }
     }
 
     /// The route of the page the browser is showing.
     pub fn current() -> Route {
         let loc = location();
-        Route::parse(&loc.pathname().unwrap_or_default(), &loc.search().unwrap_or_default())
+        Route::parse(
+            &loc.pathname().unwrap_or_default(),
+            &loc.search().unwrap_or_default(),
+        )
     }
 
     /// The URL (path and query) of this route.
     pub fn href(&self) -> String {
         match self {
             Route::StudyList => "/".to_string(),
-            Route::Viewer { study_instance_uids } => {
+            Route::Viewer {
+                study_instance_uids,
+            } => {
                 let uids: Vec<String> = study_instance_uids
                     .iter()
                     .map(|uid| String::from(js_sys::encode_uri_component(uid)))
@@ -62,10 +74,13 @@ impl Route {
 
 /// The decoded values of the query parameter `name` in `search` (`+` is a space, as in forms).
 fn query_values<'a>(search: &'a str, name: &'a str) -> impl Iterator<Item = String> + 'a {
-    search.trim_start_matches('?').split('&').filter_map(move |pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key) == name).then(|| percent_decode(value))
-    })
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(move |pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key) == name).then(|| percent_decode(value))
+        })
 }
 
 /// Decodes `%XX` escapes and `+`; an invalid escape is kept as written.
@@ -77,7 +92,9 @@ fn percent_decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(b) => {
                         out.push(b);
@@ -103,7 +120,8 @@ impl Router {
     /// A router starting at the browser's current URL, following back/forward navigation.
     pub fn new() -> Router {
         let route = RwSignal::new(Route::current());
-        let listener = window_event_listener(leptos::ev::popstate, move |_| route.set(Route::current()));
+        let listener =
+            window_event_listener(leptos::ev::popstate, move |_| route.set(Route::current()));
         // The router lives as long as the app: the listener is never removed.
         std::mem::forget(listener);
         Router { route }
@@ -144,17 +162,27 @@ mod tests {
 
     #[test]
     fn viewer_reads_comma_separated_and_repeated_study_uids() {
-        let r = Route::parse("/viewer", "?StudyInstanceUIDs=1.2.3,1.2.4&StudyInstanceUIDs=1.2.5");
+        let r = Route::parse(
+            "/viewer",
+            "?StudyInstanceUIDs=1.2.3,1.2.4&StudyInstanceUIDs=1.2.5",
+        );
         assert_eq!(
             r,
-            Route::Viewer { study_instance_uids: vec!["1.2.3".into(), "1.2.4".into(), "1.2.5".into()] }
+            Route::Viewer {
+                study_instance_uids: vec!["1.2.3".into(), "1.2.4".into(), "1.2.5".into()]
+            }
         );
     }
 
     #[test]
     fn viewer_decodes_escaped_commas_and_drops_empty_uids() {
         let r = Route::parse("/viewer/", "StudyInstanceUIDs=1.2.3%2C1.2.4,");
-        assert_eq!(r, Route::Viewer { study_instance_uids: vec!["1.2.3".into(), "1.2.4".into()] });
+        assert_eq!(
+            r,
+            Route::Viewer {
+                study_instance_uids: vec!["1.2.3".into(), "1.2.4".into()]
+            }
+        );
     }
 
     #[test]
@@ -165,7 +193,12 @@ mod tests {
 
     #[test]
     fn unknown_path_is_not_found() {
-        assert_eq!(Route::parse("/nope", ""), Route::NotFound { path: "/nope".into() });
+        assert_eq!(
+            Route::parse("/nope", ""),
+            Route::NotFound {
+                path: "/nope".into()
+            }
+        );
     }
 
     #[test]

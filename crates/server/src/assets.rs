@@ -72,7 +72,10 @@ mod tests {
     #[test]
     fn content_type_follows_extension_case_insensitively() {
         assert_eq!(content_type("lumen_web_bg.wasm"), "application/wasm");
-        assert_eq!(content_type("lumen_web.js"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type("lumen_web.js"),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type("STYLE.CSS"), "text/css; charset=utf-8");
         assert_eq!(content_type("favicon.svg"), "image/svg+xml");
         assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
@@ -118,10 +121,18 @@ mod tests {
     fn built_app_includes_its_wasm_module_and_glue() {
         // When the app is embedded, the page can only start if the wasm-bindgen glue and module are there too.
         if web_app_built() {
-            assert!(asset("lumen_web.js").is_some(), "glue script missing from the embedded app");
-            let (wasm, ty) = asset("lumen_web_bg.wasm").expect("wasm module missing from the embedded app");
+            assert!(
+                asset("lumen_web.js").is_some(),
+                "glue script missing from the embedded app"
+            );
+            let (wasm, ty) =
+                asset("lumen_web_bg.wasm").expect("wasm module missing from the embedded app");
             assert_eq!(ty, "application/wasm");
-            assert_eq!(wasm.get(..4), Some(&b"\0asm"[..]), "embedded module does not start with the wasm magic");
+            assert_eq!(
+                wasm.get(..4),
+                Some(&b"\0asm"[..]),
+                "embedded module does not start with the wasm magic"
+            );
         }
     }
 }

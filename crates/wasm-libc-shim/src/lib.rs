@@ -123,7 +123,8 @@ pub unsafe fn c_realloc(ptr: *mut c_void, new_size: usize) -> *mut c_void {
     }
     let base = (ptr as *mut u8).sub(HEADER);
     let old_size = (base as *const usize).read();
-    let (Some(old_layout), Some(new_layout)) = (block_layout(old_size), block_layout(new_size)) else {
+    let (Some(old_layout), Some(new_layout)) = (block_layout(old_size), block_layout(new_size))
+    else {
         return std::ptr::null_mut();
     };
     let new_base = std::alloc::realloc(base, old_layout, new_layout.size());

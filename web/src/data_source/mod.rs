@@ -35,7 +35,9 @@ pub struct LoadError {
 
 impl From<lumen_dicomweb::Error> for LoadError {
     fn from(e: lumen_dicomweb::Error) -> Self {
-        LoadError { message: e.to_string() }
+        LoadError {
+            message: e.to_string(),
+        }
     }
 }
 
@@ -55,17 +57,26 @@ struct SourceConfig {
 impl DataSource {
     /// `/dicom-web` on the app's own origin: the DICOMweb service of `lumen serve`.
     pub fn same_origin() -> DataSource {
-        DataSource { name: "Lumen".to_string(), dicomweb_root: "/dicom-web".to_string() }
+        DataSource {
+            name: "Lumen".to_string(),
+            dicomweb_root: "/dicom-web".to_string(),
+        }
     }
 
     /// The first source listed by the server's `/api/config`, or [`DataSource::same_origin`] when the server has
     /// no such endpoint (404) or its answer cannot be read (logged to the console, not shown: the default works).
     pub async fn from_server_config() -> DataSource {
         match read_server_config().await {
-            Ok(Some(config)) => config.sources.into_iter().next().map_or_else(DataSource::same_origin, DataSource::from_config),
+            Ok(Some(config)) => config
+                .sources
+                .into_iter()
+                .next()
+                .map_or_else(DataSource::same_origin, DataSource::from_config),
             Ok(None) => DataSource::same_origin(),
             Err(problem) => {
-                leptos::logging::warn!("Lumen: using /dicom-web, as /api/config could not be read: {problem}");
+                leptos::logging::warn!(
+                    "Lumen: using /dicom-web, as /api/config could not be read: {problem}"
+                );
                 DataSource::same_origin()
             }
         }
@@ -73,8 +84,18 @@ impl DataSource {
 
     fn from_config(src: SourceConfig) -> DataSource {
         let root = src.dicomweb.trim().trim_end_matches('/').to_string();
-        let root = if root.is_empty() { DataSource::same_origin().dicomweb_root } else { root };
-        DataSource { name: src.name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "DICOMweb".into()), dicomweb_root: root }
+        let root = if root.is_empty() {
+            DataSource::same_origin().dicomweb_root
+        } else {
+            root
+        };
+        DataSource {
+            name: src
+                .name
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| "DICOMweb".into()),
+            dicomweb_root: root,
+        }
     }
 
     /// Studies whose Patient Name (0010,0010) starts with `patient_name` (all studies when empty), newest first,
@@ -103,10 +124,15 @@ async fn read_server_config() -> Result<Option<ServerConfig>, String> {
         headers: vec![("Accept".to_string(), "application/json".to_string())],
         body: Bytes::new(),
     };
-    let response = FetchTransport::new().send(request).await.map_err(|e| e.to_string())?;
+    let response = FetchTransport::new()
+        .send(request)
+        .await
+        .map_err(|e| e.to_string())?;
     match response.status {
         404 => Ok(None),
-        200 => serde_json::from_slice(&response.body).map(Some).map_err(|e| format!("not the expected JSON: {e}")),
+        200 => serde_json::from_slice(&response.body)
+            .map(Some)
+            .map_err(|e| format!("not the expected JSON: {e}")),
         status => Err(format!("HTTP {status}")),
     }
 }
@@ -118,13 +144,31 @@ mod tests {
 
     #[test]
     fn config_source_root_loses_its_trailing_slash() {
-        let s = DataSource::from_config(SourceConfig { name: Some("PACS".into()), dicomweb: "/dicom-web/".into() });
-        assert_eq!(s, DataSource { name: "PACS".into(), dicomweb_root: "/dicom-web".into() });
+        let s = DataSource::from_config(SourceConfig {
+            name: Some("PACS".into()),
+            dicomweb: "/dicom-web/".into(),
+        });
+        assert_eq!(
+            s,
+            DataSource {
+                name: "PACS".into(),
+                dicomweb_root: "/dicom-web".into()
+            }
+        );
     }
 
     #[test]
     fn config_source_without_name_or_root_gets_defaults() {
-        let s = DataSource::from_config(SourceConfig { name: Some("  ".into()), dicomweb: " ".into() });
-        assert_eq!(s, DataSource { name: "DICOMweb".into(), dicomweb_root: "/dicom-web".into() });
+        let s = DataSource::from_config(SourceConfig {
+            name: Some("  ".into()),
+            dicomweb: " ".into(),
+        });
+        assert_eq!(
+            s,
+            DataSource {
+                name: "DICOMweb".into(),
+                dicomweb_root: "/dicom-web".into()
+            }
+        );
     }
 }

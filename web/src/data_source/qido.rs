@@ -113,22 +113,37 @@ fn with_fields(mut query: QidoQuery, fields: &[Tag]) -> QidoQuery {
 }
 
 pub async fn search_studies(root: &str, patient_name: &str) -> Result<StudyPage, LoadError> {
-    let answer = client(root).search_studies(&study_search_query(patient_name)).await?;
+    let answer = client(root)
+        .search_studies(&study_search_query(patient_name))
+        .await?;
     let mut studies = study_rows(&answer);
     let limit_reached = studies.len() >= STUDY_LIMIT;
     sort_newest_first(&mut studies);
-    Ok(StudyPage { studies, limit_reached })
+    Ok(StudyPage {
+        studies,
+        limit_reached,
+    })
 }
 
-pub async fn study(root: &str, study_instance_uid: &str) -> Result<Option<StudySummary>, LoadError> {
-    let query = with_fields(QidoQuery::new().study_instance_uid(study_instance_uid), STUDY_FIELDS);
+pub async fn study(
+    root: &str,
+    study_instance_uid: &str,
+) -> Result<Option<StudySummary>, LoadError> {
+    let query = with_fields(
+        QidoQuery::new().study_instance_uid(study_instance_uid),
+        STUDY_FIELDS,
+    );
     let answer = client(root).search_studies(&query).await?;
-    Ok(study_rows(&answer).into_iter().find(|s| s.study_instance_uid == study_instance_uid))
+    Ok(study_rows(&answer)
+        .into_iter()
+        .find(|s| s.study_instance_uid == study_instance_uid))
 }
 
 pub async fn series(root: &str, study_instance_uid: &str) -> Result<Vec<SeriesSummary>, LoadError> {
     let query = with_fields(QidoQuery::new(), SERIES_FIELDS);
-    let answer = client(root).search_series(Some(study_instance_uid), &query).await?;
+    let answer = client(root)
+        .search_series(Some(study_instance_uid), &query)
+        .await?;
     let mut rows: Vec<SeriesSummary> = answer.iter().map(series_row).collect();
     sort_by_series_number(&mut rows);
     Ok(rows)
@@ -137,7 +152,10 @@ pub async fn series(root: &str, study_instance_uid: &str) -> Result<Vec<SeriesSu
 /// Numbered series first, by Series Number; then unnumbered ones in archive order (the sort is stable).
 fn sort_by_series_number(rows: &mut [SeriesSummary]) {
     rows.sort_by(|a, b| {
-        a.series_number.is_none().cmp(&b.series_number.is_none()).then(a.series_number.cmp(&b.series_number))
+        a.series_number
+            .is_none()
+            .cmp(&b.series_number.is_none())
+            .then(a.series_number.cmp(&b.series_number))
     });
 }
 
@@ -147,14 +165,22 @@ fn study_search_query(patient_name: &str) -> QidoQuery {
     let name = patient_name.trim();
     if !name.is_empty() {
         // PS3.18 8.3.4.1: `*` matches any sequence; fuzzymatching lets the archive ignore case and accents.
-        let pattern = if name.ends_with('*') { name.to_string() } else { format!("{name}*") };
+        let pattern = if name.ends_with('*') {
+            name.to_string()
+        } else {
+            format!("{name}*")
+        };
         query = query.fuzzy_matching(true).patient_name(pattern);
     }
     query
 }
 
 fn study_rows(answer: &[Value]) -> Vec<StudySummary> {
-    answer.iter().map(study_row).filter(|s| !s.study_instance_uid.is_empty()).collect()
+    answer
+        .iter()
+        .map(study_row)
+        .filter(|s| !s.study_instance_uid.is_empty())
+        .collect()
 }
 
 fn study_row(ds: &Value) -> StudySummary {
@@ -190,15 +216,18 @@ fn series_row(ds: &Value) -> SeriesSummary {
 fn sort_newest_first(studies: &mut [StudySummary]) {
     studies.sort_by(|a, b| {
         let undated = |s: &StudySummary| s.study_date.trim().is_empty();
-        undated(a)
-            .cmp(&undated(b))
-            .then_with(|| (b.study_date.trim(), b.study_time.trim()).cmp(&(a.study_date.trim(), a.study_time.trim())))
+        undated(a).cmp(&undated(b)).then_with(|| {
+            (b.study_date.trim(), b.study_time.trim())
+                .cmp(&(a.study_date.trim(), a.study_time.trim()))
+        })
     });
 }
 
 /// The first value of `tag` as trimmed text, or empty.
 fn text(ds: &Value, tag: Tag) -> String {
-    json::string(ds, tag).map(|s| s.trim().to_string()).unwrap_or_default()
+    json::string(ds, tag)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// A count attribute (IS): a non-negative whole number, else nothing.
@@ -212,16 +241,25 @@ fn count(ds: &Value, tag: Tag) -> Option<u32> {
 fn person_name(ds: &Value, tag: Tag) -> String {
     ["Alphabetic", "Ideographic", "Phonetic"]
         .iter()
-        .find_map(|group| json::person_name_group(ds, tag, group).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
-        .or_else(|| json::values(ds, tag).first().and_then(Value::as_str).map(|s| s.trim().to_string()))
+        .find_map(|group| {
+            json::person_name_group(ds, tag, group)
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        })
+        .or_else(|| {
+            json::values(ds, tag)
+                .first()
+                .and_then(Value::as_str)
+                .map(|s| s.trim().to_string())
+        })
         .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test as test;
     use serde_json::json;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn study_json() -> Vec<Value> {
         vec![json!({
@@ -274,7 +312,10 @@ mod tests {
         let ds = json!({"0020000D": {"vr": "UI", "Value": ["1"]}, "00201206": {"vr": "IS", "Value": [-1]},
                         "00201208": {"vr": "IS", "Value": [2.5]}});
         let row = study_row(&ds);
-        assert_eq!((row.number_of_series, row.number_of_instances), (None, None));
+        assert_eq!(
+            (row.number_of_series, row.number_of_instances),
+            (None, None)
+        );
     }
 
     #[test]
@@ -285,7 +326,12 @@ mod tests {
             study_time: time.into(),
             ..Default::default()
         };
-        let mut s = vec![mk("a", "", ""), mk("b", "20200101", "0800"), mk("c", "20240101", ""), mk("d", "20200101", "1700")];
+        let mut s = vec![
+            mk("a", "", ""),
+            mk("b", "20200101", "0800"),
+            mk("c", "20240101", ""),
+            mk("d", "20200101", "1700"),
+        ];
         sort_newest_first(&mut s);
         let order: Vec<&str> = s.iter().map(|s| s.study_instance_uid.as_str()).collect();
         assert_eq!(order, ["c", "d", "b", "a"]);
@@ -293,15 +339,30 @@ mod tests {
 
     #[test]
     fn search_adds_wildcard_and_fuzzy_matching_only_with_a_name() {
-        let all = study_search_query("  ").to_query_string().expect("valid query");
+        let all = study_search_query("  ")
+            .to_query_string()
+            .expect("valid query");
         assert!(all.starts_with("includefield=00080020,00080030,"), "{all}");
         assert!(all.ends_with("&limit=200"), "{all}");
-        assert!(!all.contains("PatientName") && !all.contains("fuzzymatching"), "{all}");
-        let doe = study_search_query("doe ").to_query_string().expect("valid query");
-        assert!(doe.starts_with("PatientName=doe*&") || doe.starts_with("PatientName=doe%2A&"), "{doe}");
+        assert!(
+            !all.contains("PatientName") && !all.contains("fuzzymatching"),
+            "{all}"
+        );
+        let doe = study_search_query("doe ")
+            .to_query_string()
+            .expect("valid query");
+        assert!(
+            doe.starts_with("PatientName=doe*&") || doe.starts_with("PatientName=doe%2A&"),
+            "{doe}"
+        );
         assert!(doe.contains("&fuzzymatching=true"), "{doe}");
-        let star = study_search_query("DOE^J*").to_query_string().expect("valid query");
-        assert!(!star.contains("**") && !star.contains("%2A%2A"), "wildcard doubled: {star}");
+        let star = study_search_query("DOE^J*")
+            .to_query_string()
+            .expect("valid query");
+        assert!(
+            !star.contains("**") && !star.contains("%2A%2A"),
+            "wildcard doubled: {star}"
+        );
     }
 
     #[test]
@@ -314,7 +375,10 @@ mod tests {
         ];
         let mut rows: Vec<SeriesSummary> = answer.iter().map(series_row).collect();
         sort_by_series_number(&mut rows);
-        let order: Vec<&str> = rows.iter().map(|s| s.series_instance_uid.as_str()).collect();
+        let order: Vec<&str> = rows
+            .iter()
+            .map(|s| s.series_instance_uid.as_str())
+            .collect();
         assert_eq!(order, ["s1", "s2", "s3"]);
         assert_eq!(rows[0].number_of_instances, Some(60));
         assert_eq!(rows[0].modality, "CT");

@@ -34,8 +34,15 @@ pub fn OpenFileButton() -> impl IntoView {
     let router = use_router();
     let busy = RwSignal::new(false);
     let on_change = move |ev: leptos::ev::Event| {
-        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
         // Clearing the input lets the same file be chosen again later.
         input.set_value("");
         busy.set(true);
@@ -120,7 +127,12 @@ fn LocalImage(name: String, image: RenderedFile) -> impl IntoView {
 }
 
 /// Paints 8-bit RGBA pixels onto the canvas at their natural size (CSS scales it to fit).
-fn paint(canvas: &web_sys::HtmlCanvasElement, rgba: &[u8], width: u32, height: u32) -> Result<(), wasm_bindgen::JsValue> {
+fn paint(
+    canvas: &web_sys::HtmlCanvasElement,
+    rgba: &[u8],
+    width: u32,
+    height: u32,
+) -> Result<(), wasm_bindgen::JsValue> {
     let context: web_sys::CanvasRenderingContext2d = canvas
         .get_context("2d")?
         .ok_or_else(|| wasm_bindgen::JsValue::from_str("no 2D context"))?

@@ -38,7 +38,11 @@ pub fn render_first_frame(bytes: &[u8]) -> Result<RenderedFile, lumen_dicom::Err
         width: image.width,
         height: image.height,
         rgba: image.data,
-        transfer_syntax: format!("{} ({})", file.transfer_syntax_name(), file.transfer_syntax()),
+        transfer_syntax: format!(
+            "{} ({})",
+            file.transfer_syntax_name(),
+            file.transfer_syntax()
+        ),
         photometric_interpretation: info.photometric_interpretation.as_str().to_string(),
         number_of_frames: info.number_of_frames,
         modality: file.string(tags::MODALITY).unwrap_or_default(),
@@ -53,7 +57,8 @@ mod tests {
 
     #[test]
     fn bytes_that_are_not_dicom_are_an_error_not_a_panic() {
-        let err = render_first_frame(b"certainly not a DICOM file, just text").expect_err("not DICOM");
+        let err =
+            render_first_frame(b"certainly not a DICOM file, just text").expect_err("not DICOM");
         assert!(!err.to_string().is_empty());
         assert!(render_first_frame(&[]).is_err());
     }

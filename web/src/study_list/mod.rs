@@ -68,7 +68,10 @@ pub fn StudyListPage(source: DataSource) -> impl IntoView {
 /// The patient-name search in the current URL (`?PatientName=…`), or empty.
 fn search_from_url() -> String {
     let search = location().search().unwrap_or_default();
-    web_sys::UrlSearchParams::new_with_str(&search).ok().and_then(|p| p.get(SEARCH_PARAM)).unwrap_or_default()
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()
+        .and_then(|p| p.get(SEARCH_PARAM))
+        .unwrap_or_default()
 }
 
 /// Puts the search into the address bar without adding a history entry (each keystroke is not a page).

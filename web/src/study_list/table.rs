@@ -38,7 +38,9 @@ pub fn StudyTable(studies: Vec<StudySummary>) -> impl IntoView {
 #[component]
 fn StudyRow(study: StudySummary) -> impl IntoView {
     let router = use_router();
-    let route = Route::Viewer { study_instance_uids: vec![study.study_instance_uid.clone()] };
+    let route = Route::Viewer {
+        study_instance_uids: vec![study.study_instance_uid.clone()],
+    };
     let href = route.href();
     let open = {
         let route = route.clone();
@@ -60,7 +62,11 @@ fn StudyRow(study: StudySummary) -> impl IntoView {
     };
 
     let name = dicom_text::person_name(&study.patient_name);
-    let time = if study.study_time.is_empty() { String::new() } else { dicom_text::time(&study.study_time) };
+    let time = if study.study_time.is_empty() {
+        String::new()
+    } else {
+        dicom_text::time(&study.study_time)
+    };
     let count = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
 
     view! {

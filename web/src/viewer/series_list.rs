@@ -23,7 +23,8 @@ pub fn StudySeries(source: DataSource, study_instance_uid: String) -> impl IntoV
     };
     load();
 
-    move || match loader.state.get() {
+    move || {
+        match loader.state.get() {
         Load::Loading => view! { <LoadingPanel message=Msg::LoadingSeries /> }.into_any(),
         Load::Failed(error) => {
             view! { <ErrorPanel title=Msg::LoadSeriesFailed error on_retry=Callback::new(move |()| load()) /> }
@@ -42,11 +43,16 @@ pub fn StudySeries(source: DataSource, study_instance_uid: String) -> impl IntoV
         }
         .into_any(),
     }
+    }
 }
 
 #[component]
 fn StudyFacts(study: StudySummary) -> impl IntoView {
-    let title = if study.description.is_empty() { dicom_text::date(&study.study_date) } else { study.description.clone() };
+    let title = if study.description.is_empty() {
+        dicom_text::date(&study.study_date)
+    } else {
+        study.description.clone()
+    };
     view! {
         <header class="page-header">
             <h1 class="page-title">{title}</h1>
