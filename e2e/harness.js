@@ -34,7 +34,7 @@ export const chromiumArgs = [
 ];
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -79,16 +79,18 @@ async function waitUntilUp(url, child, output, timeoutMs = 60_000) {
 }
 
 /**
- * Starts `lumen serve` over a new demo archive. Returns `{ origin, demo, stop() }` (`demo`: the archive folder);
- * `stop` ends the server and removes the demo folder.
+ * Starts `lumen serve` over a new demo archive, or, with `{ pacs: URL }`, as a proxy in front of that DICOMweb
+ * root. Returns `{ origin, demo, stop() }` (`demo`: the archive folder, absent with `pacs`); `stop` ends the server
+ * and removes the demo folder.
  */
-export async function startLumen() {
+export async function startLumen({ pacs } = {}) {
   if (!existsSync(lumenBin)) {
     throw new Error(`${lumenBin} not found: run scripts/build-web.sh && cargo build -p lumen first`);
   }
-  const demo = writeDemo();
+  const demo = pacs ? undefined : writeDemo();
   const port = await freePort();
-  const child = spawn(lumenBin, ["serve", "--dicom-dir", demo, "--port", String(port)], {
+  const source = pacs ? ["--pacs", pacs] : ["--dicom-dir", demo];
+  const child = spawn(lumenBin, ["serve", ...source, "--port", String(port)], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
@@ -103,7 +105,7 @@ export async function startLumen() {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (child.exitCode === null) child.kill("SIGKILL");
     }
-    rmSync(demo, { recursive: true, force: true });
+    if (demo) rmSync(demo, { recursive: true, force: true });
   };
   try {
     await waitUntilUp(`${origin}/`, child, () => log);
