@@ -95,6 +95,28 @@ pub(crate) fn instance_syntaxes(accept: Option<&str>) -> Result<(Vec<String>, bo
     Ok((syntaxes, single && !multipart))
 }
 
+/// Checks that a QIDO-RS or metadata client accepts DICOM JSON (`application/dicom+json`, `application/json`, or a
+/// wildcard); no `Accept` header accepts it. Fails with 406 otherwise (e.g. a client asking only for the XML form).
+pub(crate) fn json_acceptable(accept: Option<&str>) -> Result<(), ApiError> {
+    if accept.is_none_or(|a| a.trim().is_empty()) {
+        return Ok(());
+    }
+    let ok = ranges(accept).iter().any(|r| {
+        matches!(
+            r.essence.as_str(),
+            "application/dicom+json" | "application/json" | "application/*" | "*/*"
+        )
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::not_acceptable(format!(
+            "Accept \"{}\" does not allow application/dicom+json, the only search result format of this server",
+            accept.unwrap_or_default()
+        )))
+    }
+}
+
 /// Media types of compressed frames and the transfer syntax each means without a `transfer-syntax` parameter
 /// (PS3.18 Table 8.7.4-1 / 8.7.3-5).
 const IMAGE_TYPES: &[(&str, &str)] = &[
@@ -237,6 +259,16 @@ mod tests {
         let e = instance_syntaxes(Some("image/png")).unwrap_err();
         assert_eq!(e.status, axum::http::StatusCode::NOT_ACCEPTABLE);
         assert!(instance_syntaxes(Some("application/dicom; q=0")).is_err());
+    }
+
+    #[test]
+    fn json_is_acceptable_unless_only_other_types_are_named() {
+        assert!(json_acceptable(None).is_ok());
+        assert!(json_acceptable(Some("application/dicom+json")).is_ok());
+        assert!(json_acceptable(Some("text/html, */*; q=0.8")).is_ok());
+        let e =
+            json_acceptable(Some("multipart/related; type=\"application/dicom+xml\"")).unwrap_err();
+        assert_eq!(e.status, axum::http::StatusCode::NOT_ACCEPTABLE);
     }
 
     #[test]

@@ -88,7 +88,7 @@ fn store_of(state: &AppState) -> Result<Arc<Store>, ApiError> {
 
 /// The DICOMweb root URL as the client sees it, for Retrieve URL and BulkDataURI values:
 /// `{X-Forwarded-Proto or http}://{Host}/dicom-web`.
-fn base_url(headers: &HeaderMap) -> String {
+pub(crate) fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -130,6 +130,7 @@ async fn qido(
     study: Option<String>,
     series: Option<String>,
 ) -> Result<Response, ApiError> {
+    accept::json_acceptable(accept_header(&headers))?;
     let store = store_of(&state)?;
     let mut query = lumen_store::Query::from_params(params)?;
     query.study_uid = study;
@@ -331,6 +332,7 @@ async fn metadata(
     series: Option<String>,
     instance: Option<String>,
 ) -> Result<Response, ApiError> {
+    accept::json_acceptable(accept_header(&headers))?;
     let store = store_of(&state)?;
     let base = base_url(&headers);
     let values =

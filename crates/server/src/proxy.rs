@@ -3,8 +3,9 @@
 //!
 //! The method, the path below `/dicom-web`, the query string, `Accept`, `Content-Type`, `Content-Length` and the
 //! caching validators are forwarded; `Authorization` is the browser's own header or, when it has none, the
-//! configured bearer token. Request and response bodies are streamed, never buffered whole. This module must not
-//! interpret DICOM: it forwards bytes.
+//! configured bearer token. Request and response bodies are streamed, except JSON answers (QIDO-RS results,
+//! metadata), in which the upstream's absolute URLs (Retrieve URL, BulkDataURI) are rewritten to Lumen's own
+//! `/dicom-web`, so that following them stays on Lumen's origin. This module must not interpret DICOM beyond that.
 
 use crate::error::ApiError;
 use crate::{AppState, Backend, Error};
@@ -153,11 +154,38 @@ async fn forward(State(state): State<AppState>, request: Request) -> Result<Resp
             response = response.header(name, value.as_bytes());
         }
     }
-    let stream = upstream_response
-        .bytes_stream()
-        .map_err(std::io::Error::other);
+    let is_json = upstream_response
+        .headers()
+        .get(header::CONTENT_TYPE.as_str())
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.starts_with("application/dicom+json") || ct.starts_with("application/json")
+        });
+    let body = if is_json {
+        let bytes = upstream_response.bytes().await.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                format!("the PACS at {} broke off its answer: {e}", upstream.root),
+            )
+        })?;
+        let rewritten = rewrite_urls(
+            &bytes,
+            &upstream.root,
+            &crate::dicomweb::base_url(&parts.headers),
+        );
+        if let Some(headers) = response.headers_mut() {
+            headers.remove(header::CONTENT_LENGTH);
+        }
+        Body::from(rewritten)
+    } else {
+        Body::from_stream(
+            upstream_response
+                .bytes_stream()
+                .map_err(std::io::Error::other),
+        )
+    };
     response
-        .body(Body::from_stream(stream))
+        .body(body)
         .map_err(|e| {
             ApiError::new(
                 StatusCode::BAD_GATEWAY,
@@ -167,9 +195,46 @@ async fn forward(State(state): State<AppState>, request: Request) -> Result<Resp
         .map(IntoResponse::into_response)
 }
 
+/// Replaces every occurrence of the upstream DICOMweb root in a JSON body with Lumen's own root.
+fn rewrite_urls(body: &[u8], upstream_root: &str, own_root: &str) -> Vec<u8> {
+    let needle = upstream_root.as_bytes();
+    if needle.is_empty() {
+        return body.to_vec();
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    loop {
+        if let Some(after) = rest.strip_prefix(needle) {
+            out.extend_from_slice(own_root.as_bytes());
+            rest = after;
+        } else if let Some((&byte, after)) = rest.split_first() {
+            out.push(byte);
+            rest = after;
+        } else {
+            break;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upstream_urls_in_json_point_back_to_lumen() {
+        let body =
+            br#"{"00081190":{"vr":"UR","Value":["http://pacs:8042/dicom-web/studies/1.2"]}}"#;
+        let out = rewrite_urls(
+            body,
+            "http://pacs:8042/dicom-web",
+            "http://127.0.0.1:8080/dicom-web",
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"00081190":{"vr":"UR","Value":["http://127.0.0.1:8080/dicom-web/studies/1.2"]}}"#
+        );
+    }
 
     #[test]
     fn pacs_url_must_be_absolute_http() {

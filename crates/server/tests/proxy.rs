@@ -65,6 +65,11 @@ async fn searches_pass_through_with_the_configured_token() {
     assert!(r.headers().get("content-security-policy").is_some());
     let json: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
     assert_eq!(common::values(&json, "0020000D"), ["1.2.826.0.5"]);
+    // The upstream's Retrieve URL is rewritten to Lumen's origin.
+    assert_eq!(
+        common::values(&json, "00081190"),
+        [format!("{lumen}/dicom-web/studies/1.2.826.0.5")]
+    );
     assert_eq!(
         seen.lock().unwrap().as_slice(),
         [Some("Bearer secret-token".to_string())]

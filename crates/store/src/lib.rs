@@ -250,9 +250,10 @@ impl Store {
     }
 
     /// Frames `numbers` (1-based) of an instance in a transfer syntax from `accepted` (UIDs; `*` accepts any).
-    /// Uncompressed pixel data is sent as Explicit VR Little Endian frames; compressed pixel data as its stored
-    /// codestreams when that syntax is accepted, else decoded to uncompressed frames when Explicit VR Little Endian
-    /// is accepted, else [`Error::NotAcceptable`].
+    /// Uncompressed pixel data is sent as little-endian frames when Explicit (or Implicit) VR Little Endian is
+    /// accepted; compressed pixel data as its stored codestreams when that syntax is accepted, else decoded to
+    /// uncompressed frames when Explicit (or Implicit) VR Little Endian is accepted; otherwise
+    /// [`Error::NotAcceptable`].
     pub fn frame_bytes(
         &self,
         study_uid: &str,
@@ -263,38 +264,41 @@ impl Store {
     ) -> Result<Frames> {
         let record = self.record(study_uid, series_uid, sop_uid)?;
         let stored = record.transfer_syntax.as_str();
-        let native = is_native(stored);
-        let send_stored = if native {
-            accepts(accepted, stored)
-                || accepts(accepted, EXPLICIT_VR_LE)
-                || accepts(accepted, IMPLICIT_VR_LE)
-        } else {
-            accepts(accepted, stored)
-        };
-        if !send_stored && !(accepts(accepted, EXPLICIT_VR_LE) || accepts(accepted, IMPLICIT_VR_LE))
-        {
-            return error::NotAcceptableSnafu {
+        // Uncompressed frames are little-endian pixel bytes, the same in Explicit and Implicit VR Little Endian
+        // (the VR encoding concerns the data set, not the frame); they are labelled with the one the client
+        // accepts. Big Endian or Deflated frames are never produced.
+        let uncompressed = [EXPLICIT_VR_LE, IMPLICIT_VR_LE]
+            .into_iter()
+            .find(|ts| accepts(accepted, ts));
+        let not_acceptable = || {
+            error::NotAcceptableSnafu {
                 stored,
                 accepted: accepted.join(", "),
             }
-            .fail();
-        }
-        let obj = self.open_full(&record.path)?;
-        if send_stored {
+            .build()
+        };
+        if is_native(stored) {
+            let label = uncompressed.ok_or_else(not_acceptable)?;
+            let obj = self.open_full(&record.path)?;
             let frames = pixel::extract_frames(&obj, sop_uid, numbers)?;
-            let transfer_syntax = if native {
-                EXPLICIT_VR_LE.to_string()
-            } else {
-                stored.to_string()
-            };
             return Ok(Frames {
-                transfer_syntax,
+                transfer_syntax: label.to_string(),
                 frames,
             });
         }
+        if accepts(accepted, stored) {
+            let obj = self.open_full(&record.path)?;
+            let frames = pixel::extract_frames(&obj, sop_uid, numbers)?;
+            return Ok(Frames {
+                transfer_syntax: stored.to_string(),
+                frames,
+            });
+        }
+        let label = uncompressed.ok_or_else(not_acceptable)?;
+        let obj = self.open_full(&record.path)?;
         let frames = transcode::decoded_frames(obj, sop_uid, numbers)?;
         Ok(Frames {
-            transfer_syntax: EXPLICIT_VR_LE.to_string(),
+            transfer_syntax: label.to_string(),
             frames,
         })
     }

@@ -565,6 +565,39 @@ fn encapsulated_frames_are_decoded_when_only_uncompressed_is_accepted() {
 }
 
 #[test]
+fn uncompressed_frames_are_only_labelled_with_a_little_endian_syntax_the_client_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .store(&part10(
+            with_native_frames(dataset(&BASE), 1),
+            EXPLICIT_VR_LE,
+        ))
+        .unwrap();
+    let implicit = store
+        .frame_bytes(
+            "1.2.3.1",
+            None,
+            "1.2.3.1.1.1",
+            &[1],
+            &[IMPLICIT_VR_LE.to_string()],
+        )
+        .unwrap();
+    assert_eq!(implicit.transfer_syntax, IMPLICIT_VR_LE);
+    // Big Endian frames are not produced: asking only for them is "not acceptable", not a mislabelled answer.
+    let err = store
+        .frame_bytes(
+            "1.2.3.1",
+            None,
+            "1.2.3.1.1.1",
+            &[1],
+            &[EXPLICIT_VR_BE.to_string()],
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotAcceptable);
+}
+
+#[test]
 fn unacceptable_transfer_syntax_is_a_not_acceptable_error() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
