@@ -22,10 +22,13 @@ pub enum Load<T> {
 pub struct Loader<T: Send + Sync + 'static> {
     /// The state pages render.
     pub state: RwSignal<Load<T>>,
+    /// Whether a request is in flight. While a new search runs, the previous results stay on screen (no flicker
+    /// while typing) and pages show this instead.
+    pub busy: RwSignal<bool>,
     generation: StoredValue<u64>,
 }
 
-// Written by hand: a derive would require `T: Copy`, but only the two arena handles are copied.
+// Written by hand: a derive would require `T: Copy`, but only the arena handles are copied.
 impl<T: Send + Sync + 'static> Clone for Loader<T> {
     fn clone(&self) -> Self {
         *self
@@ -34,15 +37,17 @@ impl<T: Send + Sync + 'static> Clone for Loader<T> {
 impl<T: Send + Sync + 'static> Copy for Loader<T> {}
 
 impl<T: Send + Sync + 'static> Loader<T> {
+    /// A loader in the "loading" state, before its first request.
     pub fn new() -> Loader<T> {
         Loader {
             state: RwSignal::new(Load::Loading),
+            busy: RwSignal::new(false),
             generation: StoredValue::new(0),
         }
     }
 
-    /// Shows "loading" and runs `request`; its result is shown unless another request was started meanwhile or the
-    /// page was left.
+    /// Runs `request` and shows its result, unless another request was started meanwhile or the page was left.
+    /// Results already on screen stay there until the answer arrives; an error or nothing yet becomes "loading".
     pub fn start(&self, request: impl Future<Output = Result<T, LoadError>> + 'static) {
         let Some(generation) = self.generation.try_update_value(|g| {
             *g += 1;
@@ -50,11 +55,15 @@ impl<T: Send + Sync + 'static> Loader<T> {
         }) else {
             return;
         };
-        let (state, generations) = (self.state, self.generation);
-        state.set(Load::Loading);
+        let (state, busy, generations) = (self.state, self.busy, self.generation);
+        if !state.with_untracked(|s| matches!(s, Load::Ready(_))) {
+            state.set(Load::Loading);
+        }
+        busy.set(true);
         leptos::task::spawn_local(async move {
             let result = request.await;
             if generations.try_get_value() == Some(generation) {
+                busy.try_set(false);
                 state.try_set(match result {
                     Ok(v) => Load::Ready(v),
                     Err(e) => Load::Failed(e),

@@ -37,9 +37,16 @@ pub fn StudyListPage(source: DataSource) -> impl IntoView {
         search();
     });
 
-    let count = move || match loader.state.get() {
-        Load::Ready(page) => study_count(lang, page.studies.len(), page.limit_reached),
-        Load::Loading | Load::Failed(_) => String::new(),
+    let count = move || match (loader.busy.get(), loader.state.get()) {
+        (true, Load::Ready(_)) => view! {
+            <span class="spinner" aria-hidden="true"></span>
+            {t(Msg::Searching)}
+        }
+        .into_any(),
+        (false, Load::Ready(page)) => {
+            study_count(lang, page.studies.len(), page.limit_reached).into_any()
+        }
+        _ => ().into_any(),
     };
 
     view! {
