@@ -10,7 +10,8 @@
 //!
 //! Where the two servers may legitimately differ (result order, extra optional attributes, absolute host in
 //! Retrieve URLs, inline binary vs BulkDataURI), the comparison normalises instead of failing. Orthanc missing from
-//! the machine fails the test with instructions, unless `LUMEN_SKIP_REFERENCE_TOOLS=1`.
+//! the machine fails the test with instructions, unless `LUMEN_SKIP_REFERENCE_TOOLS=1`. `ORTHANC_BIN` overrides the
+//! Orthanc executable (default `/usr/sbin/Orthanc`).
 //!
 //! This test must not modify anything outside its temporary folders, and it stops the Orthanc it started even when
 //! an assertion fails (the guard kills it on drop).
@@ -29,7 +30,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const ORTHANC_BIN: &str = "/usr/sbin/Orthanc";
+/// Where Debian installs Orthanc; `ORTHANC_BIN` overrides it.
+const ORTHANC_DEFAULT_BIN: &str = "/usr/sbin/Orthanc";
 const PLUGIN_CANDIDATES: &[&str] = &[
     "/usr/share/orthanc/plugins/libOrthancDicomWeb.so",
     "/usr/lib/orthanc/libOrthancDicomWeb.so.1.7",
@@ -68,10 +70,11 @@ fn dicomweb_plugin() -> Option<PathBuf> {
 
 /// Starts Orthanc, or returns `None` (after printing why) when it is absent and skipping is allowed.
 async fn start_orthanc() -> Option<Orthanc> {
+    let orthanc_bin = std::env::var("ORTHANC_BIN").unwrap_or_else(|_| ORTHANC_DEFAULT_BIN.to_string());
     let plugin = dicomweb_plugin();
-    if !Path::new(ORTHANC_BIN).exists() || plugin.is_none() {
+    if !Path::new(&orthanc_bin).exists() || plugin.is_none() {
         let why = format!(
-            "Orthanc with its DICOMweb plugin is not installed ({ORTHANC_BIN}, libOrthancDicomWeb.so); \
+            "Orthanc with its DICOMweb plugin is not installed ({orthanc_bin}, libOrthancDicomWeb.so); \
              install the Debian packages `orthanc` and `orthanc-dicomweb`"
         );
         if std::env::var("LUMEN_SKIP_REFERENCE_TOOLS").as_deref() == Ok("1") {
@@ -101,7 +104,7 @@ async fn start_orthanc() -> Option<Orthanc> {
     let config_path = dir.path().join("orthanc.json");
     std::fs::write(&config_path, serde_json::to_vec_pretty(&config).expect("JSON")).expect("write Orthanc config");
     let log = std::fs::File::create(dir.path().join("orthanc.log")).expect("Orthanc log file");
-    let child = Command::new(ORTHANC_BIN)
+    let child = Command::new(&orthanc_bin)
         .arg(&config_path)
         .stdout(Stdio::from(log.try_clone().expect("log handle")))
         .stderr(Stdio::from(log))
