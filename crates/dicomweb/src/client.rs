@@ -428,7 +428,7 @@ pub fn frame_media_type(ts: &str) -> &'static str {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     //! The client against a mock transport that records each request and replays canned responses.
     use super::*;

@@ -1,4 +1,5 @@
-//! [`Transport`] over the browser's `fetch`, from a page (`Window`) or a worker (`WorkerGlobalScope`).
+//! [`Transport`] over the browser's `fetch`, from a page (`Window`) or a worker (`WorkerGlobalScope`), or the global
+//! `fetch` of other JavaScript hosts (Node 18+, where the wasm tests run).
 //!
 //! It sends exactly the request it is given in CORS mode and reads the whole body as an `ArrayBuffer`; it must not
 //! interpret statuses. A CORS rejection or network failure surfaces as a [`TransportError`] carrying the browser's
@@ -9,7 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, RequestMode, Response, Window, WorkerGlobalScope};
 
-/// A [`Transport`] using the global `fetch` of the current page or worker.
+/// A [`Transport`] using the global `fetch` of the current page, worker or JavaScript host.
 #[derive(Debug, Clone, Default)]
 pub struct FetchTransport {
     _private: (),
@@ -48,7 +49,11 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, JsValue> {
     } else if let Some(worker) = global.dyn_ref::<WorkerGlobalScope>() {
         worker.fetch_with_request(&js_request)
     } else {
-        return Err(JsValue::from_str("no fetch: neither a Window nor a WorkerGlobalScope"));
+        // Other JavaScript hosts (Node 18+, Deno) expose `fetch` on the global object.
+        let fetch = js_sys::Reflect::get(&global, &JsValue::from_str("fetch"))?
+            .dyn_into::<js_sys::Function>()
+            .map_err(|_| JsValue::from_str("this JavaScript environment has no fetch"))?;
+        fetch.call1(&global, &js_request)?.dyn_into::<js_sys::Promise>()?
     };
     let response: Response = JsFuture::from(promise).await?.dyn_into()?;
     let status = response.status();
