@@ -112,6 +112,9 @@ pub enum PixelDataKind {
     DoubleFloat,
 }
 
+/// Largest decoded frame accepted, in bytes (1 GiB).
+pub const MAX_FRAME_BYTES: u64 = 1 << 30;
+
 /// The Image Pixel attributes needed to decode and display a frame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageInfo {
@@ -237,6 +240,15 @@ impl ImageInfo {
             Some(1) if samples_per_pixel > 1 => PlanarConfiguration::Planar,
             _ => PlanarConfiguration::Interleaved,
         };
+        // Bound one frame's size so that every per-frame offset computation fits in memory (and in a 32-bit
+        // wasm address space).
+        let frame_bytes = rows as u64 * columns as u64 * samples_per_pixel as u64 * (bits_allocated.max(8) as u64 / 8);
+        ensure!(
+            frame_bytes <= MAX_FRAME_BYTES,
+            UnsupportedImageSnafu {
+                reason: format!("one frame would take {frame_bytes} bytes, more than the {MAX_FRAME_BYTES} supported")
+            }
+        );
         let number_of_frames = match attr::int(obj, tags::NUMBER_OF_FRAMES) {
             None => 1,
             Some(n) if n >= 1 && n <= u32::MAX as i64 => n as u32,

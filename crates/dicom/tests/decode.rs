@@ -292,3 +292,22 @@ fn htj2k_and_unknown_syntaxes_parse_but_do_not_decode() {
 fn sop_class_is_named() {
     assert_eq!(open("ct12s.dcm").sop_class_name(), Some("CT Image Storage"));
 }
+
+#[test]
+fn every_truncation_of_every_fixture_is_an_error_or_a_frame_never_a_panic() {
+    for entry in std::fs::read_dir(fixture("")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("dcm") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        for k in 1..40 {
+            let cut = bytes.len() * k / 40;
+            if let Ok(file) = DicomFile::from_bytes(&bytes[..cut]) {
+                for i in 0..file.number_of_frames().min(4) {
+                    let _ = file.decode_frame(i);
+                }
+            }
+        }
+    }
+}

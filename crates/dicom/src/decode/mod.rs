@@ -139,3 +139,194 @@ pub(crate) fn expanded_photometric(pi: &PhotometricInterpretation) -> Photometri
         other => other.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::image::{PhotometricInterpretation, Samples};
+    use crate::{DicomFile, Error};
+    use dicom_core::value::{DataSetSequence, PixelFragmentSequence};
+    use dicom_core::{DataElement, PrimitiveValue, VR};
+    use dicom_dictionary_std::tags;
+    use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+
+    /// An image object with the given pixel attributes and Pixel Data element, in transfer syntax `ts`.
+    fn image(
+        ts: &str,
+        rows: u16,
+        columns: u16,
+        attrs: &[(dicom_core::Tag, VR, PrimitiveValue)],
+        pixel_data: DataElement<InMemDicomObject>,
+    ) -> DicomFile {
+        let mut obj = InMemDicomObject::from_element_iter([
+            DataElement::new(tags::SOP_CLASS_UID, VR::UI, PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.7")),
+            DataElement::new(tags::SOP_INSTANCE_UID, VR::UI, PrimitiveValue::from("2.25.1")),
+            DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(rows)),
+            DataElement::new(tags::COLUMNS, VR::US, PrimitiveValue::from(columns)),
+        ]);
+        for (tag, vr, value) in attrs {
+            obj.put(DataElement::new(*tag, *vr, value.clone()));
+        }
+        obj.put(pixel_data);
+        DicomFile::from_object(obj.with_meta(FileMetaTableBuilder::new().transfer_syntax(ts)).unwrap())
+    }
+
+    fn us(tag: dicom_core::Tag, v: u16) -> (dicom_core::Tag, VR, PrimitiveValue) {
+        (tag, VR::US, PrimitiveValue::from(v))
+    }
+
+    fn cs(tag: dicom_core::Tag, v: &str) -> (dicom_core::Tag, VR, PrimitiveValue) {
+        (tag, VR::CS, PrimitiveValue::from(v))
+    }
+
+    const LE: &str = "1.2.840.10008.1.2.1";
+
+    #[test]
+    fn planar_rgb_is_interleaved() {
+        let file = image(
+            LE,
+            1,
+            2,
+            &[
+                us(tags::SAMPLES_PER_PIXEL, 3),
+                cs(tags::PHOTOMETRIC_INTERPRETATION, "RGB"),
+                us(tags::PLANAR_CONFIGURATION, 1),
+                us(tags::BITS_ALLOCATED, 8),
+                us(tags::BITS_STORED, 8),
+            ],
+            DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(vec![1, 2, 10, 20, 100, 200].into())),
+        );
+        assert_eq!(file.decode_frame(0).unwrap().samples, Samples::U8(vec![1, 10, 100, 2, 20, 200]));
+    }
+
+    #[test]
+    fn second_frame_of_sixteen_bit_data_is_read_alone() {
+        let file = image(
+            LE,
+            1,
+            2,
+            &[
+                us(tags::BITS_ALLOCATED, 16),
+                us(tags::BITS_STORED, 16),
+                (tags::NUMBER_OF_FRAMES, VR::IS, PrimitiveValue::from("3")),
+            ],
+            DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(vec![1, 2, 300, 400, 5, 6].into())),
+        );
+        let frame = file.decode_frame(1).unwrap();
+        assert_eq!(frame.samples, Samples::U16(vec![300, 400]));
+        assert_eq!(frame.photometric_interpretation, PhotometricInterpretation::Monochrome2);
+    }
+
+    #[test]
+    fn float_and_double_float_pixel_data() {
+        let file = image(
+            LE,
+            1,
+            2,
+            &[],
+            DataElement::new(tags::FLOAT_PIXEL_DATA, VR::OF, PrimitiveValue::F32(vec![-1.5, 2.25].into())),
+        );
+        assert_eq!(file.decode_frame(0).unwrap().samples, Samples::F32(vec![-1.5, 2.25]));
+        let file = image(
+            LE,
+            1,
+            1,
+            &[],
+            DataElement::new(tags::DOUBLE_FLOAT_PIXEL_DATA, VR::OD, PrimitiveValue::F64(vec![1e-9].into())),
+        );
+        assert_eq!(file.decode_frame(0).unwrap().samples, Samples::F64(vec![1e-9]));
+    }
+
+    #[test]
+    fn one_bit_frames_start_mid_byte() {
+        // 3 pixels per frame; frame 1 is bits 3..6 of 0b0010_1000 → 1, 0, 1.
+        let file = image(
+            LE,
+            1,
+            3,
+            &[us(tags::BITS_ALLOCATED, 1), us(tags::BITS_STORED, 1), (tags::NUMBER_OF_FRAMES, VR::IS, PrimitiveValue::from("2"))],
+            DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(vec![0b0010_1000, 0].into())),
+        );
+        assert_eq!(file.decode_frame(1).unwrap().samples, Samples::U8(vec![1, 0, 1]));
+    }
+
+    #[test]
+    fn native_ybr_full_422_is_expanded_to_ybr_full() {
+        let file = image(
+            LE,
+            1,
+            2,
+            &[
+                us(tags::SAMPLES_PER_PIXEL, 3),
+                cs(tags::PHOTOMETRIC_INTERPRETATION, "YBR_FULL_422"),
+                us(tags::BITS_ALLOCATED, 8),
+                us(tags::BITS_STORED, 8),
+            ],
+            DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(vec![50, 60, 128, 140].into())),
+        );
+        let frame = file.decode_frame(0).unwrap();
+        assert_eq!(frame.photometric_interpretation, PhotometricInterpretation::YbrFull);
+        assert_eq!(frame.samples, Samples::U8(vec![50, 128, 140, 60, 128, 140]));
+    }
+
+    #[test]
+    fn short_native_pixel_data_is_truncated() {
+        let file = image(
+            LE,
+            2,
+            2,
+            &[us(tags::BITS_ALLOCATED, 16), us(tags::BITS_STORED, 16)],
+            DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(vec![1, 2, 3].into())),
+        );
+        let err = file.decode_frame(0).unwrap_err();
+        assert!(matches!(err, Error::Truncated { .. }), "{err}");
+    }
+
+    #[test]
+    fn rle_signed_sixteen_bit_frame_decodes() {
+        // Two pixels, 12 bits stored, signed: -2 (0x0FFE) and 5.
+        let s0 = super::rle::encode_segment(&[0x0F, 0x00]);
+        let s1 = super::rle::encode_segment(&[0xFE, 0x05]);
+        let mut frame = vec![0u8; 64];
+        frame[0] = 2;
+        frame[4..8].copy_from_slice(&64u32.to_le_bytes());
+        frame[8..12].copy_from_slice(&(64 + s0.len() as u32).to_le_bytes());
+        frame.extend(s0);
+        frame.extend(s1);
+        let pixel_data = DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            PixelFragmentSequence::new(Vec::<u32>::new(), vec![frame]),
+        );
+        let file = image(
+            "1.2.840.10008.1.2.5",
+            1,
+            2,
+            &[us(tags::BITS_ALLOCATED, 16), us(tags::BITS_STORED, 12), us(tags::HIGH_BIT, 11), us(tags::PIXEL_REPRESENTATION, 1)],
+            pixel_data,
+        );
+        assert_eq!(file.decode_frame(0).unwrap().samples, Samples::I16(vec![-2, 5]));
+    }
+
+    #[test]
+    fn sequence_in_place_of_pixel_data_is_an_error() {
+        let file = image(
+            LE,
+            1,
+            1,
+            &[us(tags::BITS_ALLOCATED, 8)],
+            DataElement::new(tags::PIXEL_DATA, VR::SQ, DataSetSequence::from(Vec::<InMemDicomObject>::new())),
+        );
+        assert!(file.decode_frame(0).is_err());
+    }
+
+    #[test]
+    fn missing_rows_is_named() {
+        let obj = InMemDicomObject::from_element_iter([DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            PrimitiveValue::U8(vec![0].into()),
+        )]);
+        let err = crate::ImageInfo::from_object(&obj).unwrap_err();
+        assert_eq!(err.to_string(), "missing attribute Rows (0028,0010)");
+    }
+}

@@ -37,7 +37,9 @@ pub(crate) fn decode(value: &PrimitiveValue, info: &ImageInfo, index: u32) -> Re
     let total = primitive_byte_len(value);
     if info.bits_allocated == 1 && info.pixel_data_kind == PixelDataKind::Integer {
         let frame_bits = info.pixels_per_frame() * info.samples_per_pixel as usize;
-        let start_bit = index as usize * frame_bits;
+        let start_bit = (index as usize).checked_mul(frame_bits).context(TruncatedSnafu {
+            detail: format!("frame {index} lies beyond any pixel data this program can hold"),
+        })?;
         let first_byte = start_bit / 8;
         let end_byte = (start_bit + frame_bits).div_ceil(8);
         let bytes = primitive_le_range(value, first_byte, end_byte - first_byte).context(TruncatedSnafu {
@@ -58,7 +60,9 @@ pub(crate) fn decode(value: &PrimitiveValue, info: &ImageInfo, index: u32) -> Re
         });
     }
     let frame_len = native_frame_len(info);
-    let start = index as usize * frame_len;
+    let start = (index as usize).checked_mul(frame_len).context(TruncatedSnafu {
+        detail: format!("frame {index} lies beyond any pixel data this program can hold"),
+    })?;
     let bytes = primitive_le_range(value, start, frame_len).context(TruncatedSnafu {
         detail: format!(
             "frame {index} needs pixel data bytes {start}..{}, the value has {total} bytes",

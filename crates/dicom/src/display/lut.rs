@@ -88,14 +88,14 @@ impl Lut {
     /// The entry for input `x`: inputs below the first mapped value give the first entry, inputs beyond the
     /// last mapped value give the last entry (PS3.3 C.11.1.1.1). Non-integer inputs are rounded.
     pub fn lookup(&self, x: f64) -> u16 {
-        let last = self.entries.len() - 1;
+        let Some(last) = self.entries.len().checked_sub(1) else { return 0 };
         let i = (x.round() - self.first_mapped as f64).clamp(0.0, last as f64) as usize;
         self.entries.get(i).copied().unwrap_or(0)
     }
 
     /// Largest output value the descriptor allows: 2^bits - 1.
     pub fn max_output(&self) -> f64 {
-        ((1u32 << self.bits_per_entry) - 1) as f64
+        ((1u64 << self.bits_per_entry.clamp(1, 32)) - 1) as f64
     }
 }
 
