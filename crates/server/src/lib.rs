@@ -214,11 +214,58 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(dicomweb)
         .merge(api::routes())
+        .layer(compression())
+        .layer(axum::middleware::from_fn(log_failures))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::add_security_headers,
         ))
         .with_state(state)
+}
+
+/// Prints one line on stderr for every answer that is the server's or the PACS's fault (5xx), so an integrator
+/// running `lumen serve` sees failures without a logging setup. Client errors (4xx) are the client's to report.
+async fn log_failures(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    if response.status().is_server_error() {
+        eprintln!("lumen: {method} {path} answered {}", response.status());
+    }
+    response
+}
+
+/// Gzip for the responses that shrink a lot and are worth the CPU: the web app (wasm, JavaScript, HTML, CSS) and
+/// JSON (QIDO results, metadata). DICOM instances and frames are left as they are: pixel data compresses poorly
+/// for its cost, and compressed transfer syntaxes not at all.
+fn compression(
+) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{Predicate, SizeAbove};
+    const COMPRESSIBLE: &[&str] = &[
+        "application/wasm",
+        "text/",
+        "application/json",
+        "application/dicom+json",
+        "application/manifest+json",
+        "image/svg+xml",
+    ];
+    let compressible = |_: axum::http::StatusCode,
+                        _: axum::http::Version,
+                        headers: &axum::http::HeaderMap,
+                        _: &axum::http::Extensions| {
+        let content_type = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        COMPRESSIBLE
+            .iter()
+            .any(|prefix| content_type.starts_with(prefix))
+    };
+    tower_http::compression::CompressionLayer::new()
+        .compress_when(SizeAbove::new(256).and(compressible))
 }
 
 /// Runs `lumen serve`: opens the source, listens on `config.bind:config.port`, prints
@@ -258,6 +305,12 @@ pub async fn serve(config: Config) -> Result<(), Error> {
     }
     if !assets::web_app_built() {
         eprintln!("lumen: this binary was built without the web app (run scripts/build-web.sh, then rebuild); the DICOMweb API works");
+    }
+    if !assets::web_app_built() {
+        eprintln!(
+            "lumen: this binary was built without the web app (run scripts/build-web.sh, then rebuild); \
+             the DICOMweb API works"
+        );
     }
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {

@@ -101,3 +101,50 @@ async fn configured_origins_appear_in_the_policy() {
         "{csp}"
     );
 }
+
+#[tokio::test]
+async fn json_is_gzipped_for_clients_that_ask_and_dicom_is_not() {
+    let study = "1.2.826.0.3";
+    let s = common::start_store(&[(
+        "x.dcm",
+        common::instance(
+            study,
+            "1.2.826.0.3.1",
+            "1.2.826.0.3.1.1",
+            "Gzip^Test",
+            "20200101",
+            1,
+        ),
+    )])
+    .await;
+    let client = reqwest::Client::new();
+    let plain = client
+        .get(format!("{}/dicom-web/studies/{study}/metadata", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        plain.bytes().await.unwrap().len() > 256,
+        "metadata must exceed the compression threshold"
+    );
+    let r = client
+        .get(format!("{}/dicom-web/studies/{study}/metadata", s.url))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("gzip")
+    );
+    let r = client
+        .get(format!("{}/dicom-web/studies/{study}", s.url))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert!(r.headers().get("content-encoding").is_none());
+}

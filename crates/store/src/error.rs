@@ -33,6 +33,10 @@ pub enum Error {
         source: Box<dicom_object::ReadError>,
     },
 
+    /// A file indexed as a bare data set (no File Meta Information) no longer parses.
+    #[snafu(display("{} is not a readable DICOM data set: {reason}", path.display()))]
+    ParseBareDataSet { path: PathBuf, reason: String },
+
     /// Uploaded bytes are not a DICOM Part 10 file.
     #[snafu(display("not a DICOM Part 10 file: {reason}"))]
     NotPart10 { reason: String },
@@ -143,6 +147,7 @@ impl Error {
             Error::OpenFolder { .. }
             | Error::ReadFile { .. }
             | Error::ParseFile { .. }
+            | Error::ParseBareDataSet { .. }
             | Error::WriteFile { .. }
             | Error::BadPixelData { .. }
             | Error::Encode { .. }

@@ -71,9 +71,12 @@ pub(crate) const INSTANCE_TAGS: &[Tag] = &[
 /// One indexed instance.
 #[derive(Debug, Clone)]
 pub(crate) struct InstanceRecord {
-    /// Where the Part 10 file lives.
+    /// Where the file lives.
     pub path: PathBuf,
-    /// Transfer Syntax UID (0002,0010) of the file.
+    /// Whether the file is a Part 10 file; `false` for a bare data set without File Meta Information (legacy
+    /// ACR-NEMA style), which is wrapped into Part 10 whenever it is sent.
+    pub part10: bool,
+    /// Transfer Syntax UID (0002,0010) of the file (detected from the data set for a bare one).
     pub transfer_syntax: String,
     /// The [`INSTANCE_TAGS`] present in the file.
     pub attrs: InMemDicomObject,
@@ -104,6 +107,8 @@ pub(crate) struct ParsedHeader {
     pub series_uid: String,
     pub sop_uid: String,
     pub transfer_syntax: String,
+    /// Whether the file has File Meta Information (see [`InstanceRecord::part10`]).
+    pub part10: bool,
     pub study: InMemDicomObject,
     pub series: InMemDicomObject,
     pub instance: InMemDicomObject,
@@ -141,6 +146,7 @@ impl Index {
             header.sop_uid.clone(),
             InstanceRecord {
                 path,
+                part10: header.part10,
                 transfer_syntax: header.transfer_syntax,
                 attrs: header.instance,
             },
@@ -185,13 +191,49 @@ impl Index {
     }
 }
 
-/// Reads the header of a Part 10 file (preamble auto-detected), stopping before Pixel Data.
-pub(crate) fn read_header(path: &Path) -> Result<DefaultDicomObject> {
-    OpenFileOptions::new()
+/// Reads the header of a file, without Pixel Data: a Part 10 file (preamble auto-detected) is read only up to
+/// Pixel Data; a bare data set without File Meta Information is read whole by `lumen-dicom` (which synthesises
+/// the meta group) and its Pixel Data dropped. Returns the object and whether the file is Part 10.
+pub(crate) fn read_header_any(path: &Path) -> Result<(DefaultDicomObject, bool)> {
+    let part10 = OpenFileOptions::new()
         .read_until(tags::PIXEL_DATA)
         .open_file(path)
         .map_err(Box::new)
-        .context(error::ParseFileSnafu { path })
+        .context(error::ParseFileSnafu { path });
+    match part10 {
+        Ok(obj) => Ok((obj, true)),
+        Err(e) => match lumen_dicom::DicomFile::open(path) {
+            Ok(file) if !file.has_file_meta() => {
+                let mut obj = file.file_object().clone();
+                obj.remove_element(tags::PIXEL_DATA);
+                Ok((obj, false))
+            }
+            _ => Err(e),
+        },
+    }
+}
+
+/// [`read_header_any`] without the Part 10 flag.
+pub(crate) fn read_header(path: &Path) -> Result<DefaultDicomObject> {
+    read_header_any(path).map(|(obj, _)| obj)
+}
+
+/// The whole object of an indexed file, pixel data included (a bare data set gets synthesised File Meta
+/// Information).
+pub(crate) fn read_full(record: &InstanceRecord) -> Result<DefaultDicomObject> {
+    let path = record.path.as_path();
+    if record.part10 {
+        return OpenFileOptions::new()
+            .open_file(path)
+            .map_err(Box::new)
+            .context(error::ParseFileSnafu { path });
+    }
+    lumen_dicom::DicomFile::open(path)
+        .map(|f| f.file_object().clone())
+        .map_err(|e| error::Error::ParseBareDataSet {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
 }
 
 /// Extracts the identifying UIDs and the per-level attributes of a parsed object. Fails when a UID that places the
@@ -218,6 +260,7 @@ pub(crate) fn parse_header(obj: &DefaultDicomObject) -> Result<ParsedHeader> {
             .transfer_syntax()
             .trim_end_matches(['\0', ' '])
             .to_string(),
+        part10: true,
         study: select(obj, STUDY_TAGS),
         series: select(obj, SERIES_TAGS),
         instance: select(obj, INSTANCE_TAGS),
@@ -275,12 +318,14 @@ pub(crate) fn index_files(files: Vec<PathBuf>, threads: usize) -> Vec<FileOutcom
                 scope.spawn(move || {
                     paths
                         .iter()
-                        .map(
-                            |p| match read_header(p).and_then(|obj| parse_header(&obj)) {
+                        .map(|p| {
+                            match read_header_any(p).and_then(|(obj, part10)| {
+                                parse_header(&obj).map(|h| ParsedHeader { part10, ..h })
+                            }) {
                                 Ok(h) => Ok((p.clone(), h)),
                                 Err(e) => Err((p.clone(), e.to_string())),
-                            },
-                        )
+                            }
+                        })
                         .collect::<Vec<_>>()
                 })
             })

@@ -36,7 +36,6 @@ pub use pixel::{
 pub use query::{dictionary_vr, parse_attribute, IncludeFields, Level, Query};
 
 use dicom_dictionary_std::tags;
-use dicom_object::OpenFileOptions;
 use index::{Index, InstanceRecord};
 use snafu::{OptionExt, ResultExt};
 use std::path::{Path, PathBuf};
@@ -211,7 +210,21 @@ impl Store {
         sop_uid: &str,
     ) -> Result<Vec<u8>> {
         let record = self.record(study_uid, series_uid, sop_uid)?;
+        if !record.part10 {
+            return self.wrapped_part10(&record, sop_uid);
+        }
         std::fs::read(&record.path).context(error::ReadFileSnafu { path: &record.path })
+    }
+
+    /// A bare data set written as a Part 10 file in its own transfer syntax.
+    fn wrapped_part10(&self, record: &InstanceRecord, sop_uid: &str) -> Result<Vec<u8>> {
+        let obj = self.open_full(record)?;
+        let mut out = Vec::new();
+        obj.write_all(&mut out).map_err(|e| Error::Encode {
+            sop_instance_uid: sop_uid.to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(out)
     }
 
     /// An instance as a Part 10 file in a transfer syntax from `accepted` (UIDs; `*` accepts any): the stored file
@@ -229,9 +242,14 @@ impl Store {
         let read =
             || std::fs::read(&record.path).context(error::ReadFileSnafu { path: &record.path });
         if accepts(accepted, &record.transfer_syntax) {
+            let bytes = if record.part10 {
+                read()?
+            } else {
+                self.wrapped_part10(&record, sop_uid)?
+            };
             return Ok(RetrievedInstance {
                 transfer_syntax: record.transfer_syntax.clone(),
-                bytes: read()?,
+                bytes,
             });
         }
         let target = [EXPLICIT_VR_LE, IMPLICIT_VR_LE]
@@ -241,7 +259,7 @@ impl Store {
                 stored: record.transfer_syntax.clone(),
                 accepted: accepted.join(", "),
             })?;
-        let obj = self.open_full(&record.path)?;
+        let obj = self.open_full(&record)?;
         let bytes = transcode::to_native_part10(obj, sop_uid, target)?;
         Ok(RetrievedInstance {
             transfer_syntax: target.to_string(),
@@ -279,7 +297,7 @@ impl Store {
         };
         if is_native(stored) {
             let label = uncompressed.ok_or_else(not_acceptable)?;
-            let obj = self.open_full(&record.path)?;
+            let obj = self.open_full(&record)?;
             let frames = pixel::extract_frames(&obj, sop_uid, numbers)?;
             return Ok(Frames {
                 transfer_syntax: label.to_string(),
@@ -287,7 +305,7 @@ impl Store {
             });
         }
         if accepts(accepted, stored) {
-            let obj = self.open_full(&record.path)?;
+            let obj = self.open_full(&record)?;
             let frames = pixel::extract_frames(&obj, sop_uid, numbers)?;
             return Ok(Frames {
                 transfer_syntax: stored.to_string(),
@@ -295,7 +313,7 @@ impl Store {
             });
         }
         let label = uncompressed.ok_or_else(not_acceptable)?;
-        let obj = self.open_full(&record.path)?;
+        let obj = self.open_full(&record)?;
         let frames = transcode::decoded_frames(obj, sop_uid, numbers)?;
         Ok(Frames {
             transfer_syntax: label.to_string(),
@@ -352,11 +370,8 @@ impl Store {
         Ok(self.record(study_uid, series_uid, sop_uid)?.transfer_syntax)
     }
 
-    fn open_full(&self, path: &Path) -> Result<dicom_object::DefaultDicomObject> {
-        OpenFileOptions::new()
-            .open_file(path)
-            .map_err(Box::new)
-            .context(error::ParseFileSnafu { path })
+    fn open_full(&self, record: &InstanceRecord) -> Result<dicom_object::DefaultDicomObject> {
+        index::read_full(record)
     }
 }
 

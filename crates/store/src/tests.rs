@@ -5,7 +5,9 @@
 use super::*;
 use dicom_core::value::{PixelFragmentSequence, PrimitiveValue};
 use dicom_core::{DataElement, VR};
-use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
+use dicom_object::{FileMetaTableBuilder, InMemDicomObject, OpenFileOptions};
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 const CT_IMAGE_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.2";
 const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
@@ -689,4 +691,34 @@ fn instance_lookup_checks_the_study() {
             .kind(),
         ErrorKind::NotFound
     );
+}
+
+#[test]
+fn bare_data_sets_without_file_meta_are_indexed_and_sent_as_part10() {
+    // A legacy file: the data set alone in Implicit VR Little Endian, no preamble, no File Meta Information.
+    let dir = tempfile::tempdir().unwrap();
+    let ts = TransferSyntaxRegistry.get(IMPLICIT_VR_LE).unwrap();
+    let mut bare = Vec::new();
+    with_native_frames(dataset(&BASE), 2)
+        .write_dataset_with_ts(&mut bare, ts)
+        .unwrap();
+    std::fs::write(dir.path().join("IM0001"), &bare).unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.warnings().is_empty(), "{:?}", store.warnings());
+    assert_eq!(store.instance_count(), 1);
+    let bytes = store
+        .instance_bytes("1.2.3.1", None, "1.2.3.1.1.1")
+        .unwrap();
+    assert_eq!(bytes.get(128..132), Some(&b"DICM"[..]));
+    let obj = OpenFileOptions::new().from_reader(&bytes[128..]).unwrap();
+    assert_eq!(
+        obj.meta().transfer_syntax().trim_end_matches('\0'),
+        IMPLICIT_VR_LE
+    );
+    let f = store
+        .frame_bytes("1.2.3.1", None, "1.2.3.1.1.1", &[2], &["*".to_string()])
+        .unwrap();
+    assert_eq!(f.frames, vec![vec![100u8, 0, 101, 0, 102, 0, 103, 0]]);
+    let m = store.metadata("1.2.3.1", None, None, "http://h").unwrap();
+    assert_eq!(m[0]["00100020"]["Value"][0], "PAT1");
 }
