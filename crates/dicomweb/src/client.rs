@@ -101,7 +101,11 @@ impl<T: Transport> Client<T> {
     /// A client for the service at `base_url` (trailing `/` ignored).
     pub fn new(transport: T, base_url: impl Into<String>) -> Self {
         let base_url = base_url.into().trim_end_matches('/').to_string();
-        Client { transport, base_url, bearer_token: None }
+        Client {
+            transport,
+            base_url,
+            bearer_token: None,
+        }
     }
 
     /// Sends `Authorization: Bearer <token>` on every request to the service's origin (not to bulk data URIs on
@@ -125,11 +129,16 @@ impl<T: Transport> Client<T> {
 
     /// Searches for studies (`GET {base}/studies?…`); one DICOM JSON data set per matching study.
     pub async fn search_studies(&self, query: &QidoQuery) -> Result<Vec<Value>> {
-        self.search(format!("{}/studies", self.base_url), query).await
+        self.search(format!("{}/studies", self.base_url), query)
+            .await
     }
 
     /// Searches for series: across all studies, or within `study` (_Study Instance UID_).
-    pub async fn search_series(&self, study: Option<&str>, query: &QidoQuery) -> Result<Vec<Value>> {
+    pub async fn search_series(
+        &self,
+        study: Option<&str>,
+        query: &QidoQuery,
+    ) -> Result<Vec<Value>> {
         let path = match study {
             Some(study) => format!("{}/studies/{}/series", self.base_url, uid(study)?),
             None => format!("{}/series", self.base_url),
@@ -139,11 +148,30 @@ impl<T: Transport> Client<T> {
 
     /// Searches for instances: across all studies, within `study`, or within `study` and `series`. A `series` without
     /// a `study` searches all instances with a Series Instance UID match (the path has no such level).
-    pub async fn search_instances(&self, study: Option<&str>, series: Option<&str>, query: &QidoQuery) -> Result<Vec<Value>> {
+    pub async fn search_instances(
+        &self,
+        study: Option<&str>,
+        series: Option<&str>,
+        query: &QidoQuery,
+    ) -> Result<Vec<Value>> {
         let (path, query) = match (study, series) {
-            (Some(st), Some(se)) => (format!("{}/studies/{}/series/{}/instances", self.base_url, uid(st)?, uid(se)?), query.clone()),
-            (Some(st), None) => (format!("{}/studies/{}/instances", self.base_url, uid(st)?), query.clone()),
-            (None, Some(se)) => (format!("{}/instances", self.base_url), query.clone().series_instance_uid(uid(se)?)),
+            (Some(st), Some(se)) => (
+                format!(
+                    "{}/studies/{}/series/{}/instances",
+                    self.base_url,
+                    uid(st)?,
+                    uid(se)?
+                ),
+                query.clone(),
+            ),
+            (Some(st), None) => (
+                format!("{}/studies/{}/instances", self.base_url, uid(st)?),
+                query.clone(),
+            ),
+            (None, Some(se)) => (
+                format!("{}/instances", self.base_url),
+                query.clone().series_instance_uid(uid(se)?),
+            ),
             (None, None) => (format!("{}/instances", self.base_url), query.clone()),
         };
         self.search(path, &query).await
@@ -151,7 +179,11 @@ impl<T: Transport> Client<T> {
 
     async fn search(&self, path: String, query: &QidoQuery) -> Result<Vec<Value>> {
         let qs = query.to_query_string()?;
-        let url = if qs.is_empty() { path } else { format!("{path}?{qs}") };
+        let url = if qs.is_empty() {
+            path
+        } else {
+            format!("{path}?{qs}")
+        };
         let response = self.get(&url, "application/dicom+json").await?;
         // 204 No Content: nothing matched (PS3.18 §10.6.3).
         if response.status == 204 || response.body.iter().all(u8::is_ascii_whitespace) {
@@ -170,12 +202,22 @@ impl<T: Transport> Client<T> {
 
     /// The metadata of every instance of `series` in `study`.
     pub async fn series_metadata(&self, study: &str, series: &str) -> Result<Vec<Value>> {
-        let url = format!("{}/studies/{}/series/{}/metadata", self.base_url, uid(study)?, uid(series)?);
+        let url = format!(
+            "{}/studies/{}/series/{}/metadata",
+            self.base_url,
+            uid(study)?,
+            uid(series)?
+        );
         self.metadata(url).await
     }
 
     /// The metadata of one instance (an array of one data set, as the server sends it).
-    pub async fn instance_metadata(&self, study: &str, series: &str, instance: &str) -> Result<Vec<Value>> {
+    pub async fn instance_metadata(
+        &self,
+        study: &str,
+        series: &str,
+        instance: &str,
+    ) -> Result<Vec<Value>> {
         let url = format!("{}/metadata", self.instance_url(study, series, instance)?);
         self.metadata(url).await
     }
@@ -188,36 +230,75 @@ impl<T: Transport> Client<T> {
     // ---------------------------------------------------------------- WADO-RS instances
 
     /// Every instance of `study` as DICOM Part 10 bytes.
-    pub async fn retrieve_study(&self, study: &str, syntax: &TransferSyntaxRequest) -> Result<Vec<Bytes>> {
+    pub async fn retrieve_study(
+        &self,
+        study: &str,
+        syntax: &TransferSyntaxRequest,
+    ) -> Result<Vec<Bytes>> {
         let url = format!("{}/studies/{}", self.base_url, uid(study)?);
         self.retrieve_part10(url, syntax).await
     }
 
     /// Every instance of `series` as DICOM Part 10 bytes.
-    pub async fn retrieve_series(&self, study: &str, series: &str, syntax: &TransferSyntaxRequest) -> Result<Vec<Bytes>> {
-        let url = format!("{}/studies/{}/series/{}", self.base_url, uid(study)?, uid(series)?);
+    pub async fn retrieve_series(
+        &self,
+        study: &str,
+        series: &str,
+        syntax: &TransferSyntaxRequest,
+    ) -> Result<Vec<Bytes>> {
+        let url = format!(
+            "{}/studies/{}/series/{}",
+            self.base_url,
+            uid(study)?,
+            uid(series)?
+        );
         self.retrieve_part10(url, syntax).await
     }
 
     /// One instance as DICOM Part 10 bytes.
-    pub async fn retrieve_instance(&self, study: &str, series: &str, instance: &str, syntax: &TransferSyntaxRequest) -> Result<Bytes> {
+    pub async fn retrieve_instance(
+        &self,
+        study: &str,
+        series: &str,
+        instance: &str,
+        syntax: &TransferSyntaxRequest,
+    ) -> Result<Bytes> {
         let url = self.instance_url(study, series, instance)?;
         let mut parts = self.retrieve_part10(url.clone(), syntax).await?;
-        ensure!(parts.len() == 1, PartCountSnafu { url, expected: 1_usize, actual: parts.len() });
+        ensure!(
+            parts.len() == 1,
+            PartCountSnafu {
+                url,
+                expected: 1_usize,
+                actual: parts.len()
+            }
+        );
         Ok(parts.remove(0))
     }
 
-    async fn retrieve_part10(&self, url: String, syntax: &TransferSyntaxRequest) -> Result<Vec<Bytes>> {
+    async fn retrieve_part10(
+        &self,
+        url: String,
+        syntax: &TransferSyntaxRequest,
+    ) -> Result<Vec<Bytes>> {
         let accept = instance_accept(syntax);
         let response = self.get(&url, &accept).await?;
-        let parts = multipart_parts(&url, &response, "multipart/related; type=\"application/dicom\"")?;
+        let parts = multipart_parts(
+            &url,
+            &response,
+            "multipart/related; type=\"application/dicom\"",
+        )?;
         parts
             .into_iter()
             .map(|p| {
                 let essence = p.media_type().map(|m| m.essence).unwrap_or_default();
                 ensure!(
                     essence == "application/dicom",
-                    UnexpectedContentTypeSnafu { url: url.clone(), expected: "application/dicom parts", actual: p.content_type }
+                    UnexpectedContentTypeSnafu {
+                        url: url.clone(),
+                        expected: "application/dicom parts",
+                        actual: p.content_type
+                    }
                 );
                 Ok(p.body)
             })
@@ -236,44 +317,87 @@ impl<T: Transport> Client<T> {
         frames: &[u32],
         syntax: &TransferSyntaxRequest,
     ) -> Result<Vec<FrameData>> {
-        ensure!(!frames.is_empty() && !frames.contains(&0), InvalidFrameListSnafu { frames: frames.to_vec() });
-        let list = frames.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let url = format!("{}/frames/{}", self.instance_url(study, series, instance)?, list);
+        ensure!(
+            !frames.is_empty() && !frames.contains(&0),
+            InvalidFrameListSnafu {
+                frames: frames.to_vec()
+            }
+        );
+        let list = frames
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let url = format!(
+            "{}/frames/{}",
+            self.instance_url(study, series, instance)?,
+            list
+        );
         let response = self.get(&url, &frame_accept(syntax)).await?;
         let message_ts = response
             .header("content-type")
             .and_then(|ct| MediaType::parse(ct).ok())
             .and_then(|m| m.param("type").and_then(|t| MediaType::parse(t).ok()))
             .and_then(|t| t.param("transfer-syntax").map(str::to_string));
-        let parts = multipart_parts(&url, &response, "multipart/related; type=\"application/octet-stream\"")?;
-        ensure!(parts.len() == frames.len(), PartCountSnafu { url, expected: frames.len(), actual: parts.len() });
+        let parts = multipart_parts(
+            &url,
+            &response,
+            "multipart/related; type=\"application/octet-stream\"",
+        )?;
+        ensure!(
+            parts.len() == frames.len(),
+            PartCountSnafu {
+                url,
+                expected: frames.len(),
+                actual: parts.len()
+            }
+        );
         Ok(frames
             .iter()
             .zip(parts)
             .map(|(&number, part)| {
                 let mt = part.media_type();
-                let media_type = mt.as_ref().map(|m| m.essence.clone()).unwrap_or_else(|| part.content_type.clone());
+                let media_type = mt
+                    .as_ref()
+                    .map(|m| m.essence.clone())
+                    .unwrap_or_else(|| part.content_type.clone());
                 let transfer_syntax = mt
                     .as_ref()
                     .and_then(|m| m.param("transfer-syntax"))
                     .map(str::to_string)
                     .or_else(|| message_ts.clone())
-                    .or_else(|| (media_type == "application/octet-stream").then(|| EXPLICIT_VR_LITTLE_ENDIAN.to_string()));
-                FrameData { number, media_type, transfer_syntax, data: part.body }
+                    .or_else(|| {
+                        (media_type == "application/octet-stream")
+                            .then(|| EXPLICIT_VR_LITTLE_ENDIAN.to_string())
+                    });
+                FrameData {
+                    number,
+                    media_type,
+                    transfer_syntax,
+                    data: part.body,
+                }
             })
             .collect())
     }
 
     /// The bulk data at `uri` (a `BulkDataURI` from metadata; absolute, or relative to the service root) as the
     /// parts the server sent (usually one; one per frame for multi-frame Pixel Data).
-    pub async fn retrieve_bulk_data(&self, uri: &str, syntax: &TransferSyntaxRequest) -> Result<Vec<Part>> {
+    pub async fn retrieve_bulk_data(
+        &self,
+        uri: &str,
+        syntax: &TransferSyntaxRequest,
+    ) -> Result<Vec<Part>> {
         let url = if uri.starts_with("http://") || uri.starts_with("https://") {
             uri.to_string()
         } else {
             format!("{}/{}", self.base_url, uri.trim_start_matches('/'))
         };
         let response = self.get(&url, &frame_accept(syntax)).await?;
-        multipart_parts(&url, &response, "multipart/related; type=\"application/octet-stream\"")
+        multipart_parts(
+            &url,
+            &response,
+            "multipart/related; type=\"application/octet-stream\"",
+        )
     }
 
     // ---------------------------------------------------------------- STOW-RS
@@ -281,13 +405,20 @@ impl<T: Transport> Client<T> {
     /// Stores DICOM Part 10 `instances` (`POST {base}/studies[/{study}]`) and returns the server's per-instance
     /// outcome. With `study`, the server rejects instances of other studies. A 409 with a response data set (none
     /// stored) is a [`StoreResponse`], not an error, so the failure reasons are visible.
-    pub async fn store_instances(&self, study: Option<&str>, instances: Vec<Vec<u8>>) -> Result<StoreResponse> {
+    pub async fn store_instances(
+        &self,
+        study: Option<&str>,
+        instances: Vec<Vec<u8>>,
+    ) -> Result<StoreResponse> {
         ensure!(!instances.is_empty(), NothingToStoreSnafu);
         let url = match study {
             Some(study) => format!("{}/studies/{}", self.base_url, uid(study)?),
             None => format!("{}/studies", self.base_url),
         };
-        let parts: Vec<Part> = instances.into_iter().map(|b| Part::new("application/dicom", b)).collect();
+        let parts: Vec<Part> = instances
+            .into_iter()
+            .map(|b| Part::new("application/dicom", b))
+            .collect();
         let (content_type, body) = multipart::build_related(&parts, "application/dicom");
         let headers = vec![
             ("Accept".to_string(), "application/dicom+json".to_string()),
@@ -299,15 +430,26 @@ impl<T: Transport> Client<T> {
         if !(matches!(status, 200 | 202) || (status == 409 && has_body)) {
             return Err(http_error(&url, &response));
         }
-        let dataset = if has_body { serde_json::from_slice(&response.body).context(JsonSnafu { url: url.clone() })? } else { Value::Object(Default::default()) };
-        ensure!(dataset.is_object(), UnexpectedJsonSnafu { url, expected: "a DICOM JSON data set (object)" });
+        let dataset = if has_body {
+            serde_json::from_slice(&response.body).context(JsonSnafu { url: url.clone() })?
+        } else {
+            Value::Object(Default::default())
+        };
+        ensure!(
+            dataset.is_object(),
+            UnexpectedJsonSnafu {
+                url,
+                expected: "a DICOM JSON data set (object)"
+            }
+        );
         let stored = json::items(&dataset, tags::REFERENCED_SOP_SEQUENCE)
             .iter()
             .map(|item| StoredInstance {
                 sop_class_uid: json::string(item, tags::REFERENCED_SOP_CLASS_UID),
                 sop_instance_uid: json::string(item, tags::REFERENCED_SOP_INSTANCE_UID),
                 retrieve_url: json::string(item, tags::RETRIEVE_URL),
-                warning_reason: json::integer(item, tags::WARNING_REASON).and_then(|n| u16::try_from(n).ok()),
+                warning_reason: json::integer(item, tags::WARNING_REASON)
+                    .and_then(|n| u16::try_from(n).ok()),
             })
             .collect();
         let failed = json::items(&dataset, tags::FAILED_SOP_SEQUENCE)
@@ -315,16 +457,28 @@ impl<T: Transport> Client<T> {
             .map(|item| FailedInstance {
                 sop_class_uid: json::string(item, tags::REFERENCED_SOP_CLASS_UID),
                 sop_instance_uid: json::string(item, tags::REFERENCED_SOP_INSTANCE_UID),
-                failure_reason: json::integer(item, tags::FAILURE_REASON).and_then(|n| u16::try_from(n).ok()),
+                failure_reason: json::integer(item, tags::FAILURE_REASON)
+                    .and_then(|n| u16::try_from(n).ok()),
             })
             .collect();
-        Ok(StoreResponse { status, dataset, stored, failed })
+        Ok(StoreResponse {
+            status,
+            dataset,
+            stored,
+            failed,
+        })
     }
 
     // ---------------------------------------------------------------- plumbing
 
     fn instance_url(&self, study: &str, series: &str, instance: &str) -> Result<String> {
-        Ok(format!("{}/studies/{}/series/{}/instances/{}", self.base_url, uid(study)?, uid(series)?, uid(instance)?))
+        Ok(format!(
+            "{}/studies/{}/series/{}/instances/{}",
+            self.base_url,
+            uid(study)?,
+            uid(series)?,
+            uid(instance)?
+        ))
     }
 
     /// `GET url` with `Accept: accept`; any status but 2xx is an [`Error::Http`].
@@ -337,40 +491,72 @@ impl<T: Transport> Client<T> {
         Ok(response)
     }
 
-    async fn send(&self, method: Method, url: &str, mut headers: Vec<(String, String)>, body: Bytes) -> Result<HttpResponse> {
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        mut headers: Vec<(String, String)>,
+        body: Bytes,
+    ) -> Result<HttpResponse> {
         if let Some(token) = &self.bearer_token {
             if origin(url) == origin(&self.base_url) {
                 headers.push(("Authorization".to_string(), format!("Bearer {token}")));
             }
         }
-        let request = HttpRequest { method, url: url.to_string(), headers, body };
-        self.transport.send(request).await.context(TransportSnafu { url })
+        let request = HttpRequest {
+            method,
+            url: url.to_string(),
+            headers,
+            body,
+        };
+        self.transport
+            .send(request)
+            .await
+            .context(TransportSnafu { url })
     }
 }
 
 /// `scheme://host:port` of an absolute URL (lower-cased), for the same-origin check of the bearer token.
 fn origin(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return String::new() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return String::new();
+    };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase())
+    format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        authority.to_ascii_lowercase()
+    )
 }
 
 /// Checks that a UID may be placed in a URL path segment as is.
 fn uid(uid: &str) -> Result<&str> {
-    let ok = !uid.is_empty() && uid.len() <= 128 && uid.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    let ok = !uid.is_empty()
+        && uid.len() <= 128
+        && uid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     ensure!(ok, InvalidUidSnafu { uid });
     Ok(uid)
 }
 
 fn http_error(url: &str, response: &HttpResponse) -> Error {
-    Error::Http { url: url.to_string(), status: response.status, message: body_excerpt(&response.body) }
+    Error::Http {
+        url: url.to_string(),
+        status: response.status,
+        message: body_excerpt(&response.body),
+    }
 }
 
 fn json_array(url: &str, body: &[u8]) -> Result<Vec<Value>> {
     let value: Value = serde_json::from_slice(body).context(JsonSnafu { url })?;
     match value {
         Value::Array(items) if items.iter().all(Value::is_object) => Ok(items),
-        _ => UnexpectedJsonSnafu { url, expected: "a JSON array of DICOM JSON data sets" }.fail(),
+        _ => UnexpectedJsonSnafu {
+            url,
+            expected: "a JSON array of DICOM JSON data sets",
+        }
+        .fail(),
     }
 }
 
@@ -381,12 +567,22 @@ fn multipart_parts(url: &str, response: &HttpResponse, expected: &str) -> Result
     let media = MediaType::parse(content_type).ok();
     match media {
         Some(m) if m.essence.starts_with("multipart/") => {
-            multipart::parse_related_bytes(content_type, response.body.clone()).context(MultipartSnafu { url })
+            multipart::parse_related_bytes(content_type, response.body.clone())
+                .context(MultipartSnafu { url })
         }
-        Some(m) if m.essence != "application/json" && m.essence != "application/dicom+json" && !m.essence.starts_with("text/") => {
+        Some(m)
+            if m.essence != "application/json"
+                && m.essence != "application/dicom+json"
+                && !m.essence.starts_with("text/") =>
+        {
             Ok(vec![Part::new(content_type, response.body.clone())])
         }
-        _ => UnexpectedContentTypeSnafu { url, expected, actual: content_type }.fail(),
+        _ => UnexpectedContentTypeSnafu {
+            url,
+            expected,
+            actual: content_type,
+        }
+        .fail(),
     }
 }
 
@@ -396,20 +592,31 @@ fn instance_accept(syntax: &TransferSyntaxRequest) -> String {
     match syntax {
         TransferSyntaxRequest::Default => BASE.to_string(),
         TransferSyntaxRequest::Any => format!("{BASE}; transfer-syntax=*"),
-        TransferSyntaxRequest::OneOf(list) => {
-            list.iter().map(|ts| format!("{BASE}; transfer-syntax={ts}")).collect::<Vec<_>>().join(", ")
-        }
+        TransferSyntaxRequest::OneOf(list) => list
+            .iter()
+            .map(|ts| format!("{BASE}; transfer-syntax={ts}"))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
 /// `Accept` for frames and bulk data: each transfer syntax with its PS3.18 Table 8.7.3-5 media type.
 fn frame_accept(syntax: &TransferSyntaxRequest) -> String {
     match syntax {
-        TransferSyntaxRequest::Default => "multipart/related; type=\"application/octet-stream\"".to_string(),
-        TransferSyntaxRequest::Any => "multipart/related; type=\"application/octet-stream\"; transfer-syntax=*".to_string(),
+        TransferSyntaxRequest::Default => {
+            "multipart/related; type=\"application/octet-stream\"".to_string()
+        }
+        TransferSyntaxRequest::Any => {
+            "multipart/related; type=\"application/octet-stream\"; transfer-syntax=*".to_string()
+        }
         TransferSyntaxRequest::OneOf(list) => list
             .iter()
-            .map(|ts| format!("multipart/related; type=\"{}\"; transfer-syntax={ts}", frame_media_type(ts)))
+            .map(|ts| {
+                format!(
+                    "multipart/related; type=\"{}\"; transfer-syntax={ts}",
+                    frame_media_type(ts)
+                )
+            })
             .collect::<Vec<_>>()
             .join(", "),
     }
@@ -418,11 +625,16 @@ fn frame_accept(syntax: &TransferSyntaxRequest) -> String {
 /// The media type PS3.18 Table 8.7.3-5 gives a single frame in transfer syntax `ts`.
 pub fn frame_media_type(ts: &str) -> &'static str {
     match ts {
-        "1.2.840.10008.1.2.4.50" | "1.2.840.10008.1.2.4.51" | "1.2.840.10008.1.2.4.57" | "1.2.840.10008.1.2.4.70" => "image/jpeg",
+        "1.2.840.10008.1.2.4.50"
+        | "1.2.840.10008.1.2.4.51"
+        | "1.2.840.10008.1.2.4.57"
+        | "1.2.840.10008.1.2.4.70" => "image/jpeg",
         "1.2.840.10008.1.2.4.80" | "1.2.840.10008.1.2.4.81" => "image/jls",
         "1.2.840.10008.1.2.4.90" | "1.2.840.10008.1.2.4.91" => "image/jp2",
         "1.2.840.10008.1.2.4.92" | "1.2.840.10008.1.2.4.93" => "image/jpx",
-        "1.2.840.10008.1.2.4.201" | "1.2.840.10008.1.2.4.202" | "1.2.840.10008.1.2.4.203" => "image/jphc",
+        "1.2.840.10008.1.2.4.201" | "1.2.840.10008.1.2.4.202" | "1.2.840.10008.1.2.4.203" => {
+            "image/jphc"
+        }
         "1.2.840.10008.1.2.5" => "image/dicom-rle",
         _ => "application/octet-stream",
     }
@@ -445,8 +657,16 @@ mod tests {
 
     impl Mock {
         fn reply(&self, status: u16, content_type: &str, body: impl Into<Bytes>) -> &Self {
-            let headers = if content_type.is_empty() { vec![] } else { vec![("content-type".into(), content_type.into())] };
-            self.responses.lock().unwrap().push_back(Ok(HttpResponse { status, headers, body: body.into() }));
+            let headers = if content_type.is_empty() {
+                vec![]
+            } else {
+                vec![("content-type".into(), content_type.into())]
+            };
+            self.responses.lock().unwrap().push_back(Ok(HttpResponse {
+                status,
+                headers,
+                body: body.into(),
+            }));
             self
         }
         fn requests(&self) -> Vec<HttpRequest> {
@@ -458,16 +678,28 @@ mod tests {
     }
 
     impl Transport for Mock {
-        fn send(&self, request: HttpRequest) -> impl std::future::Future<Output = Result<HttpResponse, TransportError>> + Send {
+        fn send(
+            &self,
+            request: HttpRequest,
+        ) -> impl std::future::Future<Output = Result<HttpResponse, TransportError>> + Send
+        {
             self.requests.lock().unwrap().push(request);
-            let next = self.responses.lock().unwrap().pop_front().unwrap_or_else(|| Err(TransportError::new("no canned response")));
+            let next = self
+                .responses
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or_else(|| Err(TransportError::new("no canned response")));
             async move { next }
         }
     }
 
     fn client() -> (Client<Mock>, Mock) {
         let mock = Mock::default();
-        (Client::new(mock.clone(), "http://pacs.example:8042/dicom-web/"), mock)
+        (
+            Client::new(mock.clone(), "http://pacs.example:8042/dicom-web/"),
+            mock,
+        )
     }
 
     const JSON: &str = "application/dicom+json";
@@ -477,9 +709,15 @@ mod tests {
         let (client, mock) = client();
         let client = client.with_bearer_token("s3cret");
         mock.reply(200, JSON, r#"[{"0020000D":{"vr":"UI","Value":["1.2.3"]}}]"#);
-        let q = QidoQuery::new().patient_name("DEMO*").fuzzy_matching(true).limit(2);
+        let q = QidoQuery::new()
+            .patient_name("DEMO*")
+            .fuzzy_matching(true)
+            .limit(2);
         let studies = client.search_studies(&q).await.unwrap();
-        assert_eq!(json::string(&studies[0], tags::STUDY_INSTANCE_UID).as_deref(), Some("1.2.3"));
+        assert_eq!(
+            json::string(&studies[0], tags::STUDY_INSTANCE_UID).as_deref(),
+            Some("1.2.3")
+        );
         let r = mock.last();
         assert_eq!(r.method, Method::Get);
         assert_eq!(r.url, "http://pacs.example:8042/dicom-web/studies?PatientName=DEMO*&fuzzymatching=true&limit=2");
@@ -491,8 +729,15 @@ mod tests {
     async fn no_content_means_no_matches() {
         let (client, mock) = client();
         mock.reply(204, "", "");
-        assert!(client.search_studies(&QidoQuery::new()).await.unwrap().is_empty());
-        assert_eq!(mock.last().url, "http://pacs.example:8042/dicom-web/studies");
+        assert!(client
+            .search_studies(&QidoQuery::new())
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            mock.last().url,
+            "http://pacs.example:8042/dicom-web/studies"
+        );
         assert_eq!(mock.last().header("authorization"), None);
     }
 
@@ -502,9 +747,18 @@ mod tests {
         for _ in 0..4 {
             mock.reply(200, JSON, "[]");
         }
-        client.search_series(Some("1.2"), &QidoQuery::new().modality("CT")).await.unwrap();
-        client.search_instances(Some("1.2"), Some("1.2.3"), &QidoQuery::new()).await.unwrap();
-        client.search_instances(None, Some("1.2.3"), &QidoQuery::new().limit(1)).await.unwrap();
+        client
+            .search_series(Some("1.2"), &QidoQuery::new().modality("CT"))
+            .await
+            .unwrap();
+        client
+            .search_instances(Some("1.2"), Some("1.2.3"), &QidoQuery::new())
+            .await
+            .unwrap();
+        client
+            .search_instances(None, Some("1.2.3"), &QidoQuery::new().limit(1))
+            .await
+            .unwrap();
         client.search_series(None, &QidoQuery::new()).await.unwrap();
         let urls: Vec<String> = mock.requests().into_iter().map(|r| r.url).collect();
         assert_eq!(
@@ -523,7 +777,10 @@ mod tests {
         let (client, mock) = client();
         let err = client.study_metadata("1.2/../../admin").await.unwrap_err();
         assert!(matches!(err, Error::InvalidUid { .. }), "{err}");
-        let err = client.retrieve_instance("1.2", "", "3", &TransferSyntaxRequest::Default).await.unwrap_err();
+        let err = client
+            .retrieve_instance("1.2", "", "3", &TransferSyntaxRequest::Default)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::InvalidUid { .. }), "{err}");
         assert!(mock.requests().is_empty());
     }
@@ -534,8 +791,15 @@ mod tests {
         mock.reply(404, "text/plain", "Unknown study");
         let err = client.study_metadata("9.9").await.unwrap_err();
         match &err {
-            Error::Http { url, status, message } => {
-                assert_eq!(url, "http://pacs.example:8042/dicom-web/studies/9.9/metadata");
+            Error::Http {
+                url,
+                status,
+                message,
+            } => {
+                assert_eq!(
+                    url,
+                    "http://pacs.example:8042/dicom-web/studies/9.9/metadata"
+                );
                 assert_eq!(*status, 404);
                 assert_eq!(message, "Unknown study");
             }
@@ -544,7 +808,9 @@ mod tests {
         assert_eq!(err.to_string(), "http://pacs.example:8042/dicom-web/studies/9.9/metadata answered HTTP 404: Unknown study");
         // A long HTML error page is cut at 512 characters.
         mock.reply(500, "text/html", "x".repeat(2000));
-        let Error::Http { message, .. } = client.study_metadata("9.9").await.unwrap_err() else { panic!("expected Http") };
+        let Error::Http { message, .. } = client.study_metadata("9.9").await.unwrap_err() else {
+            panic!("expected Http")
+        };
         assert_eq!(message.chars().count(), 513);
         assert!(message.ends_with('…'));
     }
@@ -552,20 +818,31 @@ mod tests {
     #[tokio::test]
     async fn transport_failures_name_the_url() {
         let (client, mock) = client();
-        mock.responses.lock().unwrap().push_back(Err(TransportError::new("connection refused")));
+        mock.responses
+            .lock()
+            .unwrap()
+            .push_back(Err(TransportError::new("connection refused")));
         let err = client.search_studies(&QidoQuery::new()).await.unwrap_err();
-        assert_eq!(err.to_string(), "cannot reach http://pacs.example:8042/dicom-web/studies: connection refused");
+        assert_eq!(
+            err.to_string(),
+            "cannot reach http://pacs.example:8042/dicom-web/studies: connection refused"
+        );
     }
 
     #[tokio::test]
     async fn responses_that_are_not_arrays_of_data_sets_are_errors() {
         let (client, mock) = client();
-        mock.reply(200, JSON, r#"{"not":"an array"}"#).reply(200, JSON, "[1,2]").reply(200, JSON, "<html>");
+        mock.reply(200, JSON, r#"{"not":"an array"}"#)
+            .reply(200, JSON, "[1,2]")
+            .reply(200, JSON, "<html>");
         for _ in 0..2 {
             let err = client.search_studies(&QidoQuery::new()).await.unwrap_err();
             assert!(matches!(err, Error::UnexpectedJson { .. }), "{err}");
         }
-        assert!(matches!(client.search_studies(&QidoQuery::new()).await.unwrap_err(), Error::Json { .. }));
+        assert!(matches!(
+            client.search_studies(&QidoQuery::new()).await.unwrap_err(),
+            Error::Json { .. }
+        ));
     }
 
     fn multipart_reply(mock: &Mock, root: &str, parts: Vec<Part>) {
@@ -576,16 +853,39 @@ mod tests {
     #[tokio::test]
     async fn retrieve_instance_negotiates_transfer_syntax_and_unwraps_the_part() {
         let (client, mock) = client();
-        multipart_reply(&mock, "application/dicom", vec![Part::new("application/dicom", &b"DICM-bytes"[..])]);
-        let bytes = client.retrieve_instance("1.2", "1.2.3", "1.2.3.4", &TransferSyntaxRequest::Any).await.unwrap();
+        multipart_reply(
+            &mock,
+            "application/dicom",
+            vec![Part::new("application/dicom", &b"DICM-bytes"[..])],
+        );
+        let bytes = client
+            .retrieve_instance("1.2", "1.2.3", "1.2.3.4", &TransferSyntaxRequest::Any)
+            .await
+            .unwrap();
         assert_eq!(&bytes[..], b"DICM-bytes");
         let r = mock.last();
-        assert_eq!(r.url, "http://pacs.example:8042/dicom-web/studies/1.2/series/1.2.3/instances/1.2.3.4");
-        assert_eq!(r.header("accept"), Some("multipart/related; type=\"application/dicom\"; transfer-syntax=*"));
+        assert_eq!(
+            r.url,
+            "http://pacs.example:8042/dicom-web/studies/1.2/series/1.2.3/instances/1.2.3.4"
+        );
+        assert_eq!(
+            r.header("accept"),
+            Some("multipart/related; type=\"application/dicom\"; transfer-syntax=*")
+        );
 
-        let list = TransferSyntaxRequest::OneOf(vec!["1.2.840.10008.1.2.4.50".into(), EXPLICIT_VR_LITTLE_ENDIAN.into()]);
-        multipart_reply(&mock, "application/dicom", vec![Part::new("application/dicom", &b"x"[..])]);
-        client.retrieve_instance("1.2", "1.2.3", "1.2.3.4", &list).await.unwrap();
+        let list = TransferSyntaxRequest::OneOf(vec![
+            "1.2.840.10008.1.2.4.50".into(),
+            EXPLICIT_VR_LITTLE_ENDIAN.into(),
+        ]);
+        multipart_reply(
+            &mock,
+            "application/dicom",
+            vec![Part::new("application/dicom", &b"x"[..])],
+        );
+        client
+            .retrieve_instance("1.2", "1.2.3", "1.2.3.4", &list)
+            .await
+            .unwrap();
         assert_eq!(
             mock.last().header("accept"),
             Some(
@@ -598,37 +898,94 @@ mod tests {
     #[tokio::test]
     async fn retrieve_instance_rejects_wrong_part_count_and_type() {
         let (client, mock) = client();
-        let two = vec![Part::new("application/dicom", &b"a"[..]), Part::new("application/dicom", &b"b"[..])];
+        let two = vec![
+            Part::new("application/dicom", &b"a"[..]),
+            Part::new("application/dicom", &b"b"[..]),
+        ];
         multipart_reply(&mock, "application/dicom", two);
-        let err = client.retrieve_instance("1", "2", "3", &TransferSyntaxRequest::Default).await.unwrap_err();
-        assert!(matches!(err, Error::PartCount { expected: 1, actual: 2, .. }), "{err}");
-        multipart_reply(&mock, "application/dicom", vec![Part::new("text/html", &b"<p>login</p>"[..])]);
-        let err = client.retrieve_instance("1", "2", "3", &TransferSyntaxRequest::Default).await.unwrap_err();
+        let err = client
+            .retrieve_instance("1", "2", "3", &TransferSyntaxRequest::Default)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::PartCount {
+                    expected: 1,
+                    actual: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        multipart_reply(
+            &mock,
+            "application/dicom",
+            vec![Part::new("text/html", &b"<p>login</p>"[..])],
+        );
+        let err = client
+            .retrieve_instance("1", "2", "3", &TransferSyntaxRequest::Default)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::UnexpectedContentType { .. }), "{err}");
-        mock.reply(200, "multipart/related; boundary=zz", "--zz\r\nContent-Type: application/dicom\r\n\r\ncut sho");
-        let err = client.retrieve_instance("1", "2", "3", &TransferSyntaxRequest::Default).await.unwrap_err();
+        mock.reply(
+            200,
+            "multipart/related; boundary=zz",
+            "--zz\r\nContent-Type: application/dicom\r\n\r\ncut sho",
+        );
+        let err = client
+            .retrieve_instance("1", "2", "3", &TransferSyntaxRequest::Default)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Multipart { .. }), "{err}");
         mock.reply(200, "application/dicom+json", "[]");
-        let err = client.retrieve_study("1", &TransferSyntaxRequest::Default).await.unwrap_err();
+        let err = client
+            .retrieve_study("1", &TransferSyntaxRequest::Default)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::UnexpectedContentType { .. }), "{err}");
     }
 
     #[tokio::test]
     async fn retrieve_frames_labels_each_frame_with_its_transfer_syntax() {
         let (client, mock) = client();
-        let mut jpeg = Part::new("image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.70", &b"\xFF\xD8one"[..]);
-        jpeg.headers.push(("Content-Location".into(), "…/frames/1".into()));
-        multipart_reply(&mock, "image/jpeg", vec![jpeg, Part::new("application/octet-stream", &b"raw"[..])]);
-        let frames = client.retrieve_frames("1", "2", "3", &[1, 3], &TransferSyntaxRequest::Any).await.unwrap();
+        let mut jpeg = Part::new(
+            "image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.70",
+            &b"\xFF\xD8one"[..],
+        );
+        jpeg.headers
+            .push(("Content-Location".into(), "…/frames/1".into()));
+        multipart_reply(
+            &mock,
+            "image/jpeg",
+            vec![jpeg, Part::new("application/octet-stream", &b"raw"[..])],
+        );
+        let frames = client
+            .retrieve_frames("1", "2", "3", &[1, 3], &TransferSyntaxRequest::Any)
+            .await
+            .unwrap();
         let r = mock.last();
-        assert_eq!(r.url, "http://pacs.example:8042/dicom-web/studies/1/series/2/instances/3/frames/1,3");
-        assert_eq!(r.header("accept"), Some("multipart/related; type=\"application/octet-stream\"; transfer-syntax=*"));
+        assert_eq!(
+            r.url,
+            "http://pacs.example:8042/dicom-web/studies/1/series/2/instances/3/frames/1,3"
+        );
+        assert_eq!(
+            r.header("accept"),
+            Some("multipart/related; type=\"application/octet-stream\"; transfer-syntax=*")
+        );
         assert_eq!(frames[0].number, 1);
         assert_eq!(frames[0].media_type, "image/jpeg");
-        assert_eq!(frames[0].transfer_syntax.as_deref(), Some("1.2.840.10008.1.2.4.70"));
+        assert_eq!(
+            frames[0].transfer_syntax.as_deref(),
+            Some("1.2.840.10008.1.2.4.70")
+        );
         assert_eq!(&frames[0].data[..], b"\xFF\xD8one");
         assert_eq!(frames[1].number, 3);
-        assert_eq!(frames[1].transfer_syntax.as_deref(), Some(EXPLICIT_VR_LITTLE_ENDIAN), "octet-stream default");
+        assert_eq!(
+            frames[1].transfer_syntax.as_deref(),
+            Some(EXPLICIT_VR_LITTLE_ENDIAN),
+            "octet-stream default"
+        );
     }
 
     #[tokio::test]
@@ -636,10 +993,23 @@ mod tests {
         // Orthanc puts the transfer syntax inside the `type` parameter of the multipart Content-Type.
         let (client, mock) = client();
         let ct = "multipart/related; type=\"image/jls; transfer-syntax=1.2.840.10008.1.2.4.80\"; boundary=q";
-        mock.reply(200, ct, "--q\r\nContent-Type: image/jls\r\n\r\nLS\r\n--q--\r\n");
-        let syntaxes = TransferSyntaxRequest::OneOf(vec!["1.2.840.10008.1.2.4.80".into(), "1.2.840.10008.1.2.1".into()]);
-        let frames = client.retrieve_frames("1", "2", "3", &[2], &syntaxes).await.unwrap();
-        assert_eq!(frames[0].transfer_syntax.as_deref(), Some("1.2.840.10008.1.2.4.80"));
+        mock.reply(
+            200,
+            ct,
+            "--q\r\nContent-Type: image/jls\r\n\r\nLS\r\n--q--\r\n",
+        );
+        let syntaxes = TransferSyntaxRequest::OneOf(vec![
+            "1.2.840.10008.1.2.4.80".into(),
+            "1.2.840.10008.1.2.1".into(),
+        ]);
+        let frames = client
+            .retrieve_frames("1", "2", "3", &[2], &syntaxes)
+            .await
+            .unwrap();
+        assert_eq!(
+            frames[0].transfer_syntax.as_deref(),
+            Some("1.2.840.10008.1.2.4.80")
+        );
         assert_eq!(
             mock.last().header("accept"),
             Some(
@@ -653,16 +1023,39 @@ mod tests {
     async fn retrieve_frames_checks_the_frame_list_and_part_count() {
         let (client, mock) = client();
         for frames in [&[][..], &[0, 1][..]] {
-            let err = client.retrieve_frames("1", "2", "3", frames, &TransferSyntaxRequest::Default).await.unwrap_err();
+            let err = client
+                .retrieve_frames("1", "2", "3", frames, &TransferSyntaxRequest::Default)
+                .await
+                .unwrap_err();
             assert!(matches!(err, Error::InvalidFrameList { .. }), "{err}");
         }
         assert!(mock.requests().is_empty());
-        multipart_reply(&mock, "application/octet-stream", vec![Part::new("application/octet-stream", &b"a"[..])]);
-        let err = client.retrieve_frames("1", "2", "3", &[1, 2], &TransferSyntaxRequest::Default).await.unwrap_err();
-        assert!(matches!(err, Error::PartCount { expected: 2, actual: 1, .. }), "{err}");
+        multipart_reply(
+            &mock,
+            "application/octet-stream",
+            vec![Part::new("application/octet-stream", &b"a"[..])],
+        );
+        let err = client
+            .retrieve_frames("1", "2", "3", &[1, 2], &TransferSyntaxRequest::Default)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::PartCount {
+                    expected: 2,
+                    actual: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         // A single frame sent without multipart wrapping is accepted as one part.
         mock.reply(200, "application/octet-stream", "raw");
-        let frames = client.retrieve_frames("1", "2", "3", &[5], &TransferSyntaxRequest::Default).await.unwrap();
+        let frames = client
+            .retrieve_frames("1", "2", "3", &[5], &TransferSyntaxRequest::Default)
+            .await
+            .unwrap();
         assert_eq!((frames[0].number, &frames[0].data[..]), (5, &b"raw"[..]));
     }
 
@@ -670,15 +1063,39 @@ mod tests {
     async fn bulk_data_uris_resolve_against_the_root_and_keep_the_token_home() {
         let (client, mock) = client();
         let client = client.with_bearer_token("t");
-        multipart_reply(&mock, "application/octet-stream", vec![Part::new("application/octet-stream", &b"B"[..])]);
-        multipart_reply(&mock, "application/octet-stream", vec![Part::new("application/octet-stream", &b"C"[..])]);
-        let parts = client.retrieve_bulk_data("/studies/1/bulk/7FE00010", &TransferSyntaxRequest::Default).await.unwrap();
+        multipart_reply(
+            &mock,
+            "application/octet-stream",
+            vec![Part::new("application/octet-stream", &b"B"[..])],
+        );
+        multipart_reply(
+            &mock,
+            "application/octet-stream",
+            vec![Part::new("application/octet-stream", &b"C"[..])],
+        );
+        let parts = client
+            .retrieve_bulk_data("/studies/1/bulk/7FE00010", &TransferSyntaxRequest::Default)
+            .await
+            .unwrap();
         assert_eq!(&parts[0].body[..], b"B");
         let first = mock.last();
-        assert_eq!(first.url, "http://pacs.example:8042/dicom-web/studies/1/bulk/7FE00010");
+        assert_eq!(
+            first.url,
+            "http://pacs.example:8042/dicom-web/studies/1/bulk/7FE00010"
+        );
         assert_eq!(first.header("authorization"), Some("Bearer t"));
-        client.retrieve_bulk_data("https://cdn.example/blob/1", &TransferSyntaxRequest::Default).await.unwrap();
-        assert_eq!(mock.last().header("authorization"), None, "token must not go to another origin");
+        client
+            .retrieve_bulk_data(
+                "https://cdn.example/blob/1",
+                &TransferSyntaxRequest::Default,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            mock.last().header("authorization"),
+            None,
+            "token must not go to another origin"
+        );
     }
 
     fn store_response() -> Value {
@@ -701,22 +1118,37 @@ mod tests {
     async fn store_instances_posts_multipart_dicom_and_reads_the_outcome() {
         let (client, mock) = client();
         mock.reply(202, JSON, store_response().to_string());
-        let response = client.store_instances(Some("1.2"), vec![b"first".to_vec(), b"second".to_vec()]).await.unwrap();
+        let response = client
+            .store_instances(Some("1.2"), vec![b"first".to_vec(), b"second".to_vec()])
+            .await
+            .unwrap();
         let r = mock.last();
         assert_eq!(r.method, Method::Post);
         assert_eq!(r.url, "http://pacs.example:8042/dicom-web/studies/1.2");
         assert_eq!(r.header("accept"), Some("application/dicom+json"));
         let ct = r.header("content-type").unwrap();
-        assert!(ct.starts_with("multipart/related; type=\"application/dicom\"; boundary="), "{ct}");
+        assert!(
+            ct.starts_with("multipart/related; type=\"application/dicom\"; boundary="),
+            "{ct}"
+        );
         let sent = multipart::parse_related(ct, &r.body).unwrap();
-        assert_eq!(sent.iter().map(|p| &p.body[..]).collect::<Vec<_>>(), [&b"first"[..], &b"second"[..]]);
+        assert_eq!(
+            sent.iter().map(|p| &p.body[..]).collect::<Vec<_>>(),
+            [&b"first"[..], &b"second"[..]]
+        );
         assert!(sent.iter().all(|p| p.content_type == "application/dicom"));
 
         assert_eq!(response.status, 202);
         assert!(!response.all_stored());
         assert_eq!(response.stored.len(), 1);
-        assert_eq!(response.stored[0].sop_instance_uid.as_deref(), Some("1.2.3.1"));
-        assert_eq!(response.stored[0].retrieve_url.as_deref(), Some("http://pacs/studies/1.2/series/1.2.3/instances/1.2.3.1"));
+        assert_eq!(
+            response.stored[0].sop_instance_uid.as_deref(),
+            Some("1.2.3.1")
+        );
+        assert_eq!(
+            response.stored[0].retrieve_url.as_deref(),
+            Some("http://pacs/studies/1.2/series/1.2.3/instances/1.2.3.1")
+        );
         assert_eq!(response.failed.len(), 1);
         assert_eq!(response.failed[0].failure_reason, Some(0xA900));
     }
@@ -725,14 +1157,35 @@ mod tests {
     async fn store_conflict_with_a_data_set_is_an_outcome_not_an_error() {
         let (client, mock) = client();
         mock.reply(409, JSON, store_response().to_string());
-        let response = client.store_instances(None, vec![b"x".to_vec()]).await.unwrap();
+        let response = client
+            .store_instances(None, vec![b"x".to_vec()])
+            .await
+            .unwrap();
         assert_eq!(response.status, 409);
-        assert_eq!(mock.last().url, "http://pacs.example:8042/dicom-web/studies");
+        assert_eq!(
+            mock.last().url,
+            "http://pacs.example:8042/dicom-web/studies"
+        );
         mock.reply(409, "text/plain", "");
-        assert!(matches!(client.store_instances(None, vec![b"x".to_vec()]).await.unwrap_err(), Error::Http { status: 409, .. }));
+        assert!(matches!(
+            client
+                .store_instances(None, vec![b"x".to_vec()])
+                .await
+                .unwrap_err(),
+            Error::Http { status: 409, .. }
+        ));
         mock.reply(415, "text/plain", "Unsupported Media Type");
-        let err = client.store_instances(None, vec![b"x".to_vec()]).await.unwrap_err();
-        assert!(err.to_string().contains("415: Unsupported Media Type"), "{err}");
-        assert!(matches!(client.store_instances(None, vec![]).await.unwrap_err(), Error::NothingToStore));
+        let err = client
+            .store_instances(None, vec![b"x".to_vec()])
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("415: Unsupported Media Type"),
+            "{err}"
+        );
+        assert!(matches!(
+            client.store_instances(None, vec![]).await.unwrap_err(),
+            Error::NothingToStore
+        ));
     }
 }

@@ -26,20 +26,34 @@ pub enum Error {
     },
     /// The response body is not of the media type that was asked for.
     #[snafu(display("{url} answered with Content-Type `{actual}`, expected {expected}"))]
-    UnexpectedContentType { url: String, expected: String, actual: String },
+    UnexpectedContentType {
+        url: String,
+        expected: String,
+        actual: String,
+    },
     /// A `multipart/related` response could not be split into parts.
     #[snafu(display("cannot read the multipart response of {url}: {source}"))]
-    Multipart { url: String, source: multipart::Error },
+    Multipart {
+        url: String,
+        source: multipart::Error,
+    },
     /// The response body is not the JSON it should be.
     #[snafu(display("the response of {url} is not valid JSON: {source}"))]
-    Json { url: String, source: serde_json::Error },
+    Json {
+        url: String,
+        source: serde_json::Error,
+    },
     /// The JSON is well-formed but not shaped as DICOMweb requires (e.g. an object where an array of data sets
     /// belongs).
     #[snafu(display("the response of {url} is not {expected}"))]
     UnexpectedJson { url: String, expected: &'static str },
     /// The server returned a different number of parts than was asked for (frames, instances).
     #[snafu(display("{url} returned {actual} part(s), expected {expected}"))]
-    PartCount { url: String, expected: usize, actual: usize },
+    PartCount {
+        url: String,
+        expected: usize,
+        actual: usize,
+    },
     /// A Study/Series/SOP Instance UID cannot be put in a URL path (empty, too long, or characters other than
     /// letters, digits, `.`, `-`, `_`).
     #[snafu(display("`{uid}` is not a usable UID"))]
@@ -49,7 +63,9 @@ pub enum Error {
     #[snafu(display("`{key}` is not a DICOM attribute keyword or tag"))]
     InvalidQueryKey { key: String },
     /// A frame list is empty or contains frame number 0 (frames count from 1, PS3.18 §10.4.1.1.5).
-    #[snafu(display("invalid frame list {frames:?}: frame numbers start at 1 and at least one is needed"))]
+    #[snafu(display(
+        "invalid frame list {frames:?}: frame numbers start at 1 and at least one is needed"
+    ))]
     InvalidFrameList { frames: Vec<u32> },
     /// STOW-RS was asked to store nothing.
     #[snafu(display("nothing to store: the instance list is empty"))]

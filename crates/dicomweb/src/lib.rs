@@ -25,8 +25,8 @@ mod qido;
 pub mod transport;
 
 pub use client::{
-    frame_media_type, Client, FailedInstance, FrameData, StoreResponse, StoredInstance, TransferSyntaxRequest,
-    EXPLICIT_VR_LITTLE_ENDIAN,
+    frame_media_type, Client, FailedInstance, FrameData, StoreResponse, StoredInstance,
+    TransferSyntaxRequest, EXPLICIT_VR_LITTLE_ENDIAN,
 };
 pub use error::{Error, Result};
 pub use qido::QidoQuery;

@@ -17,7 +17,10 @@ use snafu::{ensure, OptionExt, Snafu};
 pub enum Error {
     /// The `Content-Type` header value is not `type/subtype` followed by `; name=value` parameters.
     #[snafu(display("malformed Content-Type `{header}`: {reason}"))]
-    MalformedContentType { header: String, reason: &'static str },
+    MalformedContentType {
+        header: String,
+        reason: &'static str,
+    },
     /// The `Content-Type` is not a `multipart/*` media type, so there are no parts to split.
     #[snafu(display("expected a multipart Content-Type, got `{media_type}`"))]
     NotMultipart { media_type: String },
@@ -26,12 +29,17 @@ pub enum Error {
     MissingBoundary { header: String },
     /// The boundary is empty, absurdly long, ends in a space or holds a line break (RFC 2046 §5.1.1).
     #[snafu(display("invalid multipart boundary `{boundary}`: {reason}"))]
-    InvalidBoundary { boundary: String, reason: &'static str },
+    InvalidBoundary {
+        boundary: String,
+        reason: &'static str,
+    },
     /// The body never contains the first `--boundary` delimiter line.
     #[snafu(display("multipart body has no `--{boundary}` delimiter"))]
     NoDelimiter { boundary: String },
     /// The body ends before the close delimiter `--boundary--`: the response was probably truncated.
-    #[snafu(display("multipart body ends inside part #{part} without the closing `--{boundary}--` delimiter"))]
+    #[snafu(display(
+        "multipart body ends inside part #{part} without the closing `--{boundary}--` delimiter"
+    ))]
     Truncated { boundary: String, part: usize },
     /// Something other than spaces and a line end follows a delimiter.
     #[snafu(display("unexpected bytes after the delimiter of part #{part}"))]
@@ -58,7 +66,11 @@ pub struct Part {
 impl Part {
     /// A part with only a `Content-Type`.
     pub fn new(content_type: impl Into<String>, body: impl Into<Bytes>) -> Self {
-        Part { content_type: content_type.into(), headers: Vec::new(), body: body.into() }
+        Part {
+            content_type: content_type.into(),
+            headers: Vec::new(),
+            body: body.into(),
+        }
     }
 
     /// The first header named `name` (case-insensitive), `Content-Type` included.
@@ -66,7 +78,10 @@ impl Part {
         if name.eq_ignore_ascii_case("content-type") {
             return Some(&self.content_type);
         }
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The part's media type parsed, or `None` if its `Content-Type` is malformed.
@@ -91,12 +106,20 @@ impl MediaType {
     /// Parses a `Content-Type` (or a single `Accept` entry) value such as
     /// `multipart/related; type="application/dicom"; boundary=abc`.
     pub fn parse(header: &str) -> Result<MediaType, Error> {
-        let malformed = |reason| MalformedContentTypeSnafu { header: header.to_string(), reason };
+        let malformed = |reason| MalformedContentTypeSnafu {
+            header: header.to_string(),
+            reason,
+        };
         let mut rest = header.trim();
         let end = rest.find(';').unwrap_or(rest.len());
         let essence = rest[..end].trim().to_ascii_lowercase();
-        let (ty, sub) = essence.split_once('/').context(malformed("no `/` in the media type"))?;
-        ensure!(is_token(ty) && is_token(sub), malformed("the media type is not `type/subtype`"));
+        let (ty, sub) = essence
+            .split_once('/')
+            .context(malformed("no `/` in the media type"))?;
+        ensure!(
+            is_token(ty) && is_token(sub),
+            malformed("the media type is not `type/subtype`")
+        );
         rest = &rest[end..];
         let mut params = Vec::new();
         loop {
@@ -104,13 +127,21 @@ impl MediaType {
             if rest.is_empty() {
                 break;
             }
-            rest = rest.strip_prefix(';').context(malformed("expected `;` between parameters"))?.trim_start();
+            rest = rest
+                .strip_prefix(';')
+                .context(malformed("expected `;` between parameters"))?
+                .trim_start();
             if rest.is_empty() {
                 break; // a trailing `;` is harmless
             }
-            let eq = rest.find('=').context(malformed("a parameter has no `=`"))?;
+            let eq = rest
+                .find('=')
+                .context(malformed("a parameter has no `=`"))?;
             let name = rest[..eq].trim().to_ascii_lowercase();
-            ensure!(is_token(&name), malformed("a parameter name is not a token"));
+            ensure!(
+                is_token(&name),
+                malformed("a parameter name is not a token")
+            );
             rest = rest[eq + 1..].trim_start();
             let value;
             if let Some(quoted) = rest.strip_prefix('"') {
@@ -123,7 +154,12 @@ impl MediaType {
                             closed = Some(i);
                             break;
                         }
-                        '\\' => v.push(chars.next().context(malformed("a quoted value ends in `\\`"))?.1),
+                        '\\' => v.push(
+                            chars
+                                .next()
+                                .context(malformed("a quoted value ends in `\\`"))?
+                                .1,
+                        ),
                         c => v.push(c),
                     }
                 }
@@ -142,13 +178,18 @@ impl MediaType {
 
     /// The value of parameter `name` (case-insensitive), if present.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
 /// An RFC 2045 token: visible ASCII without separators.
 fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b))
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b))
 }
 
 /// The `boundary` parameter of a multipart `Content-Type` header value, unquoted and checked against RFC 2046 §5.1.1
@@ -156,8 +197,15 @@ fn is_token(s: &str) -> bool {
 /// [`MAX_BOUNDARY_LEN`]) are tolerated because some servers send them.
 pub fn boundary_from_content_type(content_type_header: &str) -> Result<String, Error> {
     let mt = MediaType::parse(content_type_header)?;
-    ensure!(mt.essence.starts_with("multipart/"), NotMultipartSnafu { media_type: mt.essence.clone() });
-    let boundary = mt.param("boundary").context(MissingBoundarySnafu { header: content_type_header })?;
+    ensure!(
+        mt.essence.starts_with("multipart/"),
+        NotMultipartSnafu {
+            media_type: mt.essence.clone()
+        }
+    );
+    let boundary = mt.param("boundary").context(MissingBoundarySnafu {
+        header: content_type_header,
+    })?;
     check_boundary(boundary)?;
     Ok(boundary.to_string())
 }
@@ -166,11 +214,20 @@ pub fn boundary_from_content_type(content_type_header: &str) -> Result<String, E
 pub const MAX_BOUNDARY_LEN: usize = 256;
 
 fn check_boundary(boundary: &str) -> Result<(), Error> {
-    let invalid = |reason| InvalidBoundarySnafu { boundary: boundary.to_string(), reason };
+    let invalid = |reason| InvalidBoundarySnafu {
+        boundary: boundary.to_string(),
+        reason,
+    };
     ensure!(!boundary.is_empty(), invalid("it is empty"));
-    ensure!(boundary.len() <= MAX_BOUNDARY_LEN, invalid("it is longer than 256 characters"));
+    ensure!(
+        boundary.len() <= MAX_BOUNDARY_LEN,
+        invalid("it is longer than 256 characters")
+    );
     ensure!(!boundary.ends_with(' '), invalid("it ends in a space"));
-    ensure!(!boundary.contains(['\r', '\n']), invalid("it contains a line break"));
+    ensure!(
+        !boundary.contains(['\r', '\n']),
+        invalid("it contains a line break")
+    );
     Ok(())
 }
 
@@ -182,7 +239,11 @@ fn check_boundary(boundary: &str) -> Result<(), Error> {
 /// occurs in no part body, which makes the result always parse back to the same parts.
 pub fn build_related(parts: &[Part], root_type: &str) -> (String, Vec<u8>) {
     let boundary = choose_boundary(parts);
-    let capacity = parts.iter().map(|p| p.body.len() + p.content_type.len() + 128).sum::<usize>() + 128;
+    let capacity = parts
+        .iter()
+        .map(|p| p.body.len() + p.content_type.len() + 128)
+        .sum::<usize>()
+        + 128;
     let mut out = Vec::with_capacity(capacity);
     for part in parts {
         out.extend_from_slice(b"--");
@@ -206,7 +267,11 @@ pub fn build_related(parts: &[Part], root_type: &str) -> (String, Vec<u8>) {
     out.extend_from_slice(b"--");
     out.extend_from_slice(boundary.as_bytes());
     out.extend_from_slice(b"--\r\n");
-    let header = format!("multipart/related; type=\"{}\"; boundary={}", quote_escape(root_type), boundary);
+    let header = format!(
+        "multipart/related; type=\"{}\"; boundary={}",
+        quote_escape(root_type),
+        boundary
+    );
     (header, out)
 }
 
@@ -229,7 +294,13 @@ fn choose_boundary(parts: &[Part]) -> String {
     // FNV-1a over the body lengths and a sample of each body: cheap, deterministic, no randomness needed.
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
-        for b in part.body.len().to_le_bytes().iter().chain(part.body.iter().take(4096)) {
+        for b in part
+            .body
+            .len()
+            .to_le_bytes()
+            .iter()
+            .chain(part.body.iter().take(4096))
+        {
             hash ^= u64::from(*b);
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }
@@ -238,7 +309,10 @@ fn choose_boundary(parts: &[Part]) -> String {
     loop {
         let boundary = format!("lumen-{:016x}-{:x}", hash, salt);
         let needle = format!("--{boundary}");
-        if !parts.iter().any(|p| find(&p.body, needle.as_bytes(), 0).is_some()) {
+        if !parts
+            .iter()
+            .any(|p| find(&p.body, needle.as_bytes(), 0).is_some())
+        {
             return boundary;
         }
         salt += 1;
@@ -274,7 +348,11 @@ pub fn parse_related_bytes(content_type_header: &str, body: Bytes) -> Result<Vec
     let data: &[u8] = &body;
 
     // The first delimiter line: at the very start, or at the start of a line after a preamble (RFC 2046 §5.1.1).
-    let mut pos = next_delimiter(data, delim, 0, true).context(NoDelimiterSnafu { boundary: boundary.clone() })?.1;
+    let mut pos = next_delimiter(data, delim, 0, true)
+        .context(NoDelimiterSnafu {
+            boundary: boundary.clone(),
+        })?
+        .1;
     let mut parts = Vec::new();
     loop {
         let part_no = parts.len() + 1;
@@ -282,14 +360,24 @@ pub fn parse_related_bytes(content_type_header: &str, body: Bytes) -> Result<Vec
         if data.get(pos..pos + 2) == Some(b"--") {
             return Ok(parts);
         }
-        pos = skip_to_line_start(data, pos).context(GarbageAfterDelimiterSnafu { part: part_no })?;
-        let (headers_end, body_start) =
-            header_section_end(data, pos).context(TruncatedSnafu { boundary: boundary.clone(), part: part_no })?;
+        pos =
+            skip_to_line_start(data, pos).context(GarbageAfterDelimiterSnafu { part: part_no })?;
+        let (headers_end, body_start) = header_section_end(data, pos).context(TruncatedSnafu {
+            boundary: boundary.clone(),
+            part: part_no,
+        })?;
         let header_bytes = data.get(pos..headers_end).unwrap_or_default();
         let (content_type, headers) = parse_part_headers(header_bytes, part_no)?;
-        let (body_end, next) = next_delimiter(data, delim, body_start, false)
-            .context(TruncatedSnafu { boundary: boundary.clone(), part: part_no })?;
-        parts.push(Part { content_type, headers, body: body.slice(body_start..body_end) });
+        let (body_end, next) =
+            next_delimiter(data, delim, body_start, false).context(TruncatedSnafu {
+                boundary: boundary.clone(),
+                part: part_no,
+            })?;
+        parts.push(Part {
+            content_type,
+            headers,
+            body: body.slice(body_start..body_end),
+        });
         pos = next;
     }
 }
@@ -297,13 +385,21 @@ pub fn parse_related_bytes(content_type_header: &str, body: Bytes) -> Result<Vec
 /// Finds the next delimiter line `--boundary` at or after `from`. Returns where the preceding content ends (before
 /// the CRLF or LF that belongs to the delimiter) and the position just past `--boundary`. When `at_start` is true,
 /// a delimiter at `from` itself with no line break before it also counts (the body may begin with it).
-fn next_delimiter(data: &[u8], delim: &[u8], from: usize, at_start: bool) -> Option<(usize, usize)> {
+fn next_delimiter(
+    data: &[u8],
+    delim: &[u8],
+    from: usize,
+    at_start: bool,
+) -> Option<(usize, usize)> {
     let mut search = from;
     loop {
         let at = find(data, delim, search)?;
         let after = at + delim.len();
         // A real delimiter is followed by `--`, transport padding, or the line end; a longer token is not it.
-        let followed_ok = matches!(data.get(after), None | Some(b'-' | b' ' | b'\t' | b'\r' | b'\n'));
+        let followed_ok = matches!(
+            data.get(after),
+            None | Some(b'-' | b' ' | b'\t' | b'\r' | b'\n')
+        );
         if followed_ok {
             if at_start && at == from {
                 return Some((at, after));
@@ -359,12 +455,16 @@ fn parse_part_headers(raw: &[u8], part: usize) -> Result<(String, Vec<(String, S
         }
         if line.starts_with([' ', '\t']) {
             // A folded continuation of the previous field's value.
-            let last = fields.last_mut().context(MalformedPartHeaderSnafu { part, line })?;
+            let last = fields
+                .last_mut()
+                .context(MalformedPartHeaderSnafu { part, line })?;
             last.1.push(' ');
             last.1.push_str(line.trim());
             continue;
         }
-        let (name, value) = line.split_once(':').context(MalformedPartHeaderSnafu { part, line })?;
+        let (name, value) = line
+            .split_once(':')
+            .context(MalformedPartHeaderSnafu { part, line })?;
         let name = name.trim();
         ensure!(is_token(name), MalformedPartHeaderSnafu { part, line });
         fields.push((name.to_string(), value.trim().to_string()));
@@ -378,7 +478,10 @@ fn parse_part_headers(raw: &[u8], part: usize) -> Result<(String, Vec<(String, S
             headers.push((name, value));
         }
     }
-    Ok((content_type.unwrap_or_else(|| DEFAULT_PART_TYPE.to_string()), headers))
+    Ok((
+        content_type.unwrap_or_else(|| DEFAULT_PART_TYPE.to_string()),
+        headers,
+    ))
 }
 
 #[cfg(test)]
@@ -387,32 +490,64 @@ mod tests {
 
     #[test]
     fn boundary_is_read_quoted_or_not() {
-        assert_eq!(boundary_from_content_type("multipart/related; boundary=abc123").unwrap(), "abc123");
         assert_eq!(
-            boundary_from_content_type("Multipart/Related; type=\"application/dicom\"; BOUNDARY=\"a b:c\"").unwrap(),
+            boundary_from_content_type("multipart/related; boundary=abc123").unwrap(),
+            "abc123"
+        );
+        assert_eq!(
+            boundary_from_content_type(
+                "Multipart/Related; type=\"application/dicom\"; BOUNDARY=\"a b:c\""
+            )
+            .unwrap(),
             "a b:c"
         );
-        assert_eq!(boundary_from_content_type("multipart/related;boundary=\"x\\\"y\"").unwrap(), "x\"y");
+        assert_eq!(
+            boundary_from_content_type("multipart/related;boundary=\"x\\\"y\"").unwrap(),
+            "x\"y"
+        );
     }
 
     #[test]
     fn boundary_errors_are_reported_not_panicked() {
-        assert!(matches!(boundary_from_content_type("application/dicom"), Err(Error::NotMultipart { .. })));
+        assert!(matches!(
+            boundary_from_content_type("application/dicom"),
+            Err(Error::NotMultipart { .. })
+        ));
         assert!(matches!(
             boundary_from_content_type("multipart/related; type=\"application/dicom\""),
             Err(Error::MissingBoundary { .. })
         ));
-        assert!(matches!(boundary_from_content_type("multipart/related; boundary=\"\""), Err(Error::InvalidBoundary { .. })));
-        let long = format!("multipart/related; boundary={}", "b".repeat(MAX_BOUNDARY_LEN + 1));
-        assert!(matches!(boundary_from_content_type(&long), Err(Error::InvalidBoundary { .. })));
-        assert!(matches!(boundary_from_content_type("multipart/related; boundary=\"open"), Err(Error::MalformedContentType { .. })));
-        assert!(matches!(boundary_from_content_type("garbage"), Err(Error::MalformedContentType { .. })));
-        assert!(matches!(boundary_from_content_type(""), Err(Error::MalformedContentType { .. })));
+        assert!(matches!(
+            boundary_from_content_type("multipart/related; boundary=\"\""),
+            Err(Error::InvalidBoundary { .. })
+        ));
+        let long = format!(
+            "multipart/related; boundary={}",
+            "b".repeat(MAX_BOUNDARY_LEN + 1)
+        );
+        assert!(matches!(
+            boundary_from_content_type(&long),
+            Err(Error::InvalidBoundary { .. })
+        ));
+        assert!(matches!(
+            boundary_from_content_type("multipart/related; boundary=\"open"),
+            Err(Error::MalformedContentType { .. })
+        ));
+        assert!(matches!(
+            boundary_from_content_type("garbage"),
+            Err(Error::MalformedContentType { .. })
+        ));
+        assert!(matches!(
+            boundary_from_content_type(""),
+            Err(Error::MalformedContentType { .. })
+        ));
     }
 
     #[test]
     fn media_type_parameters_are_unquoted_and_lowercased() {
-        let mt = MediaType::parse("application/dicom; Transfer-Syntax=1.2.840.10008.1.2.4.50; q=0.9;").unwrap();
+        let mt =
+            MediaType::parse("application/dicom; Transfer-Syntax=1.2.840.10008.1.2.4.50; q=0.9;")
+                .unwrap();
         assert_eq!(mt.essence, "application/dicom");
         assert_eq!(mt.param("transfer-syntax"), Some("1.2.840.10008.1.2.4.50"));
         assert_eq!(mt.param("Q"), Some("0.9"));
@@ -421,7 +556,10 @@ mod tests {
 
     #[test]
     fn build_writes_the_rfc_2046_layout() {
-        let parts = vec![Part::new("application/dicom", &b"AB"[..]), Part::new("application/dicom", &b""[..])];
+        let parts = vec![
+            Part::new("application/dicom", &b"AB"[..]),
+            Part::new("application/dicom", &b""[..]),
+        ];
         let (ct, body) = build_related(&parts, "application/dicom");
         let boundary = boundary_from_content_type(&ct).unwrap();
         assert!(ct.starts_with("multipart/related; type=\"application/dicom\"; boundary="));
@@ -435,9 +573,16 @@ mod tests {
     #[test]
     fn build_then_parse_round_trips_binary_bodies_and_headers() {
         // Bodies containing CRLF, `--`, and bytes that look like a delimiter of another boundary.
-        let mut p1 = Part::new("application/dicom; transfer-syntax=1.2.840.10008.1.2.1", vec![0u8, 13, 10, 45, 45, 255]);
-        p1.headers.push(("Content-Location".into(), "http://x/studies/1".into()));
-        let p2 = Part::new("application/octet-stream", b"\r\n--lumen-0\r\n\r\n".to_vec());
+        let mut p1 = Part::new(
+            "application/dicom; transfer-syntax=1.2.840.10008.1.2.1",
+            vec![0u8, 13, 10, 45, 45, 255],
+        );
+        p1.headers
+            .push(("Content-Location".into(), "http://x/studies/1".into()));
+        let p2 = Part::new(
+            "application/octet-stream",
+            b"\r\n--lumen-0\r\n\r\n".to_vec(),
+        );
         let parts = vec![p1, p2];
         let (ct, body) = build_related(&parts, "application/dicom");
         assert_eq!(parse_related(&ct, &body).unwrap(), parts);
@@ -465,7 +610,8 @@ mod tests {
     #[test]
     fn parse_skips_preamble_and_epilogue() {
         let body = b"This is a preamble.\r\n--XyZ\r\nContent-Type: text/plain\r\nContent-ID: <a@b>\r\n\r\nhello\r\n--XyZ--\r\nepilogue --XyZ\r\n";
-        let parts = parse_related("multipart/related; type=\"text/plain\"; boundary=XyZ", body).unwrap();
+        let parts =
+            parse_related("multipart/related; type=\"text/plain\"; boundary=XyZ", body).unwrap();
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].content_type, "text/plain");
         assert_eq!(parts[0].header("content-id"), Some("<a@b>"));
@@ -509,22 +655,46 @@ mod tests {
     #[test]
     fn parse_reports_truncated_and_malformed_bodies() {
         let ct = "multipart/related; boundary=b";
-        assert!(matches!(parse_related(ct, b""), Err(Error::NoDelimiter { .. })));
-        assert!(matches!(parse_related(ct, b"no delimiter here"), Err(Error::NoDelimiter { .. })));
-        assert!(matches!(parse_related(ct, b"--b\r\nContent-Type: a/b\r\n\r\nhalf a bo"), Err(Error::Truncated { part: 1, .. })));
-        assert!(matches!(parse_related(ct, b"--b\r\nContent-Type: a/b"), Err(Error::Truncated { part: 1, .. })));
-        assert!(matches!(parse_related(ct, b"--b"), Err(Error::GarbageAfterDelimiter { part: 1 })));
-        assert!(matches!(parse_related(ct, b"--b junk\r\n"), Err(Error::GarbageAfterDelimiter { part: 1 })));
+        assert!(matches!(
+            parse_related(ct, b""),
+            Err(Error::NoDelimiter { .. })
+        ));
+        assert!(matches!(
+            parse_related(ct, b"no delimiter here"),
+            Err(Error::NoDelimiter { .. })
+        ));
+        assert!(matches!(
+            parse_related(ct, b"--b\r\nContent-Type: a/b\r\n\r\nhalf a bo"),
+            Err(Error::Truncated { part: 1, .. })
+        ));
+        assert!(matches!(
+            parse_related(ct, b"--b\r\nContent-Type: a/b"),
+            Err(Error::Truncated { part: 1, .. })
+        ));
+        assert!(matches!(
+            parse_related(ct, b"--b"),
+            Err(Error::GarbageAfterDelimiter { part: 1 })
+        ));
+        assert!(matches!(
+            parse_related(ct, b"--b junk\r\n"),
+            Err(Error::GarbageAfterDelimiter { part: 1 })
+        ));
         assert!(matches!(
             parse_related(ct, b"--b\r\nno colon\r\n\r\nx\r\n--b--"),
             Err(Error::MalformedPartHeader { part: 1, .. })
         ));
-        assert!(matches!(parse_related(ct, b"--b\r\n continued\r\n\r\nx\r\n--b--"), Err(Error::MalformedPartHeader { .. })));
+        assert!(matches!(
+            parse_related(ct, b"--b\r\n continued\r\n\r\nx\r\n--b--"),
+            Err(Error::MalformedPartHeader { .. })
+        ));
     }
 
     #[test]
     fn parse_never_panics_on_prefixes_of_a_valid_body() {
-        let parts = vec![Part::new("application/dicom", vec![7u8; 40]), Part::new("application/dicom", b"--".to_vec())];
+        let parts = vec![
+            Part::new("application/dicom", vec![7u8; 40]),
+            Part::new("application/dicom", b"--".to_vec()),
+        ];
         let (ct, body) = build_related(&parts, "application/dicom");
         for cut in 0..body.len() {
             let _ = parse_related(&ct, &body[..cut]);

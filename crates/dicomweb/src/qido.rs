@@ -138,7 +138,11 @@ impl QidoQuery {
         if self.include_all {
             pairs.push("includefield=all".to_string());
         } else if !self.include_fields.is_empty() {
-            let keys = self.include_fields.iter().map(|k| check_key(k)).collect::<Result<Vec<_>>>()?;
+            let keys = self
+                .include_fields
+                .iter()
+                .map(|k| check_key(k))
+                .collect::<Result<Vec<_>>>()?;
             pairs.push(format!("includefield={}", keys.join(",")));
         }
         if self.fuzzy {
@@ -164,10 +168,16 @@ fn check_key(key: &str) -> Result<String> {
         if is_hex_tag {
             out.push(component.to_ascii_uppercase());
         } else if component.bytes().all(|b| b.is_ascii_alphanumeric()) && !component.is_empty() {
-            snafu::ensure!(StandardDataDictionary.by_name(component).is_some(), InvalidQueryKeySnafu { key });
+            snafu::ensure!(
+                StandardDataDictionary.by_name(component).is_some(),
+                InvalidQueryKeySnafu { key }
+            );
             out.push(component.to_string());
         } else {
-            let tag: Tag = component.parse().ok().filter(|_| component.starts_with('(') || component.contains(','))
+            let tag: Tag = component
+                .parse()
+                .ok()
+                .filter(|_| component.starts_with('(') || component.contains(','))
                 .ok_or_else(|| InvalidQueryKeySnafu { key }.build())?;
             out.push(crate::json::tag_key(tag));
         }
@@ -217,7 +227,10 @@ mod tests {
     #[test]
     fn unknown_keywords_and_junk_keys_are_rejected() {
         for key in ["PatientNmae", "", "a=b", "0010", "Patient Name"] {
-            let err = QidoQuery::new().matching(key, "x").to_query_string().unwrap_err();
+            let err = QidoQuery::new()
+                .matching(key, "x")
+                .to_query_string()
+                .unwrap_err();
             assert!(matches!(err, Error::InvalidQueryKey { .. }), "{key}: {err}");
         }
     }
@@ -225,7 +238,10 @@ mod tests {
     #[test]
     fn values_are_percent_encoded_minimally() {
         let q = QidoQuery::new().patient_name("DOE^J*N? & Co/é+1=#2%");
-        assert_eq!(q.to_query_string().unwrap(), "PatientName=DOE^J*N?%20%26%20Co/%C3%A9%2B1%3D%232%25");
+        assert_eq!(
+            q.to_query_string().unwrap(),
+            "PatientName=DOE^J*N?%20%26%20Co/%C3%A9%2B1%3D%232%25"
+        );
     }
 
     #[test]
@@ -241,13 +257,32 @@ mod tests {
             q.to_query_string().unwrap(),
             "ModalitiesInStudy=CT&includefield=00081030,StudyDescription&fuzzymatching=true&limit=5&offset=10"
         );
-        assert_eq!(QidoQuery::new().include_field("all").include_field("PatientAge").to_query_string().unwrap(), "includefield=all");
+        assert_eq!(
+            QidoQuery::new()
+                .include_field("all")
+                .include_field("PatientAge")
+                .to_query_string()
+                .unwrap(),
+            "includefield=all"
+        );
     }
 
     #[test]
     fn open_date_ranges_keep_the_dash() {
-        assert_eq!(QidoQuery::new().study_date_range(Some("20200101"), None).to_query_string().unwrap(), "StudyDate=20200101-");
-        assert_eq!(QidoQuery::new().study_date_range(None, Some("20201231")).to_query_string().unwrap(), "StudyDate=-20201231");
+        assert_eq!(
+            QidoQuery::new()
+                .study_date_range(Some("20200101"), None)
+                .to_query_string()
+                .unwrap(),
+            "StudyDate=20200101-"
+        );
+        assert_eq!(
+            QidoQuery::new()
+                .study_date_range(None, Some("20201231"))
+                .to_query_string()
+                .unwrap(),
+            "StudyDate=-20201231"
+        );
     }
 
     #[test]

@@ -25,7 +25,9 @@ impl FetchTransport {
 
 impl Transport for FetchTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        fetch(request).await.map_err(|e| TransportError::new(js_message(&e)))
+        fetch(request)
+            .await
+            .map_err(|e| TransportError::new(js_message(&e)))
     }
 }
 
@@ -53,7 +55,9 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, JsValue> {
         let fetch = js_sys::Reflect::get(&global, &JsValue::from_str("fetch"))?
             .dyn_into::<js_sys::Function>()
             .map_err(|_| JsValue::from_str("this JavaScript environment has no fetch"))?;
-        fetch.call1(&global, &js_request)?.dyn_into::<js_sys::Promise>()?
+        fetch
+            .call1(&global, &js_request)?
+            .dyn_into::<js_sys::Promise>()?
     };
     let response: Response = JsFuture::from(promise).await?.dyn_into()?;
     let status = response.status();
@@ -69,7 +73,11 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, JsValue> {
     }
     let buffer = JsFuture::from(response.array_buffer()?).await?;
     let body = js_sys::Uint8Array::new(&buffer).to_vec();
-    Ok(HttpResponse { status, headers: response_headers, body: body.into() })
+    Ok(HttpResponse {
+        status,
+        headers: response_headers,
+        body: body.into(),
+    })
 }
 
 /// The message of a JavaScript exception (`TypeError: Failed to fetch`), or its debug form.

@@ -74,7 +74,10 @@ impl HttpResponse {
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// The request never produced an HTTP response: connection refused, DNS failure, TLS failure, CORS rejection,
@@ -89,7 +92,9 @@ pub struct TransportError {
 impl TransportError {
     /// A transport error with the platform's message.
     pub fn new(message: impl Into<String>) -> Self {
-        TransportError { message: message.into() }
+        TransportError {
+            message: message.into(),
+        }
     }
 }
 
@@ -98,7 +103,10 @@ impl TransportError {
 #[cfg(not(target_arch = "wasm32"))]
 pub trait Transport {
     /// Sends `request` and returns the response, whatever its HTTP status.
-    fn send(&self, request: HttpRequest) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send;
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send;
 }
 
 /// Sends HTTP requests. On native targets the returned future must be `Send` so a client can be used from
@@ -106,5 +114,8 @@ pub trait Transport {
 #[cfg(target_arch = "wasm32")]
 pub trait Transport {
     /// Sends `request` and returns the response, whatever its HTTP status.
-    fn send(&self, request: HttpRequest) -> impl Future<Output = Result<HttpResponse, TransportError>>;
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> impl Future<Output = Result<HttpResponse, TransportError>>;
 }

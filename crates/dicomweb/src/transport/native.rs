@@ -42,15 +42,30 @@ impl Transport for ReqwestTransport {
             if !request.body.is_empty() || request.method == Method::Post {
                 builder = builder.body(request.body);
             }
-            let response = builder.send().await.map_err(|e| TransportError::new(error_chain(&e)))?;
+            let response = builder
+                .send()
+                .await
+                .map_err(|e| TransportError::new(error_chain(&e)))?;
             let status = response.status().as_u16();
             let headers = response
                 .headers()
                 .iter()
-                .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
-            let body = response.bytes().await.map_err(|e| TransportError::new(error_chain(&e)))?;
-            Ok(HttpResponse { status, headers, body })
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| TransportError::new(error_chain(&e)))?;
+            Ok(HttpResponse {
+                status,
+                headers,
+                body,
+            })
         }
     }
 }
