@@ -72,6 +72,13 @@ pub(crate) fn routes() -> Router<AppState> {
             &format!("{instance}/bulkdata/{{tag}}"),
             get(retrieve_bulk_data),
         )
+        // Retrieval by a series' or an instance's own UID, without its study: not defined by PS3.18, offered because
+        // integrators often hold only that UID (a worklist entry, a report reference).
+        .route("/dicom-web/series/{series}", get(retrieve_series_alone))
+        .route(
+            "/dicom-web/instances/{instance}",
+            get(retrieve_instance_alone),
+        )
         .route("/dicom-web", any(unknown_resource))
         .route("/dicom-web/{*rest}", any(unknown_resource))
         .layer(DefaultBodyLimit::max(STOW_LIMIT))
@@ -299,6 +306,32 @@ async fn retrieve_series(
     h: HeaderMap,
 ) -> Result<Response, ApiError> {
     retrieve_many(s, h, study, Some(series)).await
+}
+
+async fn retrieve_series_alone(
+    State(state): State<AppState>,
+    Path(series): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let store = store_of(&state)?;
+    let uid = series.clone();
+    let study = blocking(move || store.locate_series(&uid)).await?;
+    retrieve_many(state, headers, study, Some(series)).await
+}
+
+async fn retrieve_instance_alone(
+    State(state): State<AppState>,
+    Path(instance): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let store = store_of(&state)?;
+    let id = blocking(move || store.locate_instance(&instance)).await?;
+    retrieve_instance(
+        State(state),
+        Path((id.study_uid, id.series_uid, id.sop_instance_uid)),
+        headers,
+    )
+    .await
 }
 
 async fn retrieve_instance(

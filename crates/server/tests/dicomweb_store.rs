@@ -422,3 +422,27 @@ async fn unknown_dicomweb_paths_are_404_json() {
     assert_eq!(ct, "application/json");
     assert!(err["error"].as_str().is_some());
 }
+
+#[tokio::test]
+async fn series_and_instances_can_be_retrieved_by_their_own_uid() {
+    let s = two_studies().await;
+    let file = std::fs::read(s.dir.path().join("b/1.dcm")).unwrap();
+    let accept = "multipart/related; type=\"application/dicom\"; transfer-syntax=*";
+    for path in ["series/1.2.826.0.1.2.1", "instances/1.2.826.0.1.2.1.1"] {
+        let r = reqwest::Client::new()
+            .get(format!("{}/dicom-web/{path}", s.url))
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+        let parts = parse_related(&ct, &r.bytes().await.unwrap()).unwrap();
+        assert_eq!(parts.len(), 1, "{path}");
+        assert_eq!(parts[0].body.as_ref(), file.as_slice(), "{path}");
+    }
+    let r = reqwest::get(format!("{}/dicom-web/instances/9.9.9", s.url))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

@@ -187,6 +187,35 @@ impl Store {
         Ok(out)
     }
 
+    /// The UIDs of an instance found by its SOP Instance UID alone.
+    pub fn locate_instance(&self, sop_uid: &str) -> Result<InstanceId> {
+        let idx = self.index.read().map_err(|_| Error::Poisoned)?;
+        let (study_uid, series_uid) =
+            idx.locations
+                .get(sop_uid)
+                .cloned()
+                .context(error::NotFoundSnafu {
+                    what: format!("instance {sop_uid}"),
+                })?;
+        Ok(InstanceId {
+            study_uid,
+            series_uid,
+            sop_instance_uid: sop_uid.to_string(),
+        })
+    }
+
+    /// The Study Instance UID of a series found by its Series Instance UID alone.
+    pub fn locate_series(&self, series_uid: &str) -> Result<String> {
+        let idx = self.index.read().map_err(|_| Error::Poisoned)?;
+        idx.studies
+            .iter()
+            .find(|(_, study)| study.series.contains_key(series_uid))
+            .map(|(uid, _)| uid.clone())
+            .context(error::NotFoundSnafu {
+                what: format!("series {series_uid}"),
+            })
+    }
+
     /// Looks up an instance (checking it belongs to the given study and, when given, series).
     fn record(
         &self,

@@ -722,3 +722,18 @@ fn bare_data_sets_without_file_meta_are_indexed_and_sent_as_part10() {
     let m = store.metadata("1.2.3.1", None, None, "http://h").unwrap();
     assert_eq!(m[0]["00100020"]["Value"][0], "PAT1");
 }
+
+#[test]
+fn series_and_instances_are_found_by_their_own_uid() {
+    let (_dir, store) = sample_folder();
+    assert_eq!(store.locate_series("1.2.3.1.2").unwrap(), "1.2.3.1");
+    let id = store.locate_instance("1.2.3.3.2.1").unwrap();
+    assert_eq!(
+        (id.study_uid.as_str(), id.series_uid.as_str()),
+        ("1.2.3.3", "1.2.3.3.2")
+    );
+    assert_eq!(
+        store.locate_series("9.9").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
