@@ -98,11 +98,9 @@ impl ImagePlane {
     /// Patient coordinates of the centre of the pixel at (`column`, `row`); `None` without Pixel Spacing.
     pub fn pixel_to_patient(&self, column: f64, row: f64) -> Option<Vec3> {
         let [row_spacing, column_spacing] = self.pixel_spacing?;
-        let mut p = self.position;
-        for k in 0..3 {
-            p[k] += self.row_cosines[k] * column_spacing * column + self.column_cosines[k] * row_spacing * row;
-        }
-        Some(p)
+        let (p, r, c) = (self.position, self.row_cosines, self.column_cosines);
+        let along = |k: usize| p[k] + r[k] * column_spacing * column + c[k] * row_spacing * row;
+        Some([along(0), along(1), along(2)])
     }
 
     /// Orientation labels of the four image edges.

@@ -356,7 +356,7 @@ impl Samples {
             Samples::U32(v) => v.get(i).map(|&x| x as f64),
             Samples::I32(v) => v.get(i).map(|&x| x as f64),
             Samples::F32(v) => v.get(i).map(|&x| x as f64),
-            Samples::F64(v) => v.get(i).map(|&x| x),
+            Samples::F64(v) => v.get(i).copied(),
         }
     }
 

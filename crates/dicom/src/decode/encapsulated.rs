@@ -53,7 +53,7 @@ pub(crate) fn decode(
                 .map_err(fail)?;
             let lossless = header.sof == 0xC3;
             ensure!(
-                matches!(header.sof, 0xC0 | 0xC1 | 0xC2 | 0xC3),
+                matches!(header.sof, 0xC0..=0xC3),
                 DecodeSnafu {
                     frame: index,
                     syntax,
