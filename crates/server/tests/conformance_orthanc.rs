@@ -1037,6 +1037,53 @@ async fn lumen_answers_dicomweb_like_orthanc() {
         }
     }
 
+    // ---- STOW-RS refusals: an instance posted to another study's URL, and bytes that are not DICOM. PS3.18
+    // §10.5.3: 409 Conflict with the instance in Failed SOP Sequence (or 400 for an unreadable request).
+    let dx_file = by_series.values().find(|v| {
+        v.first()
+            .and_then(|f| part10_summary(f).ok())
+            .is_some_and(|(sop, _, _)| {
+                dx.series
+                    .iter()
+                    .any(|se| se.instances.iter().any(|i| i.sop_instance_uid == sop))
+            })
+    });
+    {
+        let dx_files = dx_file.expect("the demo has a DX series");
+        let wrong_study = vec![dx_files[0].clone()];
+        for (who, client) in [("Orthanc", &o), ("Lumen", &l)] {
+            match client.store_instances(Some(&mr.study_instance_uid), wrong_study.clone()).await {
+                Ok(r) if r.status == 409 && r.failed.len() == 1 && r.stored.is_empty() => {}
+                Ok(r) => diffs.add(format!(
+                    "STOW DX instance to the MR study's URL: {who} status {} stored {} failed {:?}; expected 409 with one Failed SOP",
+                    r.status,
+                    r.stored.len(),
+                    r.failed
+                )),
+                Err(e) => diffs.add(format!("STOW DX instance to the MR study's URL: {who} failed: {e}")),
+            }
+        }
+    }
+    for (who, client) in [("Orthanc", &o), ("Lumen", &l)] {
+        match client
+            .store_instances(None, vec![b"this is not DICOM".to_vec()])
+            .await
+        {
+            Ok(r) if r.status == 409 && r.stored.is_empty() => {}
+            Err(lumen_dicomweb::Error::Http {
+                status: 400 | 409, ..
+            }) => {}
+            Ok(r) => diffs.add(format!(
+                "STOW of non-DICOM bytes: {who} status {} stored {}; expected 409 or 400",
+                r.status,
+                r.stored.len()
+            )),
+            Err(e) => diffs.add(format!(
+                "STOW of non-DICOM bytes: {who} failed unexpectedly: {e}"
+            )),
+        }
+    }
+
     // ---- Unknown study: both answer 404 Not Found.
     for (who, client) in [("Orthanc", &o), ("Lumen", &l)] {
         match client.study_metadata("1.2.3.999999").await {
