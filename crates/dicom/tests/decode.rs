@@ -192,6 +192,22 @@ fn bare_datasets_are_sniffed_as_implicit_or_explicit_little_endian() {
 }
 
 #[test]
+fn bare_big_endian_dataset_is_sniffed() {
+    let file = DicomFile::from_bytes(&dataset_bytes("ct12s_bigendian.dcm")).unwrap();
+    assert_eq!(file.transfer_syntax(), "1.2.840.10008.1.2.2");
+    assert_eq!(file.decode_frame(0).unwrap().samples, Samples::I16(ct_pattern()));
+}
+
+#[test]
+fn meta_group_without_preamble_or_magic_parses() {
+    let bytes = std::fs::read(fixture("ct12s_rle.dcm")).unwrap();
+    let file = DicomFile::from_bytes(&bytes[132..]).unwrap();
+    assert!(file.has_file_meta());
+    assert_eq!(file.transfer_syntax(), "1.2.840.10008.1.2.5");
+    assert_eq!(file.decode_frame(0).unwrap().samples, Samples::I16(ct_pattern()));
+}
+
+#[test]
 fn accessors_return_trimmed_values_and_uids() {
     let file = open("ct12s_deflated.dcm");
     assert_eq!(file.transfer_syntax(), "1.2.840.10008.1.2.1.99");
