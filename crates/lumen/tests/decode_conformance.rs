@@ -3,7 +3,8 @@
 //! 8-bit image) are written in Explicit VR Little Endian, encoded with dcmtk and GDCM into every transfer syntax
 //! Lumen decodes, decoded back by the same toolkits (dcmdrle, dcmdjpeg, gdcmconv --raw) as the reference, and
 //! compared with Lumen's output: byte for byte for lossless syntaxes, within a printed maximum difference for
-//! lossy ones. JPEG Extended (.51) and JPEG-LS (.80/.81) must fail with a clear "not supported yet" error.
+//! lossy ones. JPEG Extended (.51) and JPEG-LS (.80/.81) must fail with a clear "not supported yet" error. A last
+//! test checks `--format png` against the windowing formula and `lumen info --json` against the source attributes.
 //!
 //! Needs dcmtk and GDCM on PATH; without them the test fails, unless `LUMEN_SKIP_REFERENCE_TOOLS=1` is set.
 
@@ -325,4 +326,51 @@ fn unsupported_syntaxes_fail_cleanly() {
         assert!(!stderr.contains("panicked") && !stderr.contains("internal error"), "{uid}: {stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "{uid}: one line expected: {stderr}");
     }
+}
+
+#[test]
+fn png_output_is_the_displayed_image_and_info_prints_dicom_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = sources();
+    let ct = all.iter().find(|s| s.name == "ct12s").unwrap();
+    let path = dir.path().join("ct.dcm");
+    write_source(ct, &path);
+
+    // PNG: no window in the file, so the full stored range maps to 0..=255 (LINEAR_EXACT over min..max).
+    let png_path = dir.path().join("ct.png");
+    let status = Command::new(env!("CARGO_BIN_EXE_lumen"))
+        .arg("decode")
+        .arg(&path)
+        .arg("--out")
+        .arg(&png_path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png_path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height, info.color_type), (64, 64, png::ColorType::Grayscale));
+    let stored: Vec<i16> = ct.pixels.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
+    let (min, max) = (*stored.iter().min().unwrap() as f64, *stored.iter().max().unwrap() as f64);
+    let (c, w) = ((min + max) / 2.0, max - min);
+    for (i, &v) in stored.iter().enumerate().step_by(97) {
+        let expected = (((v as f64 - c) / w + 0.5) * 255.0).clamp(0.0, 255.0).round() as u8;
+        assert_eq!(buf[i], expected, "pixel {i} (stored {v})");
+    }
+
+    // info --json: the DICOM JSON model of the data set.
+    let out = Command::new(env!("CARGO_BIN_EXE_lumen")).arg("info").arg(&path).arg("--json").output().unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["00280010"]["vr"], "US");
+    assert_eq!(json["00280010"]["Value"][0], 64);
+    assert_eq!(json["00280101"]["Value"][0], 12);
+
+    // info: the summary names the transfer syntax.
+    let out = Command::new(env!("CARGO_BIN_EXE_lumen")).arg("info").arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1.2.840.10008.1.2.1 (Explicit VR Little Endian)"), "{text}");
+    assert!(text.contains("64 columns × 64 rows, 1 frame(s)"), "{text}");
+    assert!(text.contains("12 stored") && text.contains("signed"), "{text}");
 }
