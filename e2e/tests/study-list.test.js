@@ -69,6 +69,28 @@ test("the web app loads and shows the demo study list", async () => {
   assert.deepEqual(errors, [], "no script errors while loading");
 });
 
+test("clicking a column header sorts the list, clicking again reverses it", async () => {
+  const { page } = session;
+  const shown = async () => (await shownNames(page)).map((s) => s.trim());
+  const ascending = [...(await shown())].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0));
+  const header = page.locator('[data-testid="study-list"] thead th', { hasText: "Patient name" });
+
+  await header.getByRole("button").click();
+  assert.deepEqual(await shown(), ascending);
+  assert.equal(await header.getAttribute("aria-sort"), "ascending");
+
+  await header.getByRole("button").click();
+  assert.deepEqual(await shown(), [...ascending].reverse());
+  assert.equal(await header.getAttribute("aria-sort"), "descending");
+
+  // Back to the default: newest study first.
+  const dates = page.locator('[data-testid="study-list"] thead th', { hasText: "Study date" });
+  await dates.getByRole("button").click();
+  if ((await dates.getAttribute("aria-sort")) !== "descending") await dates.getByRole("button").click();
+  const shownDates = await page.locator(`${rowsSelector} td.date`).allInnerTexts();
+  assert.deepEqual(shownDates, [...shownDates].sort().reverse(), "newest first");
+});
+
 test("searching by patient name filters the list", async () => {
   const { page } = session;
   const all = await qidoStudies(server.origin);

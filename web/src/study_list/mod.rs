@@ -6,6 +6,7 @@
 //! (that is `data_source`) and shows DICOM values only as text.
 
 mod search_box;
+mod sort;
 mod table;
 
 use crate::data_source::{DataSource, StudyPage};
@@ -14,6 +15,7 @@ use crate::i18n::{study_count, t, use_lang, Msg};
 use crate::local_file::OpenFileButton;
 use leptos::prelude::*;
 use search_box::SearchBox;
+use sort::StudySort;
 use table::StudyTable;
 use wasm_bindgen::JsValue;
 
@@ -26,6 +28,7 @@ pub fn StudyListPage(source: DataSource) -> impl IntoView {
     let source = StoredValue::new(source);
     let query = RwSignal::new(search_from_url());
     let loader = Loader::<StudyPage>::new();
+    let sort = RwSignal::new(StudySort::default());
 
     let search = move || {
         let name = query.get_untracked();
@@ -66,7 +69,7 @@ pub fn StudyListPage(source: DataSource) -> impl IntoView {
                     let message = if query.get_untracked().trim().is_empty() { Msg::NoStudies } else { Msg::NoStudiesMatching };
                     view! { <EmptyPanel message /> }.into_any()
                 }
-                Load::Ready(page) => view! { <StudyTable studies=page.studies /> }.into_any(),
+                Load::Ready(page) => view! { <StudyTable studies=page.studies sort /> }.into_any(),
             }}
         </section>
     }

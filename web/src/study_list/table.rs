@@ -1,9 +1,10 @@
 //! The study table: one row per study with Patient Name, Patient ID, Study Date, Modalities, Study Description,
 //! Accession Number and the numbers of series and images. A click (or Enter on a focused row) opens the study;
-//! Ctrl/⌘-click on the patient name opens it in a new tab, as any link.
+//! Ctrl/⌘-click on the patient name opens it in a new tab, as any link. Clicking a column header sorts by it.
 //!
 //! Every value is inserted as text (Leptos escapes it), never as HTML: DICOM strings come from outside.
 
+use super::sort::{SortKey, StudySort};
 use crate::data_source::StudySummary;
 use crate::dicom_text;
 use crate::i18n::{t, Msg};
@@ -11,25 +12,63 @@ use crate::routes::{use_router, Route};
 use leptos::prelude::*;
 
 #[component]
-pub fn StudyTable(studies: Vec<StudySummary>) -> impl IntoView {
+pub fn StudyTable(
+    /// The studies, in the archive's order.
+    studies: Vec<StudySummary>,
+    /// The order shown; kept by the page so it survives new searches.
+    sort: RwSignal<StudySort>,
+) -> impl IntoView {
+    let studies = StoredValue::new(studies);
+    let rows = move || {
+        let mut sorted = studies.get_value();
+        sort.get().apply(&mut sorted);
+        sorted
+            .into_iter()
+            .map(|study| view! { <StudyRow study /> })
+            .collect_view()
+    };
+    let header = move |key: SortKey, label: Msg, class: &'static str| {
+        let aria_sort = move || match sort.get() {
+            StudySort {
+                key: k,
+                descending: true,
+            } if k == key => "descending",
+            StudySort {
+                key: k,
+                descending: false,
+            } if k == key => "ascending",
+            _ => "none",
+        };
+        let marker = move || match aria_sort() {
+            "descending" => "▼",
+            "ascending" => "▲",
+            _ => "",
+        };
+        view! {
+            <th scope="col" class=class aria-sort=aria_sort>
+                <button type="button" class="sort" on:click=move |_| sort.update(|s| *s = s.toggled(key))>
+                    {t(label)}
+                    <span class="sort-marker" aria-hidden="true">{marker}</span>
+                </button>
+            </th>
+        }
+    };
     view! {
         <div class="table-wrap">
             <table class="worklist" data-testid="study-list">
                 <thead>
                     <tr>
-                        <th scope="col">{t(Msg::ColPatientName)}</th>
-                        <th scope="col">{t(Msg::ColPatientId)}</th>
-                        <th scope="col">{t(Msg::ColStudyDate)}</th>
-                        <th scope="col">{t(Msg::ColModalities)}</th>
-                        <th scope="col" class="wide">{t(Msg::ColDescription)}</th>
-                        <th scope="col" class="wide">{t(Msg::ColAccession)}</th>
-                        <th scope="col" class="num">{t(Msg::ColSeries)}</th>
-                        <th scope="col" class="num">{t(Msg::ColInstances)}</th>
+                        {header(SortKey::PatientName, Msg::ColPatientName, "")}
+                        {header(SortKey::PatientId, Msg::ColPatientId, "")}
+                        {header(SortKey::StudyDate, Msg::ColStudyDate, "")}
+                        {header(SortKey::Modalities, Msg::ColModalities, "")}
+                        {header(SortKey::Description, Msg::ColDescription, "wide")}
+                        {header(SortKey::Accession, Msg::ColAccession, "wide")}
+                        {header(SortKey::Series, Msg::ColSeries, "num")}
+                        {header(SortKey::Instances, Msg::ColInstances, "num")}
                     </tr>
                 </thead>
-                <tbody>
-                    {studies.into_iter().map(|study| view! { <StudyRow study /> }).collect_view()}
-                </tbody>
+                <tbody>{rows}</tbody>
             </table>
         </div>
     }
