@@ -311,23 +311,26 @@ impl ChestPhantom {
     }
 
     /// Grow the two pulmonary vessel trees from the hila with a fixed seed: each branch splits in two at
-    /// 20–35°, children are 72–85 % as long and about 70 % as thick, branches stop when they leave the lung or
-    /// get thinner than 0.6 mm.
+    /// 25–45°, children are 80–90 % as long and 74 % as thick (4.5 mm at the hilum, about 0.5 mm after 8 generations), branches stop when they leave the lung or
+    /// get thinner than 0.4 mm.
     fn grow_vessel_trees(&self) -> Vec<Tube> {
         let mut rng = SplitMix::new(0x4C55_4D45_4E21);
         let mut tubes = Vec::new();
         for s in [-1.0, 1.0] {
             let hilum = [s * 50.0, 3.0, 18.0];
-            let targets = [
-                [s * 78.0, -5.0, 100.0],
-                [s * 88.0, -50.0, 5.0],
-                [s * 85.0, 45.0, -35.0],
-                [s * 95.0, 10.0, 40.0],
-                [s * 70.0, 50.0, 40.0],
-            ];
-            for target in targets {
-                let dir = normalize(sub(target, hilum));
-                self.grow(&mut rng, &mut tubes, hilum, dir, 30.0, 5.0, 7, hilum);
+            // Roots leave the hilum in 18 directions spread evenly over the sphere (a Fibonacci lattice), keeping
+            // those that point away from the midline and start inside the lung.
+            let n = 18;
+            for i in 0..n {
+                let t = (f64::from(i) + 0.5) / f64::from(n);
+                let z = 1.0 - 2.0 * t;
+                let r = (1.0 - z * z).sqrt();
+                let phi = f64::from(i) * std::f64::consts::PI * (3.0 - 5f64.sqrt());
+                let dir = [s * (r * phi.cos()).abs(), r * phi.sin(), z];
+                let first_end = add(hilum, scale(dir, 15.0));
+                if dir[0] * s > 0.15 && lung_region(first_end[0], first_end[1], first_end[2]) {
+                    self.grow(&mut rng, &mut tubes, hilum, dir, 20.0, 4.5, 8, hilum);
+                }
             }
         }
         tubes
@@ -346,34 +349,42 @@ impl ChestPhantom {
         hilum: Vec3,
     ) {
         let end = add(start, scale(dir, length));
-        let end_radius = radius * 0.82;
+        let end_radius = radius * 0.86;
         out.push(Tube::new(start, end, radius, end_radius));
-        if depth == 0 || end_radius < 0.6 || !lung_region(end[0], end[1], end[2]) {
+        if depth == 0 || end_radius < 0.4 || !lung_region(end[0], end[1], end[2]) {
             return;
         }
-        // A random axis perpendicular to the branch: the two children leave in opposite directions around it.
-        let random = [
-            rng.range(-1.0, 1.0),
-            rng.range(-1.0, 1.0),
-            rng.range(-1.0, 1.0),
-        ];
-        let axis = normalize(cross(dir, random));
         let outward = normalize(sub(end, hilum));
         for sign in [1.0, -1.0] {
-            let angle = sign * rng.range(0.35, 0.6);
-            let rotated = rotate(dir, axis, angle);
-            let child_dir = normalize(add(scale(rotated, 0.8), scale(outward, 0.2)));
-            let child_len = length * rng.range(0.72, 0.85);
-            self.grow(
-                rng,
-                out,
-                end,
-                child_dir,
-                child_len,
-                end_radius * 0.86,
-                depth - 1,
-                hilum,
-            );
+            // Try a few random branching planes (and then shorter branches) until the child ends inside the
+            // lung, so the tree fills the lung instead of dying where its first guess hits the mediastinum.
+            for attempt in 0..8 {
+                let random = [
+                    rng.range(-1.0, 1.0),
+                    rng.range(-1.0, 1.0),
+                    rng.range(-1.0, 1.0),
+                ];
+                let axis = normalize(cross(dir, random));
+                let angle = sign * rng.range(0.45, 0.8);
+                let rotated = rotate(dir, axis, angle);
+                let child_dir = normalize(add(scale(rotated, 0.85), scale(outward, 0.15)));
+                let shrink = if attempt < 4 { 1.0 } else { 0.6 };
+                let child_len = length * rng.range(0.8, 0.9) * shrink;
+                let child_end = add(end, scale(child_dir, child_len));
+                if lung_region(child_end[0], child_end[1], child_end[2]) {
+                    self.grow(
+                        rng,
+                        out,
+                        end,
+                        child_dir,
+                        child_len,
+                        end_radius * 0.89,
+                        depth - 1,
+                        hilum,
+                    );
+                    break;
+                }
+            }
         }
     }
 }
@@ -436,7 +447,7 @@ fn lung_region(x: f64, y: f64, z: f64) -> bool {
     }
     // Rounded apex: the lung's cross-section shrinks over its top 45 mm.
     let f = ((LUNG_APEX_Z - z) / 45.0).clamp(0.0, 1.0).sqrt();
-    in_ellipse(x, y, s * 72.0, 2.0 + (1.0 - f) * 15.0, 58.0 * f, 88.0 * f)
+    in_ellipse(x, y, s * 70.0, 2.0 + (1.0 - f) * 15.0, 64.0 * f, 92.0 * f)
 }
 
 impl SliceContext<'_> {
@@ -723,9 +734,9 @@ fn ring_coords(x: f64, y: f64, ea: f64, eb: f64) -> (f64, f64) {
 }
 
 /// Height of rib `i` (0 = first rib) at normalised angle `theta_n` from the back: ribs start at the spine every
-/// 24 mm and drop 50 mm on their way to the front.
+/// 24 mm and drop 100 mm on their way to the front, so an axial slice cuts each rib in a short oblique arc.
 fn rib_z(i: f64, theta_n: f64) -> f64 {
-    125.0 - 24.0 * i - 50.0 * theta_n.powf(1.5)
+    125.0 - 24.0 * i - 100.0 * theta_n.powf(1.3)
 }
 
 /// Where the bony part of rib `i` ends (normalised angle); the rest up to 0.93 is costal cartilage. Ribs 8–12
@@ -740,11 +751,11 @@ fn rib_end(i: f64) -> f64 {
 
 /// Which rib (0..12) runs through the plane near (z, theta_n), with its height offset.
 fn nearest_rib(z: f64, theta_n: f64) -> Option<(f64, f64)> {
-    let guess = ((125.0 - 50.0 * theta_n.powf(1.5) - z) / 24.0).round();
+    let guess = ((125.0 - 100.0 * theta_n.powf(1.3) - z) / 24.0).round();
     for i in [guess - 1.0, guess, guess + 1.0] {
         if (0.0..12.0).contains(&i) {
             let dz = z - rib_z(i, theta_n);
-            if dz.abs() < 6.0 {
+            if dz.abs() < 5.0 {
                 return Some((i, dz));
             }
         }
@@ -752,7 +763,7 @@ fn nearest_rib(z: f64, theta_n: f64) -> Option<(f64, f64)> {
     None
 }
 
-/// Bony rib cross-section (4 mm radially × 6 mm in z, cortex around marrow).
+/// Bony rib cross-section (4 mm radially × 5 mm in z, cortex around marrow).
 fn rib(x: f64, y: f64, z: f64, a: f64, b: f64) -> Option<f64> {
     if z > 130.0 {
         return None;
@@ -765,7 +776,7 @@ fn rib(x: f64, y: f64, z: f64, a: f64, b: f64) -> Option<f64> {
     if theta_n > rib_end(i) {
         return None;
     }
-    let d = (dr / 4.0).powi(2) + (dz / 6.0).powi(2);
+    let d = (dr / 4.0).powi(2) + (dz / 5.0).powi(2);
     if d >= 1.0 {
         return None;
     }
@@ -869,19 +880,19 @@ mod tests {
         assert!(a.vessel_segments() > 100, "{}", a.vessel_segments());
         let thickest = a.vessels.iter().map(|t| t.ra).fold(0.0, f64::max);
         let thinnest = a.vessels.iter().map(|t| t.rb).fold(f64::MAX, f64::min);
-        assert!(thickest >= 5.0 && thinnest < 1.0, "{thickest} {thinnest}");
+        assert!(thickest >= 4.5 && thinnest < 0.7, "{thickest} {thinnest}");
         // Every child starts no thicker than its parent ends.
         assert!(a.vessels.iter().all(|t| t.rb < t.ra));
     }
 
     #[test]
     fn rib_cross_section_appears_at_its_height() {
-        // Rib 3 (i = 3) at the side (theta_n = 0.5): z = 125 − 72 − 50·0.5^1.5.
+        // Rib 3 (i = 3) at the side (theta_n = 0.5): z = 125 − 72 − 100·0.5^1.3.
         let z = rib_z(3.0, 0.5);
         let (a, b) = body_semi_axes(z);
         let x = a - 21.0; // lateral point on the rib ring
         assert!(rib(x, 0.0, z, a, b).is_some());
-        assert!(rib(x, 0.0, z + 12.0, a, b).is_none());
+        assert!(rib(x, 0.0, z + 10.0, a, b).is_none());
     }
 
     #[test]
