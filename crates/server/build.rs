@@ -1,6 +1,7 @@
 //! Embeds the built web app (`target/web-dist/`, made by `scripts/build-web.sh`) into the `lumen` binary.
 //!
-//! It walks the dist folder (from `LUMEN_WEB_DIST`, else `<workspace>/target/web-dist`) and writes
+//! It walks the dist folder (from `LUMEN_WEB_DIST`, relative to the repository root, else
+//! `<workspace>/target/web-dist`) and writes
 //! `$OUT_DIR/web_assets.rs`: one `(relative path, include_bytes!(absolute path))` entry per file, read by
 //! `src/assets.rs`. Cargo is told to rerun when the folder, any file in it, or `LUMEN_WEB_DIST` changes.
 //!
@@ -24,7 +25,8 @@ fn main() {
     );
 
     let (dist, is_default) = match env::var_os("LUMEN_WEB_DIST") {
-        Some(p) if !p.is_empty() => (PathBuf::from(p), false),
+        // A relative path is taken from the repository root, as scripts/build-web.sh does.
+        Some(p) if !p.is_empty() => (manifest_dir.join("../..").join(p), false),
         _ => (manifest_dir.join("../../target/web-dist"), true),
     };
 
