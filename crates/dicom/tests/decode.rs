@@ -327,3 +327,24 @@ fn every_truncation_of_every_fixture_is_an_error_or_a_frame_never_a_panic() {
         }
     }
 }
+
+#[test]
+fn frames_fetched_alone_decode_like_frames_in_a_file() {
+    // What a DICOMweb client gets from …/frames/2: the RLE-encoded second frame and the instance metadata.
+    let file = open("multi8_rle.dcm");
+    let info = file.image_info().unwrap();
+    let Some(dicom_core::value::Value::PixelSequence(seq)) =
+        file.object().get(dicom_dictionary_std::tags::PIXEL_DATA).map(|e| e.value())
+    else {
+        panic!("encapsulated pixel data expected");
+    };
+    let data = &seq.fragments()[1];
+    let frame = lumen_dicom::decode::decode_frame_data(data, "1.2.840.10008.1.2.5", &info, 1).unwrap();
+    assert_eq!(frame.samples, Samples::U8(mono8_pattern(1)));
+    // a native frame
+    let native = mono8_pattern(2);
+    let frame = lumen_dicom::decode::decode_frame_data(&native, "1.2.840.10008.1.2.1", &info, 2).unwrap();
+    assert_eq!(frame.samples, Samples::U8(mono8_pattern(2)));
+    // too short
+    assert!(lumen_dicom::decode::decode_frame_data(&native[..10], "1.2.840.10008.1.2.1", &info, 2).is_err());
+}

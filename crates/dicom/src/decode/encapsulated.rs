@@ -34,21 +34,32 @@ pub(crate) fn decode(
     };
     let data = frame_bytes(seq, eot, info.number_of_frames, index, marker)
         .map_err(|reason| Error::Decode { frame: index, syntax: syntax.to_string(), reason })?;
+    decode_codestream(&data, encoding, syntax, info, index)
+}
+
+/// Decode the encoded bytes of one frame (all its fragments, concatenated) as frame `index`.
+pub(crate) fn decode_codestream(
+    data: &[u8],
+    encoding: PixelEncoding,
+    syntax: &'static str,
+    info: &ImageInfo,
+    index: u32,
+) -> Result<Frame> {
     let fail = |reason: String| Error::Decode { frame: index, syntax: syntax.to_string(), reason };
     let pixels = info.pixels_per_frame();
     let spp = info.samples_per_pixel as usize;
     match encoding {
-        PixelEncoding::EncapsulatedUncompressed => native::frame_from_native_bytes(&data, info, index),
+        PixelEncoding::EncapsulatedUncompressed => native::frame_from_native_bytes(data, info, index),
         PixelEncoding::RleLossless => {
             ensure!(
                 matches!(info.bits_allocated, 8 | 16 | 32),
                 UnsupportedImageSnafu { reason: format!("RLE with Bits Allocated {}", info.bits_allocated) }
             );
-            let bytes = rle::decode_frame(&data, pixels, spp, info.bits_allocated as usize / 8).map_err(fail)?;
+            let bytes = rle::decode_frame(data, pixels, spp, info.bits_allocated as usize / 8).map_err(fail)?;
             finish(&bytes, info, index, expanded_photometric(&info.photometric_interpretation))
         }
         PixelEncoding::Jpeg => {
-            let header = jpeg_header(&data).map_err(fail)?;
+            let header = jpeg_header(data).map_err(fail)?;
             check_dimensions(info, header.columns, header.rows, header.components, header.precision, "JPEG")
                 .map_err(fail)?;
             let lossless = header.sof == 0xC3;
@@ -69,7 +80,7 @@ pub(crate) fn decode(
                 }
             );
             let decoded_bits = if header.precision <= 8 { 8 } else { 16 };
-            let bytes = run_adapter(&data, info, decoded_bits, "1.2.840.10008.1.2.4.50").map_err(fail)?;
+            let bytes = run_adapter(data, info, decoded_bits, "1.2.840.10008.1.2.4.50").map_err(fail)?;
             let bytes = widen(bytes, decoded_bits, info.bits_allocated, pixels * spp).map_err(fail)?;
             // Lossy JPEG decoders convert YCbCr to RGB; lossless JPEG has no colour transform.
             let pi = if spp == 3 && !lossless {
@@ -80,7 +91,7 @@ pub(crate) fn decode(
             finish(&bytes, info, index, pi)
         }
         PixelEncoding::Jpeg2000 => {
-            let header = j2k_header(&data).map_err(fail)?;
+            let header = j2k_header(data).map_err(fail)?;
             check_dimensions(info, header.columns, header.rows, header.components, header.precision, "JPEG 2000")
                 .map_err(fail)?;
             let decoded_bits = if info.bits_allocated <= 8 { 8 } else { 16 };
@@ -88,7 +99,7 @@ pub(crate) fn decode(
                 header.precision <= 16,
                 DecodeSnafu { frame: index, syntax, reason: format!("{}-bit JPEG 2000 components", header.precision) }
             );
-            let bytes = run_adapter(&data, info, decoded_bits, "1.2.840.10008.1.2.4.90").map_err(fail)?;
+            let bytes = run_adapter(data, info, decoded_bits, "1.2.840.10008.1.2.4.90").map_err(fail)?;
             let bytes = widen(bytes, decoded_bits, info.bits_allocated, pixels * spp).map_err(fail)?;
             // The decoder undoes the multi-component transform: YBR_ICT/YBR_RCT come out as RGB.
             let pi = match &info.photometric_interpretation {

@@ -50,6 +50,34 @@ pub fn decode_frame(obj: &InMemDicomObject, ts_uid: &str, info: &ImageInfo, inde
     }
 }
 
+/// Decode one frame given only its encoded bytes, as DICOMweb returns them from a `…/frames/{n}` request: for
+/// native syntaxes exactly one frame of little-endian native pixel data, for encapsulated syntaxes the frame's
+/// codestream (its fragments concatenated). `info` comes from the instance's metadata; `index` only labels the
+/// frame. Errors as for [`decode_frame`].
+pub fn decode_frame_data(data: &[u8], ts_uid: &str, info: &ImageInfo, index: u32) -> Result<Frame> {
+    let ts = transfer_syntax::lookup(ts_uid);
+    match ts.encoding {
+        PixelEncoding::Unsupported => UnsupportedTransferSyntaxSnafu { uid: ts_uid.to_string(), name: ts.name }.fail(),
+        PixelEncoding::Native => {
+            if info.bits_allocated == 1 && info.pixel_data_kind == PixelDataKind::Integer {
+                let value = PrimitiveValue::U8(data.to_vec().into());
+                let one = ImageInfo { number_of_frames: 1, ..info.clone() };
+                let mut frame = native::decode(&value, &one, 0)?;
+                frame.index = index;
+                return Ok(frame);
+            }
+            native::frame_from_native_bytes(data, info, index)
+        }
+        encoding => {
+            ensure!(
+                info.pixel_data_kind == PixelDataKind::Integer,
+                UnsupportedImageSnafu { reason: "float pixel data cannot be encapsulated".to_string() }
+            );
+            encapsulated::decode_codestream(data, encoding, ts.name, info, index)
+        }
+    }
+}
+
 /// Extended Offset Table (7FE0,0001) and Extended Offset Table Lengths (7FE0,0002), when both are present.
 fn extended_offset_table(obj: &InMemDicomObject) -> Option<(Vec<u64>, Vec<u64>)> {
     let read = |tag| -> Option<Vec<u64>> {
