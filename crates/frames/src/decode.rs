@@ -1,0 +1,224 @@
+//! Decode for display: from a DICOM instance (Part 10 bytes, or one frame fetched alone from WADO-RS `/frames`
+//! plus the instance's DICOM JSON metadata) to what the GPU renderer uploads — modality values as `f32` for
+//! monochrome images (Rescale Slope/Intercept or the Modality LUT Sequence applied, so Hounsfield units for CT),
+//! interleaved RGB8 for colour (YBR converted to RGB, PALETTE COLOR expanded) — with the [`FrameMeta`] the
+//! viewer needs (windows, pixel spacing, image plane, value ranges). All parsing, decompression and the C.11
+//! pipeline steps come from `lumen_dicom`; this module only assembles them. It runs inside decode workers and must
+//! not touch the network, the DOM or the GPU, nor apply a VOI LUT (windowing happens on the GPU).
+
+use crate::error::*;
+use crate::frame::{
+    DecodedFrame, FrameKey, FrameMeta, ModalityMapping, PixelFormat, Pixels, PlaneMeta, VoiLutTable, WindowFunction,
+    WindowPreset,
+};
+use dicom_core::{DataElement, PrimitiveValue, VR};
+use dicom_dictionary_std::tags;
+use lumen_dicom::display::{self, DisplayParams, ModalityLut, VoiLutFunction, Window};
+use lumen_dicom::geometry::ImagePlane;
+use lumen_dicom::{attr, DicomFile, Frame, ImageInfo, InMemDicomObject};
+use lumen_dicomweb::json;
+use serde_json::Value;
+use snafu::prelude::*;
+
+/// Decode frame `frame_number` (1-based) of a DICOM instance given as bytes (Part 10 with or without preamble,
+/// or a bare data set) for display.
+pub fn decode_for_display(file_bytes: &[u8], frame_number: u32) -> Result<DecodedFrame> {
+    let file = DicomFile::from_bytes(file_bytes).context(DicomSnafu { context: "cannot read the instance" })?;
+    decode_file_frame(&file, frame_number)
+}
+
+/// Decode frame `frame_number` (1-based) of a parsed instance for display.
+pub fn decode_file_frame(file: &DicomFile, frame_number: u32) -> Result<DecodedFrame> {
+    let count = file.number_of_frames();
+    ensure!(frame_number >= 1 && frame_number <= count, FrameNumberSnafu { frame_number, count });
+    let frame = file
+        .decode_frame(frame_number - 1)
+        .with_context(|_| DicomSnafu { context: format!("cannot decode frame {frame_number}") })?;
+    let key = FrameKey::new(file.sop_instance_uid().unwrap_or_default(), frame_number);
+    prepare(file.object(), &frame, key)
+}
+
+/// Decode one frame fetched alone from WADO-RS (`…/instances/{uid}/frames/{frame_number}`): `frame_bytes` is the
+/// frame's native pixel data (little endian) or its compressed codestream, `transfer_syntax_uid` the syntax the
+/// server labelled it with (see [`transfer_syntax_for_media_type`] when only a media type came), and
+/// `instance_metadata` the instance's DICOM JSON (WADO-RS metadata), which supplies the Image Pixel attributes,
+/// the Modality LUT, windows and geometry. The frame is decoded by `lumen_dicom::decode::decode_frame_data`.
+pub fn decode_wado_frame(
+    frame_bytes: &[u8],
+    transfer_syntax_uid: &str,
+    instance_metadata: &Value,
+    frame_number: u32,
+) -> Result<DecodedFrame> {
+    let mut obj = json::from_dicom_json(instance_metadata)
+        .map_err(|e| Error::Metadata { reason: e.to_string() })?;
+    // Metadata often leaves Pixel Data out (or gives it as a BulkDataURI, read back empty): its presence only
+    // tells ImageInfo which kind of pixel data the frame holds.
+    if [tags::PIXEL_DATA, tags::FLOAT_PIXEL_DATA, tags::DOUBLE_FLOAT_PIXEL_DATA].iter().all(|t| obj.get(*t).is_none()) {
+        obj.put(DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::Empty));
+    }
+    let info = ImageInfo::from_object(&obj).context(DicomSnafu { context: "the instance metadata does not describe an image" })?;
+    let count = info.number_of_frames;
+    ensure!(frame_number >= 1 && frame_number <= count, FrameNumberSnafu { frame_number, count });
+    let frame = lumen_dicom::decode::decode_frame_data(frame_bytes, transfer_syntax_uid.trim(), &info, frame_number - 1)
+        .with_context(|_| DicomSnafu { context: format!("cannot decode frame {frame_number}") })?;
+    let uid = json::string(instance_metadata, tags::SOP_INSTANCE_UID).unwrap_or_default();
+    prepare(&obj, &frame, FrameKey::new(uid, frame_number))
+}
+
+/// The transfer syntax of a WADO-RS frame part from its media type, when the part carried no `transfer-syntax`
+/// parameter (PS3.18 Table 8.7.3-2 defaults): `application/octet-stream` → Explicit VR Little Endian,
+/// `image/jpeg` → JPEG Baseline (the JPEG decoder also reads lossless processes), `image/jp2` / `image/jpx` →
+/// JPEG 2000, `image/dicom-rle` → RLE Lossless, `image/jls` → JPEG-LS Lossless. Parameters and case are ignored.
+pub fn transfer_syntax_for_media_type(media_type: &str) -> Option<&'static str> {
+    let essence = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    Some(match essence.as_str() {
+        "application/octet-stream" => "1.2.840.10008.1.2.1",
+        "image/jpeg" => "1.2.840.10008.1.2.4.50",
+        "image/jp2" => "1.2.840.10008.1.2.4.90",
+        "image/jpx" => "1.2.840.10008.1.2.4.91",
+        "image/dicom-rle" => "1.2.840.10008.1.2.5",
+        "image/jls" => "1.2.840.10008.1.2.4.80",
+        _ => return None,
+    })
+}
+
+fn preset(w: &Window) -> WindowPreset {
+    WindowPreset {
+        center: w.center,
+        width: w.width,
+        function: match w.function {
+            VoiLutFunction::Linear => WindowFunction::Linear,
+            VoiLutFunction::LinearExact => WindowFunction::LinearExact,
+            VoiLutFunction::Sigmoid => WindowFunction::Sigmoid,
+        },
+        explanation: w.explanation.clone(),
+    }
+}
+
+/// Pixel Spacing of frame `index`: top level, else the Pixel Measures Sequence of the functional groups.
+fn pixel_spacing(obj: &InMemDicomObject, index: u32) -> Option<[f64; 2]> {
+    let mut values = attr::f64s(obj, tags::PIXEL_SPACING);
+    if values.is_empty() {
+        values = display::functional_group(obj, index, tags::PIXEL_MEASURES_SEQUENCE)
+            .map(|item| attr::f64s(item, tags::PIXEL_SPACING))
+            .unwrap_or_default();
+    }
+    match values[..] {
+        [r, c] if r > 0.0 && c > 0.0 && r.is_finite() && c.is_finite() => Some([r, c]),
+        _ => None,
+    }
+}
+
+/// Turn a decoded frame of stored values into display pixels and their description.
+fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<DecodedFrame> {
+    let params = DisplayParams::from_object(obj, frame).context(DicomSnafu { context: "cannot read the display attributes" })?;
+    let n = frame.rows as usize * frame.columns as usize;
+    let plane = ImagePlane::from_object(obj, frame.index).ok();
+    let source_photometric = attr::string(obj, tags::PHOTOMETRIC_INTERPRETATION)
+        .unwrap_or_else(|| frame.photometric_interpretation.as_str().to_string());
+    let mut meta = FrameMeta {
+        key,
+        rows: frame.rows,
+        columns: frame.columns,
+        format: PixelFormat::Rgb8,
+        source_photometric,
+        photometric: "RGB".to_string(),
+        invert: false,
+        modality_lut_applied: false,
+        modality_lut: ModalityMapping::Identity,
+        units: None,
+        windows: Vec::new(),
+        voi_luts: Vec::new(),
+        default_window: WindowPreset {
+            center: 127.5,
+            width: 255.0,
+            function: WindowFunction::LinearExact,
+            explanation: Some("identity".to_string()),
+        },
+        pixel_spacing: plane.as_ref().and_then(|p| p.pixel_spacing).or_else(|| pixel_spacing(obj, frame.index)),
+        image_plane: plane.as_ref().map(PlaneMeta::from),
+        bits_stored: frame.bits_stored,
+        signed: frame.signed,
+        stored_range: None,
+        modality_range: None,
+        has_stored_values: false,
+        float_pixel_data: frame.samples.is_float(),
+    };
+
+    if !frame.photometric_interpretation.is_monochrome() {
+        let rgba = display::render_frame(frame, &params)
+            .context(DicomSnafu { context: format!("cannot convert {} to RGB", meta.source_photometric) })?;
+        let rgb: Vec<u8> = rgba.data.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        ensure!(rgb.len() == n * 3, DisplaySnafu { reason: format!("{} RGB bytes for {n} pixels", rgb.len()) });
+        return Ok(DecodedFrame { meta, pixels: Pixels::Rgb8(rgb) });
+    }
+    ensure!(
+        frame.samples_per_pixel == 1 && frame.samples.len() >= n,
+        DisplaySnafu {
+            reason: format!(
+                "{} with {} samples per pixel and {} samples for {n} pixels",
+                frame.photometric_interpretation,
+                frame.samples_per_pixel,
+                frame.samples.len()
+            )
+        }
+    );
+    let lut = &params.modality_lut;
+    let mut values = Vec::with_capacity(n);
+    let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+    for i in 0..n {
+        let v = lut.apply(frame.samples.get(i).unwrap_or(0.0)) as f32;
+        if v < lo {
+            lo = v;
+        }
+        if v > hi {
+            hi = v;
+        }
+        values.push(v);
+    }
+    let stored = match lut {
+        ModalityLut::Lut { .. } => Some(
+            (0..n)
+                .map(|i| frame.samples.get_int(i).unwrap_or(0).clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+                .collect::<Vec<i32>>(),
+        ),
+        _ => None,
+    };
+    let input_signed = frame.signed
+        || matches!(lut, ModalityLut::Rescale { intercept, slope, .. } if *intercept < 0.0 || *slope < 0.0);
+    meta.format = PixelFormat::ModalityF32;
+    meta.photometric = frame.photometric_interpretation.as_str().to_string();
+    meta.invert = params.invert;
+    meta.modality_lut_applied = true;
+    meta.modality_lut = match lut {
+        ModalityLut::Identity => ModalityMapping::Identity,
+        ModalityLut::Rescale { slope, intercept, .. } => ModalityMapping::Rescale { slope: *slope, intercept: *intercept },
+        ModalityLut::Lut { lut, .. } => ModalityMapping::Table { first_mapped: lut.first_mapped, entries: lut.entries.len() },
+    };
+    meta.units = lut.units().map(str::to_string);
+    // A malformed window or VOI LUT must not stop the image from showing: it is left out.
+    meta.windows = display::windows(obj, frame.index)
+        .unwrap_or_default()
+        .iter()
+        .filter(|w| w.is_valid())
+        .map(preset)
+        .collect();
+    meta.voi_luts = display::voi_luts(obj, input_signed)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| VoiLutTable {
+            first_mapped: l.first_mapped,
+            bits_per_entry: l.bits_per_entry,
+            entries: l.entries,
+            explanation: l.explanation,
+        })
+        .collect();
+    meta.default_window = match meta.windows.first() {
+        Some(w) => w.clone(),
+        None => preset(&display::default_window(frame, lut)),
+    };
+    meta.stored_range = frame.samples.min_max().map(|(a, b)| [a, b]);
+    meta.modality_range = (lo <= hi).then_some([lo, hi]);
+    meta.has_stored_values = stored.is_some();
+    Ok(DecodedFrame { meta, pixels: Pixels::Modality { values, stored } })
+}
