@@ -21,18 +21,32 @@ stage "web app (wasm) build"
 if ! bash scripts/build-web.sh; then fail_stage "web build"; failed=$((failed+1)); fi
 
 stage "wasm32 build of the browser crates"
-if cargo build --profile wasm-release --target wasm32-unknown-unknown -p lumen-dicom -p lumen-dicomweb -p lumen-store -p lumen-phantom --features lumen-dicomweb/browser \
-     2>&1 | tail -n 3; then passed=$((passed+1)); else fail_stage "wasm32 build"; failed=$((failed+1)); fi
+if cargo build --profile wasm-release --target wasm32-unknown-unknown \
+     -p lumen-dicom -p lumen-dicomweb -p lumen-store -p lumen-phantom -p lumen-frames -p lumen-render \
+     -p lumen-wasm-libc-shim --features lumen-dicomweb/browser 2>&1 | tail -n 3; then
+  passed=$((passed+1)); else fail_stage "wasm32 build"; failed=$((failed+1)); fi
+
+# Runs a cargo test command, tees its output and adds its "test result:" counts to the totals.
+cargo_tests() {
+  local name="$1"; shift
+  "$@" 2>&1 | tee "$logdir/$name.log"
+  local rc=${PIPESTATUS[0]} p f
+  read -r p f < <(awk '/^test result:/ { for (i=1;i<=NF;i++) { if ($(i)=="passed;") p+=$(i-1); if ($(i)=="failed;") f+=$(i-1) } }
+                       END { print p+0, f+0 }' "$logdir/$name.log")
+  passed=$((passed+p)); failed=$((failed+f))
+  if [ "$rc" -ne 0 ]; then fail_stage "$name"; [ "$f" -gt 0 ] || failed=$((failed+1)); fi
+}
 
 stage "native unit and integration tests"
 # Build the binaries first: integration tests run the real `lumen` executable.
 cargo build -p lumen 2>&1 | tail -n 2
-cargo test --workspace --no-fail-fast 2>&1 | tee "$logdir/cargo-test.log"
-cargo_rc=${PIPESTATUS[0]}
-read -r p f < <(awk '/^test result:/ { for (i=1;i<=NF;i++) { if ($(i)=="passed;") p+=$(i-1); if ($(i)=="failed;") f+=$(i-1) } }
-                     END { print p+0, f+0 }' "$logdir/cargo-test.log")
-passed=$((passed+p)); failed=$((failed+f))
-if [ "$cargo_rc" -ne 0 ]; then fail_stage "cargo test"; [ "$f" -gt 0 ] || failed=$((failed+1)); fi
+cargo_tests cargo-test cargo test --workspace --no-fail-fast
+
+stage "wasm32 unit tests (Node, wasm-bindgen-test)"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+cargo_tests wasm-web cargo test -p lumen-web --target wasm32-unknown-unknown --profile wasm-release --lib
+cargo_tests wasm-dicomweb cargo test -p lumen-dicomweb --target wasm32-unknown-unknown --profile wasm-release \
+  --features browser --test fetch_transport
 
 stage "browser end-to-end tests"
 if [ -d e2e/tests ]; then
