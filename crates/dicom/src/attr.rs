@@ -43,7 +43,10 @@ pub fn f64s(obj: &InMemDicomObject, tag: Tag) -> Vec<f64> {
     match obj.get(tag) {
         Some(elem) => elem.value().to_multi_float64().unwrap_or_else(|_| {
             // Text (DS/IS) held as one backslash-separated string.
-            let parsed: Option<Vec<f64>> = strings(obj, tag).iter().map(|s| s.parse::<f64>().ok()).collect();
+            let parsed: Option<Vec<f64>> = strings(obj, tag)
+                .iter()
+                .map(|s| s.parse::<f64>().ok())
+                .collect();
             parsed.unwrap_or_default()
         }),
         None => Vec::new(),
@@ -59,7 +62,10 @@ pub fn f64(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
 pub fn ints(obj: &InMemDicomObject, tag: Tag) -> Vec<i64> {
     match obj.get(tag) {
         Some(elem) => elem.value().to_multi_int::<i64>().unwrap_or_else(|_| {
-            let parsed: Option<Vec<i64>> = strings(obj, tag).iter().map(|s| s.parse::<i64>().ok()).collect();
+            let parsed: Option<Vec<i64>> = strings(obj, tag)
+                .iter()
+                .map(|s| s.parse::<i64>().ok())
+                .collect();
             parsed.unwrap_or_default()
         }),
         None => Vec::new(),
@@ -97,20 +103,38 @@ mod tests {
     #[test]
     fn backslash_separated_text_is_split_into_values() {
         let obj = InMemDicomObject::from_element_iter([
-            DataElement::new(tags::WINDOW_CENTER, VR::DS, PrimitiveValue::from(" 40\\-300.5 ")),
-            DataElement::new(tags::WINDOW_CENTER_WIDTH_EXPLANATION, VR::LO, PrimitiveValue::from("SOFT\\BONE ")),
+            DataElement::new(
+                tags::WINDOW_CENTER,
+                VR::DS,
+                PrimitiveValue::from(" 40\\-300.5 "),
+            ),
+            DataElement::new(
+                tags::WINDOW_CENTER_WIDTH_EXPLANATION,
+                VR::LO,
+                PrimitiveValue::from("SOFT\\BONE "),
+            ),
         ]);
         assert_eq!(f64s(&obj, tags::WINDOW_CENTER), vec![40.0, -300.5]);
-        assert_eq!(strings(&obj, tags::WINDOW_CENTER_WIDTH_EXPLANATION), vec!["SOFT", "BONE"]);
+        assert_eq!(
+            strings(&obj, tags::WINDOW_CENTER_WIDTH_EXPLANATION),
+            vec!["SOFT", "BONE"]
+        );
     }
 
     #[test]
     fn padding_is_trimmed_and_empty_is_none() {
         let obj = InMemDicomObject::from_element_iter([
-            DataElement::new(tags::PATIENT_NAME, VR::PN, PrimitiveValue::from("DOE^JANE ")),
+            DataElement::new(
+                tags::PATIENT_NAME,
+                VR::PN,
+                PrimitiveValue::from("DOE^JANE "),
+            ),
             DataElement::new(tags::PATIENT_ID, VR::LO, PrimitiveValue::from("  ")),
         ]);
-        assert_eq!(string(&obj, tags::PATIENT_NAME).as_deref(), Some("DOE^JANE"));
+        assert_eq!(
+            string(&obj, tags::PATIENT_NAME).as_deref(),
+            Some("DOE^JANE")
+        );
         assert_eq!(string(&obj, tags::PATIENT_ID), None);
         assert_eq!(string(&obj, tags::STUDY_DATE), None);
     }

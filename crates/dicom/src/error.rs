@@ -16,7 +16,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The file could not be read from disk.
     #[snafu(display("cannot read {}: {source}", path.display()))]
-    ReadFile { path: PathBuf, source: std::io::Error },
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     /// The bytes are not DICOM at all (no "DICM" prefix and no recognisable first data element).
     #[snafu(display("not a DICOM file: {reason}"))]
@@ -47,19 +50,29 @@ pub enum Error {
 
     /// An attribute is present but its value cannot be used.
     #[snafu(display("invalid {name} {tag}: {reason}"))]
-    InvalidAttribute { name: &'static str, tag: Tag, reason: String },
+    InvalidAttribute {
+        name: &'static str,
+        tag: Tag,
+        reason: String,
+    },
 
     /// The combination of image attributes is valid DICOM but not something Lumen decodes.
     #[snafu(display("unsupported image: {reason}"))]
     UnsupportedImage { reason: String },
 
     /// A frame index beyond Number of Frames (0028,0008) was requested.
-    #[snafu(display("frame {index} does not exist: the image has {count} frame(s), numbered from 0"))]
+    #[snafu(display(
+        "frame {index} does not exist: the image has {count} frame(s), numbered from 0"
+    ))]
     FrameOutOfRange { index: u32, count: u32 },
 
     /// The compressed data of a frame could not be decoded.
     #[snafu(display("cannot decode frame {frame} ({syntax}): {reason}"))]
-    Decode { frame: u32, syntax: String, reason: String },
+    Decode {
+        frame: u32,
+        syntax: String,
+        reason: String,
+    },
 
     /// A lookup table (Modality LUT, VOI LUT, Palette Color LUT) is malformed.
     #[snafu(display("invalid {lut}: {reason}"))]

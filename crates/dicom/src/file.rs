@@ -7,13 +7,15 @@ use crate::attr;
 use crate::decode;
 use crate::error::*;
 use crate::image::{Frame, ImageInfo};
-use crate::transfer_syntax::{self, EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN};
+use crate::transfer_syntax::{
+    self, EXPLICIT_VR_BIG_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
+};
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_encoding::TransferSyntaxIndex;
+use dicom_object::file::ReadPreamble;
 use dicom_object::meta::FileMetaTable;
 use dicom_object::{FileDicomObject, FileMetaTableBuilder, InMemDicomObject, OpenFileOptions};
-use dicom_object::file::ReadPreamble;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use snafu::prelude::*;
 use std::path::Path;
@@ -28,16 +30,18 @@ pub struct DicomFile {
 
 /// Value representations that may follow a tag in explicit VR encoding (PS3.5 Table 6.2-1).
 const EXPLICIT_VRS: &[&[u8; 2]] = &[
-    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"OB", b"OD", b"OF", b"OL",
-    b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM", b"UC", b"UI", b"UL", b"UN", b"UR", b"US",
-    b"UT", b"UV",
+    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"OB",
+    b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM",
+    b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV",
 ];
 
 impl DicomFile {
     /// Read and parse the file at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).context(ReadFileSnafu { path: path.to_path_buf() })?;
+        let bytes = std::fs::read(path).context(ReadFileSnafu {
+            path: path.to_path_buf(),
+        })?;
         Self::from_bytes(&bytes)
     }
 
@@ -62,35 +66,56 @@ impl DicomFile {
 
     /// Wrap an object built in memory (e.g. with dicom-object's API).
     pub fn from_object(obj: FileDicomObject<InMemDicomObject>) -> Self {
-        DicomFile { obj, has_file_meta: true }
+        DicomFile {
+            obj,
+            has_file_meta: true,
+        }
     }
 
     fn from_part10(bytes_from_magic: &[u8]) -> Result<Self> {
-        match OpenFileOptions::new().read_preamble(ReadPreamble::Never).from_reader(bytes_from_magic) {
-            Ok(obj) => Ok(DicomFile { obj, has_file_meta: true }),
+        match OpenFileOptions::new()
+            .read_preamble(ReadPreamble::Never)
+            .from_reader(bytes_from_magic)
+        {
+            Ok(obj) => Ok(DicomFile {
+                obj,
+                has_file_meta: true,
+            }),
             Err(dicom_object::ReadError::ReadUnrecognizedTransferSyntax { .. }) => {
                 // A transfer syntax dicom-rs does not know: every syntax beyond the three native ones encodes its
                 // data set in Explicit VR Little Endian (PS3.5 A.4), so the attributes stay readable; decoding
                 // its pixel data will report the syntax as unsupported.
                 let mut rest = bytes_from_magic;
-                let meta = FileMetaTable::from_reader(&mut rest)
-                    .map_err(|e| Error::NotDicom { reason: format!("invalid File Meta Information: {e}") })?;
-                let ts = TransferSyntaxRegistry.get(EXPLICIT_VR_LITTLE_ENDIAN).context(UnsupportedTransferSyntaxSnafu {
-                    uid: EXPLICIT_VR_LITTLE_ENDIAN,
-                    name: transfer_syntax::name(EXPLICIT_VR_LITTLE_ENDIAN),
+                let meta = FileMetaTable::from_reader(&mut rest).map_err(|e| Error::NotDicom {
+                    reason: format!("invalid File Meta Information: {e}"),
                 })?;
-                let dataset = InMemDicomObject::read_dataset_with_ts(rest, ts).map_err(|e| classify_read_error(&e))?;
-                Ok(DicomFile { obj: dataset.with_exact_meta(meta), has_file_meta: true })
+                let ts = TransferSyntaxRegistry
+                    .get(EXPLICIT_VR_LITTLE_ENDIAN)
+                    .context(UnsupportedTransferSyntaxSnafu {
+                        uid: EXPLICIT_VR_LITTLE_ENDIAN,
+                        name: transfer_syntax::name(EXPLICIT_VR_LITTLE_ENDIAN),
+                    })?;
+                let dataset = InMemDicomObject::read_dataset_with_ts(rest, ts)
+                    .map_err(|e| classify_read_error(&e))?;
+                Ok(DicomFile {
+                    obj: dataset.with_exact_meta(meta),
+                    has_file_meta: true,
+                })
             }
             Err(e) => Err(classify_read_error(&e)),
         }
     }
 
     fn from_bare_dataset(bytes: &[u8], syntax_uid: &'static str) -> Result<Self> {
-        let ts = TransferSyntaxRegistry
-            .get(syntax_uid)
-            .context(UnsupportedTransferSyntaxSnafu { uid: syntax_uid, name: transfer_syntax::name(syntax_uid) })?;
-        let dataset = InMemDicomObject::read_dataset_with_ts(bytes, ts).map_err(|e| classify_read_error(&e))?;
+        let ts =
+            TransferSyntaxRegistry
+                .get(syntax_uid)
+                .context(UnsupportedTransferSyntaxSnafu {
+                    uid: syntax_uid,
+                    name: transfer_syntax::name(syntax_uid),
+                })?;
+        let dataset = InMemDicomObject::read_dataset_with_ts(bytes, ts)
+            .map_err(|e| classify_read_error(&e))?;
         let sop_class = attr::string(&dataset, tags::SOP_CLASS_UID).unwrap_or_default();
         let sop_instance = attr::string(&dataset, tags::SOP_INSTANCE_UID).unwrap_or_default();
         let meta = FileMetaTableBuilder::new()
@@ -98,8 +123,13 @@ impl DicomFile {
             .media_storage_sop_class_uid(sop_class)
             .media_storage_sop_instance_uid(sop_instance)
             .build()
-            .map_err(|e| Error::Parse { detail: format!("cannot synthesise File Meta Information: {e}") })?;
-        Ok(DicomFile { obj: dataset.with_exact_meta(meta), has_file_meta: false })
+            .map_err(|e| Error::Parse {
+                detail: format!("cannot synthesise File Meta Information: {e}"),
+            })?;
+        Ok(DicomFile {
+            obj: dataset.with_exact_meta(meta),
+            has_file_meta: false,
+        })
     }
 
     /// The data set (without the File Meta Information).
@@ -125,7 +155,10 @@ impl DicomFile {
 
     /// The Transfer Syntax UID (0002,0010), without padding.
     pub fn transfer_syntax(&self) -> &str {
-        self.obj.meta().transfer_syntax().trim_end_matches(['\0', ' '])
+        self.obj
+            .meta()
+            .transfer_syntax()
+            .trim_end_matches(['\0', ' '])
     }
 
     /// The PS3.6 name of the transfer syntax.
@@ -160,12 +193,14 @@ impl DicomFile {
 
     /// SOP Class UID (0008,0016), falling back to Media Storage SOP Class UID (0002,0002).
     pub fn sop_class_uid(&self) -> Option<String> {
-        self.string(tags::SOP_CLASS_UID).or_else(|| non_empty(self.meta().media_storage_sop_class_uid()))
+        self.string(tags::SOP_CLASS_UID)
+            .or_else(|| non_empty(self.meta().media_storage_sop_class_uid()))
     }
 
     /// SOP Instance UID (0008,0018), falling back to Media Storage SOP Instance UID (0002,0003).
     pub fn sop_instance_uid(&self) -> Option<String> {
-        self.string(tags::SOP_INSTANCE_UID).or_else(|| non_empty(self.meta().media_storage_sop_instance_uid()))
+        self.string(tags::SOP_INSTANCE_UID)
+            .or_else(|| non_empty(self.meta().media_storage_sop_instance_uid()))
     }
 
     /// Study Instance UID (0020,000D).
@@ -182,7 +217,9 @@ impl DicomFile {
     pub fn sop_class_name(&self) -> Option<&'static str> {
         use dicom_core::dictionary::{UidDictionary, UidDictionaryEntry};
         let uid = self.sop_class_uid()?;
-        dicom_dictionary_std::StandardSopClassDictionary.by_uid(&uid).map(|e| e.name())
+        dicom_dictionary_std::StandardSopClassDictionary
+            .by_uid(&uid)
+            .map(|e| e.name())
     }
 
     /// The Image Pixel attributes; [`Error::MissingPixelData`] when the object holds no image.
@@ -215,7 +252,12 @@ fn non_empty(s: &str) -> Option<String> {
 fn sniff_bare_dataset(bytes: &[u8]) -> Result<&'static str> {
     let head: [u8; 8] = match bytes.get(..8).and_then(|b| b.try_into().ok()) {
         Some(h) => h,
-        None => return NotDicomSnafu { reason: format!("only {} bytes", bytes.len()) }.fail(),
+        None => {
+            return NotDicomSnafu {
+                reason: format!("only {} bytes", bytes.len()),
+            }
+            .fail()
+        }
     };
     let vr_is_explicit = EXPLICIT_VRS.iter().any(|vr| head[4..6] == vr[..]);
     let plausible_group = |g: u16| g % 2 == 0 && (0x0002..=0x0028).contains(&g);
@@ -236,7 +278,9 @@ fn sniff_bare_dataset(bytes: &[u8]) -> Result<&'static str> {
         return Ok(EXPLICIT_VR_BIG_ENDIAN);
     }
     NotDicomSnafu {
-        reason: "no \"DICM\" prefix at byte 0 or 128, and the first bytes are not a DICOM data element".to_string(),
+        reason:
+            "no \"DICM\" prefix at byte 0 or 128, and the first bytes are not a DICOM data element"
+                .to_string(),
     }
     .fail()
 }
@@ -262,12 +306,20 @@ fn classify_read_error(e: &dicom_object::ReadError) -> Error {
     chain.dedup();
     let detail = chain.join(": ");
     if let dicom_object::ReadError::ReadUnsupportedTransferSyntax { uid, name, .. }
-    | dicom_object::ReadError::ReadUnsupportedTransferSyntaxWithSuggestion { uid, name, .. } = e
+    | dicom_object::ReadError::ReadUnsupportedTransferSyntaxWithSuggestion {
+        uid, name, ..
+    } = e
     {
-        return Error::UnsupportedTransferSyntax { uid: uid.to_string(), name: name.to_string() };
+        return Error::UnsupportedTransferSyntax {
+            uid: uid.to_string(),
+            name: name.to_string(),
+        };
     }
     if let dicom_object::ReadError::ReadUnrecognizedTransferSyntax { uid, .. } = e {
-        return Error::UnsupportedTransferSyntax { uid: uid.clone(), name: transfer_syntax::name(uid).to_string() };
+        return Error::UnsupportedTransferSyntax {
+            uid: uid.clone(),
+            name: transfer_syntax::name(uid).to_string(),
+        };
     }
     if truncated {
         Error::Truncated { detail }

@@ -19,7 +19,11 @@ fn dot(a: Vec3, b: Vec3) -> f64 {
 }
 
 fn cross(a: Vec3, b: Vec3) -> Vec3 {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
 }
 
 fn norm(a: Vec3) -> f64 {
@@ -48,19 +52,37 @@ pub struct ImagePlane {
 impl ImagePlane {
     /// Build a plane, normalising the direction cosines. Errors when a direction is zero or the two are not
     /// perpendicular (more than about 1° off).
-    pub fn new(position: Vec3, row_cosines: Vec3, column_cosines: Vec3, pixel_spacing: Option<[f64; 2]>) -> Result<Self> {
+    pub fn new(
+        position: Vec3,
+        row_cosines: Vec3,
+        column_cosines: Vec3,
+        pixel_spacing: Option<[f64; 2]>,
+    ) -> Result<Self> {
         let (nr, nc) = (norm(row_cosines), norm(column_cosines));
         ensure!(
             nr > 1e-6 && nc > 1e-6 && position.iter().all(|v| v.is_finite()) && nr.is_finite() && nc.is_finite(),
             GeometrySnafu { reason: format!("Image Orientation (Patient) {row_cosines:?}/{column_cosines:?} has a zero or invalid direction") }
         );
-        let row = [row_cosines[0] / nr, row_cosines[1] / nr, row_cosines[2] / nr];
-        let col = [column_cosines[0] / nc, column_cosines[1] / nc, column_cosines[2] / nc];
+        let row = [
+            row_cosines[0] / nr,
+            row_cosines[1] / nr,
+            row_cosines[2] / nr,
+        ];
+        let col = [
+            column_cosines[0] / nc,
+            column_cosines[1] / nc,
+            column_cosines[2] / nc,
+        ];
         ensure!(
             dot(row, col).abs() < 0.02,
             GeometrySnafu { reason: format!("the row and column directions of Image Orientation (Patient) are not perpendicular (cosine {:.3})", dot(row, col)) }
         );
-        Ok(ImagePlane { position, row_cosines: row, column_cosines: col, pixel_spacing })
+        Ok(ImagePlane {
+            position,
+            row_cosines: row,
+            column_cosines: col,
+            pixel_spacing,
+        })
     }
 
     /// The plane of frame `frame` of `obj`: top-level attributes, else the Plane Position Sequence (0020,9113),
@@ -71,16 +93,33 @@ impl ImagePlane {
             if !top.is_empty() {
                 return top;
             }
-            functional_group(obj, frame, seq).map(|item| attr::f64s(item, tag)).unwrap_or_default()
+            functional_group(obj, frame, seq)
+                .map(|item| attr::f64s(item, tag))
+                .unwrap_or_default()
         };
         let ipp = pick(tags::IMAGE_POSITION_PATIENT, tags::PLANE_POSITION_SEQUENCE);
-        let iop = pick(tags::IMAGE_ORIENTATION_PATIENT, tags::PLANE_ORIENTATION_SEQUENCE);
+        let iop = pick(
+            tags::IMAGE_ORIENTATION_PATIENT,
+            tags::PLANE_ORIENTATION_SEQUENCE,
+        );
         let spacing = pick(tags::PIXEL_SPACING, tags::PIXEL_MEASURES_SEQUENCE);
         let [x, y, z] = ipp[..] else {
-            return GeometrySnafu { reason: format!("Image Position (Patient) has {} values, 3 are required", ipp.len()) }.fail();
+            return GeometrySnafu {
+                reason: format!(
+                    "Image Position (Patient) has {} values, 3 are required",
+                    ipp.len()
+                ),
+            }
+            .fail();
         };
         let [r0, r1, r2, c0, c1, c2] = iop[..] else {
-            return GeometrySnafu { reason: format!("Image Orientation (Patient) has {} values, 6 are required", iop.len()) }.fail();
+            return GeometrySnafu {
+                reason: format!(
+                    "Image Orientation (Patient) has {} values, 6 are required",
+                    iop.len()
+                ),
+            }
+            .fail();
         };
         let pixel_spacing = match spacing[..] {
             [r, c] if r > 0.0 && c > 0.0 => Some([r, c]),
@@ -189,17 +228,26 @@ pub struct VolumeLayout<K> {
 impl<K> VolumeLayout<K> {
     /// Whether the slices form a regular volume: parallel, no duplicates, no gaps, regular spacing.
     pub fn is_regular(&self) -> bool {
-        self.non_parallel.is_empty() && self.duplicates.is_empty() && self.gaps.is_empty() && !self.irregular
+        self.non_parallel.is_empty()
+            && self.duplicates.is_empty()
+            && self.gaps.is_empty()
+            && !self.irregular
     }
 
     /// One sentence per problem found, for a user.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         if !self.non_parallel.is_empty() {
-            out.push(format!("{} slice(s) are not parallel to the others", self.non_parallel.len()));
+            out.push(format!(
+                "{} slice(s) are not parallel to the others",
+                self.non_parallel.len()
+            ));
         }
         if !self.duplicates.is_empty() {
-            out.push(format!("{} slice(s) share a position with another slice", self.duplicates.len()));
+            out.push(format!(
+                "{} slice(s) share a position with another slice",
+                self.duplicates.len()
+            ));
         }
         for gap in &self.gaps {
             out.push(format!(
@@ -218,14 +266,19 @@ impl<K> VolumeLayout<K> {
 
 /// Sort slices (a key and its plane each) along the first slice's normal and report the volume's regularity.
 pub fn sort_volume<K: Clone>(slices: &[(K, ImagePlane)]) -> Result<VolumeLayout<K>> {
-    let (_, first) = slices.first().context(GeometrySnafu { reason: "no slices to sort".to_string() })?;
+    let (_, first) = slices.first().context(GeometrySnafu {
+        reason: "no slices to sort".to_string(),
+    })?;
     let normal = first.normal();
     let non_parallel: Vec<K> = slices
         .iter()
         .filter(|(_, p)| dot(p.normal(), normal).abs() < 0.9998)
         .map(|(k, _)| k.clone())
         .collect();
-    let mut sorted: Vec<(f64, &K)> = slices.iter().map(|(k, p)| (dot(p.position, normal), k)).collect();
+    let mut sorted: Vec<(f64, &K)> = slices
+        .iter()
+        .map(|(k, p)| (dot(p.position, normal), k))
+        .collect();
     sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
     let positions: Vec<f64> = sorted.iter().map(|(d, _)| *d).collect();
     let order: Vec<K> = sorted.iter().map(|(_, k)| (*k).clone()).collect();
@@ -245,7 +298,11 @@ pub fn sort_volume<K: Clone>(slices: &[(K, ImagePlane)]) -> Result<VolumeLayout<
         let mut ds: Vec<f64> = distances.iter().map(|(_, d)| *d).collect();
         ds.sort_by(f64::total_cmp);
         let mid = ds.len() / 2;
-        Some(if ds.len() % 2 == 1 { ds[mid] } else { (ds[mid - 1] + ds[mid]) / 2.0 })
+        Some(if ds.len() % 2 == 1 {
+            ds[mid]
+        } else {
+            (ds[mid - 1] + ds[mid]) / 2.0
+        })
     };
     let mut gaps = Vec::new();
     let mut irregular = false;
@@ -260,7 +317,16 @@ pub fn sort_volume<K: Clone>(slices: &[(K, ImagePlane)]) -> Result<VolumeLayout<
             }
         }
     }
-    Ok(VolumeLayout { order, positions, normal, spacing, gaps, irregular, duplicates, non_parallel })
+    Ok(VolumeLayout {
+        order,
+        positions,
+        normal,
+        spacing,
+        gaps,
+        irregular,
+        duplicates,
+        non_parallel,
+    })
 }
 
 #[cfg(test)]
@@ -268,25 +334,55 @@ mod tests {
     use super::*;
 
     fn axial(z: f64) -> ImagePlane {
-        ImagePlane::new([-100.0, -100.0, z], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], Some([0.5, 0.5])).unwrap()
+        ImagePlane::new(
+            [-100.0, -100.0, z],
+            [1.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            Some([0.5, 0.5]),
+        )
+        .unwrap()
     }
 
     #[test]
     fn axial_edges_read_r_l_a_p() {
         let l = edge_labels([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]);
-        assert_eq!((l.left.as_str(), l.right.as_str(), l.top.as_str(), l.bottom.as_str()), ("R", "L", "A", "P"));
+        assert_eq!(
+            (
+                l.left.as_str(),
+                l.right.as_str(),
+                l.top.as_str(),
+                l.bottom.as_str()
+            ),
+            ("R", "L", "A", "P")
+        );
     }
 
     #[test]
     fn sagittal_edges_read_a_p_h_f() {
         let l = edge_labels([0.0, 1.0, 0.0], [0.0, 0.0, -1.0]);
-        assert_eq!((l.left.as_str(), l.right.as_str(), l.top.as_str(), l.bottom.as_str()), ("A", "P", "H", "F"));
+        assert_eq!(
+            (
+                l.left.as_str(),
+                l.right.as_str(),
+                l.top.as_str(),
+                l.bottom.as_str()
+            ),
+            ("A", "P", "H", "F")
+        );
     }
 
     #[test]
     fn coronal_edges_read_r_l_h_f() {
         let l = edge_labels([1.0, 0.0, 0.0], [0.0, 0.0, -1.0]);
-        assert_eq!((l.left.as_str(), l.right.as_str(), l.top.as_str(), l.bottom.as_str()), ("R", "L", "H", "F"));
+        assert_eq!(
+            (
+                l.left.as_str(),
+                l.right.as_str(),
+                l.top.as_str(),
+                l.bottom.as_str()
+            ),
+            ("R", "L", "H", "F")
+        );
     }
 
     #[test]
@@ -309,7 +405,13 @@ mod tests {
 
     #[test]
     fn pixel_to_patient_uses_row_then_column_spacing() {
-        let p = ImagePlane::new([0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], Some([2.0, 0.5])).unwrap();
+        let p = ImagePlane::new(
+            [0.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            Some([2.0, 0.5]),
+        )
+        .unwrap();
         // column 4 along x at 0.5 mm, row 3 along y at 2 mm
         assert_eq!(p.pixel_to_patient(4.0, 3.0), Some([2.0, 6.0, 0.0]));
     }
@@ -325,19 +427,31 @@ mod tests {
 
     #[test]
     fn a_missing_slice_is_reported_as_a_gap() {
-        let slices: Vec<(usize, ImagePlane)> =
-            [0.0, 2.5, 5.0, 10.0, 12.5].iter().enumerate().map(|(i, &z)| (i, axial(z))).collect();
+        let slices: Vec<(usize, ImagePlane)> = [0.0, 2.5, 5.0, 10.0, 12.5]
+            .iter()
+            .enumerate()
+            .map(|(i, &z)| (i, axial(z)))
+            .collect();
         let v = sort_volume(&slices).unwrap();
         assert_eq!(v.spacing, Some(2.5));
-        assert_eq!(v.gaps, vec![SliceGap { after: 2, distance: 5.0 }]);
+        assert_eq!(
+            v.gaps,
+            vec![SliceGap {
+                after: 2,
+                distance: 5.0
+            }]
+        );
         assert!(v.irregular);
         assert!(!v.is_regular());
     }
 
     #[test]
     fn uneven_spacing_without_gap_is_irregular() {
-        let slices: Vec<(usize, ImagePlane)> =
-            [0.0, 1.0, 2.2, 3.0].iter().enumerate().map(|(i, &z)| (i, axial(z))).collect();
+        let slices: Vec<(usize, ImagePlane)> = [0.0, 1.0, 2.2, 3.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &z)| (i, axial(z)))
+            .collect();
         let v = sort_volume(&slices).unwrap();
         assert!(v.irregular);
         assert!(v.gaps.is_empty());
@@ -345,8 +459,14 @@ mod tests {
 
     #[test]
     fn duplicates_and_non_parallel_slices_are_reported() {
-        let tilted = ImagePlane::new([0.0, 0.0, 9.0], [1.0, 0.0, 0.0], [0.0, 0.9, 0.43589], None).unwrap();
-        let slices = vec![(0, axial(0.0)), (1, axial(0.0)), (2, axial(3.0)), (3, tilted)];
+        let tilted =
+            ImagePlane::new([0.0, 0.0, 9.0], [1.0, 0.0, 0.0], [0.0, 0.9, 0.43589], None).unwrap();
+        let slices = vec![
+            (0, axial(0.0)),
+            (1, axial(0.0)),
+            (2, axial(3.0)),
+            (3, tilted),
+        ];
         let v = sort_volume(&slices).unwrap();
         assert_eq!(v.duplicates, vec![1]);
         assert_eq!(v.non_parallel, vec![3]);
@@ -384,7 +504,11 @@ mod tests {
             )]),
         )]);
         let obj = InMemDicomObject::from_element_iter([
-            InMemElement::new(tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE, VR::SQ, DataSetSequence::from(vec![shared])),
+            InMemElement::new(
+                tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE,
+                VR::SQ,
+                DataSetSequence::from(vec![shared]),
+            ),
             InMemElement::new(
                 tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE,
                 VR::SQ,

@@ -159,15 +159,20 @@ impl ImageInfo {
         let columns = required_u16(obj, tags::COLUMNS, "Columns")?;
         ensure!(
             rows > 0 && columns > 0,
-            UnsupportedImageSnafu { reason: format!("the image is empty ({rows} rows × {columns} columns)") }
+            UnsupportedImageSnafu {
+                reason: format!("the image is empty ({rows} rows × {columns} columns)")
+            }
         );
-        let samples_per_pixel = optional_u16(obj, tags::SAMPLES_PER_PIXEL, "Samples per Pixel")?.unwrap_or(1);
+        let samples_per_pixel =
+            optional_u16(obj, tags::SAMPLES_PER_PIXEL, "Samples per Pixel")?.unwrap_or(1);
         ensure!(
             samples_per_pixel == 1 || samples_per_pixel == 3,
             InvalidAttributeSnafu {
                 name: "Samples per Pixel",
                 tag: tags::SAMPLES_PER_PIXEL,
-                reason: format!("{samples_per_pixel} samples per pixel; only 1 and 3 are supported")
+                reason: format!(
+                    "{samples_per_pixel} samples per pixel; only 1 and 3 are supported"
+                )
             }
         );
         let default_bits = match pixel_data_kind {
@@ -175,11 +180,18 @@ impl ImageInfo {
             PixelDataKind::Float => Some(32),
             PixelDataKind::DoubleFloat => Some(64),
         };
-        let bits_allocated = match (optional_u16(obj, tags::BITS_ALLOCATED, "Bits Allocated")?, default_bits) {
+        let bits_allocated = match (
+            optional_u16(obj, tags::BITS_ALLOCATED, "Bits Allocated")?,
+            default_bits,
+        ) {
             (Some(b), _) => b,
             (None, Some(b)) => b,
             (None, None) => {
-                return MissingAttributeSnafu { name: "Bits Allocated", tag: tags::BITS_ALLOCATED }.fail()
+                return MissingAttributeSnafu {
+                    name: "Bits Allocated",
+                    tag: tags::BITS_ALLOCATED,
+                }
+                .fail()
             }
         };
         let valid_allocation = match pixel_data_kind {
@@ -192,11 +204,15 @@ impl ImageInfo {
             InvalidAttributeSnafu {
                 name: "Bits Allocated",
                 tag: tags::BITS_ALLOCATED,
-                reason: format!("{bits_allocated} bits is not supported for this pixel data element")
+                reason: format!(
+                    "{bits_allocated} bits is not supported for this pixel data element"
+                )
             }
         );
         let bits_stored = match pixel_data_kind {
-            PixelDataKind::Integer => optional_u16(obj, tags::BITS_STORED, "Bits Stored")?.unwrap_or(bits_allocated),
+            PixelDataKind::Integer => {
+                optional_u16(obj, tags::BITS_STORED, "Bits Stored")?.unwrap_or(bits_allocated)
+            }
             _ => bits_allocated,
         };
         ensure!(
@@ -208,7 +224,9 @@ impl ImageInfo {
             }
         );
         let high_bit = match pixel_data_kind {
-            PixelDataKind::Integer => optional_u16(obj, tags::HIGH_BIT, "High Bit")?.unwrap_or(bits_stored - 1),
+            PixelDataKind::Integer => {
+                optional_u16(obj, tags::HIGH_BIT, "High Bit")?.unwrap_or(bits_stored - 1)
+            }
             _ => bits_allocated - 1,
         };
         ensure!(
@@ -219,30 +237,35 @@ impl ImageInfo {
                 reason: format!("high bit {high_bit} does not fit {bits_stored} bits stored in {bits_allocated} allocated")
             }
         );
-        let pixel_representation = match optional_u16(obj, tags::PIXEL_REPRESENTATION, "Pixel Representation")? {
-            None | Some(0) => PixelRepresentation::Unsigned,
-            Some(1) => PixelRepresentation::Signed,
-            Some(other) => {
-                return InvalidAttributeSnafu {
-                    name: "Pixel Representation",
-                    tag: tags::PIXEL_REPRESENTATION,
-                    reason: format!("{other} is neither 0 (unsigned) nor 1 (two's complement)"),
+        let pixel_representation =
+            match optional_u16(obj, tags::PIXEL_REPRESENTATION, "Pixel Representation")? {
+                None | Some(0) => PixelRepresentation::Unsigned,
+                Some(1) => PixelRepresentation::Signed,
+                Some(other) => {
+                    return InvalidAttributeSnafu {
+                        name: "Pixel Representation",
+                        tag: tags::PIXEL_REPRESENTATION,
+                        reason: format!("{other} is neither 0 (unsigned) nor 1 (two's complement)"),
+                    }
+                    .fail()
                 }
-                .fail()
-            }
-        };
+            };
         let photometric_interpretation = match attr::string(obj, tags::PHOTOMETRIC_INTERPRETATION) {
             Some(pi) => PhotometricInterpretation::parse(&pi),
             None if samples_per_pixel == 1 => PhotometricInterpretation::Monochrome2,
             None => PhotometricInterpretation::Rgb,
         };
-        let planar_configuration = match optional_u16(obj, tags::PLANAR_CONFIGURATION, "Planar Configuration")? {
-            Some(1) if samples_per_pixel > 1 => PlanarConfiguration::Planar,
-            _ => PlanarConfiguration::Interleaved,
-        };
+        let planar_configuration =
+            match optional_u16(obj, tags::PLANAR_CONFIGURATION, "Planar Configuration")? {
+                Some(1) if samples_per_pixel > 1 => PlanarConfiguration::Planar,
+                _ => PlanarConfiguration::Interleaved,
+            };
         // Bound one frame's size so that every per-frame offset computation fits in memory (and in a 32-bit
         // wasm address space).
-        let frame_bytes = rows as u64 * columns as u64 * samples_per_pixel as u64 * (bits_allocated.max(8) as u64 / 8);
+        let frame_bytes = rows as u64
+            * columns as u64
+            * samples_per_pixel as u64
+            * (bits_allocated.max(8) as u64 / 8);
         ensure!(
             frame_bytes <= MAX_FRAME_BYTES,
             UnsupportedImageSnafu {
@@ -288,16 +311,39 @@ impl ImageInfo {
     }
 }
 
-fn optional_u16(obj: &InMemDicomObject, tag: dicom_core::Tag, name: &'static str) -> Result<Option<u16>> {
+fn optional_u16(
+    obj: &InMemDicomObject,
+    tag: dicom_core::Tag,
+    name: &'static str,
+) -> Result<Option<u16>> {
     match attr::int(obj, tag) {
         None => {
-            if obj.get(tag).map(|e| !e.value().to_str().map(|s| s.trim().is_empty()).unwrap_or(false)).unwrap_or(false) {
-                return InvalidAttributeSnafu { name, tag, reason: "the value is not a number".to_string() }.fail();
+            if obj
+                .get(tag)
+                .map(|e| {
+                    !e.value()
+                        .to_str()
+                        .map(|s| s.trim().is_empty())
+                        .unwrap_or(false)
+                })
+                .unwrap_or(false)
+            {
+                return InvalidAttributeSnafu {
+                    name,
+                    tag,
+                    reason: "the value is not a number".to_string(),
+                }
+                .fail();
             }
             Ok(None)
         }
         Some(v) if (0..=u16::MAX as i64).contains(&v) => Ok(Some(v as u16)),
-        Some(v) => InvalidAttributeSnafu { name, tag, reason: format!("{v} is out of range") }.fail(),
+        Some(v) => InvalidAttributeSnafu {
+            name,
+            tag,
+            reason: format!("{v} is out of range"),
+        }
+        .fail(),
     }
 }
 
@@ -444,10 +490,14 @@ pub struct Frame {
 impl Frame {
     /// The stored value of sample `sample` of the pixel at (`column`, `row`); `None` outside the frame.
     pub fn stored_value(&self, column: u32, row: u32, sample: u16) -> Option<f64> {
-        if column >= self.columns as u32 || row >= self.rows as u32 || sample >= self.samples_per_pixel {
+        if column >= self.columns as u32
+            || row >= self.rows as u32
+            || sample >= self.samples_per_pixel
+        {
             return None;
         }
-        let i = (row as usize * self.columns as usize + column as usize) * self.samples_per_pixel as usize
+        let i = (row as usize * self.columns as usize + column as usize)
+            * self.samples_per_pixel as usize
             + sample as usize;
         self.samples.get(i)
     }

@@ -31,5 +31,6 @@ pub use dicom_object::InMemDicomObject;
 pub use error::{Error, Result};
 pub use file::DicomFile;
 pub use image::{
-    Frame, ImageInfo, PhotometricInterpretation, PixelDataKind, PixelRepresentation, PlanarConfiguration, Samples,
+    Frame, ImageInfo, PhotometricInterpretation, PixelDataKind, PixelRepresentation,
+    PlanarConfiguration, Samples,
 };

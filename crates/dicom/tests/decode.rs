@@ -10,7 +10,9 @@ use std::path::PathBuf;
 const N: usize = 16;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn open(name: &str) -> DicomFile {
@@ -19,20 +21,32 @@ fn open(name: &str) -> DicomFile {
 
 /// The CT pattern: 12-bit signed values covering the whole range.
 fn ct_pattern() -> Vec<i16> {
-    (0..N).flat_map(|y| (0..N).map(move |x| ((x * 131 + y * 71) % 4096) as i16 - 2048)).collect()
+    (0..N)
+        .flat_map(|y| (0..N).map(move |x| ((x * 131 + y * 71) % 4096) as i16 - 2048))
+        .collect()
 }
 
 fn mono8_pattern(frame: usize) -> Vec<u8> {
-    (0..N).flat_map(|y| (0..N).map(move |x| ((x * 8 + y * 4 + frame * 40) % 256) as u8)).collect()
+    (0..N)
+        .flat_map(|y| (0..N).map(move |x| ((x * 8 + y * 4 + frame * 40) % 256) as u8))
+        .collect()
 }
 
 fn rgb8_pattern() -> Vec<u8> {
-    (0..N).flat_map(|y| (0..N).flat_map(move |x| [(x * 16) as u8, (y * 16) as u8, ((x + y) * 8) as u8])).collect()
+    (0..N)
+        .flat_map(|y| {
+            (0..N).flat_map(move |x| [(x * 16) as u8, (y * 16) as u8, ((x + y) * 8) as u8])
+        })
+        .collect()
 }
 
 fn max_abs_diff(a: &[u8], b: &[u8]) -> i32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(&x, &y)| (x as i32 - y as i32).abs()).max().unwrap_or(0)
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as i32 - y as i32).abs())
+        .max()
+        .unwrap_or(0)
 }
 
 #[test]
@@ -49,9 +63,25 @@ fn ct_decodes_exactly_in_every_lossless_syntax() {
     ] {
         let file = open(name);
         let info = file.image_info().unwrap();
-        assert_eq!((info.rows, info.columns, info.bits_allocated, info.bits_stored), (16, 16, 16, 12), "{name}");
-        let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(frame.samples, Samples::I16(ct_pattern()), "{name} ({})", file.transfer_syntax_name());
+        assert_eq!(
+            (
+                info.rows,
+                info.columns,
+                info.bits_allocated,
+                info.bits_stored
+            ),
+            (16, 16, 16, 12),
+            "{name}"
+        );
+        let frame = file
+            .decode_frame(0)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            frame.samples,
+            Samples::I16(ct_pattern()),
+            "{name} ({})",
+            file.transfer_syntax_name()
+        );
     }
 }
 
@@ -62,10 +92,13 @@ fn ct_display_uses_rescale_and_first_window() {
     let params = DisplayParams::from_file(&file, &frame).unwrap();
     // stored 1064 → 40 HU
     assert_eq!(params.modality_value(1064.0), 40.0);
-    assert_eq!(params.voi, Some(display::Voi::Window(display::Window {
-        explanation: Some("SOFT".into()),
-        ..display::Window::linear(40.0, 400.0)
-    })));
+    assert_eq!(
+        params.voi,
+        Some(display::Voi::Window(display::Window {
+            explanation: Some("SOFT".into()),
+            ..display::Window::linear(40.0, 400.0)
+        }))
+    );
     let choices = display::voi_choices(file.object(), 0, true).unwrap();
     assert_eq!(choices[1].explanation(), Some("BONE"));
     let img = display::render_gray8(&frame, &params).unwrap();
@@ -77,10 +110,21 @@ fn ct_display_uses_rescale_and_first_window() {
 
 #[test]
 fn rgb_decodes_exactly_in_lossless_syntaxes() {
-    for name in ["rgb8.dcm", "rgb8_rle.dcm", "rgb8_jpeg70.dcm", "rgb8_j2k90.dcm"] {
+    for name in [
+        "rgb8.dcm",
+        "rgb8_rle.dcm",
+        "rgb8_jpeg70.dcm",
+        "rgb8_j2k90.dcm",
+    ] {
         let file = open(name);
-        let frame = file.decode_frame(0).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(frame.photometric_interpretation, PhotometricInterpretation::Rgb, "{name}");
+        let frame = file
+            .decode_frame(0)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            frame.photometric_interpretation,
+            PhotometricInterpretation::Rgb,
+            "{name}"
+        );
         assert_eq!(frame.samples, Samples::U8(rgb8_pattern()), "{name}");
     }
 }
@@ -88,10 +132,15 @@ fn rgb_decodes_exactly_in_lossless_syntaxes() {
 fn decode_all(file: &DicomFile) -> Vec<u8> {
     let mut decoded = Vec::new();
     for i in 0..file.number_of_frames() {
-        let frame = file.decode_frame(i).unwrap_or_else(|e| panic!("frame {i}: {e}"));
+        let frame = file
+            .decode_frame(i)
+            .unwrap_or_else(|e| panic!("frame {i}: {e}"));
         // YBR_FULL and YBR_FULL_422 come out of the JPEG decoder as RGB.
         if frame.samples_per_pixel == 3 {
-            assert_eq!(frame.photometric_interpretation, PhotometricInterpretation::Rgb);
+            assert_eq!(
+                frame.photometric_interpretation,
+                PhotometricInterpretation::Rgb
+            );
         }
         decoded.extend(frame.samples.to_le_bytes());
     }
@@ -101,7 +150,10 @@ fn decode_all(file: &DicomFile) -> Vec<u8> {
 #[test]
 fn jpeg_baseline_monochrome_is_within_one_of_the_reference_decoder() {
     // Two JPEG decoders may differ by 1 per component (IDCT rounding).
-    for (name, reference) in [("mono8_jpeg50.dcm", "mono8_jpeg50.ref.raw"), ("multi8_jpeg50.dcm", "multi8_jpeg50.ref.raw")] {
+    for (name, reference) in [
+        ("mono8_jpeg50.dcm", "mono8_jpeg50.ref.raw"),
+        ("multi8_jpeg50.dcm", "multi8_jpeg50.ref.raw"),
+    ] {
         let decoded = decode_all(&open(name));
         let diff = max_abs_diff(&decoded, &std::fs::read(fixture(reference)).unwrap());
         println!("{name}: max abs diff to dcmdjpeg = {diff}");
@@ -113,7 +165,10 @@ fn jpeg_baseline_monochrome_is_within_one_of_the_reference_decoder() {
 fn jpeg_baseline_colour_is_within_three_of_the_reference_decoder() {
     // ±1 in Y and in Cb becomes up to 1 + 1.772 ≈ 3 in blue after YCbCr→RGB; 4:2:2 chroma upsampling also rounds
     // differently (libjpeg alternates +1/+2 between even and odd columns).
-    for (name, reference) in [("rgb8_jpeg50.dcm", "rgb8_jpeg50.ref.raw"), ("rgb8_jpeg50_444.dcm", "rgb8_jpeg50_444.ref.raw")] {
+    for (name, reference) in [
+        ("rgb8_jpeg50.dcm", "rgb8_jpeg50.ref.raw"),
+        ("rgb8_jpeg50_444.dcm", "rgb8_jpeg50_444.ref.raw"),
+    ] {
         let decoded = decode_all(&open(name));
         let diff = max_abs_diff(&decoded, &std::fs::read(fixture(reference)).unwrap());
         println!("{name}: max abs diff to dcmdjpeg = {diff}");
@@ -125,7 +180,9 @@ fn jpeg_baseline_colour_is_within_three_of_the_reference_decoder() {
 fn lossy_jpeg_2000_is_within_one_of_the_reference_decoder() {
     let file = open("multi8_j2k91.dcm");
     let expected = std::fs::read(fixture("multi8_j2k91.ref.raw")).unwrap();
-    let decoded: Vec<u8> = (0..3).flat_map(|i| file.decode_frame(i).unwrap().samples.to_le_bytes()).collect();
+    let decoded: Vec<u8> = (0..3)
+        .flat_map(|i| file.decode_frame(i).unwrap().samples.to_le_bytes())
+        .collect();
     let diff = max_abs_diff(&decoded, &expected);
     println!("multi8_j2k91: max abs diff to gdcmconv = {diff}");
     assert!(diff <= 1);
@@ -140,10 +197,17 @@ fn multi_frame_frames_decode_independently() {
         for i in [2u32, 0, 1] {
             let frame = file.decode_frame(i).unwrap();
             assert_eq!(frame.index, i);
-            assert_eq!(frame.samples, Samples::U8(mono8_pattern(i as usize)), "{name} frame {i}");
+            assert_eq!(
+                frame.samples,
+                Samples::U8(mono8_pattern(i as usize)),
+                "{name} frame {i}"
+            );
         }
         let err = file.decode_frame(3).unwrap_err();
-        assert!(matches!(err, Error::FrameOutOfRange { index: 3, count: 3 }), "{err}");
+        assert!(
+            matches!(err, Error::FrameOutOfRange { index: 3, count: 3 }),
+            "{err}"
+        );
     }
 }
 
@@ -156,11 +220,21 @@ fn unsupported_syntaxes_say_so_by_name() {
     ] {
         let file = open(name);
         // the data set itself is readable
-        assert_eq!(file.string(dicom_dictionary_std::tags::PATIENT_ID).as_deref(), Some("LUMEN-1"));
+        assert_eq!(
+            file.string(dicom_dictionary_std::tags::PATIENT_ID)
+                .as_deref(),
+            Some("LUMEN-1")
+        );
         let err = file.decode_frame(0).unwrap_err();
         let text = err.to_string();
-        assert!(matches!(err, Error::UnsupportedTransferSyntax { .. }), "{name}: {text}");
-        assert!(text.contains(uid) && text.contains("is not supported yet"), "{text}");
+        assert!(
+            matches!(err, Error::UnsupportedTransferSyntax { .. }),
+            "{name}: {text}"
+        );
+        assert!(
+            text.contains(uid) && text.contains("is not supported yet"),
+            "{text}"
+        );
     }
 }
 
@@ -169,7 +243,10 @@ fn file_without_preamble_parses() {
     let bytes = std::fs::read(fixture("ct12s.dcm")).unwrap();
     let file = DicomFile::from_bytes(&bytes[128..]).unwrap();
     assert!(file.has_file_meta());
-    assert_eq!(file.decode_frame(0).unwrap().samples, Samples::I16(ct_pattern()));
+    assert_eq!(
+        file.decode_frame(0).unwrap().samples,
+        Samples::I16(ct_pattern())
+    );
 }
 
 /// The data set bytes of a Part 10 file (everything after the File Meta Information group).
@@ -182,12 +259,23 @@ fn dataset_bytes(name: &str) -> Vec<u8> {
 
 #[test]
 fn bare_datasets_are_sniffed_as_implicit_or_explicit_little_endian() {
-    for (name, uid) in [("ct12s_implicit.dcm", "1.2.840.10008.1.2"), ("ct12s.dcm", "1.2.840.10008.1.2.1")] {
-        let file = DicomFile::from_bytes(&dataset_bytes(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    for (name, uid) in [
+        ("ct12s_implicit.dcm", "1.2.840.10008.1.2"),
+        ("ct12s.dcm", "1.2.840.10008.1.2.1"),
+    ] {
+        let file =
+            DicomFile::from_bytes(&dataset_bytes(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!file.has_file_meta());
         assert_eq!(file.transfer_syntax(), uid, "{name}");
-        assert_eq!(file.sop_instance_uid().as_deref(), Some("1.2.826.0.1.3680043.10.1234.10"));
-        assert_eq!(file.decode_frame(0).unwrap().samples, Samples::I16(ct_pattern()), "{name}");
+        assert_eq!(
+            file.sop_instance_uid().as_deref(),
+            Some("1.2.826.0.1.3680043.10.1234.10")
+        );
+        assert_eq!(
+            file.decode_frame(0).unwrap().samples,
+            Samples::I16(ct_pattern()),
+            "{name}"
+        );
     }
 }
 
@@ -195,7 +283,10 @@ fn bare_datasets_are_sniffed_as_implicit_or_explicit_little_endian() {
 fn bare_big_endian_dataset_is_sniffed() {
     let file = DicomFile::from_bytes(&dataset_bytes("ct12s_bigendian.dcm")).unwrap();
     assert_eq!(file.transfer_syntax(), "1.2.840.10008.1.2.2");
-    assert_eq!(file.decode_frame(0).unwrap().samples, Samples::I16(ct_pattern()));
+    assert_eq!(
+        file.decode_frame(0).unwrap().samples,
+        Samples::I16(ct_pattern())
+    );
 }
 
 #[test]
@@ -204,20 +295,45 @@ fn meta_group_without_preamble_or_magic_parses() {
     let file = DicomFile::from_bytes(&bytes[132..]).unwrap();
     assert!(file.has_file_meta());
     assert_eq!(file.transfer_syntax(), "1.2.840.10008.1.2.5");
-    assert_eq!(file.decode_frame(0).unwrap().samples, Samples::I16(ct_pattern()));
+    assert_eq!(
+        file.decode_frame(0).unwrap().samples,
+        Samples::I16(ct_pattern())
+    );
 }
 
 #[test]
 fn accessors_return_trimmed_values_and_uids() {
     let file = open("ct12s_deflated.dcm");
     assert_eq!(file.transfer_syntax(), "1.2.840.10008.1.2.1.99");
-    assert_eq!(file.transfer_syntax_name(), "Deflated Explicit VR Little Endian");
-    assert_eq!(file.string(dicom_dictionary_std::tags::PATIENT_NAME).as_deref(), Some("TEST^FIXTURE"));
-    assert_eq!(file.sop_class_uid().as_deref(), Some("1.2.840.10008.5.1.4.1.1.2"));
-    assert_eq!(file.study_instance_uid().as_deref(), Some("1.2.826.0.1.3680043.10.1234.1"));
-    assert_eq!(file.series_instance_uid().as_deref(), Some("1.2.826.0.1.3680043.10.1234.2"));
-    assert_eq!(file.numbers(dicom_dictionary_std::tags::WINDOW_WIDTH), vec![400.0, 1500.0]);
-    assert_eq!(file.number(dicom_dictionary_std::tags::RESCALE_INTERCEPT), Some(-1024.0));
+    assert_eq!(
+        file.transfer_syntax_name(),
+        "Deflated Explicit VR Little Endian"
+    );
+    assert_eq!(
+        file.string(dicom_dictionary_std::tags::PATIENT_NAME)
+            .as_deref(),
+        Some("TEST^FIXTURE")
+    );
+    assert_eq!(
+        file.sop_class_uid().as_deref(),
+        Some("1.2.840.10008.5.1.4.1.1.2")
+    );
+    assert_eq!(
+        file.study_instance_uid().as_deref(),
+        Some("1.2.826.0.1.3680043.10.1234.1")
+    );
+    assert_eq!(
+        file.series_instance_uid().as_deref(),
+        Some("1.2.826.0.1.3680043.10.1234.2")
+    );
+    assert_eq!(
+        file.numbers(dicom_dictionary_std::tags::WINDOW_WIDTH),
+        vec![400.0, 1500.0]
+    );
+    assert_eq!(
+        file.number(dicom_dictionary_std::tags::RESCALE_INTERCEPT),
+        Some(-1024.0)
+    );
 }
 
 #[test]
@@ -239,7 +355,12 @@ fn truncated_files_are_reported_as_truncated() {
             Ok(file) => {
                 let err = file.decode_frame(0).unwrap_err();
                 assert!(
-                    matches!(err, Error::Truncated { .. } | Error::MissingPixelData | Error::MissingAttribute { .. }),
+                    matches!(
+                        err,
+                        Error::Truncated { .. }
+                            | Error::MissingPixelData
+                            | Error::MissingAttribute { .. }
+                    ),
                     "cut at {cut}: {err}"
                 );
             }
@@ -251,7 +372,10 @@ fn truncated_files_are_reported_as_truncated() {
 fn missing_pixel_data_is_reported() {
     let bytes = dataset_bytes("ct12s.dcm");
     // find the Pixel Data tag (7FE0,0010) and cut right before it
-    let pos = bytes.windows(4).position(|w| w == [0xE0, 0x7F, 0x10, 0x00]).unwrap();
+    let pos = bytes
+        .windows(4)
+        .position(|w| w == [0xE0, 0x7F, 0x10, 0x00])
+        .unwrap();
     let file = DicomFile::from_bytes(&bytes[..pos]).unwrap();
     let err = file.decode_frame(0).unwrap_err();
     assert!(matches!(err, Error::MissingPixelData), "{err}");
@@ -260,7 +384,12 @@ fn missing_pixel_data_is_reported() {
 
 #[test]
 fn corrupt_compressed_frames_are_errors_not_panics() {
-    for name in ["ct12s_jpeg70.dcm", "ct12s_j2k90.dcm", "ct12s_rle.dcm", "rgb8_jpeg50.dcm"] {
+    for name in [
+        "ct12s_jpeg70.dcm",
+        "ct12s_j2k90.dcm",
+        "ct12s_rle.dcm",
+        "rgb8_jpeg50.dcm",
+    ] {
         let mut bytes = std::fs::read(fixture(name)).unwrap();
         // garble the second half of the file, which is inside the codestream
         let len = bytes.len();
@@ -292,15 +421,29 @@ fn with_transfer_syntax(name: &str, ts_uid: &str) -> Vec<u8> {
 #[test]
 fn htj2k_and_unknown_syntaxes_parse_but_do_not_decode() {
     for (uid, name) in [
-        ("1.2.840.10008.1.2.4.201", "High-Throughput JPEG 2000 Image Compression (Lossless Only)"),
-        ("1.2.840.10008.1.2.4.203", "High-Throughput JPEG 2000 Image Compression"),
+        (
+            "1.2.840.10008.1.2.4.201",
+            "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
+        ),
+        (
+            "1.2.840.10008.1.2.4.203",
+            "High-Throughput JPEG 2000 Image Compression",
+        ),
         ("1.2.826.0.1.3680043.10.1234.99", "unknown transfer syntax"),
     ] {
-        let file = DicomFile::from_bytes(&with_transfer_syntax("ct12s_rle.dcm", uid)).unwrap_or_else(|e| panic!("{uid}: {e}"));
+        let file = DicomFile::from_bytes(&with_transfer_syntax("ct12s_rle.dcm", uid))
+            .unwrap_or_else(|e| panic!("{uid}: {e}"));
         assert_eq!(file.transfer_syntax(), uid);
-        assert_eq!(file.string(dicom_dictionary_std::tags::PATIENT_ID).as_deref(), Some("LUMEN-1"));
+        assert_eq!(
+            file.string(dicom_dictionary_std::tags::PATIENT_ID)
+                .as_deref(),
+            Some("LUMEN-1")
+        );
         let err = file.decode_frame(0).unwrap_err();
-        assert_eq!(err.to_string(), format!("transfer syntax {uid} ({name}) is not supported yet"));
+        assert_eq!(
+            err.to_string(),
+            format!("transfer syntax {uid} ({name}) is not supported yet")
+        );
     }
 }
 
@@ -333,18 +476,25 @@ fn frames_fetched_alone_decode_like_frames_in_a_file() {
     // What a DICOMweb client gets from …/frames/2: the RLE-encoded second frame and the instance metadata.
     let file = open("multi8_rle.dcm");
     let info = file.image_info().unwrap();
-    let Some(dicom_core::value::Value::PixelSequence(seq)) =
-        file.object().get(dicom_dictionary_std::tags::PIXEL_DATA).map(|e| e.value())
+    let Some(dicom_core::value::Value::PixelSequence(seq)) = file
+        .object()
+        .get(dicom_dictionary_std::tags::PIXEL_DATA)
+        .map(|e| e.value())
     else {
         panic!("encapsulated pixel data expected");
     };
     let data = &seq.fragments()[1];
-    let frame = lumen_dicom::decode::decode_frame_data(data, "1.2.840.10008.1.2.5", &info, 1).unwrap();
+    let frame =
+        lumen_dicom::decode::decode_frame_data(data, "1.2.840.10008.1.2.5", &info, 1).unwrap();
     assert_eq!(frame.samples, Samples::U8(mono8_pattern(1)));
     // a native frame
     let native = mono8_pattern(2);
-    let frame = lumen_dicom::decode::decode_frame_data(&native, "1.2.840.10008.1.2.1", &info, 2).unwrap();
+    let frame =
+        lumen_dicom::decode::decode_frame_data(&native, "1.2.840.10008.1.2.1", &info, 2).unwrap();
     assert_eq!(frame.samples, Samples::U8(mono8_pattern(2)));
     // too short
-    assert!(lumen_dicom::decode::decode_frame_data(&native[..10], "1.2.840.10008.1.2.1", &info, 2).is_err());
+    assert!(
+        lumen_dicom::decode::decode_frame_data(&native[..10], "1.2.840.10008.1.2.1", &info, 2)
+            .is_err()
+    );
 }

@@ -25,15 +25,22 @@ pub(crate) fn decode(
 ) -> Result<Frame> {
     ensure!(
         info.pixel_data_kind == PixelDataKind::Integer,
-        UnsupportedImageSnafu { reason: "float pixel data cannot be encapsulated".to_string() }
+        UnsupportedImageSnafu {
+            reason: "float pixel data cannot be encapsulated".to_string()
+        }
     );
     let marker: Option<&[u8]> = match encoding {
         PixelEncoding::Jpeg => Some(&[0xFF, 0xD8]),
         PixelEncoding::Jpeg2000 => Some(&[0xFF, 0x4F]),
         _ => None,
     };
-    let data = frame_bytes(seq, eot, info.number_of_frames, index, marker)
-        .map_err(|reason| Error::Decode { frame: index, syntax: syntax.to_string(), reason })?;
+    let data = frame_bytes(seq, eot, info.number_of_frames, index, marker).map_err(|reason| {
+        Error::Decode {
+            frame: index,
+            syntax: syntax.to_string(),
+            reason,
+        }
+    })?;
     decode_codestream(&data, encoding, syntax, info, index)
 }
 
@@ -45,30 +52,54 @@ pub(crate) fn decode_codestream(
     info: &ImageInfo,
     index: u32,
 ) -> Result<Frame> {
-    let fail = |reason: String| Error::Decode { frame: index, syntax: syntax.to_string(), reason };
+    let fail = |reason: String| Error::Decode {
+        frame: index,
+        syntax: syntax.to_string(),
+        reason,
+    };
     let pixels = info.pixels_per_frame();
     let spp = info.samples_per_pixel as usize;
     match encoding {
-        PixelEncoding::EncapsulatedUncompressed => native::frame_from_native_bytes(data, info, index),
+        PixelEncoding::EncapsulatedUncompressed => {
+            native::frame_from_native_bytes(data, info, index)
+        }
         PixelEncoding::RleLossless => {
             ensure!(
                 matches!(info.bits_allocated, 8 | 16 | 32),
-                UnsupportedImageSnafu { reason: format!("RLE with Bits Allocated {}", info.bits_allocated) }
+                UnsupportedImageSnafu {
+                    reason: format!("RLE with Bits Allocated {}", info.bits_allocated)
+                }
             );
-            let bytes = rle::decode_frame(data, pixels, spp, info.bits_allocated as usize / 8).map_err(fail)?;
-            finish(&bytes, info, index, expanded_photometric(&info.photometric_interpretation))
+            let bytes = rle::decode_frame(data, pixels, spp, info.bits_allocated as usize / 8)
+                .map_err(fail)?;
+            finish(
+                &bytes,
+                info,
+                index,
+                expanded_photometric(&info.photometric_interpretation),
+            )
         }
         PixelEncoding::Jpeg => {
             let header = jpeg_header(data).map_err(fail)?;
-            check_dimensions(info, header.columns, header.rows, header.components, header.precision, "JPEG")
-                .map_err(fail)?;
+            check_dimensions(
+                info,
+                header.columns,
+                header.rows,
+                header.components,
+                header.precision,
+                "JPEG",
+            )
+            .map_err(fail)?;
             let lossless = header.sof == 0xC3;
             ensure!(
                 matches!(header.sof, 0xC0..=0xC3),
                 DecodeSnafu {
                     frame: index,
                     syntax,
-                    reason: format!("JPEG process SOF{} (arithmetic or hierarchical coding) is not supported", header.sof - 0xC0)
+                    reason: format!(
+                        "JPEG process SOF{} (arithmetic or hierarchical coding) is not supported",
+                        header.sof - 0xC0
+                    )
                 }
             );
             ensure!(
@@ -76,12 +107,17 @@ pub(crate) fn decode_codestream(
                 DecodeSnafu {
                     frame: index,
                     syntax,
-                    reason: format!("{}-bit lossy JPEG (JPEG Extended) is not supported yet", header.precision)
+                    reason: format!(
+                        "{}-bit lossy JPEG (JPEG Extended) is not supported yet",
+                        header.precision
+                    )
                 }
             );
             let decoded_bits = if header.precision <= 8 { 8 } else { 16 };
-            let bytes = run_adapter(data, info, decoded_bits, "1.2.840.10008.1.2.4.50").map_err(fail)?;
-            let bytes = widen(bytes, decoded_bits, info.bits_allocated, pixels * spp).map_err(fail)?;
+            let bytes =
+                run_adapter(data, info, decoded_bits, "1.2.840.10008.1.2.4.50").map_err(fail)?;
+            let bytes =
+                widen(bytes, decoded_bits, info.bits_allocated, pixels * spp).map_err(fail)?;
             // Lossy JPEG decoders convert YCbCr to RGB; lossless JPEG has no colour transform.
             let pi = if spp == 3 && !lossless {
                 PhotometricInterpretation::Rgb
@@ -92,18 +128,33 @@ pub(crate) fn decode_codestream(
         }
         PixelEncoding::Jpeg2000 => {
             let header = j2k_header(data).map_err(fail)?;
-            check_dimensions(info, header.columns, header.rows, header.components, header.precision, "JPEG 2000")
-                .map_err(fail)?;
+            check_dimensions(
+                info,
+                header.columns,
+                header.rows,
+                header.components,
+                header.precision,
+                "JPEG 2000",
+            )
+            .map_err(fail)?;
             let decoded_bits = if info.bits_allocated <= 8 { 8 } else { 16 };
             ensure!(
                 header.precision <= 16,
-                DecodeSnafu { frame: index, syntax, reason: format!("{}-bit JPEG 2000 components", header.precision) }
+                DecodeSnafu {
+                    frame: index,
+                    syntax,
+                    reason: format!("{}-bit JPEG 2000 components", header.precision)
+                }
             );
-            let bytes = run_adapter(data, info, decoded_bits, "1.2.840.10008.1.2.4.90").map_err(fail)?;
-            let bytes = widen(bytes, decoded_bits, info.bits_allocated, pixels * spp).map_err(fail)?;
+            let bytes =
+                run_adapter(data, info, decoded_bits, "1.2.840.10008.1.2.4.90").map_err(fail)?;
+            let bytes =
+                widen(bytes, decoded_bits, info.bits_allocated, pixels * spp).map_err(fail)?;
             // The decoder undoes the multi-component transform: YBR_ICT/YBR_RCT come out as RGB.
             let pi = match &info.photometric_interpretation {
-                PhotometricInterpretation::YbrIct | PhotometricInterpretation::YbrRct => PhotometricInterpretation::Rgb,
+                PhotometricInterpretation::YbrIct | PhotometricInterpretation::YbrRct => {
+                    PhotometricInterpretation::Rgb
+                }
                 other => expanded_photometric(other),
             };
             finish(&bytes, info, index, pi)
@@ -111,14 +162,24 @@ pub(crate) fn decode_codestream(
         PixelEncoding::Native | PixelEncoding::Unsupported => DecodeSnafu {
             frame: index,
             syntax,
-            reason: "the pixel data is encapsulated, which this transfer syntax does not allow".to_string(),
+            reason: "the pixel data is encapsulated, which this transfer syntax does not allow"
+                .to_string(),
         }
         .fail(),
     }
 }
 
-fn finish(bytes: &[u8], info: &ImageInfo, index: u32, pi: PhotometricInterpretation) -> Result<Frame> {
-    let samples = unpack::unpack(bytes, info, info.pixels_per_frame() * info.samples_per_pixel as usize)?;
+fn finish(
+    bytes: &[u8],
+    info: &ImageInfo,
+    index: u32,
+    pi: PhotometricInterpretation,
+) -> Result<Frame> {
+    let samples = unpack::unpack(
+        bytes,
+        info,
+        info.pixels_per_frame() * info.samples_per_pixel as usize,
+    )?;
     Ok(Frame {
         index,
         rows: info.rows,
@@ -132,15 +193,29 @@ fn finish(bytes: &[u8], info: &ImageInfo, index: u32, pi: PhotometricInterpretat
 }
 
 /// Put 8-bit decoder output in a 16-bit container when Bits Allocated is 16 (and check the size).
-fn widen(bytes: Vec<u8>, decoded_bits: u16, bits_allocated: u16, samples: usize) -> Result<Vec<u8>, String> {
+fn widen(
+    bytes: Vec<u8>,
+    decoded_bits: u16,
+    bits_allocated: u16,
+    samples: usize,
+) -> Result<Vec<u8>, String> {
     let expected = samples * decoded_bits as usize / 8;
     if bytes.len() < expected {
-        return Err(format!("the decoder produced {} bytes, {expected} were expected", bytes.len()));
+        return Err(format!(
+            "the decoder produced {} bytes, {expected} were expected",
+            bytes.len()
+        ));
     }
     Ok(match (decoded_bits, bits_allocated) {
         (8, 16) => bytes[..expected].iter().flat_map(|&b| [b, 0]).collect(),
-        (8, 32) => bytes[..expected].iter().flat_map(|&b| [b, 0, 0, 0]).collect(),
-        (16, 32) => bytes[..expected].chunks_exact(2).flat_map(|c| [c[0], c[1], 0, 0]).collect(),
+        (8, 32) => bytes[..expected]
+            .iter()
+            .flat_map(|&b| [b, 0, 0, 0])
+            .collect(),
+        (16, 32) => bytes[..expected]
+            .chunks_exact(2)
+            .flat_map(|c| [c[0], c[1], 0, 0])
+            .collect(),
         _ => bytes,
     })
 }
@@ -204,12 +279,17 @@ fn frame_bytes<'a>(
         pos += 8 + f.len() as u64;
     }
     let by_offsets = |offsets: &[u64]| -> Result<Cow<'a, [u8]>, String> {
-        let start = *offsets.get(index as usize).ok_or("offset table too short")?;
+        let start = *offsets
+            .get(index as usize)
+            .ok_or("offset table too short")?;
         let end = offsets.get(index as usize + 1).copied().unwrap_or(u64::MAX);
         let first = positions.iter().position(|&p| p == start).ok_or_else(|| {
             format!("the offset table points to byte {start}, which is not the start of a fragment")
         })?;
-        let last = positions.iter().position(|&p| p >= end).unwrap_or(fragments.len());
+        let last = positions
+            .iter()
+            .position(|&p| p >= end)
+            .unwrap_or(fragments.len());
         Ok(concat(first..last.max(first + 1)))
     };
     if let Some((offsets, _lengths)) = eot {
@@ -226,10 +306,15 @@ fn frame_bytes<'a>(
         return by_offsets(&offsets);
     }
     if let Some(marker) = marker {
-        let starts: Vec<usize> = (0..fragments.len()).filter(|&i| fragments[i].starts_with(marker)).collect();
+        let starts: Vec<usize> = (0..fragments.len())
+            .filter(|&i| fragments[i].starts_with(marker))
+            .collect();
         if starts.len() == frames as usize && starts.first() == Some(&0) {
             let first = starts[index as usize];
-            let last = starts.get(index as usize + 1).copied().unwrap_or(fragments.len());
+            let last = starts
+                .get(index as usize + 1)
+                .copied()
+                .unwrap_or(fragments.len());
             return Ok(concat(first..last));
         }
     }
@@ -266,7 +351,9 @@ fn jpeg_header(data: &[u8]) -> Result<CodestreamHeader, String> {
         let len = u16::from_be_bytes([data[i + 2], data[i + 3]]) as usize;
         let is_sof = (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
         if is_sof {
-            let seg = data.get(i + 4..i + 2 + len).ok_or("the JPEG SOF segment is truncated")?;
+            let seg = data
+                .get(i + 4..i + 2 + len)
+                .ok_or("the JPEG SOF segment is truncated")?;
             if seg.len() < 6 {
                 return Err("the JPEG SOF segment is too short".to_string());
             }
@@ -295,7 +382,9 @@ fn j2k_header(data: &[u8]) -> Result<CodestreamHeader, String> {
             .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])
             .ok_or("no JPEG 2000 codestream (SOC and SIZ markers) in the frame")?
     };
-    let siz = data.get(start + 4..).ok_or("the JPEG 2000 SIZ segment is truncated")?;
+    let siz = data
+        .get(start + 4..)
+        .ok_or("the JPEG 2000 SIZ segment is truncated")?;
     let be32 = |o: usize| -> Result<u32, String> {
         siz.get(o..o + 4)
             .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
@@ -303,10 +392,15 @@ fn j2k_header(data: &[u8]) -> Result<CodestreamHeader, String> {
     };
     // Lsiz(2) Rsiz(2) Xsiz Ysiz XOsiz YOsiz XTsiz YTsiz XTOsiz YTOsiz (4 each) Csiz(2), then Ssiz XRsiz YRsiz each.
     let (xsiz, ysiz, xo, yo) = (be32(4)?, be32(8)?, be32(12)?, be32(16)?);
-    let csiz = siz.get(36..38).map(|b| u16::from_be_bytes([b[0], b[1]]) as u32).ok_or("SIZ truncated")?;
+    let csiz = siz
+        .get(36..38)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]) as u32)
+        .ok_or("SIZ truncated")?;
     let mut precision = 0;
     for c in 0..csiz as usize {
-        let comp = siz.get(38 + 3 * c..41 + 3 * c).ok_or("the JPEG 2000 SIZ segment is truncated")?;
+        let comp = siz
+            .get(38 + 3 * c..41 + 3 * c)
+            .ok_or("the JPEG 2000 SIZ segment is truncated")?;
         precision = precision.max((comp[0] & 0x7F) as u32 + 1);
         if comp[1] != 1 || comp[2] != 1 {
             return Err("subsampled JPEG 2000 components are not supported".to_string());
@@ -364,27 +458,50 @@ impl PixelDataObject for OneFrame<'_> {
         Some(Cow::Owned(vec![0]))
     }
     fn raw_pixel_data(&self) -> Option<RawPixelData> {
-        Some(RawPixelData { fragments: C::from_vec(vec![self.data.to_vec()]), offset_table: C::from_vec(vec![0]) })
+        Some(RawPixelData {
+            fragments: C::from_vec(vec![self.data.to_vec()]),
+            offset_table: C::from_vec(vec![0]),
+        })
     }
 }
 
 /// Decode one codestream with the registry's decoder for `syntax`, guarding against codec panics on native
 /// targets (on wasm32 a panic aborts, which the header checks above are there to prevent).
-fn run_adapter(data: &[u8], info: &ImageInfo, bits_allocated: u16, syntax: &'static str) -> Result<Vec<u8>, String> {
-    let ts = TransferSyntaxRegistry.get(syntax).ok_or("the decoder is not built into this program")?;
-    let reader = ts.pixel_data_reader().ok_or("the decoder is not built into this program")?;
-    let object = OneFrame { data, info, bits_allocated, syntax };
+fn run_adapter(
+    data: &[u8],
+    info: &ImageInfo,
+    bits_allocated: u16,
+    syntax: &'static str,
+) -> Result<Vec<u8>, String> {
+    let ts = TransferSyntaxRegistry
+        .get(syntax)
+        .ok_or("the decoder is not built into this program")?;
+    let reader = ts
+        .pixel_data_reader()
+        .ok_or("the decoder is not built into this program")?;
+    let object = OneFrame {
+        data,
+        info,
+        bits_allocated,
+        syntax,
+    };
     let mut out = Vec::new();
     #[cfg(panic = "unwind")]
     {
-        let call = || reader.decode_frame(&object, 0, &mut out).map_err(|e| error_chain(&e));
+        let call = || {
+            reader
+                .decode_frame(&object, 0, &mut out)
+                .map_err(|e| error_chain(&e))
+        };
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
             Ok(r) => r?,
             Err(_) => return Err("the decoder failed on malformed data".to_string()),
         }
     }
     #[cfg(not(panic = "unwind"))]
-    reader.decode_frame(&object, 0, &mut out).map_err(|e| error_chain(&e))?;
+    reader
+        .decode_frame(&object, 0, &mut out)
+        .map_err(|e| error_chain(&e))?;
     Ok(out)
 }
 
@@ -410,10 +527,14 @@ mod tests {
     fn jpeg_header_reads_the_frame_header() {
         // SOI, APP0 (length 4), SOF3 with P=12, Y=3, X=5, Nf=1.
         let data = [
-            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC3, 0x00, 0x0B, 12, 0, 3, 0, 5, 1, 1, 0x11, 0,
+            0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00, 0xFF, 0xC3, 0x00, 0x0B, 12, 0, 3, 0, 5,
+            1, 1, 0x11, 0,
         ];
         let h = jpeg_header(&data).unwrap();
-        assert_eq!((h.sof, h.precision, h.rows, h.columns, h.components), (0xC3, 12, 3, 5, 1));
+        assert_eq!(
+            (h.sof, h.precision, h.rows, h.columns, h.components),
+            (0xC3, 12, 3, 5, 1)
+        );
     }
 
     #[test]
@@ -437,9 +558,18 @@ mod tests {
 
     #[test]
     fn frames_without_offset_table_are_found_by_start_marker() {
-        let s = seq(vec![vec![0xFF, 0xD8, 1], vec![2], vec![0xFF, 0xD8, 3]], vec![]);
-        assert_eq!(&*frame_bytes(&s, None, 2, 0, Some(&[0xFF, 0xD8])).unwrap(), &[0xFF, 0xD8, 1, 2]);
-        assert_eq!(&*frame_bytes(&s, None, 2, 1, Some(&[0xFF, 0xD8])).unwrap(), &[0xFF, 0xD8, 3]);
+        let s = seq(
+            vec![vec![0xFF, 0xD8, 1], vec![2], vec![0xFF, 0xD8, 3]],
+            vec![],
+        );
+        assert_eq!(
+            &*frame_bytes(&s, None, 2, 0, Some(&[0xFF, 0xD8])).unwrap(),
+            &[0xFF, 0xD8, 1, 2]
+        );
+        assert_eq!(
+            &*frame_bytes(&s, None, 2, 1, Some(&[0xFF, 0xD8])).unwrap(),
+            &[0xFF, 0xD8, 3]
+        );
         assert!(frame_bytes(&s, None, 2, 1, None).is_err());
     }
 }

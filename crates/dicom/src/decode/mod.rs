@@ -23,8 +23,19 @@ use snafu::prelude::*;
 /// Only the requested frame is decompressed. Errors: [`Error::FrameOutOfRange`],
 /// [`Error::UnsupportedTransferSyntax`], [`Error::MissingPixelData`], [`Error::Truncated`] when the pixel data
 /// is shorter than the attributes require, [`Error::Decode`] when a codestream is corrupt.
-pub fn decode_frame(obj: &InMemDicomObject, ts_uid: &str, info: &ImageInfo, index: u32) -> Result<Frame> {
-    ensure!(index < info.number_of_frames, FrameOutOfRangeSnafu { index, count: info.number_of_frames });
+pub fn decode_frame(
+    obj: &InMemDicomObject,
+    ts_uid: &str,
+    info: &ImageInfo,
+    index: u32,
+) -> Result<Frame> {
+    ensure!(
+        index < info.number_of_frames,
+        FrameOutOfRangeSnafu {
+            index,
+            count: info.number_of_frames
+        }
+    );
     let ts = transfer_syntax::lookup(ts_uid);
     let tag = match info.pixel_data_kind {
         PixelDataKind::Integer => tags::PIXEL_DATA,
@@ -33,9 +44,11 @@ pub fn decode_frame(obj: &InMemDicomObject, ts_uid: &str, info: &ImageInfo, inde
     };
     let element = obj.get(tag).context(MissingPixelDataSnafu)?;
     match (element.value(), ts.encoding) {
-        (_, PixelEncoding::Unsupported) => {
-            UnsupportedTransferSyntaxSnafu { uid: ts_uid.to_string(), name: ts.name }.fail()
+        (_, PixelEncoding::Unsupported) => UnsupportedTransferSyntaxSnafu {
+            uid: ts_uid.to_string(),
+            name: ts.name,
         }
+        .fail(),
         (Value::Primitive(p), _) => native::decode(p, info, index),
         (Value::PixelSequence(seq), encoding) => {
             let eot = extended_offset_table(obj);
@@ -57,11 +70,18 @@ pub fn decode_frame(obj: &InMemDicomObject, ts_uid: &str, info: &ImageInfo, inde
 pub fn decode_frame_data(data: &[u8], ts_uid: &str, info: &ImageInfo, index: u32) -> Result<Frame> {
     let ts = transfer_syntax::lookup(ts_uid);
     match ts.encoding {
-        PixelEncoding::Unsupported => UnsupportedTransferSyntaxSnafu { uid: ts_uid.to_string(), name: ts.name }.fail(),
+        PixelEncoding::Unsupported => UnsupportedTransferSyntaxSnafu {
+            uid: ts_uid.to_string(),
+            name: ts.name,
+        }
+        .fail(),
         PixelEncoding::Native => {
             if info.bits_allocated == 1 && info.pixel_data_kind == PixelDataKind::Integer {
                 let value = PrimitiveValue::U8(data.to_vec().into());
-                let one = ImageInfo { number_of_frames: 1, ..info.clone() };
+                let one = ImageInfo {
+                    number_of_frames: 1,
+                    ..info.clone()
+                };
                 let mut frame = native::decode(&value, &one, 0)?;
                 frame.index = index;
                 return Ok(frame);
@@ -71,7 +91,9 @@ pub fn decode_frame_data(data: &[u8], ts_uid: &str, info: &ImageInfo, index: u32
         encoding => {
             ensure!(
                 info.pixel_data_kind == PixelDataKind::Integer,
-                UnsupportedImageSnafu { reason: "float pixel data cannot be encapsulated".to_string() }
+                UnsupportedImageSnafu {
+                    reason: "float pixel data cannot be encapsulated".to_string()
+                }
             );
             encapsulated::decode_codestream(data, encoding, ts.name, info, index)
         }
@@ -186,8 +208,16 @@ mod tests {
         pixel_data: DataElement<InMemDicomObject>,
     ) -> DicomFile {
         let mut obj = InMemDicomObject::from_element_iter([
-            DataElement::new(tags::SOP_CLASS_UID, VR::UI, PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.7")),
-            DataElement::new(tags::SOP_INSTANCE_UID, VR::UI, PrimitiveValue::from("2.25.1")),
+            DataElement::new(
+                tags::SOP_CLASS_UID,
+                VR::UI,
+                PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.7"),
+            ),
+            DataElement::new(
+                tags::SOP_INSTANCE_UID,
+                VR::UI,
+                PrimitiveValue::from("2.25.1"),
+            ),
             DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(rows)),
             DataElement::new(tags::COLUMNS, VR::US, PrimitiveValue::from(columns)),
         ]);
@@ -195,7 +225,10 @@ mod tests {
             obj.put(DataElement::new(*tag, *vr, value.clone()));
         }
         obj.put(pixel_data);
-        DicomFile::from_object(obj.with_meta(FileMetaTableBuilder::new().transfer_syntax(ts)).unwrap())
+        DicomFile::from_object(
+            obj.with_meta(FileMetaTableBuilder::new().transfer_syntax(ts))
+                .unwrap(),
+        )
     }
 
     fn us(tag: dicom_core::Tag, v: u16) -> (dicom_core::Tag, VR, PrimitiveValue) {
@@ -221,9 +254,16 @@ mod tests {
                 us(tags::BITS_ALLOCATED, 8),
                 us(tags::BITS_STORED, 8),
             ],
-            DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(vec![1, 2, 10, 20, 100, 200].into())),
+            DataElement::new(
+                tags::PIXEL_DATA,
+                VR::OB,
+                PrimitiveValue::U8(vec![1, 2, 10, 20, 100, 200].into()),
+            ),
         );
-        assert_eq!(file.decode_frame(0).unwrap().samples, Samples::U8(vec![1, 10, 100, 2, 20, 200]));
+        assert_eq!(
+            file.decode_frame(0).unwrap().samples,
+            Samples::U8(vec![1, 10, 100, 2, 20, 200])
+        );
     }
 
     #[test]
@@ -237,11 +277,18 @@ mod tests {
                 us(tags::BITS_STORED, 16),
                 (tags::NUMBER_OF_FRAMES, VR::IS, PrimitiveValue::from("3")),
             ],
-            DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(vec![1, 2, 300, 400, 5, 6].into())),
+            DataElement::new(
+                tags::PIXEL_DATA,
+                VR::OW,
+                PrimitiveValue::U16(vec![1, 2, 300, 400, 5, 6].into()),
+            ),
         );
         let frame = file.decode_frame(1).unwrap();
         assert_eq!(frame.samples, Samples::U16(vec![300, 400]));
-        assert_eq!(frame.photometric_interpretation, PhotometricInterpretation::Monochrome2);
+        assert_eq!(
+            frame.photometric_interpretation,
+            PhotometricInterpretation::Monochrome2
+        );
     }
 
     #[test]
@@ -251,17 +298,31 @@ mod tests {
             1,
             2,
             &[],
-            DataElement::new(tags::FLOAT_PIXEL_DATA, VR::OF, PrimitiveValue::F32(vec![-1.5, 2.25].into())),
+            DataElement::new(
+                tags::FLOAT_PIXEL_DATA,
+                VR::OF,
+                PrimitiveValue::F32(vec![-1.5, 2.25].into()),
+            ),
         );
-        assert_eq!(file.decode_frame(0).unwrap().samples, Samples::F32(vec![-1.5, 2.25]));
+        assert_eq!(
+            file.decode_frame(0).unwrap().samples,
+            Samples::F32(vec![-1.5, 2.25])
+        );
         let file = image(
             LE,
             1,
             1,
             &[],
-            DataElement::new(tags::DOUBLE_FLOAT_PIXEL_DATA, VR::OD, PrimitiveValue::F64(vec![1e-9].into())),
+            DataElement::new(
+                tags::DOUBLE_FLOAT_PIXEL_DATA,
+                VR::OD,
+                PrimitiveValue::F64(vec![1e-9].into()),
+            ),
         );
-        assert_eq!(file.decode_frame(0).unwrap().samples, Samples::F64(vec![1e-9]));
+        assert_eq!(
+            file.decode_frame(0).unwrap().samples,
+            Samples::F64(vec![1e-9])
+        );
     }
 
     #[test]
@@ -271,10 +332,21 @@ mod tests {
             LE,
             1,
             3,
-            &[us(tags::BITS_ALLOCATED, 1), us(tags::BITS_STORED, 1), (tags::NUMBER_OF_FRAMES, VR::IS, PrimitiveValue::from("2"))],
-            DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(vec![0b0010_1000, 0].into())),
+            &[
+                us(tags::BITS_ALLOCATED, 1),
+                us(tags::BITS_STORED, 1),
+                (tags::NUMBER_OF_FRAMES, VR::IS, PrimitiveValue::from("2")),
+            ],
+            DataElement::new(
+                tags::PIXEL_DATA,
+                VR::OB,
+                PrimitiveValue::U8(vec![0b0010_1000, 0].into()),
+            ),
         );
-        assert_eq!(file.decode_frame(1).unwrap().samples, Samples::U8(vec![1, 0, 1]));
+        assert_eq!(
+            file.decode_frame(1).unwrap().samples,
+            Samples::U8(vec![1, 0, 1])
+        );
     }
 
     #[test]
@@ -289,10 +361,17 @@ mod tests {
                 us(tags::BITS_ALLOCATED, 8),
                 us(tags::BITS_STORED, 8),
             ],
-            DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(vec![50, 60, 128, 140].into())),
+            DataElement::new(
+                tags::PIXEL_DATA,
+                VR::OB,
+                PrimitiveValue::U8(vec![50, 60, 128, 140].into()),
+            ),
         );
         let frame = file.decode_frame(0).unwrap();
-        assert_eq!(frame.photometric_interpretation, PhotometricInterpretation::YbrFull);
+        assert_eq!(
+            frame.photometric_interpretation,
+            PhotometricInterpretation::YbrFull
+        );
         assert_eq!(frame.samples, Samples::U8(vec![50, 128, 140, 60, 128, 140]));
     }
 
@@ -303,7 +382,11 @@ mod tests {
             2,
             2,
             &[us(tags::BITS_ALLOCATED, 16), us(tags::BITS_STORED, 16)],
-            DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(vec![1, 2, 3].into())),
+            DataElement::new(
+                tags::PIXEL_DATA,
+                VR::OW,
+                PrimitiveValue::U16(vec![1, 2, 3].into()),
+            ),
         );
         let err = file.decode_frame(0).unwrap_err();
         assert!(matches!(err, Error::Truncated { .. }), "{err}");
@@ -329,10 +412,18 @@ mod tests {
             "1.2.840.10008.1.2.5",
             1,
             2,
-            &[us(tags::BITS_ALLOCATED, 16), us(tags::BITS_STORED, 12), us(tags::HIGH_BIT, 11), us(tags::PIXEL_REPRESENTATION, 1)],
+            &[
+                us(tags::BITS_ALLOCATED, 16),
+                us(tags::BITS_STORED, 12),
+                us(tags::HIGH_BIT, 11),
+                us(tags::PIXEL_REPRESENTATION, 1),
+            ],
             pixel_data,
         );
-        assert_eq!(file.decode_frame(0).unwrap().samples, Samples::I16(vec![-2, 5]));
+        assert_eq!(
+            file.decode_frame(0).unwrap().samples,
+            Samples::I16(vec![-2, 5])
+        );
     }
 
     #[test]
@@ -342,7 +433,11 @@ mod tests {
             1,
             1,
             &[us(tags::BITS_ALLOCATED, 8)],
-            DataElement::new(tags::PIXEL_DATA, VR::SQ, DataSetSequence::from(Vec::<InMemDicomObject>::new())),
+            DataElement::new(
+                tags::PIXEL_DATA,
+                VR::SQ,
+                DataSetSequence::from(Vec::<InMemDicomObject>::new()),
+            ),
         );
         assert!(file.decode_frame(0).is_err());
     }

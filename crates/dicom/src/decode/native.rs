@@ -4,7 +4,9 @@
 
 use super::{expanded_photometric, primitive_byte_len, primitive_le_range, unpack};
 use crate::error::*;
-use crate::image::{Frame, ImageInfo, PhotometricInterpretation, PixelDataKind, PlanarConfiguration};
+use crate::image::{
+    Frame, ImageInfo, PhotometricInterpretation, PixelDataKind, PlanarConfiguration,
+};
 use dicom_core::value::PrimitiveValue;
 use snafu::prelude::*;
 
@@ -37,9 +39,11 @@ pub(crate) fn decode(value: &PrimitiveValue, info: &ImageInfo, index: u32) -> Re
     let total = primitive_byte_len(value);
     if info.bits_allocated == 1 && info.pixel_data_kind == PixelDataKind::Integer {
         let frame_bits = info.pixels_per_frame() * info.samples_per_pixel as usize;
-        let start_bit = (index as usize).checked_mul(frame_bits).context(TruncatedSnafu {
-            detail: format!("frame {index} lies beyond any pixel data this program can hold"),
-        })?;
+        let start_bit = (index as usize)
+            .checked_mul(frame_bits)
+            .context(TruncatedSnafu {
+                detail: format!("frame {index} lies beyond any pixel data this program can hold"),
+            })?;
         let first_byte = start_bit / 8;
         let end_byte = (start_bit + frame_bits).div_ceil(8);
         let bytes = primitive_le_range(value, first_byte, end_byte - first_byte).context(TruncatedSnafu {
@@ -60,9 +64,11 @@ pub(crate) fn decode(value: &PrimitiveValue, info: &ImageInfo, index: u32) -> Re
         });
     }
     let frame_len = native_frame_len(info);
-    let start = (index as usize).checked_mul(frame_len).context(TruncatedSnafu {
-        detail: format!("frame {index} lies beyond any pixel data this program can hold"),
-    })?;
+    let start = (index as usize)
+        .checked_mul(frame_len)
+        .context(TruncatedSnafu {
+            detail: format!("frame {index} lies beyond any pixel data this program can hold"),
+        })?;
     let bytes = primitive_le_range(value, start, frame_len).context(TruncatedSnafu {
         detail: format!(
             "frame {index} needs pixel data bytes {start}..{}, the value has {total} bytes",
@@ -84,13 +90,23 @@ pub(crate) fn frame_from_native_bytes(bytes: &[u8], info: &ImageInfo, index: u32
     let expected = native_frame_len(info);
     ensure!(
         bytes.len() >= expected,
-        TruncatedSnafu { detail: format!("frame {index} has {} bytes, {expected} are needed", bytes.len()) }
+        TruncatedSnafu {
+            detail: format!(
+                "frame {index} has {} bytes, {expected} are needed",
+                bytes.len()
+            )
+        }
     );
     let mut photometric = info.photometric_interpretation.clone();
     let interleaved: Vec<u8> = if is_subsampled_422(info) {
         ensure!(
             info.columns % 2 == 0,
-            UnsupportedImageSnafu { reason: format!("{} with an odd number of columns ({})", photometric, info.columns) }
+            UnsupportedImageSnafu {
+                reason: format!(
+                    "{} with an odd number of columns ({})",
+                    photometric, info.columns
+                )
+            }
         );
         photometric = expanded_photometric(&photometric);
         expand_422(&bytes[..expected], bytes_per_sample)
@@ -113,16 +129,22 @@ pub(crate) fn frame_from_native_bytes(bytes: &[u8], info: &ImageInfo, index: u32
 }
 
 /// R1 R2 … G1 G2 … B1 B2 … → R1 G1 B1 R2 G2 B2 …, moving `bytes_per_sample`-byte samples.
-pub(crate) fn planar_to_interleaved(bytes: &[u8], spp: usize, pixels: usize, bytes_per_sample: usize) -> Vec<u8> {
+pub(crate) fn planar_to_interleaved(
+    bytes: &[u8],
+    spp: usize,
+    pixels: usize,
+    bytes_per_sample: usize,
+) -> Vec<u8> {
     let mut out = vec![0u8; spp * pixels * bytes_per_sample];
     let plane = pixels * bytes_per_sample;
     for s in 0..spp {
         for p in 0..pixels {
             let src = s * plane + p * bytes_per_sample;
             let dst = (p * spp + s) * bytes_per_sample;
-            if let (Some(from), Some(to)) =
-                (bytes.get(src..src + bytes_per_sample), out.get_mut(dst..dst + bytes_per_sample))
-            {
+            if let (Some(from), Some(to)) = (
+                bytes.get(src..src + bytes_per_sample),
+                out.get_mut(dst..dst + bytes_per_sample),
+            ) {
                 to.copy_from_slice(from);
             }
         }
@@ -153,11 +175,17 @@ mod tests {
     #[test]
     fn planar_configuration_one_becomes_interleaved() {
         let planar = [1, 2, 3, 10, 20, 30, 100, 200, 250];
-        assert_eq!(planar_to_interleaved(&planar, 3, 3, 1), vec![1, 10, 100, 2, 20, 200, 3, 30, 250]);
+        assert_eq!(
+            planar_to_interleaved(&planar, 3, 3, 1),
+            vec![1, 10, 100, 2, 20, 200, 3, 30, 250]
+        );
     }
 
     #[test]
     fn ybr_422_pairs_share_their_chrominance() {
-        assert_eq!(expand_422(&[10, 20, 128, 140], 1), vec![10, 128, 140, 20, 128, 140]);
+        assert_eq!(
+            expand_422(&[10, 20, 128, 140], 1),
+            vec![10, 128, 140, 20, 128, 140]
+        );
     }
 }

@@ -4,9 +4,26 @@
 //! Must not unpack stored values (the caller does).
 
 /// Decode one RLE frame to `pixels × spp` samples of `bytes_per_sample` bytes, little-endian and interleaved.
-pub(crate) fn decode_frame(data: &[u8], pixels: usize, spp: usize, bytes_per_sample: usize) -> Result<Vec<u8>, String> {
-    let header = data.get(..64).ok_or_else(|| format!("the RLE header needs 64 bytes, the frame has {}", data.len()))?;
-    let word = |i: usize| u32::from_le_bytes([header[i * 4], header[i * 4 + 1], header[i * 4 + 2], header[i * 4 + 3]]);
+pub(crate) fn decode_frame(
+    data: &[u8],
+    pixels: usize,
+    spp: usize,
+    bytes_per_sample: usize,
+) -> Result<Vec<u8>, String> {
+    let header = data.get(..64).ok_or_else(|| {
+        format!(
+            "the RLE header needs 64 bytes, the frame has {}",
+            data.len()
+        )
+    })?;
+    let word = |i: usize| {
+        u32::from_le_bytes([
+            header[i * 4],
+            header[i * 4 + 1],
+            header[i * 4 + 2],
+            header[i * 4 + 3],
+        ])
+    };
     let segments = word(0) as usize;
     let expected = spp * bytes_per_sample;
     if segments != expected {
@@ -21,15 +38,19 @@ pub(crate) fn decode_frame(data: &[u8], pixels: usize, spp: usize, bytes_per_sam
     let mut out = vec![0u8; pixels * expected];
     for (seg, &start) in offsets.iter().enumerate() {
         let end = offsets.get(seg + 1).copied().unwrap_or(data.len());
-        let segment = data
-            .get(start..end.max(start))
-            .ok_or_else(|| format!("RLE segment {seg} lies outside the frame ({start}..{end} of {})", data.len()))?;
+        let segment = data.get(start..end.max(start)).ok_or_else(|| {
+            format!(
+                "RLE segment {seg} lies outside the frame ({start}..{end} of {})",
+                data.len()
+            )
+        })?;
         let plane = unpack_bits(segment, pixels).map_err(|e| format!("RLE segment {seg}: {e}"))?;
         // Segment order: sample 0 MSB … LSB, sample 1 MSB … LSB, …
         let sample = seg / bytes_per_sample;
         let byte_in_sample = bytes_per_sample - 1 - seg % bytes_per_sample;
         for (p, &b) in plane.iter().enumerate() {
-            if let Some(slot) = out.get_mut((p * spp + sample) * bytes_per_sample + byte_in_sample) {
+            if let Some(slot) = out.get_mut((p * spp + sample) * bytes_per_sample + byte_in_sample)
+            {
                 *slot = b;
             }
         }
@@ -46,14 +67,19 @@ fn unpack_bits(segment: &[u8], len: usize) -> Result<Vec<u8>, String> {
         i += 1;
         if n >= 0 {
             let count = n as usize + 1;
-            let literal = segment
-                .get(i..i + count)
-                .ok_or_else(|| format!("a literal run of {count} bytes at offset {} runs past the segment", i - 1))?;
+            let literal = segment.get(i..i + count).ok_or_else(|| {
+                format!(
+                    "a literal run of {count} bytes at offset {} runs past the segment",
+                    i - 1
+                )
+            })?;
             out.extend_from_slice(literal);
             i += count;
         } else if n != -128 {
             let count = 1 - n as isize;
-            let value = *segment.get(i).ok_or_else(|| "a replicate run has no byte to repeat".to_string())?;
+            let value = *segment
+                .get(i)
+                .ok_or_else(|| "a replicate run has no byte to repeat".to_string())?;
             out.extend(std::iter::repeat_n(value, count as usize));
             i += 1;
         }
@@ -102,7 +128,10 @@ mod tests {
         frame[8..12].copy_from_slice(&(64 + s0.len() as u32).to_le_bytes());
         frame.extend_from_slice(&s0);
         frame.extend_from_slice(&s1);
-        assert_eq!(decode_frame(&frame, 2, 1, 2).unwrap(), vec![0x34, 0x12, 0xCD, 0xAB]);
+        assert_eq!(
+            decode_frame(&frame, 2, 1, 2).unwrap(),
+            vec![0x34, 0x12, 0xCD, 0xAB]
+        );
     }
 
     #[test]
@@ -111,7 +140,9 @@ mod tests {
         frame[0] = 1;
         frame[4..8].copy_from_slice(&64u32.to_le_bytes());
         frame.extend_from_slice(&[0x00, 7]);
-        assert!(decode_frame(&frame, 4, 1, 1).unwrap_err().contains("decoded 1 bytes"));
+        assert!(decode_frame(&frame, 4, 1, 1)
+            .unwrap_err()
+            .contains("decoded 1 bytes"));
     }
 
     #[test]

@@ -18,14 +18,20 @@ pub(crate) fn unpack(bytes: &[u8], info: &ImageInfo, count: usize) -> Result<Sam
     ensure!(
         bytes.len() >= needed,
         TruncatedSnafu {
-            detail: format!("a frame needs {needed} bytes of pixel data, only {} are present", bytes.len())
+            detail: format!(
+                "a frame needs {needed} bytes of pixel data, only {} are present",
+                bytes.len()
+            )
         }
     );
     let bytes = &bytes[..needed];
     match info.pixel_data_kind {
         PixelDataKind::Float => {
             return Ok(Samples::F32(
-                bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+                bytes
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
             ))
         }
         PixelDataKind::DoubleFloat => {
@@ -41,22 +47,47 @@ pub(crate) fn unpack(bytes: &[u8], info: &ImageInfo, count: usize) -> Result<Sam
     let stored = StoredBits::new(info);
     let signed = info.is_signed();
     Ok(match (info.bits_allocated, signed) {
-        (8, false) => Samples::U8(bytes.iter().map(|&b| stored.unsigned(b as u32) as u8).collect()),
-        (8, true) => Samples::I8(bytes.iter().map(|&b| stored.signed(b as u32) as i8).collect()),
+        (8, false) => Samples::U8(
+            bytes
+                .iter()
+                .map(|&b| stored.unsigned(b as u32) as u8)
+                .collect(),
+        ),
+        (8, true) => Samples::I8(
+            bytes
+                .iter()
+                .map(|&b| stored.signed(b as u32) as i8)
+                .collect(),
+        ),
         (16, false) => Samples::U16(
-            bytes.chunks_exact(2).map(|c| stored.unsigned(u16::from_le_bytes([c[0], c[1]]) as u32) as u16).collect(),
+            bytes
+                .chunks_exact(2)
+                .map(|c| stored.unsigned(u16::from_le_bytes([c[0], c[1]]) as u32) as u16)
+                .collect(),
         ),
         (16, true) => Samples::I16(
-            bytes.chunks_exact(2).map(|c| stored.signed(u16::from_le_bytes([c[0], c[1]]) as u32) as i16).collect(),
+            bytes
+                .chunks_exact(2)
+                .map(|c| stored.signed(u16::from_le_bytes([c[0], c[1]]) as u32) as i16)
+                .collect(),
         ),
         (32, false) => Samples::U32(
-            bytes.chunks_exact(4).map(|c| stored.unsigned(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+            bytes
+                .chunks_exact(4)
+                .map(|c| stored.unsigned(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+                .collect(),
         ),
         (32, true) => Samples::I32(
-            bytes.chunks_exact(4).map(|c| stored.signed(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+            bytes
+                .chunks_exact(4)
+                .map(|c| stored.signed(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+                .collect(),
         ),
         (other, _) => {
-            return UnsupportedImageSnafu { reason: format!("Bits Allocated {other} cannot be unpacked here") }.fail()
+            return UnsupportedImageSnafu {
+                reason: format!("Bits Allocated {other} cannot be unpacked here"),
+            }
+            .fail()
         }
     })
 }
@@ -76,7 +107,9 @@ pub(crate) fn unpack_bits(bytes: &[u8], bit_offset: usize, count: usize) -> Resu
         }
     );
     Ok(Samples::U8(
-        (bit_offset..needed_bits).map(|bit| (bytes[bit / 8] >> (bit % 8)) & 1).collect(),
+        (bit_offset..needed_bits)
+            .map(|bit| (bytes[bit / 8] >> (bit % 8)) & 1)
+            .collect(),
     ))
 }
 
@@ -135,7 +168,11 @@ mod tests {
             bits_allocated,
             bits_stored,
             high_bit,
-            pixel_representation: if signed { PixelRepresentation::Signed } else { PixelRepresentation::Unsigned },
+            pixel_representation: if signed {
+                PixelRepresentation::Signed
+            } else {
+                PixelRepresentation::Unsigned
+            },
             photometric_interpretation: PhotometricInterpretation::Monochrome2,
             planar_configuration: PlanarConfiguration::Interleaved,
             number_of_frames: 1,

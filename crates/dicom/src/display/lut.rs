@@ -38,7 +38,10 @@ impl Lut {
         let invalid = |reason: String| Error::InvalidLut { lut, reason };
         let descriptor = attr::ints(item, descriptor_tag);
         let [count, first, bits] = descriptor[..] else {
-            return Err(invalid(format!("the LUT Descriptor {descriptor_tag} has {} values, 3 are required", descriptor.len())));
+            return Err(invalid(format!(
+                "the LUT Descriptor {descriptor_tag} has {} values, 3 are required",
+                descriptor.len()
+            )));
         };
         // PS3.3 C.11.1.1.1: 0 entries means 2^16 (the count is US, so it may also have been read as -32768..-1).
         let count = match count {
@@ -46,20 +49,32 @@ impl Lut {
             c if c < 0 => c + 65536,
             c => c,
         } as usize;
-        let first_mapped = if input_signed && first > 32767 { first - 65536 } else { first };
+        let first_mapped = if input_signed && first > 32767 {
+            first - 65536
+        } else {
+            first
+        };
         if !(1..=16).contains(&bits) {
-            return Err(invalid(format!("{bits} bits per entry; 1 to 16 are allowed")));
+            return Err(invalid(format!(
+                "{bits} bits per entry; 1 to 16 are allowed"
+            )));
         }
         let data = attr::le_bytes(item, data_tag)
             .ok_or_else(|| invalid(format!("the LUT Data {data_tag} is missing")))?;
         let words = |bytes: &[u8]| -> Vec<u16> {
-            bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()
+            bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect()
         };
         let (mut entries, mut bits_per_entry) = if data.len() >= count * 2 {
             (words(&data[..count * 2]), bits as u16)
         } else if bits <= 8 && data.len() >= count {
             // 8-bit entries packed two per word (low byte first).
-            (data[..count].iter().map(|&b| b as u16).collect(), bits as u16)
+            (
+                data[..count].iter().map(|&b| b as u16).collect(),
+                bits as u16,
+            )
         } else if bits > 8 && data.len() >= count {
             // Descriptor says 16 bits, data holds one byte per entry: trust the data.
             (data[..count].iter().map(|&b| b as u16).collect(), 8)
@@ -88,7 +103,9 @@ impl Lut {
     /// The entry for input `x`: inputs below the first mapped value give the first entry, inputs beyond the
     /// last mapped value give the last entry (PS3.3 C.11.1.1.1). Non-integer inputs are rounded.
     pub fn lookup(&self, x: f64) -> u16 {
-        let Some(last) = self.entries.len().checked_sub(1) else { return 0 };
+        let Some(last) = self.entries.len().checked_sub(1) else {
+            return 0;
+        };
         let i = (x.round() - self.first_mapped as f64).clamp(0.0, last as f64) as usize;
         self.entries.get(i).copied().unwrap_or(0)
     }
@@ -114,16 +131,33 @@ mod tests {
 
     #[test]
     fn lookup_clamps_below_and_above_the_mapped_range() {
-        let it = item(PrimitiveValue::from([3u16, 10, 16]), PrimitiveValue::U16(vec![100, 200, 300].into()));
-        let lut = Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").unwrap();
-        assert_eq!([lut.lookup(5.0), lut.lookup(10.0), lut.lookup(11.0), lut.lookup(12.0), lut.lookup(99.0)], [100, 100, 200, 300, 300]);
+        let it = item(
+            PrimitiveValue::from([3u16, 10, 16]),
+            PrimitiveValue::U16(vec![100, 200, 300].into()),
+        );
+        let lut =
+            Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").unwrap();
+        assert_eq!(
+            [
+                lut.lookup(5.0),
+                lut.lookup(10.0),
+                lut.lookup(11.0),
+                lut.lookup(12.0),
+                lut.lookup(99.0)
+            ],
+            [100, 100, 200, 300, 300]
+        );
     }
 
     #[test]
     fn first_mapped_value_read_as_unsigned_is_negative_for_signed_input() {
         // -1024 stored as US reads 64512.
-        let it = item(PrimitiveValue::from([2u16, 64512, 16]), PrimitiveValue::U16(vec![7, 9].into()));
-        let lut = Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, true, "test LUT").unwrap();
+        let it = item(
+            PrimitiveValue::from([2u16, 64512, 16]),
+            PrimitiveValue::U16(vec![7, 9].into()),
+        );
+        let lut =
+            Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, true, "test LUT").unwrap();
         assert_eq!(lut.first_mapped, -1024);
         assert_eq!(lut.lookup(-1023.0), 9);
     }
@@ -131,8 +165,12 @@ mod tests {
     #[test]
     fn zero_entries_means_65536() {
         let data: Vec<u16> = (0..=65535u16).collect();
-        let it = item(PrimitiveValue::from([0u16, 0, 16]), PrimitiveValue::U16(data.into()));
-        let lut = Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").unwrap();
+        let it = item(
+            PrimitiveValue::from([0u16, 0, 16]),
+            PrimitiveValue::U16(data.into()),
+        );
+        let lut =
+            Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").unwrap();
         assert_eq!(lut.entries.len(), 65536);
         assert_eq!(lut.lookup(65535.0), 65535);
     }
@@ -140,22 +178,35 @@ mod tests {
     #[test]
     fn eight_bit_entries_packed_two_per_word() {
         // Four 8-bit entries 1, 2, 3, 4 in two words.
-        let it = item(PrimitiveValue::from([4u16, 0, 8]), PrimitiveValue::U16([0x0201, 0x0403].into()));
-        let lut = Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").unwrap();
+        let it = item(
+            PrimitiveValue::from([4u16, 0, 8]),
+            PrimitiveValue::U16([0x0201, 0x0403].into()),
+        );
+        let lut =
+            Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").unwrap();
         assert_eq!(lut.entries, vec![1, 2, 3, 4]);
         assert_eq!(lut.max_output(), 255.0);
     }
 
     #[test]
     fn eight_bit_descriptor_with_sixteen_bit_values_is_sixteen_bit() {
-        let it = item(PrimitiveValue::from([2u16, 0, 8]), PrimitiveValue::U16(vec![0, 4095].into()));
-        let lut = Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").unwrap();
+        let it = item(
+            PrimitiveValue::from([2u16, 0, 8]),
+            PrimitiveValue::U16(vec![0, 4095].into()),
+        );
+        let lut =
+            Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").unwrap();
         assert_eq!(lut.bits_per_entry, 16);
     }
 
     #[test]
     fn short_lut_data_is_an_error() {
-        let it = item(PrimitiveValue::from([4u16, 0, 16]), PrimitiveValue::U16(vec![1].into()));
-        assert!(Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").is_err());
+        let it = item(
+            PrimitiveValue::from([4u16, 0, 16]),
+            PrimitiveValue::U16(vec![1].into()),
+        );
+        assert!(
+            Lut::from_item(&it, tags::LUT_DESCRIPTOR, tags::LUT_DATA, false, "test LUT").is_err()
+        );
     }
 }

@@ -26,8 +26,13 @@ use dicom_object::InMemDicomObject;
 /// The first item of sequence `seq_tag` inside the functional groups of frame `frame` of an enhanced
 /// multi-frame object: Per-frame Functional Groups Sequence (5200,9230) item `frame` first, then the Shared
 /// Functional Groups Sequence (5200,9229).
-pub fn functional_group(obj: &InMemDicomObject, frame: u32, seq_tag: Tag) -> Option<&InMemDicomObject> {
-    let per_frame = attr::items(obj, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE).get(frame as usize);
+pub fn functional_group(
+    obj: &InMemDicomObject,
+    frame: u32,
+    seq_tag: Tag,
+) -> Option<&InMemDicomObject> {
+    let per_frame =
+        attr::items(obj, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE).get(frame as usize);
     let shared = attr::items(obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE).first();
     [per_frame, shared]
         .into_iter()
@@ -67,14 +72,23 @@ impl DisplayParams {
         } else {
             None
         };
-        let shape_inverse = attr::string(obj, tags::PRESENTATION_LUT_SHAPE).as_deref() == Some("INVERSE");
-        let invert = is_gray && (frame.photometric_interpretation == PhotometricInterpretation::Monochrome1 || shape_inverse);
-        let palette = if frame.photometric_interpretation == PhotometricInterpretation::PaletteColor {
+        let shape_inverse =
+            attr::string(obj, tags::PRESENTATION_LUT_SHAPE).as_deref() == Some("INVERSE");
+        let invert = is_gray
+            && (frame.photometric_interpretation == PhotometricInterpretation::Monochrome1
+                || shape_inverse);
+        let palette = if frame.photometric_interpretation == PhotometricInterpretation::PaletteColor
+        {
             Some(PaletteColorLut::from_object(obj, frame.signed)?)
         } else {
             None
         };
-        Ok(DisplayParams { modality_lut, voi, invert, palette })
+        Ok(DisplayParams {
+            modality_lut,
+            voi,
+            invert,
+            palette,
+        })
     }
 
     /// [`DisplayParams::from_object`] on a file's data set.
@@ -168,7 +182,9 @@ pub fn render_gray8(frame: &Frame, params: &DisplayParams) -> Result<Gray8Image>
     let voi = params.effective_voi(frame);
     let invert = params.invert;
     let to_display = |stored: f64| -> u8 {
-        let v = voi.apply_8bit(params.modality_lut.apply(stored)).clamp(0.0, 255.0);
+        let v = voi
+            .apply_8bit(params.modality_lut.apply(stored))
+            .clamp(0.0, 255.0);
         let v = if invert { 255.0 - v } else { v };
         v.round() as u8
     };
@@ -185,9 +201,15 @@ pub fn render_gray8(frame: &Frame, params: &DisplayParams) -> Result<Gray8Image>
                 })
                 .collect()
         }
-        (s, _) => (0..n).map(|i| s.get(i).map(to_display).unwrap_or(0)).collect(),
+        (s, _) => (0..n)
+            .map(|i| s.get(i).map(to_display).unwrap_or(0))
+            .collect(),
     };
-    Ok(Gray8Image { width: frame.columns as u32, height: frame.rows as u32, data })
+    Ok(Gray8Image {
+        width: frame.columns as u32,
+        height: frame.rows as u32,
+        data,
+    })
 }
 
 /// Every value `bits_stored` bits can hold, when that is at most 2^16 values.
@@ -196,7 +218,11 @@ fn stored_range(frame: &Frame) -> Option<(i64, i64)> {
         return None;
     }
     let bits = frame.bits_stored as u32;
-    Some(if frame.signed { (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1) } else { (0, (1i64 << bits) - 1) })
+    Some(if frame.signed {
+        (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1)
+    } else {
+        (0, (1i64 << bits) - 1)
+    })
 }
 
 /// Render any frame to 8-bit RGBA: grayscale through [`render_gray8`], colour by its photometric
@@ -210,16 +236,23 @@ pub fn render_frame(frame: &Frame, params: &DisplayParams) -> Result<Rgba8Image>
         for g in gray.data {
             data.extend_from_slice(&[g, g, g, 255]);
         }
-        return Ok(Rgba8Image { width, height, data });
+        return Ok(Rgba8Image {
+            width,
+            height,
+            data,
+        });
     }
     let s = &frame.samples;
     let bits = frame.bits_stored.clamp(1, 32);
     let max = ((1u64 << bits) - 1) as f64;
     match &frame.photometric_interpretation {
         PhotometricInterpretation::PaletteColor => {
-            let palette = params.palette.as_ref().ok_or_else(|| Error::UnsupportedImage {
-                reason: "PALETTE COLOR image without Palette Color Lookup Tables".to_string(),
-            })?;
+            let palette = params
+                .palette
+                .as_ref()
+                .ok_or_else(|| Error::UnsupportedImage {
+                    reason: "PALETTE COLOR image without Palette Color Lookup Tables".to_string(),
+                })?;
             for i in 0..n {
                 let [r, g, b] = palette.lookup_8bit(s.get(i).unwrap_or(0.0));
                 data.extend_from_slice(&[r, g, b, 255]);
@@ -235,7 +268,8 @@ pub fn render_frame(frame: &Frame, params: &DisplayParams) -> Result<Rgba8Image>
                     reason: format!("{pi} with {} samples per pixel", frame.samples_per_pixel),
                 });
             }
-            let fast_rgb8 = matches!(s, Samples::U8(_)) && bits == 8 && *pi == PhotometricInterpretation::Rgb;
+            let fast_rgb8 =
+                matches!(s, Samples::U8(_)) && bits == 8 && *pi == PhotometricInterpretation::Rgb;
             for i in 0..n {
                 let sample = |k: usize| s.get(i * 3 + k).unwrap_or(0.0);
                 let (a, b, c) = (sample(0), sample(1), sample(2));
@@ -264,14 +298,23 @@ pub fn render_frame(frame: &Frame, params: &DisplayParams) -> Result<Rgba8Image>
             })
         }
     }
-    Ok(Rgba8Image { width, height, data })
+    Ok(Rgba8Image {
+        width,
+        height,
+        data,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn gray_frame(samples: Samples, bits_stored: u16, signed: bool, pi: PhotometricInterpretation) -> Frame {
+    fn gray_frame(
+        samples: Samples,
+        bits_stored: u16,
+        signed: bool,
+        pi: PhotometricInterpretation,
+    ) -> Frame {
         let n = samples.len() as u16;
         Frame {
             index: 0,
@@ -286,15 +329,29 @@ mod tests {
     }
 
     fn params(modality_lut: ModalityLut, voi: Option<Voi>, invert: bool) -> DisplayParams {
-        DisplayParams { modality_lut, voi, invert, palette: None }
+        DisplayParams {
+            modality_lut,
+            voi,
+            invert,
+            palette: None,
+        }
     }
 
     #[test]
     fn ct_window_is_applied_to_hounsfield_units() {
         // Stored 12-bit signed values; HU = stored - 1024; window C 40 W 400 (LINEAR).
-        let frame = gray_frame(Samples::I16(vec![-2000, 864, 1064, 1263, 1300]), 12, true, PhotometricInterpretation::Monochrome2);
+        let frame = gray_frame(
+            Samples::I16(vec![-2000, 864, 1064, 1263, 1300]),
+            12,
+            true,
+            PhotometricInterpretation::Monochrome2,
+        );
         let p = params(
-            ModalityLut::Rescale { slope: 1.0, intercept: -1024.0, rescale_type: None },
+            ModalityLut::Rescale {
+                slope: 1.0,
+                intercept: -1024.0,
+                rescale_type: None,
+            },
             Some(Voi::Window(Window::linear(40.0, 400.0))),
             false,
         );
@@ -306,11 +363,19 @@ mod tests {
 
     #[test]
     fn monochrome1_is_displayed_inverted() {
-        let frame = gray_frame(Samples::U8(vec![0, 255, 100]), 8, false, PhotometricInterpretation::Monochrome1);
+        let frame = gray_frame(
+            Samples::U8(vec![0, 255, 100]),
+            8,
+            false,
+            PhotometricInterpretation::Monochrome1,
+        );
         let obj = InMemDicomObject::new_empty();
         let mut p = DisplayParams::from_object(&obj, &frame).unwrap();
         assert!(p.invert);
-        p.voi = Some(Voi::Window(Window { function: VoiLutFunction::LinearExact, ..Window::linear(127.5, 255.0) }));
+        p.voi = Some(Voi::Window(Window {
+            function: VoiLutFunction::LinearExact,
+            ..Window::linear(127.5, 255.0)
+        }));
         let img = render_gray8(&frame, &p).unwrap();
         assert_eq!(img.data, vec![255, 0, 155]);
     }
@@ -323,15 +388,29 @@ mod tests {
             VR::CS,
             PrimitiveValue::from("INVERSE"),
         )]);
-        let frame = gray_frame(Samples::U8(vec![0]), 8, false, PhotometricInterpretation::Monochrome2);
+        let frame = gray_frame(
+            Samples::U8(vec![0]),
+            8,
+            false,
+            PhotometricInterpretation::Monochrome2,
+        );
         assert!(DisplayParams::from_object(&obj, &frame).unwrap().invert);
     }
 
     #[test]
     fn default_window_spans_the_modality_range() {
         // stored 10..=20, slope 2 → modality 20..=40: center 30, width 20; min → 0, max → 255.
-        let frame = gray_frame(Samples::U16(vec![10, 15, 20]), 16, false, PhotometricInterpretation::Monochrome2);
-        let lut = ModalityLut::Rescale { slope: 2.0, intercept: 0.0, rescale_type: None };
+        let frame = gray_frame(
+            Samples::U16(vec![10, 15, 20]),
+            16,
+            false,
+            PhotometricInterpretation::Monochrome2,
+        );
+        let lut = ModalityLut::Rescale {
+            slope: 2.0,
+            intercept: 0.0,
+            rescale_type: None,
+        };
         let w = default_window(&frame, &lut);
         assert_eq!((w.center, w.width), (30.0, 20.0));
         let img = render_gray8(&frame, &params(lut, None, false)).unwrap();
@@ -343,9 +422,18 @@ mod tests {
         use dicom_core::{DataElement, PrimitiveValue, VR};
         let obj = InMemDicomObject::from_element_iter([
             DataElement::new(tags::WINDOW_CENTER, VR::DS, PrimitiveValue::from("50\\500")),
-            DataElement::new(tags::WINDOW_WIDTH, VR::DS, PrimitiveValue::from("100\\2000")),
+            DataElement::new(
+                tags::WINDOW_WIDTH,
+                VR::DS,
+                PrimitiveValue::from("100\\2000"),
+            ),
         ]);
-        let frame = gray_frame(Samples::U16(vec![0, 50, 100]), 16, false, PhotometricInterpretation::Monochrome2);
+        let frame = gray_frame(
+            Samples::U16(vec![0, 50, 100]),
+            16,
+            false,
+            PhotometricInterpretation::Monochrome2,
+        );
         let p = DisplayParams::from_object(&obj, &frame).unwrap();
         assert_eq!(p.voi, Some(Voi::Window(Window::linear(50.0, 100.0))));
         assert_eq!(voi_choices(&obj, 0, false).unwrap().len(), 2);
@@ -385,7 +473,12 @@ mod tests {
 
     #[test]
     fn palette_color_frame_is_looked_up() {
-        let lut = |entries: Vec<u16>| Lut { first_mapped: 0, bits_per_entry: 16, entries, explanation: None };
+        let lut = |entries: Vec<u16>| Lut {
+            first_mapped: 0,
+            bits_per_entry: 16,
+            entries,
+            explanation: None,
+        };
         let frame = Frame {
             index: 0,
             rows: 1,

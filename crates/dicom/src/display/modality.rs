@@ -38,35 +38,56 @@ impl ModalityLut {
     /// shared functional groups, else identity. `signed`: Pixel Representation is 1.
     pub fn from_object(obj: &InMemDicomObject, frame: u32, signed: bool) -> Result<ModalityLut> {
         if let Some(item) = attr::items(obj, tags::MODALITY_LUT_SEQUENCE).first() {
-            let lut = Lut::from_item(item, tags::LUT_DESCRIPTOR, tags::LUT_DATA, signed, "Modality LUT")?;
-            return Ok(ModalityLut::Lut { lut, lut_type: attr::string(item, tags::MODALITY_LUT_TYPE) });
+            let lut = Lut::from_item(
+                item,
+                tags::LUT_DESCRIPTOR,
+                tags::LUT_DATA,
+                signed,
+                "Modality LUT",
+            )?;
+            return Ok(ModalityLut::Lut {
+                lut,
+                lut_type: attr::string(item, tags::MODALITY_LUT_TYPE),
+            });
         }
-        let source = if obj.get(tags::RESCALE_SLOPE).is_some() || obj.get(tags::RESCALE_INTERCEPT).is_some() {
+        let source = if obj.get(tags::RESCALE_SLOPE).is_some()
+            || obj.get(tags::RESCALE_INTERCEPT).is_some()
+        {
             Some(obj)
         } else {
             super::functional_group(obj, frame, tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE)
         };
-        let Some(source) = source else { return Ok(ModalityLut::Identity) };
+        let Some(source) = source else {
+            return Ok(ModalityLut::Identity);
+        };
         let slope = attr::f64(source, tags::RESCALE_SLOPE).unwrap_or(1.0);
         let intercept = attr::f64(source, tags::RESCALE_INTERCEPT).unwrap_or(0.0);
         if !slope.is_finite() || slope == 0.0 || !intercept.is_finite() {
             return Err(Error::InvalidAttribute {
                 name: "Rescale Slope/Intercept",
                 tag: tags::RESCALE_SLOPE,
-                reason: format!("slope {slope}, intercept {intercept}: the slope must be a non-zero number"),
+                reason: format!(
+                    "slope {slope}, intercept {intercept}: the slope must be a non-zero number"
+                ),
             });
         }
         if slope == 1.0 && intercept == 0.0 && attr::string(source, tags::RESCALE_TYPE).is_none() {
             return Ok(ModalityLut::Identity);
         }
-        Ok(ModalityLut::Rescale { slope, intercept, rescale_type: attr::string(source, tags::RESCALE_TYPE) })
+        Ok(ModalityLut::Rescale {
+            slope,
+            intercept,
+            rescale_type: attr::string(source, tags::RESCALE_TYPE),
+        })
     }
 
     /// The modality value of a stored value (what a pixel probe shows).
     pub fn apply(&self, stored: f64) -> f64 {
         match self {
             ModalityLut::Identity => stored,
-            ModalityLut::Rescale { slope, intercept, .. } => stored * slope + intercept,
+            ModalityLut::Rescale {
+                slope, intercept, ..
+            } => stored * slope + intercept,
             ModalityLut::Lut { lut, .. } => lut.lookup(stored) as f64,
         }
     }
@@ -96,7 +117,11 @@ mod tests {
     fn rescale_slope_and_intercept_give_hounsfield_units() {
         let obj = InMemDicomObject::from_element_iter([
             DataElement::new(tags::RESCALE_SLOPE, VR::DS, PrimitiveValue::from("1")),
-            DataElement::new(tags::RESCALE_INTERCEPT, VR::DS, PrimitiveValue::from("-1024")),
+            DataElement::new(
+                tags::RESCALE_INTERCEPT,
+                VR::DS,
+                PrimitiveValue::from("-1024"),
+            ),
             DataElement::new(tags::RESCALE_TYPE, VR::LO, PrimitiveValue::from("HU")),
         ]);
         let lut = ModalityLut::from_object(&obj, 0, false).unwrap();
@@ -118,17 +143,38 @@ mod tests {
     #[test]
     fn modality_lut_sequence_takes_precedence_and_maps_signed_input() {
         let item = InMemDicomObject::from_element_iter([
-            DataElement::new(tags::LUT_DESCRIPTOR, VR::US, PrimitiveValue::from([3u16, 65535, 12])),
-            DataElement::new(tags::LUT_DATA, VR::OW, PrimitiveValue::U16(vec![10, 20, 30].into())),
+            DataElement::new(
+                tags::LUT_DESCRIPTOR,
+                VR::US,
+                PrimitiveValue::from([3u16, 65535, 12]),
+            ),
+            DataElement::new(
+                tags::LUT_DATA,
+                VR::OW,
+                PrimitiveValue::U16(vec![10, 20, 30].into()),
+            ),
             DataElement::new(tags::MODALITY_LUT_TYPE, VR::LO, PrimitiveValue::from("OD")),
         ]);
         let obj = InMemDicomObject::from_element_iter([
-            InMemElement::new(tags::MODALITY_LUT_SEQUENCE, VR::SQ, dicom_core::value::DataSetSequence::from(vec![item])),
+            InMemElement::new(
+                tags::MODALITY_LUT_SEQUENCE,
+                VR::SQ,
+                dicom_core::value::DataSetSequence::from(vec![item]),
+            ),
             DataElement::new(tags::RESCALE_SLOPE, VR::DS, PrimitiveValue::from("2")),
         ]);
         let lut = ModalityLut::from_object(&obj, 0, true).unwrap();
         // first mapped value -1: stored -1 → 10, 0 → 20, 1 → 30, beyond → 30.
-        assert_eq!([lut.apply(-5.0), lut.apply(-1.0), lut.apply(0.0), lut.apply(1.0), lut.apply(9.0)], [10.0, 10.0, 20.0, 30.0, 30.0]);
+        assert_eq!(
+            [
+                lut.apply(-5.0),
+                lut.apply(-1.0),
+                lut.apply(0.0),
+                lut.apply(1.0),
+                lut.apply(9.0)
+            ],
+            [10.0, 10.0, 20.0, 30.0, 30.0]
+        );
         assert_eq!(lut.units(), Some("OD"));
     }
 
@@ -136,7 +182,11 @@ mod tests {
     fn enhanced_rescale_comes_from_functional_groups() {
         let pvt = InMemDicomObject::from_element_iter([
             DataElement::new(tags::RESCALE_SLOPE, VR::DS, PrimitiveValue::from("2")),
-            DataElement::new(tags::RESCALE_INTERCEPT, VR::DS, PrimitiveValue::from("-100")),
+            DataElement::new(
+                tags::RESCALE_INTERCEPT,
+                VR::DS,
+                PrimitiveValue::from("-100"),
+            ),
         ]);
         let shared = InMemDicomObject::from_element_iter([InMemElement::new(
             tags::PIXEL_VALUE_TRANSFORMATION_SEQUENCE,

@@ -59,7 +59,12 @@ pub struct Window {
 impl Window {
     /// A LINEAR window with no explanation.
     pub fn linear(center: f64, width: f64) -> Self {
-        Window { center, width, function: VoiLutFunction::Linear, explanation: None }
+        Window {
+            center,
+            width,
+            function: VoiLutFunction::Linear,
+            explanation: None,
+        }
     }
 
     /// Whether the width is allowed for the function: ≥ 1 for LINEAR, > 0 otherwise.
@@ -133,7 +138,13 @@ impl Voi {
 impl fmt::Display for Voi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Voi::Window(w) => write!(f, "window C {} W {} ({})", w.center, w.width, w.function.as_str())?,
+            Voi::Window(w) => write!(
+                f,
+                "window C {} W {} ({})",
+                w.center,
+                w.width,
+                w.function.as_str()
+            )?,
             Voi::Lut(l) => write!(f, "VOI LUT of {} entries", l.entries.len())?,
         }
         if let Some(e) = self.explanation() {
@@ -152,7 +163,9 @@ pub fn windows(obj: &InMemDicomObject, frame: u32) -> Result<Vec<Window>> {
     } else {
         super::functional_group(obj, frame, tags::FRAME_VOILUT_SEQUENCE)
     };
-    let Some(source) = source else { return Ok(Vec::new()) };
+    let Some(source) = source else {
+        return Ok(Vec::new());
+    };
     let centers = attr::f64s(source, tags::WINDOW_CENTER);
     let widths = attr::f64s(source, tags::WINDOW_WIDTH);
     let explanations = attr::strings(source, tags::WINDOW_CENTER_WIDTH_EXPLANATION);
@@ -176,7 +189,10 @@ pub fn windows(obj: &InMemDicomObject, frame: u32) -> Result<Vec<Window>> {
             return Err(Error::InvalidAttribute {
                 name: "Window Width",
                 tag: tags::WINDOW_WIDTH,
-                reason: format!("width {width} (center {center}) is not allowed for {}", function.as_str()),
+                reason: format!(
+                    "width {width} (center {center}) is not allowed for {}",
+                    function.as_str()
+                ),
             });
         }
         out.push(window);
@@ -189,7 +205,15 @@ pub fn windows(obj: &InMemDicomObject, frame: u32) -> Result<Vec<Window>> {
 pub fn voi_luts(obj: &InMemDicomObject, input_signed: bool) -> Result<Vec<Lut>> {
     attr::items(obj, tags::VOILUT_SEQUENCE)
         .iter()
-        .map(|item| Lut::from_item(item, tags::LUT_DESCRIPTOR, tags::LUT_DATA, input_signed, "VOI LUT"))
+        .map(|item| {
+            Lut::from_item(
+                item,
+                tags::LUT_DESCRIPTOR,
+                tags::LUT_DATA,
+                input_signed,
+                "VOI LUT",
+            )
+        })
         .collect()
 }
 
@@ -214,7 +238,10 @@ mod tests {
         // C 40, W 400: bottom edge c - 0.5 - (w-1)/2 = -160, top edge c - 0.5 + (w-1)/2 = 239.
         let w = Window::linear(40.0, 400.0);
         approx(w.apply(-160.0, 0.0, 255.0), 0.0);
-        approx(w.apply(-159.0, 0.0, 255.0), (((-159.0 - 39.5) / 399.0) + 0.5) * 255.0);
+        approx(
+            w.apply(-159.0, 0.0, 255.0),
+            (((-159.0 - 39.5) / 399.0) + 0.5) * 255.0,
+        );
         approx(w.apply(0.0, 0.0, 255.0), 102.255_639);
         approx(w.apply(40.0, 0.0, 255.0), 127.819_549);
         approx(w.apply(239.0, 0.0, 255.0), 255.0);
@@ -231,7 +258,10 @@ mod tests {
 
     #[test]
     fn linear_exact_window_follows_c_11_2_1_3_2() {
-        let w = Window { function: VoiLutFunction::LinearExact, ..Window::linear(40.0, 400.0) };
+        let w = Window {
+            function: VoiLutFunction::LinearExact,
+            ..Window::linear(40.0, 400.0)
+        };
         approx(w.apply(-160.0, 0.0, 255.0), 0.0);
         approx(w.apply(0.0, 0.0, 255.0), 102.0);
         approx(w.apply(40.0, 0.0, 255.0), 127.5);
@@ -240,7 +270,10 @@ mod tests {
 
     #[test]
     fn sigmoid_window_follows_c_11_2_1_3_1() {
-        let w = Window { function: VoiLutFunction::Sigmoid, ..Window::linear(40.0, 400.0) };
+        let w = Window {
+            function: VoiLutFunction::Sigmoid,
+            ..Window::linear(40.0, 400.0)
+        };
         approx(w.apply(40.0, 0.0, 255.0), 127.5);
         // 255 / (1 + e^-1)
         approx(w.apply(140.0, 0.0, 255.0), 186.420_24);
@@ -251,9 +284,21 @@ mod tests {
     fn all_windows_are_listed_with_explanations_and_function() {
         let obj = InMemDicomObject::from_element_iter([
             DataElement::new(tags::WINDOW_CENTER, VR::DS, PrimitiveValue::from("40\\300")),
-            DataElement::new(tags::WINDOW_WIDTH, VR::DS, PrimitiveValue::from("400\\1500")),
-            DataElement::new(tags::WINDOW_CENTER_WIDTH_EXPLANATION, VR::LO, PrimitiveValue::from("SOFT\\BONE")),
-            DataElement::new(tags::VOILUT_FUNCTION, VR::CS, PrimitiveValue::from("SIGMOID")),
+            DataElement::new(
+                tags::WINDOW_WIDTH,
+                VR::DS,
+                PrimitiveValue::from("400\\1500"),
+            ),
+            DataElement::new(
+                tags::WINDOW_CENTER_WIDTH_EXPLANATION,
+                VR::LO,
+                PrimitiveValue::from("SOFT\\BONE"),
+            ),
+            DataElement::new(
+                tags::VOILUT_FUNCTION,
+                VR::CS,
+                PrimitiveValue::from("SIGMOID"),
+            ),
         ]);
         let list = windows(&obj, 0).unwrap();
         assert_eq!(list.len(), 2);
@@ -273,7 +318,12 @@ mod tests {
 
     #[test]
     fn voi_lut_output_is_scaled_by_its_bit_depth() {
-        let lut = Lut { first_mapped: 0, bits_per_entry: 12, entries: vec![0, 4095, 2048], explanation: None };
+        let lut = Lut {
+            first_mapped: 0,
+            bits_per_entry: 12,
+            entries: vec![0, 4095, 2048],
+            explanation: None,
+        };
         let voi = Voi::Lut(lut);
         approx(voi.apply_8bit(0.0), 0.0);
         approx(voi.apply_8bit(1.0), 255.0);

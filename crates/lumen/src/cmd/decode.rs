@@ -2,7 +2,9 @@
 //!
 //! - `raw`: the stored values after decompression and before any LUT — bits above Bits Stored masked off and
 //!   sign-extended when Pixel Representation is 1 — little-endian in a Bits Allocated container (1-bit data: one
-//!   byte per sample), colour samples interleaved; every frame concatenated when `--frame` is not given.
+//!   byte per sample), colour samples interleaved; every frame concatenated when `--frame` is not given. Colour
+//!   is as the decoder delivers it: RGB after JPEG baseline and JPEG 2000 with a colour transform, and native
+//!   YBR_FULL_422 expanded to one Cb/Cr pair per pixel.
 //! - `png`: the displayed image (Modality LUT, the file's first window or else the full modality range,
 //!   presentation), 8-bit gray for monochrome and RGB for colour; the first frame when `--frame` is not given.
 //!
@@ -41,7 +43,11 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), String> {
     let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", args.file.display());
     let format = args.format.unwrap_or_else(|| {
-        if args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+        if args
+            .out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+        {
             Format::Png
         } else {
             Format::Raw
@@ -63,29 +69,54 @@ pub fn run(args: Args) -> Result<(), String> {
             out
         }
         Format::Png => {
-            let frame = file.decode_frame(args.frame.unwrap_or(0)).map_err(|e| fail(&e))?;
+            let frame = file
+                .decode_frame(args.frame.unwrap_or(0))
+                .map_err(|e| fail(&e))?;
             let params = DisplayParams::from_file(&file, &frame).map_err(|e| fail(&e))?;
             if frame.photometric_interpretation.is_monochrome() {
                 let img = display::render_gray8(&frame, &params).map_err(|e| fail(&e))?;
-                encode_png(img.width, img.height, png::ColorType::Grayscale, &img.data).map_err(|e| fail(&e))?
+                encode_png(img.width, img.height, png::ColorType::Grayscale, &img.data)
+                    .map_err(|e| fail(&e))?
             } else {
                 let img = display::render_frame(&frame, &params).map_err(|e| fail(&e))?;
-                let rgb: Vec<u8> = img.data.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
-                encode_png(img.width, img.height, png::ColorType::Rgb, &rgb).map_err(|e| fail(&e))?
+                let rgb: Vec<u8> = img
+                    .data
+                    .chunks_exact(4)
+                    .flat_map(|p| [p[0], p[1], p[2]])
+                    .collect();
+                encode_png(img.width, img.height, png::ColorType::Rgb, &rgb)
+                    .map_err(|e| fail(&e))?
             }
         }
     };
-    write_file(&args.out, &bytes).map_err(|e| format!("{}: cannot write {}: {e}", args.file.display(), args.out.display()))
+    write_file(&args.out, &bytes).map_err(|e| {
+        format!(
+            "{}: cannot write {}: {e}",
+            args.file.display(),
+            args.out.display()
+        )
+    })
 }
 
-fn encode_png(width: u32, height: u32, color: png::ColorType, data: &[u8]) -> Result<Vec<u8>, String> {
+fn encode_png(
+    width: u32,
+    height: u32,
+    color: png::ColorType,
+    data: &[u8],
+) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(color);
     encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| format!("cannot encode PNG: {e}"))?;
-    writer.write_image_data(data).map_err(|e| format!("cannot encode PNG: {e}"))?;
-    writer.finish().map_err(|e| format!("cannot encode PNG: {e}"))?;
+    let mut writer = encoder
+        .write_header()
+        .map_err(|e| format!("cannot encode PNG: {e}"))?;
+    writer
+        .write_image_data(data)
+        .map_err(|e| format!("cannot encode PNG: {e}"))?;
+    writer
+        .finish()
+        .map_err(|e| format!("cannot encode PNG: {e}"))?;
     Ok(out)
 }
 

@@ -21,7 +21,8 @@ pub fn run(args: Args) -> Result<(), String> {
     let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", args.file.display());
     let file = DicomFile::open(&args.file).map_err(|e| fail(&e))?;
     if args.json {
-        let text = dicom_json::to_string_pretty(file.object()).map_err(|e| fail(&format!("cannot write DICOM JSON: {e}")))?;
+        let text = dicom_json::to_string_pretty(file.object())
+            .map_err(|e| fail(&format!("cannot write DICOM JSON: {e}")))?;
         println!("{text}");
         return Ok(());
     }
@@ -57,12 +58,26 @@ fn summary(path: &std::path::Path, file: &DicomFile) -> String {
     );
     line(
         "Study",
-        join(&[s(tags::STUDY_DATE), s(tags::STUDY_DESCRIPTION), s(tags::ACCESSION_NUMBER).map(|a| format!("accession {a}"))], ", "),
+        join(
+            &[
+                s(tags::STUDY_DATE),
+                s(tags::STUDY_DESCRIPTION),
+                s(tags::ACCESSION_NUMBER).map(|a| format!("accession {a}")),
+            ],
+            ", ",
+        ),
     );
     line("Study UID", file.study_instance_uid());
     line(
         "Series",
-        join(&[s(tags::MODALITY), s(tags::SERIES_NUMBER).map(|n| format!("#{n}")), s(tags::SERIES_DESCRIPTION)], " "),
+        join(
+            &[
+                s(tags::MODALITY),
+                s(tags::SERIES_NUMBER).map(|n| format!("#{n}")),
+                s(tags::SERIES_DESCRIPTION),
+            ],
+            " ",
+        ),
     );
     line("Series UID", file.series_instance_uid());
     line(
@@ -73,14 +88,21 @@ fn summary(path: &std::path::Path, file: &DicomFile) -> String {
         }),
     );
     line("SOP Instance UID", file.sop_instance_uid());
-    line("Instance", s(tags::INSTANCE_NUMBER).map(|n| format!("#{n}")));
+    line(
+        "Instance",
+        s(tags::INSTANCE_NUMBER).map(|n| format!("#{n}")),
+    );
     line(
         "Transfer Syntax",
         Some(format!(
             "{} ({}){}",
             file.transfer_syntax(),
             file.transfer_syntax_name(),
-            if file.has_file_meta() { "" } else { ", no File Meta Information: told from the data set" }
+            if file.has_file_meta() {
+                ""
+            } else {
+                ", no File Meta Information: told from the data set"
+            }
         )),
     );
     match file.image_info() {
@@ -89,7 +111,11 @@ fn summary(path: &std::path::Path, file: &DicomFile) -> String {
                 "Image",
                 Some(format!(
                     "{} columns × {} rows, {} frame(s), {} sample(s) per pixel, {}",
-                    info.columns, info.rows, info.number_of_frames, info.samples_per_pixel, info.photometric_interpretation
+                    info.columns,
+                    info.rows,
+                    info.number_of_frames,
+                    info.samples_per_pixel,
+                    info.photometric_interpretation
                 )),
             );
             line(
@@ -99,7 +125,11 @@ fn summary(path: &std::path::Path, file: &DicomFile) -> String {
                     info.bits_allocated,
                     info.bits_stored,
                     info.high_bit,
-                    if info.is_signed() { "signed" } else { "unsigned" },
+                    if info.is_signed() {
+                        "signed"
+                    } else {
+                        "unsigned"
+                    },
                     match info.pixel_data_kind {
                         lumen_dicom::PixelDataKind::Integer => "",
                         lumen_dicom::PixelDataKind::Float => ", Float Pixel Data",
@@ -111,15 +141,23 @@ fn summary(path: &std::path::Path, file: &DicomFile) -> String {
                 line(
                     "Planar config.",
                     Some(match info.planar_configuration {
-                        lumen_dicom::PlanarConfiguration::Interleaved => "0 (colour-by-pixel)".to_string(),
-                        lumen_dicom::PlanarConfiguration::Planar => "1 (colour-by-plane)".to_string(),
+                        lumen_dicom::PlanarConfiguration::Interleaved => {
+                            "0 (colour-by-pixel)".to_string()
+                        }
+                        lumen_dicom::PlanarConfiguration::Planar => {
+                            "1 (colour-by-plane)".to_string()
+                        }
                     }),
                 );
             }
             let signed = info.is_signed();
             match display::ModalityLut::from_object(file.object(), 0, signed) {
                 Ok(display::ModalityLut::Identity) => {}
-                Ok(display::ModalityLut::Rescale { slope, intercept, rescale_type }) => line(
+                Ok(display::ModalityLut::Rescale {
+                    slope,
+                    intercept,
+                    rescale_type,
+                }) => line(
                     "Modality LUT",
                     Some(format!(
                         "rescale slope {slope}, intercept {intercept}{}",
@@ -146,13 +184,21 @@ fn summary(path: &std::path::Path, file: &DicomFile) -> String {
                 Err(e) => line("VOI", Some(format!("unusable: {e}"))),
             }
             if let [row, column] = file.numbers(tags::PIXEL_SPACING)[..] {
-                line("Pixel spacing", Some(format!("{row} mm between rows, {column} mm between columns")));
+                line(
+                    "Pixel spacing",
+                    Some(format!(
+                        "{row} mm between rows, {column} mm between columns"
+                    )),
+                );
             }
             if let Ok(plane) = ImagePlane::from_object(file.object(), 0) {
                 let l = plane.edge_labels();
                 line(
                     "Orientation",
-                    Some(format!("left {} · right {} · top {} · bottom {}", l.left, l.right, l.top, l.bottom)),
+                    Some(format!(
+                        "left {} · right {} · top {} · bottom {}",
+                        l.left, l.right, l.top, l.bottom
+                    )),
                 );
             }
         }
