@@ -25,7 +25,7 @@ fi
 [ "$mode" = "test" ] || exit 0
 
 # --- Debian packages for the reference tools and browser tests -----------------------------------------------
-pkgs=(chromium chromium-driver orthanc orthanc-dicomweb dcmtk libgdcm-tools openjph-tools)
+pkgs=(chromium chromium-driver orthanc orthanc-dicomweb dcmtk libgdcm-tools openjph-tools mesa-vulkan-drivers libvulkan1)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
