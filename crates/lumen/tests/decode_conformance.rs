@@ -356,6 +356,24 @@ fn cases(src: &Source) -> Vec<Case> {
             tolerance: 0,
         },
         Case {
+            label: "RLE, 1 KB fragments (.5)",
+            encode: vec!["dcmcrle", "+fs", "1"],
+            decode: Some(vec!["dcmdrle"]),
+            tolerance: 0,
+        },
+        Case {
+            label: "JPEG SV1, 1 KB fragments (.70)",
+            encode: vec!["dcmcjpeg", "+e1", "+fs", "1"],
+            decode: Some(vec!["dcmdjpeg"]),
+            tolerance: 0,
+        },
+        Case {
+            label: "JPEG SV1, 1 KB fragments, no BOT (.70)",
+            encode: vec!["dcmcjpeg", "+e1", "+fs", "1", "-ot"],
+            decode: Some(vec!["dcmdjpeg"]),
+            tolerance: 0,
+        },
+        Case {
             label: "JPEG 2000 lossless (.90)",
             encode: vec!["gdcmconv", "--j2k"],
             decode: Some(vec!["gdcmconv", "--raw"]),
@@ -454,7 +472,7 @@ fn lumen_decode_matches_reference_toolkits() {
                 )),
                 Some(diff) => {
                     println!(
-                        "{what:<40} max abs diff {diff} (allowed {})",
+                        "{what:<48} max abs diff {diff} (allowed {})",
                         case.tolerance
                     );
                     if diff > case.tolerance {
