@@ -91,7 +91,10 @@ impl<K: Eq + Hash + Clone, V: ByteSize> FrameCache<K, V> {
             recency: BTreeMap::new(),
             pins: HashMap::new(),
             next_tick: 0,
-            stats: CacheStats { budget_bytes, ..CacheStats::default() },
+            stats: CacheStats {
+                budget_bytes,
+                ..CacheStats::default()
+            },
         }
     }
 
@@ -168,7 +171,11 @@ impl<K: Eq + Hash + Clone, V: ByteSize> FrameCache<K, V> {
 
     /// Evict the least recently used unpinned value; `None` when every value is pinned.
     fn evict_one(&mut self) -> Option<K> {
-        let victim = self.recency.iter().find(|(_, k)| !self.is_pinned(k)).map(|(&t, k)| (t, k.clone()))?;
+        let victim = self
+            .recency
+            .iter()
+            .find(|(_, k)| !self.is_pinned(k))
+            .map(|(&t, k)| (t, k.clone()))?;
         self.recency.remove(&victim.0);
         if let Some(entry) = self.entries.remove(&victim.1) {
             self.stats.bytes_used -= entry.bytes;
@@ -202,7 +209,9 @@ impl<K: Eq + Hash + Clone, V: ByteSize> FrameCache<K, V> {
     /// Release one pin of `key`. When the last pin goes, the value becomes evictable again; if the cache is over
     /// budget, unpinned values are evicted at once (returned, least recently used first).
     pub fn unpin(&mut self, key: &K) -> Vec<K> {
-        let Some(count) = self.pins.get_mut(key) else { return Vec::new() };
+        let Some(count) = self.pins.get_mut(key) else {
+            return Vec::new();
+        };
         *count -= 1;
         if *count == 0 {
             self.pins.remove(key);
@@ -267,7 +276,10 @@ impl<K: Eq + Hash + Clone, V: ByteSize> FrameCache<K, V> {
 
     /// Counters and sizes.
     pub fn stats(&self) -> CacheStats {
-        CacheStats { entries: self.entries.len(), ..self.stats }
+        CacheStats {
+            entries: self.entries.len(),
+            ..self.stats
+        }
     }
 
     /// Number of cached values.
@@ -328,7 +340,10 @@ mod tests {
     #[test]
     fn bytes_used_never_exceed_the_budget_without_pins() {
         let mut c = cache(1000);
-        for (i, k) in ["a", "b", "c", "d", "e", "f", "g", "h"].into_iter().enumerate() {
+        for (i, k) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .into_iter()
+            .enumerate()
+        {
             stored(c.insert(k, vec![0; 150 + i * 20]));
             assert!(c.stats().bytes_used <= 1000, "{:?}", c.stats());
         }
@@ -372,7 +387,7 @@ mod tests {
         stored(c.insert("a", vec![0; 150]));
         c.pin(&"a");
         c.pin(&"next"); // pinned before it arrives
-        // "next" must show: stored although 150 + 100 > 200.
+                        // "next" must show: stored although 150 + 100 > 200.
         assert_eq!(stored(c.insert("next", vec![0; 100])), Vec::<&str>::new());
         assert_eq!(c.stats().bytes_used, 250);
         // Unpinning "a" evicts it at once to get back under budget.
@@ -428,7 +443,10 @@ mod tests {
     #[test]
     fn frame_larger_than_the_whole_budget_is_refused() {
         let mut c = cache(100);
-        assert!(matches!(c.insert("huge", vec![0; 101]), InsertOutcome::Rejected(_)));
+        assert!(matches!(
+            c.insert("huge", vec![0; 101]),
+            InsertOutcome::Rejected(_)
+        ));
         assert!(c.is_empty());
     }
 }

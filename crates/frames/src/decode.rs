@@ -8,8 +8,8 @@
 
 use crate::error::*;
 use crate::frame::{
-    DecodedFrame, FrameKey, FrameMeta, ModalityMapping, PixelFormat, Pixels, PlaneMeta, VoiLutTable, WindowFunction,
-    WindowPreset,
+    DecodedFrame, FrameKey, FrameMeta, ModalityMapping, PixelFormat, Pixels, PlaneMeta,
+    VoiLutTable, WindowFunction, WindowPreset,
 };
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::tags;
@@ -23,17 +23,27 @@ use snafu::prelude::*;
 /// Decode frame `frame_number` (1-based) of a DICOM instance given as bytes (Part 10 with or without preamble,
 /// or a bare data set) for display.
 pub fn decode_for_display(file_bytes: &[u8], frame_number: u32) -> Result<DecodedFrame> {
-    let file = DicomFile::from_bytes(file_bytes).context(DicomSnafu { context: "cannot read the instance" })?;
+    let file = DicomFile::from_bytes(file_bytes).context(DicomSnafu {
+        context: "cannot read the instance",
+    })?;
     decode_file_frame(&file, frame_number)
 }
 
 /// Decode frame `frame_number` (1-based) of a parsed instance for display.
 pub fn decode_file_frame(file: &DicomFile, frame_number: u32) -> Result<DecodedFrame> {
     let count = file.number_of_frames();
-    ensure!(frame_number >= 1 && frame_number <= count, FrameNumberSnafu { frame_number, count });
+    ensure!(
+        frame_number >= 1 && frame_number <= count,
+        FrameNumberSnafu {
+            frame_number,
+            count
+        }
+    );
     let frame = file
         .decode_frame(frame_number - 1)
-        .with_context(|_| DicomSnafu { context: format!("cannot decode frame {frame_number}") })?;
+        .with_context(|_| DicomSnafu {
+            context: format!("cannot decode frame {frame_number}"),
+        })?;
     let key = FrameKey::new(file.sop_instance_uid().unwrap_or_default(), frame_number);
     prepare(file.object(), &frame, key)
 }
@@ -49,18 +59,45 @@ pub fn decode_wado_frame(
     instance_metadata: &Value,
     frame_number: u32,
 ) -> Result<DecodedFrame> {
-    let mut obj = json::from_dicom_json(instance_metadata)
-        .map_err(|e| Error::Metadata { reason: e.to_string() })?;
+    let mut obj = json::from_dicom_json(instance_metadata).map_err(|e| Error::Metadata {
+        reason: e.to_string(),
+    })?;
     // Metadata often leaves Pixel Data out (or gives it as a BulkDataURI, read back empty): its presence only
     // tells ImageInfo which kind of pixel data the frame holds.
-    if [tags::PIXEL_DATA, tags::FLOAT_PIXEL_DATA, tags::DOUBLE_FLOAT_PIXEL_DATA].iter().all(|t| obj.get(*t).is_none()) {
-        obj.put(DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::Empty));
+    if [
+        tags::PIXEL_DATA,
+        tags::FLOAT_PIXEL_DATA,
+        tags::DOUBLE_FLOAT_PIXEL_DATA,
+    ]
+    .iter()
+    .all(|t| obj.get(*t).is_none())
+    {
+        obj.put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            PrimitiveValue::Empty,
+        ));
     }
-    let info = ImageInfo::from_object(&obj).context(DicomSnafu { context: "the instance metadata does not describe an image" })?;
+    let info = ImageInfo::from_object(&obj).context(DicomSnafu {
+        context: "the instance metadata does not describe an image",
+    })?;
     let count = info.number_of_frames;
-    ensure!(frame_number >= 1 && frame_number <= count, FrameNumberSnafu { frame_number, count });
-    let frame = lumen_dicom::decode::decode_frame_data(frame_bytes, transfer_syntax_uid.trim(), &info, frame_number - 1)
-        .with_context(|_| DicomSnafu { context: format!("cannot decode frame {frame_number}") })?;
+    ensure!(
+        frame_number >= 1 && frame_number <= count,
+        FrameNumberSnafu {
+            frame_number,
+            count
+        }
+    );
+    let frame = lumen_dicom::decode::decode_frame_data(
+        frame_bytes,
+        transfer_syntax_uid.trim(),
+        &info,
+        frame_number - 1,
+    )
+    .with_context(|_| DicomSnafu {
+        context: format!("cannot decode frame {frame_number}"),
+    })?;
     let uid = json::string(instance_metadata, tags::SOP_INSTANCE_UID).unwrap_or_default();
     prepare(&obj, &frame, FrameKey::new(uid, frame_number))
 }
@@ -70,7 +107,12 @@ pub fn decode_wado_frame(
 /// `image/jpeg` → JPEG Baseline (the JPEG decoder also reads lossless processes), `image/jp2` / `image/jpx` →
 /// JPEG 2000, `image/dicom-rle` → RLE Lossless, `image/jls` → JPEG-LS Lossless. Parameters and case are ignored.
 pub fn transfer_syntax_for_media_type(media_type: &str) -> Option<&'static str> {
-    let essence = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     Some(match essence.as_str() {
         "application/octet-stream" => "1.2.840.10008.1.2.1",
         "image/jpeg" => "1.2.840.10008.1.2.4.50",
@@ -111,7 +153,9 @@ fn pixel_spacing(obj: &InMemDicomObject, index: u32) -> Option<[f64; 2]> {
 
 /// Turn a decoded frame of stored values into display pixels and their description.
 fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<DecodedFrame> {
-    let params = DisplayParams::from_object(obj, frame).context(DicomSnafu { context: "cannot read the display attributes" })?;
+    let params = DisplayParams::from_object(obj, frame).context(DicomSnafu {
+        context: "cannot read the display attributes",
+    })?;
     let n = frame.rows as usize * frame.columns as usize;
     let plane = ImagePlane::from_object(obj, frame.index).ok();
     let source_photometric = attr::string(obj, tags::PHOTOMETRIC_INTERPRETATION)
@@ -135,7 +179,10 @@ fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<Decod
             function: WindowFunction::LinearExact,
             explanation: Some("identity".to_string()),
         },
-        pixel_spacing: plane.as_ref().and_then(|p| p.pixel_spacing).or_else(|| pixel_spacing(obj, frame.index)),
+        pixel_spacing: plane
+            .as_ref()
+            .and_then(|p| p.pixel_spacing)
+            .or_else(|| pixel_spacing(obj, frame.index)),
         image_plane: plane.as_ref().map(PlaneMeta::from),
         bits_stored: frame.bits_stored,
         signed: frame.signed,
@@ -146,11 +193,24 @@ fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<Decod
     };
 
     if !frame.photometric_interpretation.is_monochrome() {
-        let rgba = display::render_frame(frame, &params)
-            .context(DicomSnafu { context: format!("cannot convert {} to RGB", meta.source_photometric) })?;
-        let rgb: Vec<u8> = rgba.data.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
-        ensure!(rgb.len() == n * 3, DisplaySnafu { reason: format!("{} RGB bytes for {n} pixels", rgb.len()) });
-        return Ok(DecodedFrame { meta, pixels: Pixels::Rgb8(rgb) });
+        let rgba = display::render_frame(frame, &params).context(DicomSnafu {
+            context: format!("cannot convert {} to RGB", meta.source_photometric),
+        })?;
+        let rgb: Vec<u8> = rgba
+            .data
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        ensure!(
+            rgb.len() == n * 3,
+            DisplaySnafu {
+                reason: format!("{} RGB bytes for {n} pixels", rgb.len())
+            }
+        );
+        return Ok(DecodedFrame {
+            meta,
+            pixels: Pixels::Rgb8(rgb),
+        });
     }
     ensure!(
         frame.samples_per_pixel == 1 && frame.samples.len() >= n,
@@ -179,7 +239,13 @@ fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<Decod
     let stored = match lut {
         ModalityLut::Lut { .. } => Some(
             (0..n)
-                .map(|i| frame.samples.get_int(i).unwrap_or(0).clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+                .map(|i| {
+                    frame
+                        .samples
+                        .get_int(i)
+                        .unwrap_or(0)
+                        .clamp(i32::MIN as i64, i32::MAX as i64) as i32
+                })
                 .collect::<Vec<i32>>(),
         ),
         _ => None,
@@ -192,8 +258,16 @@ fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<Decod
     meta.modality_lut_applied = true;
     meta.modality_lut = match lut {
         ModalityLut::Identity => ModalityMapping::Identity,
-        ModalityLut::Rescale { slope, intercept, .. } => ModalityMapping::Rescale { slope: *slope, intercept: *intercept },
-        ModalityLut::Lut { lut, .. } => ModalityMapping::Table { first_mapped: lut.first_mapped, entries: lut.entries.len() },
+        ModalityLut::Rescale {
+            slope, intercept, ..
+        } => ModalityMapping::Rescale {
+            slope: *slope,
+            intercept: *intercept,
+        },
+        ModalityLut::Lut { lut, .. } => ModalityMapping::Table {
+            first_mapped: lut.first_mapped,
+            entries: lut.entries.len(),
+        },
     };
     meta.units = lut.units().map(str::to_string);
     // A malformed window or VOI LUT must not stop the image from showing: it is left out.
@@ -220,5 +294,8 @@ fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<Decod
     meta.stored_range = frame.samples.min_max().map(|(a, b)| [a, b]);
     meta.modality_range = (lo <= hi).then_some([lo, hi]);
     meta.has_stored_values = stored.is_some();
-    Ok(DecodedFrame { meta, pixels: Pixels::Modality { values, stored } })
+    Ok(DecodedFrame {
+        meta,
+        pixels: Pixels::Modality { values, stored },
+    })
 }

@@ -14,7 +14,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// lumen-dicom could not parse or decode the instance or frame.
     #[snafu(display("{context}: {source}"))]
-    Dicom { context: String, source: lumen_dicom::Error },
+    Dicom {
+        context: String,
+        source: lumen_dicom::Error,
+    },
 
     /// The instance metadata (DICOM JSON) cannot be used.
     #[snafu(display("invalid instance metadata: {reason}"))]

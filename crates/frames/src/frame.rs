@@ -27,7 +27,10 @@ pub struct FrameKey {
 impl FrameKey {
     /// Frame `frame_number` (1-based) of instance `sop_instance_uid`.
     pub fn new(sop_instance_uid: impl Into<String>, frame_number: u32) -> Self {
-        FrameKey { sop_instance_uid: sop_instance_uid.into(), frame_number }
+        FrameKey {
+            sop_instance_uid: sop_instance_uid.into(),
+            frame_number,
+        }
     }
 }
 
@@ -112,7 +115,11 @@ pub struct PlaneMeta {
 
 impl From<&lumen_dicom::geometry::ImagePlane> for PlaneMeta {
     fn from(p: &lumen_dicom::geometry::ImagePlane) -> Self {
-        PlaneMeta { position: p.position, row_cosines: p.row_cosines, column_cosines: p.column_cosines }
+        PlaneMeta {
+            position: p.position,
+            row_cosines: p.row_cosines,
+            column_cosines: p.column_cosines,
+        }
     }
 }
 
@@ -193,10 +200,16 @@ impl FrameMeta {
         let m = modality as f64;
         let stored = match self.modality_lut {
             ModalityMapping::Identity => m,
-            ModalityMapping::Rescale { slope, intercept } if slope != 0.0 => (m - intercept) / slope,
+            ModalityMapping::Rescale { slope, intercept } if slope != 0.0 => {
+                (m - intercept) / slope
+            }
             _ => return None,
         };
-        Some(if self.float_pixel_data { stored } else { stored.round() })
+        Some(if self.float_pixel_data {
+            stored
+        } else {
+            stored.round()
+        })
     }
 }
 
@@ -218,7 +231,9 @@ impl Pixels {
     /// Bytes held in memory.
     pub fn byte_len(&self) -> usize {
         match self {
-            Pixels::Modality { values, stored } => values.len() * 4 + stored.as_ref().map_or(0, |s| s.len() * 4),
+            Pixels::Modality { values, stored } => {
+                values.len() * 4 + stored.as_ref().map_or(0, |s| s.len() * 4)
+            }
             Pixels::Rgb8(v) => v.len(),
         }
     }
@@ -248,8 +263,14 @@ impl DecodedFrame {
     pub fn stored_value(&self, column: u32, row: u32) -> Option<f64> {
         let i = self.index(column, row)?;
         match &self.pixels {
-            Pixels::Modality { stored: Some(stored), .. } => stored.get(i).map(|&v| v as f64),
-            Pixels::Modality { values, stored: None } => self.meta.stored_value(*values.get(i)?),
+            Pixels::Modality {
+                stored: Some(stored),
+                ..
+            } => stored.get(i).map(|&v| v as f64),
+            Pixels::Modality {
+                values,
+                stored: None,
+            } => self.meta.stored_value(*values.get(i)?),
             Pixels::Rgb8(_) => None,
         }
     }

@@ -38,16 +38,18 @@ pub mod protocol;
 pub mod stack;
 
 pub use cache::{ByteSize, CacheStats, FrameCache, InsertOutcome};
-pub use decode::{decode_file_frame, decode_for_display, decode_wado_frame, transfer_syntax_for_media_type};
+pub use decode::{
+    decode_file_frame, decode_for_display, decode_wado_frame, transfer_syntax_for_media_type,
+};
 pub use error::{Error, Result};
 pub use frame::{
-    DecodedFrame, FrameKey, FrameMeta, ModalityMapping, PixelFormat, Pixels, PlaneMeta, VoiLutTable, WindowFunction,
-    WindowPreset,
+    DecodedFrame, FrameKey, FrameMeta, ModalityMapping, PixelFormat, Pixels, PlaneMeta,
+    VoiLutTable, WindowFunction, WindowPreset,
 };
 pub use loading::{CancelToken, FrameState, LoadEvent, LoadProgress, SeriesLoad};
 pub use prefetch::{frames_within_budget, priority_order, PrefetchPlan, PrefetchScheduler};
 pub use protocol::{
-    decode_fetched, BufferElement, BufferLayout, BufferRole, DecodeOutcome, DecodeRequest, DecodeResponse,
-    FrameSource, PixelBuffer, RequestId, WorkerMessage,
+    decode_fetched, BufferElement, BufferLayout, BufferRole, DecodeOutcome, DecodeRequest,
+    DecodeResponse, FrameSource, PixelBuffer, RequestId, WorkerMessage,
 };
 pub use stack::{build_stack, SeriesStack, SkippedInstance, StackFrame, StackGap, StackOrdering};

@@ -78,11 +78,22 @@ impl LoadProgress {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LoadEvent {
     /// Loading of the series began.
-    Started { series_instance_uid: String, total: usize },
+    Started {
+        series_instance_uid: String,
+        total: usize,
+    },
     /// A frame was decoded.
-    FrameLoaded { key: FrameKey, bytes: u64, progress: LoadProgress },
+    FrameLoaded {
+        key: FrameKey,
+        bytes: u64,
+        progress: LoadProgress,
+    },
     /// A frame failed; the rest of the series goes on.
-    FrameFailed { key: FrameKey, reason: String, progress: LoadProgress },
+    FrameFailed {
+        key: FrameKey,
+        reason: String,
+        progress: LoadProgress,
+    },
     /// Every frame has been answered.
     Completed { progress: LoadProgress },
     /// Loading was cancelled.
@@ -105,7 +116,10 @@ impl SeriesLoad {
     /// Start tracking the frames of series `series_instance_uid` (Series Instance UID (0020,000E)), in display
     /// order; duplicate keys are counted once. Emits [`LoadEvent::Started`] (and [`LoadEvent::Completed`] at once
     /// for an empty series).
-    pub fn new(series_instance_uid: impl Into<String>, frames: impl IntoIterator<Item = FrameKey>) -> Self {
+    pub fn new(
+        series_instance_uid: impl Into<String>,
+        frames: impl IntoIterator<Item = FrameKey>,
+    ) -> Self {
         let mut order = Vec::new();
         let mut states = HashMap::new();
         for key in frames {
@@ -115,7 +129,10 @@ impl SeriesLoad {
             }
         }
         let series_instance_uid = series_instance_uid.into();
-        let progress = LoadProgress { total: order.len(), ..LoadProgress::default() };
+        let progress = LoadProgress {
+            total: order.len(),
+            ..LoadProgress::default()
+        };
         let mut load = SeriesLoad {
             series_instance_uid: series_instance_uid.clone(),
             order,
@@ -125,7 +142,10 @@ impl SeriesLoad {
             cancel: CancelToken::new(),
             finished: false,
         };
-        load.events.push_back(LoadEvent::Started { series_instance_uid, total: progress.total });
+        load.events.push_back(LoadEvent::Started {
+            series_instance_uid,
+            total: progress.total,
+        });
         load.check_completed();
         load
     }
@@ -174,7 +194,10 @@ impl SeriesLoad {
     /// Whether `key` needs no request: loaded or failed (what [`PrefetchScheduler::plan`]
     /// (crate::PrefetchScheduler::plan) takes as `at_hand`, together with the cache).
     pub fn is_answered(&self, key: &FrameKey) -> bool {
-        matches!(self.states.get(key), Some(FrameState::Loaded { .. } | FrameState::Failed { .. }))
+        matches!(
+            self.states.get(key),
+            Some(FrameState::Loaded { .. } | FrameState::Failed { .. })
+        )
     }
 
     /// Current progress.
@@ -188,7 +211,9 @@ impl SeriesLoad {
     }
 
     fn set(&mut self, key: &FrameKey, new: FrameState) -> bool {
-        let Some(state) = self.states.get_mut(key) else { return false };
+        let Some(state) = self.states.get_mut(key) else {
+            return false;
+        };
         let p = &mut self.progress;
         match state {
             FrameState::Loading => p.loading -= 1,
@@ -232,7 +257,11 @@ impl SeriesLoad {
     pub fn loaded(&mut self, key: &FrameKey, bytes: u64) {
         let again = matches!(self.states.get(key), Some(FrameState::Loaded { .. }));
         if self.set(key, FrameState::Loaded { bytes }) && !again {
-            self.events.push_back(LoadEvent::FrameLoaded { key: key.clone(), bytes, progress: self.progress });
+            self.events.push_back(LoadEvent::FrameLoaded {
+                key: key.clone(),
+                bytes,
+                progress: self.progress,
+            });
             self.check_completed();
         }
     }
@@ -240,8 +269,17 @@ impl SeriesLoad {
     /// `key` failed with `reason`; the reason is kept for its placeholder.
     pub fn failed(&mut self, key: &FrameKey, reason: impl Into<String>) {
         let reason = reason.into();
-        if self.set(key, FrameState::Failed { reason: reason.clone() }) {
-            self.events.push_back(LoadEvent::FrameFailed { key: key.clone(), reason, progress: self.progress });
+        if self.set(
+            key,
+            FrameState::Failed {
+                reason: reason.clone(),
+            },
+        ) {
+            self.events.push_back(LoadEvent::FrameFailed {
+                key: key.clone(),
+                reason,
+                progress: self.progress,
+            });
             self.check_completed();
         }
     }
@@ -253,21 +291,29 @@ impl SeriesLoad {
             return;
         }
         self.cancel.cancel();
-        let loading: Vec<FrameKey> =
-            self.order.iter().filter(|k| matches!(self.states.get(*k), Some(FrameState::Loading))).cloned().collect();
+        let loading: Vec<FrameKey> = self
+            .order
+            .iter()
+            .filter(|k| matches!(self.states.get(*k), Some(FrameState::Loading)))
+            .cloned()
+            .collect();
         for key in loading {
             self.set(&key, FrameState::Pending);
         }
         if !self.finished {
             self.finished = true;
-            self.events.push_back(LoadEvent::Cancelled { progress: self.progress });
+            self.events.push_back(LoadEvent::Cancelled {
+                progress: self.progress,
+            });
         }
     }
 
     fn check_completed(&mut self) {
         if !self.finished && self.progress.loaded + self.progress.failed == self.progress.total {
             self.finished = true;
-            self.events.push_back(LoadEvent::Completed { progress: self.progress });
+            self.events.push_back(LoadEvent::Completed {
+                progress: self.progress,
+            });
         }
     }
 
@@ -282,25 +328,48 @@ mod tests {
     use super::*;
 
     fn keys(n: u32) -> Vec<FrameKey> {
-        (1..=n).map(|i| FrameKey::new(format!("1.2.{i}"), 1)).collect()
+        (1..=n)
+            .map(|i| FrameKey::new(format!("1.2.{i}"), 1))
+            .collect()
     }
 
     #[test]
     fn progress_counts_frames_and_bytes_and_completes_once() {
         let k = keys(3);
         let mut load = SeriesLoad::new("1.2", k.clone());
-        assert_eq!(load.drain_events(), vec![LoadEvent::Started { series_instance_uid: "1.2".into(), total: 3 }]);
+        assert_eq!(
+            load.drain_events(),
+            vec![LoadEvent::Started {
+                series_instance_uid: "1.2".into(),
+                total: 3
+            }]
+        );
         load.started(&k[0]);
         load.started(&k[1]);
         assert_eq!(load.progress().loading, 2);
         load.loaded(&k[0], 1000);
         load.loaded(&k[1], 500);
-        assert_eq!(load.progress(), LoadProgress { total: 3, loaded: 2, failed: 0, loading: 0, bytes: 1500 });
+        assert_eq!(
+            load.progress(),
+            LoadProgress {
+                total: 3,
+                loaded: 2,
+                failed: 0,
+                loading: 0,
+                bytes: 1500
+            }
+        );
         assert!((load.progress().fraction() - 2.0 / 3.0).abs() < 1e-12);
         load.loaded(&k[2], 500);
         let events = load.drain_events();
         assert_eq!(events.len(), 4);
-        let done = LoadProgress { total: 3, loaded: 3, failed: 0, loading: 0, bytes: 2000 };
+        let done = LoadProgress {
+            total: 3,
+            loaded: 3,
+            failed: 0,
+            loading: 0,
+            bytes: 2000,
+        };
         assert_eq!(events[3], LoadEvent::Completed { progress: done });
         assert!(load.is_finished());
     }
@@ -316,12 +385,25 @@ mod tests {
         assert!(!load.is_finished());
         load.loaded(&k[0], 10);
         load.loaded(&k[2], 10);
-        assert_eq!(load.errors(), vec![(k[1].clone(), "the DICOM data is truncated".to_string())]);
+        assert_eq!(
+            load.errors(),
+            vec![(k[1].clone(), "the DICOM data is truncated".to_string())]
+        );
         let events = load.drain_events();
-        assert!(matches!(&events[0], LoadEvent::FrameFailed { reason, .. } if reason == "the DICOM data is truncated"));
+        assert!(
+            matches!(&events[0], LoadEvent::FrameFailed { reason, .. } if reason == "the DICOM data is truncated")
+        );
         assert_eq!(
             events.last(),
-            Some(&LoadEvent::Completed { progress: LoadProgress { total: 3, loaded: 2, failed: 1, loading: 0, bytes: 20 } })
+            Some(&LoadEvent::Completed {
+                progress: LoadProgress {
+                    total: 3,
+                    loaded: 2,
+                    failed: 1,
+                    loading: 0,
+                    bytes: 20
+                }
+            })
         );
     }
 
@@ -343,7 +425,15 @@ mod tests {
         load.cancel();
         assert_eq!(
             load.drain_events(),
-            vec![LoadEvent::Cancelled { progress: LoadProgress { total: 4, loaded: 1, failed: 0, loading: 0, bytes: 8 } }]
+            vec![LoadEvent::Cancelled {
+                progress: LoadProgress {
+                    total: 4,
+                    loaded: 1,
+                    failed: 0,
+                    loading: 0,
+                    bytes: 8
+                }
+            }]
         );
         assert_eq!(load.state(&k[2]), Some(&FrameState::Pending));
     }

@@ -65,7 +65,10 @@ impl<K: Eq + Hash + Clone> PrefetchScheduler<K> {
     /// A scheduler keeping at most `max_in_flight` requests outstanding (at least 1): typically the number of
     /// decode workers, or a little more to overlap fetching and decoding.
     pub fn new(max_in_flight: usize) -> Self {
-        PrefetchScheduler { max_in_flight: max_in_flight.max(1), in_flight: Vec::new() }
+        PrefetchScheduler {
+            max_in_flight: max_in_flight.max(1),
+            in_flight: Vec::new(),
+        }
     }
 
     /// The requests in flight, in the order they were started.
@@ -86,7 +89,13 @@ impl<K: Eq + Hash + Clone> PrefetchScheduler<K> {
     ///   is not retried by prefetch).
     /// - `window`: how many frames around the displayed one (itself included) may be wanted at all, from
     ///   [`frames_within_budget`].
-    pub fn plan(&mut self, order: &[K], displayed: usize, at_hand: impl Fn(&K) -> bool, window: usize) -> PrefetchPlan<K> {
+    pub fn plan(
+        &mut self,
+        order: &[K],
+        displayed: usize,
+        at_hand: impl Fn(&K) -> bool,
+        window: usize,
+    ) -> PrefetchPlan<K> {
         let wanted: Vec<&K> = priority_order(order.len(), displayed)
             .into_iter()
             .take(window.max(1))
@@ -96,22 +105,41 @@ impl<K: Eq + Hash + Clone> PrefetchScheduler<K> {
         let mut cancel: Vec<K> = Vec::new();
 
         // Requests outside the window are no longer wanted at all.
-        let (keep, outside): (Vec<K>, Vec<K>) = self.in_flight.drain(..).partition(|k| rank.contains_key(k));
+        let (keep, outside): (Vec<K>, Vec<K>) =
+            self.in_flight.drain(..).partition(|k| rank.contains_key(k));
         cancel.extend(outside);
         self.in_flight = keep;
 
         // The most important frames still missing: they should be the ones in flight.
-        let target: Vec<&K> = wanted.iter().copied().filter(|k| !at_hand(k)).take(self.max_in_flight).collect();
+        let target: Vec<&K> = wanted
+            .iter()
+            .copied()
+            .filter(|k| !at_hand(k))
+            .take(self.max_in_flight)
+            .collect();
         let target_set: HashSet<&K> = target.iter().copied().collect();
         let in_flight_set: HashSet<K> = self.in_flight.iter().cloned().collect();
-        let to_start: Vec<K> = target.iter().filter(|k| !in_flight_set.contains(**k)).map(|k| (*k).clone()).collect();
+        let to_start: Vec<K> = target
+            .iter()
+            .filter(|k| !in_flight_set.contains(**k))
+            .map(|k| (*k).clone())
+            .collect();
 
         // Displace lower-priority outstanding work when more important frames wait for a slot.
         let free = self.max_in_flight.saturating_sub(self.in_flight.len());
         if to_start.len() > free {
-            let mut displaceable: Vec<K> = self.in_flight.iter().filter(|k| !target_set.contains(k)).cloned().collect();
-            displaceable.sort_by_key(|k| std::cmp::Reverse(rank.get(k).copied().unwrap_or(usize::MAX)));
-            let displaced: Vec<K> = displaceable.into_iter().take(to_start.len() - free).collect();
+            let mut displaceable: Vec<K> = self
+                .in_flight
+                .iter()
+                .filter(|k| !target_set.contains(k))
+                .cloned()
+                .collect();
+            displaceable
+                .sort_by_key(|k| std::cmp::Reverse(rank.get(k).copied().unwrap_or(usize::MAX)));
+            let displaced: Vec<K> = displaceable
+                .into_iter()
+                .take(to_start.len() - free)
+                .collect();
             self.in_flight.retain(|k| !displaced.contains(k));
             cancel.extend(displaced);
         }
@@ -195,7 +223,7 @@ mod tests {
         let order: Vec<usize> = (0..20).collect();
         let mut s = PrefetchScheduler::new(3);
         s.plan(&order, 5, nothing, 20); // 5, 6, 4 in flight
-        // Scroll to 6: wanted 6, 7, 5 — 6 and 5 stay, 4 makes room for 7.
+                                        // Scroll to 6: wanted 6, 7, 5 — 6 and 5 stay, 4 makes room for 7.
         let plan = s.plan(&order, 6, nothing, 20);
         assert_eq!(plan.start, vec![7]);
         assert_eq!(plan.cancel, vec![4]);
@@ -208,7 +236,10 @@ mod tests {
         // 1 MiB budget, 256 KiB frames (256×256 f32): 4 frames fit.
         let window = frames_within_budget(1 << 20, 256 * 256 * 4);
         assert_eq!(window, 4);
-        assert_eq!(s.plan(&order, 20, nothing, window).start, vec![20, 21, 19, 22]);
+        assert_eq!(
+            s.plan(&order, 20, nothing, window).start,
+            vec![20, 21, 19, 22]
+        );
         // Moving on: 19 falls out of the window (20→24: 24, 25, 23, 26) and is cancelled.
         s.finished(&20);
         s.finished(&21);

@@ -99,8 +99,14 @@ impl FrameSource {
     /// The `transfer-syntax` request for `lumen_dicomweb::Client` (`None` for local files).
     pub fn transfer_syntax_request(&self) -> Option<TransferSyntaxRequest> {
         let accept = match self {
-            FrameSource::WadoFrame { transfer_syntax_accept, .. }
-            | FrameSource::WadoInstance { transfer_syntax_accept, .. } => transfer_syntax_accept,
+            FrameSource::WadoFrame {
+                transfer_syntax_accept,
+                ..
+            }
+            | FrameSource::WadoInstance {
+                transfer_syntax_accept,
+                ..
+            } => transfer_syntax_accept,
             FrameSource::Bytes { .. } => return None,
         };
         Some(match accept.as_slice() {
@@ -179,7 +185,10 @@ pub struct DecodeResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum DecodeOutcome {
     /// Decoded: the buffers described by `buffers` follow, in this order, as transferables.
-    Decoded { meta: FrameMeta, buffers: Vec<BufferLayout> },
+    Decoded {
+        meta: Box<FrameMeta>,
+        buffers: Vec<BufferLayout>,
+    },
     /// Failed; `message` is shown on the frame's error placeholder.
     Failed { message: String },
     /// Dropped after a [`WorkerMessage::Cancel`].
@@ -189,7 +198,13 @@ pub enum DecodeOutcome {
 impl DecodeResponse {
     /// A failure answer to request `id` for `key`.
     pub fn failed(id: RequestId, key: FrameKey, message: impl Into<String>) -> Self {
-        DecodeResponse { id, key, result: DecodeOutcome::Failed { message: message.into() } }
+        DecodeResponse {
+            id,
+            key,
+            result: DecodeOutcome::Failed {
+                message: message.into(),
+            },
+        }
     }
 }
 
@@ -209,36 +224,66 @@ impl DecodedFrame {
         }
         let layouts = buffers.iter().map(|(role, b)| b.layout(*role)).collect();
         let key = self.meta.key.clone();
-        let response = DecodeResponse { id, key, result: DecodeOutcome::Decoded { meta: self.meta, buffers: layouts } };
+        let response = DecodeResponse {
+            id,
+            key,
+            result: DecodeOutcome::Decoded {
+                meta: Box::new(self.meta),
+                buffers: layouts,
+            },
+        };
         (response, buffers.into_iter().map(|(_, b)| b).collect())
     }
 
     /// Rebuild a frame on the UI thread from a response's metadata, its layouts and the buffers received, checking
     /// that they agree (count, element types, lengths against Rows × Columns).
-    pub fn from_response(meta: FrameMeta, layouts: &[BufferLayout], buffers: Vec<PixelBuffer>) -> Result<Self> {
+    pub fn from_response(
+        meta: FrameMeta,
+        layouts: &[BufferLayout],
+        buffers: Vec<PixelBuffer>,
+    ) -> Result<Self> {
         ensure!(
             layouts.len() == buffers.len(),
-            BufferMismatchSnafu { reason: format!("{} buffers announced, {} received", layouts.len(), buffers.len()) }
+            BufferMismatchSnafu {
+                reason: format!(
+                    "{} buffers announced, {} received",
+                    layouts.len(),
+                    buffers.len()
+                )
+            }
         );
         for (layout, buffer) in layouts.iter().zip(&buffers) {
             let actual = buffer.layout(layout.role);
             ensure!(
                 actual == *layout,
-                BufferMismatchSnafu { reason: format!("announced {layout:?}, received {actual:?}") }
+                BufferMismatchSnafu {
+                    reason: format!("announced {layout:?}, received {actual:?}")
+                }
             );
         }
         let n = meta.pixel_count();
         let mut it = buffers.into_iter();
         let pixels = match (meta.format, it.next(), it.next(), meta.has_stored_values) {
-            (PixelFormat::ModalityF32, Some(PixelBuffer::F32(values)), None, false) if values.len() == n => {
-                Pixels::Modality { values, stored: None }
-            }
-            (PixelFormat::ModalityF32, Some(PixelBuffer::F32(values)), Some(PixelBuffer::I32(stored)), true)
-                if values.len() == n && stored.len() == n =>
+            (PixelFormat::ModalityF32, Some(PixelBuffer::F32(values)), None, false)
+                if values.len() == n =>
             {
-                Pixels::Modality { values, stored: Some(stored) }
+                Pixels::Modality {
+                    values,
+                    stored: None,
+                }
             }
-            (PixelFormat::Rgb8, Some(PixelBuffer::U8(rgb)), None, _) if rgb.len() == n * 3 => Pixels::Rgb8(rgb),
+            (
+                PixelFormat::ModalityF32,
+                Some(PixelBuffer::F32(values)),
+                Some(PixelBuffer::I32(stored)),
+                true,
+            ) if values.len() == n && stored.len() == n => Pixels::Modality {
+                values,
+                stored: Some(stored),
+            },
+            (PixelFormat::Rgb8, Some(PixelBuffer::U8(rgb)), None, _) if rgb.len() == n * 3 => {
+                Pixels::Rgb8(rgb)
+            }
             (format, ..) => {
                 return BufferMismatchSnafu {
                     reason: format!(
@@ -265,12 +310,20 @@ pub fn decode_fetched(
     frame_media_type: Option<&str>,
 ) -> Result<DecodedFrame> {
     let mut frame = match source {
-        FrameSource::WadoFrame { instance_metadata, frame_number, .. } => {
-            let metadata: serde_json::Value = serde_json::from_str(instance_metadata)
-                .map_err(|e| Error::Metadata { reason: format!("not JSON: {e}") })?;
+        FrameSource::WadoFrame {
+            instance_metadata,
+            frame_number,
+            ..
+        } => {
+            let metadata: serde_json::Value =
+                serde_json::from_str(instance_metadata).map_err(|e| Error::Metadata {
+                    reason: format!("not JSON: {e}"),
+                })?;
             // WADO-RS metadata is an array of one data set; accept the data set itself too.
             let dataset = match &metadata {
-                serde_json::Value::Array(items) => items.first().cloned().unwrap_or(serde_json::Value::Null),
+                serde_json::Value::Array(items) => {
+                    items.first().cloned().unwrap_or(serde_json::Value::Null)
+                }
                 other => other.clone(),
             };
             let syntax = match frame_transfer_syntax {
@@ -284,9 +337,8 @@ pub fn decode_fetched(
             };
             decode_wado_frame(bytes, &syntax, &dataset, *frame_number)?
         }
-        FrameSource::WadoInstance { frame_number, .. } | FrameSource::Bytes { frame_number, .. } => {
-            decode_for_display(bytes, *frame_number)?
-        }
+        FrameSource::WadoInstance { frame_number, .. }
+        | FrameSource::Bytes { frame_number, .. } => decode_for_display(bytes, *frame_number)?,
     };
     frame.meta.key = key.clone();
     Ok(frame)

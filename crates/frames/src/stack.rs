@@ -124,7 +124,10 @@ impl SeriesStack {
 fn functional_group(instance: &Value, index: usize, seq: Tag) -> Option<&Value> {
     let per_frame = json::items(instance, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE).get(index);
     let shared = json::items(instance, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE).first();
-    [per_frame, shared].into_iter().flatten().find_map(|group| json::items(group, seq).first())
+    [per_frame, shared]
+        .into_iter()
+        .flatten()
+        .find_map(|group| json::items(group, seq).first())
 }
 
 /// Numbers of `tag` at the top level, else in functional group sequence `seq` of frame `index`.
@@ -133,15 +136,34 @@ fn frame_numbers(instance: &Value, index: usize, tag: Tag, seq: Tag) -> Vec<f64>
     if !top.is_empty() {
         return top;
     }
-    functional_group(instance, index, seq).map(|item| json::numbers(item, tag)).unwrap_or_default()
+    functional_group(instance, index, seq)
+        .map(|item| json::numbers(item, tag))
+        .unwrap_or_default()
 }
 
 fn frame_plane(instance: &Value, index: usize) -> Option<ImagePlane> {
-    let ipp = frame_numbers(instance, index, tags::IMAGE_POSITION_PATIENT, tags::PLANE_POSITION_SEQUENCE);
-    let iop = frame_numbers(instance, index, tags::IMAGE_ORIENTATION_PATIENT, tags::PLANE_ORIENTATION_SEQUENCE);
-    let spacing = frame_numbers(instance, index, tags::PIXEL_SPACING, tags::PIXEL_MEASURES_SEQUENCE);
+    let ipp = frame_numbers(
+        instance,
+        index,
+        tags::IMAGE_POSITION_PATIENT,
+        tags::PLANE_POSITION_SEQUENCE,
+    );
+    let iop = frame_numbers(
+        instance,
+        index,
+        tags::IMAGE_ORIENTATION_PATIENT,
+        tags::PLANE_ORIENTATION_SEQUENCE,
+    );
+    let spacing = frame_numbers(
+        instance,
+        index,
+        tags::PIXEL_SPACING,
+        tags::PIXEL_MEASURES_SEQUENCE,
+    );
     let [x, y, z] = ipp[..] else { return None };
-    let [r0, r1, r2, c0, c1, c2] = iop[..] else { return None };
+    let [r0, r1, r2, c0, c1, c2] = iop[..] else {
+        return None;
+    };
     let pixel_spacing = match spacing[..] {
         [r, c] if r > 0.0 && c > 0.0 => Some([r, c]),
         _ => None,
@@ -155,18 +177,26 @@ fn majority_orientation(planes: &[(usize, ImagePlane)]) -> Option<usize> {
     let mut clusters: Vec<([f64; 3], usize, usize)> = Vec::new();
     for (i, (_, plane)) in planes.iter().enumerate() {
         let n = plane.normal();
-        match clusters.iter_mut().find(|(c, _, _)| (c[0] * n[0] + c[1] * n[1] + c[2] * n[2]).abs() >= 0.9998) {
+        match clusters
+            .iter_mut()
+            .find(|(c, _, _)| (c[0] * n[0] + c[1] * n[1] + c[2] * n[2]).abs() >= 0.9998)
+        {
             Some(cluster) => cluster.2 += 1,
             None => clusters.push((n, i, 1)),
         }
     }
     // max_by_key keeps the last maximum: compare counts, then prefer the earlier cluster.
-    clusters.iter().max_by(|a, b| a.2.cmp(&b.2).then(b.1.cmp(&a.1))).map(|c| c.1)
+    clusters
+        .iter()
+        .max_by(|a, b| a.2.cmp(&b.2).then(b.1.cmp(&a.1)))
+        .map(|c| c.1)
 }
 
 /// `sort_volume` measures along the first slice's normal: put a slice of the majority orientation first, so a
 /// localizer numbered 1 is reported as the odd one out rather than every other slice.
-fn sort_from_majority(mut planes: Vec<(usize, ImagePlane)>) -> Option<lumen_dicom::geometry::VolumeLayout<usize>> {
+fn sort_from_majority(
+    mut planes: Vec<(usize, ImagePlane)>,
+) -> Option<lumen_dicom::geometry::VolumeLayout<usize>> {
     if let Some(reference) = majority_orientation(&planes) {
         let first = planes.remove(reference);
         planes.insert(0, first);
@@ -178,7 +208,10 @@ fn sort_from_majority(mut planes: Vec<(usize, ImagePlane)>) -> Option<lumen_dico
 fn geometry_warnings(stack: &SeriesStack) -> Vec<String> {
     let mut out = Vec::new();
     if !stack.duplicates.is_empty() {
-        out.push(format!("{} slice(s) share a position with another slice", stack.duplicates.len()));
+        out.push(format!(
+            "{} slice(s) share a position with another slice",
+            stack.duplicates.len()
+        ));
     }
     for gap in &stack.gaps {
         out.push(format!(
@@ -210,20 +243,30 @@ pub fn build_stack(instances: &[Value]) -> SeriesStack {
     for instance in instances {
         let uid = json::string(instance, tags::SOP_INSTANCE_UID).filter(|u| !u.trim().is_empty());
         let Some(uid) = uid else {
-            skipped.push(SkippedInstance { sop_instance_uid: None, reason: "no SOP Instance UID (0008,0018)".into() });
+            skipped.push(SkippedInstance {
+                sop_instance_uid: None,
+                reason: "no SOP Instance UID (0008,0018)".into(),
+            });
             continue;
         };
-        let (rows, columns) = (json::integer(instance, tags::ROWS), json::integer(instance, tags::COLUMNS));
-        let (Some(rows), Some(columns)) = (rows.filter(|r| *r > 0), columns.filter(|c| *c > 0)) else {
+        let (rows, columns) = (
+            json::integer(instance, tags::ROWS),
+            json::integer(instance, tags::COLUMNS),
+        );
+        let (Some(rows), Some(columns)) = (rows.filter(|r| *r > 0), columns.filter(|c| *c > 0))
+        else {
             skipped.push(SkippedInstance {
                 sop_instance_uid: Some(uid),
                 reason: "not an image: no Rows (0028,0010) or Columns (0028,0011)".into(),
             });
             continue;
         };
-        let samples = json::integer(instance, tags::SAMPLES_PER_PIXEL).filter(|s| *s > 0).unwrap_or(1);
+        let samples = json::integer(instance, tags::SAMPLES_PER_PIXEL)
+            .filter(|s| *s > 0)
+            .unwrap_or(1);
         let samples_per_frame = rows.saturating_mul(columns).saturating_mul(samples);
-        max_samples_per_frame = max_samples_per_frame.max(usize::try_from(samples_per_frame).unwrap_or(usize::MAX));
+        max_samples_per_frame =
+            max_samples_per_frame.max(usize::try_from(samples_per_frame).unwrap_or(usize::MAX));
         if slice_thickness.is_none() {
             slice_thickness = json::number(instance, tags::SLICE_THICKNESS);
         }
@@ -251,7 +294,10 @@ pub fn build_stack(instances: &[Value]) -> SeriesStack {
         let n = |c: &Candidate| c.frame.instance_number.unwrap_or(i64::MAX);
         n(a).cmp(&n(b)).then_with(|| a.frame.key.cmp(&b.frame.key))
     });
-    let pixel_spacing = candidates.first().and_then(|c| c.plane.as_ref()).and_then(|p| p.pixel_spacing);
+    let pixel_spacing = candidates
+        .first()
+        .and_then(|c| c.plane.as_ref())
+        .and_then(|p| p.pixel_spacing);
     let mut stack = SeriesStack {
         frames: Vec::new(),
         ordering: StackOrdering::InstanceNumber,
@@ -267,22 +313,35 @@ pub fn build_stack(instances: &[Value]) -> SeriesStack {
         max_samples_per_frame,
         skipped,
     };
-    let planes: Option<Vec<(usize, ImagePlane)>> =
-        candidates.iter().enumerate().map(|(i, c)| c.plane.clone().map(|p| (i, p))).collect();
+    let planes: Option<Vec<(usize, ImagePlane)>> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.plane.clone().map(|p| (i, p)))
+        .collect();
     let planes = planes.filter(|p| p.len() >= 2);
     let layout = planes.clone().and_then(sort_from_majority);
     match layout {
         Some(layout) if !layout.non_parallel.is_empty() => {
             stack.warnings = layout.warnings();
-            stack.warnings.push("ordered by Instance Number".to_string());
-            stack.non_parallel = layout.non_parallel.iter().filter_map(|&i| candidates.get(i)).map(|c| c.frame.key.clone()).collect();
+            stack
+                .warnings
+                .push("ordered by Instance Number".to_string());
+            stack.non_parallel = layout
+                .non_parallel
+                .iter()
+                .filter_map(|&i| candidates.get(i))
+                .map(|c| c.frame.key.clone())
+                .collect();
             stack.frames = candidates.into_iter().map(|c| c.frame).collect();
         }
         Some(layout) if layout.spacing.is_some() => {
             let n = layout.order.len();
             // Follow the scanner's numbering: reverse when Instance Numbers mostly decrease along the normal.
-            let numbers: Vec<Option<i64>> =
-                layout.order.iter().map(|&i| candidates.get(i).and_then(|c| c.frame.instance_number)).collect();
+            let numbers: Vec<Option<i64>> = layout
+                .order
+                .iter()
+                .map(|&i| candidates.get(i).and_then(|c| c.frame.instance_number))
+                .collect();
             let (mut up, mut down) = (0usize, 0usize);
             for w in numbers.windows(2) {
                 if let [Some(a), Some(b)] = w {
@@ -304,14 +363,31 @@ pub fn build_stack(instances: &[Value]) -> SeriesStack {
                 _ => layout,
             };
             let sign = if reverse { -1.0 } else { 1.0 };
-            let mut order: Vec<(usize, f64)> =
-                layout.order.iter().copied().zip(layout.positions.iter().map(|p| p * sign)).collect();
-            let mut gaps: Vec<StackGap> =
-                layout.gaps.iter().map(|g| StackGap { after: g.after, distance: g.distance }).collect();
+            let mut order: Vec<(usize, f64)> = layout
+                .order
+                .iter()
+                .copied()
+                .zip(layout.positions.iter().map(|p| p * sign))
+                .collect();
+            let mut gaps: Vec<StackGap> = layout
+                .gaps
+                .iter()
+                .map(|g| StackGap {
+                    after: g.after,
+                    distance: g.distance,
+                })
+                .collect();
             let mut duplicates = layout.duplicates.clone();
             if reverse {
                 order.reverse();
-                gaps = gaps.into_iter().rev().map(|g| StackGap { after: n - 2 - g.after, ..g }).collect();
+                gaps = gaps
+                    .into_iter()
+                    .rev()
+                    .map(|g| StackGap {
+                        after: n - 2 - g.after,
+                        ..g
+                    })
+                    .collect();
                 duplicates = duplicates.into_iter().rev().map(|i| n - i).collect();
             }
             stack.ordering = StackOrdering::Geometry;
@@ -357,19 +433,33 @@ mod tests {
     }
 
     fn uids(s: &SeriesStack) -> Vec<String> {
-        s.frames.iter().map(|f| format!("{}:{}", f.key.sop_instance_uid, f.key.frame_number)).collect()
+        s.frames
+            .iter()
+            .map(|f| format!("{}:{}", f.key.sop_instance_uid, f.key.frame_number))
+            .collect()
     }
 
     #[test]
     fn slices_are_ordered_by_position_following_the_instance_numbering() {
         // Head-first numbering: instance 1 is the most superior slice (z = 10); given shuffled.
-        let s = build_stack(&[axial("b", 2, 7.5), axial("d", 4, 2.5), axial("a", 1, 10.0), axial("c", 3, 5.0)]);
+        let s = build_stack(&[
+            axial("b", 2, 7.5),
+            axial("d", 4, 2.5),
+            axial("a", 1, 10.0),
+            axial("c", 3, 5.0),
+        ]);
         assert_eq!(s.ordering, StackOrdering::Geometry);
         assert_eq!(uids(&s), vec!["a:1", "b:1", "c:1", "d:1"]);
         assert_eq!(s.spacing, Some(2.5));
         assert_eq!(s.normal, Some([0.0, 0.0, -1.0]));
         // Positions increase along the (flipped) normal: -10, -7.5, -5, -2.5.
-        assert_eq!(s.frames.iter().map(|f| f.position.unwrap()).collect::<Vec<_>>(), vec![-10.0, -7.5, -5.0, -2.5]);
+        assert_eq!(
+            s.frames
+                .iter()
+                .map(|f| f.position.unwrap())
+                .collect::<Vec<_>>(),
+            vec![-10.0, -7.5, -5.0, -2.5]
+        );
         assert_eq!(s.distance(0, 3), Some(7.5));
         assert_eq!(s.pixel_spacing, Some([0.7, 0.7]));
         assert_eq!(s.slice_thickness, Some(2.5));
@@ -379,7 +469,12 @@ mod tests {
     #[test]
     fn wrong_instance_numbers_do_not_override_geometry() {
         // Instance numbers mostly increase with z, but "x" is misnumbered: geometry decides its place.
-        let s = build_stack(&[axial("p", 1, 0.0), axial("q", 2, 5.0), axial("x", 9, 2.5), axial("r", 3, 7.5)]);
+        let s = build_stack(&[
+            axial("p", 1, 0.0),
+            axial("q", 2, 5.0),
+            axial("x", 9, 2.5),
+            axial("r", 3, 7.5),
+        ]);
         assert_eq!(uids(&s), vec!["p:1", "x:1", "q:1", "r:1"]);
         assert_eq!(s.spacing, Some(2.5));
     }
@@ -387,11 +482,28 @@ mod tests {
     #[test]
     fn a_missing_slice_is_reported_as_a_gap_in_stack_order() {
         // z 10, 7.5, 5, (2.5 missing), 0, numbered from the top: after reversal the gap follows index 2.
-        let s = build_stack(&[axial("a", 1, 10.0), axial("b", 2, 7.5), axial("c", 3, 5.0), axial("e", 5, 0.0)]);
-        assert_eq!(s.gaps, vec![StackGap { after: 2, distance: 5.0 }]);
+        let s = build_stack(&[
+            axial("a", 1, 10.0),
+            axial("b", 2, 7.5),
+            axial("c", 3, 5.0),
+            axial("e", 5, 0.0),
+        ]);
+        assert_eq!(
+            s.gaps,
+            vec![StackGap {
+                after: 2,
+                distance: 5.0
+            }]
+        );
         assert!(s.irregular);
         assert!(!s.is_regular_volume());
-        assert!(s.warnings.iter().any(|w| w.contains("gap of 5.00 mm after slice 3")), "{:?}", s.warnings);
+        assert!(
+            s.warnings
+                .iter()
+                .any(|w| w.contains("gap of 5.00 mm after slice 3")),
+            "{:?}",
+            s.warnings
+        );
     }
 
     #[test]
@@ -402,11 +514,19 @@ mod tests {
         assert_eq!(s.duplicates, vec![1]);
         // Numbered downwards (d at z 10 is number 1): reversed, and the two frames at z 0 keep Instance Number
         // order (b 3 before a 4); the duplicate is the last frame.
-        let s = build_stack(&[axial("a", 4, 0.0), axial("b", 3, 0.0), axial("c", 2, 5.0), axial("d", 1, 10.0)]);
+        let s = build_stack(&[
+            axial("a", 4, 0.0),
+            axial("b", 3, 0.0),
+            axial("c", 2, 5.0),
+            axial("d", 1, 10.0),
+        ]);
         assert_eq!(uids(&s), vec!["d:1", "c:1", "b:1", "a:1"]);
         assert_eq!(s.duplicates, vec![3]);
         assert_eq!(s.spacing, Some(5.0));
-        assert_eq!(s.warnings, vec!["1 slice(s) share a position with another slice".to_string()]);
+        assert_eq!(
+            s.warnings,
+            vec!["1 slice(s) share a position with another slice".to_string()]
+        );
     }
 
     #[test]
