@@ -667,7 +667,7 @@ fn vertebra(x: f64, y: f64, z: f64) -> Option<f64> {
         if in_disc {
             return None; // the disc is soft tissue, see spine_soft
         }
-        let near_endplate = phase < DISC_HEIGHT + 1.5 || phase > VERTEBRA_PERIOD - 1.5;
+        let near_endplate = !(DISC_HEIGHT + 1.5..=VERTEBRA_PERIOD - 1.5).contains(&phase);
         return Some(if r > 15.0 || near_endplate {
             HU_CORTEX
         } else {

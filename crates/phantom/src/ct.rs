@@ -22,7 +22,7 @@ use crate::hash::{hash3, triangular_noise};
 pub const CT_HU_OFFSET: i32 = 1024;
 /// Amplitude of the deterministic noise added to every CT voxel, HU (triangular distribution).
 pub const CT_NOISE_HU: f64 = 10.0;
-const NOISE_SEED: u64 = 0x4354_4E4F_4953_45;
+const NOISE_SEED: u64 = 0x0043_544E_4F49_5345;
 
 /// Geometry of the axial CT stack.
 ///

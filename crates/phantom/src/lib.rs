@@ -80,13 +80,15 @@ pub enum Error {
     #[snafu(display("cannot build the file meta group of {}: {source}", path.display()))]
     BuildMeta {
         path: PathBuf,
-        source: dicom_object::WithMetaError,
+        #[snafu(source(from(dicom_object::WithMetaError, Box::new)))]
+        source: Box<dicom_object::WithMetaError>,
     },
     /// Writing a DICOM file failed (disk full, permissions, or an encoding problem).
     #[snafu(display("cannot write DICOM file {}: {source}", path.display()))]
     WriteFile {
         path: PathBuf,
-        source: dicom_object::WriteError,
+        #[snafu(source(from(dicom_object::WriteError, Box::new)))]
+        source: Box<dicom_object::WriteError>,
     },
     /// A frame could not be RLE encoded.
     #[snafu(display("cannot RLE-encode a frame: {source}"))]
@@ -165,28 +167,40 @@ impl DemoOptions {
         if self.ct.columns < 8 || self.ct.rows < 8 || self.ct.slices < 2 {
             return bad("the CT needs at least 8×8 pixels and 2 slices");
         }
-        if !(self.ct.pixel_spacing > 0.0 && self.ct.slice_spacing > 0.0) {
+        if !(positive(self.ct.pixel_spacing) && positive(self.ct.slice_spacing)) {
             return bad("CT spacings must be positive");
         }
         if self.ct_subset_stride == 0 {
             return bad("ct_subset_stride must be at least 1");
         }
-        if self.dx.rows < 8 || self.dx.columns < 8 || !(self.dx.pixel_spacing > 0.0) {
-            return bad("the radiograph needs at least 8×8 pixels and a positive pixel spacing");
+        if self.dx.rows < 8
+            || self.dx.columns < 8
+            || !positive(self.dx.pixel_spacing)
+            || !positive(self.dx.projection_step_mm)
+        {
+            return bad("the radiograph needs at least 8×8 pixels, a positive pixel spacing and projection step");
         }
-        if self.mr.size < 8 || self.mr.slices < 1 || !(self.mr.pixel_spacing > 0.0) {
+        if self.mr.size < 8 || self.mr.slices < 1 || !positive(self.mr.pixel_spacing) {
             return bad("the MR needs at least 8×8 pixels, one slice and a positive pixel spacing");
         }
         if self.us.width < 8
             || self.us.height < 8
             || self.us.frames < 1
-            || !(self.us.frame_time_ms > 0.0)
+            || !positive(self.us.frame_time_ms)
         {
             return bad("the cine needs at least 8×8 pixels, one frame and a positive frame time");
         }
         Ok(())
     }
 }
+
+/// A finite number above zero (spacings, times).
+fn positive(v: f64) -> bool {
+    v.is_finite() && v > 0.0
+}
+
+/// One generated file: its path relative to the demo folder and its Part 10 bytes.
+pub type DemoFile = (PathBuf, Vec<u8>);
 
 /// Everything [`write_demo`] wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -345,9 +359,7 @@ pub fn write_demo(dir: &Path, opts: &DemoOptions) -> Result<DemoManifest, Error>
 
 /// Generate the whole demo in memory: the manifest and every file's relative path and Part 10 bytes, sorted by
 /// path. For the browser (no file system) and for tests.
-pub fn demo_in_memory(
-    opts: &DemoOptions,
-) -> Result<(DemoManifest, Vec<(PathBuf, Vec<u8>)>), Error> {
+pub fn demo_in_memory(opts: &DemoOptions) -> Result<(DemoManifest, Vec<DemoFile>), Error> {
     let sink = MemorySink {
         files: Mutex::new(Vec::new()),
     };
@@ -490,7 +502,7 @@ fn ct_study(
         let frame = vec![slice.stored_le_bytes()];
         let mut entries = Vec::new();
         for (s, (ts, info, series_folder, spacing, main)) in plans.iter().enumerate() {
-            if !*main && k % stride != 0 {
+            if !*main && k.checked_rem(stride) != Some(0) {
                 continue;
             }
             let number = if *main { k + 1 } else { k / stride + 1 };

@@ -144,7 +144,7 @@ mod tests {
                 data = &data[count..];
             } else if n != -128 {
                 let count = 1 - n as isize;
-                out.extend(std::iter::repeat(data[0]).take(count as usize));
+                out.extend(std::iter::repeat_n(data[0], count as usize));
                 data = &data[1..];
             }
         }

@@ -13,7 +13,7 @@ use dicom_object::InMemDicomObject;
 use crate::dataset::{ds, put_str, put_strs};
 use crate::hash::{hash3, unit};
 
-const SPECKLE_SEED: u64 = 0x5553_5350_4543_4B;
+const SPECKLE_SEED: u64 = 0x0055_5353_5045_434B;
 
 /// Size and timing of the cine.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -172,7 +172,11 @@ fn rle_files_decode_with_dicom_pixeldata_to_the_native_pixels() {
             .all_series()
             .find(|(st, se)| st.folder == study && se.transfer_syntax == ts)
             .unwrap();
-        let inst = series.instances.iter().find(|i| i.instance_number == number).unwrap();
+        let inst = series
+            .instances
+            .iter()
+            .find(|i| i.instance_number == number)
+            .unwrap();
         let bytes = &files.iter().find(|(p, _)| *p == inst.path).unwrap().1;
         from_reader(&bytes[128..]).unwrap()
     };
@@ -180,12 +184,20 @@ fn rle_files_decode_with_dicom_pixeldata_to_the_native_pixels() {
     let rle = open("ct-chest", TransferSyntax::RleLossless, 3);
     let native = open("ct-chest", TransferSyntax::ExplicitVrLittleEndian, 9);
     let decoded = rle.decode_pixel_data().unwrap();
-    let raw = native.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap();
+    let raw = native
+        .element(tags::PIXEL_DATA)
+        .unwrap()
+        .to_bytes()
+        .unwrap();
     assert_eq!(decoded.frame_data(0).unwrap(), &raw[..]);
     // US: RGB, 3 segments per frame, every frame.
     let rle = open("us-cine", TransferSyntax::RleLossless, 1);
     let native = open("us-cine", TransferSyntax::ExplicitVrLittleEndian, 1);
     let decoded = rle.decode_pixel_data().unwrap();
-    let raw = native.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap();
+    let raw = native
+        .element(tags::PIXEL_DATA)
+        .unwrap()
+        .to_bytes()
+        .unwrap();
     assert_eq!(decoded.data(), &raw[..]);
 }
