@@ -119,3 +119,24 @@ pub fn manifest_json(m: &DemoManifest) -> Value {
         .collect();
     json!({ "generator": concat!("lumen-phantom ", env!("CARGO_PKG_VERSION")), "studies": studies, "nodules": nodules })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_json_lists_relative_paths_syntaxes_and_nodules() {
+        let (manifest, files) = lumen_phantom::demo_in_memory(&DemoOptions::small()).unwrap();
+        let v = manifest_json(&manifest);
+        let studies = v["studies"].as_array().unwrap();
+        assert_eq!(studies.len(), 4);
+        let first = &studies[0]["series"][0];
+        assert_eq!(first["transferSyntaxUID"], "1.2.840.10008.1.2.1");
+        let path = first["instances"][0]["path"].as_str().unwrap();
+        assert!(path.starts_with("ct-chest/") && path.ends_with("/0001.dcm"), "{path}");
+        assert!(files.iter().any(|(p, _)| p.to_string_lossy().replace('\\', "/") == path));
+        let nodules = v["nodules"].as_array().unwrap();
+        assert_eq!(nodules[0]["diameterMm"], 4.0);
+        assert_eq!(nodules[0]["centreMm"], json!([-85.0, -15.0, 75.0]));
+    }
+}
