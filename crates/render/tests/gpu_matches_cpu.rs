@@ -5,6 +5,8 @@
 //! `LUMEN_SKIP_GPU_TESTS=1` (then they print a skip line and pass). They must not test view math alone (unit
 //! tests in `view.rs` do).
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use lumen_dicom::display::{
     render_frame, DisplayParams, Lut, ModalityLut, Voi, VoiLutFunction, Window,
 };
