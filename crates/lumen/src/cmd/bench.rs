@@ -727,3 +727,41 @@ fn results_json(
         "cases": rows,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_picks_the_middle_run() {
+        let ms = |v: u64| Duration::from_millis(v);
+        assert_eq!(median(vec![ms(30), ms(10), ms(20)]), ms(20));
+        assert_eq!(median(vec![]), Duration::ZERO);
+    }
+
+    #[test]
+    fn ratio_is_lumen_over_reference() {
+        assert_eq!(ratio(Some(300.0), Some(100.0)), "3.00×");
+        assert_eq!(ratio(Some(300.0), None), "-");
+        assert_eq!(ratio(Some(300.0), Some(0.0)), "-");
+    }
+
+    #[test]
+    fn every_demo_series_decodes_to_its_announced_size() {
+        let dir = std::env::temp_dir().join(format!("lumen-bench-test-{}", std::process::id()));
+        let manifest = write_demo(&dir, &DemoOptions::small()).unwrap();
+        for (study, series) in manifest.all_series() {
+            let files = series_files(&manifest, series);
+            let decoded = lumen_pass(&files)
+                .unwrap_or_else(|e| panic!("{}/{}: {e}", study.folder, series.folder));
+            assert_eq!(
+                decoded,
+                series.decoded_bytes(),
+                "{}/{}",
+                study.folder,
+                series.folder
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

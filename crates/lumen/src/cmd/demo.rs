@@ -133,8 +133,13 @@ mod tests {
         let first = &studies[0]["series"][0];
         assert_eq!(first["transferSyntaxUID"], "1.2.840.10008.1.2.1");
         let path = first["instances"][0]["path"].as_str().unwrap();
-        assert!(path.starts_with("ct-chest/") && path.ends_with("/0001.dcm"), "{path}");
-        assert!(files.iter().any(|(p, _)| p.to_string_lossy().replace('\\', "/") == path));
+        assert!(
+            path.starts_with("ct-chest/") && path.ends_with("/0001.dcm"),
+            "{path}"
+        );
+        assert!(files
+            .iter()
+            .any(|(p, _)| p.to_string_lossy().replace('\\', "/") == path));
         let nodules = v["nodules"].as_array().unwrap();
         assert_eq!(nodules[0]["diameterMm"], 4.0);
         assert_eq!(nodules[0]["centreMm"], json!([-85.0, -15.0, 75.0]));
