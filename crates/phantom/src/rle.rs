@@ -22,6 +22,9 @@ pub enum RleError {
         samples_per_pixel: usize,
         bytes_per_sample: usize,
     },
+    /// _Rows_ or _Columns_ is zero: there is nothing to encode.
+    #[snafu(display("cannot RLE-encode an empty frame ({rows}×{columns})"))]
+    EmptyFrame { rows: usize, columns: usize },
     /// The frame buffer does not hold Rows × Columns × Samples per Pixel × bytes per sample bytes.
     #[snafu(display("RLE frame has {actual} bytes, but {rows}×{columns} pixels need {expected}"))]
     FrameSize {
@@ -90,6 +93,7 @@ pub fn encode_frame(
             bytes_per_sample
         }
     );
+    ensure!(rows > 0 && columns > 0, EmptyFrameSnafu { rows, columns });
     let expected = rows * columns * segments;
     ensure!(
         frame.len() == expected,
