@@ -25,6 +25,12 @@
 //! stable names ([`demo_uid`]), so a regenerated demo has the same UIDs and the same bytes. [`write_demo`] returns
 //! a [`DemoManifest`] listing every file with its UIDs and transfer syntax, and the nodules' positions.
 //!
+//! ## API
+//! - Whole demo: [`write_demo`] (folder) or [`demo_in_memory`] (bytes, also on wasm32), options [`DemoOptions`].
+//! - One study: [`write_ct_study`], [`write_dx_study`], [`write_mr_study`], [`write_us_study`].
+//! - Pixels without DICOM: [`ChestPhantom::sample`] (HU and [`Label`] at any point), [`ct_slice`],
+//!   [`ct_label_slice`], [`ct_label_volume`], [`dx_image`], [`mr_slice`], [`us_frame`]; the RLE encoder in [`rle`].
+//!
 //! ## Example
 //! ```no_run
 //! let manifest = lumen_phantom::write_demo(std::path::Path::new("demo"), &lumen_phantom::DemoOptions::small())?;
@@ -367,6 +373,34 @@ pub fn demo_in_memory(opts: &DemoOptions) -> Result<(DemoManifest, Vec<DemoFile>
     let mut files = sink.files.into_inner().unwrap_or_else(|p| p.into_inner());
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok((manifest, files))
+}
+
+/// Write only the chest CT study into `dir` (all five series) and return it with the nodules' positions. Paths
+/// in the entry are relative to `dir`.
+pub fn write_ct_study(
+    dir: &Path,
+    opts: &DemoOptions,
+) -> Result<(StudyEntry, Vec<NoduleEntry>), Error> {
+    opts.validate()?;
+    ct_study(&FolderSink { root: dir }, opts, &ChestPhantom::new())
+}
+
+/// Write only the chest radiograph study (MONOCHROME2 and MONOCHROME1 series) into `dir`.
+pub fn write_dx_study(dir: &Path, opts: &DemoOptions) -> Result<StudyEntry, Error> {
+    opts.validate()?;
+    dx_study(&FolderSink { root: dir }, opts, &ChestPhantom::new())
+}
+
+/// Write only the MR brain study into `dir`.
+pub fn write_mr_study(dir: &Path, opts: &DemoOptions) -> Result<StudyEntry, Error> {
+    opts.validate()?;
+    mr_study(&FolderSink { root: dir }, opts)
+}
+
+/// Write only the ultrasound cine study (Explicit VR Little Endian and RLE Lossless series) into `dir`.
+pub fn write_us_study(dir: &Path, opts: &DemoOptions) -> Result<StudyEntry, Error> {
+    opts.validate()?;
+    us_study(&FolderSink { root: dir }, opts)
 }
 
 fn generate(sink: &dyn Sink, opts: &DemoOptions) -> Result<DemoManifest, Error> {

@@ -201,3 +201,18 @@ fn rle_files_decode_with_dicom_pixeldata_to_the_native_pixels() {
         .unwrap();
     assert_eq!(decoded.data(), &raw[..]);
 }
+
+#[test]
+fn one_study_can_be_written_alone() {
+    let dir = std::env::temp_dir().join(format!("lumen-phantom-us-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let study = lumen_phantom::write_us_study(&dir, &DemoOptions::small()).unwrap();
+    assert_eq!(study.folder, "us-cine");
+    assert_eq!(study.series.len(), 2);
+    for series in &study.series {
+        let file = open_file(dir.join(&series.instances[0].path)).unwrap();
+        assert_eq!(str_of(&file, tags::NUMBER_OF_FRAMES), "32");
+        assert_eq!(str_of(&file, tags::FRAME_TIME), "33.333333");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
