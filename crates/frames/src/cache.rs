@@ -103,7 +103,7 @@ impl<K: Eq + Hash + Clone, V: ByteSize> FrameCache<K, V> {
         self.next_tick
     }
 
-    fn touch(&mut self, key: &K) {
+    fn touch_entry(&mut self, key: &K) {
         let tick = self.tick();
         if let Some(entry) = self.entries.get_mut(key) {
             self.recency.remove(&entry.tick);
@@ -116,11 +116,33 @@ impl<K: Eq + Hash + Clone, V: ByteSize> FrameCache<K, V> {
     pub fn get(&mut self, key: &K) -> Option<&V> {
         if self.entries.contains_key(key) {
             self.stats.hits += 1;
-            self.touch(key);
+            self.touch_entry(key);
             self.entries.get(key).map(|e| &e.value)
         } else {
             self.stats.misses += 1;
             None
+        }
+    }
+
+    /// Mark `key` most recently used without counting a hit; false when it is not cached.
+    pub fn touch(&mut self, key: &K) -> bool {
+        let cached = self.entries.contains_key(key);
+        if cached {
+            self.touch_entry(key);
+        }
+        cached
+    }
+
+    /// Mark cached `keys` most recently used in the given order (the last one ends most recent). A viewer calls
+    /// it with the prefetch window in reverse priority order
+    /// ([`PrefetchPlan::wanted`](crate::PrefetchPlan::wanted)`.iter().rev()`), so that frames outside the window
+    /// are the first evicted, before frames the scheduler still wants.
+    pub fn promote<'a>(&mut self, keys: impl IntoIterator<Item = &'a K>)
+    where
+        K: 'a,
+    {
+        for key in keys {
+            self.touch(key);
         }
     }
 
@@ -139,17 +161,18 @@ impl<K: Eq + Hash + Clone, V: ByteSize> FrameCache<K, V> {
     pub fn insert(&mut self, key: K, value: V) -> InsertOutcome<K, V> {
         let bytes = value.byte_size();
         let pinned = self.is_pinned(&key);
+        if !pinned && self.stats.pinned_bytes + bytes > self.budget {
+            // Even evicting every unpinned value would not make room: keep what is there (including any
+            // previous value of this key).
+            self.stats.rejections += 1;
+            return InsertOutcome::Rejected(value);
+        }
         if let Some(old) = self.entries.remove(&key) {
             self.recency.remove(&old.tick);
             self.stats.bytes_used -= old.bytes;
             if pinned {
                 self.stats.pinned_bytes -= old.bytes;
             }
-        }
-        if !pinned && self.stats.pinned_bytes + bytes > self.budget {
-            // Even evicting every unpinned value would not make room: keep what is there.
-            self.stats.rejections += 1;
-            return InsertOutcome::Rejected(value);
         }
         let mut evicted = Vec::new();
         while self.stats.bytes_used + bytes > self.budget {
@@ -386,8 +409,8 @@ mod tests {
         let mut c = cache(200);
         stored(c.insert("a", vec![0; 150]));
         c.pin(&"a");
-        c.pin(&"next"); // pinned before it arrives
-                        // "next" must show: stored although 150 + 100 > 200.
+        // Pinned before it arrives: "next" must show, so it is stored although 150 + 100 > 200.
+        c.pin(&"next");
         assert_eq!(stored(c.insert("next", vec![0; 100])), Vec::<&str>::new());
         assert_eq!(c.stats().bytes_used, 250);
         // Unpinning "a" evicts it at once to get back under budget.
@@ -426,6 +449,34 @@ mod tests {
         stored(c.insert("a", vec![0; 30]));
         assert_eq!(c.stats().bytes_used, 30);
         assert_eq!(c.len(), 1);
+    }
+
+    #[test]
+    fn a_refused_replacement_keeps_the_previous_value() {
+        let mut c = cache(100);
+        stored(c.insert("p", vec![0; 60]));
+        c.pin(&"p");
+        stored(c.insert("a", vec![1; 30]));
+        assert!(matches!(
+            c.insert("a", vec![2; 50]),
+            InsertOutcome::Rejected(_)
+        ));
+        assert_eq!(c.peek(&"a"), Some(&vec![1; 30]));
+        assert_eq!(c.stats().bytes_used, 90);
+    }
+
+    #[test]
+    fn promoting_the_prefetch_window_makes_frames_outside_it_go_first() {
+        let mut c = cache(300);
+        for k in ["old", "w2", "w1"] {
+            stored(c.insert(k, vec![0; 100]));
+        }
+        // Window in priority order: shown, w1, w2 — promoted in reverse, "old" becomes the oldest.
+        c.promote(["shown", "w1", "w2"].iter().rev());
+        assert_eq!(c.keys_by_recency(), vec!["old", "w2", "w1"]);
+        assert_eq!(stored(c.insert("shown", vec![0; 100])), vec!["old"]);
+        assert_eq!(c.stats().hits, 0);
+        assert!(!c.touch(&"old"));
     }
 
     #[test]

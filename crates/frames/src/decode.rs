@@ -42,7 +42,7 @@ pub fn decode_file_frame(file: &DicomFile, frame_number: u32) -> Result<DecodedF
     let frame = file
         .decode_frame(frame_number - 1)
         .with_context(|_| DicomSnafu {
-            context: format!("cannot decode frame {frame_number}"),
+            context: format!("frame number {frame_number} (index {})", frame_number - 1),
         })?;
     let key = FrameKey::new(file.sop_instance_uid().unwrap_or_default(), frame_number);
     prepare(file.object(), &frame, key)
@@ -96,7 +96,7 @@ pub fn decode_wado_frame(
         frame_number - 1,
     )
     .with_context(|_| DicomSnafu {
-        context: format!("cannot decode frame {frame_number}"),
+        context: format!("frame number {frame_number} (index {})", frame_number - 1),
     })?;
     let uid = json::string(instance_metadata, tags::SOP_INSTANCE_UID).unwrap_or_default();
     prepare(&obj, &frame, FrameKey::new(uid, frame_number))

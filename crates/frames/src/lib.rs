@@ -38,6 +38,9 @@ pub mod protocol;
 pub mod stack;
 
 pub use cache::{ByteSize, CacheStats, FrameCache, InsertOutcome};
+
+/// The viewer's cache: decoded frames by (SOP Instance UID, frame number).
+pub type DecodedFrameCache = FrameCache<FrameKey, DecodedFrame>;
 pub use decode::{
     decode_file_frame, decode_for_display, decode_wado_frame, transfer_syntax_for_media_type,
 };

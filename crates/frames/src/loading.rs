@@ -191,13 +191,20 @@ impl SeriesLoad {
             .collect()
     }
 
-    /// Whether `key` needs no request: loaded or failed (what [`PrefetchScheduler::plan`]
-    /// (crate::PrefetchScheduler::plan) takes as `at_hand`, together with the cache).
+    /// Whether `key` has been answered: loaded or failed.
     pub fn is_answered(&self, key: &FrameKey) -> bool {
         matches!(
             self.states.get(key),
             Some(FrameState::Loaded { .. } | FrameState::Failed { .. })
         )
+    }
+
+    /// Whether `key` failed. With the cache, this is what
+    /// [`PrefetchScheduler::plan`](crate::PrefetchScheduler::plan) takes as `at_hand`:
+    /// `|k| cache.contains(k) || load.is_failed(k)` (a loaded frame evicted from the cache must be
+    /// requested again; a failed one is not retried by prefetch).
+    pub fn is_failed(&self, key: &FrameKey) -> bool {
+        matches!(self.states.get(key), Some(FrameState::Failed { .. }))
     }
 
     /// Current progress.
@@ -381,7 +388,7 @@ mod tests {
         load.drain_events();
         load.failed(&k[1], "the DICOM data is truncated");
         assert_eq!(load.error(&k[1]), Some("the DICOM data is truncated"));
-        assert!(load.is_answered(&k[1]));
+        assert!(load.is_answered(&k[1]) && load.is_failed(&k[1]));
         assert!(!load.is_finished());
         load.loaded(&k[0], 10);
         load.loaded(&k[2], 10);

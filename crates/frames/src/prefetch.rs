@@ -34,8 +34,8 @@ pub fn priority_order(len: usize, displayed: usize) -> Vec<usize> {
     out
 }
 
-/// How many frames of `bytes_per_frame` bytes fit in `capacity_bytes` (e.g. [`FrameCache::evictable_capacity`]
-/// (crate::FrameCache::evictable_capacity) plus the displayed frame's own bytes), at least 1 so the displayed
+/// How many frames of `bytes_per_frame` bytes fit in `capacity_bytes` (e.g.
+/// [`FrameCache::evictable_capacity`](crate::FrameCache::evictable_capacity)), at least 1 so the displayed
 /// frame is always wanted.
 pub fn frames_within_budget(capacity_bytes: usize, bytes_per_frame: usize) -> usize {
     if bytes_per_frame == 0 {
@@ -47,6 +47,10 @@ pub fn frames_within_budget(capacity_bytes: usize, bytes_per_frame: usize) -> us
 /// What to do now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrefetchPlan<K> {
+    /// The window: every frame wanted now, highest priority first (cached ones included). Promote them in the
+    /// cache in reverse order ([`FrameCache::promote`](crate::FrameCache::promote)) so that frames outside the
+    /// window are evicted first.
+    pub wanted: Vec<K>,
     /// Outstanding requests to cancel (no longer wanted, or displaced by more important frames), lowest priority
     /// first.
     pub cancel: Vec<K>,
@@ -146,7 +150,11 @@ impl<K: Eq + Hash + Clone> PrefetchScheduler<K> {
         let free = self.max_in_flight.saturating_sub(self.in_flight.len());
         let start: Vec<K> = to_start.into_iter().take(free).collect();
         self.in_flight.extend(start.iter().cloned());
-        PrefetchPlan { cancel, start }
+        PrefetchPlan {
+            wanted: wanted.into_iter().cloned().collect(),
+            cancel,
+            start,
+        }
     }
 
     /// A request finished (decoded, failed or acknowledged as cancelled): its slot is free. Returns whether it
@@ -222,8 +230,9 @@ mod tests {
     fn a_small_scroll_keeps_requests_that_are_still_among_the_most_important() {
         let order: Vec<usize> = (0..20).collect();
         let mut s = PrefetchScheduler::new(3);
-        s.plan(&order, 5, nothing, 20); // 5, 6, 4 in flight
-                                        // Scroll to 6: wanted 6, 7, 5 — 6 and 5 stay, 4 makes room for 7.
+        // 5, 6, 4 in flight.
+        s.plan(&order, 5, nothing, 20);
+        // Scroll to 6: wanted 6, 7, 5 — 6 and 5 stay, 4 makes room for 7.
         let plan = s.plan(&order, 6, nothing, 20);
         assert_eq!(plan.start, vec![7]);
         assert_eq!(plan.cancel, vec![4]);
@@ -236,10 +245,9 @@ mod tests {
         // 1 MiB budget, 256 KiB frames (256×256 f32): 4 frames fit.
         let window = frames_within_budget(1 << 20, 256 * 256 * 4);
         assert_eq!(window, 4);
-        assert_eq!(
-            s.plan(&order, 20, nothing, window).start,
-            vec![20, 21, 19, 22]
-        );
+        let plan = s.plan(&order, 20, nothing, window);
+        assert_eq!(plan.start, vec![20, 21, 19, 22]);
+        assert_eq!(plan.wanted, vec![20, 21, 19, 22]);
         // Moving on: 19 falls out of the window (20→24: 24, 25, 23, 26) and is cancelled.
         s.finished(&20);
         s.finished(&21);

@@ -240,6 +240,7 @@ pub fn build_stack(instances: &[Value]) -> SeriesStack {
     let mut skipped = Vec::new();
     let mut max_samples_per_frame = 0usize;
     let mut slice_thickness = None;
+    let mut seen = std::collections::HashSet::new();
     for instance in instances {
         let uid = json::string(instance, tags::SOP_INSTANCE_UID).filter(|u| !u.trim().is_empty());
         let Some(uid) = uid else {
@@ -249,6 +250,13 @@ pub fn build_stack(instances: &[Value]) -> SeriesStack {
             });
             continue;
         };
+        if !seen.insert(uid.clone()) {
+            skipped.push(SkippedInstance {
+                sop_instance_uid: Some(uid),
+                reason: "listed twice in the series metadata; the first entry is used".into(),
+            });
+            continue;
+        }
         let (rows, columns) = (
             json::integer(instance, tags::ROWS),
             json::integer(instance, tags::COLUMNS),
@@ -591,9 +599,10 @@ mod tests {
     fn non_image_instances_are_skipped_with_a_reason() {
         let sr = json!({"00080018": {"vr": "UI", "Value": ["sr"]}});
         let nameless = json!({"00280010": {"vr": "US", "Value": [4]}});
-        let s = build_stack(&[sr, nameless, axial("a", 1, 0.0)]);
+        let s = build_stack(&[sr, nameless, axial("a", 1, 0.0), axial("a", 1, 0.0)]);
         assert_eq!(uids(&s), vec!["a:1"]);
-        assert_eq!(s.skipped.len(), 2);
+        assert_eq!(s.skipped.len(), 3);
+        assert!(s.skipped[2].reason.contains("listed twice"));
         assert_eq!(s.skipped[0].sop_instance_uid.as_deref(), Some("sr"));
         assert!(s.skipped[0].reason.contains("not an image"));
     }
