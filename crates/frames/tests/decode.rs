@@ -439,3 +439,81 @@ fn phantom_ct_slice_has_hounsfield_units_and_window_presets() {
         assert_eq!(*v as f64, stored.samples.get(i).unwrap() - 1024.0);
     }
 }
+
+/// An enhanced multi-frame instance fetched frame by frame: frame 2's rescale, window and plane come from its
+/// own Per-frame Functional Groups item, spacing and orientation from the shared groups.
+#[test]
+fn enhanced_multi_frame_wado_frame_uses_its_own_functional_groups() {
+    let per_frame = |z: f64, intercept: &str, slope: &str, window: Option<(f64, f64)>| {
+        let mut item = serde_json::json!({
+            "00209113": {"vr": "SQ", "Value": [{"00200032": {"vr": "DS", "Value": [0, 0, z]}}]},
+            "00289145": {"vr": "SQ", "Value": [{
+                "00281052": {"vr": "DS", "Value": [intercept]},
+                "00281053": {"vr": "DS", "Value": [slope]},
+                "00281054": {"vr": "LO", "Value": ["HU"]}
+            }]}
+        });
+        if let Some((c, w)) = window {
+            item["00289132"] = serde_json::json!({"vr": "SQ", "Value": [{
+                "00281050": {"vr": "DS", "Value": [c]},
+                "00281051": {"vr": "DS", "Value": [w]}
+            }]});
+        }
+        item
+    };
+    let meta = serde_json::json!({
+        "00080018": {"vr": "UI", "Value": ["1.2.840.99.1"]},
+        "00280002": {"vr": "US", "Value": [1]},
+        "00280004": {"vr": "CS", "Value": ["MONOCHROME2"]},
+        "00280008": {"vr": "IS", "Value": ["2"]},
+        "00280010": {"vr": "US", "Value": [1]},
+        "00280011": {"vr": "US", "Value": [2]},
+        "00280100": {"vr": "US", "Value": [16]},
+        "00280101": {"vr": "US", "Value": [16]},
+        "00280102": {"vr": "US", "Value": [15]},
+        "00280103": {"vr": "US", "Value": [0]},
+        "52009229": {"vr": "SQ", "Value": [{
+            "00209116": {"vr": "SQ", "Value": [{"00200037": {"vr": "DS", "Value": [1, 0, 0, 0, 1, 0]}}]},
+            "00289110": {"vr": "SQ", "Value": [{"00280030": {"vr": "DS", "Value": [0.8, 0.8]}}]}
+        }]},
+        "52009230": {"vr": "SQ", "Value": [
+            per_frame(0.0, "-1000", "1", None),
+            per_frame(5.0, "-500", "2", Some((50.0, 350.0)))
+        ]},
+        "7FE00010": {"vr": "OW", "BulkDataURI": "http://pacs/frames"}
+    });
+    let frame_bytes: Vec<u8> = [100u16, 200].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let frame = decode_wado_frame(&frame_bytes, EXPLICIT_LE, &meta, 2).unwrap();
+    // Frame 2: modality = 2·stored − 500 → 100 ↦ −300, 200 ↦ −100.
+    assert_eq!(modality(&frame), &[-300.0, -100.0]);
+    assert_eq!(
+        frame.meta.modality_lut,
+        ModalityMapping::Rescale {
+            slope: 2.0,
+            intercept: -500.0
+        }
+    );
+    assert_eq!(frame.meta.units.as_deref(), Some("HU"));
+    assert_eq!(
+        (
+            frame.meta.default_window.center,
+            frame.meta.default_window.width
+        ),
+        (50.0, 350.0)
+    );
+    assert_eq!(
+        frame.meta.image_plane.as_ref().map(|p| p.position),
+        Some([0.0, 0.0, 5.0])
+    );
+    assert_eq!(frame.meta.pixel_spacing, Some([0.8, 0.8]));
+    assert_eq!(frame.meta.key, FrameKey::new("1.2.840.99.1", 2));
+    assert_eq!(frame.stored_value(1, 0), Some(200.0));
+    // Frame 1: its own rescale, no window → full range −900..−800.
+    let first = decode_wado_frame(&frame_bytes, EXPLICIT_LE, &meta, 1).unwrap();
+    assert_eq!(modality(&first), &[-900.0, -800.0]);
+    let w = &first.meta.default_window;
+    assert_eq!(
+        (w.center, w.width, w.function),
+        (-850.0, 100.0, WindowFunction::LinearExact)
+    );
+}
