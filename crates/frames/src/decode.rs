@@ -202,7 +202,7 @@ fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<Decod
             .flat_map(|p| [p[0], p[1], p[2]])
             .collect();
         ensure!(
-            rgb.len() == n * 3,
+            Some(rgb.len()) == n.checked_mul(3),
             DisplaySnafu {
                 reason: format!("{} RGB bytes for {n} pixels", rgb.len())
             }

@@ -185,8 +185,10 @@ impl FrameMeta {
     pub fn pixel_bytes(&self) -> usize {
         let n = self.pixel_count();
         match self.format {
-            PixelFormat::ModalityF32 => n * 4 + if self.has_stored_values { n * 4 } else { 0 },
-            PixelFormat::Rgb8 => n * 3,
+            PixelFormat::ModalityF32 => {
+                n.saturating_mul(if self.has_stored_values { 8 } else { 4 })
+            }
+            PixelFormat::Rgb8 => n.saturating_mul(3),
         }
     }
 

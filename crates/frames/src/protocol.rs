@@ -281,7 +281,9 @@ impl DecodedFrame {
                 values,
                 stored: Some(stored),
             },
-            (PixelFormat::Rgb8, Some(PixelBuffer::U8(rgb)), None, _) if rgb.len() == n * 3 => {
+            (PixelFormat::Rgb8, Some(PixelBuffer::U8(rgb)), None, _)
+                if Some(rgb.len()) == n.checked_mul(3) =>
+            {
                 Pixels::Rgb8(rgb)
             }
             (format, ..) => {

@@ -115,7 +115,7 @@ impl SeriesStack {
     /// Upper bound of one decoded frame's bytes in the cache (`f32` per monochrome sample, 3 bytes per colour
     /// pixel), for [`frames_within_budget`](crate::frames_within_budget).
     pub fn estimated_frame_bytes(&self) -> usize {
-        self.max_samples_per_frame * 4
+        self.max_samples_per_frame.saturating_mul(4)
     }
 }
 
