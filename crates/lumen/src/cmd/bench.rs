@@ -116,6 +116,7 @@ impl Timing {
     }
     fn cell(&self) -> String {
         match self {
+            Timing::Measured { mb_per_s, .. } if *mb_per_s < 10.0 => format!("{mb_per_s:.1}"),
             Timing::Measured { mb_per_s, .. } => format!("{mb_per_s:.0}"),
             Timing::Failed(_) => "failed".into(),
             Timing::Skipped(_) => "n/a".into(),
