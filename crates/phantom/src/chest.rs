@@ -614,7 +614,8 @@ fn abdomen(x: f64, y: f64, z: f64) -> f64 {
     if gas {
         return HU_AIR;
     }
-    if x < 15.0 {
+    // The liver's left edge curves: it reaches past the midline in front and stays right behind.
+    if x < 30.0 - 0.004 * y * y - 0.15 * y {
         return HU_LIVER;
     }
     let u = (x - 85.0) / 35.0;
