@@ -80,14 +80,16 @@ async function waitUntilUp(url, child, output, timeoutMs = 60_000) {
 
 /**
  * Starts `lumen serve` over a new demo archive, or, with `{ pacs: URL }`, as a proxy in front of that DICOMweb
- * root. Returns `{ origin, demo, stop() }` (`demo`: the archive folder, absent with `pacs`); `stop` ends the server
+ * root. `prepare(demoDir)`, when given, runs after the demo is written and before the server starts (to add files).
+ * Returns `{ origin, demo, stop() }` (`demo`: the archive folder, absent with `pacs`); `stop` ends the server
  * and removes the demo folder.
  */
-export async function startLumen({ pacs } = {}) {
+export async function startLumen({ pacs, prepare } = {}) {
   if (!existsSync(lumenBin)) {
     throw new Error(`${lumenBin} not found: run scripts/build-web.sh && cargo build -p lumen first`);
   }
   const demo = pacs ? undefined : writeDemo();
+  if (demo && prepare) await prepare(demo);
   const port = await freePort();
   const source = pacs ? ["--pacs", pacs] : ["--dicom-dir", demo];
   const child = spawn(lumenBin, ["serve", ...source, "--port", String(port)], {

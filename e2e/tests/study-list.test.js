@@ -127,7 +127,7 @@ test("searching by patient name filters the list", async () => {
   await waitForNames(page, all.map((s) => displayedName(patientName(s))));
 });
 
-test("clicking a study opens its series list", async () => {
+test("clicking a study opens the study view with its series panel", async () => {
   const { page, errors } = session;
   const first = page.locator(rowsSelector).first();
   const uid = await first.getAttribute("data-study-uid");
@@ -139,7 +139,7 @@ test("clicking a study opens its series list", async () => {
   });
   assert.equal(res.status, 200);
   const series = await res.json();
-  const rows = page.locator('[data-testid="series-list"] tbody tr');
+  const rows = page.locator('[data-testid="series-panel"] [data-testid="series-item"]');
   await rows.first().waitFor({ timeout: 15_000 });
   assert.equal(await rows.count(), series.length);
 

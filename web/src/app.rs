@@ -1,4 +1,4 @@
-//! The app shell: the top bar (Lumen, the data source in use) and the page for the current URL.
+//! The app shell: the top bar (Lumen, the data source in use, the language switch) and the page for the current URL.
 //!
 //! It provides the user-interface language and the router to every page, and reads the server's `/api/config`
 //! once before showing a page that needs the data source. It must not know what a page shows.
@@ -13,7 +13,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn App() -> impl IntoView {
-    let lang = Lang::from_browser();
+    let lang = Lang::chosen();
     if let Some(root) = document().document_element() {
         // Screen readers and hyphenation follow <html lang>; failing to set it changes nothing else.
         let _ = root.set_attribute("lang", lang.tag());
@@ -32,6 +32,14 @@ pub fn App() -> impl IntoView {
         }
     };
 
+    // The words are fixed when a page is built: a new language reloads the page (the URL keeps the place).
+    let switch_lang = move |ev: leptos::ev::Event| {
+        if let Some(chosen) = Lang::from_tag(&event_target_value(&ev)) {
+            chosen.remember();
+            let _ = location().reload();
+        }
+    };
+
     view! {
         <header class="topbar">
             <a class="brand" href="/" on:click=go_home>
@@ -41,14 +49,20 @@ pub fn App() -> impl IntoView {
             <span class="topbar-source">
                 {move || source.get().map(|s| format!("{} · {}", t(Msg::Source), s.name))}
             </span>
+            <select class="lang-switch" aria-label=t(Msg::Language) data-testid="language" on:change=switch_lang>
+                {Lang::ALL
+                    .into_iter()
+                    .map(|l| view! { <option value=l.tag() selected=l == lang>{l.native_name()}</option> })
+                    .collect_view()}
+            </select>
         </header>
         <main class="main">
             {move || {
                 let Some(source) = source.get() else { return ().into_any() };
                 match router.route() {
                     Route::StudyList => view! { <StudyListPage source /> }.into_any(),
-                    Route::Viewer { study_instance_uids } => {
-                        view! { <ViewerPage source study_instance_uids /> }.into_any()
+                    Route::Viewer { study_instance_uids, series_instance_uids } => {
+                        view! { <ViewerPage source study_instance_uids series_instance_uids /> }.into_any()
                     }
                     Route::LocalFile => view! { <LocalFilePage /> }.into_any(),
                     Route::NotFound { .. } => view! {

@@ -1,4 +1,5 @@
-//! The words of the user interface, in English, French and German, chosen from the browser's preferred language.
+//! The words of the user interface, in English, Simplified Chinese, French and German: the language chosen in the
+//! header (remembered in localStorage), else the browser's preferred language.
 //!
 //! Every label the app shows comes from here, so a translation never hides in a component. It must not translate
 //! DICOM data (names, descriptions) — those are shown exactly as stored — nor format dates (see `dicom_text`).
@@ -11,9 +12,43 @@ pub enum Lang {
     En,
     Fr,
     De,
+    /// Simplified Chinese.
+    Zh,
 }
 
 impl Lang {
+    /// Every language, in the order the header's switch offers them.
+    pub const ALL: [Lang; 4] = [Lang::En, Lang::Zh, Lang::Fr, Lang::De];
+
+    /// The language's own name, for the switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Fr => "Français",
+            Lang::De => "Deutsch",
+            Lang::Zh => "简体中文",
+        }
+    }
+
+    /// The language chosen in the header earlier (localStorage `lumen.lang`), else the browser's.
+    pub fn chosen() -> Lang {
+        window()
+            .local_storage()
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+            .and_then(|tag| Lang::from_tag(&tag))
+            .unwrap_or_else(Lang::from_browser)
+    }
+
+    /// Remembers `self` as the user's choice.
+    pub fn remember(self) {
+        if let Some(storage) = window().local_storage().ok().flatten() {
+            // Private browsing may refuse: the choice then lasts for this page only.
+            let _ = storage.set_item(STORAGE_KEY, self.tag());
+        }
+    }
+
     /// The first supported language among the browser's preferences (`navigator.languages`), English otherwise.
     pub fn from_browser() -> Lang {
         let nav = window().navigator();
@@ -41,6 +76,7 @@ impl Lang {
             "en" => Some(Lang::En),
             "fr" => Some(Lang::Fr),
             "de" => Some(Lang::De),
+            "zh" => Some(Lang::Zh),
             _ => None,
         }
     }
@@ -51,9 +87,13 @@ impl Lang {
             Lang::En => "en",
             Lang::Fr => "fr",
             Lang::De => "de",
+            Lang::Zh => "zh-CN",
         }
     }
 }
+
+/// The localStorage key holding the chosen language.
+const STORAGE_KEY: &str = "lumen.lang";
 
 /// A fixed piece of user-interface text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +141,35 @@ pub enum Msg {
     FactFrames,
     FactPhotometric,
     FactTransferSyntax,
+    Layout,
+    WindowPreset,
+    Fit,
+    Rotate,
+    FlipH,
+    FlipV,
+    Invert,
+    Reset,
+    Cine,
+    Tags,
+    ToolWindowLevel,
+    ToolPan,
+    ToolZoom,
+    ToolScroll,
+    FramesFailed,
+    LoadingImages,
+    NoImages,
+    FrameFailed,
+    DropSeriesHere,
+    ImageIndex,
+    KeyScroll,
+    KeyScrollFar,
+    KeyPresets,
+    KeyFlip,
+    KeyHelp,
+    RightDrag,
+    Close,
+    SearchTags,
+    Language,
 }
 
 /// The text of `msg` in `lang`.
@@ -237,6 +306,165 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (FactTransferSyntax, En) => "Transfer syntax",
         (FactTransferSyntax, Fr) => "Syntaxe de transfert",
         (FactTransferSyntax, De) => "Transfersyntax",
+        (Layout, En) => "Layout",
+        (Layout, Fr) => "Disposition",
+        (Layout, De) => "Layout",
+        (Layout, Zh) => "布局",
+        (WindowPreset, En) => "Window",
+        (WindowPreset, Fr) => "Fenêtre",
+        (WindowPreset, De) => "Fenster",
+        (WindowPreset, Zh) => "窗宽窗位",
+        (Fit, En) => "Fit",
+        (Fit, Fr) => "Ajuster",
+        (Fit, De) => "Einpassen",
+        (Fit, Zh) => "适应窗口",
+        (Rotate, En) => "Rotate 90°",
+        (Rotate, Fr) => "Pivoter de 90°",
+        (Rotate, De) => "90° drehen",
+        (Rotate, Zh) => "旋转 90°",
+        (FlipH, En) => "Flip horizontally",
+        (FlipH, Fr) => "Miroir horizontal",
+        (FlipH, De) => "Horizontal spiegeln",
+        (FlipH, Zh) => "水平翻转",
+        (FlipV, En) => "Flip vertically",
+        (FlipV, Fr) => "Miroir vertical",
+        (FlipV, De) => "Vertikal spiegeln",
+        (FlipV, Zh) => "垂直翻转",
+        (Invert, En) => "Invert",
+        (Invert, Fr) => "Inverser",
+        (Invert, De) => "Invertieren",
+        (Invert, Zh) => "反色",
+        (Reset, En) => "Reset",
+        (Reset, Fr) => "Réinitialiser",
+        (Reset, De) => "Zurücksetzen",
+        (Reset, Zh) => "重置",
+        (Cine, En) => "Cine",
+        (Cine, Fr) => "Ciné",
+        (Cine, De) => "Cine",
+        (Cine, Zh) => "电影播放",
+        (Tags, En) => "Tags",
+        (Tags, Fr) => "Attributs",
+        (Tags, De) => "Tags",
+        (Tags, Zh) => "标签",
+        (ToolWindowLevel, En) => "W/L",
+        (ToolWindowLevel, Fr) => "F/N",
+        (ToolWindowLevel, De) => "F/Z",
+        (ToolWindowLevel, Zh) => "窗宽/窗位",
+        (ToolPan, En) => "Pan",
+        (ToolPan, Fr) => "Déplacer",
+        (ToolPan, De) => "Verschieben",
+        (ToolPan, Zh) => "平移",
+        (ToolZoom, En) => "Zoom",
+        (ToolZoom, Fr) => "Zoom",
+        (ToolZoom, De) => "Zoom",
+        (ToolZoom, Zh) => "缩放",
+        (ToolScroll, En) => "Scroll",
+        (ToolScroll, Fr) => "Défiler",
+        (ToolScroll, De) => "Blättern",
+        (ToolScroll, Zh) => "翻页",
+        (FramesFailed, En) => "image(s) could not be shown",
+        (FramesFailed, Fr) => "image(s) non affichable(s)",
+        (FramesFailed, De) => "Bild(er) nicht darstellbar",
+        (FramesFailed, Zh) => "幅图像无法显示",
+        (LoadingImages, En) => "Loading images…",
+        (LoadingImages, Fr) => "Chargement des images…",
+        (LoadingImages, De) => "Bilder werden geladen…",
+        (LoadingImages, Zh) => "正在加载图像…",
+        (NoImages, En) => "No image",
+        (NoImages, Fr) => "Aucune image",
+        (NoImages, De) => "Kein Bild",
+        (NoImages, Zh) => "无图像",
+        (FrameFailed, En) => "This image cannot be shown:",
+        (FrameFailed, Fr) => "Cette image ne peut pas être affichée :",
+        (FrameFailed, De) => "Dieses Bild kann nicht angezeigt werden:",
+        (FrameFailed, Zh) => "此图像无法显示：",
+        (DropSeriesHere, En) => "Drop a series here",
+        (DropSeriesHere, Fr) => "Déposez une série ici",
+        (DropSeriesHere, De) => "Serie hierher ziehen",
+        (DropSeriesHere, Zh) => "将序列拖放到此处",
+        (ImageIndex, En) => "Image in series",
+        (ImageIndex, Fr) => "Image dans la série",
+        (ImageIndex, De) => "Bild in der Serie",
+        (ImageIndex, Zh) => "序列中的图像",
+        (KeyScroll, En) => "Previous / next image",
+        (KeyScroll, Fr) => "Image précédente / suivante",
+        (KeyScroll, De) => "Vorheriges / nächstes Bild",
+        (KeyScroll, Zh) => "上一幅 / 下一幅图像",
+        (KeyScrollFar, En) => "10 images · first / last",
+        (KeyScrollFar, Fr) => "10 images · première / dernière",
+        (KeyScrollFar, De) => "10 Bilder · erstes / letztes",
+        (KeyScrollFar, Zh) => "10 幅图像 · 第一幅 / 最后一幅",
+        (KeyPresets, En) => "CT windows: lung, mediastinum, abdomen, bone, brain",
+        (KeyPresets, Fr) => "Fenêtres CT : poumon, médiastin, abdomen, os, cerveau",
+        (KeyPresets, De) => "CT-Fenster: Lunge, Mediastinum, Abdomen, Knochen, Hirn",
+        (KeyPresets, Zh) => "CT 窗：肺、纵隔、腹部、骨、脑",
+        (KeyFlip, En) => "Flip horizontally · vertically",
+        (KeyFlip, Fr) => "Miroir horizontal · vertical",
+        (KeyFlip, De) => "Horizontal · vertikal spiegeln",
+        (KeyFlip, Zh) => "水平 · 垂直翻转",
+        (KeyHelp, En) => "Keyboard shortcuts",
+        (KeyHelp, Fr) => "Raccourcis clavier",
+        (KeyHelp, De) => "Tastenkürzel",
+        (KeyHelp, Zh) => "键盘快捷键",
+        (RightDrag, En) => "Right drag",
+        (RightDrag, Fr) => "Glisser clic droit",
+        (RightDrag, De) => "Rechts ziehen",
+        (RightDrag, Zh) => "右键拖动",
+        (Close, En) => "Close",
+        (Close, Fr) => "Fermer",
+        (Close, De) => "Schließen",
+        (Close, Zh) => "关闭",
+        (SearchTags, En) => "Search tag, name or value",
+        (SearchTags, Fr) => "Chercher attribut, nom ou valeur",
+        (SearchTags, De) => "Tag, Name oder Wert suchen",
+        (SearchTags, Zh) => "搜索标签、名称或值",
+        (Language, En) => "Language",
+        (Language, Fr) => "Langue",
+        (Language, De) => "Sprache",
+        (Language, Zh) => "语言",
+        (StudyListTitle, Zh) => "检查",
+        (SearchPatientName, Zh) => "搜索患者姓名",
+        (SearchPatientNameHint, Zh) => "姓氏开头，例如 DOE",
+        (ColPatientName, Zh) => "患者姓名",
+        (ColPatientId, Zh) => "患者 ID",
+        (ColStudyDate, Zh) => "检查日期",
+        (ColModalities, Zh) => "模态",
+        (ColDescription, Zh) => "描述",
+        (ColAccession, Zh) => "检查号",
+        (ColSeries, Zh) => "序列",
+        (ColInstances, Zh) => "图像",
+        (LoadingStudies, Zh) => "正在加载检查…",
+        (NoStudies, Zh) => "此归档中没有检查。",
+        (NoStudiesMatching, Zh) => "没有与此患者姓名匹配的检查。",
+        (LoadStudiesFailed, Zh) => "无法加载检查列表",
+        (Retry, Zh) => "重试",
+        (BackToStudyList, Zh) => "← 检查列表",
+        (LoadingSeries, Zh) => "正在加载序列…",
+        (NoSeries, Zh) => "此检查没有序列。",
+        (LoadSeriesFailed, Zh) => "无法加载此检查的序列",
+        (ColSeriesNumber, Zh) => "#",
+        (ColModality, Zh) => "模态",
+        (ColSeriesDescription, Zh) => "序列描述",
+        (ColBodyPart, Zh) => "部位",
+        (SeriesListTitle, Zh) => "序列",
+        (FactPatient, Zh) => "患者",
+        (FactPatientId, Zh) => "ID",
+        (FactStudyDate, Zh) => "日期",
+        (FactAccession, Zh) => "检查号",
+        (NoStudySelected, Zh) => "未指定检查：请从检查列表中打开。",
+        (PageNotFound, Zh) => "此页面不存在。",
+        (Source, Zh) => "来源",
+        (OpenLocalFile, Zh) => "打开 DICOM 文件…",
+        (DecodingFile, Zh) => "正在解码…",
+        (Searching, Zh) => "正在搜索…",
+        (LocalFileTitle, Zh) => "本地文件",
+        (NoLocalFile, Zh) => "未打开文件。所选文件保留在本机。",
+        (LocalFileFailed, Zh) => "此文件无法显示：",
+        (FactFile, Zh) => "文件",
+        (FactSize, Zh) => "尺寸",
+        (FactFrames, Zh) => "帧",
+        (FactPhotometric, Zh) => "光度解释",
+        (FactTransferSyntax, Zh) => "传输语法",
     }
 }
 
@@ -249,6 +477,7 @@ pub fn study_count(lang: Lang, n: usize, capped: bool) -> String {
         (Lang::Fr, n) => format!("{n} examens"),
         (Lang::De, 1) => "1 Studie".to_string(),
         (Lang::De, n) => format!("{n} Studien"),
+        (Lang::Zh, n) => format!("{n} 项检查"),
     };
     if !capped {
         return base;
@@ -257,6 +486,7 @@ pub fn study_count(lang: Lang, n: usize, capped: bool) -> String {
         Lang::En => format!("first {base} — refine the search"),
         Lang::Fr => format!("{base} premiers — affinez la recherche"),
         Lang::De => format!("erste {base} — Suche eingrenzen"),
+        Lang::Zh => format!("前 {base} — 请缩小搜索范围"),
     }
 }
 

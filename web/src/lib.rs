@@ -1,6 +1,7 @@
 //! Lumen's web viewer: a Leptos client-side-rendered app compiled to wasm32 and served by `lumen serve`.
 //!
-//! Pages, in folders named for what users know: the study list (`study_list`), the viewer (`viewer`), a file opened
+//! Pages, in folders named for what users know: the study list (`study_list`), the study view (`viewer`: series
+//! panel, viewports drawn by `lumen-render`, frames decoded by `lumen-frames` in Web Workers — `decode_worker`), a file opened
 //! from disk (`local_file`, decoded by `lumen-dicom` in the browser); around them
 //! the data source (QIDO-RS through the server's DICOMweb root, `data_source`), the user-interface words
 //! (`i18n`), the display of DICOM text values (`dicom_text`), URLs (`routes`) and loading/error panels
@@ -11,6 +12,7 @@
 
 mod app;
 mod data_source;
+mod decode_worker;
 mod dicom_text;
 mod feedback;
 mod i18n;
@@ -29,6 +31,10 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
+    // The same module runs in the decode workers, which have no page: there `worker_main` is the entry point.
+    if js_sys::global().dyn_into::<web_sys::Window>().is_err() {
+        return;
+    }
     let document = leptos::prelude::document();
     let Some(root) = document
         .get_element_by_id("app")

@@ -1,5 +1,6 @@
-//! The app's pages and their URLs: `/` is the study list, `/viewer?StudyInstanceUIDs=…` opens studies (the URL
-//! form OHIF and many PACS integrations already use to launch a viewer), `/local` shows a file opened from disk,
+//! The app's pages and their URLs: `/` is the study list, `/viewer?StudyInstanceUIDs=…[&SeriesInstanceUIDs=…]`
+//! opens studies, optionally with given series hung first (the URL form OHIF and many PACS integrations already use
+//! to launch a viewer), `/local` shows a file opened from disk,
 //! anything else is "not found".
 //!
 //! Navigation uses the History API (no reload, back/forward work). This module only maps URLs to pages and back; it
@@ -13,8 +14,12 @@ use wasm_bindgen::JsValue;
 pub enum Route {
     /// The study list (worklist).
     StudyList,
-    /// The viewer for the studies with these Study Instance UIDs (0020,000D), in the given order.
-    Viewer { study_instance_uids: Vec<String> },
+    /// The viewer for the studies with these Study Instance UIDs (0020,000D), in the given order; when
+    /// `series_instance_uids` (0020,000E) is not empty, those series are hung first, in that order.
+    Viewer {
+        study_instance_uids: Vec<String>,
+        series_instance_uids: Vec<String>,
+    },
     /// A DICOM file opened from the user's disk (held in memory, not in the URL).
     LocalFile,
     /// A path the app does not know.
@@ -28,15 +33,8 @@ impl Route {
             "" | "/index.html" => Route::StudyList,
             "/local" => Route::LocalFile,
             "/viewer" => Route::Viewer {
-                study_instance_uids: query_values(search, "StudyInstanceUIDs")
-                    .flat_map(|v| {
-                        v.split(',')
-                            .map(str::trim)
-                            .map(str::to_string)
-                            .collect::<Vec<_>>()
-                    })
-                    .filter(|uid| !uid.is_empty())
-                    .collect(),
+                study_instance_uids: uid_list(search, "StudyInstanceUIDs"),
+                series_instance_uids: uid_list(search, "SeriesInstanceUIDs"),
             },
             other => Route::NotFound {
                 path: other.to_string(),
@@ -59,17 +57,38 @@ impl Route {
             Route::StudyList => "/".to_string(),
             Route::Viewer {
                 study_instance_uids,
+                series_instance_uids,
             } => {
-                let uids: Vec<String> = study_instance_uids
-                    .iter()
-                    .map(|uid| String::from(js_sys::encode_uri_component(uid)))
-                    .collect();
-                format!("/viewer?StudyInstanceUIDs={}", uids.join(","))
+                let encode = |uids: &[String]| {
+                    uids.iter()
+                        .map(|uid| String::from(js_sys::encode_uri_component(uid)))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                let mut href = format!("/viewer?StudyInstanceUIDs={}", encode(study_instance_uids));
+                if !series_instance_uids.is_empty() {
+                    href.push_str("&SeriesInstanceUIDs=");
+                    href.push_str(&encode(series_instance_uids));
+                }
+                href
             }
             Route::LocalFile => "/local".to_string(),
             Route::NotFound { path } => path.clone(),
         }
     }
+}
+
+/// The UIDs of query parameter `name`: comma-separated and/or repeated, blanks dropped.
+fn uid_list(search: &str, name: &str) -> Vec<String> {
+    query_values(search, name)
+        .flat_map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|uid| !uid.is_empty())
+        .collect()
 }
 
 /// The decoded values of the query parameter `name` in `search` (`+` is a space, as in forms).
@@ -169,7 +188,8 @@ mod tests {
         assert_eq!(
             r,
             Route::Viewer {
-                study_instance_uids: vec!["1.2.3".into(), "1.2.4".into(), "1.2.5".into()]
+                study_instance_uids: vec!["1.2.3".into(), "1.2.4".into(), "1.2.5".into()],
+                series_instance_uids: vec![],
             }
         );
     }
@@ -180,9 +200,23 @@ mod tests {
         assert_eq!(
             r,
             Route::Viewer {
-                study_instance_uids: vec!["1.2.3".into(), "1.2.4".into()]
+                study_instance_uids: vec!["1.2.3".into(), "1.2.4".into()],
+                series_instance_uids: vec![],
             }
         );
+    }
+
+    #[test]
+    fn viewer_reads_series_uids_and_writes_them_back() {
+        let r = Route::parse("/viewer", "?StudyInstanceUIDs=1.2.3&SeriesInstanceUIDs=1.2.3.4,1.2.3.5");
+        assert_eq!(
+            r,
+            Route::Viewer {
+                study_instance_uids: vec!["1.2.3".into()],
+                series_instance_uids: vec!["1.2.3.4".into(), "1.2.3.5".into()],
+            }
+        );
+        assert_eq!(r.href(), "/viewer?StudyInstanceUIDs=1.2.3&SeriesInstanceUIDs=1.2.3.4,1.2.3.5");
     }
 
     #[test]

@@ -79,6 +79,7 @@ fn StudyRow(study: StudySummary) -> impl IntoView {
     let router = use_router();
     let route = Route::Viewer {
         study_instance_uids: vec![study.study_instance_uid.clone()],
+        series_instance_uids: vec![],
     };
     let href = route.href();
     let open = {

@@ -1,0 +1,261 @@
+// The study view in a real browser on the demo archive (WebGPU on SwiftShader): the demo CT opens from the study
+// list and its first image renders; rendered pixels, read from screenshots, match the PS3.3 C.11.2.1.2.1 LINEAR
+// window applied to the file's own Hounsfield units (read with `lumen decode`, not through the app) — air black,
+// the contrast-filled aorta (~200 HU) the expected gray — for a preset, a W/L drag and another preset; stack
+// scroll moves the image index; flip and 1:1 change where pixels land as they should; the tag browser shows a
+// known value; the OHIF-style URL hangs the named series; the ultrasound cine advances; only Lumen's origin is
+// contacted. Time to first image (navigation start → first presented frame) goes to target/e2e/ttfi.json.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startLumen, launchBrowser, recordingPage, qidoStudies } from "../harness.js";
+import {
+  modalityValues,
+  seriesFiles,
+  linearGray,
+  interiorPixels,
+  fittedScreen,
+  shot,
+  settle,
+  overlayText,
+  shownWindow,
+  waitForImage,
+} from "../viewer-helpers.js";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+let server;
+let browser;
+let session;
+let ct; // { study, series (main), files: Map sop → file }
+
+async function seriesOf(origin, study) {
+  const res = await fetch(`${origin}/dicom-web/studies/${study}/series`, { headers: { Accept: "application/dicom+json" } });
+  return res.json();
+}
+
+before(async () => {
+  server = await startLumen();
+  browser = await launchBrowser();
+  session = await recordingPage(browser);
+  const studies = await qidoStudies(server.origin);
+  const ctStudy = studies.find((s) => (s["00080061"]?.Value ?? []).includes("CT"));
+  const study = ctStudy["0020000D"].Value[0];
+  const series = await seriesOf(server.origin, study);
+  series.sort((a, b) => (b["00201209"]?.Value?.[0] ?? 0) - (a["00201209"]?.Value?.[0] ?? 0));
+  ct = { study, series, main: series[0]["0020000E"].Value[0], files: seriesFiles(server.demo, "ct-chest/01-") };
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const canvas = (page) => page.locator('[data-testid="viewport-canvas"]');
+const viewport = (page, i = 0) => page.locator(`[data-testid="viewport"][data-index="${i}"]`);
+
+/** The stored values of the image viewport 0 shows. */
+async function shownImage(page) {
+  const sop = await viewport(page).getAttribute("data-sop-instance-uid");
+  const file = ct.files.get(sop);
+  assert.ok(file, `the displayed SOP Instance UID ${sop} is a file of the demo CT`);
+  return modalityValues(file);
+}
+
+/** Scrolls viewport 0 with the arrow keys to the slice with the most aorta (interior pixels 150..260 HU). */
+async function goToAortaSlice(page) {
+  let best = null;
+  for (const [sop, file] of ct.files) {
+    const img = modalityValues(file);
+    const n = interiorPixels(img, 150, 260).length;
+    if (!best || n > best.n) best = { sop, n };
+  }
+  assert.ok(best.n > 0, "the demo CT has a slice with contrast-filled aorta");
+  await viewport(page).click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("Home");
+  for (let i = 0; i < 40; i++) {
+    if ((await viewport(page).getAttribute("data-sop-instance-uid")) === best.sop) break;
+    await page.keyboard.press("ArrowDown");
+  }
+  assert.equal(await viewport(page).getAttribute("data-sop-instance-uid"), best.sop);
+  await waitForImage(page);
+}
+
+/** Checks air (a corner pixel) and an aorta pixel against the window shown in the overlay. */
+async function checkPixels(page, label) {
+  const img = await shownImage(page);
+  const { width, center } = await shownWindow(page);
+  const s = await shot(canvas(page), `/tmp/lumen-viewer-${label}.png`);
+  const aorta = interiorPixels(img, 150, 260);
+  assert.ok(aorta.length > 0, "aorta pixels on this slice");
+  const checks = [{ c: 1, r: 1, hu: img.hu[1 * img.columns + 1], what: "air" }, { ...aorta[Math.floor(aorta.length / 2)], what: "aorta" }];
+  for (const p of checks) {
+    const { x, y } = fittedScreen(p.c, p.r, img.columns, img.rows, s.width, s.height);
+    const want = linearGray(p.hu, center, width);
+    const got = s.gray(x, y);
+    assert.ok(Math.abs(got - want) <= 2, `${label}: ${p.what} pixel (${p.c},${p.r}) ${p.hu} HU in W ${width} L ${center}: expected gray ${want}, rendered ${got}`);
+  }
+  return { img, s, aorta: checks[1] };
+}
+
+test("the demo CT opens from the study list and its first image renders", async () => {
+  const { page, errors } = session;
+  await page.goto(`${server.origin}/`);
+  const row = page.locator(`[data-testid="study-list"] tbody tr[data-study-uid="${ct.study}"]`);
+  await row.click();
+  await page.waitForURL(/\/viewer\?StudyInstanceUIDs=/);
+  await waitForImage(page);
+  assert.equal(await viewport(page).getAttribute("data-series-uid"), ct.main, "the largest CT series is hung");
+  const tr = await overlayText(page, "tr");
+  assert.match(tr, new RegExp(`\\b1/${ct.files.size}\\b`));
+  const backend = (await page.locator('[data-testid="gpu-backend"]').innerText()).trim();
+  assert.equal(backend, "GPU · webgpu");
+  // The series panel lists every series with a thumbnail rendered in the browser.
+  await page.locator('[data-testid="series-item"] img').first().waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('[data-testid="series-item"]').count(), ct.series.length);
+  await page.screenshot({ path: "/tmp/lumen-viewer-ct.png" });
+  assert.deepEqual(errors, [], "no script errors");
+});
+
+test("rendered pixels follow the mediastinum window: air black, aorta the LINEAR-window gray", async () => {
+  const { page } = session;
+  await goToAortaSlice(page);
+  await page.keyboard.press("2");
+  await settle(page);
+  assert.deepEqual(await shownWindow(page), { width: 400, center: 40 });
+  const { s, img, aorta } = await checkPixels(page, "mediastinum");
+  const { x, y } = fittedScreen(1, 1, img.columns, img.rows, s.width, s.height);
+  assert.equal(s.gray(x, y), 0, "air is black in the mediastinum window");
+  assert.ok(Math.abs(linearGray(aorta.hu, 40, 400) - 230) <= 20, "the aorta is bright gray");
+});
+
+test("a W/L drag changes the window and the pixels as the LINEAR rule says", async () => {
+  const { page } = session;
+  const before = await shownWindow(page);
+  const box = await viewport(page).boundingBox();
+  const x0 = box.x + box.width / 2;
+  const y0 = box.y + box.height / 2;
+  await page.mouse.move(x0, y0);
+  await page.mouse.down({ button: "right" });
+  await page.mouse.move(x0 + 60, y0 + 40, { steps: 6 });
+  await page.mouse.up({ button: "right" });
+  await settle(page);
+  const after = await shownWindow(page);
+  assert.ok(after.width > before.width, `dragging right widens the window (${before.width} → ${after.width})`);
+  assert.ok(after.center > before.center, `dragging down raises the centre (${before.center} → ${after.center})`);
+  await checkPixels(page, "wl-drag");
+});
+
+test("choosing the lung preset applies W 1500 L -600 to the pixels", async () => {
+  const { page } = session;
+  const select = page.locator('[data-testid="preset"]');
+  const lung = await select.locator("option", { hasText: /^Lung / }).getAttribute("value");
+  await select.selectOption(lung);
+  await settle(page);
+  assert.deepEqual(await shownWindow(page), { width: 1500, center: -600 });
+  await checkPixels(page, "lung");
+});
+
+test("stack scroll: arrow keys, the wheel and the scrollbar move to the expected slice", async () => {
+  const { page } = session;
+  const n = ct.files.size;
+  await page.keyboard.press("Home");
+  assert.match(await overlayText(page, "tr"), new RegExp(`\\b1/${n}\\b`));
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  assert.match(await overlayText(page, "tr"), new RegExp(`\\b3/${n}\\b`));
+  const box = await viewport(page).boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, 120);
+  await page.waitForFunction((want) => document.querySelector('[data-testid="overlay-tr"]')?.innerText.includes(want), `4/${n}`);
+  await page.locator('[data-testid="scrollbar"]').fill("9");
+  await page.waitForFunction((want) => document.querySelector('[data-testid="overlay-tr"]')?.innerText.includes(want), `10/${n}`);
+  await waitForImage(page);
+});
+
+test("flip horizontal mirrors the picture and 1:1 shows one image pixel per screen pixel", async () => {
+  const { page } = session;
+  await goToAortaSlice(page);
+  await page.keyboard.press("2");
+  await settle(page);
+  const { img, s, aorta } = await checkPixels(page, "before-flip");
+  const p = fittedScreen(aorta.c, aorta.r, img.columns, img.rows, s.width, s.height);
+  const want = linearGray(aorta.hu, 40, 400);
+  await page.locator('[data-action="flip-h"]').click();
+  await settle(page);
+  const flipped = await shot(canvas(page), "/tmp/lumen-viewer-flipped.png");
+  // After a horizontal flip, column c appears where column (columns-1-c) was.
+  const mirrored = fittedScreen(img.columns - 1 - aorta.c, aorta.r, img.columns, img.rows, s.width, s.height);
+  assert.ok(Math.abs(flipped.gray(mirrored.x, mirrored.y) - want) <= 2, "the aorta pixel moved to its mirror position");
+  await page.locator('[data-action="flip-h"]').click();
+  await page.locator('[data-action="actual-size"]').click();
+  await settle(page);
+  const one = await shot(canvas(page), "/tmp/lumen-viewer-1to1.png");
+  const x = one.width / 2 + (aorta.c + 0.5 - img.columns / 2);
+  const y = one.height / 2 + (aorta.r + 0.5 - img.rows / 2);
+  assert.ok(Math.abs(one.gray(x, y) - want) <= 2, "at 1:1 the aorta pixel is at its 1-pixel position");
+  assert.equal(one.gray(one.width / 2 + img.columns, one.height / 2), 0, "outside the 96-pixel image is black");
+  assert.match(await overlayText(page, "bl"), /Zoom 1\.00×/);
+  await page.locator('[data-action="fit"]').click();
+});
+
+test("the tag browser shows the current image's attributes and finds a tag by name", async () => {
+  const { page } = session;
+  await page.keyboard.press("t");
+  const browserPanel = page.locator('[data-testid="tag-browser"]');
+  await browserPanel.waitFor();
+  await page.locator('[data-testid="tag-search"]').fill("PatientID");
+  const row = browserPanel.locator('.tag-row[data-tag="(0010,0020)"]');
+  await row.waitFor();
+  assert.equal((await row.locator(".tag-value").innerText()).trim(), "LUMEN-CT-0001");
+  await page.screenshot({ path: "/tmp/lumen-viewer-tags.png" });
+  await page.locator('[data-testid="tag-browser"] .tag-head button').click();
+});
+
+test("the OHIF-style launch URL hangs the requested series", async () => {
+  const { page } = session;
+  const other = ct.series[ct.series.length - 1]["0020000E"].Value[0];
+  await page.goto(`${server.origin}/viewer?StudyInstanceUIDs=${ct.study}&SeriesInstanceUIDs=${other}`);
+  await waitForImage(page);
+  assert.equal(await viewport(page).getAttribute("data-series-uid"), other);
+  const count = ct.series[ct.series.length - 1]["00201209"].Value[0];
+  assert.match(await overlayText(page, "tr"), new RegExp(`\\b1/${count}\\b`));
+});
+
+test("the ultrasound cine plays: the frame index advances on its own", async () => {
+  const { page } = session;
+  const studies = await qidoStudies(server.origin);
+  const us = studies.find((s) => (s["00080061"]?.Value ?? []).includes("US"))["0020000D"].Value[0];
+  await page.goto(`${server.origin}/viewer?StudyInstanceUIDs=${us}`);
+  await waitForImage(page);
+  assert.equal(await page.locator('[data-action="cine"]').getAttribute("aria-pressed"), "true");
+  const seen = new Set();
+  const deadline = Date.now() + 8000;
+  while (Date.now() < deadline && seen.size < 4) {
+    const m = /(\d+)\/(\d+)/.exec(await overlayText(page, "tr"));
+    if (m) seen.add(m[1]);
+    await page.waitForTimeout(150);
+  }
+  assert.ok(seen.size >= 4, `cine showed frames ${[...seen].join(", ")}`);
+  await page.keyboard.press(" ");
+  assert.equal(await page.locator('[data-action="cine"]').getAttribute("aria-pressed"), "false");
+});
+
+test("time to first image is recorded, and nothing but Lumen's origin was contacted", async () => {
+  const { page, requests, errors } = session;
+  await page.goto(`${server.origin}/viewer?StudyInstanceUIDs=${ct.study}`);
+  await waitForImage(page);
+  const ttfi = await page.evaluate(() => window.__lumenFirstImageMs);
+  assert.ok(ttfi > 0);
+  const out = path.join(repo, "target", "e2e");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    path.join(out, "ttfi.json"),
+    JSON.stringify({ series: "demo CT (small), WebGPU on SwiftShader", time_to_first_image_ms: Math.round(ttfi), measured: new Date().toISOString() }, null, 2) + "\n",
+  );
+  const foreign = requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith("data:") && !u.startsWith("blob:"));
+  assert.deepEqual(foreign, [], "only Lumen's own origin");
+  assert.deepEqual(errors, [], "no script errors");
+});

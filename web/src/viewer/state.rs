@@ -1,0 +1,821 @@
+//! The study view's state on the UI thread: the series of the open studies (their stacks from WADO-RS metadata,
+//! loading progress, prefetch), the frame cache, the viewports (what each shows, window, view, cine), the GPU
+//! canvas they are drawn on, and the thumbnails of the series panel.
+//!
+//! Components read it through [`Viewer`] and a revision signal bumped on every change. Pixels are decoded only in
+//! the decode workers ([`super::decode_pool`]) and windowed only on the GPU (the thumbnails excepted: a few
+//! thousand pixels windowed on the CPU). It must not build DOM nodes.
+
+use super::decode_pool::{DecodePool, PoolEvent};
+use super::hanging::Hung;
+use super::layout::Layout;
+use super::presets::linear_gray;
+use crate::data_source::SeriesSummary;
+use dicom_dictionary_std::tags;
+use leptos::prelude::*;
+use lumen_dicom::display::{Voi, VoiLutFunction, Window};
+use lumen_dicomweb::json;
+use lumen_frames::{
+    build_stack, frames_within_budget, ByteSize, DecodedFrame, FrameCache, FrameKey, FrameSource, PixelFormat,
+    Pixels, PrefetchScheduler, RequestId, SeriesLoad, SeriesStack, WindowFunction, WindowPreset,
+};
+use lumen_render::{Gpu, ImageGeometry, ImageTexture, RenderParams, Renderer, Rotation, ViewTransform};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+
+/// Bytes of decoded frames kept in memory.
+const CACHE_BUDGET: usize = 384 << 20;
+
+/// A decoded frame shared between the cache and the viewports.
+#[derive(Clone)]
+pub struct Cached(pub Rc<DecodedFrame>);
+
+impl ByteSize for Cached {
+    fn byte_size(&self) -> usize {
+        self.0.pixels.byte_len()
+    }
+}
+
+/// A series of an open study once its metadata arrived.
+pub struct SeriesData {
+    pub summary: SeriesSummary,
+    pub study_instance_uid: String,
+    pub stack: SeriesStack,
+    /// SOP Instance UID → the instance's DICOM JSON (WADO-RS metadata).
+    pub instances: HashMap<String, Rc<Value>>,
+    pub load: SeriesLoad,
+    scheduler: PrefetchScheduler<FrameKey>,
+    requests: HashMap<FrameKey, RequestId>,
+}
+
+/// Where a series stands.
+pub enum SeriesEntry {
+    Loading,
+    Ready(Box<SeriesData>),
+    Failed(String),
+}
+
+/// One viewport of the grid.
+#[derive(Default)]
+pub struct ViewportState {
+    pub series: Option<String>,
+    pub index: usize,
+    /// Zoom/pan/rotation/flips; zoom and pan are recomputed to fit while `fit` is set.
+    pub view: ViewTransform,
+    pub fit: bool,
+    /// The reader's window; `None`: the frame's own default.
+    pub window: Option<WindowPreset>,
+    pub user_invert: bool,
+    /// Cine frames per second while playing.
+    pub cine: Option<f64>,
+    pub cine_last_ms: f64,
+    pub texture: Option<(FrameKey, ImageTexture)>,
+    /// Pixel probe text under the cursor.
+    pub probe: Option<String>,
+    /// Size of the viewport in device pixels at the last draw.
+    pub size: [f64; 2],
+}
+
+/// The GPU side: device, the canvas surface and the renderer.
+pub struct GpuState {
+    pub gpu: Gpu,
+    pub surface: lumen_render::web::CanvasSurface,
+    pub renderer: Renderer,
+}
+
+/// Everything the study view holds.
+pub struct ViewerCore {
+    pub dicomweb_root: String,
+    pub series_list: Vec<SeriesSummary>,
+    pub study_of_series: HashMap<String, String>,
+    pub series: HashMap<String, SeriesEntry>,
+    pub cache: FrameCache<FrameKey, Cached>,
+    pub errors: HashMap<FrameKey, String>,
+    pub layout: Layout,
+    pub viewports: Vec<ViewportState>,
+    pub active: usize,
+    pub gpu: Option<GpuState>,
+    pub gpu_error: Option<String>,
+    pub thumbnails: HashMap<String, String>,
+    thumb_requests: HashMap<FrameKey, String>,
+    pool: Option<Rc<RefCell<DecodePool>>>,
+    draw_scheduled: bool,
+    cine_running: bool,
+    first_image_marked: bool,
+}
+
+/// A handle to the viewer state plus the signal components listen to.
+#[derive(Clone, Copy)]
+pub struct Viewer {
+    core: StoredValue<Rc<RefCell<ViewerCore>>, LocalStorage>,
+    pub revision: RwSignal<u64>,
+}
+
+impl Viewer {
+    pub fn new(dicomweb_root: String) -> Viewer {
+        let core = Rc::new(RefCell::new(ViewerCore {
+            dicomweb_root,
+            series_list: Vec::new(),
+            study_of_series: HashMap::new(),
+            series: HashMap::new(),
+            cache: FrameCache::new(CACHE_BUDGET),
+            errors: HashMap::new(),
+            layout: Layout::One,
+            viewports: vec![ViewportState { fit: true, ..Default::default() }],
+            active: 0,
+            gpu: None,
+            gpu_error: None,
+            thumbnails: HashMap::new(),
+            thumb_requests: HashMap::new(),
+            pool: None,
+            draw_scheduled: false,
+            cine_running: false,
+            first_image_marked: false,
+        }));
+        let viewer = Viewer { core: StoredValue::new_local(core), revision: RwSignal::new(0) };
+        let on_event: Rc<dyn Fn(PoolEvent)> = Rc::new(move |event| viewer.on_pool_event(event));
+        match DecodePool::start(super::decode_pool::worker_count(), on_event) {
+            Ok(pool) => viewer.with_mut(|c| c.pool = Some(pool)),
+            Err(e) => leptos::logging::error!("Lumen: {e}"),
+        }
+        viewer
+    }
+
+    /// Reads the state (no change notification).
+    pub fn with<R>(&self, f: impl FnOnce(&ViewerCore) -> R) -> R {
+        let core = self.core.get_value();
+        let core = core.borrow();
+        f(&core)
+    }
+
+    /// Changes the state without notifying.
+    fn with_mut<R>(&self, f: impl FnOnce(&mut ViewerCore) -> R) -> R {
+        let core = self.core.get_value();
+        let mut core = core.borrow_mut();
+        f(&mut core)
+    }
+
+    /// Changes the state, then notifies the components and redraws.
+    pub fn update<R>(&self, f: impl FnOnce(&mut ViewerCore) -> R) -> R {
+        let r = self.with_mut(f);
+        self.changed();
+        r
+    }
+
+    /// Notifies the components and schedules a redraw.
+    pub fn changed(&self) {
+        self.revision.update(|r| *r += 1);
+        self.schedule_draw();
+    }
+
+    /// Reactive read: re-runs the caller when the state changes.
+    pub fn read<R>(&self, f: impl FnOnce(&ViewerCore) -> R) -> R {
+        self.revision.track();
+        self.with(f)
+    }
+
+    /// The series of the open studies, once known (from QIDO-RS), starts loading the metadata of each.
+    pub fn set_series(&self, series: Vec<(String, SeriesSummary)>) {
+        self.with_mut(|c| {
+            c.series_list = series.iter().map(|(_, s)| s.clone()).collect();
+            for (study, s) in &series {
+                c.study_of_series.insert(s.series_instance_uid.clone(), study.clone());
+                c.series.entry(s.series_instance_uid.clone()).or_insert(SeriesEntry::Loading);
+            }
+        });
+        for (study, s) in series {
+            let viewer = *self;
+            leptos::task::spawn_local(async move { viewer.load_metadata(study, s).await });
+        }
+        self.changed();
+    }
+
+    async fn load_metadata(&self, study: String, summary: SeriesSummary) {
+        let root = self.with(|c| c.dicomweb_root.clone());
+        let client = lumen_dicomweb::Client::new(lumen_dicomweb::transport::FetchTransport::new(), root);
+        let uid = summary.series_instance_uid.clone();
+        let entry = match client.series_metadata(&study, &uid).await {
+            Ok(instances) => {
+                let stack = build_stack(&instances);
+                let mut map = HashMap::new();
+                for instance in instances {
+                    if let Some(sop) = json::string(&instance, tags::SOP_INSTANCE_UID) {
+                        map.insert(sop, Rc::new(instance));
+                    }
+                }
+                let load = SeriesLoad::new(uid.clone(), stack.keys());
+                let workers = super::decode_pool::worker_count();
+                SeriesEntry::Ready(Box::new(SeriesData {
+                    summary,
+                    study_instance_uid: study,
+                    stack,
+                    instances: map,
+                    load,
+                    scheduler: PrefetchScheduler::new(workers * 2),
+                    requests: HashMap::new(),
+                }))
+            }
+            Err(e) => SeriesEntry::Failed(e.to_string()),
+        };
+        self.with_mut(|c| {
+            c.series.insert(uid.clone(), entry);
+            c.request_thumbnail(&uid);
+            c.plan_all();
+        });
+        self.changed();
+    }
+
+    /// Applies a hanging protocol decision.
+    pub fn hang(&self, layout: Layout, viewports: Vec<Option<Hung>>, cine: bool) {
+        self.update(|c| {
+            c.set_layout(layout);
+            for (i, hung) in viewports.into_iter().enumerate() {
+                if let Some(h) = hung {
+                    c.load_into(i, &h.series_instance_uid, h.index);
+                }
+            }
+            if cine {
+                if let Some(v) = c.viewports.first_mut() {
+                    v.cine = Some(default_fps(c.series.get(v.series.as_deref().unwrap_or_default())));
+                }
+            }
+            c.active = 0;
+            c.plan_all();
+        });
+        self.tick_cine();
+    }
+
+    fn on_pool_event(&self, event: PoolEvent) {
+        self.with_mut(|c| c.on_pool_event(event));
+        self.changed();
+    }
+
+    /// Schedules one redraw on the next animation frame.
+    pub fn schedule_draw(&self) {
+        let already = self.with_mut(|c| std::mem::replace(&mut c.draw_scheduled, true));
+        if already {
+            return;
+        }
+        let viewer = *self;
+        request_animation_frame(move || {
+            viewer.with_mut(|c| c.draw_scheduled = false);
+            let marked = viewer.with_mut(|c| c.draw());
+            if marked {
+                viewer.revision.update(|r| *r += 1);
+            }
+        });
+    }
+
+    /// Starts the cine loop if a viewport plays and it is not running.
+    pub fn tick_cine(&self) {
+        let start = self.with_mut(|c| {
+            let any = c.viewports.iter().any(|v| v.cine.is_some());
+            let start = any && !c.cine_running;
+            if start {
+                c.cine_running = true;
+            }
+            start
+        });
+        if start {
+            self.cine_frame();
+        }
+    }
+
+    fn cine_frame(&self) {
+        let viewer = *self;
+        request_animation_frame(move || {
+            let now = now_ms();
+            let (advanced, keep) = viewer.with_mut(|c| {
+                let mut advanced = false;
+                for i in 0..c.viewports.len() {
+                    let Some(fps) = c.viewports[i].cine else { continue };
+                    if now - c.viewports[i].cine_last_ms < 1000.0 / fps.max(0.5) {
+                        continue;
+                    }
+                    let len = c.stack_len(i);
+                    if len < 2 {
+                        continue;
+                    }
+                    let next = (c.viewports[i].index + 1) % len;
+                    // Hold on a frame not decoded yet (buffering) rather than showing an empty viewport.
+                    let ready = c.frame_key(i, next).is_some_and(|k| c.cache.contains(&k) || c.errors.contains_key(&k));
+                    if ready {
+                        c.viewports[i].index = next;
+                        c.viewports[i].cine_last_ms = now;
+                        advanced = true;
+                    }
+                }
+                if advanced {
+                    c.plan_all();
+                }
+                let keep = c.viewports.iter().any(|v| v.cine.is_some());
+                c.cine_running = keep;
+                (advanced, keep)
+            });
+            if advanced {
+                viewer.changed();
+            }
+            if keep {
+                viewer.cine_frame();
+            }
+        });
+    }
+}
+
+/// Cine rate for a series: Cine Rate (0018,0040) or 1000 / Frame Time (0018,1063) of its first instance, else 15.
+fn default_fps(entry: Option<&SeriesEntry>) -> f64 {
+    let Some(SeriesEntry::Ready(data)) = entry else { return 15.0 };
+    let first = data.stack.frames.first().and_then(|f| data.instances.get(&f.key.sop_instance_uid));
+    let from_rate = first.and_then(|v| json::number(v, tags::CINE_RATE));
+    let from_time = first.and_then(|v| json::number(v, tags::FRAME_TIME)).filter(|t| *t > 0.0).map(|t| 1000.0 / t);
+    from_rate.or(from_time).filter(|f| f.is_finite() && *f > 0.0).unwrap_or(15.0).clamp(1.0, 60.0)
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+impl ViewerCore {
+    /// The series data of viewport `i`, when loaded.
+    pub fn series_of(&self, i: usize) -> Option<&SeriesData> {
+        match self.series.get(self.viewports.get(i)?.series.as_deref()?)? {
+            SeriesEntry::Ready(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Number of frames in viewport `i`'s stack.
+    pub fn stack_len(&self, i: usize) -> usize {
+        self.series_of(i).map_or(0, |d| d.stack.frames.len())
+    }
+
+    /// The frame key at `index` of viewport `i`'s stack.
+    pub fn frame_key(&self, i: usize, index: usize) -> Option<FrameKey> {
+        Some(self.series_of(i)?.stack.frames.get(index)?.key.clone())
+    }
+
+    /// The frame viewport `i` shows, when decoded.
+    pub fn current_frame(&self, i: usize) -> Option<Rc<DecodedFrame>> {
+        let key = self.frame_key(i, self.viewports.get(i)?.index)?;
+        self.cache.peek(&key).map(|c| c.0.clone())
+    }
+
+    /// The DICOM JSON of the instance viewport `i` shows.
+    pub fn current_instance(&self, i: usize) -> Option<Rc<Value>> {
+        let key = self.frame_key(i, self.viewports.get(i)?.index)?;
+        self.series_of(i)?.instances.get(&key.sop_instance_uid).cloned()
+    }
+
+    pub fn set_layout(&mut self, layout: Layout) {
+        self.layout = layout;
+        self.viewports.resize_with(layout.count(), || ViewportState { fit: true, ..Default::default() });
+        self.active = self.active.min(layout.count() - 1);
+        self.plan_all();
+    }
+
+    /// Puts `series` into viewport `i` at stack index `index`, with a fresh view; the prefetch of a series no
+    /// viewport shows any more is cancelled.
+    pub fn load_into(&mut self, i: usize, series: &str, index: usize) {
+        let Some(v) = self.viewports.get_mut(i) else { return };
+        let previous = v.series.replace(series.to_string());
+        *v = ViewportState { series: v.series.take(), index, fit: true, ..Default::default() };
+        if let Some(prev) = previous.filter(|p| p != series) {
+            if !self.viewports.iter().any(|v| v.series.as_deref() == Some(&prev)) {
+                self.cancel_series(&prev);
+            }
+        }
+        self.plan_all();
+    }
+
+    fn cancel_series(&mut self, uid: &str) {
+        let Some(SeriesEntry::Ready(data)) = self.series.get_mut(uid) else { return };
+        let keys = data.scheduler.cancel_all();
+        let mut ids = Vec::new();
+        for k in keys {
+            data.load.abandoned(&k);
+            if let Some(id) = data.requests.remove(&k) {
+                ids.push(id);
+            }
+        }
+        if let Some(pool) = &self.pool {
+            for id in ids {
+                pool.borrow_mut().cancel(id);
+            }
+        }
+    }
+
+    /// Re-plans prefetch for every series shown, and pins the displayed frames.
+    pub fn plan_all(&mut self) {
+        let shown: Vec<(String, usize)> =
+            self.viewports.iter().filter_map(|v| Some((v.series.clone()?, v.index))).collect();
+        let pinned: Vec<FrameKey> =
+            (0..self.viewports.len()).filter_map(|i| self.frame_key(i, self.viewports[i].index)).collect();
+        self.cache.set_pinned(pinned.iter());
+        let Some(pool) = self.pool.clone() else { return };
+        let base_url = self.dicomweb_root.clone();
+        for (uid, index) in shown {
+            let Some(SeriesEntry::Ready(data)) = self.series.get_mut(&uid) else { continue };
+            let order = data.stack.keys();
+            let window = frames_within_budget(self.cache.evictable_capacity(), data.stack.estimated_frame_bytes().max(1));
+            let cache = &self.cache;
+            let errors = &self.errors;
+            let plan = data.scheduler.plan(&order, index, |k| cache.contains(k) || errors.contains_key(k), window);
+            for k in plan.cancel {
+                data.load.abandoned(&k);
+                if let Some(id) = data.requests.remove(&k) {
+                    pool.borrow_mut().cancel(id);
+                }
+            }
+            for k in plan.start {
+                let Some(source) = frame_source(&base_url, data, &k) else { continue };
+                data.load.started(&k);
+                let id = pool.borrow_mut().submit(k.clone(), source);
+                data.requests.insert(k, id);
+            }
+        }
+    }
+
+    fn request_thumbnail(&mut self, uid: &str) {
+        let Some(SeriesEntry::Ready(data)) = self.series.get(uid) else { return };
+        let Some(frame) = data.stack.frames.get(data.stack.frames.len() / 2) else { return };
+        let key = frame.key.clone();
+        if let Some(cached) = self.cache.peek(&key) {
+            let frame = cached.0.clone();
+            self.make_thumbnail(uid, &frame);
+            return;
+        }
+        let Some(source) = frame_source(&self.dicomweb_root, data, &key) else { return };
+        if let Some(pool) = &self.pool {
+            pool.borrow_mut().submit(key.clone(), source);
+            self.thumb_requests.insert(key, uid.to_string());
+        }
+    }
+
+    fn make_thumbnail(&mut self, uid: &str, frame: &DecodedFrame) {
+        if let Some(url) = thumbnail_url(frame) {
+            self.thumbnails.insert(uid.to_string(), url);
+        }
+    }
+
+    fn on_pool_event(&mut self, event: PoolEvent) {
+        let key = match &event {
+            PoolEvent::Decoded(f) => f.meta.key.clone(),
+            PoolEvent::Failed { key, .. } | PoolEvent::Cancelled { key } => key.clone(),
+        };
+        let thumb_for = self.thumb_requests.remove(&key);
+        match event {
+            PoolEvent::Decoded(frame) => {
+                let bytes = frame.pixels.byte_len() as u64;
+                if let Some(uid) = &thumb_for {
+                    self.make_thumbnail(uid, &frame);
+                }
+                self.cache.insert(key.clone(), Cached(Rc::new(frame)));
+                for entry in self.series.values_mut() {
+                    if let SeriesEntry::Ready(d) = entry {
+                        if d.scheduler.finished(&key) {
+                            d.requests.remove(&key);
+                            d.load.loaded(&key, bytes);
+                        }
+                    }
+                }
+            }
+            PoolEvent::Failed { message, .. } => {
+                self.errors.insert(key.clone(), message.clone());
+                for entry in self.series.values_mut() {
+                    if let SeriesEntry::Ready(d) = entry {
+                        if d.scheduler.finished(&key) {
+                            d.requests.remove(&key);
+                            d.load.failed(&key, message.clone());
+                        }
+                    }
+                }
+            }
+            PoolEvent::Cancelled { .. } => {
+                for entry in self.series.values_mut() {
+                    if let SeriesEntry::Ready(d) = entry {
+                        if d.scheduler.finished(&key) {
+                            d.requests.remove(&key);
+                            d.load.abandoned(&key);
+                        }
+                    }
+                }
+            }
+        }
+        self.plan_all();
+    }
+
+    /// The effective window of viewport `i` for `frame`.
+    pub fn window_of(&self, i: usize, frame: &DecodedFrame) -> WindowPreset {
+        self.viewports
+            .get(i)
+            .and_then(|v| v.window.clone())
+            .unwrap_or_else(|| frame.meta.default_window.clone())
+    }
+
+    /// Draws every viewport; returns true when this was the first image ever presented.
+    fn draw(&mut self) -> bool {
+        let Some(gpu_state) = self.gpu.as_mut() else { return false };
+        let canvas = gpu_state.surface.canvas().clone();
+        let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).max(0.5);
+        let (w, h) = (
+            (canvas.client_width().max(1) as f64 * dpr).round() as u32,
+            (canvas.client_height().max(1) as f64 * dpr).round() as u32,
+        );
+        gpu_state.surface.resize(&gpu_state.gpu, w, h);
+        let cells = self.layout.cells(w, h);
+        // Upload the frames that changed.
+        let mut failures = Vec::new();
+        for i in 0..self.viewports.len() {
+            let key = self.viewports.get(i).and_then(|v| self.frame_key(i, v.index));
+            let frame = key.as_ref().and_then(|k| self.cache.peek(k)).map(|c| c.0.clone());
+            let v = &mut self.viewports[i];
+            if let Some(rect) = cells.get(i) {
+                v.size = [rect.width as f64, rect.height as f64];
+            }
+            match frame {
+                None => v.texture = None,
+                Some(frame) => {
+                    if v.texture.as_ref().map(|(k, _)| k) != Some(&frame.meta.key) {
+                        let gpu = &self.gpu.as_ref().expect("checked above").gpu;
+                        match upload(gpu, &frame) {
+                            Ok(t) => v.texture = Some((frame.meta.key.clone(), t)),
+                            Err(e) => {
+                                v.texture = None;
+                                failures.push((frame.meta.key.clone(), e));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (k, e) in failures {
+            self.errors.insert(k, e);
+        }
+        let mut params = Vec::new();
+        for (i, rect) in cells.iter().enumerate() {
+            let Some(frame) = self.current_frame(i) else { continue };
+            let window = self.window_of(i, &frame);
+            let v = &mut self.viewports[i];
+            let Some((_, texture)) = v.texture.as_ref() else { continue };
+            let geometry = texture.geometry();
+            if v.fit {
+                v.view = v.view.fitted(&geometry, rect.size());
+            }
+            let voi = (frame.meta.format == PixelFormat::ModalityF32).then(|| Voi::Window(to_window(&window)));
+            params.push((i, *rect, RenderParams { view: v.view, voi, invert: frame.meta.invert != v.user_invert, smoothing: false }));
+        }
+        let gpu_state = self.gpu.as_mut().expect("checked above");
+        let list: Vec<_> = params
+            .iter()
+            .filter_map(|(i, rect, p)| Some((*rect, &self.viewports[*i].texture.as_ref()?.1, p)))
+            .collect();
+        let drawn = match gpu_state.surface.draw_viewports(&gpu_state.gpu, &mut gpu_state.renderer, &list) {
+            Ok(drawn) => drawn,
+            Err(e) => {
+                self.gpu_error = Some(e.to_string());
+                false
+            }
+        };
+        if drawn && !list.is_empty() && !self.first_image_marked {
+            self.first_image_marked = true;
+            mark_first_image();
+            return true;
+        }
+        false
+    }
+
+    /// Changes viewport `i`'s stack position by `delta`, clamped.
+    pub fn scroll(&mut self, i: usize, delta: i64) {
+        let len = self.stack_len(i);
+        let Some(v) = self.viewports.get_mut(i) else { return };
+        if len == 0 {
+            return;
+        }
+        v.index = (v.index as i64 + delta).clamp(0, len as i64 - 1) as usize;
+        self.plan_all();
+    }
+
+    /// Moves viewport `i` to stack position `index`.
+    pub fn scroll_to(&mut self, i: usize, index: usize) {
+        let len = self.stack_len(i);
+        if let Some(v) = self.viewports.get_mut(i) {
+            v.index = index.min(len.saturating_sub(1));
+        }
+        self.plan_all();
+    }
+
+    /// Window/level drag by (`dx`, `dy`) CSS pixels on viewport `i`: right widens, down raises the centre.
+    pub fn drag_window(&mut self, i: usize, dx: f64, dy: f64) {
+        let Some(frame) = self.current_frame(i) else { return };
+        if frame.meta.format != PixelFormat::ModalityF32 {
+            return;
+        }
+        let span = frame.meta.modality_range.map_or(1024.0, |[lo, hi]| (hi - lo) as f64).max(1.0);
+        let step = (span / 512.0).max(0.05);
+        let mut w = self.window_of(i, &frame);
+        w.width = (w.width + dx * step).max(1.0);
+        w.center += dy * step;
+        w.function = WindowFunction::Linear;
+        w.explanation = None;
+        if let Some(v) = self.viewports.get_mut(i) {
+            v.window = Some(w);
+        }
+    }
+
+    /// The image geometry of viewport `i`'s texture.
+    pub fn geometry(&self, i: usize) -> Option<ImageGeometry> {
+        Some(self.viewports.get(i)?.texture.as_ref()?.1.geometry())
+    }
+
+    /// Zooms viewport `i` by `factor` about `anchor` (device pixels in the viewport).
+    pub fn zoom(&mut self, i: usize, anchor: [f64; 2], factor: f64) {
+        let Some(v) = self.viewports.get_mut(i) else { return };
+        v.view = v.view.zoom_about(anchor, factor, v.size);
+        v.fit = false;
+    }
+
+    pub fn pan(&mut self, i: usize, delta: [f64; 2]) {
+        let Some(v) = self.viewports.get_mut(i) else { return };
+        v.view = v.view.panned(delta);
+        v.fit = false;
+    }
+
+    pub fn rotate(&mut self, i: usize) {
+        if let Some(v) = self.viewports.get_mut(i) {
+            v.view.rotation = v.view.rotation.turned_clockwise();
+            v.fit = true;
+        }
+    }
+
+    pub fn flip(&mut self, i: usize, horizontal: bool) {
+        if let Some(v) = self.viewports.get_mut(i) {
+            if horizontal {
+                v.view.flip_h = !v.view.flip_h;
+            } else {
+                v.view.flip_v = !v.view.flip_v;
+            }
+        }
+    }
+
+    pub fn fit(&mut self, i: usize) {
+        if let Some(v) = self.viewports.get_mut(i) {
+            v.fit = true;
+        }
+    }
+
+    pub fn actual_size(&mut self, i: usize) {
+        if let Some(v) = self.viewports.get_mut(i) {
+            v.view = v.view.actual_size();
+            v.fit = false;
+        }
+    }
+
+    /// Back to the file's window, no inversion, upright, fitted.
+    pub fn reset(&mut self, i: usize) {
+        if let Some(v) = self.viewports.get_mut(i) {
+            v.window = None;
+            v.user_invert = false;
+            v.view = ViewTransform { rotation: Rotation::None, flip_h: false, flip_v: false, ..v.view };
+            v.fit = true;
+        }
+    }
+
+    /// The probe text for the pixel under `screen` (device pixels inside viewport `i`).
+    pub fn probe(&mut self, i: usize, screen: [f64; 2]) {
+        let text = (|| {
+            let frame = self.current_frame(i)?;
+            let v = self.viewports.get(i)?;
+            let geometry = v.texture.as_ref()?.1.geometry();
+            let (col, row) = v.view.pixel_at(&geometry, v.size, screen)?;
+            let units = frame.meta.units.clone().unwrap_or_default();
+            Some(match frame.meta.format {
+                PixelFormat::ModalityF32 => {
+                    let value = frame.modality_value(col, row)?;
+                    let stored = frame.stored_value(col, row).map(|s| format!("SV {s}")).unwrap_or_default();
+                    let units = if units.is_empty() && self.modality(i) == "CT" { "HU".to_string() } else { units };
+                    format!("({col}, {row})  {stored}  {} {units}", trim_number(value as f64))
+                }
+                PixelFormat::Rgb8 => {
+                    let [r, g, b] = frame.rgb(col, row)?;
+                    format!("({col}, {row})  RGB {r} {g} {b}")
+                }
+            })
+        })();
+        if let Some(v) = self.viewports.get_mut(i) {
+            v.probe = text;
+        }
+    }
+
+    /// Modality (0008,0060) of viewport `i`'s series.
+    pub fn modality(&self, i: usize) -> String {
+        self.series_of(i).map(|d| d.summary.modality.clone()).unwrap_or_default()
+    }
+}
+
+/// A number without a useless fraction ("200", "-12.5").
+pub fn trim_number(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{}", v.round() as i64)
+    } else {
+        format!("{v:.2}").trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn to_window(w: &WindowPreset) -> Window {
+    Window {
+        center: w.center,
+        width: w.width,
+        function: match w.function {
+            WindowFunction::Linear => VoiLutFunction::Linear,
+            WindowFunction::LinearExact => VoiLutFunction::LinearExact,
+            WindowFunction::Sigmoid => VoiLutFunction::Sigmoid,
+        },
+        explanation: w.explanation.clone(),
+    }
+}
+
+/// The WADO-RS source of frame `key` of `data`: the frame as stored (`transfer-syntax=*`) with its instance's
+/// metadata.
+fn frame_source(base_url: &str, data: &SeriesData, key: &FrameKey) -> Option<FrameSource> {
+    let instance = data.instances.get(&key.sop_instance_uid)?;
+    Some(FrameSource::WadoFrame {
+        base_url: base_url.to_string(),
+        study_instance_uid: data.study_instance_uid.clone(),
+        series_instance_uid: data.summary.series_instance_uid.clone(),
+        sop_instance_uid: key.sop_instance_uid.clone(),
+        frame_number: key.frame_number,
+        transfer_syntax_accept: vec!["*".to_string()],
+        instance_metadata: serde_json::to_string(instance.as_ref()).ok()?,
+    })
+}
+
+/// Uploads a decoded frame as a texture.
+fn upload(gpu: &Gpu, frame: &DecodedFrame) -> Result<ImageTexture, String> {
+    let (cols, rows) = (frame.meta.columns as u32, frame.meta.rows as u32);
+    let spacing = frame.meta.pixel_spacing;
+    match &frame.pixels {
+        Pixels::Modality { values, .. } => {
+            ImageTexture::from_modality_values(&gpu.device, &gpu.queue, cols, rows, values, spacing)
+        }
+        Pixels::Rgb8(rgb) => {
+            let rgba: Vec<u8> = rgb.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+            ImageTexture::from_rgba8(&gpu.device, &gpu.queue, cols, rows, &rgba, spacing)
+        }
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// A PNG data URL of `frame` at most 96 pixels wide, windowed with its default window.
+fn thumbnail_url(frame: &DecodedFrame) -> Option<String> {
+    let (cols, rows) = (frame.meta.columns as usize, frame.meta.rows as usize);
+    if cols == 0 || rows == 0 {
+        return None;
+    }
+    let step = (cols.max(rows) as f64 / 96.0).max(1.0);
+    let (tw, th) = (((cols as f64) / step).round().max(1.0) as usize, ((rows as f64) / step).round().max(1.0) as usize);
+    let w = &frame.meta.default_window;
+    let mut rgba = Vec::with_capacity(tw * th * 4);
+    for y in 0..th {
+        for x in 0..tw {
+            let (c, r) = (((x as f64 * step) as usize).min(cols - 1), ((y as f64 * step) as usize).min(rows - 1));
+            let px = match &frame.pixels {
+                Pixels::Modality { values, .. } => {
+                    let g = linear_gray(*values.get(r * cols + c)? as f64, w.center, w.width);
+                    let g = if frame.meta.invert { 255 - g } else { g };
+                    [g, g, g]
+                }
+                Pixels::Rgb8(rgb) => {
+                    let i = (r * cols + c) * 3;
+                    [*rgb.get(i)?, *rgb.get(i + 1)?, *rgb.get(i + 2)?]
+                }
+            };
+            rgba.extend_from_slice(&[px[0], px[1], px[2], 255]);
+        }
+    }
+    let document = web_sys::window()?.document()?;
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
+    canvas.set_width(tw as u32);
+    canvas.set_height(th as u32);
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    let data =
+        web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(&rgba), tw as u32, th as u32).ok()?;
+    ctx.put_image_data(&data, 0.0, 0.0).ok()?;
+    canvas.to_data_url().ok()
+}
+
+/// Records when the first image was presented: a `lumen-first-image` performance mark, and
+/// `window.__lumenFirstImageMs` (milliseconds since navigation start) for the tests.
+fn mark_first_image() {
+    let Some(window) = web_sys::window() else { return };
+    if let Some(perf) = window.performance() {
+        let _ = perf.mark("lumen-first-image");
+        let _ = js_sys::Reflect::set(
+            &window,
+            &wasm_bindgen::JsValue::from_str("__lumenFirstImageMs"),
+            &wasm_bindgen::JsValue::from_f64(perf.now()),
+        );
+    }
+}
