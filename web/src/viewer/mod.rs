@@ -189,10 +189,11 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
             Some(SeriesEntry::Ready(d)) => {
                 let p = d.load.progress();
                 let errors = d.load.errors().len();
-                (Some(p.fraction()), errors, None)
+                // The bar shows while frames of the series are being fetched and decoded.
+                (Some(p.fraction()).filter(|_| p.loading > 0), errors, None)
             }
             Some(SeriesEntry::Failed(e)) => (None, 0, Some(e.clone())),
-            _ => (Some(0.0), 0, None),
+            _ => (None, 0, None),
         })
     };
     let shown = move || viewer.read(|c| c.viewports.iter().any(|v| v.series.as_deref() == Some(uid_active.as_str())));

@@ -144,22 +144,28 @@ impl Viewer {
         viewer
     }
 
-    /// Reads the state (no change notification).
-    pub fn with<R>(&self, f: impl FnOnce(&ViewerCore) -> R) -> R {
-        let core = self.core.get_value();
+    /// Reads the state (no change notification). After the page closed (the state is disposed, while a worker
+    /// answer or an animation frame may still arrive) it returns `R::default()` and does nothing.
+    pub fn with<R: Default>(&self, f: impl FnOnce(&ViewerCore) -> R) -> R {
+        let Some(core) = self.core.try_get_value() else { return R::default() };
         let core = core.borrow();
         f(&core)
     }
 
-    /// Changes the state without notifying.
-    fn with_mut<R>(&self, f: impl FnOnce(&mut ViewerCore) -> R) -> R {
-        let core = self.core.get_value();
+    /// Changes the state without notifying (nothing after the page closed).
+    fn with_mut<R: Default>(&self, f: impl FnOnce(&mut ViewerCore) -> R) -> R {
+        let Some(core) = self.core.try_get_value() else { return R::default() };
         let mut core = core.borrow_mut();
         f(&mut core)
     }
 
+    /// Whether the page is still open.
+    pub fn is_open(&self) -> bool {
+        self.core.try_get_value().is_some()
+    }
+
     /// Changes the state, then notifies the components and redraws.
-    pub fn update<R>(&self, f: impl FnOnce(&mut ViewerCore) -> R) -> R {
+    pub fn update<R: Default>(&self, f: impl FnOnce(&mut ViewerCore) -> R) -> R {
         let r = self.with_mut(f);
         self.changed();
         r
@@ -167,12 +173,15 @@ impl Viewer {
 
     /// Notifies the components and schedules a redraw.
     pub fn changed(&self) {
-        self.revision.update(|r| *r += 1);
+        if !self.is_open() {
+            return;
+        }
+        self.revision.try_update(|r| *r += 1);
         self.schedule_draw();
     }
 
     /// Reactive read: re-runs the caller when the state changes.
-    pub fn read<R>(&self, f: impl FnOnce(&ViewerCore) -> R) -> R {
+    pub fn read<R: Default>(&self, f: impl FnOnce(&ViewerCore) -> R) -> R {
         self.revision.track();
         self.with(f)
     }
@@ -264,7 +273,7 @@ impl Viewer {
             viewer.with_mut(|c| c.draw_scheduled = false);
             let marked = viewer.with_mut(|c| c.draw());
             if marked {
-                viewer.revision.update(|r| *r += 1);
+                viewer.revision.try_update(|r| *r += 1);
             }
         });
     }
