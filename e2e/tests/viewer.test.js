@@ -214,6 +214,77 @@ test("the tag browser shows the current image's attributes and finds a tag by na
   await page.locator('[data-testid="tag-browser"] .tag-head button').click();
 });
 
+test("the pixel probe shows the stored value and the HU of the pixel under the cursor", async () => {
+  const { page } = session;
+  await page.locator('[data-action="fit"]').click();
+  await settle(page);
+  const img = await shownImage(page);
+  const box = await canvas(page).boundingBox();
+  const aorta = interiorPixels(img, 150, 260)[0] ?? { c: 48, r: 48, hu: img.hu[48 * img.columns + 48] };
+  const { x, y } = fittedScreen(aorta.c, aorta.r, img.columns, img.rows, box.width, box.height);
+  await page.mouse.move(box.x + x, box.y + y);
+  const want = `(${aorta.c}, ${aorta.r}) SV ${aorta.hu + 1024} ${aorta.hu} HU`;
+  await page.waitForFunction((w) => document.querySelector('[data-testid="overlay-bl"]')?.innerText.replace(/\s+/g, " ").includes(w), want, { timeout: 5000 })
+    .catch(async () => assert.fail(`probe shows "${await overlayText(page, "bl")}", expected "${want}"`));
+});
+
+test("orientation markers come from the image plane and follow a flip", async () => {
+  const { page } = session;
+  const left = page.locator('[data-testid="viewport"][data-index="0"] [data-testid="marker-left"]');
+  const right = page.locator('[data-testid="viewport"][data-index="0"] [data-testid="marker-right"]');
+  // Axial, head first supine: the patient's right is on the screen's left.
+  assert.equal(await left.innerText(), "R");
+  assert.equal(await right.innerText(), "L");
+  await page.locator('[data-action="flip-h"]').click();
+  assert.equal(await left.innerText(), "L");
+  await page.locator('[data-action="flip-h"]').click();
+  assert.equal(await left.innerText(), "R");
+  assert.match(await page.locator('[data-testid="scale-bar"]').innerText(), /^\d+ (cm|mm)$/);
+});
+
+test("? opens the keyboard shortcuts, which list the CT window keys", async () => {
+  const { page } = session;
+  await page.keyboard.press("?");
+  const help = page.locator('[data-testid="help"]');
+  await help.waitFor();
+  assert.match(await help.innerText(), /lung, mediastinum, abdomen, bone, brain/);
+  await help.getByRole("button").click();
+  assert.equal(await help.count(), 0);
+});
+
+test("layout 1×2: a series dragged onto the second viewport loads there; a click loads into the active one", async () => {
+  const { page } = session;
+  await page.locator('[data-layout="1×2"]').click();
+  assert.equal(await page.locator('[data-testid="viewport"]').count(), 2);
+  const items = page.locator('[data-testid="series-item"]');
+  const second = await items.nth(1).getAttribute("data-series-uid");
+  await items.nth(1).dragTo(viewport(page, 1));
+  await waitForImage(page, 1);
+  assert.equal(await viewport(page, 1).getAttribute("data-series-uid"), second);
+  assert.equal(await viewport(page, 0).getAttribute("data-series-uid"), ct.main, "the first viewport keeps its series");
+  const third = await items.nth(2).getAttribute("data-series-uid");
+  await viewport(page, 1).click({ position: { x: 5, y: 5 } });
+  await items.nth(2).click();
+  await waitForImage(page, 1);
+  assert.equal(await viewport(page, 1).getAttribute("data-series-uid"), third);
+  await page.screenshot({ path: "/tmp/lumen-viewer-1x2.png" });
+  await page.locator('[data-layout="1×1"]').click();
+});
+
+test("radiographs hang one image per viewport", async () => {
+  const { page } = session;
+  const studies = await qidoStudies(server.origin);
+  const dx = studies.find((s) => (s["00080061"]?.Value ?? []).includes("DX"))["0020000D"].Value[0];
+  const series = await seriesOf(server.origin, dx);
+  await page.goto(`${server.origin}/viewer?StudyInstanceUIDs=${dx}`);
+  await waitForImage(page, 0);
+  await waitForImage(page, 1);
+  assert.equal(await page.locator('[data-layout="1×2"]').getAttribute("aria-pressed"), "true");
+  const shownSeries = [await viewport(page, 0).getAttribute("data-series-uid"), await viewport(page, 1).getAttribute("data-series-uid")];
+  assert.deepEqual(shownSeries.sort(), series.map((s) => s["0020000E"].Value[0]).sort());
+  await page.screenshot({ path: "/tmp/lumen-viewer-dx.png" });
+});
+
 test("the OHIF-style launch URL hangs the requested series", async () => {
   const { page } = session;
   const other = ct.series[ct.series.length - 1]["0020000E"].Value[0];

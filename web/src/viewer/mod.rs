@@ -183,7 +183,7 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
             let _ = dt.set_data("text/plain", &uid_drag);
         }
     };
-    let thumb = move || viewer.read(|c| c.thumbnails.get(&uid_thumb).cloned());
+    let thumb = move || viewer.read(|c| (c.thumbnails.get(&uid_thumb).cloned(), c.thumbnail_failed.contains(&uid_thumb)));
     let status = move || {
         viewer.read(|c| match c.series.get(&uid_state) {
             Some(SeriesEntry::Ready(d)) => {
@@ -220,8 +220,9 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
         >
             <div class="series-thumb">
                 {move || match thumb() {
-                    Some(src) => view! { <img src=src alt="" /> }.into_any(),
-                    None => view! { <span class="spinner"></span> }.into_any(),
+                    (Some(src), _) => view! { <img src=src alt="" /> }.into_any(),
+                    (None, true) => view! { <span class="thumb-failed" title=t(Msg::NoImages)>"✕"</span> }.into_any(),
+                    (None, false) => view! { <span class="spinner"></span> }.into_any(),
                 }}
             </div>
             <div class="series-info">
@@ -262,6 +263,19 @@ fn Toolbar(viewer: Viewer) -> impl IntoView {
         viewer.read(|c| {
             let i = c.active;
             c.current_frame(i).map(|f| presets::presets_for(&c.modality(i), &f.meta)).unwrap_or_default()
+        })
+    };
+    // The preset matching the active viewport's window, so the select shows what is applied.
+    let selected = move || {
+        viewer.read(|c| {
+            let i = c.active;
+            let Some(f) = c.current_frame(i) else { return String::new() };
+            let w = c.window_of(i, &f);
+            presets::presets_for(&c.modality(i), &f.meta)
+                .iter()
+                .position(|p| p.center == w.center && p.width == w.width && p.explanation == w.explanation)
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         })
     };
     let on_preset = move |ev: leptos::ev::Event| {
@@ -315,8 +329,8 @@ fn Toolbar(viewer: Viewer) -> impl IntoView {
                     .collect_view()}
             </div>
             <div class="tool-group">
-                <select class="tool" data-testid="preset" aria-label=t(Msg::WindowPreset) on:change=on_preset prop:value="">
-                    <option value="" disabled=true selected=true>{t(Msg::WindowPreset)}</option>
+                <select class="tool" data-testid="preset" aria-label=t(Msg::WindowPreset) on:change=on_preset prop:value=selected>
+                    <option value="" disabled=true>{t(Msg::WindowPreset)}</option>
                     {move || presets()
                         .into_iter()
                         .enumerate()

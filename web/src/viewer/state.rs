@@ -100,7 +100,10 @@ pub struct ViewerCore {
     pub gpu: Option<GpuState>,
     pub gpu_error: Option<String>,
     pub thumbnails: HashMap<String, String>,
-    thumb_requests: HashMap<FrameKey, String>,
+    /// Thumbnail requests in flight: frame → (series, index in its stack).
+    thumb_requests: HashMap<FrameKey, (String, usize)>,
+    /// Series whose thumbnail could not be made from any frame tried.
+    pub thumbnail_failed: std::collections::HashSet<String>,
     pool: Option<Rc<RefCell<DecodePool>>>,
     draw_scheduled: bool,
     cine_running: bool,
@@ -130,6 +133,7 @@ impl Viewer {
             gpu_error: None,
             thumbnails: HashMap::new(),
             thumb_requests: HashMap::new(),
+            thumbnail_failed: Default::default(),
             pool: None,
             draw_scheduled: false,
             cine_running: false,
@@ -178,6 +182,13 @@ impl Viewer {
         }
         self.revision.try_update(|r| *r += 1);
         self.schedule_draw();
+    }
+
+    /// Changes the state in a way that only the texts show (the pixel probe): no redraw.
+    pub fn update_text<R: Default>(&self, f: impl FnOnce(&mut ViewerCore) -> R) -> R {
+        let r = self.with_mut(f);
+        self.revision.try_update(|r| *r += 1);
+        r
     }
 
     /// Reactive read: re-runs the caller when the state changes.
@@ -231,7 +242,11 @@ impl Viewer {
         };
         self.with_mut(|c| {
             c.series.insert(uid.clone(), entry);
-            c.request_thumbnail(&uid);
+            let middle = match c.series.get(&uid) {
+                Some(SeriesEntry::Ready(d)) => d.stack.frames.len() / 2,
+                _ => 0,
+            };
+            c.request_thumbnail(&uid, middle);
             c.plan_all();
         });
         self.changed();
@@ -447,9 +462,14 @@ impl ViewerCore {
         }
     }
 
-    fn request_thumbnail(&mut self, uid: &str) {
+    /// Asks for the frame at `index` of series `uid` for its thumbnail (the middle frame first; when a frame
+    /// fails, the next ones, up to three tries).
+    fn request_thumbnail(&mut self, uid: &str, index: usize) {
         let Some(SeriesEntry::Ready(data)) = self.series.get(uid) else { return };
-        let Some(frame) = data.stack.frames.get(data.stack.frames.len() / 2) else { return };
+        let Some(frame) = data.stack.frames.get(index) else {
+            self.thumbnail_failed.insert(uid.to_string());
+            return;
+        };
         let key = frame.key.clone();
         if let Some(cached) = self.cache.peek(&key) {
             let frame = cached.0.clone();
@@ -459,7 +479,7 @@ impl ViewerCore {
         let Some(source) = frame_source(&self.dicomweb_root, data, &key) else { return };
         if let Some(pool) = &self.pool {
             pool.borrow_mut().submit(key.clone(), source);
-            self.thumb_requests.insert(key, uid.to_string());
+            self.thumb_requests.insert(key, (uid.to_string(), index));
         }
     }
 
@@ -478,7 +498,7 @@ impl ViewerCore {
         match event {
             PoolEvent::Decoded(frame) => {
                 let bytes = frame.pixels.byte_len() as u64;
-                if let Some(uid) = &thumb_for {
+                if let Some((uid, _)) = &thumb_for {
                     self.make_thumbnail(uid, &frame);
                 }
                 self.cache.insert(key.clone(), Cached(Rc::new(frame)));
@@ -493,6 +513,17 @@ impl ViewerCore {
             }
             PoolEvent::Failed { message, .. } => {
                 self.errors.insert(key.clone(), message.clone());
+                if let Some((uid, index)) = &thumb_for {
+                    let middle = match self.series.get(uid) {
+                        Some(SeriesEntry::Ready(d)) => d.stack.frames.len() / 2,
+                        _ => 0,
+                    };
+                    if index + 1 < middle + 3 {
+                        self.request_thumbnail(uid, index + 1);
+                    } else {
+                        self.thumbnail_failed.insert(uid.clone());
+                    }
+                }
                 for entry in self.series.values_mut() {
                     if let SeriesEntry::Ready(d) = entry {
                         if d.scheduler.finished(&key) {

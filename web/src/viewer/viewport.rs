@@ -180,7 +180,7 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
             }
         }
         let Some(mut d) = drag.get_value() else {
-            viewer.update(|c| c.probe(index, [p[0] * scale, p[1] * scale]));
+            viewer.update_text(|c| c.probe(index, [p[0] * scale, p[1] * scale]));
             return;
         };
         let (dx, dy) = (p[0] - d.last[0], p[1] - d.last[1]);
@@ -214,7 +214,7 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
         drag.set_value(None);
     };
     let on_leave = move |_: leptos::ev::PointerEvent| {
-        viewer.update(|c| {
+        viewer.update_text(|c| {
             if let Some(v) = c.viewports.get_mut(index) {
                 v.probe = None;
             }
