@@ -38,8 +38,8 @@ cargo_tests() {
 }
 
 stage "native unit and integration tests"
-# Build the binaries first: integration tests run the real `lumen` executable.
-cargo build -p lumen 2>&1 | tail -n 2
+# `cargo test --workspace` also builds the `lumen` binary (integration and e2e tests run it) with the workspace's
+# unified features; a separate `cargo build -p lumen` would compile the dependencies a second time.
 cargo_tests cargo-test cargo test --workspace --no-fail-fast
 
 stage "wasm32 unit tests (Node, wasm-bindgen-test)"
