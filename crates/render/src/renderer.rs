@@ -321,7 +321,7 @@ impl Renderer {
             }
         };
         let (lut_len, lut_width, lut_view) = match (&self.lut, function) {
-            (Some(l), VOI_TABLE) => (l.lut.entries.len() as u32, l.width, &l.view),
+            (Some(l), VOI_TABLE) => (l.lut.entries.len().max(1) as u32, l.width, &l.view),
             _ => (1, 1, &self.no_lut),
         };
         let mut flags = 0;

@@ -254,9 +254,9 @@ impl ViewTransform {
 
     /// Multiply the zoom by `factor` keeping the image point under `anchor` (screen coordinates, e.g. the
     /// cursor for wheel zoom) where it is. The resulting zoom is clamped to [`ZOOM_RANGE`]; a factor that is not
-    /// a positive finite number leaves the view unchanged.
+    /// a positive finite number (or a current zoom that is not) leaves the view unchanged.
     pub fn zoom_about(&self, anchor: [f64; 2], factor: f64, viewport: [f64; 2]) -> ViewTransform {
-        if !(factor.is_finite() && factor > 0.0) {
+        if !(factor.is_finite() && factor > 0.0 && self.zoom.is_finite() && self.zoom > 0.0) {
             return *self;
         }
         let zoom = (self.zoom * factor).clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);

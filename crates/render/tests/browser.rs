@@ -119,8 +119,7 @@ async fn draw_and_read_back(gpu: &Gpu) -> Vec<u8> {
         }
     };
     mapped.expect("buffer mapped");
-    let bytes = buffer.get_mapped_range(..8).expect("mapped range").to_vec();
-    bytes
+    buffer.get_mapped_range(..8).expect("mapped range").to_vec()
 }
 
 #[wasm_bindgen_test]

@@ -405,3 +405,54 @@ fn one_renderer_draws_several_viewports_into_one_target() {
         )
         .is_err());
 }
+
+#[test]
+fn srgb_target_stores_the_same_levels_as_a_linear_one() {
+    // Canvases may only offer sRGB formats; the shader pre-compensates the encoding so the stored bytes are
+    // still the display levels. A 16×16 ramp 0..=255 through the identity window must read back as 0..=255.
+    let Some((gpu, mut renderer)) = gpu("sRGB target") else {
+        return;
+    };
+    let values: Vec<f32> = (0..256).map(|v| v as f32).collect();
+    let image =
+        ImageTexture::from_modality_values(&gpu.device, &gpu.queue, 16, 16, &values, None).unwrap();
+    let target = gpu
+        .device
+        .create_texture(&lumen_render::wgpu::TextureDescriptor {
+            label: None,
+            size: lumen_render::wgpu::Extent3d {
+                width: 16,
+                height: 16,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: lumen_render::wgpu::TextureDimension::D2,
+            format: lumen_render::wgpu::TextureFormat::Rgba8UnormSrgb,
+            usage: lumen_render::wgpu::TextureUsages::RENDER_ATTACHMENT
+                | lumen_render::wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+    let view = target.create_view(&Default::default());
+    let identity = Window {
+        function: VoiLutFunction::LinearExact,
+        ..Window::linear(127.5, 255.0)
+    };
+    let params = RenderParams {
+        view: ViewTransform::default(),
+        voi: Some(Voi::Window(identity)),
+        invert: false,
+        smoothing: false,
+    };
+    renderer
+        .render(&gpu.device, &gpu.queue, &view, None, &image, &params)
+        .unwrap();
+    let img = lumen_render::offscreen::read_rgba8(&gpu.device, &gpu.queue, &target).unwrap();
+    for level in 0..256usize {
+        let got = img.data[level * 4] as i32;
+        assert!(
+            (got - level as i32).abs() <= 1,
+            "level {level} stored as {got} in an sRGB target"
+        );
+    }
+}
