@@ -197,3 +197,63 @@ async fn webgl2_canvas_shows_the_drawn_image() {
     // Inverted: the 0 pixel is white, the 100 pixel black.
     assert_eq!((at(10, 10), at(30, 10)), (255, 0));
 }
+
+#[wasm_bindgen_test]
+async fn webgl2_canvas_holds_a_grid_of_viewports() {
+    // One WebGL2 canvas, two 20×20 viewports side by side: a white image left, a black one right.
+    let canvas = canvas(40, 20);
+    let (gpu, mut surface) = Gpu::for_canvas(&canvas, BackendPreference::WebGl2)
+        .await
+        .expect("a WebGL2 GPU");
+    let mut renderer = Renderer::new(&gpu.device, &gpu.queue, surface.format()).expect("renderer");
+    let white = ImageTexture::from_modality_values(&gpu.device, &gpu.queue, 1, 1, &[100.0], None)
+        .expect("upload");
+    let black = ImageTexture::from_modality_values(&gpu.device, &gpu.queue, 1, 1, &[0.0], None)
+        .expect("upload");
+    let window = Window {
+        function: VoiLutFunction::LinearExact,
+        ..Window::linear(50.0, 100.0)
+    };
+    let left = lumen_render::ViewportRect {
+        x: 0,
+        y: 0,
+        width: 20,
+        height: 20,
+    };
+    let right = lumen_render::ViewportRect {
+        x: 20,
+        y: 0,
+        width: 20,
+        height: 20,
+    };
+    let params = RenderParams {
+        view: ViewTransform::fit(&white.geometry(), left.size()),
+        voi: Some(Voi::Window(window)),
+        invert: false,
+        smoothing: false,
+    };
+    let drawn = surface
+        .draw_viewports(
+            &gpu,
+            &mut renderer,
+            &[(left, &white, &params), (right, &black, &params)],
+        )
+        .expect("draw");
+    assert!(drawn);
+    let copy = self::canvas(40, 20);
+    let ctx: web_sys::CanvasRenderingContext2d = copy
+        .get_context("2d")
+        .expect("2d")
+        .expect("2d context")
+        .dyn_into()
+        .expect("2d context type");
+    ctx.draw_image_with_html_canvas_element(&canvas, 0.0, 0.0)
+        .expect("drawImage");
+    let pixels = ctx
+        .get_image_data(0.0, 0.0, 40.0, 20.0)
+        .expect("image data")
+        .data()
+        .0;
+    let at = |x: usize, y: usize| pixels[(y * 40 + x) * 4];
+    assert_eq!((at(10, 10), at(30, 10)), (255, 0));
+}

@@ -456,3 +456,29 @@ fn srgb_target_stores_the_same_levels_as_a_linear_one() {
         );
     }
 }
+
+#[test]
+fn bad_pixel_buffers_are_refused_with_a_clear_error() {
+    let Some((gpu, _renderer)) = gpu("bad input") else {
+        return;
+    };
+    let short = ImageTexture::from_modality_values(&gpu.device, &gpu.queue, 4, 4, &[0.0; 15], None);
+    let message = short.expect_err("15 values for 4×4").to_string();
+    assert!(
+        message.contains("expected 16") && message.contains("got 15"),
+        "{message}"
+    );
+    let empty = ImageTexture::from_rgba8(&gpu.device, &gpu.queue, 0, 4, &[], None);
+    assert!(empty.expect_err("0 columns").to_string().contains("empty"));
+    let max = gpu.device.limits().max_texture_dimension_2d;
+    let huge = ImageTexture::from_modality_values(&gpu.device, &gpu.queue, max + 1, 1, &[], None);
+    assert!(huge
+        .expect_err("too wide")
+        .to_string()
+        .contains("limited to"));
+    // A frame whose sample buffer is shorter than Rows × Columns.
+    let mut frame = ct_frame();
+    frame.samples = Samples::I16(vec![0; 10]);
+    let display = ct_display(Voi::Window(Window::linear(40.0, 400.0)), false);
+    assert!(ImageTexture::from_frame(&gpu.device, &gpu.queue, &frame, &display, None).is_err());
+}
