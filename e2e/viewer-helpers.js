@@ -74,10 +74,11 @@ export function linearGray(x, center, width) {
 }
 
 /**
- * Pixels whose value lies in [lo, hi] along with their 8 neighbours (well inside a structure, so a
- * screenshot sample at the pixel's centre is unambiguous).
+ * Pixels whose value lies in [lo, hi] and whose 8 neighbours differ from it by at most `spread` (well inside a
+ * uniform structure, so a screenshot sample near the pixel's centre is unambiguous even with the display's
+ * interpolation between pixel centres).
  */
-export function interiorPixels({ rows, columns, hu }, lo, hi) {
+export function interiorPixels({ rows, columns, hu }, lo, hi, spread = 30) {
   const out = [];
   for (let r = 1; r < rows - 1; r++) {
     for (let c = 1; c < columns - 1; c++) {
@@ -85,10 +86,11 @@ export function interiorPixels({ rows, columns, hu }, lo, hi) {
       for (let dr = -1; dr <= 1 && ok; dr++) {
         for (let dc = -1; dc <= 1 && ok; dc++) {
           const v = hu[(r + dr) * columns + (c + dc)];
-          if (!(v >= lo && v <= hi)) ok = false;
+          if (!(Math.abs(v - hu[r * columns + c]) <= spread)) ok = false;
         }
       }
-      if (ok) out.push({ c, r, hu: hu[r * columns + c] });
+      const v = hu[r * columns + c];
+      if (ok && v >= lo && v <= hi) out.push({ c, r, hu: v });
     }
   }
   return out;
@@ -100,9 +102,16 @@ export function fittedScreen(c, r, columns, rows, W, H) {
   return { x: W / 2 + (c + 0.5 - columns / 2) * zoom, y: H / 2 + (r + 0.5 - rows / 2) * zoom, zoom };
 }
 
-/** A PNG screenshot of `locator`, decoded: `{ width, height, gray(x, y), rgb(x, y) }`. */
+/** What lies over the canvas (corner texts, markers, scale bar, scrollbar), hidden while pixels are read. */
+const HIDE_OVERLAYS = '[data-testid="viewport"] > * { visibility: hidden !important; }';
+
+/**
+ * A PNG screenshot of `locator` with the viewport overlays hidden (only the rendered image), decoded:
+ * `{ width, height, gray(x, y), rgb(x, y) }`; also written to `file` with the overlays when given.
+ */
 export async function shot(locator, file) {
-  const buf = await locator.screenshot(file ? { path: file } : {});
+  if (file) await locator.screenshot({ path: file });
+  const buf = await locator.screenshot({ style: HIDE_OVERLAYS });
   const png = PNG.sync.read(buf);
   const at = (x, y) => {
     const i = (Math.floor(y) * png.width + Math.floor(x)) * 4;
@@ -136,4 +145,51 @@ export async function waitForImage(page, index = 0, timeout = 60_000) {
   await vp.locator('[data-testid="overlay-bl"]', { hasText: "Zoom" }).waitFor({ timeout });
   await page.waitForFunction(() => typeof window.__lumenFirstImageMs === "number", null, { timeout });
   await settle(page);
+}
+
+/**
+ * The gray the viewport should show at screen pixel (X, Y) (integers, device pixels of a W×H viewport): the
+ * modality value at the pixel's centre — bilinear between image pixel centres when `smooth` (edge pixels repeat),
+ * else the nearest pixel — through the LINEAR window; black outside the image. `zoom`: device pixels per image
+ * pixel (the image centred, no pan); `flipH` mirrors left–right.
+ */
+export function modelGray({ rows, columns, hu }, X, Y, { W, H, zoom, flipH = false, smooth = true }, center, width) {
+  let px = (X + 0.5 - W / 2) / zoom;
+  const py = (Y + 0.5 - H / 2) / zoom;
+  if (flipH) px = -px;
+  const p = [px + columns / 2, py + rows / 2];
+  if (p[0] < 0 || p[1] < 0 || p[0] >= columns || p[1] >= rows) return 0;
+  const texel = (c, r) => hu[Math.min(Math.max(r, 0), rows - 1) * columns + Math.min(Math.max(c, 0), columns - 1)];
+  let v;
+  if (smooth) {
+    const q = [p[0] - 0.5, p[1] - 0.5];
+    const b = [Math.floor(q[0]), Math.floor(q[1])];
+    const t = [q[0] - b[0], q[1] - b[1]];
+    const top = texel(b[0], b[1]) * (1 - t[0]) + texel(b[0] + 1, b[1]) * t[0];
+    const bottom = texel(b[0], b[1] + 1) * (1 - t[0]) + texel(b[0] + 1, b[1] + 1) * t[0];
+    v = top * (1 - t[1]) + bottom * t[1];
+  } else {
+    v = texel(Math.floor(p[0]), Math.floor(p[1]));
+  }
+  return linearGray(v, center, width);
+}
+
+/**
+ * Screen pixels of a fitted, upright view whose gray differs by more than 2 from [`modelGray`]: a 17×17 grid over
+ * the whole image. Returns descriptions of the mismatches (empty when the picture is right).
+ */
+export function gridMismatches(img, s, center, width) {
+  const zoom = Math.min(s.width / img.columns, s.height / img.rows);
+  const x0 = s.width / 2 - (img.columns / 2) * zoom;
+  const y0 = s.height / 2 - (img.rows / 2) * zoom;
+  const bad = [];
+  for (let i = 1; i <= 17; i++) {
+    for (let j = 1; j <= 17; j++) {
+      const X = Math.floor(x0 + (i / 18) * img.columns * zoom);
+      const Y = Math.floor(y0 + (j / 18) * img.rows * zoom);
+      const want = modelGray(img, X, Y, { W: s.width, H: s.height, zoom }, center, width);
+      if (Math.abs(s.gray(X, Y) - want) > 2) bad.push(`(${X},${Y}) expected ${want}, rendered ${s.gray(X, Y)}`);
+    }
+  }
+  return bad;
 }

@@ -1,11 +1,12 @@
 // The study view with WebGL2 forced (`?renderer=webgl2`, the switch tests and broken WebGPU drivers use): the
 // backend indicator says webgl2, and the rendered pixels of the demo CT (read from a screenshot) still match the
-// PS3.3 C.11.2.1.2.1 LINEAR window applied to the file's Hounsfield units, before and after a preset change.
+// PS3.3 C.11.2.1.2.1 LINEAR window applied to the file's Hounsfield units (interpolated between pixel centres as
+// the display does), before and after a preset change.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startLumen, launchBrowser, recordingPage, qidoStudies } from "../harness.js";
-import { modalityValues, seriesFiles, linearGray, interiorPixels, fittedScreen, shot, settle, shownWindow, waitForImage } from "../viewer-helpers.js";
+import { modalityValues, seriesFiles, modelGray, gridMismatches, interiorPixels, fittedScreen, shot, settle, shownWindow, waitForImage } from "../viewer-helpers.js";
 
 let server;
 let browser;
@@ -41,10 +42,12 @@ test("with WebGL2 forced, the CT renders with the expected grays", async () => {
     const body = interiorPixels(img, -200, 3000);
     assert.ok(body.length > 0, "pixels inside the body");
     for (const p of [{ c: 1, r: 1, hu: img.hu[img.columns + 1] }, body[Math.floor(body.length / 2)], body[0]]) {
-      const { x, y } = fittedScreen(p.c, p.r, img.columns, img.rows, s.width, s.height);
-      const want = linearGray(p.hu, center, width);
-      assert.ok(Math.abs(s.gray(x, y) - want) <= 2, `${name}: (${p.c},${p.r}) ${p.hu} HU → ${want}, rendered ${s.gray(x, y)}`);
+      const { x, y, zoom } = fittedScreen(p.c, p.r, img.columns, img.rows, s.width, s.height);
+      const [X, Y] = [Math.floor(x), Math.floor(y)];
+      const want = modelGray(img, X, Y, { W: s.width, H: s.height, zoom }, center, width);
+      assert.ok(Math.abs(s.gray(X, Y) - want) <= 2, `${name}: near (${p.c},${p.r}) ${p.hu} HU → ${want}, rendered ${s.gray(X, Y)}`);
     }
+    assert.deepEqual(gridMismatches(img, s, center, width), [], `${name}: the whole picture`);
   }
   assert.deepEqual(errors, [], "no script errors");
 });

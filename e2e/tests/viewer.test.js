@@ -18,6 +18,8 @@ import {
   linearGray,
   interiorPixels,
   fittedScreen,
+  modelGray,
+  gridMismatches,
   shot,
   settle,
   overlayText,
@@ -69,7 +71,7 @@ async function goToAortaSlice(page) {
   let best = null;
   for (const [sop, file] of ct.files) {
     const img = modalityValues(file);
-    const n = interiorPixels(img, 150, 260).length;
+    const n = interiorPixels(img, 180, 230).length;
     if (!best || n > best.n) best = { sop, n };
   }
   assert.ok(best.n > 0, "the demo CT has a slice with contrast-filled aorta");
@@ -88,15 +90,19 @@ async function checkPixels(page, label) {
   const img = await shownImage(page);
   const { width, center } = await shownWindow(page);
   const s = await shot(canvas(page), `/tmp/lumen-viewer-${label}.png`);
-  const aorta = interiorPixels(img, 150, 260);
+  const aorta = interiorPixels(img, 180, 230);
   assert.ok(aorta.length > 0, "aorta pixels on this slice");
   const checks = [{ c: 1, r: 1, hu: img.hu[1 * img.columns + 1], what: "air" }, { ...aorta[Math.floor(aorta.length / 2)], what: "aorta" }];
   for (const p of checks) {
-    const { x, y } = fittedScreen(p.c, p.r, img.columns, img.rows, s.width, s.height);
-    const want = linearGray(p.hu, center, width);
-    const got = s.gray(x, y);
-    assert.ok(Math.abs(got - want) <= 2, `${label}: ${p.what} pixel (${p.c},${p.r}) ${p.hu} HU in W ${width} L ${center}: expected gray ${want}, rendered ${got}`);
+    const { x, y, zoom } = fittedScreen(p.c, p.r, img.columns, img.rows, s.width, s.height);
+    const [X, Y] = [Math.floor(x), Math.floor(y)];
+    const want = modelGray(img, X, Y, { W: s.width, H: s.height, zoom }, center, width);
+    const got = s.gray(X, Y);
+    assert.ok(Math.abs(got - want) <= 2, `${label}: ${p.what} near pixel (${p.c},${p.r}) ${p.hu} HU in W ${width} L ${center}: expected gray ${want}, rendered ${got}`);
   }
+  // And the whole picture: a 17×17 grid of screen pixels over the image against the model.
+  const bad = gridMismatches(img, s, center, width);
+  assert.deepEqual(bad, [], `${label}: screen pixels differing from the LINEAR window of the file's values`);
   return { img, s, aorta: checks[1] };
 }
 
@@ -181,22 +187,33 @@ test("flip horizontal mirrors the picture and 1:1 shows one image pixel per scre
   await page.keyboard.press("2");
   await settle(page);
   const { img, s, aorta } = await checkPixels(page, "before-flip");
-  const p = fittedScreen(aorta.c, aorta.r, img.columns, img.rows, s.width, s.height);
-  const want = linearGray(aorta.hu, 40, 400);
   await page.locator('[data-action="flip-h"]').click();
   await settle(page);
   const flipped = await shot(canvas(page), "/tmp/lumen-viewer-flipped.png");
   // After a horizontal flip, column c appears where column (columns-1-c) was.
-  const mirrored = fittedScreen(img.columns - 1 - aorta.c, aorta.r, img.columns, img.rows, s.width, s.height);
-  assert.ok(Math.abs(flipped.gray(mirrored.x, mirrored.y) - want) <= 2, "the aorta pixel moved to its mirror position");
+  const m = fittedScreen(img.columns - 1 - aorta.c, aorta.r, img.columns, img.rows, s.width, s.height);
+  const [MX, MY] = [Math.floor(m.x), Math.floor(m.y)];
+  const wantFlipped = modelGray(img, MX, MY, { W: s.width, H: s.height, zoom: m.zoom, flipH: true }, 40, 400);
+  assert.ok(Math.abs(flipped.gray(MX, MY) - wantFlipped) <= 2, `the aorta moved to its mirror position: ${wantFlipped} expected, ${flipped.gray(MX, MY)} rendered`);
+  assert.ok(Math.abs(wantFlipped - linearGray(aorta.hu, 40, 400)) <= 12, "and it is the aorta's gray there");
   await page.locator('[data-action="flip-h"]').click();
+  // 1:1 with pixelated display (S): one image pixel per screen pixel, each the exact gray of its pixel.
   await page.locator('[data-action="actual-size"]').click();
+  await page.keyboard.press("s");
+  assert.equal(await page.locator('[data-action="smooth"]').getAttribute("aria-pressed"), "false");
   await settle(page);
   const one = await shot(canvas(page), "/tmp/lumen-viewer-1to1.png");
-  const x = one.width / 2 + (aorta.c + 0.5 - img.columns / 2);
-  const y = one.height / 2 + (aorta.r + 0.5 - img.rows / 2);
-  assert.ok(Math.abs(one.gray(x, y) - want) <= 2, "at 1:1 the aorta pixel is at its 1-pixel position");
-  assert.equal(one.gray(one.width / 2 + img.columns, one.height / 2), 0, "outside the 96-pixel image is black");
+  for (const [dx, dy] of [[0, 0], [5, 3], [-7, 2]]) {
+    const X = Math.floor(one.width / 2) + dx;
+    const Y = Math.floor(one.height / 2) + dy;
+    // With an odd viewport size, screen pixel centres fall on image pixel edges: either side is right.
+    const view = { W: one.width, H: one.height, zoom: 1, smooth: false };
+    const wants = [0, -0.001].flatMap((ex) => [0, -0.001].map((ey) => modelGray(img, X + ex, Y + ey, view, 40, 400)));
+    const got = one.gray(X, Y);
+    assert.ok(wants.some((w) => Math.abs(got - w) <= 2), `1:1 pixel (${X},${Y}): expected one of ${wants}, rendered ${got}`);
+  }
+  assert.equal(one.gray(Math.floor(one.width / 2) + img.columns, Math.floor(one.height / 2)), 0, "outside the 96-pixel image is black");
+  await page.keyboard.press("s");
   assert.match(await overlayText(page, "bl"), /Zoom 1\.00×/);
   await page.locator('[data-action="fit"]').click();
 });
@@ -220,7 +237,7 @@ test("the pixel probe shows the stored value and the HU of the pixel under the c
   await settle(page);
   const img = await shownImage(page);
   const box = await canvas(page).boundingBox();
-  const aorta = interiorPixels(img, 150, 260)[0] ?? { c: 48, r: 48, hu: img.hu[48 * img.columns + 48] };
+  const aorta = interiorPixels(img, 180, 230)[0] ?? { c: 48, r: 48, hu: img.hu[48 * img.columns + 48] };
   const { x, y } = fittedScreen(aorta.c, aorta.r, img.columns, img.rows, box.width, box.height);
   await page.mouse.move(box.x + x, box.y + y);
   const want = `(${aorta.c}, ${aorta.r}) SV ${aorta.hu + 1024} ${aorta.hu} HU`;

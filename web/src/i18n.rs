@@ -170,6 +170,7 @@ pub enum Msg {
     Close,
     SearchTags,
     Language,
+    Smooth,
 }
 
 /// The text of `msg` in `lang`.
@@ -422,6 +423,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Language, Fr) => "Langue",
         (Language, De) => "Sprache",
         (Language, Zh) => "语言",
+        (Smooth, En) => "Smooth",
+        (Smooth, Fr) => "Lisser",
+        (Smooth, De) => "Glätten",
+        (Smooth, Zh) => "平滑",
         (StudyListTitle, Zh) => "检查",
         (SearchPatientName, Zh) => "搜索患者姓名",
         (SearchPatientNameHint, Zh) => "姓氏开头，例如 DOE",

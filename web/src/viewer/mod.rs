@@ -350,6 +350,9 @@ fn Toolbar(viewer: Viewer) -> impl IntoView {
                 <button class="tool" data-action="flip-v" title=t(Msg::FlipV) on:click=act(|c, i| c.flip(i, false))>"⇵"</button>
                 <button class="tool" data-action="invert" title=t(Msg::Invert)
                     on:click=act(|c, i| if let Some(v) = c.viewports.get_mut(i) { v.user_invert = !v.user_invert })>{t(Msg::Invert)}</button>
+                <button class="tool" data-action="smooth" title=t(Msg::Smooth)
+                    aria-pressed=move || viewer.read(|c| c.viewports.get(c.active).is_some_and(|v| !v.pixelated)).to_string()
+                    on:click=act(|c, i| if let Some(v) = c.viewports.get_mut(i) { v.pixelated = !v.pixelated })>{t(Msg::Smooth)}</button>
                 <button class="tool" data-action="reset" on:click=act(|c, i| c.reset(i))>{t(Msg::Reset)}</button>
             </div>
             <div class="tool-group">

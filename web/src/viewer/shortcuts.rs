@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use lumen_frames::{WindowFunction, WindowPreset};
 
 /// The shortcuts, as (keys, what they do), for the help overlay.
-const SHORTCUTS: [(&str, Msg); 12] = [
+const SHORTCUTS: [(&str, Msg); 13] = [
     ("↑ ↓ ← → / wheel", Msg::KeyScroll),
     ("PgUp PgDn · Home End", Msg::KeyScrollFar),
     ("Ctrl + wheel · pinch", Msg::ToolZoom),
@@ -19,6 +19,7 @@ const SHORTCUTS: [(&str, Msg); 12] = [
     ("R", Msg::Rotate),
     ("H · V", Msg::KeyFlip),
     ("I", Msg::Invert),
+    ("S", Msg::Smooth),
     ("F", Msg::Fit),
     ("Esc", Msg::Reset),
     ("T", Msg::Tags),
@@ -75,6 +76,11 @@ pub fn install(viewer: Viewer) {
                 }
             }),
             "f" | "F" => act(viewer, |c, i| c.fit(i)),
+            "s" | "S" => act(viewer, |c, i| {
+                if let Some(v) = c.viewports.get_mut(i) {
+                    v.pixelated = !v.pixelated
+                }
+            }),
             "Escape" => act(viewer, |c, i| c.reset(i)),
             "1" | "2" | "3" | "4" | "5" => {
                 let n = key.parse::<usize>().unwrap_or(1) - 1;

@@ -69,6 +69,8 @@ pub struct ViewportState {
     /// The reader's window; `None`: the frame's own default.
     pub window: Option<WindowPreset>,
     pub user_invert: bool,
+    /// Show image pixels as blocks (nearest pixel) instead of interpolating between pixel centres.
+    pub pixelated: bool,
     /// Cine frames per second while playing.
     pub cine: Option<f64>,
     pub cine_last_ms: f64,
@@ -579,8 +581,8 @@ impl ViewerCore {
                 None => v.texture = None,
                 Some(frame) => {
                     if v.texture.as_ref().map(|(k, _)| k) != Some(&frame.meta.key) {
-                        let gpu = &self.gpu.as_ref().expect("checked above").gpu;
-                        match upload(gpu, &frame) {
+                        let Some(gpu_state) = self.gpu.as_ref() else { return false };
+                        match upload(&gpu_state.gpu, &frame) {
                             Ok(t) => v.texture = Some((frame.meta.key.clone(), t)),
                             Err(e) => {
                                 v.texture = None;
@@ -605,9 +607,9 @@ impl ViewerCore {
                 v.view = v.view.fitted(&geometry, rect.size());
             }
             let voi = (frame.meta.format == PixelFormat::ModalityF32).then(|| Voi::Window(to_window(&window)));
-            params.push((i, *rect, RenderParams { view: v.view, voi, invert: frame.meta.invert != v.user_invert, smoothing: false }));
+            params.push((i, *rect, RenderParams { view: v.view, voi, invert: frame.meta.invert != v.user_invert, smoothing: !v.pixelated }));
         }
-        let gpu_state = self.gpu.as_mut().expect("checked above");
+        let Some(gpu_state) = self.gpu.as_mut() else { return false };
         let list: Vec<_> = params
             .iter()
             .filter_map(|(i, rect, p)| Some((*rect, &self.viewports[*i].texture.as_ref()?.1, p)))
