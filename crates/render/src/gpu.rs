@@ -1,7 +1,7 @@
 //! The GPU a viewer draws with: instance, adapter, device and queue together ([`Gpu`]), and which backend they
 //! run on ([`GpuBackend`]: "webgpu", "webgl2", "vulkan", …) so the UI can show it and tests can assert it. A
 //! [`Gpu`] can also be assembled from a device created elsewhere (burn's wgpu setup) so rendering and inference
-//! share one device. Natively, [`Gpu::headless`] opens an adapter without any window (tests, offscreen renders).
+//! share one device. Natively, `Gpu::headless` opens an adapter without any window (tests, offscreen renders).
 //! This module must not draw nor touch canvases (see `web`).
 
 use crate::error::*;

@@ -2,9 +2,9 @@
 //! turns, flips, pixel aspect from Pixel Spacing — [`view`]), uploads it as modality values or RGB
 //! ([`texture`]), and applies the VOI LUT (window LINEAR / LINEAR_EXACT / SIGMOID or a VOI LUT table) and the
 //! presentation inversion in a WGSL fragment shader ([`renderer`]) with the same 8-bit result as
-//! `lumen_dicom::display::render_frame` on the CPU. In the browser ([`web`]) it draws on a canvas with WebGPU
+//! `lumen_dicom::display::render_frame` on the CPU. In the browser (module `web`) it draws on a canvas with WebGPU
 //! where available and WebGL2 otherwise, and says which. Natively it renders offscreen (Vulkan; Mesa's lavapipe
-//! without a GPU) for tests and tools ([`offscreen`]).
+//! without a GPU) for tests and tools (module `offscreen`).
 //!
 //! This crate must not decode DICOM (frames come from `lumen-dicom`), nor hold UI state or DOM event handling.
 //!
