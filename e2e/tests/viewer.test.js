@@ -278,6 +278,10 @@ test("layout 1×2: a series dragged onto the second viewport loads there; a clic
   await items.nth(1).dragTo(viewport(page, 1));
   await waitForImage(page, 1);
   assert.equal(await viewport(page, 1).getAttribute("data-series-uid"), second);
+  // Its overlay follows the fitted view of its own size: markers, scale bar, a zoom other than the 1.00 default.
+  await viewport(page, 1).locator('[data-testid="marker-left"]', { hasText: "R" }).waitFor({ timeout: 5000 });
+  await viewport(page, 1).locator('[data-testid="scale-bar"]').waitFor({ timeout: 5000 });
+  assert.doesNotMatch(await overlayText(page, "bl", 1), /Zoom 1\.00×/);
   assert.equal(await viewport(page, 0).getAttribute("data-series-uid"), ct.main, "the first viewport keeps its series");
   const third = await items.nth(2).getAttribute("data-series-uid");
   await viewport(page, 1).click({ position: { x: 5, y: 5 } });

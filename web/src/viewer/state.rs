@@ -288,8 +288,14 @@ impl Viewer {
         let viewer = *self;
         request_animation_frame(move || {
             viewer.with_mut(|c| c.draw_scheduled = false);
-            let marked = viewer.with_mut(|c| c.draw());
-            if marked {
+            // What the overlays show (zoom, markers, scale bar) may change with the draw: the fit is computed for
+            // the viewport's size there and the image's geometry is known once its texture is uploaded.
+            let changed = viewer.with_mut(|c| {
+                let before = c.view_signature();
+                let marked = c.draw();
+                marked || c.view_signature() != before
+            });
+            if changed {
                 viewer.revision.try_update(|r| *r += 1);
             }
         });
@@ -555,6 +561,12 @@ impl ViewerCore {
             .get(i)
             .and_then(|v| v.window.clone())
             .unwrap_or_else(|| frame.meta.default_window.clone())
+    }
+
+    /// What the overlays depend on that [`ViewerCore::draw`] may change: each viewport's view, size and
+    /// uploaded frame.
+    fn view_signature(&self) -> Vec<(ViewTransform, [f64; 2], Option<FrameKey>)> {
+        self.viewports.iter().map(|v| (v.view, v.size, v.texture.as_ref().map(|(k, _)| k.clone()))).collect()
     }
 
     /// Draws every viewport; returns true when this was the first image ever presented.
