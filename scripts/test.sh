@@ -38,9 +38,9 @@ cargo_tests() {
 }
 
 stage "native unit and integration tests"
-# `cargo test --workspace` also builds the `lumen` binary (integration and e2e tests run it) with the workspace's
+# `cargo test` (default members) also builds the `lumen` binary (integration and e2e tests run it) with the workspace's
 # unified features; a separate `cargo build -p lumen` would compile the dependencies a second time.
-cargo_tests cargo-test cargo test --workspace --no-fail-fast
+cargo_tests cargo-test cargo test --no-fail-fast   # the default members: every native crate (web/ is wasm32-only)
 
 stage "wasm32 unit tests (Node, wasm-bindgen-test)"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
