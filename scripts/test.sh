@@ -48,6 +48,10 @@ cargo_tests wasm-web cargo test -p lumen-web --target wasm32-unknown-unknown --p
 cargo_tests wasm-dicomweb cargo test -p lumen-dicomweb --target wasm32-unknown-unknown --profile wasm-release \
   --features browser --test fetch_transport
 
+stage "GPU renderer in headless Chromium (WebGPU via SwiftShader, and WebGL2)"
+CHROMEDRIVER=/usr/bin/chromedriver cargo_tests wasm-render cargo test -p lumen-render --target wasm32-unknown-unknown \
+  --profile wasm-release --test browser
+
 stage "browser end-to-end tests"
 if [ -d e2e/tests ]; then
   (cd e2e && node --test --test-reporter=tap tests/) 2>&1 | tee "$logdir/e2e.log"
