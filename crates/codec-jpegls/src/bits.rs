@@ -1,0 +1,196 @@
+//! The bit reader for JPEG-LS entropy-coded segments (T.87 section 9 / A.1): reads the bits of one segment —
+//! the bytes between a scan header (or restart marker) and the next marker — MSB first, removing the 0 bit that
+//! the encoder stuffs after every FF byte. It refills a 64-bit cache up to eight bytes at a time. Past the end of
+//! the segment it supplies zero bits and counts them, so that the caller can report truncation instead of
+//! looping or panicking; it must not look beyond its segment or interpret markers.
+
+/// Index of the first marker (FF followed by a byte ≥ 80) at or after `start`, or `data.len()` when there is none.
+/// A stuffed FF (followed by a byte < 80) is data, not a marker.
+pub(crate) fn segment_end(data: &[u8], start: usize) -> usize {
+    let mut i = start;
+    while let Some(offset) = data.get(i..).and_then(|rest| rest.iter().position(|&b| b == 0xFF)) {
+        i += offset;
+        match data.get(i + 1) {
+            Some(&next) if next < 0x80 => i += 2,
+            _ => return i,
+        }
+    }
+    data.len()
+}
+
+/// `true` when any byte of `w` is FF.
+#[inline(always)]
+fn has_ff_byte(w: u64) -> bool {
+    let v = !w;
+    (v.wrapping_sub(0x0101_0101_0101_0101) & !v & 0x8080_8080_8080_8080) != 0
+}
+
+pub(crate) struct BitReader<'a> {
+    data: &'a [u8],
+    pos: usize,
+    /// Valid bits are the top `bits` bits; the rest are zero.
+    cache: u64,
+    bits: u32,
+    /// Zero bits appended past the end of the segment (they sit at the bottom of the valid bits).
+    pad: u32,
+}
+
+impl<'a> BitReader<'a> {
+    /// A reader over one entropy-coded segment (no marker inside, see [`segment_end`]).
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        let mut r = BitReader {
+            data,
+            pos: 0,
+            cache: 0,
+            bits: 0,
+            pad: 0,
+        };
+        r.refill();
+        r
+    }
+
+    /// `true` once bits past the end of the segment have been consumed.
+    #[inline]
+    pub(crate) fn overrun(&self) -> bool {
+        self.pad > self.bits
+    }
+
+    /// Fill the cache to at least 50 bits (zeros past the end of the segment).
+    #[inline]
+    fn refill(&mut self) {
+        if let Some(chunk) = self.data.get(self.pos..self.pos + 8) {
+            if let Ok(arr) = <[u8; 8]>::try_from(chunk) {
+                let w = u64::from_be_bytes(arr);
+                if !has_ff_byte(w) {
+                    let n = (64 - self.bits) / 8;
+                    self.cache |= w >> self.bits;
+                    self.bits += n * 8;
+                    if self.bits < 64 {
+                        self.cache &= !(u64::MAX >> self.bits);
+                    }
+                    self.pos += n as usize;
+                    return;
+                }
+            }
+        }
+        self.refill_slow();
+    }
+
+    #[cold]
+    fn refill_slow(&mut self) {
+        while self.bits <= 56 {
+            match self.data.get(self.pos) {
+                Some(&0xFF) => match self.data.get(self.pos + 1) {
+                    Some(&stuffed) if stuffed < 0x80 => {
+                        if self.bits > 49 {
+                            return;
+                        }
+                        self.cache |= 0xFF << (56 - self.bits);
+                        self.bits += 8;
+                        self.cache |= u64::from(stuffed) << (57 - self.bits);
+                        self.bits += 7;
+                        self.pos += 2;
+                    }
+                    _ => {
+                        // An FF with nothing after it ends the segment.
+                        self.pos = self.data.len();
+                    }
+                },
+                Some(&b) => {
+                    self.cache |= u64::from(b) << (56 - self.bits);
+                    self.bits += 8;
+                    self.pos += 1;
+                }
+                None => {
+                    self.bits += 8;
+                    self.pad = self.pad.saturating_add(8);
+                }
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn consume(&mut self, n: u32) {
+        self.cache = if n < 64 { self.cache << n } else { 0 };
+        self.bits -= n;
+    }
+
+    /// Read `n` ≤ 32 bits as an unsigned number.
+    #[inline]
+    pub(crate) fn read_bits(&mut self, n: u32) -> u32 {
+        if n == 0 {
+            return 0;
+        }
+        if self.bits < n {
+            self.refill();
+        }
+        let v = (self.cache >> (64 - n)) as u32;
+        self.consume(n);
+        v
+    }
+
+    /// Read one bit.
+    #[inline]
+    pub(crate) fn read_bit(&mut self) -> bool {
+        if self.bits == 0 {
+            self.refill();
+        }
+        let v = self.cache >> 63 != 0;
+        self.consume(1);
+        v
+    }
+
+    /// Count zero bits up to and including the next 1 bit; returns the number of zeros, or `None` when more than
+    /// `max` zeros follow (corrupt or truncated data).
+    #[inline]
+    fn read_unary(&mut self, max: u32) -> Option<u32> {
+        if self.bits < 50 {
+            self.refill();
+        }
+        let lz = self.cache.leading_zeros();
+        if lz < self.bits {
+            self.consume(lz + 1);
+            return (lz <= max).then_some(lz);
+        }
+        self.read_unary_slow(max)
+    }
+
+    #[cold]
+    fn read_unary_slow(&mut self, max: u32) -> Option<u32> {
+        let mut q = 0u32;
+        loop {
+            let lz = self.cache.leading_zeros();
+            if lz < self.bits {
+                self.consume(lz + 1);
+                q += lz;
+                return (q <= max).then_some(q);
+            }
+            q += self.bits;
+            self.cache = 0;
+            self.bits = 0;
+            if q > max {
+                return None;
+            }
+            self.refill();
+        }
+    }
+
+    /// Decode one limited-length Golomb code (T.87 A.5.3): `k` the Golomb parameter, `limit` the maximum code
+    /// length (LIMIT, or LIMIT − J[RUNindex] − 1 in a run interruption), `qbpp` the bits of an escaped value.
+    /// Returns the mapped error value, or `None` when the code is longer than `limit` allows.
+    #[inline]
+    pub(crate) fn golomb(&mut self, k: u32, limit: u32, qbpp: u32) -> Option<u32> {
+        let escape = limit.saturating_sub(qbpp + 1);
+        let q = self.read_unary(escape)?;
+        if q < escape {
+            if k == 0 {
+                return Some(q);
+            }
+            let high = u64::from(q) << k;
+            let v = high | u64::from(self.read_bits(k));
+            u32::try_from(v).ok()
+        } else {
+            Some(self.read_bits(qbpp) + 1)
+        }
+    }
+}

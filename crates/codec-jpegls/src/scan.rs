@@ -1,0 +1,549 @@
+//! Decoding of one JPEG-LS scan (T.87 Annex A and B): context modelling with the 365 regular-mode contexts and
+//! the two run-interruption contexts, median edge-detecting prediction, bias correction, limited-length Golomb
+//! codes, run mode with the J table, and the three interleave modes. Lines are decoded into a two-line buffer
+//! per component with one edge sample on each side (T.87 A.2.1), then written into the caller's interleaved
+//! output. This module must not parse marker segments (see `lib.rs`) nor allocate per pixel.
+
+use crate::bits::{segment_end, BitReader};
+use crate::error::*;
+
+/// T.87 Table A.7: run-length order J[RUNindex].
+const J: [u32; 32] = [
+    0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+];
+
+/// A decoded sample type of the output buffer: `u8` for P ≤ 8, `u16` otherwise.
+pub(crate) trait Sample: Copy + Default {
+    /// Convert a reconstructed value, already in 0..=MAXVAL, which fits the type.
+    fn from_i32(v: i32) -> Self;
+}
+
+impl Sample for u8 {
+    #[inline(always)]
+    fn from_i32(v: i32) -> Self {
+        v as u8
+    }
+}
+
+impl Sample for u16 {
+    #[inline(always)]
+    fn from_i32(v: i32) -> Self {
+        v as u16
+    }
+}
+
+/// The coding parameters in force for a scan (T.87 C.2.4.1.1 after defaults were applied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CodingParams {
+    /// MAXVAL: the largest sample value.
+    pub maxval: i32,
+    /// NEAR: the maximum reconstruction error (0 = lossless).
+    pub near: i32,
+    /// Gradient quantization thresholds T1 ≤ T2 ≤ T3.
+    pub t1: i32,
+    pub t2: i32,
+    pub t3: i32,
+    /// RESET: the context counter limit.
+    pub reset: i32,
+}
+
+impl CodingParams {
+    /// RANGE (T.87 A.2.1).
+    fn range(&self) -> i32 {
+        (self.maxval + 2 * self.near) / (2 * self.near + 1) + 1
+    }
+}
+
+/// ceil(log2(x)) for x ≥ 1.
+fn ceil_log2(x: i32) -> u32 {
+    let x = x.max(1) as u32;
+    32 - (x - 1).leading_zeros()
+}
+
+/// Default thresholds T1, T2, T3 for MAXVAL and NEAR (T.87 C.2.4.1.1.1).
+pub(crate) fn default_thresholds(maxval: i32, near: i32) -> (i32, i32, i32) {
+    const BASIC_T1: i32 = 3;
+    const BASIC_T2: i32 = 7;
+    const BASIC_T3: i32 = 21;
+    let clamp = |i: i32, j: i32| if i > maxval || i < j { j } else { i };
+    if maxval >= 128 {
+        let factor = (maxval.min(4095) + 128) / 256;
+        let t1 = clamp(factor * (BASIC_T1 - 2) + 2 + 3 * near, near + 1);
+        let t2 = clamp(factor * (BASIC_T2 - 3) + 3 + 5 * near, t1);
+        let t3 = clamp(factor * (BASIC_T3 - 4) + 4 + 7 * near, t2);
+        (t1, t2, t3)
+    } else {
+        let factor = 256 / (maxval + 1);
+        let t1 = clamp((BASIC_T1 / factor + 3 * near).max(2), near + 1);
+        let t2 = clamp((BASIC_T2 / factor + 5 * near).max(3), t1);
+        let t3 = clamp((BASIC_T3 / factor + 7 * near).max(4), t2);
+        (t1, t2, t3)
+    }
+}
+
+/// Regular-mode context variables (T.87 A.2.2).
+#[derive(Clone, Copy)]
+struct Context {
+    a: i32,
+    b: i32,
+    c: i32,
+    n: i32,
+}
+
+/// Run-interruption context variables (T.87 A.7.2).
+#[derive(Clone, Copy)]
+struct RunContext {
+    a: i32,
+    n: i32,
+    nn: i32,
+}
+
+/// Geometry of a scan and where its components go in the output.
+pub(crate) struct ScanLayout<'a> {
+    /// 0-based index of the scan in the codestream (for error messages).
+    pub index: u32,
+    /// X and Y of the frame header.
+    pub width: usize,
+    pub height: usize,
+    /// For each component of the scan, its position in an output pixel.
+    pub components: &'a [usize],
+    /// Samples per output pixel (Nf).
+    pub stride: usize,
+    /// ILV: 0 none, 1 line, 2 sample.
+    pub interleave: u8,
+    /// Ri from the DRI segment, in lines; 0 = no restart markers.
+    pub restart_interval: u32,
+}
+
+struct Decoder<'a> {
+    reader: BitReader<'a>,
+    contexts: [Context; 365],
+    run_contexts: [RunContext; 2],
+    /// Gradient quantization Q(d) for d in −MAXVAL..=MAXVAL, at index d + MAXVAL.
+    quant: Vec<i8>,
+    maxval: i32,
+    near: i32,
+    /// 2·NEAR + 1.
+    step: i32,
+    range: i32,
+    qbpp: u32,
+    limit: u32,
+    reset: i32,
+}
+
+impl<'a> Decoder<'a> {
+    fn new(segment: &'a [u8], p: &CodingParams) -> Self {
+        let range = p.range();
+        let bpp = ceil_log2(p.maxval + 1).max(2);
+        let limit = 2 * (bpp + bpp.max(8));
+        let mut quant = Vec::with_capacity(2 * p.maxval as usize + 1);
+        for d in -p.maxval..=p.maxval {
+            let q = if d <= -p.t3 {
+                -4
+            } else if d <= -p.t2 {
+                -3
+            } else if d <= -p.t1 {
+                -2
+            } else if d < -p.near {
+                -1
+            } else if d <= p.near {
+                0
+            } else if d < p.t1 {
+                1
+            } else if d < p.t2 {
+                2
+            } else if d < p.t3 {
+                3
+            } else {
+                4
+            };
+            quant.push(q);
+        }
+        let mut dec = Decoder {
+            reader: BitReader::new(segment),
+            contexts: [Context {
+                a: 0,
+                b: 0,
+                c: 0,
+                n: 1,
+            }; 365],
+            run_contexts: [RunContext { a: 0, n: 1, nn: 0 }; 2],
+            quant,
+            maxval: p.maxval,
+            near: p.near,
+            step: 2 * p.near + 1,
+            range,
+            qbpp: ceil_log2(range),
+            limit,
+            reset: p.reset,
+        };
+        dec.reset_contexts();
+        dec
+    }
+
+    /// Context variables at the start of a scan or restart interval (T.87 A.2.2).
+    fn reset_contexts(&mut self) {
+        let a = ((self.range + 32) / 64).max(2);
+        self.contexts = [Context { a, b: 0, c: 0, n: 1 }; 365];
+        self.run_contexts = [RunContext { a, n: 1, nn: 0 }; 2];
+    }
+
+    #[inline(always)]
+    fn quantize(&self, d: i32) -> i32 {
+        i32::from(
+            self.quant
+                .get((d + self.maxval) as usize)
+                .copied()
+                .unwrap_or(0),
+        )
+    }
+
+    /// Signed context number 81·Q1 + 9·Q2 + Q3 (T.87 A.3.3–A.3.4).
+    #[inline(always)]
+    fn context_id(&self, ra: i32, rb: i32, rc: i32, rd: i32) -> i32 {
+        81 * self.quantize(rd - rb) + 9 * self.quantize(rb - rc) + self.quantize(rc - ra)
+    }
+
+    /// Reconstructed value brought back into 0..=MAXVAL (T.87 A.4.4 and the modulo reduction of A.4.5).
+    #[inline(always)]
+    fn fix(&self, mut rx: i32) -> i32 {
+        if rx < -self.near {
+            rx += self.range * self.step;
+        } else if rx > self.maxval + self.near {
+            rx -= self.range * self.step;
+        }
+        rx.clamp(0, self.maxval)
+    }
+
+    /// Decode one sample in regular mode (T.87 A.4–A.6) from its signed context `qs` and neighbours.
+    #[inline(always)]
+    fn regular(&mut self, qs: i32, ra: i32, rb: i32, rc: i32) -> Option<i32> {
+        let negative = qs < 0;
+        let ctx = &mut self.contexts[qs.unsigned_abs() as usize];
+        // Median edge detector (A.4.1).
+        let px = if rc >= ra.max(rb) {
+            ra.min(rb)
+        } else if rc <= ra.min(rb) {
+            ra.max(rb)
+        } else {
+            ra + rb - rc
+        };
+        let px = if negative { px - ctx.c } else { px + ctx.c }.clamp(0, self.maxval);
+        let mut k = 0;
+        while k < 24 && (ctx.n << k) < ctx.a {
+            k += 1;
+        }
+        let mapped = self.reader.golomb(k, self.limit, self.qbpp)?;
+        if mapped > (self.range as u32) << 2 {
+            return None;
+        }
+        let mapped = mapped as i32;
+        let mut err = (mapped >> 1) ^ -(mapped & 1);
+        if self.near == 0 && k == 0 && 2 * ctx.b <= -ctx.n {
+            err = !err;
+        }
+        // Context update and bias correction (A.6).
+        ctx.a += err.abs();
+        ctx.b += err * self.step;
+        if ctx.n == self.reset {
+            ctx.a >>= 1;
+            ctx.b >>= 1;
+            ctx.n >>= 1;
+        }
+        ctx.n += 1;
+        if ctx.b <= -ctx.n {
+            ctx.b += ctx.n;
+            if ctx.b <= -ctx.n {
+                ctx.b = -ctx.n + 1;
+            }
+            if ctx.c > -128 {
+                ctx.c -= 1;
+            }
+        } else if ctx.b > 0 {
+            ctx.b -= ctx.n;
+            if ctx.b > 0 {
+                ctx.b = 0;
+            }
+            if ctx.c < 127 {
+                ctx.c += 1;
+            }
+        }
+        let e = err * self.step;
+        Some(self.fix(if negative { px - e } else { px + e }))
+    }
+
+    /// Decode the error of a run-interruption sample (T.87 A.7.2) in context `ritype` (0 or 1).
+    #[inline]
+    fn interruption_error(&mut self, ritype: usize, run_index: usize) -> Option<i32> {
+        let ctx = &mut self.run_contexts[ritype & 1];
+        let rit = ritype as i32;
+        let temp = ctx.a + if ritype == 1 { ctx.n >> 1 } else { 0 };
+        let mut k = 0;
+        while k < 24 && (ctx.n << k) < temp {
+            k += 1;
+        }
+        let limit = self.limit.saturating_sub(J[run_index & 31] + 1);
+        let em = self.reader.golomb(k, limit, self.qbpp)?;
+        if em > (self.range as u32) << 2 {
+            return None;
+        }
+        let em = em as i32;
+        let t = em + rit;
+        let map = t & 1;
+        let abs = (t + map) >> 1;
+        let err = if (k != 0 || 2 * ctx.nn >= ctx.n) == (map == 1) {
+            -abs
+        } else {
+            abs
+        };
+        if err < 0 {
+            ctx.nn += 1;
+        }
+        ctx.a += (em + 1 - rit) >> 1;
+        if ctx.n == self.reset {
+            ctx.a >>= 1;
+            ctx.n >>= 1;
+            ctx.nn >>= 1;
+        }
+        ctx.n += 1;
+        Some(err)
+    }
+
+    /// Run length coded at the current position (T.87 A.7.1.2): the number of samples equal to Ra from `x` on,
+    /// and whether the run reached the end of the line (no interruption sample follows). `remaining` ≥ 1.
+    #[inline]
+    fn run_length(&mut self, remaining: usize, run_index: &mut usize) -> Option<(usize, bool)> {
+        let mut count = 0usize;
+        while self.reader.read_bit() {
+            let rg = 1usize << J[*run_index];
+            let n = rg.min(remaining - count);
+            count += n;
+            if n == rg && *run_index < 31 {
+                *run_index += 1;
+            }
+            if count == remaining {
+                return Some((count, true));
+            }
+        }
+        let extra = self.reader.read_bits(J[*run_index]) as usize;
+        count += extra;
+        // An interruption sample follows, so the run must end before the line does.
+        (count < remaining).then_some((count, false))
+    }
+
+    /// Decode one line of one component (ILV 0 or 1). `prev` and `cur` hold `width + 2` samples: index 0 and
+    /// `width + 1` are the edges, already set.
+    fn line(&mut self, prev: &[i32], cur: &mut [i32], run_index: &mut usize) -> Option<()> {
+        let width = cur.len().checked_sub(2)?;
+        if prev.len() != cur.len() {
+            return None;
+        }
+        let mut x = 1usize;
+        while x <= width {
+            let ra = cur[x - 1];
+            let rc = prev[x - 1];
+            let rb = prev[x];
+            let rd = prev[x + 1];
+            let qs = self.context_id(ra, rb, rc, rd);
+            if qs == 0 {
+                let (len, end) = self.run_length(width + 1 - x, run_index)?;
+                cur[x..x + len].fill(ra);
+                x += len;
+                if end {
+                    break;
+                }
+                let rb = prev[x];
+                cur[x] = if (ra - rb).abs() <= self.near {
+                    let e = self.interruption_error(1, *run_index)?;
+                    self.fix(ra + e * self.step)
+                } else {
+                    let e = self.interruption_error(0, *run_index)?;
+                    let e = if rb < ra { -e } else { e };
+                    self.fix(rb + e * self.step)
+                };
+                *run_index = run_index.saturating_sub(1);
+                x += 1;
+            } else {
+                cur[x] = self.regular(qs, ra, rb, rc)?;
+                x += 1;
+            }
+        }
+        Some(())
+    }
+
+    /// Decode one line of all components, sample-interleaved (ILV 2). `prev[c]` and `cur[c]` as in [`Self::line`].
+    fn line_interleaved(
+        &mut self,
+        prev: &[Vec<i32>],
+        cur: &mut [Vec<i32>],
+        run_index: &mut usize,
+    ) -> Option<()> {
+        let nc = cur.len();
+        if nc == 0 || nc > 4 || prev.len() != nc {
+            return None;
+        }
+        let width = cur[0].len().checked_sub(2)?;
+        if prev.iter().chain(cur.iter()).any(|l| l.len() != width + 2) {
+            return None;
+        }
+        let mut x = 1usize;
+        let mut qs = [0i32; 4];
+        while x <= width {
+            let mut flat = true;
+            for c in 0..nc {
+                let (p, l) = (&prev[c], &cur[c]);
+                qs[c] = self.context_id(l[x - 1], p[x], p[x - 1], p[x + 1]);
+                flat &= qs[c] == 0;
+            }
+            if flat {
+                let (len, end) = self.run_length(width + 1 - x, run_index)?;
+                for l in cur.iter_mut() {
+                    let ra = l[x - 1];
+                    l[x..x + len].fill(ra);
+                }
+                x += len;
+                if end {
+                    break;
+                }
+                // In sample-interleaved mode every component of the interruption sample uses RItype 0.
+                for c in 0..nc {
+                    let ra = cur[c][x - 1];
+                    let rb = prev[c][x];
+                    let e = self.interruption_error(0, *run_index)?;
+                    let e = if rb < ra { -e } else { e };
+                    cur[c][x] = self.fix(rb + e * self.step);
+                }
+                *run_index = run_index.saturating_sub(1);
+            } else {
+                for c in 0..nc {
+                    let ra = cur[c][x - 1];
+                    let rb = prev[c][x];
+                    let rc = prev[c][x - 1];
+                    cur[c][x] = self.regular(qs[c], ra, rb, rc)?;
+                }
+            }
+            x += 1;
+        }
+        Some(())
+    }
+}
+
+/// Write line `y` of scan component `cur` to output position `component` of every pixel.
+#[inline]
+fn write_line<S: Sample>(out: &mut [S], layout: &ScanLayout, y: usize, component: usize, cur: &[i32]) {
+    let row_len = layout.width * layout.stride;
+    let Some(row) = out.get_mut(y * row_len..(y + 1) * row_len) else {
+        return;
+    };
+    let Some(samples) = cur.get(1..=layout.width) else {
+        return;
+    };
+    if layout.stride == 1 {
+        for (o, &v) in row.iter_mut().zip(samples) {
+            *o = S::from_i32(v);
+        }
+    } else {
+        for (px, &v) in row.chunks_exact_mut(layout.stride).zip(samples) {
+            if let Some(o) = px.get_mut(component) {
+                *o = S::from_i32(v);
+            }
+        }
+    }
+}
+
+/// Set the edge samples of a line pair before decoding `cur` (T.87 A.2.1): Ra of the first sample is Rb, and
+/// Rd of the last sample repeats the last sample of the previous line.
+#[inline]
+fn set_edges(prev: &mut [i32], cur: &mut [i32]) {
+    let w = prev.len() - 2;
+    cur[0] = prev[1];
+    prev[w + 1] = prev[w];
+}
+
+/// Decode the scan whose entropy-coded data starts at `start`, writing into `out` (`width × height × stride`
+/// samples). Returns the position of the marker that ends the scan.
+pub(crate) fn decode_scan<S: Sample>(
+    data: &[u8],
+    start: usize,
+    layout: &ScanLayout,
+    params: &CodingParams,
+    out: &mut [S],
+) -> Result<usize> {
+    let ns = layout.components.len();
+    let width = layout.width;
+    let corrupt = |line: usize, reason: &'static str| Error::CorruptData {
+        scan: layout.index,
+        line: line as u32,
+        reason,
+    };
+    let mut end = segment_end(data, start);
+    let mut dec = Decoder::new(data.get(start..end).unwrap_or_default(), params);
+    let mut prev: Vec<Vec<i32>> = vec![vec![0; width + 2]; ns];
+    let mut cur: Vec<Vec<i32>> = vec![vec![0; width + 2]; ns];
+    let mut run_index = [0usize; 4];
+    let mut restarts = 0u32;
+    for y in 0..layout.height {
+        if layout.restart_interval > 0 && y > 0 && y % layout.restart_interval as usize == 0 {
+            if dec.reader.overrun() {
+                return TruncatedSnafu {
+                    part: "inside a restart interval",
+                }
+                .fail();
+            }
+            // Expect RSTm (fill bytes FF allowed before it), then start afresh (T.87 D.3.2).
+            let mut pos = end;
+            while data.get(pos) == Some(&0xFF) && data.get(pos + 1) == Some(&0xFF) {
+                pos += 1;
+            }
+            match (data.get(pos), data.get(pos + 1)) {
+                (Some(0xFF), Some(&m)) if m == 0xD0 + (restarts % 8) as u8 => {}
+                (Some(0xFF), Some(&m)) => {
+                    return UnexpectedMarkerSnafu {
+                        marker: m,
+                        place: "where a restart marker (RSTm) was expected",
+                    }
+                    .fail()
+                }
+                _ => {
+                    return TruncatedSnafu {
+                        part: "before a restart marker",
+                    }
+                    .fail()
+                }
+            }
+            restarts += 1;
+            let seg_start = pos + 2;
+            end = segment_end(data, seg_start);
+            dec.reader = BitReader::new(data.get(seg_start..end).unwrap_or_default());
+            dec.reset_contexts();
+            run_index = [0; 4];
+            for l in prev.iter_mut().chain(cur.iter_mut()) {
+                l.fill(0);
+            }
+        }
+        if layout.interleave == 2 && ns > 1 {
+            for (p, c) in prev.iter_mut().zip(cur.iter_mut()) {
+                set_edges(p, c);
+            }
+            dec.line_interleaved(&prev, &mut cur, &mut run_index[0])
+                .ok_or_else(|| corrupt(y, "invalid code in sample-interleaved line"))?;
+        } else {
+            for c in 0..ns {
+                set_edges(&mut prev[c], &mut cur[c]);
+                dec.line(&prev[c], &mut cur[c], &mut run_index[c])
+                    .ok_or_else(|| corrupt(y, "invalid Golomb code or run length"))?;
+            }
+        }
+        if dec.reader.overrun() {
+            return TruncatedSnafu {
+                part: "inside the entropy-coded data of a scan",
+            }
+            .fail();
+        }
+        for (c, &component) in layout.components.iter().enumerate() {
+            write_line(out, layout, y, component, &cur[c]);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    Ok(end)
+}
