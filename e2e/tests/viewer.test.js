@@ -331,6 +331,12 @@ test("the ultrasound cine plays: the frame index advances on its own", async () 
     await page.waitForTimeout(150);
   }
   assert.ok(seen.size >= 4, `cine showed frames ${[...seen].join(", ")}`);
+  // The rate comes from the file: Frame Time (0018,1063) 33.3 ms → 30 fps; the reader can change it.
+  assert.match(await overlayText(page, "br"), /Cine 30 fps/);
+  await page.locator('[data-testid="fps"]').fill("5");
+  await page.locator('[data-testid="fps"]').press("Enter");
+  await page.waitForFunction(() => document.querySelector('[data-testid="overlay-br"]')?.innerText.includes("Cine 5 fps"));
+  await viewport(page).click({ position: { x: 5, y: 5 } });
   await page.keyboard.press(" ");
   assert.equal(await page.locator('[data-action="cine"]').getAttribute("aria-pressed"), "false");
 });

@@ -291,14 +291,21 @@ fn Toolbar(viewer: Viewer) -> impl IntoView {
     };
     let playing = move || viewer.read(|c| c.viewports.get(c.active).is_some_and(|v| v.cine.is_some()));
     let toggle_cine = move |_| shortcuts::toggle_cine(viewer);
-    let fps = move || viewer.read(|c| c.viewports.get(c.active).and_then(|v| v.cine).unwrap_or(15.0));
+    let fps = move || {
+        viewer.read(|c| {
+            let v = c.viewports.get(c.active);
+            v.and_then(|v| v.cine.filter(|f| *f != state::FILE_RATE).or(v.chosen_fps)).unwrap_or(15.0)
+        })
+    };
     let on_fps = move |ev: leptos::ev::Event| {
         let Ok(f) = event_target_value(&ev).parse::<f64>() else { return };
         viewer.update(|c| {
             let i = c.active;
             if let Some(v) = c.viewports.get_mut(i) {
+                let f = f.clamp(1.0, 60.0);
+                v.chosen_fps = Some(f);
                 if v.cine.is_some() {
-                    v.cine = Some(f.clamp(1.0, 60.0));
+                    v.cine = Some(f);
                 }
             }
         });

@@ -78,7 +78,7 @@ pub fn overlay(c: &ViewerCore, i: usize, dpr: f64) -> Overlay {
             o.bottom_right.push(format!("Thk {} mm", trim_number(thk)));
         }
     }
-    if let Some(fps) = v.cine {
+    if let Some(fps) = v.cine.filter(|f| *f != super::state::FILE_RATE) {
         o.bottom_right.push(format!("Cine {} fps", trim_number(fps)));
     }
 

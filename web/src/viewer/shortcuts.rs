@@ -30,11 +30,10 @@ const SHORTCUTS: [(&str, Msg); 13] = [
 pub fn toggle_cine(viewer: Viewer) {
     viewer.update(|c| {
         let i = c.active;
-        let fps = c.viewports.get(i).and_then(|v| v.cine);
         if let Some(v) = c.viewports.get_mut(i) {
-            v.cine = match fps {
+            v.cine = match v.cine {
                 Some(_) => None,
-                None => Some(15.0),
+                None => Some(v.chosen_fps.unwrap_or(super::state::FILE_RATE)),
             };
         }
     });

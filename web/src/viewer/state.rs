@@ -26,6 +26,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 
+/// A cine rate meaning "the series' own rate" (Cine Rate or Frame Time), resolved once its metadata is loaded.
+pub const FILE_RATE: f64 = 0.0;
+
 /// Bytes of decoded frames kept in memory.
 const CACHE_BUDGET: usize = 384 << 20;
 
@@ -71,8 +74,10 @@ pub struct ViewportState {
     pub user_invert: bool,
     /// Show image pixels as blocks (nearest pixel) instead of interpolating between pixel centres.
     pub pixelated: bool,
-    /// Cine frames per second while playing.
+    /// Cine frames per second while playing; [`FILE_RATE`] until the series' own rate is known.
     pub cine: Option<f64>,
+    /// The rate the reader typed, used when cine starts again.
+    pub chosen_fps: Option<f64>,
     pub cine_last_ms: f64,
     pub texture: Option<(FrameKey, ImageTexture)>,
     /// Pixel probe text under the cursor.
@@ -265,7 +270,7 @@ impl Viewer {
             }
             if cine {
                 if let Some(v) = c.viewports.first_mut() {
-                    v.cine = Some(default_fps(c.series.get(v.series.as_deref().unwrap_or_default())));
+                    v.cine = Some(FILE_RATE);
                 }
             }
             c.active = 0;
@@ -323,7 +328,14 @@ impl Viewer {
             let (advanced, keep) = viewer.with_mut(|c| {
                 let mut advanced = false;
                 for i in 0..c.viewports.len() {
-                    let Some(fps) = c.viewports[i].cine else { continue };
+                    let Some(mut fps) = c.viewports[i].cine else { continue };
+                    if fps == FILE_RATE {
+                        if c.series_of(i).is_none() {
+                            continue;
+                        }
+                        fps = default_fps(c.series.get(c.viewports[i].series.as_deref().unwrap_or_default()));
+                        c.viewports[i].cine = Some(fps);
+                    }
                     if now - c.viewports[i].cine_last_ms < 1000.0 / fps.max(0.5) {
                         continue;
                     }

@@ -317,7 +317,7 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
                     {corner("corner tl", o.top_left)}
                     <div class="corner tr" data-testid="overlay-tr">{o.top_right.into_iter().map(|l| view! { <div>{l}</div> }).collect_view()}</div>
                     <div class="corner bl" data-testid="overlay-bl">{o.bottom_left.into_iter().map(|l| view! { <div>{l}</div> }).collect_view()}</div>
-                    {corner("corner br", o.bottom_right)}
+                    <div class="corner br" data-testid="overlay-br">{o.bottom_right.into_iter().map(|l| view! { <div>{l}</div> }).collect_view()}</div>
                     {o.markers.map(|[l, r, tp, b]| view! {
                         <div class="marker left" data-testid="marker-left">{l}</div>
                         <div class="marker right" data-testid="marker-right">{r}</div>
