@@ -8,7 +8,10 @@
 /// A stuffed FF (followed by a byte < 80) is data, not a marker.
 pub(crate) fn segment_end(data: &[u8], start: usize) -> usize {
     let mut i = start;
-    while let Some(offset) = data.get(i..).and_then(|rest| rest.iter().position(|&b| b == 0xFF)) {
+    while let Some(offset) = data
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| b == 0xFF))
+    {
         i += offset;
         match data.get(i + 1) {
             Some(&next) if next < 0x80 => i += 2,

@@ -45,7 +45,9 @@ pub enum Error {
     },
 
     /// The entropy-coded data contradicts itself.
-    #[snafu(display("the JPEG-LS entropy-coded data is corrupt in line {line} of scan {scan}: {reason}"))]
+    #[snafu(display(
+        "the JPEG-LS entropy-coded data is corrupt in line {line} of scan {scan}: {reason}"
+    ))]
     CorruptData {
         /// 0-based scan index.
         scan: u32,

@@ -360,7 +360,9 @@ impl<'a> Parser<'a> {
             }
         );
         let b = self.segment("SOF55")?;
-        let (head, comps) = b.split_at_checked(6).ok_or_else(|| invalid("shorter than 6 bytes".into()))?;
+        let (head, comps) = b
+            .split_at_checked(6)
+            .ok_or_else(|| invalid("shorter than 6 bytes".into()))?;
         let precision = head[0];
         let height = u32::from(u16::from_be_bytes([head[1], head[2]]));
         let width = u32::from(u16::from_be_bytes([head[3], head[4]]));
@@ -425,10 +427,16 @@ impl<'a> Parser<'a> {
         let be16 = |i: usize| b.get(i..i + 2).map(|s| u16::from_be_bytes([s[0], s[1]]));
         match b.first() {
             Some(1) => {
-                ensure!(b.len() == 11, InvalidSegmentSnafu {
-                    segment: "LSE",
-                    reason: format!("preset coding parameters need 11 bytes, the segment has {}", b.len()),
-                });
+                ensure!(
+                    b.len() == 11,
+                    InvalidSegmentSnafu {
+                        segment: "LSE",
+                        reason: format!(
+                            "preset coding parameters need 11 bytes, the segment has {}",
+                            b.len()
+                        ),
+                    }
+                );
                 self.presets = Presets {
                     maxval: be16(1).unwrap_or(0),
                     t1: be16(3).unwrap_or(0),
@@ -443,12 +451,18 @@ impl<'a> Parser<'a> {
             }
             .fail(),
             Some(4) => {
-                let wxy = usize::from(*b.get(1).ok_or_else(|| invalid("oversize dimensions without Wxy"))?);
+                let wxy = usize::from(
+                    *b.get(1)
+                        .ok_or_else(|| invalid("oversize dimensions without Wxy"))?,
+                );
                 ensure!(
                     (2..=4).contains(&wxy) && b.len() == 2 + 2 * wxy,
                     InvalidSegmentSnafu {
                         segment: "LSE",
-                        reason: format!("oversize dimensions with Wxy = {wxy} and {} bytes", b.len()),
+                        reason: format!(
+                            "oversize dimensions with Wxy = {wxy} and {} bytes",
+                            b.len()
+                        ),
                     }
                 );
                 let read = |at: usize| {
@@ -458,7 +472,10 @@ impl<'a> Parser<'a> {
                 };
                 let height = read(2);
                 let width = read(2 + wxy);
-                let frame = self.frame.as_mut().ok_or_else(|| invalid("oversize dimensions before the frame header"))?;
+                let frame = self
+                    .frame
+                    .as_mut()
+                    .ok_or_else(|| invalid("oversize dimensions before the frame header"))?;
                 frame.height = u32::try_from(height).map_err(|_| invalid("height above 2³²−1"))?;
                 frame.width = u32::try_from(width).map_err(|_| invalid("width above 2³²−1"))?;
                 Ok(())
@@ -491,7 +508,10 @@ impl<'a> Parser<'a> {
             segment: "SOS",
             reason,
         };
-        let frame = self.frame.as_mut().ok_or_else(|| invalid("before the frame header".into()))?;
+        let frame = self
+            .frame
+            .as_mut()
+            .ok_or_else(|| invalid("before the frame header".into()))?;
         let ns = usize::from(*b.first().ok_or_else(|| invalid("empty segment".into()))?);
         ensure!(
             (1..=4).contains(&ns) && b.len() == 1 + 2 * ns + 3,
@@ -502,11 +522,10 @@ impl<'a> Parser<'a> {
         );
         let mut positions = Vec::with_capacity(ns);
         for c in b[1..1 + 2 * ns].chunks_exact(2) {
-            let position = frame
-                .ids
-                .iter()
-                .position(|&id| id == c[0])
-                .ok_or_else(|| invalid(format!("component {} is not in the frame header", c[0])))?;
+            let position =
+                frame.ids.iter().position(|&id| id == c[0]).ok_or_else(|| {
+                    invalid(format!("component {} is not in the frame header", c[0]))
+                })?;
             ensure!(
                 !frame.decoded[position],
                 InvalidSegmentSnafu {
@@ -562,7 +581,11 @@ impl<'a> Parser<'a> {
         let precision = self.frame.as_ref().map_or(8, |f| f.precision);
         let full = (1i32 << precision) - 1;
         let p = self.presets;
-        let maxval = if p.maxval == 0 { full } else { i32::from(p.maxval) };
+        let maxval = if p.maxval == 0 {
+            full
+        } else {
+            i32::from(p.maxval)
+        };
         ensure!(
             (1..=full).contains(&maxval),
             InvalidSegmentSnafu {

@@ -9,7 +9,8 @@ use crate::error::*;
 
 /// T.87 Table A.7: run-length order J[RUNindex].
 const J: [u32; 32] = [
-    0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+    0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13,
+    14, 15,
 ];
 
 /// A decoded sample type of the output buffer: `u8` for P ≤ 8, `u16` otherwise.
@@ -184,7 +185,12 @@ impl<'a> Decoder<'a> {
     /// Context variables at the start of a scan or restart interval (T.87 A.2.2).
     fn reset_contexts(&mut self) {
         let a = ((self.range + 32) / 64).max(2);
-        self.contexts = [Context { a, b: 0, c: 0, n: 1 }; 365];
+        self.contexts = [Context {
+            a,
+            b: 0,
+            c: 0,
+            n: 1,
+        }; 365];
         self.run_contexts = [RunContext { a, n: 1, nn: 0 }; 2];
     }
 
@@ -430,7 +436,13 @@ impl<'a> Decoder<'a> {
 
 /// Write line `y` of scan component `cur` to output position `component` of every pixel.
 #[inline]
-fn write_line<S: Sample>(out: &mut [S], layout: &ScanLayout, y: usize, component: usize, cur: &[i32]) {
+fn write_line<S: Sample>(
+    out: &mut [S],
+    layout: &ScanLayout,
+    y: usize,
+    component: usize,
+    cur: &[i32],
+) {
     let row_len = layout.width * layout.stride;
     let Some(row) = out.get_mut(y * row_len..(y + 1) * row_len) else {
         return;

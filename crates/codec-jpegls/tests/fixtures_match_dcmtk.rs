@@ -19,7 +19,15 @@ fn le_bytes(samples: &Samples) -> Vec<u8> {
 }
 
 /// Decode fixture `name` and check size, precision, components, NEAR and interleave against expectations.
-fn check(name: &str, width: u32, height: u32, bits: u8, components: u8, near: u16, ilv: InterleaveMode) {
+fn check(
+    name: &str,
+    width: u32,
+    height: u32,
+    bits: u8,
+    components: u8,
+    near: u16,
+    ilv: InterleaveMode,
+) {
     let (jls, raw) = fixture(name);
     let image = decode(&jls).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(image.info.width, width, "{name}");
@@ -31,7 +39,10 @@ fn check(name: &str, width: u32, height: u32, bits: u8, components: u8, near: u1
     let got = le_bytes(&image.samples);
     assert_eq!(got.len(), raw.len(), "{name}: decoded size");
     if let Some(i) = got.iter().zip(&raw).position(|(a, b)| a != b) {
-        panic!("{name}: first difference with dcmdjpls at byte {i}: {} ≠ {}", got[i], raw[i]);
+        panic!(
+            "{name}: first difference with dcmdjpls at byte {i}: {} ≠ {}",
+            got[i], raw[i]
+        );
     }
 }
 
@@ -68,7 +79,15 @@ fn twelve_bit_lossless() {
 
 #[test]
 fn twelve_bit_near_lossless() {
-    check("mono12_100x40_near2", 100, 40, 12, 1, 2, InterleaveMode::None);
+    check(
+        "mono12_100x40_near2",
+        100,
+        40,
+        12,
+        1,
+        2,
+        InterleaveMode::None,
+    );
 }
 
 #[test]
@@ -103,7 +122,31 @@ fn rgb_sample_interleaved_odd_size() {
 
 #[test]
 fn rgb_near_lossless_each_interleave_mode() {
-    check("rgb8_65x21_none_near2", 65, 21, 8, 3, 2, InterleaveMode::None);
-    check("rgb8_65x21_line_near2", 65, 21, 8, 3, 2, InterleaveMode::Line);
-    check("rgb8_65x21_sample_near2", 65, 21, 8, 3, 2, InterleaveMode::Sample);
+    check(
+        "rgb8_65x21_none_near2",
+        65,
+        21,
+        8,
+        3,
+        2,
+        InterleaveMode::None,
+    );
+    check(
+        "rgb8_65x21_line_near2",
+        65,
+        21,
+        8,
+        3,
+        2,
+        InterleaveMode::Line,
+    );
+    check(
+        "rgb8_65x21_sample_near2",
+        65,
+        21,
+        8,
+        3,
+        2,
+        InterleaveMode::Sample,
+    );
 }

@@ -15,6 +15,8 @@ pub enum PixelEncoding {
     Jpeg,
     /// JPEG 2000 Part 1 (lossless only, and lossy), via dicom-pixeldata/openjp2.
     Jpeg2000,
+    /// JPEG-LS lossless and near-lossless (ITU-T T.87), via lumen-codec-jpegls.
+    JpegLs,
     /// Known to Lumen, but its pixel data cannot be decoded yet.
     Unsupported,
 }
@@ -82,12 +84,12 @@ const TABLE: &[TransferSyntaxInfo] = &[
     ts(
         "1.2.840.10008.1.2.4.80",
         "JPEG-LS Lossless Image Compression",
-        Unsupported,
+        JpegLs,
     ),
     ts(
         "1.2.840.10008.1.2.4.81",
         "JPEG-LS Lossy (Near-Lossless) Image Compression",
-        Unsupported,
+        JpegLs,
     ),
     ts(
         "1.2.840.10008.1.2.4.90",
@@ -262,7 +264,7 @@ mod tests {
         );
         assert_eq!(
             lookup("1.2.840.10008.1.2.4.80").encoding,
-            PixelEncoding::Unsupported
+            PixelEncoding::JpegLs
         );
         assert_eq!(
             lookup("1.2.840.10008.1.2.4.203").encoding,

@@ -1,6 +1,7 @@
 //! Encapsulated pixel data (PS3.5 section A.4): find the fragments of one frame (Extended Offset Table, one
 //! fragment per frame, Basic Offset Table, or codestream start markers), check the codestream header against the
-//! Image Pixel attributes, and decode it — RLE here, JPEG and JPEG 2000 with dicom-pixeldata's decoders. The
+//! Image Pixel attributes, and decode it — RLE here, JPEG-LS with lumen-codec-jpegls, JPEG and JPEG 2000 with
+//! dicom-pixeldata's decoders. The
 //! header checks exist so that a codec never sees input that would make it panic. Must not apply any LUT.
 
 use super::{expanded_photometric, native, rle, unpack};
@@ -30,7 +31,7 @@ pub(crate) fn decode(
         }
     );
     let marker: Option<&[u8]> = match encoding {
-        PixelEncoding::Jpeg => Some(&[0xFF, 0xD8]),
+        PixelEncoding::Jpeg | PixelEncoding::JpegLs => Some(&[0xFF, 0xD8]),
         PixelEncoding::Jpeg2000 => Some(&[0xFF, 0x4F]),
         _ => None,
     };
@@ -158,6 +159,37 @@ pub(crate) fn decode_codestream(
                 other => expanded_photometric(other),
             };
             finish(&bytes, info, index, pi)
+        }
+        PixelEncoding::JpegLs => {
+            let header =
+                lumen_codec_jpegls::read_frame_info(data).map_err(|e| fail(e.to_string()))?;
+            check_dimensions(
+                info,
+                header.width,
+                header.height,
+                u32::from(header.components),
+                u32::from(header.bits_per_sample),
+                "JPEG-LS",
+            )
+            .map_err(fail)?;
+            // check_dimensions bounds the output by Rows × Columns × Samples per Pixel, so no extra size limit.
+            let image = lumen_codec_jpegls::decode_with_limit(data, u64::MAX)
+                .map_err(|e| fail(e.to_string()))?;
+            let (bytes, decoded_bits) = match image.samples {
+                lumen_codec_jpegls::Samples::U8(v) => (v, 8),
+                lumen_codec_jpegls::Samples::U16(v) => {
+                    (v.iter().flat_map(|s| s.to_le_bytes()).collect(), 16)
+                }
+            };
+            let bytes =
+                widen(bytes, decoded_bits, info.bits_allocated, pixels * spp).map_err(fail)?;
+            // JPEG-LS has no colour transform of its own (HP's is refused by the codec).
+            finish(
+                &bytes,
+                info,
+                index,
+                expanded_photometric(&info.photometric_interpretation),
+            )
         }
         PixelEncoding::Native | PixelEncoding::Unsupported => DecodeSnafu {
             frame: index,

@@ -1,8 +1,8 @@
 //! Pixel data decoding: from the Pixel Data (7FE0,0010), Float Pixel Data (7FE0,0008) or Double Float Pixel Data
 //! (7FE0,0009) element of a data set to one [`Frame`] of *stored values*, whatever the transfer syntax. Native
-//! syntaxes and RLE Lossless are unpacked here; JPEG and JPEG 2000 codestreams go to dicom-pixeldata's decoders
-//! after their headers were checked against the Image Pixel attributes, so that bad input gives an error rather
-//! than a panic in a codec. Every path ends in the same unpacking step (bits above Bits Stored masked off,
+//! syntaxes and RLE Lossless are unpacked here; JPEG-LS codestreams go to lumen-codec-jpegls, JPEG and JPEG 2000
+//! codestreams to dicom-pixeldata's decoders, after their headers were checked against the Image Pixel
+//! attributes, so that bad input gives an error rather than a panic in a codec. Every path ends in the same unpacking step (bits above Bits Stored masked off,
 //! sign extension for Pixel Representation 1, colour samples interleaved). This module must not apply any LUT.
 
 mod encapsulated;
