@@ -249,12 +249,13 @@ impl Viewer {
         };
         self.with_mut(|c| {
             c.series.insert(uid.clone(), entry);
+            // The displayed frames first, then the thumbnail.
+            c.plan_all();
             let middle = match c.series.get(&uid) {
                 Some(SeriesEntry::Ready(d)) => d.stack.frames.len() / 2,
                 _ => 0,
             };
             c.request_thumbnail(&uid, middle);
-            c.plan_all();
         });
         self.changed();
     }
@@ -883,5 +884,32 @@ fn mark_first_image() {
             &wasm_bindgen::JsValue::from_str("__lumenFirstImageMs"),
             &wasm_bindgen::JsValue::from_f64(perf.now()),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn numbers_lose_useless_fractions_only() {
+        assert_eq!(trim_number(200.0), "200");
+        assert_eq!(trim_number(-600.0), "-600");
+        assert_eq!(trim_number(-12.5), "-12.5");
+        assert_eq!(trim_number(3.733333), "3.73");
+        assert_eq!(trim_number(0.1), "0.1");
+    }
+
+    #[test]
+    fn window_presets_become_the_renderers_voi_window() {
+        let w = to_window(&WindowPreset {
+            center: 40.0,
+            width: 400.0,
+            function: WindowFunction::Sigmoid,
+            explanation: Some("Mediastinum".into()),
+        });
+        assert_eq!((w.center, w.width, w.function), (40.0, 400.0, VoiLutFunction::Sigmoid));
+        assert_eq!(w.explanation.as_deref(), Some("Mediastinum"));
     }
 }

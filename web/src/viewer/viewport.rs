@@ -254,6 +254,9 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
         viewer.read(|c| {
             let v = c.viewports.get(index)?;
             let uid = v.series.as_deref()?;
+            if let (None, Some(e)) = (&c.gpu, &c.gpu_error) {
+                return Some((true, format!("{} {e}", t(Msg::FrameFailed))));
+            }
             match c.series.get(uid)? {
                 SeriesEntry::Loading => Some((false, t(Msg::LoadingImages).to_string())),
                 SeriesEntry::Failed(e) => Some((true, e.clone())),
