@@ -82,6 +82,16 @@ pub(crate) fn default_thresholds(maxval: i32, near: i32) -> (i32, i32, i32) {
     }
 }
 
+/// The Golomb coding parameter k: the smallest k with N·2^k ≥ A (T.87 A.5.1), for N ≥ 1 and A ≥ 0.
+#[inline(always)]
+fn golomb_k(n: i32, a: i32) -> u32 {
+    let (n, a) = (n.max(1) as u32, a.max(1) as u32);
+    let k0 = (31 - a.leading_zeros()).saturating_sub(31 - n.leading_zeros());
+    // n·2^k0 has the same bit length as a (or a longer one when k0 is 0): one more step at most.
+    let shifted = u64::from(n) << k0;
+    k0 + u32::from(shifted < u64::from(a))
+}
+
 /// Regular-mode context variables (T.87 A.2.2).
 #[derive(Clone, Copy)]
 struct Context {
@@ -235,10 +245,7 @@ impl<'a> Decoder<'a> {
             ra + rb - rc
         };
         let px = if negative { px - ctx.c } else { px + ctx.c }.clamp(0, self.maxval);
-        let mut k = 0;
-        while k < 24 && (ctx.n << k) < ctx.a {
-            k += 1;
-        }
+        let k = golomb_k(ctx.n, ctx.a);
         let mapped = self.reader.golomb(k, self.limit, self.qbpp)?;
         if mapped > (self.range as u32) << 2 {
             return None;
@@ -284,10 +291,7 @@ impl<'a> Decoder<'a> {
         let ctx = &mut self.run_contexts[ritype & 1];
         let rit = ritype as i32;
         let temp = ctx.a + if ritype == 1 { ctx.n >> 1 } else { 0 };
-        let mut k = 0;
-        while k < 24 && (ctx.n << k) < temp {
-            k += 1;
-        }
+        let k = golomb_k(ctx.n, temp);
         let limit = self.limit.saturating_sub(J[run_index & 31] + 1);
         let em = self.reader.golomb(k, limit, self.qbpp)?;
         if em > (self.range as u32) << 2 {
@@ -345,32 +349,47 @@ impl<'a> Decoder<'a> {
             return None;
         }
         let mut x = 1usize;
+        // Neighbours of sample x: Ra = cur[x − 1], Rc = prev[x − 1], Rb = prev[x], Rd = prev[x + 1].
+        let mut ra = cur[0];
+        let mut rc = prev[0];
+        let mut rb = prev[1];
         while x <= width {
-            let ra = cur[x - 1];
-            let rc = prev[x - 1];
-            let rb = prev[x];
-            let rd = prev[x + 1];
+            let rd = prev.get(x + 1).copied().unwrap_or(rb);
             let qs = self.context_id(ra, rb, rc, rd);
             if qs == 0 {
                 let (len, end) = self.run_length(width + 1 - x, run_index)?;
-                cur[x..x + len].fill(ra);
+                if let Some(run) = cur.get_mut(x..x + len) {
+                    run.fill(ra);
+                }
                 x += len;
                 if end {
                     break;
                 }
-                let rb = prev[x];
-                cur[x] = if (ra - rb).abs() <= self.near {
+                let above = prev.get(x).copied().unwrap_or(0);
+                let rx = if (ra - above).abs() <= self.near {
                     let e = self.interruption_error(1, *run_index)?;
                     self.fix(ra + e * self.step)
                 } else {
                     let e = self.interruption_error(0, *run_index)?;
-                    let e = if rb < ra { -e } else { e };
-                    self.fix(rb + e * self.step)
+                    let e = if above < ra { -e } else { e };
+                    self.fix(above + e * self.step)
                 };
+                if let Some(slot) = cur.get_mut(x) {
+                    *slot = rx;
+                }
                 *run_index = run_index.saturating_sub(1);
+                ra = rx;
+                rc = above;
                 x += 1;
+                rb = prev.get(x).copied().unwrap_or(0);
             } else {
-                cur[x] = self.regular(qs, ra, rb, rc)?;
+                let rx = self.regular(qs, ra, rb, rc)?;
+                if let Some(slot) = cur.get_mut(x) {
+                    *slot = rx;
+                }
+                ra = rx;
+                rc = rb;
+                rb = rd;
                 x += 1;
             }
         }
