@@ -256,6 +256,12 @@ test("orientation markers come from the image plane and follow a flip", async ()
   assert.equal(await left.innerText(), "L");
   await page.locator('[data-action="flip-h"]').click();
   assert.equal(await left.innerText(), "R");
+  // A quarter turn clockwise brings the anterior side (top) to the right.
+  await page.locator('[data-action="rotate"]').click();
+  assert.equal(await right.innerText(), "A");
+  assert.equal(await left.innerText(), "P");
+  await page.keyboard.press("Escape");
+  assert.equal(await left.innerText(), "R");
   assert.match(await page.locator('[data-testid="scale-bar"]').innerText(), /^\d+ (cm|mm)$/);
 });
 

@@ -170,12 +170,20 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
     let uid_thumb = uid.clone();
     let uid_state = uid.clone();
     let uid_active = uid.clone();
-    let on_click = move |_| {
+    let load = move || {
         let uid = uid_click.clone();
         viewer.update(|c| {
             let active = c.active;
             c.load_into(active, &uid, 0);
         });
+    };
+    let load_on_key = load.clone();
+    let on_click = move |_| load();
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.stop_propagation();
+            load_on_key();
+        }
     };
     let on_drag = move |ev: leptos::ev::DragEvent| {
         if let Some(dt) = ev.data_transfer() {
@@ -216,6 +224,7 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
             title=label
             tabindex="0"
             on:click=on_click
+            on:keydown=on_key
             on:dragstart=on_drag
         >
             <div class="series-thumb">

@@ -124,6 +124,7 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
     let drag = StoredValue::new(None::<Drag>);
     let touches = StoredValue::new(HashMap::<i32, [f64; 2]>::new());
     let pinch = StoredValue::new(None::<f64>);
+    let wheel_rest = StoredValue::new(0.0_f64);
     let cell = NodeRef::<html::Div>::new();
     let local = move |x: f64, y: f64| -> [f64; 2] {
         let Some(el) = cell.get_untracked() else { return [x, y] };
@@ -227,12 +228,23 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
         if ev.ctrl_key() || ev.meta_key() {
             let factor = (-ev.delta_y() / 300.0).exp();
             viewer.update(|c| c.zoom(index, [p[0] * scale, p[1] * scale], factor));
-        } else if ev.delta_y() != 0.0 {
-            let delta = if ev.delta_y() > 0.0 { 1 } else { -1 };
-            viewer.update(|c| {
-                c.active = index;
-                c.scroll(index, delta)
-            });
+        } else {
+            // One image per wheel notch (100 pixels in Chromium; lines and pages are converted), so a trackpad's
+            // many small deltas add up instead of racing through the stack.
+            let unit = match ev.delta_mode() {
+                1 => 33.0,
+                2 => 100.0 * 10.0,
+                _ => 1.0,
+            };
+            let total = wheel_rest.get_value() + ev.delta_y() * unit;
+            let steps = (total / 100.0).trunc();
+            wheel_rest.set_value(total - steps * 100.0);
+            if steps != 0.0 {
+                viewer.update(|c| {
+                    c.active = index;
+                    c.scroll(index, steps as i64)
+                });
+            }
         }
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
