@@ -1,7 +1,7 @@
 // DICOM text comes from outside (modalities, other sites, uploads) and must reach the screen as text, never as
-// markup: a study whose Patient Name and Study Description are HTML is stored with STOW-RS, and the study list must
-// show those strings literally, create no element from them and load nothing they point to. Also: the interface
-// follows the browser's language.
+// markup: a study whose Patient Name and Study Description are HTML is stored with STOW-RS, and the study list and
+// the study view (overlay, series panel, tag browser) must show those strings literally, create no element from
+// them and load nothing they point to. Also: the interface follows the browser's language.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -88,6 +88,20 @@ test("HTML in DICOM text is shown as text, never interpreted", async () => {
   assert.equal((await row.locator("td.patient-name").innerText()).trim(), `<script>window.__pwned</script><b>Mallory</b>, Eve`);
   assert.ok((await row.innerText()).includes(hostileDescription), "the description is shown literally");
   assert.equal(await page.locator('[data-testid="study-list"] img, [data-testid="study-list"] script, [data-testid="study-list"] b').count(), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, "no injected script ran");
+
+  // The same in the study view: the overlay, the series panel and the tag browser show the text literally.
+  await row.first().click();
+  await page.locator('[data-testid="viewport"] [data-testid="overlay-bl"]', { hasText: "Zoom" }).waitFor({ timeout: 60_000 });
+  const topLeft = await page.locator('[data-testid="viewport"] .corner.tl').innerText();
+  assert.ok(topLeft.includes(`<script>window.__pwned</script><b>Mallory</b>, Eve`), `overlay: ${topLeft}`);
+  assert.ok((await page.locator('[data-testid="series-panel"] .series-study').innerText()).includes(hostileDescription));
+  await page.keyboard.press("t");
+  await page.locator('[data-testid="tag-search"]').fill("StudyDescription");
+  assert.equal((await page.locator('.tag-row[data-tag="(0008,1030)"] .tag-value').innerText()).trim(), hostileDescription);
+  const injected = '[data-testid="viewport"] img, [data-testid="viewport"] script, [data-testid="viewport"] b, ' +
+    '.series-study img, .series-study b, [data-testid="tag-browser"] img, [data-testid="tag-browser"] b';
+  assert.equal(await page.locator(injected).count(), 0, "no element made from DICOM text");
   assert.equal(await page.evaluate(() => window.__pwned), undefined, "no injected script ran");
   assert.ok(!requests.some((u) => u.includes("pwned")), "nothing the text points to was loaded");
   assert.deepEqual(errors, []);
