@@ -145,7 +145,7 @@ impl<'a> BitReader<'a> {
 
     /// Count zero bits up to and including the next 1 bit; returns the number of zeros, or `None` when more than
     /// `max` zeros follow (corrupt or truncated data).
-    #[inline]
+    #[inline(always)]
     fn read_unary(&mut self, max: u32) -> Option<u32> {
         if self.bits < 50 {
             self.refill();
@@ -181,16 +181,31 @@ impl<'a> BitReader<'a> {
     /// Decode one limited-length Golomb code (T.87 A.5.3): `k` the Golomb parameter, `limit` the maximum code
     /// length (LIMIT, or LIMIT − J[RUNindex] − 1 in a run interruption), `qbpp` the bits of an escaped value.
     /// Returns the mapped error value, or `None` when the code is longer than `limit` allows.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn golomb(&mut self, k: u32, limit: u32, qbpp: u32) -> Option<u32> {
+        if self.bits < 50 {
+            self.refill();
+        }
         let escape = limit.saturating_sub(qbpp + 1);
+        let lz = self.cache.leading_zeros();
+        // Fast path: the whole code (q zeros, a 1, k bits) is in the cache and is not an escape.
+        if lz < escape && lz + 1 + k <= self.bits && k < 32 {
+            let low = ((self.cache << (lz + 1)) >> 1) >> (63 - k);
+            self.consume(lz + 1 + k);
+            return u32::try_from((u64::from(lz) << k) | low).ok();
+        }
+        self.golomb_slow(k, escape, qbpp)
+    }
+
+    #[cold]
+    fn golomb_slow(&mut self, k: u32, escape: u32, qbpp: u32) -> Option<u32> {
         let q = self.read_unary(escape)?;
         if q < escape {
             if k == 0 {
                 return Some(q);
             }
-            let high = u64::from(q) << k;
-            let v = high | u64::from(self.read_bits(k));
+            let high = u64::from(q).checked_shl(k)?;
+            let v = high | u64::from(self.read_bits(k.min(32)));
             u32::try_from(v).ok()
         } else {
             Some(self.read_bits(qbpp) + 1)
