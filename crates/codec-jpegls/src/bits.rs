@@ -183,7 +183,8 @@ impl<'a> BitReader<'a> {
     /// Returns the mapped error value, or `None` when the code is longer than `limit` allows.
     #[inline(always)]
     pub(crate) fn golomb(&mut self, k: u32, limit: u32, qbpp: u32) -> Option<u32> {
-        if self.bits < 50 {
+        // Refill rarely and by at least four bytes; codes longer than what is left take the slow path.
+        if self.bits < 32 {
             self.refill();
         }
         let escape = limit.saturating_sub(qbpp + 1);
@@ -199,6 +200,7 @@ impl<'a> BitReader<'a> {
 
     #[cold]
     fn golomb_slow(&mut self, k: u32, escape: u32, qbpp: u32) -> Option<u32> {
+        self.refill();
         let q = self.read_unary(escape)?;
         if q < escape {
             if k == 0 {

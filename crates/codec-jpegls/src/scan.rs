@@ -126,12 +126,9 @@ pub(crate) struct ScanLayout<'a> {
     pub restart_interval: u32,
 }
 
-struct Decoder<'a> {
-    reader: BitReader<'a>,
-    contexts: [Context; 365],
-    run_contexts: [RunContext; 2],
-    /// Gradient quantization Q(d) for d in −MAXVAL..=MAXVAL, at index d + MAXVAL.
-    quant: Vec<i8>,
+/// Scalars derived from the coding parameters, copied into locals by the hot loops.
+#[derive(Clone, Copy)]
+struct Consts {
     maxval: i32,
     near: i32,
     /// 2·NEAR + 1.
@@ -142,6 +139,15 @@ struct Decoder<'a> {
     reset: i32,
 }
 
+struct Decoder<'a> {
+    reader: BitReader<'a>,
+    contexts: [Context; 365],
+    run_contexts: [RunContext; 2],
+    /// Gradient quantization Q(d) for d in −MAXVAL..=MAXVAL, at index d + MAXVAL.
+    quant: Vec<i8>,
+    k: Consts,
+}
+
 impl<'a> Decoder<'a> {
     fn new(segment: &'a [u8], p: &CodingParams) -> Self {
         let range = p.range();
@@ -149,26 +155,10 @@ impl<'a> Decoder<'a> {
         let limit = 2 * (bpp + bpp.max(8));
         let mut quant = Vec::with_capacity(2 * p.maxval as usize + 1);
         for d in -p.maxval..=p.maxval {
-            let q = if d <= -p.t3 {
-                -4
-            } else if d <= -p.t2 {
-                -3
-            } else if d <= -p.t1 {
-                -2
-            } else if d < -p.near {
-                -1
-            } else if d <= p.near {
-                0
-            } else if d < p.t1 {
-                1
-            } else if d < p.t2 {
-                2
-            } else if d < p.t3 {
-                3
-            } else {
-                4
-            };
-            quant.push(q);
+            // Q(d) = sign(d) · (number of thresholds NEAR < |d|, T1 ≤ |d|, T2 ≤ |d|, T3 ≤ |d|) (T.87 A.3.3).
+            let m = d.abs();
+            let q = i8::from(m > p.near) + i8::from(m >= p.t1) + i8::from(m >= p.t2) + i8::from(m >= p.t3);
+            quant.push(if d < 0 { -q } else { q });
         }
         let mut dec = Decoder {
             reader: BitReader::new(segment),
@@ -180,13 +170,15 @@ impl<'a> Decoder<'a> {
             }; 365],
             run_contexts: [RunContext { a: 0, n: 1, nn: 0 }; 2],
             quant,
-            maxval: p.maxval,
-            near: p.near,
-            step: 2 * p.near + 1,
-            range,
-            qbpp: ceil_log2(range),
-            limit,
-            reset: p.reset,
+            k: Consts {
+                maxval: p.maxval,
+                near: p.near,
+                step: 2 * p.near + 1,
+                range,
+                qbpp: ceil_log2(range),
+                limit,
+                reset: p.reset,
+            },
         };
         dec.reset_contexts();
         dec
@@ -194,206 +186,19 @@ impl<'a> Decoder<'a> {
 
     /// Context variables at the start of a scan or restart interval (T.87 A.2.2).
     fn reset_contexts(&mut self) {
-        let a = ((self.range + 32) / 64).max(2);
-        self.contexts = [Context {
-            a,
-            b: 0,
-            c: 0,
-            n: 1,
-        }; 365];
+        let a = ((self.k.range + 32) / 64).max(2);
+        self.contexts = [Context { a, b: 0, c: 0, n: 1 }; 365];
         self.run_contexts = [RunContext { a, n: 1, nn: 0 }; 2];
-    }
-
-    #[inline(always)]
-    fn quantize(&self, d: i32) -> i32 {
-        i32::from(
-            self.quant
-                .get((d + self.maxval) as usize)
-                .copied()
-                .unwrap_or(0),
-        )
-    }
-
-    /// Signed context number 81·Q1 + 9·Q2 + Q3 (T.87 A.3.3–A.3.4).
-    #[inline(always)]
-    fn context_id(&self, ra: i32, rb: i32, rc: i32, rd: i32) -> i32 {
-        81 * self.quantize(rd - rb) + 9 * self.quantize(rb - rc) + self.quantize(rc - ra)
-    }
-
-    /// Reconstructed value brought back into 0..=MAXVAL (T.87 A.4.4 and the modulo reduction of A.4.5).
-    #[inline(always)]
-    fn fix(&self, mut rx: i32) -> i32 {
-        if rx < -self.near {
-            rx += self.range * self.step;
-        } else if rx > self.maxval + self.near {
-            rx -= self.range * self.step;
-        }
-        rx.clamp(0, self.maxval)
-    }
-
-    /// Decode one sample in regular mode (T.87 A.4–A.6) from its signed context `qs` and neighbours.
-    #[inline(always)]
-    fn regular(&mut self, qs: i32, ra: i32, rb: i32, rc: i32) -> Option<i32> {
-        let negative = qs < 0;
-        let ctx = &mut self.contexts[qs.unsigned_abs() as usize];
-        // Median edge detector (A.4.1).
-        let px = if rc >= ra.max(rb) {
-            ra.min(rb)
-        } else if rc <= ra.min(rb) {
-            ra.max(rb)
-        } else {
-            ra + rb - rc
-        };
-        let px = if negative { px - ctx.c } else { px + ctx.c }.clamp(0, self.maxval);
-        let k = golomb_k(ctx.n, ctx.a);
-        let mapped = self.reader.golomb(k, self.limit, self.qbpp)?;
-        if mapped > (self.range as u32) << 2 {
-            return None;
-        }
-        let mapped = mapped as i32;
-        let mut err = (mapped >> 1) ^ -(mapped & 1);
-        if self.near == 0 && k == 0 && 2 * ctx.b <= -ctx.n {
-            err = !err;
-        }
-        // Context update and bias correction (A.6).
-        ctx.a += err.abs();
-        ctx.b += err * self.step;
-        if ctx.n == self.reset {
-            ctx.a >>= 1;
-            ctx.b >>= 1;
-            ctx.n >>= 1;
-        }
-        ctx.n += 1;
-        if ctx.b <= -ctx.n {
-            ctx.b += ctx.n;
-            if ctx.b <= -ctx.n {
-                ctx.b = -ctx.n + 1;
-            }
-            if ctx.c > -128 {
-                ctx.c -= 1;
-            }
-        } else if ctx.b > 0 {
-            ctx.b -= ctx.n;
-            if ctx.b > 0 {
-                ctx.b = 0;
-            }
-            if ctx.c < 127 {
-                ctx.c += 1;
-            }
-        }
-        let e = err * self.step;
-        Some(self.fix(if negative { px - e } else { px + e }))
-    }
-
-    /// Decode the error of a run-interruption sample (T.87 A.7.2) in context `ritype` (0 or 1).
-    #[inline]
-    fn interruption_error(&mut self, ritype: usize, run_index: usize) -> Option<i32> {
-        let ctx = &mut self.run_contexts[ritype & 1];
-        let rit = ritype as i32;
-        let temp = ctx.a + if ritype == 1 { ctx.n >> 1 } else { 0 };
-        let k = golomb_k(ctx.n, temp);
-        let limit = self.limit.saturating_sub(J[run_index & 31] + 1);
-        let em = self.reader.golomb(k, limit, self.qbpp)?;
-        if em > (self.range as u32) << 2 {
-            return None;
-        }
-        let em = em as i32;
-        let t = em + rit;
-        let map = t & 1;
-        let abs = (t + map) >> 1;
-        let err = if (k != 0 || 2 * ctx.nn >= ctx.n) == (map == 1) {
-            -abs
-        } else {
-            abs
-        };
-        if err < 0 {
-            ctx.nn += 1;
-        }
-        ctx.a += (em + 1 - rit) >> 1;
-        if ctx.n == self.reset {
-            ctx.a >>= 1;
-            ctx.n >>= 1;
-            ctx.nn >>= 1;
-        }
-        ctx.n += 1;
-        Some(err)
-    }
-
-    /// Run length coded at the current position (T.87 A.7.1.2): the number of samples equal to Ra from `x` on,
-    /// and whether the run reached the end of the line (no interruption sample follows). `remaining` ≥ 1.
-    #[inline]
-    fn run_length(&mut self, remaining: usize, run_index: &mut usize) -> Option<(usize, bool)> {
-        let mut count = 0usize;
-        while self.reader.read_bit() {
-            let rg = 1usize << J[*run_index];
-            let n = rg.min(remaining - count);
-            count += n;
-            if n == rg && *run_index < 31 {
-                *run_index += 1;
-            }
-            if count == remaining {
-                return Some((count, true));
-            }
-        }
-        let extra = self.reader.read_bits(J[*run_index]) as usize;
-        count += extra;
-        // An interruption sample follows, so the run must end before the line does.
-        (count < remaining).then_some((count, false))
     }
 
     /// Decode one line of one component (ILV 0 or 1). `prev` and `cur` hold `width + 2` samples: index 0 and
     /// `width + 1` are the edges, already set.
     fn line(&mut self, prev: &[i32], cur: &mut [i32], run_index: &mut usize) -> Option<()> {
-        let width = cur.len().checked_sub(2)?;
-        if prev.len() != cur.len() {
-            return None;
+        if self.k.near == 0 {
+            line::<true>(self, prev, cur, run_index)
+        } else {
+            line::<false>(self, prev, cur, run_index)
         }
-        let mut x = 1usize;
-        // Neighbours of sample x: Ra = cur[x − 1], Rc = prev[x − 1], Rb = prev[x], Rd = prev[x + 1].
-        let mut ra = cur[0];
-        let mut rc = prev[0];
-        let mut rb = prev[1];
-        while x <= width {
-            let rd = prev.get(x + 1).copied().unwrap_or(rb);
-            let qs = self.context_id(ra, rb, rc, rd);
-            if qs == 0 {
-                let (len, end) = self.run_length(width + 1 - x, run_index)?;
-                if let Some(run) = cur.get_mut(x..x + len) {
-                    run.fill(ra);
-                }
-                x += len;
-                if end {
-                    break;
-                }
-                let above = prev.get(x).copied().unwrap_or(0);
-                let rx = if (ra - above).abs() <= self.near {
-                    let e = self.interruption_error(1, *run_index)?;
-                    self.fix(ra + e * self.step)
-                } else {
-                    let e = self.interruption_error(0, *run_index)?;
-                    let e = if above < ra { -e } else { e };
-                    self.fix(above + e * self.step)
-                };
-                if let Some(slot) = cur.get_mut(x) {
-                    *slot = rx;
-                }
-                *run_index = run_index.saturating_sub(1);
-                ra = rx;
-                rc = above;
-                x += 1;
-                rb = prev.get(x).copied().unwrap_or(0);
-            } else {
-                let rx = self.regular(qs, ra, rb, rc)?;
-                if let Some(slot) = cur.get_mut(x) {
-                    *slot = rx;
-                }
-                ra = rx;
-                rc = rb;
-                rb = rd;
-                x += 1;
-            }
-        }
-        Some(())
     }
 
     /// Decode one line of all components, sample-interleaved (ILV 2). `prev[c]` and `cur[c]` as in [`Self::line`].
@@ -411,17 +216,25 @@ impl<'a> Decoder<'a> {
         if prev.iter().chain(cur.iter()).any(|l| l.len() != width + 2) {
             return None;
         }
+        let Decoder {
+            reader,
+            contexts,
+            run_contexts,
+            quant,
+            k,
+        } = self;
+        let k = *k;
         let mut x = 1usize;
         let mut qs = [0i32; 4];
         while x <= width {
             let mut flat = true;
             for c in 0..nc {
                 let (p, l) = (&prev[c], &cur[c]);
-                qs[c] = self.context_id(l[x - 1], p[x], p[x - 1], p[x + 1]);
+                qs[c] = context_id(quant, k.maxval, l[x - 1], p[x], p[x - 1], p[x + 1]);
                 flat &= qs[c] == 0;
             }
             if flat {
-                let (len, end) = self.run_length(width + 1 - x, run_index)?;
+                let (len, end) = run_length(reader, width + 1 - x, run_index)?;
                 for l in cur.iter_mut() {
                     let ra = l[x - 1];
                     l[x..x + len].fill(ra);
@@ -434,9 +247,9 @@ impl<'a> Decoder<'a> {
                 for c in 0..nc {
                     let ra = cur[c][x - 1];
                     let rb = prev[c][x];
-                    let e = self.interruption_error(0, *run_index)?;
+                    let e = interruption_error(reader, run_contexts, &k, 0, *run_index)?;
                     let e = if rb < ra { -e } else { e };
-                    cur[c][x] = self.fix(rb + e * self.step);
+                    cur[c][x] = fix::<false>(&k, rb + e * k.step);
                 }
                 *run_index = run_index.saturating_sub(1);
             } else {
@@ -444,13 +257,231 @@ impl<'a> Decoder<'a> {
                     let ra = cur[c][x - 1];
                     let rb = prev[c][x];
                     let rc = prev[c][x - 1];
-                    cur[c][x] = self.regular(qs[c], ra, rb, rc)?;
+                    cur[c][x] = if k.near == 0 {
+                        regular::<true>(reader, contexts, &k, qs[c], ra, rb, rc)?
+                    } else {
+                        regular::<false>(reader, contexts, &k, qs[c], ra, rb, rc)?
+                    };
                 }
             }
             x += 1;
         }
         Some(())
     }
+}
+
+/// Signed context number 81·Q1 + 9·Q2 + Q3 (T.87 A.3.3–A.3.4) of a sample with neighbours Ra, Rb, Rc, Rd.
+#[inline(always)]
+fn context_id(quant: &[i8], maxval: i32, ra: i32, rb: i32, rc: i32, rd: i32) -> i32 {
+    let q = |d: i32| i32::from(quant.get((d + maxval) as usize).copied().unwrap_or(0));
+    81 * q(rd - rb) + 9 * q(rb - rc) + q(rc - ra)
+}
+
+/// Reconstructed value brought back into 0..=MAXVAL (T.87 A.4.4 and the modulo reduction of A.4.5).
+#[inline(always)]
+fn fix<const LOSSLESS: bool>(k: &Consts, mut rx: i32) -> i32 {
+    if LOSSLESS {
+        if rx < 0 {
+            rx += k.range;
+        } else if rx > k.maxval {
+            rx -= k.range;
+        }
+    } else if rx < -k.near {
+        rx += k.range * k.step;
+    } else if rx > k.maxval + k.near {
+        rx -= k.range * k.step;
+    }
+    rx.clamp(0, k.maxval)
+}
+
+/// Decode one sample in regular mode (T.87 A.4–A.6) from its signed context `qs` and neighbours.
+/// `LOSSLESS` is NEAR = 0.
+#[inline(always)]
+fn regular<const LOSSLESS: bool>(
+    reader: &mut BitReader,
+    contexts: &mut [Context; 365],
+    k: &Consts,
+    qs: i32,
+    ra: i32,
+    rb: i32,
+    rc: i32,
+) -> Option<i32> {
+    // sign is 0 for a positive context, −1 for a negative one: (x ^ sign) − sign applies it without a branch.
+    let sign = qs >> 31;
+    let ctx = contexts.get_mut(((qs ^ sign) - sign) as usize)?;
+    // Median edge detector (A.4.1): the median of Ra, Rb and Ra + Rb − Rc.
+    let px = ra.min(rb).max(ra.max(rb).min(ra + rb - rc));
+    let px = (px + ((ctx.c ^ sign) - sign)).clamp(0, k.maxval);
+    let kk = golomb_k(ctx.n, ctx.a);
+    let mapped = reader.golomb(kk, k.limit, k.qbpp)?;
+    if mapped > (k.range as u32) << 2 {
+        return None;
+    }
+    let mapped = mapped as i32;
+    let mut err = (mapped >> 1) ^ -(mapped & 1);
+    if LOSSLESS && kk == 0 && 2 * ctx.b <= -ctx.n {
+        err = !err;
+    }
+    // Context update and bias correction (A.6).
+    let step = if LOSSLESS { 1 } else { k.step };
+    ctx.a += err.abs();
+    ctx.b += err * step;
+    if ctx.n == k.reset {
+        ctx.a >>= 1;
+        ctx.b >>= 1;
+        ctx.n >>= 1;
+    }
+    ctx.n += 1;
+    if ctx.b <= -ctx.n {
+        ctx.b += ctx.n;
+        if ctx.b <= -ctx.n {
+            ctx.b = -ctx.n + 1;
+        }
+        if ctx.c > -128 {
+            ctx.c -= 1;
+        }
+    } else if ctx.b > 0 {
+        ctx.b -= ctx.n;
+        if ctx.b > 0 {
+            ctx.b = 0;
+        }
+        if ctx.c < 127 {
+            ctx.c += 1;
+        }
+    }
+    let e = err * step;
+    Some(fix::<LOSSLESS>(k, px + ((e ^ sign) - sign)))
+}
+
+/// Decode the error of a run-interruption sample (T.87 A.7.2) in context `ritype` (0 or 1).
+#[inline]
+fn interruption_error(
+    reader: &mut BitReader,
+    run_contexts: &mut [RunContext; 2],
+    k: &Consts,
+    ritype: usize,
+    run_index: usize,
+) -> Option<i32> {
+    let ctx = &mut run_contexts[ritype & 1];
+    let rit = (ritype & 1) as i32;
+    let temp = ctx.a + if rit == 1 { ctx.n >> 1 } else { 0 };
+    let kk = golomb_k(ctx.n, temp);
+    let limit = k.limit.saturating_sub(J[run_index & 31] + 1);
+    let em = reader.golomb(kk, limit, k.qbpp)?;
+    if em > (k.range as u32) << 2 {
+        return None;
+    }
+    let em = em as i32;
+    let t = em + rit;
+    let map = t & 1;
+    let abs = (t + map) >> 1;
+    let err = if (kk != 0 || 2 * ctx.nn >= ctx.n) == (map == 1) {
+        -abs
+    } else {
+        abs
+    };
+    if err < 0 {
+        ctx.nn += 1;
+    }
+    ctx.a += (em + 1 - rit) >> 1;
+    if ctx.n == k.reset {
+        ctx.a >>= 1;
+        ctx.n >>= 1;
+        ctx.nn >>= 1;
+    }
+    ctx.n += 1;
+    Some(err)
+}
+
+/// Run length coded at the current position (T.87 A.7.1.2): the number of samples equal to Ra from there on,
+/// and whether the run reached the end of the line (no interruption sample follows). `remaining` ≥ 1.
+#[inline]
+fn run_length(reader: &mut BitReader, remaining: usize, run_index: &mut usize) -> Option<(usize, bool)> {
+    let mut count = 0usize;
+    while reader.read_bit() {
+        let rg = 1usize << J[*run_index & 31];
+        let n = rg.min(remaining - count);
+        count += n;
+        if n == rg && *run_index < 31 {
+            *run_index += 1;
+        }
+        if count == remaining {
+            return Some((count, true));
+        }
+    }
+    let extra = reader.read_bits(J[*run_index & 31]) as usize;
+    count += extra;
+    // An interruption sample follows, so the run must end before the line does.
+    (count < remaining).then_some((count, false))
+}
+
+/// One line of one component; see [`Decoder::line`].
+#[inline(never)]
+fn line<const LOSSLESS: bool>(
+    dec: &mut Decoder,
+    prev: &[i32],
+    cur: &mut [i32],
+    run_index: &mut usize,
+) -> Option<()> {
+    let width = cur.len().checked_sub(2)?;
+    if prev.len() != cur.len() {
+        return None;
+    }
+    let Decoder {
+        reader,
+        contexts,
+        run_contexts,
+        quant,
+        k,
+    } = dec;
+    let k = *k;
+    let quant: &[i8] = quant;
+    let mut x = 1usize;
+    // Neighbours of sample x: Ra = cur[x − 1], Rc = prev[x − 1], Rb = prev[x], Rd = prev[x + 1].
+    let mut ra = cur[0];
+    let mut rc = prev[0];
+    let mut rb = prev[1];
+    while x <= width {
+        let rd = prev.get(x + 1).copied().unwrap_or(rb);
+        let qs = context_id(quant, k.maxval, ra, rb, rc, rd);
+        if qs == 0 {
+            let (len, end) = run_length(reader, width + 1 - x, run_index)?;
+            if let Some(run) = cur.get_mut(x..x + len) {
+                run.fill(ra);
+            }
+            x += len;
+            if end {
+                break;
+            }
+            let above = prev.get(x).copied().unwrap_or(0);
+            let rx = if (ra - above).abs() <= k.near {
+                let e = interruption_error(reader, run_contexts, &k, 1, *run_index)?;
+                fix::<LOSSLESS>(&k, ra + e * k.step)
+            } else {
+                let e = interruption_error(reader, run_contexts, &k, 0, *run_index)?;
+                let e = if above < ra { -e } else { e };
+                fix::<LOSSLESS>(&k, above + e * k.step)
+            };
+            if let Some(slot) = cur.get_mut(x) {
+                *slot = rx;
+            }
+            *run_index = run_index.saturating_sub(1);
+            ra = rx;
+            rc = above;
+            x += 1;
+            rb = prev.get(x).copied().unwrap_or(0);
+        } else {
+            let rx = regular::<LOSSLESS>(reader, contexts, &k, qs, ra, rb, rc)?;
+            if let Some(slot) = cur.get_mut(x) {
+                *slot = rx;
+            }
+            ra = rx;
+            rc = rb;
+            rb = rd;
+            x += 1;
+        }
+    }
+    Some(())
 }
 
 /// Write line `y` of scan component `cur` to output position `component` of every pixel.
