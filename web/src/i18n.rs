@@ -171,6 +171,7 @@ pub enum Msg {
     SearchTags,
     Language,
     Smooth,
+    Inverted,
 }
 
 /// The text of `msg` in `lang`.
@@ -427,6 +428,10 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (Smooth, Fr) => "Lisser",
         (Smooth, De) => "Glätten",
         (Smooth, Zh) => "平滑",
+        (Inverted, En) => "Inverted",
+        (Inverted, Fr) => "Inversé",
+        (Inverted, De) => "Invertiert",
+        (Inverted, Zh) => "已反色",
         (StudyListTitle, Zh) => "检查",
         (SearchPatientName, Zh) => "搜索患者姓名",
         (SearchPatientNameHint, Zh) => "姓氏开头，例如 DOE",
@@ -495,6 +500,19 @@ pub fn study_count(lang: Lang, n: usize, capped: bool) -> String {
     }
 }
 
+/// "N images" with the plural each language needs (the image count of a series).
+pub fn image_count(lang: Lang, n: u32) -> String {
+    match (lang, n) {
+        (Lang::En, 1) => "1 image".to_string(),
+        (Lang::En, n) => format!("{n} images"),
+        (Lang::Fr, 0 | 1) => format!("{n} image"),
+        (Lang::Fr, n) => format!("{n} images"),
+        (Lang::De, 1) => "1 Bild".to_string(),
+        (Lang::De, n) => format!("{n} Bilder"),
+        (Lang::Zh, n) => format!("{n} 幅图像"),
+    }
+}
+
 /// The current language, provided by the app root.
 pub fn use_lang() -> Lang {
     use_context::<Lang>().unwrap_or(Lang::En)
@@ -517,6 +535,15 @@ mod tests {
         assert_eq!(Lang::from_tag("en_GB"), Some(Lang::En));
         assert_eq!(Lang::from_tag("ja"), None);
         assert_eq!(Lang::from_tag(""), None);
+    }
+
+    #[test]
+    fn image_count_uses_each_languages_plural() {
+        assert_eq!(image_count(Lang::En, 1), "1 image");
+        assert_eq!(image_count(Lang::En, 22), "22 images");
+        assert_eq!(image_count(Lang::Fr, 1), "1 image");
+        assert_eq!(image_count(Lang::De, 6), "6 Bilder");
+        assert_eq!(image_count(Lang::Zh, 6), "6 幅图像");
     }
 
     #[test]

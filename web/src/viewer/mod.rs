@@ -237,7 +237,7 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
             <div class="series-info">
                 <div class="series-line">
                     <span class="modality">{series.modality.clone()}</span>
-                    <span class="series-count">{series.number_of_instances.map(|n| n.to_string()).unwrap_or_default()}" "{t(Msg::ColInstances)}</span>
+                    <span class="series-count">{series.number_of_instances.map(|n| crate::i18n::image_count(crate::i18n::use_lang(), n)).unwrap_or_default()}</span>
                 </div>
                 <div class="series-desc" title=series.description.clone()>{series.description.clone()}</div>
                 {move || {

@@ -63,7 +63,7 @@ pub fn overlay(c: &ViewerCore, i: usize, dpr: f64) -> Overlay {
         }
         o.bottom_left.push(format!("Zoom {:.2}×", v.view.zoom / dpr.max(0.5)));
         if v.user_invert {
-            o.bottom_left.push("Inverted".to_string());
+            o.bottom_left.push(crate::i18n::t(crate::i18n::Msg::Inverted).to_string());
         }
         o.bottom_left.push(format!("{}×{}", f.meta.columns, f.meta.rows));
     }
