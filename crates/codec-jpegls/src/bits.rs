@@ -61,6 +61,9 @@ impl<'a> BitReader<'a> {
     /// Fill the cache to at least 50 bits (zeros past the end of the segment).
     #[inline]
     fn refill(&mut self) {
+        if self.bits > 56 {
+            return;
+        }
         if let Some(chunk) = self.data.get(self.pos..self.pos + 8) {
             if let Ok(arr) = <[u8; 8]>::try_from(chunk) {
                 let w = u64::from_be_bytes(arr);
