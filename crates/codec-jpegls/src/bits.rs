@@ -28,6 +28,7 @@ fn has_ff_byte(w: u64) -> bool {
     (v.wrapping_sub(0x0101_0101_0101_0101) & !v & 0x8080_8080_8080_8080) != 0
 }
 
+#[derive(Clone)]
 pub(crate) struct BitReader<'a> {
     data: &'a [u8],
     pos: usize,

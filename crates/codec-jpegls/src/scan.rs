@@ -436,6 +436,28 @@ fn line<const LOSSLESS: bool>(
     } = dec;
     let k = *k;
     let quant: &[i8] = quant;
+    // A local copy of the reader keeps its cache in registers: the compiler cannot prove that the writes to
+    // `cur` leave a reader behind a reference untouched.
+    let mut local = reader.clone();
+    let result = line_inner::<LOSSLESS>(&mut local, contexts, run_contexts, quant, &k, prev, cur, run_index, width);
+    *reader = local;
+    result
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn line_inner<const LOSSLESS: bool>(
+    reader: &mut BitReader,
+    contexts: &mut [Context; 365],
+    run_contexts: &mut [RunContext; 2],
+    quant: &[i8],
+    k: &Consts,
+    prev: &[i32],
+    cur: &mut [i32],
+    run_index: &mut usize,
+    width: usize,
+) -> Option<()> {
+    let k = *k;
     let mut x = 1usize;
     // Neighbours of sample x: Ra = cur[x − 1], Rc = prev[x − 1], Rb = prev[x], Rd = prev[x + 1].
     let mut ra = cur[0];
