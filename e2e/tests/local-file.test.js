@@ -1,4 +1,5 @@
-// Opening DICOM files from disk in a real browser: the wasm module decodes them itself (no server round trip).
+// Opening DICOM files from disk in a real browser: the wasm module decodes them itself (no server round trip), in a
+// decode worker — never on the page's thread.
 // The JPEG 2000 case pins that openjp2 runs in wasm (its C allocator imports are provided by the libc shim): a
 // demo MR image and its lossless JPEG 2000 re-encoding (made with GDCM's gdcmconv) must paint identical pixels.
 // A file that is not DICOM must give a readable error, not a crash.
@@ -73,8 +74,11 @@ test("a JPEG 2000 file decodes in the browser to the same pixels as its uncompre
   if (conv.error) throw new Error(`gdcmconv is needed to make the JPEG 2000 file (apt install libgdcm-tools): ${conv.error.message}`);
   assert.equal(conv.status, 0, `gdcmconv --j2k failed: ${conv.stderr}`);
 
+  const workers = [];
+  page.on("worker", (w) => workers.push(w.url()));
   await page.goto(`${server.origin}/`);
   await openLocal(page, original, "1.2.840.10008.1.2.1");
+  assert.ok(workers.some((u) => u.endsWith("/decode-worker.js")), `decoded in a decode worker (workers: ${workers})`);
   const expected = await paintedPixels(page);
   assert.ok(expected.width > 0 && expected.height > 0, "the original was painted");
   assert.ok(expected.max > expected.min, `the original image is not blank (range ${expected.min}..${expected.max})`);

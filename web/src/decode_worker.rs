@@ -6,7 +6,8 @@
 //!
 //! Protocol on the wire: the worker posts the string `"ready"` once it listens; every answer is a JS array whose
 //! first item is the [`DecodeResponse`] as JSON and whose other items are typed arrays in the order of its
-//! buffer layouts. This module must not touch the DOM (there is none in a worker) nor keep decoded frames.
+//! buffer layouts. It also renders the first frame of a file opened from disk for the local-file page
+//! ([`LOCAL_FILE`]). This module must not touch the DOM (there is none in a worker) nor keep decoded frames.
 
 use js_sys::{Array, Float32Array, Int32Array, Uint8Array};
 use lumen_dicomweb::transport::FetchTransport;
@@ -22,6 +23,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
+/// The first item of a message asking to render a local file's first frame: `[LOCAL_FILE, ArrayBuffer]`, answered
+/// with `[Result<RenderedFile, String> as JSON, Uint8Array RGBA]` (the RGBA travels beside the JSON, transferred).
+pub const LOCAL_FILE: &str = "local-file";
+
 /// Entry point of a decode worker (called by `decode-worker.js` after the module is instantiated).
 #[wasm_bindgen]
 pub fn worker_main() {
@@ -34,6 +39,12 @@ pub fn worker_main() {
     let on_message = {
         let scope = scope.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            if let Ok(array) = ev.data().dyn_into::<Array>() {
+                if array.get(0).as_string().as_deref() == Some(LOCAL_FILE) {
+                    render_local_file(&scope, &Uint8Array::new(&array.get(1)).to_vec());
+                }
+                return;
+            }
             let Some(text) = ev.data().as_string() else { return };
             match serde_json::from_str::<WorkerMessage>(&text) {
                 Ok(WorkerMessage::Decode(request)) => {
@@ -141,5 +152,21 @@ fn post(scope: &DedicatedWorkerGlobalScope, (response, buffers): (DecodeResponse
     }
     if let Err(e) = scope.post_message_with_transfer(&message, &transfer) {
         leptos::logging::error!("Lumen decode worker: cannot post a response: {e:?}");
+    }
+}
+
+/// Renders the first frame of a local file (Part 10 bytes) and posts the result, the RGBA transferred.
+fn render_local_file(scope: &DedicatedWorkerGlobalScope, bytes: &[u8]) {
+    let mut result = crate::local_file::RenderedFile::render(bytes);
+    let rgba = match result.as_mut() {
+        Ok(file) => std::mem::take(&mut file.rgba),
+        Err(_) => Vec::new(),
+    };
+    let json = serde_json::to_string(&result).unwrap_or_else(|e| format!("{{\"Err\":\"cannot encode the result: {e}\"}}"));
+    let pixels = Uint8Array::from(rgba.as_slice());
+    let message = Array::of2(&JsValue::from_str(&json), &pixels);
+    let transfer = Array::of1(&pixels.buffer());
+    if let Err(e) = scope.post_message_with_transfer(&message, &transfer) {
+        leptos::logging::error!("Lumen decode worker: cannot post a rendered file: {e:?}");
     }
 }

@@ -2,8 +2,9 @@
 //! parsed, decoded (including JPEG 2000 and the other compressed transfer syntaxes `lumen-dicom` supports) and
 //! displayed here, at `/local`.
 //!
-//! The opened file lives in memory only, so `/local` after a reload offers to open one again. Decoding runs on the
-//! page's thread (a worker comes with the full viewer). This module must not send the file anywhere.
+//! The opened file lives in memory only, so `/local` after a reload offers to open one again. Decoding runs in a
+//! decode worker (`/decode-worker.js`, started for the file and ended after it), never on the page's thread. This
+//! module must not send the file anywhere but to that worker.
 
 mod render;
 
@@ -12,7 +13,7 @@ use crate::i18n::{t, Msg};
 use crate::routes::{use_router, Route};
 use leptos::html;
 use leptos::prelude::*;
-use render::{render_first_frame, RenderedFile};
+pub use render::RenderedFile;
 use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_futures::JsFuture;
 
@@ -49,10 +50,7 @@ pub fn OpenFileButton() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let name = file.name();
             let result = match JsFuture::from(file.array_buffer()).await {
-                Ok(buffer) => {
-                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                    render_first_frame(&bytes).map_err(|e| e.to_string())
-                }
+                Ok(buffer) => render_in_worker(buffer).await,
                 Err(e) => Err(e.as_string().unwrap_or_else(|| format!("{e:?}"))),
             };
             busy.try_set(false);
@@ -139,4 +137,47 @@ fn paint(
         .dyn_into()?;
     let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width, height)?;
     context.put_image_data(&data, 0.0, 0.0)
+}
+
+/// Decodes and renders the first frame of the file held in `buffer` in a decode worker (the buffer is transferred
+/// to it, not copied), and returns the result or why it failed.
+async fn render_in_worker(buffer: wasm_bindgen::JsValue) -> Result<RenderedFile, String> {
+    use wasm_bindgen::prelude::*;
+    let options = web_sys::WorkerOptions::new();
+    options.set_type(web_sys::WorkerType::Module);
+    options.set_name("lumen-local-file");
+    let worker = web_sys::Worker::new_with_options("/decode-worker.js", &options)
+        .map_err(|e| format!("cannot start a decode worker: {e:?}"))?;
+    let answer = std::rc::Rc::new(std::cell::RefCell::new(None::<js_sys::Function>));
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        answer.borrow_mut().replace(resolve);
+    });
+    let on_message = {
+        let worker = worker.clone();
+        let answer = answer.clone();
+        let buffer = buffer.clone();
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            if ev.data().as_string().as_deref() == Some("ready") {
+                let message = js_sys::Array::of2(&JsValue::from_str(crate::decode_worker::LOCAL_FILE), &buffer);
+                if let Err(e) = worker.post_message_with_transfer(&message, &js_sys::Array::of1(&buffer)) {
+                    leptos::logging::error!("Lumen: cannot hand the file to the decode worker: {e:?}");
+                }
+            } else if let Some(resolve) = answer.borrow_mut().take() {
+                let _ = resolve.call1(&JsValue::NULL, &ev.data());
+            }
+        })
+    };
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    let data = JsFuture::from(promise).await;
+    worker.terminate();
+    drop(on_message);
+    let data = data.map_err(|e| format!("{e:?}"))?;
+    let array: js_sys::Array = data.dyn_into().map_err(|_| "the decode worker answered nothing usable".to_string())?;
+    let text = array.get(0).as_string().unwrap_or_default();
+    let mut result: Result<RenderedFile, String> =
+        serde_json::from_str(&text).map_err(|e| format!("unreadable answer from the decode worker: {e}"))?;
+    if let Ok(file) = result.as_mut() {
+        file.rgba = js_sys::Uint8Array::new(&array.get(1)).to_vec();
+    }
+    result
 }

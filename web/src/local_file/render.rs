@@ -1,13 +1,14 @@
 //! Turns the bytes of a DICOM file from the user's disk into the first frame as displayed (PS3.3 C.11: Modality
 //! LUT, VOI LUT, presentation) plus the facts shown next to it, by calling `lumen-dicom`.
 //!
-//! All DICOM work is `lumen-dicom`'s; this module only picks what the page shows. It must not touch the page.
+//! All DICOM work is `lumen-dicom`'s; this module only picks what the page shows. It runs in a decode worker
+//! (`crate::decode_worker`), never on the page's thread, and must not touch the page.
 
 use dicom_dictionary_std::tags;
 use lumen_dicom::{display, DicomFile};
 
 /// The first frame of a local file, ready to paint, and what to say about it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RenderedFile {
     /// Columns (0028,0011).
     pub width: u32,
@@ -25,6 +26,13 @@ pub struct RenderedFile {
     pub modality: String,
     /// Patient Name (0010,0010), as stored.
     pub patient_name: String,
+}
+
+impl RenderedFile {
+    /// [`render_first_frame`] with its error as text, as the decode worker sends it back.
+    pub fn render(bytes: &[u8]) -> Result<RenderedFile, String> {
+        render_first_frame(bytes).map_err(|e| e.to_string())
+    }
 }
 
 /// Parses `bytes`, decodes frame 0 and renders it for display with the data set's own LUTs and window.
