@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 /// The first frame's codestream from an encapsulated Pixel Data (7FE0,0010) element: its fragments after the
 /// Basic Offset Table, concatenated until the next one starting with SOI.
 fn codestream_from_dicom(data: &[u8]) -> Option<Vec<u8>> {
-    let tag = [0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF];
+    let tag = [
+        0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+    ];
     let start = data.windows(tag.len()).rposition(|w| w == tag)? + tag.len();
     let mut pos = start;
     let mut items = Vec::new();

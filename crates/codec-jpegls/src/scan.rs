@@ -157,7 +157,10 @@ impl<'a> Decoder<'a> {
         for d in -p.maxval..=p.maxval {
             // Q(d) = sign(d) · (number of thresholds NEAR < |d|, T1 ≤ |d|, T2 ≤ |d|, T3 ≤ |d|) (T.87 A.3.3).
             let m = d.abs();
-            let q = i8::from(m > p.near) + i8::from(m >= p.t1) + i8::from(m >= p.t2) + i8::from(m >= p.t3);
+            let q = i8::from(m > p.near)
+                + i8::from(m >= p.t1)
+                + i8::from(m >= p.t2)
+                + i8::from(m >= p.t3);
             quant.push(if d < 0 { -q } else { q });
         }
         let mut dec = Decoder {
@@ -187,7 +190,12 @@ impl<'a> Decoder<'a> {
     /// Context variables at the start of a scan or restart interval (T.87 A.2.2).
     fn reset_contexts(&mut self) {
         let a = ((self.k.range + 32) / 64).max(2);
-        self.contexts = [Context { a, b: 0, c: 0, n: 1 }; 365];
+        self.contexts = [Context {
+            a,
+            b: 0,
+            c: 0,
+            n: 1,
+        }; 365];
         self.run_contexts = [RunContext { a, n: 1, nn: 0 }; 2];
     }
 
@@ -396,7 +404,11 @@ fn interruption_error(
 /// Run length coded at the current position (T.87 A.7.1.2): the number of samples equal to Ra from there on,
 /// and whether the run reached the end of the line (no interruption sample follows). `remaining` ≥ 1.
 #[inline]
-fn run_length(reader: &mut BitReader, remaining: usize, run_index: &mut usize) -> Option<(usize, bool)> {
+fn run_length(
+    reader: &mut BitReader,
+    remaining: usize,
+    run_index: &mut usize,
+) -> Option<(usize, bool)> {
     let mut count = 0usize;
     while reader.read_bit() {
         let rg = 1usize << J[*run_index & 31];
@@ -439,7 +451,17 @@ fn line<const LOSSLESS: bool>(
     // A local copy of the reader keeps its cache in registers: the compiler cannot prove that the writes to
     // `cur` leave a reader behind a reference untouched.
     let mut local = reader.clone();
-    let result = line_inner::<LOSSLESS>(&mut local, contexts, run_contexts, quant, &k, prev, cur, run_index, width);
+    let result = line_inner::<LOSSLESS>(
+        &mut local,
+        contexts,
+        run_contexts,
+        quant,
+        &k,
+        prev,
+        cur,
+        run_index,
+        width,
+    );
     *reader = local;
     result
 }

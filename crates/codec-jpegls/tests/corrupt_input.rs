@@ -10,13 +10,15 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(path).expect("fixture codestream")
 }
 
-const FIXTURES: [&str; 6] = [
+const FIXTURES: [&str; 8] = [
     "mono8_513x17",
     "mono12_100x40_near2",
     "mono16_97x31",
     "rgb8_33x17_none",
     "rgb8_33x17_line",
     "rgb8_33x17_sample",
+    "charls_mono8_513x17_restart4",
+    "charls_rgba8_17x9_sample",
 ];
 
 #[test]

@@ -1,5 +1,6 @@
-//! Decodes every fixture codestream made by dcmtk's `dcmcjpls` (see `fixtures/regenerate.py`) and compares the
-//! samples byte for byte with what `dcmdjpls` decoded from the same codestream. Must not need dcmtk to run.
+//! Decodes every fixture codestream made by dcmtk's `dcmcjpls` or by CharLS (see `fixtures/regenerate.py`) and
+//! compares the samples byte for byte with the reference decode of the same codestream (`dcmdjpls`, or CharLS
+//! for the `charls_*` fixtures). Must not need dcmtk or CharLS to run.
 
 use lumen_codec_jpegls::{decode, InterleaveMode, Samples};
 use std::path::PathBuf;
@@ -148,5 +149,91 @@ fn rgb_near_lossless_each_interleave_mode() {
         3,
         2,
         InterleaveMode::Sample,
+    );
+}
+
+// Streams dcmtk cannot make, encoded with CharLS (see regenerate.py); the reference is CharLS's decode.
+
+#[test]
+fn two_bit_precision() {
+    check("charls_mono2_13x7", 13, 7, 2, 1, 0, InterleaveMode::None);
+}
+
+#[test]
+fn five_bit_precision_uses_the_small_maxval_thresholds() {
+    check("charls_mono5_31x9", 31, 9, 5, 1, 0, InterleaveMode::None);
+}
+
+#[test]
+fn seven_bit_near_lossless() {
+    check(
+        "charls_mono7_40x10_near1",
+        40,
+        10,
+        7,
+        1,
+        1,
+        InterleaveMode::None,
+    );
+}
+
+#[test]
+fn ten_bit_precision() {
+    check(
+        "charls_mono10_64x12",
+        64,
+        12,
+        10,
+        1,
+        0,
+        InterleaveMode::None,
+    );
+}
+
+#[test]
+fn four_components_sample_and_line_interleaved() {
+    check(
+        "charls_rgba8_17x9_sample",
+        17,
+        9,
+        8,
+        4,
+        0,
+        InterleaveMode::Sample,
+    );
+    check(
+        "charls_rgba8_17x9_line",
+        17,
+        9,
+        8,
+        4,
+        0,
+        InterleaveMode::Line,
+    );
+}
+
+#[test]
+fn restart_markers_every_four_lines() {
+    check(
+        "charls_mono8_513x17_restart4",
+        513,
+        17,
+        8,
+        1,
+        0,
+        InterleaveMode::None,
+    );
+}
+
+#[test]
+fn restart_markers_in_a_line_interleaved_colour_scan() {
+    check(
+        "charls_rgb8_33x17_line_restart5",
+        33,
+        17,
+        8,
+        3,
+        0,
+        InterleaveMode::Line,
     );
 }
