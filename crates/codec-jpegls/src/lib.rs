@@ -93,7 +93,7 @@ pub fn read_frame_info(data: &[u8]) -> Result<FrameInfo> {
             LSE => parser.lse()?,
             SOS | EOI => {
                 let frame = parser.frame.as_ref().context(UnexpectedMarkerSnafu {
-                    marker: marker as u8,
+                    marker,
                     place: "before the frame header (SOF55)",
                 })?;
                 return frame.info();
@@ -603,7 +603,7 @@ impl<'a> Parser<'a> {
         let (d1, d2, d3) = scan::default_thresholds(maxval, near);
         let pick = |v: u16, d: i32| if v == 0 { d } else { i32::from(v) };
         let (t1, t2, t3) = (pick(p.t1, d1), pick(p.t2, d2), pick(p.t3, d3));
-        if !(near + 1 <= t1 && t1 <= t2 && t2 <= t3 && t3 <= maxval) {
+        if !(near < t1 && t1 <= t2 && t2 <= t3 && t3 <= maxval) {
             return Err(invalid(format!(
                 "thresholds T1 = {t1}, T2 = {t2}, T3 = {t3} are not ordered within NEAR + 1 = {} and MAXVAL = {maxval}",
                 near + 1

@@ -653,3 +653,51 @@ pub(crate) fn decode_scan<S: Sample>(
     }
     Ok(end)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_thresholds_match_t87_table_c3() {
+        // T.87 Table C.3 / C.2.4.1.1.1: 8 bits 3, 7, 21; 12 and 16 bits (FACTOR 16) 18, 67, 276.
+        assert_eq!(default_thresholds(255, 0), (3, 7, 21));
+        assert_eq!(default_thresholds(4095, 0), (18, 67, 276));
+        assert_eq!(default_thresholds(65535, 0), (18, 67, 276));
+        // 10 bits: FACTOR = (1023 + 128) / 256 = 4 → 4 + 2, 16 + 3, 68 + 4.
+        assert_eq!(default_thresholds(1023, 0), (6, 19, 72));
+        // NEAR = 2 at 8 bits: 3 + 6, 7 + 10, 21 + 14.
+        assert_eq!(default_thresholds(255, 2), (9, 17, 35));
+    }
+
+    #[test]
+    fn small_maxval_thresholds_use_the_divided_basic_values() {
+        // MAXVAL 31: FACTOR = 256 / 32 = 8; 3/8 = 0 → 2, 7/8 = 0 → 3, 21/8 = 2 → 4.
+        assert_eq!(default_thresholds(31, 0), (2, 3, 4));
+        // MAXVAL 3 (2 bits): the minimum 2, 3, 4 clamp to MAXVAL: T2 = 3, T3 = 4 > 3 → T2.
+        assert_eq!(default_thresholds(3, 0), (2, 3, 3));
+        // MAXVAL 127, NEAR 1: FACTOR 2; 1 + 3 = 4, 3 + 5 = 8, 10 + 7 = 17.
+        assert_eq!(default_thresholds(127, 1), (4, 8, 17));
+    }
+
+    #[test]
+    fn golomb_k_is_the_smallest_k_with_n_shifted_at_least_a() {
+        for n in 1..70 {
+            for a in 0..5000 {
+                let mut k = 0;
+                while (n << k) < a {
+                    k += 1;
+                }
+                assert_eq!(golomb_k(n, a), k, "N = {n}, A = {a}");
+            }
+        }
+    }
+
+    #[test]
+    fn segment_end_skips_stuffed_ff_and_stops_at_markers() {
+        use crate::bits::segment_end;
+        assert_eq!(segment_end(&[1, 0xFF, 0x7F, 2, 0xFF, 0xD0, 3], 0), 4);
+        assert_eq!(segment_end(&[1, 2, 3], 0), 3);
+        assert_eq!(segment_end(&[1, 0xFF], 0), 1);
+    }
+}
