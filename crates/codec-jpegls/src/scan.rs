@@ -99,6 +99,9 @@ struct Context {
     b: i32,
     c: i32,
     n: i32,
+    /// The Golomb parameter for the current A and N, computed when they change: the next sample in this context
+    /// then need not wait for it.
+    k: u32,
 }
 
 /// Run-interruption context variables (T.87 A.7.2).
@@ -170,6 +173,7 @@ impl<'a> Decoder<'a> {
                 b: 0,
                 c: 0,
                 n: 1,
+                k: 0,
             }; 365],
             run_contexts: [RunContext { a: 0, n: 1, nn: 0 }; 2],
             quant,
@@ -195,6 +199,7 @@ impl<'a> Decoder<'a> {
             b: 0,
             c: 0,
             n: 1,
+            k: golomb_k(1, a),
         }; 365];
         self.run_contexts = [RunContext { a, n: 1, nn: 0 }; 2];
     }
@@ -320,7 +325,7 @@ fn regular<const LOSSLESS: bool>(
     // Median edge detector (A.4.1): the median of Ra, Rb and Ra + Rb − Rc.
     let px = ra.min(rb).max(ra.max(rb).min(ra + rb - rc));
     let px = (px + ((ctx.c ^ sign) - sign)).clamp(0, k.maxval);
-    let kk = golomb_k(ctx.n, ctx.a);
+    let kk = ctx.k;
     let mapped = reader.golomb(kk, k.limit, k.qbpp)?;
     if mapped > (k.range as u32) << 2 {
         return None;
@@ -340,6 +345,7 @@ fn regular<const LOSSLESS: bool>(
         ctx.n >>= 1;
     }
     ctx.n += 1;
+    ctx.k = golomb_k(ctx.n, ctx.a);
     if ctx.b <= -ctx.n {
         ctx.b += ctx.n;
         if ctx.b <= -ctx.n {
