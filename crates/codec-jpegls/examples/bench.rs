@@ -1,6 +1,7 @@
 //! Throughput benchmark: decode one JPEG-LS codestream repeatedly and print MB/s of decoded output.
 //!
 //! `cargo run --release -p lumen-codec-jpegls --example bench -- FILE [SECONDS]`
+//! `cargo run --release -p lumen-codec-jpegls --example bench -- FILE --extract OUT.jls` (write the codestream)
 //!
 //! FILE is a raw JPEG-LS codestream (`.jls`) or a DICOM file in a JPEG-LS transfer syntax, whose first frame is
 //! taken from the encapsulated Pixel Data (Explicit VR Little Endian only, enough for dcmcjpls output). The
@@ -47,7 +48,13 @@ fn main() {
         eprintln!("usage: bench FILE [SECONDS]");
         std::process::exit(2);
     };
-    let seconds: f64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(2.0);
+    let second = args.next();
+    let extract = if second.as_deref() == Some("--extract") {
+        args.next()
+    } else {
+        None
+    };
+    let seconds: f64 = second.and_then(|s| s.parse().ok()).unwrap_or(2.0);
     let data = std::fs::read(&path).unwrap_or_else(|e| {
         eprintln!("{path}: {e}");
         std::process::exit(1);
@@ -60,6 +67,14 @@ fn main() {
     } else {
         data
     };
+    if let Some(out) = extract {
+        std::fs::write(&out, &codestream).unwrap_or_else(|e| {
+            eprintln!("{out}: {e}");
+            std::process::exit(1);
+        });
+        println!("{out}: {} bytes of codestream", codestream.len());
+        return;
+    }
     let first = lumen_codec_jpegls::decode(&codestream).unwrap_or_else(|e| {
         eprintln!("{path}: {e}");
         std::process::exit(1);
