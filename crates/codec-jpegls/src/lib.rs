@@ -476,6 +476,9 @@ impl<'a> Parser<'a> {
                     .frame
                     .as_mut()
                     .ok_or_else(|| invalid("oversize dimensions before the frame header"))?;
+                if frame.decoded.iter().any(|&d| d) {
+                    return Err(invalid("oversize dimensions after the first scan"));
+                }
                 frame.height = u32::try_from(height).map_err(|_| invalid("height above 2³²−1"))?;
                 frame.width = u32::try_from(width).map_err(|_| invalid("width above 2³²−1"))?;
                 Ok(())

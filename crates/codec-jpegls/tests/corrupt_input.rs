@@ -108,3 +108,44 @@ fn baseline_jpeg_is_not_mistaken_for_jpeg_ls() {
     let err = decode(&data).unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err}");
 }
+
+#[test]
+fn oversize_dimensions_after_the_first_scan_are_refused() {
+    // A 1×1 two-component image coded as two scans; between them an LSE id 4 tries to make it 65536 wide.
+    let mut data = vec![
+        0xFF, 0xD8, 0xFF, 0xF7, 0x00, 0x0E, 0x08, 0x00, 0x01, 0x00, 0x01, 0x02, 1, 0x11, 0, 2,
+        0x11, 0,
+    ];
+    let scan = |id: u8| {
+        [
+            0xFF, 0xDA, 0x00, 0x08, 0x01, id, 0x00, 0x00, 0x00, 0x00, 0xC0,
+        ]
+    };
+    data.extend(scan(1));
+    data.extend([0xFF, 0xF8, 0x00, 0x0C, 0x04, 0x04, 0, 0, 0, 1, 0, 1, 0, 0]);
+    data.extend(scan(2));
+    data.extend([0xFF, 0xD9]);
+    let err = decode(&data).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the JPEG-LS LSE marker segment is invalid: oversize dimensions after the first scan"
+    );
+}
+
+#[test]
+fn two_scans_of_a_two_component_image_decode() {
+    // The same stream without the LSE: each scan codes one sample 0 (the 1×1 example of the crate docs).
+    let mut data = vec![
+        0xFF, 0xD8, 0xFF, 0xF7, 0x00, 0x0E, 0x08, 0x00, 0x01, 0x00, 0x01, 0x02, 1, 0x11, 0, 2,
+        0x11, 0,
+    ];
+    let scan = |id: u8| {
+        [
+            0xFF, 0xDA, 0x00, 0x08, 0x01, id, 0x00, 0x00, 0x00, 0x00, 0xC0,
+        ]
+    };
+    data.extend(scan(1));
+    data.extend(scan(2));
+    data.extend([0xFF, 0xD9]);
+    assert_eq!(decode(&data).unwrap().samples, Samples::U8(vec![0, 0]));
+}
