@@ -45,7 +45,9 @@ pub fn worker_main() {
                 }
                 return;
             }
-            let Some(text) = ev.data().as_string() else { return };
+            let Some(text) = ev.data().as_string() else {
+                return;
+            };
             match serde_json::from_str::<WorkerMessage>(&text) {
                 Ok(WorkerMessage::Decode(request)) => {
                     let scope = scope.clone();
@@ -54,7 +56,11 @@ pub fn worker_main() {
                         let id = request.id;
                         let response = if cancelled.borrow_mut().remove(&id) {
                             (
-                                DecodeResponse { id, key: request.key.clone(), result: DecodeOutcome::Cancelled },
+                                DecodeResponse {
+                                    id,
+                                    key: request.key.clone(),
+                                    result: DecodeOutcome::Cancelled,
+                                },
                                 Vec::new(),
                             )
                         } else {
@@ -67,7 +73,9 @@ pub fn worker_main() {
                     cancelled.borrow_mut().insert(id);
                 }
                 Ok(WorkerMessage::AddFile { .. } | WorkerMessage::RemoveFile { .. }) => {
-                    leptos::logging::warn!("Lumen decode worker: local files are decoded on the local-file page");
+                    leptos::logging::warn!(
+                        "Lumen decode worker: local files are decoded on the local-file page"
+                    );
                 }
                 Err(e) => leptos::logging::error!("Lumen decode worker: unreadable message: {e}"),
             }
@@ -84,7 +92,14 @@ async fn decode(request: DecodeRequest) -> (DecodeResponse, Vec<PixelBuffer>) {
     let DecodeRequest { id, key, source } = request;
     let fetched = fetch(&source).await;
     let decoded = fetched.and_then(|(bytes, syntax, media_type)| {
-        decode_fetched(&key, &source, &bytes, syntax.as_deref(), media_type.as_deref()).map_err(|e| e.to_string())
+        decode_fetched(
+            &key,
+            &source,
+            &bytes,
+            syntax.as_deref(),
+            media_type.as_deref(),
+        )
+        .map_err(|e| e.to_string())
     });
     match decoded {
         Ok(frame) => frame.into_response(id),
@@ -106,19 +121,40 @@ async fn fetch(source: &FrameSource) -> Result<(Vec<u8>, Option<String>, Option<
         } => {
             let client = Client::new(FetchTransport::new(), base_url.clone());
             let frames = client
-                .retrieve_frames(study_instance_uid, series_instance_uid, sop_instance_uid, &[*frame_number], &syntax)
+                .retrieve_frames(
+                    study_instance_uid,
+                    series_instance_uid,
+                    sop_instance_uid,
+                    &[*frame_number],
+                    &syntax,
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             let frame = frames
                 .into_iter()
                 .next()
                 .ok_or_else(|| format!("the archive returned no data for frame {frame_number}"))?;
-            Ok((frame.data.to_vec(), frame.transfer_syntax, Some(frame.media_type)))
+            Ok((
+                frame.data.to_vec(),
+                frame.transfer_syntax,
+                Some(frame.media_type),
+            ))
         }
-        FrameSource::WadoInstance { base_url, study_instance_uid, series_instance_uid, sop_instance_uid, .. } => {
+        FrameSource::WadoInstance {
+            base_url,
+            study_instance_uid,
+            series_instance_uid,
+            sop_instance_uid,
+            ..
+        } => {
             let client = Client::new(FetchTransport::new(), base_url.clone());
             let bytes = client
-                .retrieve_instance(study_instance_uid, series_instance_uid, sop_instance_uid, &syntax)
+                .retrieve_instance(
+                    study_instance_uid,
+                    series_instance_uid,
+                    sop_instance_uid,
+                    &syntax,
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             Ok((bytes.to_vec(), None, None))
@@ -128,7 +164,10 @@ async fn fetch(source: &FrameSource) -> Result<(Vec<u8>, Option<String>, Option<
 }
 
 /// Posts `[response JSON, buffers…]`, transferring the buffers.
-fn post(scope: &DedicatedWorkerGlobalScope, (response, buffers): (DecodeResponse, Vec<PixelBuffer>)) {
+fn post(
+    scope: &DedicatedWorkerGlobalScope,
+    (response, buffers): (DecodeResponse, Vec<PixelBuffer>),
+) {
     let json = match serde_json::to_string(&response) {
         Ok(json) => json,
         Err(e) => {
@@ -162,7 +201,8 @@ fn render_local_file(scope: &DedicatedWorkerGlobalScope, bytes: &[u8]) {
         Ok(file) => std::mem::take(&mut file.rgba),
         Err(_) => Vec::new(),
     };
-    let json = serde_json::to_string(&result).unwrap_or_else(|e| format!("{{\"Err\":\"cannot encode the result: {e}\"}}"));
+    let json = serde_json::to_string(&result)
+        .unwrap_or_else(|e| format!("{{\"Err\":\"cannot encode the result: {e}\"}}"));
     let pixels = Uint8Array::from(rgba.as_slice());
     let message = Array::of2(&JsValue::from_str(&json), &pixels);
     let transfer = Array::of1(&pixels.buffer());

@@ -208,7 +208,10 @@ mod tests {
 
     #[test]
     fn viewer_reads_series_uids_and_writes_them_back() {
-        let r = Route::parse("/viewer", "?StudyInstanceUIDs=1.2.3&SeriesInstanceUIDs=1.2.3.4,1.2.3.5");
+        let r = Route::parse(
+            "/viewer",
+            "?StudyInstanceUIDs=1.2.3&SeriesInstanceUIDs=1.2.3.4,1.2.3.5",
+        );
         assert_eq!(
             r,
             Route::Viewer {
@@ -216,7 +219,10 @@ mod tests {
                 series_instance_uids: vec!["1.2.3.4".into(), "1.2.3.5".into()],
             }
         );
-        assert_eq!(r.href(), "/viewer?StudyInstanceUIDs=1.2.3&SeriesInstanceUIDs=1.2.3.4,1.2.3.5");
+        assert_eq!(
+            r.href(),
+            "/viewer?StudyInstanceUIDs=1.2.3&SeriesInstanceUIDs=1.2.3.4,1.2.3.5"
+        );
     }
 
     #[test]

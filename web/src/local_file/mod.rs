@@ -158,9 +158,16 @@ async fn render_in_worker(buffer: wasm_bindgen::JsValue) -> Result<RenderedFile,
         let buffer = buffer.clone();
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
             if ev.data().as_string().as_deref() == Some("ready") {
-                let message = js_sys::Array::of2(&JsValue::from_str(crate::decode_worker::LOCAL_FILE), &buffer);
-                if let Err(e) = worker.post_message_with_transfer(&message, &js_sys::Array::of1(&buffer)) {
-                    leptos::logging::error!("Lumen: cannot hand the file to the decode worker: {e:?}");
+                let message = js_sys::Array::of2(
+                    &JsValue::from_str(crate::decode_worker::LOCAL_FILE),
+                    &buffer,
+                );
+                if let Err(e) =
+                    worker.post_message_with_transfer(&message, &js_sys::Array::of1(&buffer))
+                {
+                    leptos::logging::error!(
+                        "Lumen: cannot hand the file to the decode worker: {e:?}"
+                    );
                 }
             } else if let Some(resolve) = answer.borrow_mut().take() {
                 let _ = resolve.call1(&JsValue::NULL, &ev.data());
@@ -172,10 +179,12 @@ async fn render_in_worker(buffer: wasm_bindgen::JsValue) -> Result<RenderedFile,
     worker.terminate();
     drop(on_message);
     let data = data.map_err(|e| format!("{e:?}"))?;
-    let array: js_sys::Array = data.dyn_into().map_err(|_| "the decode worker answered nothing usable".to_string())?;
+    let array: js_sys::Array = data
+        .dyn_into()
+        .map_err(|_| "the decode worker answered nothing usable".to_string())?;
     let text = array.get(0).as_string().unwrap_or_default();
-    let mut result: Result<RenderedFile, String> =
-        serde_json::from_str(&text).map_err(|e| format!("unreadable answer from the decode worker: {e}"))?;
+    let mut result: Result<RenderedFile, String> = serde_json::from_str(&text)
+        .map_err(|e| format!("unreadable answer from the decode worker: {e}"))?;
     if let Ok(file) = result.as_mut() {
         file.rgba = js_sys::Uint8Array::new(&array.get(1)).to_vec();
     }

@@ -7,8 +7,8 @@
 
 use js_sys::{Array, Float32Array, Int32Array, Uint8Array};
 use lumen_frames::{
-    BufferElement, DecodeOutcome, DecodeRequest, DecodeResponse, DecodedFrame, FrameKey, FrameSource,
-    PixelBuffer, RequestId, WorkerMessage,
+    BufferElement, DecodeOutcome, DecodeRequest, DecodeResponse, DecodedFrame, FrameKey,
+    FrameSource, PixelBuffer, RequestId, WorkerMessage,
 };
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -23,7 +23,7 @@ const WORKER_SCRIPT: &str = "/decode-worker.js";
 /// What came back for a request.
 pub enum PoolEvent {
     /// The frame, decoded.
-    Decoded(DecodedFrame),
+    Decoded(Box<DecodedFrame>),
     /// Fetching or decoding failed; `message` says why (shown on the frame's placeholder).
     Failed { key: FrameKey, message: String },
     /// The worker dropped the request after a cancel.
@@ -49,15 +49,24 @@ pub struct DecodePool {
 
 /// Number of workers for this browser: hardwareConcurrency − 1, between 1 and 8.
 pub fn worker_count() -> usize {
-    let cores = web_sys::window().map(|w| w.navigator().hardware_concurrency()).unwrap_or(2.0);
+    let cores = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .unwrap_or(2.0);
     let n = if cores.is_finite() { cores as usize } else { 2 };
     n.saturating_sub(1).clamp(1, 8)
 }
 
 impl DecodePool {
     /// Starts `size` workers; `on_event` is called (outside any borrow of the pool) for every answer.
-    pub fn start(size: usize, on_event: Rc<dyn Fn(PoolEvent)>) -> Result<Rc<RefCell<DecodePool>>, String> {
-        let pool = Rc::new(RefCell::new(DecodePool { slots: Vec::new(), next_id: 1, outstanding: HashMap::new() }));
+    pub fn start(
+        size: usize,
+        on_event: Rc<dyn Fn(PoolEvent)>,
+    ) -> Result<Rc<RefCell<DecodePool>>, String> {
+        let pool = Rc::new(RefCell::new(DecodePool {
+            slots: Vec::new(),
+            next_id: 1,
+            outstanding: HashMap::new(),
+        }));
         for index in 0..size.max(1) {
             let options = WorkerOptions::new();
             options.set_type(WorkerType::Module);
@@ -92,8 +101,14 @@ impl DecodePool {
     pub fn submit(&mut self, key: FrameKey, source: FrameSource) -> RequestId {
         let id = self.next_id;
         self.next_id += 1;
-        let Some(index) = (0..self.slots.len()).min_by_key(|&i| self.slots[i].busy) else { return id };
-        let message = WorkerMessage::Decode(DecodeRequest { id, key: key.clone(), source });
+        let Some(index) = (0..self.slots.len()).min_by_key(|&i| self.slots[i].busy) else {
+            return id;
+        };
+        let message = WorkerMessage::Decode(DecodeRequest {
+            id,
+            key: key.clone(),
+            source,
+        });
         self.outstanding.insert(id, (index, key));
         self.send(index, &message);
         if let Some(slot) = self.slots.get_mut(index) {
@@ -111,8 +126,12 @@ impl DecodePool {
     }
 
     fn send(&mut self, index: usize, message: &WorkerMessage) {
-        let Ok(text) = serde_json::to_string(message) else { return };
-        let Some(slot) = self.slots.get_mut(index) else { return };
+        let Ok(text) = serde_json::to_string(message) else {
+            return;
+        };
+        let Some(slot) = self.slots.get_mut(index) else {
+            return;
+        };
         if slot.ready {
             if let Err(e) = slot.worker.post_message(&JsValue::from_str(&text)) {
                 leptos::logging::error!("Lumen: cannot post to a decode worker: {e:?}");
@@ -164,7 +183,10 @@ fn receive(pool: &Weak<RefCell<DecodePool>>, index: usize, data: JsValue) -> Opt
     Some(match response.result {
         DecodeOutcome::Cancelled => PoolEvent::Cancelled { key },
         DecodeOutcome::Failed { message } => PoolEvent::Failed { key, message },
-        DecodeOutcome::Decoded { meta, buffers: layouts } => {
+        DecodeOutcome::Decoded {
+            meta,
+            buffers: layouts,
+        } => {
             let buffers: Vec<PixelBuffer> = layouts
                 .iter()
                 .enumerate()
@@ -178,8 +200,11 @@ fn receive(pool: &Weak<RefCell<DecodePool>>, index: usize, data: JsValue) -> Opt
                 })
                 .collect();
             match DecodedFrame::from_response(*meta, &layouts, buffers) {
-                Ok(frame) => PoolEvent::Decoded(frame),
-                Err(e) => PoolEvent::Failed { key, message: e.to_string() },
+                Ok(frame) => PoolEvent::Decoded(Box::new(frame)),
+                Err(e) => PoolEvent::Failed {
+                    key,
+                    message: e.to_string(),
+                },
             }
         }
     })

@@ -57,13 +57,23 @@ pub fn hang(series: &[SeriesSummary], requested: &[String]) -> HangingPlan {
         let mut viewports: Vec<Option<Hung>> = wanted.iter().map(|s| hung(s)).collect();
         viewports.resize(layout.count(), None);
         let cine = wanted.len() == 1 && wanted[0].modality == "US";
-        return HangingPlan { layout, viewports, cine };
+        return HangingPlan {
+            layout,
+            viewports,
+            cine,
+        };
     }
     let Some(first) = series.first() else {
-        return HangingPlan { layout: Layout::One, viewports: vec![None], cine: false };
+        return HangingPlan {
+            layout: Layout::One,
+            viewports: vec![None],
+            cine: false,
+        };
     };
-    let cross_sectional: Vec<&SeriesSummary> =
-        series.iter().filter(|s| s.modality == "CT" || s.modality == "MR").collect();
+    let cross_sectional: Vec<&SeriesSummary> = series
+        .iter()
+        .filter(|s| s.modality == "CT" || s.modality == "MR")
+        .collect();
     if !cross_sectional.is_empty() {
         let axial = |s: &SeriesSummary| s.description.to_ascii_lowercase().contains("axial") as u32;
         let best = cross_sectional
@@ -73,25 +83,43 @@ pub fn hang(series: &[SeriesSummary], requested: &[String]) -> HangingPlan {
             .rev()
             .max_by_key(|s| (images(s), axial(s)))
             .unwrap_or(first);
-        return HangingPlan { layout: Layout::One, viewports: vec![hung(best)], cine: false };
+        return HangingPlan {
+            layout: Layout::One,
+            viewports: vec![hung(best)],
+            cine: false,
+        };
     }
-    let projections: Vec<&SeriesSummary> = series.iter().filter(|s| is_projection(&s.modality)).collect();
+    let projections: Vec<&SeriesSummary> = series
+        .iter()
+        .filter(|s| is_projection(&s.modality))
+        .collect();
     if !projections.is_empty() {
         // One image per viewport: every image of every projection series, in order, up to four.
         let mut viewports = Vec::new();
         for s in &projections {
             for index in 0..images(s).max(1) as usize {
                 if viewports.len() < 4 {
-                    viewports.push(Some(Hung { series_instance_uid: s.series_instance_uid.clone(), index }));
+                    viewports.push(Some(Hung {
+                        series_instance_uid: s.series_instance_uid.clone(),
+                        index,
+                    }));
                 }
             }
         }
         let layout = Layout::for_count(viewports.len());
         viewports.resize(layout.count(), None);
-        return HangingPlan { layout, viewports, cine: false };
+        return HangingPlan {
+            layout,
+            viewports,
+            cine: false,
+        };
     }
     let cine = first.modality == "US";
-    HangingPlan { layout: Layout::One, viewports: vec![hung(first)], cine }
+    HangingPlan {
+        layout: Layout::One,
+        viewports: vec![hung(first)],
+        cine,
+    }
 }
 
 #[cfg(test)]
@@ -111,17 +139,32 @@ mod tests {
 
     #[test]
     fn ct_hangs_the_largest_series_alone() {
-        let series = [s("1", "CT", "Scout", 2), s("2", "CT", "Axial 1 mm", 220), s("3", "CT", "Axial 5 mm", 44)];
+        let series = [
+            s("1", "CT", "Scout", 2),
+            s("2", "CT", "Axial 1 mm", 220),
+            s("3", "CT", "Axial 5 mm", 44),
+        ];
         let plan = hang(&series, &[]);
         assert_eq!(plan.layout, Layout::One);
-        assert_eq!(plan.viewports, vec![Some(Hung { series_instance_uid: "2".into(), index: 0 })]);
+        assert_eq!(
+            plan.viewports,
+            vec![Some(Hung {
+                series_instance_uid: "2".into(),
+                index: 0
+            })]
+        );
         assert!(!plan.cine);
     }
 
     #[test]
     fn ct_tie_goes_to_the_axial_series() {
         let series = [s("1", "CT", "Coronal", 50), s("2", "CT", "Axial", 50)];
-        assert_eq!(hang(&series, &[]).viewports[0].as_ref().map(|h| h.series_instance_uid.as_str()), Some("2"));
+        assert_eq!(
+            hang(&series, &[]).viewports[0]
+                .as_ref()
+                .map(|h| h.series_instance_uid.as_str()),
+            Some("2")
+        );
     }
 
     #[test]
@@ -129,7 +172,12 @@ mod tests {
         let series = [s("1", "DX", "PA", 1), s("2", "DX", "Lateral", 1)];
         let plan = hang(&series, &[]);
         assert_eq!(plan.layout, Layout::OneByTwo);
-        let uids: Vec<_> = plan.viewports.iter().flatten().map(|h| h.series_instance_uid.clone()).collect();
+        let uids: Vec<_> = plan
+            .viewports
+            .iter()
+            .flatten()
+            .map(|h| h.series_instance_uid.clone())
+            .collect();
         assert_eq!(uids, vec!["1", "2"]);
     }
 
@@ -142,10 +190,19 @@ mod tests {
 
     #[test]
     fn series_from_the_url_come_first_in_url_order() {
-        let series = [s("1", "CT", "A", 100), s("2", "CT", "B", 10), s("3", "CT", "C", 5)];
+        let series = [
+            s("1", "CT", "A", 100),
+            s("2", "CT", "B", 10),
+            s("3", "CT", "C", 5),
+        ];
         let plan = hang(&series, &["3".into(), "2".into(), "missing".into()]);
         assert_eq!(plan.layout, Layout::OneByTwo);
-        let uids: Vec<_> = plan.viewports.iter().flatten().map(|h| h.series_instance_uid.clone()).collect();
+        let uids: Vec<_> = plan
+            .viewports
+            .iter()
+            .flatten()
+            .map(|h| h.series_instance_uid.clone())
+            .collect();
         assert_eq!(uids, vec!["3", "2"]);
     }
 

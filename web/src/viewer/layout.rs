@@ -95,7 +95,10 @@ mod tests {
         let cells = Layout::OneByTwo.cells(801, 600);
         assert_eq!(cells.len(), 2);
         assert_eq!((cells[0].x, cells[0].width, cells[0].height), (0, 400, 600));
-        assert_eq!((cells[1].x, cells[1].width, cells[1].height), (400, 401, 600));
+        assert_eq!(
+            (cells[1].x, cells[1].width, cells[1].height),
+            (400, 401, 600)
+        );
     }
 
     #[test]

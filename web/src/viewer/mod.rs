@@ -55,7 +55,10 @@ pub fn ViewerPage(
             for uid in uids {
                 let study = source.study(&uid).await?;
                 let series = source.series(&uid).await?;
-                let study = study.unwrap_or_else(|| StudySummary { study_instance_uid: uid.clone(), ..Default::default() });
+                let study = study.unwrap_or_else(|| StudySummary {
+                    study_instance_uid: uid.clone(),
+                    ..Default::default()
+                });
                 out.push((study, series));
             }
             Ok::<_, LoadError>(out)
@@ -72,7 +75,11 @@ pub fn ViewerPage(
             hung.set_value(true);
             let all: Vec<(String, SeriesSummary)> = studies
                 .iter()
-                .flat_map(|(st, series)| series.iter().map(|s| (st.study_instance_uid.clone(), s.clone())))
+                .flat_map(|(st, series)| {
+                    series
+                        .iter()
+                        .map(|s| (st.study_instance_uid.clone(), s.clone()))
+                })
                 .collect();
             viewer.set_series(all.clone());
             let summaries: Vec<SeriesSummary> = all.into_iter().map(|(_, s)| s).collect();
@@ -80,10 +87,15 @@ pub fn ViewerPage(
             viewer.hang(plan.layout, plan.viewports, plan.cine);
         }
     });
-    provide_context(viewport::ToolSignal(RwSignal::new(viewport::Tool::WindowLevel)));
+    provide_context(viewport::ToolSignal(RwSignal::new(
+        viewport::Tool::WindowLevel,
+    )));
     let help = RwSignal::new(false);
     let tags_open = RwSignal::new(false);
-    provide_context(viewer::Panels { help, tags: tags_open });
+    provide_context(Panels {
+        help,
+        tags: tags_open,
+    });
     shortcuts::install(viewer);
 
     view! {
@@ -191,7 +203,14 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
             let _ = dt.set_data("text/plain", &uid_drag);
         }
     };
-    let thumb = move || viewer.read(|c| (c.thumbnails.get(&uid_thumb).cloned(), c.thumbnail_failed.contains(&uid_thumb)));
+    let thumb = move || {
+        viewer.read(|c| {
+            (
+                c.thumbnails.get(&uid_thumb).cloned(),
+                c.thumbnail_failed.contains(&uid_thumb),
+            )
+        })
+    };
     let status = move || {
         viewer.read(|c| match c.series.get(&uid_state) {
             Some(SeriesEntry::Ready(d)) => {
@@ -204,11 +223,20 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
             _ => (None, 0, None),
         })
     };
-    let shown = move || viewer.read(|c| c.viewports.iter().any(|v| v.series.as_deref() == Some(uid_active.as_str())));
+    let shown = move || {
+        viewer.read(|c| {
+            c.viewports
+                .iter()
+                .any(|v| v.series.as_deref() == Some(uid_active.as_str()))
+        })
+    };
     let label = format!(
         "{} {} · {} {} · {} {}",
         t(Msg::ColSeriesNumber),
-        series.series_number.map(|n| n.to_string()).unwrap_or_default(),
+        series
+            .series_number
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
         t(Msg::ColSeriesDescription),
         series.description,
         t(Msg::ColBodyPart),
@@ -259,7 +287,7 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
 #[component]
 fn Toolbar(viewer: Viewer) -> impl IntoView {
     let tool = expect_context::<viewport::ToolSignal>().0;
-    let panels = expect_context::<viewer::Panels>();
+    let panels = expect_context::<Panels>();
     let act = move |f: fn(&mut state::ViewerCore, usize)| {
         move |_| {
             viewer.update(|c| {
@@ -271,43 +299,58 @@ fn Toolbar(viewer: Viewer) -> impl IntoView {
     let presets = move || {
         viewer.read(|c| {
             let i = c.active;
-            c.current_frame(i).map(|f| presets::presets_for(&c.modality(i), &f.meta)).unwrap_or_default()
+            c.current_frame(i)
+                .map(|f| presets::presets_for(&c.modality(i), &f.meta))
+                .unwrap_or_default()
         })
     };
     // The preset matching the active viewport's window, so the select shows what is applied.
     let selected = move || {
         viewer.read(|c| {
             let i = c.active;
-            let Some(f) = c.current_frame(i) else { return String::new() };
+            let Some(f) = c.current_frame(i) else {
+                return String::new();
+            };
             let w = c.window_of(i, &f);
             presets::presets_for(&c.modality(i), &f.meta)
                 .iter()
-                .position(|p| p.center == w.center && p.width == w.width && p.explanation == w.explanation)
+                .position(|p| {
+                    p.center == w.center && p.width == w.width && p.explanation == w.explanation
+                })
                 .map(|n| n.to_string())
                 .unwrap_or_default()
         })
     };
     let on_preset = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
-        let Ok(n) = value.parse::<usize>() else { return };
+        let Ok(n) = value.parse::<usize>() else {
+            return;
+        };
         viewer.update(|c| {
             let i = c.active;
-            let list = c.current_frame(i).map(|f| presets::presets_for(&c.modality(i), &f.meta)).unwrap_or_default();
+            let list = c
+                .current_frame(i)
+                .map(|f| presets::presets_for(&c.modality(i), &f.meta))
+                .unwrap_or_default();
             if let (Some(p), Some(v)) = (list.get(n), c.viewports.get_mut(i)) {
                 v.window = Some(p.clone());
             }
         });
     };
-    let playing = move || viewer.read(|c| c.viewports.get(c.active).is_some_and(|v| v.cine.is_some()));
+    let playing =
+        move || viewer.read(|c| c.viewports.get(c.active).is_some_and(|v| v.cine.is_some()));
     let toggle_cine = move |_| shortcuts::toggle_cine(viewer);
     let fps = move || {
         viewer.read(|c| {
             let v = c.viewports.get(c.active);
-            v.and_then(|v| v.cine.filter(|f| *f != state::FILE_RATE).or(v.chosen_fps)).unwrap_or(15.0)
+            v.and_then(|v| v.cine.filter(|f| *f != state::FILE_RATE).or(v.chosen_fps))
+                .unwrap_or(15.0)
         })
     };
     let on_fps = move |ev: leptos::ev::Event| {
-        let Ok(f) = event_target_value(&ev).parse::<f64>() else { return };
+        let Ok(f) = event_target_value(&ev).parse::<f64>() else {
+            return;
+        };
         viewer.update(|c| {
             let i = c.active;
             if let Some(v) = c.viewports.get_mut(i) {
@@ -319,7 +362,8 @@ fn Toolbar(viewer: Viewer) -> impl IntoView {
             }
         });
     };
-    let backend = move || viewer.read(|c| c.gpu.as_ref().map(|g| g.gpu.backend.as_str().to_string()));
+    let backend =
+        move || viewer.read(|c| c.gpu.as_ref().map(|g| g.gpu.backend.as_str().to_string()));
     let gpu_error = move || viewer.read(|c| c.gpu_error.clone());
     view! {
         <div class="toolbar" role="toolbar" data-testid="toolbar">
@@ -392,11 +436,10 @@ fn Toolbar(viewer: Viewer) -> impl IntoView {
 }
 
 /// Panels toggled from the toolbar and the keyboard.
-pub mod viewer {
-    use leptos::prelude::*;
-    #[derive(Clone, Copy)]
-    pub struct Panels {
-        pub help: RwSignal<bool>,
-        pub tags: RwSignal<bool>,
-    }
+#[derive(Clone, Copy)]
+pub struct Panels {
+    /// The keyboard shortcuts overlay.
+    pub help: RwSignal<bool>,
+    /// The tag browser.
+    pub tags: RwSignal<bool>,
 }

@@ -19,11 +19,31 @@ pub struct CtPreset {
 
 /// The CT presets, in the order of their keyboard shortcuts 1–5.
 pub const CT_PRESETS: [CtPreset; 5] = [
-    CtPreset { name: "Lung", center: -600.0, width: 1500.0 },
-    CtPreset { name: "Mediastinum", center: 40.0, width: 400.0 },
-    CtPreset { name: "Abdomen", center: 40.0, width: 350.0 },
-    CtPreset { name: "Bone", center: 400.0, width: 1800.0 },
-    CtPreset { name: "Brain", center: 40.0, width: 80.0 },
+    CtPreset {
+        name: "Lung",
+        center: -600.0,
+        width: 1500.0,
+    },
+    CtPreset {
+        name: "Mediastinum",
+        center: 40.0,
+        width: 400.0,
+    },
+    CtPreset {
+        name: "Abdomen",
+        center: 40.0,
+        width: 350.0,
+    },
+    CtPreset {
+        name: "Bone",
+        center: 400.0,
+        width: 1800.0,
+    },
+    CtPreset {
+        name: "Brain",
+        center: 40.0,
+        width: 80.0,
+    },
 ];
 
 /// The windows offered for a frame of `modality` (0008,0060): the CT presets for CT (when the values are
@@ -75,9 +95,7 @@ pub fn linear_gray(x: f64, center: f64, width: f64) -> u8 {
     let w = width - 1.0;
     let y = if x <= c - w / 2.0 {
         0.0
-    } else if x > c + w / 2.0 {
-        255.0
-    } else if w <= 0.0 {
+    } else if x > c + w / 2.0 || w <= 0.0 {
         255.0
     } else {
         ((x - c) / w + 0.5) * 255.0
@@ -101,7 +119,10 @@ mod tests {
 
     #[test]
     fn ct_presets_match_the_usual_reading_windows() {
-        assert_eq!((CT_PRESETS[0].center, CT_PRESETS[0].width), (-600.0, 1500.0));
+        assert_eq!(
+            (CT_PRESETS[0].center, CT_PRESETS[0].width),
+            (-600.0, 1500.0)
+        );
         assert_eq!((CT_PRESETS[1].center, CT_PRESETS[1].width), (40.0, 400.0));
         assert_eq!((CT_PRESETS[4].center, CT_PRESETS[4].width), (40.0, 80.0));
     }

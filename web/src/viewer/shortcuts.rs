@@ -42,7 +42,7 @@ pub fn toggle_cine(viewer: Viewer) {
 
 /// Listens to the keyboard for the lifetime of the page.
 pub fn install(viewer: Viewer) {
-    let panels = use_context::<super::viewer::Panels>();
+    let panels = use_context::<super::Panels>();
     let handle = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;

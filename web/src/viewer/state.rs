@@ -16,10 +16,13 @@ use leptos::prelude::*;
 use lumen_dicom::display::{Voi, VoiLutFunction, Window};
 use lumen_dicomweb::json;
 use lumen_frames::{
-    build_stack, frames_within_budget, ByteSize, DecodedFrame, FrameCache, FrameKey, FrameSource, PixelFormat,
-    Pixels, PrefetchScheduler, RequestId, SeriesLoad, SeriesStack, WindowFunction, WindowPreset,
+    build_stack, frames_within_budget, ByteSize, DecodedFrame, FrameCache, FrameKey, FrameSource,
+    PixelFormat, Pixels, PrefetchScheduler, RequestId, SeriesLoad, SeriesStack, WindowFunction,
+    WindowPreset,
 };
-use lumen_render::{Gpu, ImageGeometry, ImageTexture, RenderParams, Renderer, Rotation, ViewTransform};
+use lumen_render::{
+    Gpu, ImageGeometry, ImageTexture, RenderParams, Renderer, Rotation, ViewTransform,
+};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -134,7 +137,10 @@ impl Viewer {
             cache: FrameCache::new(CACHE_BUDGET),
             errors: HashMap::new(),
             layout: Layout::One,
-            viewports: vec![ViewportState { fit: true, ..Default::default() }],
+            viewports: vec![ViewportState {
+                fit: true,
+                ..Default::default()
+            }],
             active: 0,
             gpu: None,
             gpu_error: None,
@@ -146,7 +152,10 @@ impl Viewer {
             cine_running: false,
             first_image_marked: false,
         }));
-        let viewer = Viewer { core: StoredValue::new_local(core), revision: RwSignal::new(0) };
+        let viewer = Viewer {
+            core: StoredValue::new_local(core),
+            revision: RwSignal::new(0),
+        };
         let on_event: Rc<dyn Fn(PoolEvent)> = Rc::new(move |event| viewer.on_pool_event(event));
         match DecodePool::start(super::decode_pool::worker_count(), on_event) {
             Ok(pool) => viewer.with_mut(|c| c.pool = Some(pool)),
@@ -158,14 +167,18 @@ impl Viewer {
     /// Reads the state (no change notification). After the page closed (the state is disposed, while a worker
     /// answer or an animation frame may still arrive) it returns `R::default()` and does nothing.
     pub fn with<R: Default>(&self, f: impl FnOnce(&ViewerCore) -> R) -> R {
-        let Some(core) = self.core.try_get_value() else { return R::default() };
+        let Some(core) = self.core.try_get_value() else {
+            return R::default();
+        };
         let core = core.borrow();
         f(&core)
     }
 
     /// Changes the state without notifying (nothing after the page closed).
     fn with_mut<R: Default>(&self, f: impl FnOnce(&mut ViewerCore) -> R) -> R {
-        let Some(core) = self.core.try_get_value() else { return R::default() };
+        let Some(core) = self.core.try_get_value() else {
+            return R::default();
+        };
         let mut core = core.borrow_mut();
         f(&mut core)
     }
@@ -209,8 +222,11 @@ impl Viewer {
         self.with_mut(|c| {
             c.series_list = series.iter().map(|(_, s)| s.clone()).collect();
             for (study, s) in &series {
-                c.study_of_series.insert(s.series_instance_uid.clone(), study.clone());
-                c.series.entry(s.series_instance_uid.clone()).or_insert(SeriesEntry::Loading);
+                c.study_of_series
+                    .insert(s.series_instance_uid.clone(), study.clone());
+                c.series
+                    .entry(s.series_instance_uid.clone())
+                    .or_insert(SeriesEntry::Loading);
             }
         });
         for (study, s) in series {
@@ -222,7 +238,8 @@ impl Viewer {
 
     async fn load_metadata(&self, study: String, summary: SeriesSummary) {
         let root = self.with(|c| c.dicomweb_root.clone());
-        let client = lumen_dicomweb::Client::new(lumen_dicomweb::transport::FetchTransport::new(), root);
+        let client =
+            lumen_dicomweb::Client::new(lumen_dicomweb::transport::FetchTransport::new(), root);
         let uid = summary.series_instance_uid.clone();
         let entry = match client.series_metadata(&study, &uid).await {
             Ok(instances) => {
@@ -329,12 +346,17 @@ impl Viewer {
             let (advanced, keep) = viewer.with_mut(|c| {
                 let mut advanced = false;
                 for i in 0..c.viewports.len() {
-                    let Some(mut fps) = c.viewports[i].cine else { continue };
+                    let Some(mut fps) = c.viewports[i].cine else {
+                        continue;
+                    };
                     if fps == FILE_RATE {
                         if c.series_of(i).is_none() {
                             continue;
                         }
-                        fps = default_fps(c.series.get(c.viewports[i].series.as_deref().unwrap_or_default()));
+                        fps = default_fps(
+                            c.series
+                                .get(c.viewports[i].series.as_deref().unwrap_or_default()),
+                        );
                         c.viewports[i].cine = Some(fps);
                     }
                     if now - c.viewports[i].cine_last_ms < 1000.0 / fps.max(0.5) {
@@ -346,7 +368,9 @@ impl Viewer {
                     }
                     let next = (c.viewports[i].index + 1) % len;
                     // Hold on a frame not decoded yet (buffering) rather than showing an empty viewport.
-                    let ready = c.frame_key(i, next).is_some_and(|k| c.cache.contains(&k) || c.errors.contains_key(&k));
+                    let ready = c
+                        .frame_key(i, next)
+                        .is_some_and(|k| c.cache.contains(&k) || c.errors.contains_key(&k));
                     if ready {
                         c.viewports[i].index = next;
                         c.viewports[i].cine_last_ms = now;
@@ -372,15 +396,31 @@ impl Viewer {
 
 /// Cine rate for a series: Cine Rate (0018,0040) or 1000 / Frame Time (0018,1063) of its first instance, else 15.
 fn default_fps(entry: Option<&SeriesEntry>) -> f64 {
-    let Some(SeriesEntry::Ready(data)) = entry else { return 15.0 };
-    let first = data.stack.frames.first().and_then(|f| data.instances.get(&f.key.sop_instance_uid));
+    let Some(SeriesEntry::Ready(data)) = entry else {
+        return 15.0;
+    };
+    let first = data
+        .stack
+        .frames
+        .first()
+        .and_then(|f| data.instances.get(&f.key.sop_instance_uid));
     let from_rate = first.and_then(|v| json::number(v, tags::CINE_RATE));
-    let from_time = first.and_then(|v| json::number(v, tags::FRAME_TIME)).filter(|t| *t > 0.0).map(|t| 1000.0 / t);
-    from_rate.or(from_time).filter(|f| f.is_finite() && *f > 0.0).unwrap_or(15.0).clamp(1.0, 60.0)
+    let from_time = first
+        .and_then(|v| json::number(v, tags::FRAME_TIME))
+        .filter(|t| *t > 0.0)
+        .map(|t| 1000.0 / t);
+    from_rate
+        .or(from_time)
+        .filter(|f| f.is_finite() && *f > 0.0)
+        .unwrap_or(15.0)
+        .clamp(1.0, 60.0)
 }
 
 fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 impl ViewerCore {
@@ -411,12 +451,19 @@ impl ViewerCore {
     /// The DICOM JSON of the instance viewport `i` shows.
     pub fn current_instance(&self, i: usize) -> Option<Rc<Value>> {
         let key = self.frame_key(i, self.viewports.get(i)?.index)?;
-        self.series_of(i)?.instances.get(&key.sop_instance_uid).cloned()
+        self.series_of(i)?
+            .instances
+            .get(&key.sop_instance_uid)
+            .cloned()
     }
 
     pub fn set_layout(&mut self, layout: Layout) {
         self.layout = layout;
-        self.viewports.resize_with(layout.count(), || ViewportState { fit: true, ..Default::default() });
+        self.viewports
+            .resize_with(layout.count(), || ViewportState {
+                fit: true,
+                ..Default::default()
+            });
         self.active = self.active.min(layout.count() - 1);
         self.plan_all();
     }
@@ -424,11 +471,22 @@ impl ViewerCore {
     /// Puts `series` into viewport `i` at stack index `index`, with a fresh view; the prefetch of a series no
     /// viewport shows any more is cancelled.
     pub fn load_into(&mut self, i: usize, series: &str, index: usize) {
-        let Some(v) = self.viewports.get_mut(i) else { return };
+        let Some(v) = self.viewports.get_mut(i) else {
+            return;
+        };
         let previous = v.series.replace(series.to_string());
-        *v = ViewportState { series: v.series.take(), index, fit: true, ..Default::default() };
+        *v = ViewportState {
+            series: v.series.take(),
+            index,
+            fit: true,
+            ..Default::default()
+        };
         if let Some(prev) = previous.filter(|p| p != series) {
-            if !self.viewports.iter().any(|v| v.series.as_deref() == Some(&prev)) {
+            if !self
+                .viewports
+                .iter()
+                .any(|v| v.series.as_deref() == Some(&prev))
+            {
                 self.cancel_series(&prev);
             }
         }
@@ -436,7 +494,9 @@ impl ViewerCore {
     }
 
     fn cancel_series(&mut self, uid: &str) {
-        let Some(SeriesEntry::Ready(data)) = self.series.get_mut(uid) else { return };
+        let Some(SeriesEntry::Ready(data)) = self.series.get_mut(uid) else {
+            return;
+        };
         let keys = data.scheduler.cancel_all();
         let mut ids = Vec::new();
         for k in keys {
@@ -454,20 +514,36 @@ impl ViewerCore {
 
     /// Re-plans prefetch for every series shown, and pins the displayed frames.
     pub fn plan_all(&mut self) {
-        let shown: Vec<(String, usize)> =
-            self.viewports.iter().filter_map(|v| Some((v.series.clone()?, v.index))).collect();
-        let pinned: Vec<FrameKey> =
-            (0..self.viewports.len()).filter_map(|i| self.frame_key(i, self.viewports[i].index)).collect();
+        let shown: Vec<(String, usize)> = self
+            .viewports
+            .iter()
+            .filter_map(|v| Some((v.series.clone()?, v.index)))
+            .collect();
+        let pinned: Vec<FrameKey> = (0..self.viewports.len())
+            .filter_map(|i| self.frame_key(i, self.viewports[i].index))
+            .collect();
         self.cache.set_pinned(pinned.iter());
-        let Some(pool) = self.pool.clone() else { return };
+        let Some(pool) = self.pool.clone() else {
+            return;
+        };
         let base_url = self.dicomweb_root.clone();
         for (uid, index) in shown {
-            let Some(SeriesEntry::Ready(data)) = self.series.get_mut(&uid) else { continue };
+            let Some(SeriesEntry::Ready(data)) = self.series.get_mut(&uid) else {
+                continue;
+            };
             let order = data.stack.keys();
-            let window = frames_within_budget(self.cache.evictable_capacity(), data.stack.estimated_frame_bytes().max(1));
+            let window = frames_within_budget(
+                self.cache.evictable_capacity(),
+                data.stack.estimated_frame_bytes().max(1),
+            );
             let cache = &self.cache;
             let errors = &self.errors;
-            let plan = data.scheduler.plan(&order, index, |k| cache.contains(k) || errors.contains_key(k), window);
+            let plan = data.scheduler.plan(
+                &order,
+                index,
+                |k| cache.contains(k) || errors.contains_key(k),
+                window,
+            );
             for k in plan.cancel {
                 data.load.abandoned(&k);
                 if let Some(id) = data.requests.remove(&k) {
@@ -475,7 +551,9 @@ impl ViewerCore {
                 }
             }
             for k in plan.start {
-                let Some(source) = frame_source(&base_url, data, &k) else { continue };
+                let Some(source) = frame_source(&base_url, data, &k) else {
+                    continue;
+                };
                 data.load.started(&k);
                 let id = pool.borrow_mut().submit(k.clone(), source);
                 data.requests.insert(k, id);
@@ -486,7 +564,9 @@ impl ViewerCore {
     /// Asks for the frame at `index` of series `uid` for its thumbnail (the middle frame first; when a frame
     /// fails, the next ones, up to three tries).
     fn request_thumbnail(&mut self, uid: &str, index: usize) {
-        let Some(SeriesEntry::Ready(data)) = self.series.get(uid) else { return };
+        let Some(SeriesEntry::Ready(data)) = self.series.get(uid) else {
+            return;
+        };
         let Some(frame) = data.stack.frames.get(index) else {
             self.thumbnail_failed.insert(uid.to_string());
             return;
@@ -497,7 +577,9 @@ impl ViewerCore {
             self.make_thumbnail(uid, &frame);
             return;
         }
-        let Some(source) = frame_source(&self.dicomweb_root, data, &key) else { return };
+        let Some(source) = frame_source(&self.dicomweb_root, data, &key) else {
+            return;
+        };
         if let Some(pool) = &self.pool {
             pool.borrow_mut().submit(key.clone(), source);
             self.thumb_requests.insert(key, (uid.to_string(), index));
@@ -522,7 +604,7 @@ impl ViewerCore {
                 if let Some((uid, _)) = &thumb_for {
                     self.make_thumbnail(uid, &frame);
                 }
-                self.cache.insert(key.clone(), Cached(Rc::new(frame)));
+                self.cache.insert(key.clone(), Cached(Rc::new(*frame)));
                 for entry in self.series.values_mut() {
                     if let SeriesEntry::Ready(d) = entry {
                         if d.scheduler.finished(&key) {
@@ -579,14 +661,22 @@ impl ViewerCore {
     /// What the overlays depend on that [`ViewerCore::draw`] may change: each viewport's view, size and
     /// uploaded frame.
     fn view_signature(&self) -> Vec<(ViewTransform, [f64; 2], Option<FrameKey>)> {
-        self.viewports.iter().map(|v| (v.view, v.size, v.texture.as_ref().map(|(k, _)| k.clone()))).collect()
+        self.viewports
+            .iter()
+            .map(|v| (v.view, v.size, v.texture.as_ref().map(|(k, _)| k.clone())))
+            .collect()
     }
 
     /// Draws every viewport; returns true when this was the first image ever presented.
     fn draw(&mut self) -> bool {
-        let Some(gpu_state) = self.gpu.as_mut() else { return false };
+        let Some(gpu_state) = self.gpu.as_mut() else {
+            return false;
+        };
         let canvas = gpu_state.surface.canvas().clone();
-        let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).max(0.5);
+        let dpr = web_sys::window()
+            .map(|w| w.device_pixel_ratio())
+            .unwrap_or(1.0)
+            .max(0.5);
         let (w, h) = (
             (canvas.client_width().max(1) as f64 * dpr).round() as u32,
             (canvas.client_height().max(1) as f64 * dpr).round() as u32,
@@ -596,8 +686,14 @@ impl ViewerCore {
         // Upload the frames that changed.
         let mut failures = Vec::new();
         for i in 0..self.viewports.len() {
-            let key = self.viewports.get(i).and_then(|v| self.frame_key(i, v.index));
-            let frame = key.as_ref().and_then(|k| self.cache.peek(k)).map(|c| c.0.clone());
+            let key = self
+                .viewports
+                .get(i)
+                .and_then(|v| self.frame_key(i, v.index));
+            let frame = key
+                .as_ref()
+                .and_then(|k| self.cache.peek(k))
+                .map(|c| c.0.clone());
             let v = &mut self.viewports[i];
             if let Some(rect) = cells.get(i) {
                 v.size = [rect.width as f64, rect.height as f64];
@@ -606,7 +702,9 @@ impl ViewerCore {
                 None => v.texture = None,
                 Some(frame) => {
                     if v.texture.as_ref().map(|(k, _)| k) != Some(&frame.meta.key) {
-                        let Some(gpu_state) = self.gpu.as_ref() else { return false };
+                        let Some(gpu_state) = self.gpu.as_ref() else {
+                            return false;
+                        };
                         match upload(&gpu_state.gpu, &frame) {
                             Ok(t) => v.texture = Some((frame.meta.key.clone(), t)),
                             Err(e) => {
@@ -623,29 +721,49 @@ impl ViewerCore {
         }
         let mut params = Vec::new();
         for (i, rect) in cells.iter().enumerate() {
-            let Some(frame) = self.current_frame(i) else { continue };
+            let Some(frame) = self.current_frame(i) else {
+                continue;
+            };
             let window = self.window_of(i, &frame);
             let v = &mut self.viewports[i];
-            let Some((_, texture)) = v.texture.as_ref() else { continue };
+            let Some((_, texture)) = v.texture.as_ref() else {
+                continue;
+            };
             let geometry = texture.geometry();
             if v.fit {
                 v.view = v.view.fitted(&geometry, rect.size());
             }
-            let voi = (frame.meta.format == PixelFormat::ModalityF32).then(|| Voi::Window(to_window(&window)));
-            params.push((i, *rect, RenderParams { view: v.view, voi, invert: frame.meta.invert != v.user_invert, smoothing: !v.pixelated }));
+            let voi = (frame.meta.format == PixelFormat::ModalityF32)
+                .then(|| Voi::Window(to_window(&window)));
+            params.push((
+                i,
+                *rect,
+                RenderParams {
+                    view: v.view,
+                    voi,
+                    invert: frame.meta.invert != v.user_invert,
+                    smoothing: !v.pixelated,
+                },
+            ));
         }
-        let Some(gpu_state) = self.gpu.as_mut() else { return false };
+        let Some(gpu_state) = self.gpu.as_mut() else {
+            return false;
+        };
         let list: Vec<_> = params
             .iter()
             .filter_map(|(i, rect, p)| Some((*rect, &self.viewports[*i].texture.as_ref()?.1, p)))
             .collect();
-        let drawn = match gpu_state.surface.draw_viewports(&gpu_state.gpu, &mut gpu_state.renderer, &list) {
-            Ok(drawn) => drawn,
-            Err(e) => {
-                self.gpu_error = Some(e.to_string());
-                false
-            }
-        };
+        let drawn =
+            match gpu_state
+                .surface
+                .draw_viewports(&gpu_state.gpu, &mut gpu_state.renderer, &list)
+            {
+                Ok(drawn) => drawn,
+                Err(e) => {
+                    self.gpu_error = Some(e.to_string());
+                    false
+                }
+            };
         if drawn && !list.is_empty() && !self.first_image_marked {
             self.first_image_marked = true;
             mark_first_image();
@@ -657,7 +775,9 @@ impl ViewerCore {
     /// Changes viewport `i`'s stack position by `delta`, clamped.
     pub fn scroll(&mut self, i: usize, delta: i64) {
         let len = self.stack_len(i);
-        let Some(v) = self.viewports.get_mut(i) else { return };
+        let Some(v) = self.viewports.get_mut(i) else {
+            return;
+        };
         if len == 0 {
             return;
         }
@@ -676,11 +796,17 @@ impl ViewerCore {
 
     /// Window/level drag by (`dx`, `dy`) CSS pixels on viewport `i`: right widens, down raises the centre.
     pub fn drag_window(&mut self, i: usize, dx: f64, dy: f64) {
-        let Some(frame) = self.current_frame(i) else { return };
+        let Some(frame) = self.current_frame(i) else {
+            return;
+        };
         if frame.meta.format != PixelFormat::ModalityF32 {
             return;
         }
-        let span = frame.meta.modality_range.map_or(1024.0, |[lo, hi]| (hi - lo) as f64).max(1.0);
+        let span = frame
+            .meta
+            .modality_range
+            .map_or(1024.0, |[lo, hi]| (hi - lo) as f64)
+            .max(1.0);
         let step = (span / 512.0).max(0.05);
         let mut w = self.window_of(i, &frame);
         w.width = (w.width + dx * step).max(1.0);
@@ -699,13 +825,17 @@ impl ViewerCore {
 
     /// Zooms viewport `i` by `factor` about `anchor` (device pixels in the viewport).
     pub fn zoom(&mut self, i: usize, anchor: [f64; 2], factor: f64) {
-        let Some(v) = self.viewports.get_mut(i) else { return };
+        let Some(v) = self.viewports.get_mut(i) else {
+            return;
+        };
         v.view = v.view.zoom_about(anchor, factor, v.size);
         v.fit = false;
     }
 
     pub fn pan(&mut self, i: usize, delta: [f64; 2]) {
-        let Some(v) = self.viewports.get_mut(i) else { return };
+        let Some(v) = self.viewports.get_mut(i) else {
+            return;
+        };
         v.view = v.view.panned(delta);
         v.fit = false;
     }
@@ -745,7 +875,12 @@ impl ViewerCore {
         if let Some(v) = self.viewports.get_mut(i) {
             v.window = None;
             v.user_invert = false;
-            v.view = ViewTransform { rotation: Rotation::None, flip_h: false, flip_v: false, ..v.view };
+            v.view = ViewTransform {
+                rotation: Rotation::None,
+                flip_h: false,
+                flip_v: false,
+                ..v.view
+            };
             v.fit = true;
         }
     }
@@ -761,9 +896,19 @@ impl ViewerCore {
             Some(match frame.meta.format {
                 PixelFormat::ModalityF32 => {
                     let value = frame.modality_value(col, row)?;
-                    let stored = frame.stored_value(col, row).map(|s| format!("SV {s}")).unwrap_or_default();
-                    let units = if units.is_empty() && self.modality(i) == "CT" { "HU".to_string() } else { units };
-                    format!("({col}, {row})  {stored}  {} {units}", trim_number(value as f64))
+                    let stored = frame
+                        .stored_value(col, row)
+                        .map(|s| format!("SV {s}"))
+                        .unwrap_or_default();
+                    let units = if units.is_empty() && self.modality(i) == "CT" {
+                        "HU".to_string()
+                    } else {
+                        units
+                    };
+                    format!(
+                        "({col}, {row})  {stored}  {} {units}",
+                        trim_number(value as f64)
+                    )
                 }
                 PixelFormat::Rgb8 => {
                     let [r, g, b] = frame.rgb(col, row)?;
@@ -778,7 +923,9 @@ impl ViewerCore {
 
     /// Modality (0008,0060) of viewport `i`'s series.
     pub fn modality(&self, i: usize) -> String {
-        self.series_of(i).map(|d| d.summary.modality.clone()).unwrap_or_default()
+        self.series_of(i)
+            .map(|d| d.summary.modality.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -787,7 +934,10 @@ pub fn trim_number(v: f64) -> String {
     if (v - v.round()).abs() < 1e-6 {
         format!("{}", v.round() as i64)
     } else {
-        format!("{v:.2}").trim_end_matches('0').trim_end_matches('.').to_string()
+        format!("{v:.2}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
     }
 }
 
@@ -828,7 +978,10 @@ fn upload(gpu: &Gpu, frame: &DecodedFrame) -> Result<ImageTexture, String> {
             ImageTexture::from_modality_values(&gpu.device, &gpu.queue, cols, rows, values, spacing)
         }
         Pixels::Rgb8(rgb) => {
-            let rgba: Vec<u8> = rgb.chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+            let rgba: Vec<u8> = rgb
+                .chunks_exact(3)
+                .flat_map(|p| [p[0], p[1], p[2], 255])
+                .collect();
             ImageTexture::from_rgba8(&gpu.device, &gpu.queue, cols, rows, &rgba, spacing)
         }
     }
@@ -842,12 +995,18 @@ fn thumbnail_url(frame: &DecodedFrame) -> Option<String> {
         return None;
     }
     let step = (cols.max(rows) as f64 / 96.0).max(1.0);
-    let (tw, th) = (((cols as f64) / step).round().max(1.0) as usize, ((rows as f64) / step).round().max(1.0) as usize);
+    let (tw, th) = (
+        ((cols as f64) / step).round().max(1.0) as usize,
+        ((rows as f64) / step).round().max(1.0) as usize,
+    );
     let w = &frame.meta.default_window;
     let mut rgba = Vec::with_capacity(tw * th * 4);
     for y in 0..th {
         for x in 0..tw {
-            let (c, r) = (((x as f64 * step) as usize).min(cols - 1), ((y as f64 * step) as usize).min(rows - 1));
+            let (c, r) = (
+                ((x as f64 * step) as usize).min(cols - 1),
+                ((y as f64 * step) as usize).min(rows - 1),
+            );
             let px = match &frame.pixels {
                 Pixels::Modality { values, .. } => {
                     let g = linear_gray(*values.get(r * cols + c)? as f64, w.center, w.width);
@@ -863,12 +1022,17 @@ fn thumbnail_url(frame: &DecodedFrame) -> Option<String> {
         }
     }
     let document = web_sys::window()?.document()?;
-    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
+    let canvas: web_sys::HtmlCanvasElement =
+        document.create_element("canvas").ok()?.dyn_into().ok()?;
     canvas.set_width(tw as u32);
     canvas.set_height(th as u32);
     let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    let data =
-        web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(&rgba), tw as u32, th as u32).ok()?;
+    let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+        wasm_bindgen::Clamped(&rgba),
+        tw as u32,
+        th as u32,
+    )
+    .ok()?;
     ctx.put_image_data(&data, 0.0, 0.0).ok()?;
     canvas.to_data_url().ok()
 }
@@ -876,7 +1040,9 @@ fn thumbnail_url(frame: &DecodedFrame) -> Option<String> {
 /// Records when the first image was presented: a `lumen-first-image` performance mark, and
 /// `window.__lumenFirstImageMs` (milliseconds since navigation start) for the tests.
 fn mark_first_image() {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     if let Some(perf) = window.performance() {
         let _ = perf.mark("lumen-first-image");
         let _ = js_sys::Reflect::set(
@@ -909,7 +1075,10 @@ mod tests {
             function: WindowFunction::Sigmoid,
             explanation: Some("Mediastinum".into()),
         });
-        assert_eq!((w.center, w.width, w.function), (40.0, 400.0, VoiLutFunction::Sigmoid));
+        assert_eq!(
+            (w.center, w.width, w.function),
+            (40.0, 400.0, VoiLutFunction::Sigmoid)
+        );
         assert_eq!(w.explanation.as_deref(), Some("Mediastinum"));
     }
 }

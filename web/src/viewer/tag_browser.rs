@@ -22,7 +22,9 @@ struct Row {
 }
 
 fn rows(dataset: &Value) -> Vec<Row> {
-    let Some(map) = dataset.as_object() else { return Vec::new() };
+    let Some(map) = dataset.as_object() else {
+        return Vec::new();
+    };
     let mut keys: Vec<&String> = map.keys().collect();
     keys.sort();
     keys.into_iter()
@@ -32,11 +34,23 @@ fn rows(dataset: &Value) -> Vec<Row> {
             let name = StandardDataDictionary
                 .by_tag(tag)
                 .map(|e| e.alias.to_string())
-                .unwrap_or_else(|| if tag.group() % 2 == 1 { "Private".into() } else { "Unknown".into() });
-            let vr = attr.get("VR").and_then(Value::as_str).unwrap_or("").to_string();
+                .unwrap_or_else(|| {
+                    if tag.group() % 2 == 1 {
+                        "Private".into()
+                    } else {
+                        "Unknown".into()
+                    }
+                });
+            let vr = attr
+                .get("VR")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let values = attr.get("Value").and_then(Value::as_array);
             let (value, items) = if vr == "SQ" {
-                let items: Vec<Vec<Row>> = values.map(|v| v.iter().map(rows).collect()).unwrap_or_default();
+                let items: Vec<Vec<Row>> = values
+                    .map(|v| v.iter().map(rows).collect())
+                    .unwrap_or_default();
                 (format!("{} item(s)", items.len()), items)
             } else if let Some(uri) = attr.get("BulkDataURI").and_then(Value::as_str) {
                 (format!("bulk data: {uri}"), Vec::new())
@@ -62,7 +76,13 @@ fn rows(dataset: &Value) -> Vec<Row> {
                     .unwrap_or_default();
                 (text, Vec::new())
             };
-            Some(Row { tag: format!("({:04X},{:04X})", tag.group(), tag.element()), name, vr, value, items })
+            Some(Row {
+                tag: format!("({:04X},{:04X})", tag.group(), tag.element()),
+                name,
+                vr,
+                value,
+                items,
+            })
         })
         .collect()
 }
@@ -158,7 +178,10 @@ mod tests {
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].tag, "(0008,1140)");
         assert_eq!(r[0].items[0][0].value, "1.2.3");
-        assert_eq!((r[1].name.as_str(), r[1].value.as_str()), ("PatientName", "DOE^JANE"));
+        assert_eq!(
+            (r[1].name.as_str(), r[1].value.as_str()),
+            ("PatientName", "DOE^JANE")
+        );
         assert!(matches(&r[0], "1.2.3"));
         assert!(!matches(&r[1], "1.2.3"));
     }

@@ -79,9 +79,16 @@ pub fn ViewportGrid(viewer: Viewer) -> impl IntoView {
         let canvas: web_sys::HtmlCanvasElement = canvas;
         leptos::task::spawn_local(async move {
             let result = async {
-                let (gpu, surface) = Gpu::for_canvas(&canvas, backend_preference()).await.map_err(|e| e.to_string())?;
-                let renderer = Renderer::new(&gpu.device, &gpu.queue, surface.format()).map_err(|e| e.to_string())?;
-                Ok::<_, String>(GpuState { gpu, surface, renderer })
+                let (gpu, surface) = Gpu::for_canvas(&canvas, backend_preference())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let renderer = Renderer::new(&gpu.device, &gpu.queue, surface.format())
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>(GpuState {
+                    gpu,
+                    surface,
+                    renderer,
+                })
             }
             .await;
             viewer.update(|c| match result {
@@ -127,14 +134,19 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
     let wheel_rest = StoredValue::new(0.0_f64);
     let cell = NodeRef::<html::Div>::new();
     let local = move |x: f64, y: f64| -> [f64; 2] {
-        let Some(el) = cell.get_untracked() else { return [x, y] };
+        let Some(el) = cell.get_untracked() else {
+            return [x, y];
+        };
         let r = el.get_bounding_client_rect();
         [x - r.left(), y - r.top()]
     };
     let on_down = move |ev: leptos::ev::PointerEvent| {
         ev.prevent_default();
         // Keys act on the viewports again once the reader works in one (a toolbar select keeps focus otherwise).
-        if let Some(focused) = document().active_element().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        if let Some(focused) = document()
+            .active_element()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
             let _ = focused.blur();
         }
         viewer.update(|c| c.active = index);
@@ -158,12 +170,18 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
             (_, "touch") if tool.get_untracked() == Tool::WindowLevel => Tool::Scroll,
             _ => tool.get_untracked(),
         };
-        drag.set_value(Some(Drag { mode, last: p, start_y: p[1], scrolled: 0 }));
+        drag.set_value(Some(Drag {
+            mode,
+            last: p,
+            start_y: p[1],
+            scrolled: 0,
+        }));
     };
     let on_move = move |ev: leptos::ev::PointerEvent| {
         let p = local(ev.client_x() as f64, ev.client_y() as f64);
         let scale = dpr();
-        if ev.pointer_type() == "touch" && touches.with_value(|t| t.contains_key(&ev.pointer_id())) {
+        if ev.pointer_type() == "touch" && touches.with_value(|t| t.contains_key(&ev.pointer_id()))
+        {
             touches.update_value(|t| {
                 t.insert(ev.pointer_id(), p);
             });
@@ -171,7 +189,10 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
             if pts.len() >= 2 {
                 let d = ((pts[0][0] - pts[1][0]).powi(2) + (pts[0][1] - pts[1][1]).powi(2)).sqrt();
                 if let Some(prev) = pinch.get_value() {
-                    let mid = [(pts[0][0] + pts[1][0]) / 2.0 * scale, (pts[0][1] + pts[1][1]) / 2.0 * scale];
+                    let mid = [
+                        (pts[0][0] + pts[1][0]) / 2.0 * scale,
+                        (pts[0][1] + pts[1][1]) / 2.0 * scale,
+                    ];
                     if prev > 0.0 {
                         viewer.update(|c| c.zoom(index, mid, d / prev));
                     }
@@ -190,7 +211,11 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
             Tool::WindowLevel => viewer.update(|c| c.drag_window(index, dx, dy)),
             Tool::Pan => viewer.update(|c| c.pan(index, [dx * scale, dy * scale])),
             Tool::Zoom => {
-                let (w, h) = viewer.with(|c| c.viewports.get(index).map_or((0.0, 0.0), |v| (v.size[0], v.size[1])));
+                let (w, h) = viewer.with(|c| {
+                    c.viewports
+                        .get(index)
+                        .map_or((0.0, 0.0), |v| (v.size[0], v.size[1]))
+                });
                 viewer.update(|c| c.zoom(index, [w / 2.0, h / 2.0], (-dy / 150.0).exp()))
             }
             Tool::Scroll => {
@@ -249,7 +274,12 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
-        let Some(uid) = ev.data_transfer().and_then(|dt| dt.get_data("text/x-lumen-series").ok()) else { return };
+        let Some(uid) = ev
+            .data_transfer()
+            .and_then(|dt| dt.get_data("text/x-lumen-series").ok())
+        else {
+            return;
+        };
         if uid.is_empty() {
             return;
         }
@@ -290,10 +320,21 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
             }
         })
     };
-    let shown_series = move || viewer.read(|c| c.viewports.get(index).and_then(|v| v.series.clone()).unwrap_or_default());
+    let shown_series = move || {
+        viewer.read(|c| {
+            c.viewports
+                .get(index)
+                .and_then(|v| v.series.clone())
+                .unwrap_or_default()
+        })
+    };
     let shown_sop = move || {
         viewer.read(|c| {
-            c.viewports.get(index).and_then(|v| c.frame_key(index, v.index)).map(|k| k.sop_instance_uid).unwrap_or_default()
+            c.viewports
+                .get(index)
+                .and_then(|v| c.frame_key(index, v.index))
+                .map(|k| k.sop_instance_uid)
+                .unwrap_or_default()
         })
     };
     let empty = move || viewer.read(|c| c.viewports.get(index).is_some_and(|v| v.series.is_none()));
