@@ -178,7 +178,11 @@ pub(crate) fn decode_codestream(
             let (bytes, decoded_bits) = match image.samples {
                 lumen_codec_jpegls::Samples::U8(v) => (v, 8),
                 lumen_codec_jpegls::Samples::U16(v) => {
-                    (v.iter().flat_map(|s| s.to_le_bytes()).collect(), 16)
+                    let mut bytes = Vec::with_capacity(v.len() * 2);
+                    for s in &v {
+                        bytes.extend_from_slice(&s.to_le_bytes());
+                    }
+                    (bytes, 16)
                 }
             };
             let bytes =
