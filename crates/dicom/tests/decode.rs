@@ -236,25 +236,25 @@ fn multi_frame_frames_decode_independently() {
 
 #[test]
 fn unsupported_syntaxes_say_so_by_name() {
-    for (name, uid) in [("ct12s_jpeg51.dcm", "1.2.840.10008.1.2.4.51")] {
-        let file = open(name);
-        // the data set itself is readable
-        assert_eq!(
-            file.string(dicom_dictionary_std::tags::PATIENT_ID)
-                .as_deref(),
-            Some("LUMEN-1")
-        );
-        let err = file.decode_frame(0).unwrap_err();
-        let text = err.to_string();
-        assert!(
-            matches!(err, Error::UnsupportedTransferSyntax { .. }),
-            "{name}: {text}"
-        );
-        assert!(
-            text.contains(uid) && text.contains("is not supported yet"),
-            "{text}"
-        );
-    }
+    // JPEG Extended (12-bit lossy) is the one syntax of the fixtures without a decoder.
+    let (name, uid) = ("ct12s_jpeg51.dcm", "1.2.840.10008.1.2.4.51");
+    let file = open(name);
+    // the data set itself is readable
+    assert_eq!(
+        file.string(dicom_dictionary_std::tags::PATIENT_ID)
+            .as_deref(),
+        Some("LUMEN-1")
+    );
+    let err = file.decode_frame(0).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, Error::UnsupportedTransferSyntax { .. }),
+        "{name}: {text}"
+    );
+    assert!(
+        text.contains(uid) && text.contains("is not supported yet"),
+        "{text}"
+    );
 }
 
 #[test]
