@@ -6,7 +6,7 @@
 
 import { chromium } from "playwright-core";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -55,7 +55,7 @@ function lumen(args) {
 }
 
 /** Writes the demo studies into a new temporary folder: the small set when this `lumen` offers one. */
-function writeDemo() {
+export function writeDemo() {
   const dir = mkdtempSync(path.join(tmpdir(), "lumen-e2e-demo-"));
   const help = lumen(["demo", "--help"]);
   lumen(["demo", "--out", dir, ...(help.includes("--small") ? ["--small"] : [])]);
@@ -164,4 +164,44 @@ export function displayedName(pn) {
   let out = [family, first].filter(Boolean).join(", ");
   if (suffix) out = out ? `${out}, ${suffix}` : suffix;
   return out;
+}
+
+/** Every `.dcm` file under `dir`, depth first. */
+function dicomFilesUnder(dir) {
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...dicomFilesUnder(full));
+    else if (e.name.endsWith(".dcm")) out.push(full);
+  }
+  return out.sort();
+}
+
+/**
+ * Starts a throw-away Orthanc with the DICOMweb plugin on loopback (free ports, empty storage in a new temporary
+ * folder; `scripts/orthanc.sh`), and loads every `.dcm` file of `demoDir` into it through Orthanc's REST API
+ * (`POST /instances`). Returns `{ url, dicomWeb, instances, stop() }`: `dicomWeb` is the DICOMweb root to give
+ * `lumen serve --pacs`; `stop` ends Orthanc and removes its storage. Throws with Orthanc's answer when an upload fails.
+ */
+export async function startOrthanc(demoDir) {
+  const script = path.join(repo, "scripts", "orthanc.sh");
+  const r = spawnSync("bash", [script, "start"], { encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`scripts/orthanc.sh start failed (${r.status}): ${r.stderr.trim()}`);
+  const url = /ORTHANC_URL=(\S+)/.exec(r.stdout)?.[1];
+  const dir = /ORTHANC_DIR=(\S+)/.exec(r.stdout)?.[1];
+  if (!url || !dir) throw new Error(`scripts/orthanc.sh start printed no URL/folder: ${r.stdout}`);
+  const stop = async () => {
+    spawnSync("bash", [script, "stop", dir], { encoding: "utf8", timeout: 30_000 });
+  };
+  try {
+    const files = dicomFilesUnder(demoDir);
+    for (const f of files) {
+      const res = await fetch(`${url}/instances`, { method: "POST", body: readFileSync(f) });
+      if (!res.ok) throw new Error(`Orthanc refused ${f}: ${res.status} ${await res.text()}`);
+    }
+    return { url, dicomWeb: `${url}/dicom-web/`, instances: files.length, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }
