@@ -2,15 +2,17 @@
 // decode worker — never on the page's thread.
 // The JPEG 2000 case pins that openjp2 runs in wasm (its C allocator imports are provided by the libc shim): a
 // demo MR image and its lossless JPEG 2000 re-encoding (made with GDCM's gdcmconv) must paint identical pixels.
-// A file that is not DICOM must give a readable error, not a crash.
+// A file that is not DICOM must give a readable error, not a crash. A file dropped onto the page (a real drop
+// event carrying a DataTransfer built in the page from the file's bytes) opens the same way and is never uploaded.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startLumen, launchBrowser, recordingPage } from "../harness.js";
+import { dicomJson } from "../viewer-helpers.js";
 
 let server;
 let browser;
@@ -101,4 +103,44 @@ test("a file that is not DICOM shows why it cannot be displayed", async () => {
   assert.match(await panel.innerText(), /notes\.dcm/);
   assert.match(await panel.innerText(), /DICOM/i);
   assert.deepEqual(errors, [], "a bad file is an error message, not a crash");
+});
+
+test("a DICOM file dropped on the page is decoded in the browser and shown, and never uploaded", async () => {
+  const { page, errors } = session;
+  const file = demoFile("mr-brain/");
+  const bytes = readFileSync(file);
+  const sop = dicomJson(file)["00080018"]?.Value?.[0];
+  await page.goto(`${server.origin}/`);
+  // The picker's rendering of the same file is the reference.
+  await openLocal(page, file, "1.2.840.10008.1.2.1");
+  const expected = await paintedPixels(page);
+  await page.goto(`${server.origin}/`);
+  await page.locator('[data-testid="study-list"]').waitFor();
+
+  const sent = [];
+  const onRequest = (req) => sent.push({ method: req.method(), url: req.url(), body: req.postDataBuffer() });
+  page.on("request", onRequest);
+  const dataTransfer = await page.evaluateHandle(({ b64, name }) => {
+    const raw = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([raw], name, { type: "application/dicom" }));
+    return dt;
+  }, { b64: bytes.toString("base64"), name: path.basename(file) });
+  await page.dispatchEvent("main", "dragenter", { dataTransfer });
+  await page.dispatchEvent("main", "dragover", { dataTransfer });
+  await page.dispatchEvent("main", "drop", { dataTransfer });
+  await page.waitForURL("**/local");
+  await page.locator('[data-testid="local-file-facts"]', { hasText: path.basename(file) }).waitFor({ timeout: 30_000 });
+  const dropped = await paintedPixels(page);
+  page.off("request", onRequest);
+  assert.deepEqual(dropped, expected, "the dropped file paints the same pixels as when opened with the picker");
+  assert.ok(dropped.max > dropped.min, "and the image is not blank");
+
+  const head = bytes.subarray(128, 256);
+  const carrying = sent.filter(
+    (r) => r.method === "POST" || r.method === "PUT" || (r.body && (r.body.includes(head) || (sop && r.body.includes(sop)))) || (sop && r.url.includes(sop)),
+  );
+  assert.deepEqual(carrying.map((r) => `${r.method} ${r.url}`), [], "no request carries the file, its bytes or its SOP Instance UID");
+  assert.ok(sop, "the SOP Instance UID was read from the file, so the check above means something");
+  assert.deepEqual(errors, [], "no script errors");
 });

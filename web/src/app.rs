@@ -5,7 +5,7 @@
 
 use crate::data_source::DataSource;
 use crate::i18n::{t, Lang, Msg};
-use crate::local_file::{LocalFile, LocalFilePage};
+use crate::local_file::{FileDropTarget, LocalFile, LocalFilePage};
 use crate::routes::{Route, Router};
 use crate::study_list::StudyListPage;
 use crate::viewer::ViewerPage;
@@ -21,7 +21,7 @@ pub fn App() -> impl IntoView {
     provide_context(lang);
     let router = Router::new();
     provide_context(router);
-    provide_context(LocalFile(RwSignal::new(None)));
+    provide_context(LocalFile::new());
 
     let source = LocalResource::new(DataSource::from_server_config);
 
@@ -41,6 +41,7 @@ pub fn App() -> impl IntoView {
     };
 
     view! {
+        <FileDropTarget />
         <header class="topbar">
             <a class="brand" href="/" on:click=go_home>
                 <span class="brand-mark" aria-hidden="true"></span>

@@ -1,6 +1,6 @@
-//! Opening DICOM files from the user's own disk ("Open DICOM file…"): the file never leaves the browser; it is
-//! parsed, decoded (including JPEG 2000 and the other compressed transfer syntaxes `lumen-dicom` supports) and
-//! displayed here, at `/local`.
+//! Opening DICOM files from the user's own disk ("Open DICOM file…", or a file dropped anywhere on the page): the
+//! file never leaves the browser; it is parsed, decoded (including JPEG 2000 and the other compressed transfer
+//! syntaxes `lumen-dicom` supports) and displayed here, at `/local`.
 //!
 //! The opened file lives in memory only, so `/local` after a reload offers to open one again. Decoding runs in a
 //! decode worker (`/decode-worker.js`, started for the file and ended after it), never on the page's thread. This
@@ -10,7 +10,7 @@ mod render;
 
 use crate::feedback::EmptyPanel;
 use crate::i18n::{t, Msg};
-use crate::routes::{use_router, Route};
+use crate::routes::{use_router, Route, Router};
 use leptos::html;
 use leptos::prelude::*;
 pub use render::RenderedFile;
@@ -24,16 +24,89 @@ pub struct OpenedFile {
     pub result: Result<RenderedFile, String>,
 }
 
-/// The opened local file, shared through context by the app root.
+/// The opened local file, shared through context by the app root: the file shown at `/local`, and whether one is
+/// being decoded.
 #[derive(Clone, Copy)]
-pub struct LocalFile(pub RwSignal<Option<OpenedFile>>);
+pub struct LocalFile {
+    pub opened: RwSignal<Option<OpenedFile>>,
+    pub busy: RwSignal<bool>,
+}
+
+impl LocalFile {
+    pub fn new() -> Self {
+        Self { opened: RwSignal::new(None), busy: RwSignal::new(false) }
+    }
+
+    /// Reads `file` from the user's disk, decodes its first frame in a decode worker and shows it at `/local`.
+    /// The bytes go to that worker only.
+    pub fn open(self, file: web_sys::File, router: Router) {
+        let LocalFile { opened, busy } = self;
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let name = file.name();
+            let result = match JsFuture::from(file.array_buffer()).await {
+                Ok(buffer) => render_in_worker(buffer).await,
+                Err(e) => Err(e.as_string().unwrap_or_else(|| format!("{e:?}"))),
+            };
+            busy.try_set(false);
+            opened.try_set(Some(OpenedFile { name, result }));
+            router.navigate(Route::LocalFile);
+        });
+    }
+}
+
+impl Default for LocalFile {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Whether a drag carries files from the user's disk (`Files` among the DataTransfer types), as opposed to a
+/// series dragged inside the study view.
+fn carries_files(ev: &web_sys::DragEvent) -> bool {
+    ev.data_transfer()
+        .map(|dt| dt.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
+        .unwrap_or(false)
+}
+
+/// Makes the whole page a drop target for DICOM files: the first dropped file is opened as with "Open DICOM
+/// file…" (decoded in the browser, never uploaded). Drags that carry no files (a series onto a viewport) are left
+/// alone. Renders nothing.
+#[component]
+pub fn FileDropTarget() -> impl IntoView {
+    let local = expect_context::<LocalFile>();
+    let router = use_router();
+    let over = window_event_listener(leptos::ev::dragover, move |ev| {
+        if carries_files(&ev) {
+            // Without this the browser would navigate to the file instead of handing it to the page.
+            ev.prevent_default();
+            if let Some(dt) = ev.data_transfer() {
+                dt.set_drop_effect("copy");
+            }
+        }
+    });
+    let drop = window_event_listener(leptos::ev::drop, move |ev| {
+        if !carries_files(&ev) {
+            return;
+        }
+        ev.prevent_default();
+        let Some(file) = ev.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0)) else {
+            return;
+        };
+        local.open(file, router);
+    });
+    on_cleanup(move || {
+        over.remove();
+        drop.remove();
+    });
+}
 
 /// A button opening the browser's file picker; the chosen file is decoded and shown at `/local`.
 #[component]
 pub fn OpenFileButton() -> impl IntoView {
-    let opened = expect_context::<LocalFile>();
+    let local = expect_context::<LocalFile>();
     let router = use_router();
-    let busy = RwSignal::new(false);
+    let busy = local.busy;
     let on_change = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -46,17 +119,7 @@ pub fn OpenFileButton() -> impl IntoView {
         };
         // Clearing the input lets the same file be chosen again later.
         input.set_value("");
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let name = file.name();
-            let result = match JsFuture::from(file.array_buffer()).await {
-                Ok(buffer) => render_in_worker(buffer).await,
-                Err(e) => Err(e.as_string().unwrap_or_else(|| format!("{e:?}"))),
-            };
-            busy.try_set(false);
-            opened.0.try_set(Some(OpenedFile { name, result }));
-            router.navigate(Route::LocalFile);
-        });
+        local.open(file, router);
     };
     view! {
         <label class="button" class:busy=move || busy.get()>
@@ -75,14 +138,14 @@ pub fn OpenFileButton() -> impl IntoView {
 /// The `/local` page: the opened file's first frame and facts, or an invitation to open one.
 #[component]
 pub fn LocalFilePage() -> impl IntoView {
-    let opened = expect_context::<LocalFile>();
+    let opened = expect_context::<LocalFile>().opened;
     view! {
         <section class="page">
             <div class="page-header">
                 <h1 class="page-title">{t(Msg::LocalFileTitle)}</h1>
                 <div class="search"><OpenFileButton /></div>
             </div>
-            {move || match opened.0.get() {
+            {move || match opened.get() {
                 None => view! { <EmptyPanel message=Msg::NoLocalFile /> }.into_any(),
                 Some(OpenedFile { name, result: Err(error) }) => view! {
                     <div class="state error" role="alert" data-testid="local-file-error">
