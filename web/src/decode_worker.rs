@@ -10,8 +10,6 @@
 //! ([`LOCAL_FILE`]). This module must not touch the DOM (there is none in a worker) nor keep decoded frames.
 
 use js_sys::{Array, Float32Array, Int32Array, Uint8Array};
-use lumen_dicomweb::transport::FetchTransport;
-use lumen_dicomweb::Client;
 use lumen_frames::{
     decode_fetched, DecodeOutcome, DecodeRequest, DecodeResponse, FrameSource, PixelBuffer,
     WorkerMessage,
@@ -40,6 +38,9 @@ pub fn worker_main() {
         let scope = scope.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             if let Ok(array) = ev.data().dyn_into::<Array>() {
+                if crate::auth::receive_in_worker(&array) {
+                    return;
+                }
                 if array.get(0).as_string().as_deref() == Some(LOCAL_FILE) {
                     render_local_file(&scope, &Uint8Array::new(&array.get(1)).to_vec());
                 }
@@ -119,7 +120,7 @@ async fn fetch(source: &FrameSource) -> Result<(Vec<u8>, Option<String>, Option<
             frame_number,
             ..
         } => {
-            let client = Client::new(FetchTransport::new(), base_url.clone());
+            let client = crate::auth::client(base_url.clone());
             let frames = client
                 .retrieve_frames(
                     study_instance_uid,
@@ -147,7 +148,7 @@ async fn fetch(source: &FrameSource) -> Result<(Vec<u8>, Option<String>, Option<
             sop_instance_uid,
             ..
         } => {
-            let client = Client::new(FetchTransport::new(), base_url.clone());
+            let client = crate::auth::client(base_url.clone());
             let bytes = client
                 .retrieve_instance(
                     study_instance_uid,

@@ -11,6 +11,7 @@
 //! Built by `scripts/build-web.sh` (cargo for wasm32-unknown-unknown, then wasm-bindgen `--target web`).
 
 mod app;
+mod auth;
 mod data_source;
 mod decode_worker;
 mod dicom_text;
@@ -35,6 +36,9 @@ pub fn start() {
     if js_sys::global().dyn_into::<web_sys::Window>().is_err() {
         return;
     }
+    // Before the router reads the URL: the token is taken out of it.
+    auth::take_token_from_url();
+    auth::listen_to_host_page();
     let document = leptos::prelude::document();
     let Some(root) = document
         .get_element_by_id("app")

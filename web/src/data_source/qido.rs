@@ -92,7 +92,7 @@ pub struct SeriesSummary {
 }
 
 fn client(root: &str) -> Client<FetchTransport> {
-    Client::new(FetchTransport::new(), absolute(root))
+    crate::auth::client(absolute(root))
 }
 
 /// `root` as an absolute URL: a path is taken on the page's own origin (the client wants absolute URLs).

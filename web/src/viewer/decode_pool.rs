@@ -35,6 +35,8 @@ struct Slot {
     ready: bool,
     /// Messages waiting for "ready".
     queued: Vec<String>,
+    /// The bearer token this worker last received (see `crate::auth`).
+    token_sent: Option<String>,
     busy: usize,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
@@ -90,6 +92,7 @@ impl DecodePool {
                 worker,
                 ready: false,
                 queued: Vec::new(),
+                token_sent: None,
                 busy: 0,
                 _on_message: on_message,
             });
@@ -133,6 +136,7 @@ impl DecodePool {
             return;
         };
         if slot.ready {
+            crate::auth::send_to_worker(&slot.worker, &mut slot.token_sent);
             if let Err(e) = slot.worker.post_message(&JsValue::from_str(&text)) {
                 leptos::logging::error!("Lumen: cannot post to a decode worker: {e:?}");
             }
@@ -157,6 +161,7 @@ fn receive(pool: &Weak<RefCell<DecodePool>>, index: usize, data: JsValue) -> Opt
         let mut pool = pool.borrow_mut();
         let slot = pool.slots.get_mut(index)?;
         slot.ready = true;
+        crate::auth::send_to_worker(&slot.worker, &mut slot.token_sent);
         for text in std::mem::take(&mut slot.queued) {
             let _ = slot.worker.post_message(&JsValue::from_str(&text));
         }

@@ -238,8 +238,7 @@ impl Viewer {
 
     async fn load_metadata(&self, study: String, summary: SeriesSummary) {
         let root = self.with(|c| c.dicomweb_root.clone());
-        let client =
-            lumen_dicomweb::Client::new(lumen_dicomweb::transport::FetchTransport::new(), root);
+        let client = crate::auth::client(root);
         let uid = summary.series_instance_uid.clone();
         let entry = match client.series_metadata(&study, &uid).await {
             Ok(instances) => {
