@@ -142,7 +142,8 @@ export async function shownWindow(page, index = 0) {
 /** Waits until viewport `index` shows a decoded image (not loading), or fails with what it shows. */
 export async function waitForImage(page, index = 0, timeout = 60_000) {
   const vp = page.locator(`[data-testid="viewport"][data-index="${index}"]`);
-  await vp.locator('[data-testid="overlay-bl"]', { hasText: "Zoom" }).waitFor({ timeout });
+  // The zoom line ("Zoom 1.00×", "缩放 1.00×"…) appears once a frame is shown, whatever the language.
+  await vp.locator('[data-testid="overlay-bl"]', { hasText: /\d\.\d\d×/ }).waitFor({ timeout });
   await page.waitForFunction(() => typeof window.__lumenFirstImageMs === "number", null, { timeout });
   await settle(page);
 }

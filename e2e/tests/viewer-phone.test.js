@@ -75,6 +75,15 @@ test("the header switches the interface to Simplified Chinese, remembered after 
   await page.reload();
   await waitForImage(page);
   assert.equal(await page.locator('[data-tool="pan"]').innerText(), "平移");
+  // The overlay abbreviations follow: window width/centre, zoom, series, slice location and thickness.
+  const bl = await page.locator('[data-testid="viewport"][data-index="0"] [data-testid="overlay-bl"]').innerText();
+  assert.match(bl, /窗宽 -?[\d.]+ 窗位 -?[\d.]+/);
+  assert.match(bl, /缩放 [\d.]+×/);
+  const tr = await page.locator('[data-testid="viewport"][data-index="0"] [data-testid="overlay-tr"]').innerText();
+  assert.match(tr, /序列 \d+ · /);
+  const br = await page.locator('[data-testid="viewport"][data-index="0"] [data-testid="overlay-br"]').innerText();
+  assert.match(br, /位置 -?[\d.]+ mm/);
+  assert.match(br, /层厚 [\d.]+ mm/);
   await page.screenshot({ path: "/tmp/lumen-viewer-zh.png" });
   await page.locator('[data-testid="language"]').selectOption("en");
   await page.waitForLoadState("load");

@@ -23,7 +23,20 @@ pub fn App() -> impl IntoView {
     provide_context(router);
     provide_context(LocalFile::new());
 
-    let source = LocalResource::new(DataSource::from_server_config);
+    let sources = LocalResource::new(DataSource::all_from_server_config);
+    let source = move || sources.get().and_then(|all| DataSource::chosen(&all));
+
+    // Like the language, a new source reloads the page, so no page keeps results of the previous one.
+    let switch_source = move |ev: leptos::ev::Event| {
+        let root = event_target_value(&ev);
+        if let Some(chosen) = sources
+            .get()
+            .and_then(|all| all.into_iter().find(|s| s.dicomweb_root == root))
+        {
+            chosen.remember();
+            let _ = location().reload();
+        }
+    };
 
     let go_home = move |ev: leptos::ev::MouseEvent| {
         if !(ev.ctrl_key() || ev.meta_key() || ev.shift_key()) {
@@ -47,9 +60,37 @@ pub fn App() -> impl IntoView {
                 <span class="brand-mark" aria-hidden="true"></span>
                 "Lumen"
             </a>
-            <span class="topbar-source">
-                {move || source.get().map(|s| format!("{} · {}", t(Msg::Source), s.name))}
-            </span>
+            {move || {
+                let all = sources.get()?;
+                let current = DataSource::chosen(&all)?;
+                Some(if all.len() > 1 {
+                    view! {
+                        <select
+                            class="topbar-source"
+                            aria-label=t(Msg::Source)
+                            title=t(Msg::Source)
+                            data-testid="source"
+                            on:change=switch_source
+                        >
+                            {all
+                                .into_iter()
+                                .map(|s| {
+                                    let selected = s.dicomweb_root == current.dicomweb_root;
+                                    view! { <option value=s.dicomweb_root.clone() selected=selected>{s.name}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <span class="topbar-source" data-testid="source">
+                            {format!("{} · {}", t(Msg::Source), current.name)}
+                        </span>
+                    }
+                    .into_any()
+                })
+            }}
             <select class="lang-switch" aria-label=t(Msg::Language) data-testid="language" on:change=switch_lang>
                 {Lang::ALL
                     .into_iter()
@@ -59,7 +100,7 @@ pub fn App() -> impl IntoView {
         </header>
         <main class="main">
             {move || {
-                let Some(source) = source.get() else { return ().into_any() };
+                let Some(source) = source() else { return ().into_any() };
                 match router.route() {
                     Route::StudyList => view! { <StudyListPage source /> }.into_any(),
                     Route::Viewer { study_instance_uids, series_instance_uids } => {

@@ -1,8 +1,9 @@
 //! The data source: which DICOMweb service the app reads studies from, and the study and series summaries it
 //! shows, fetched with QIDO-RS.
 //!
-//! The server says where its DICOMweb root is in `/api/config` (`{"sources":[{"name":…,"dicomweb":…}]}`); when that
-//! is missing or unreadable the app uses `/dicom-web` on its own origin, which is what `lumen serve` provides.
+//! The server lists its DICOMweb services in `/api/config` (`{"sources":[{"name":…,"dicomweb":…}, …]}`); the user
+//! picks one in the header (remembered in localStorage, by DICOMweb root), the first by default. When the list is
+//! missing or unreadable the app uses `/dicom-web` on its own origin, which is what `lumen serve` provides.
 //! This module turns QIDO-RS answers into plain rows for the pages; it must not render anything, and it never
 //! interprets pixel data.
 
@@ -63,22 +64,46 @@ impl DataSource {
         }
     }
 
-    /// The first source listed by the server's `/api/config`, or [`DataSource::same_origin`] when the server has
-    /// no such endpoint (404) or its answer cannot be read (logged to the console, not shown: the default works).
-    pub async fn from_server_config() -> DataSource {
-        match read_server_config().await {
+    /// Every source listed by the server's `/api/config` (never empty): [`DataSource::same_origin`] alone when the
+    /// server has no such endpoint (404), lists none, or its answer cannot be read (logged to the console, not
+    /// shown: the default works).
+    pub async fn all_from_server_config() -> Vec<DataSource> {
+        let listed: Vec<DataSource> = match read_server_config().await {
             Ok(Some(config)) => config
                 .sources
                 .into_iter()
-                .next()
-                .map_or_else(DataSource::same_origin, DataSource::from_config),
-            Ok(None) => DataSource::same_origin(),
+                .map(DataSource::from_config)
+                .collect(),
+            Ok(None) => Vec::new(),
             Err(problem) => {
                 leptos::logging::warn!(
                     "Lumen: using /dicom-web, as /api/config could not be read: {problem}"
                 );
-                DataSource::same_origin()
+                Vec::new()
             }
+        };
+        if listed.is_empty() {
+            vec![DataSource::same_origin()]
+        } else {
+            listed
+        }
+    }
+
+    /// The source chosen earlier in the header (localStorage, by DICOMweb root) among `sources`, else the first.
+    pub fn chosen(sources: &[DataSource]) -> Option<DataSource> {
+        let remembered = leptos::prelude::window()
+            .local_storage()
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_item(SOURCE_STORAGE_KEY).ok().flatten());
+        pick(sources, remembered.as_deref())
+    }
+
+    /// Remembers this source as the user's choice for the next visits.
+    pub fn remember(&self) {
+        if let Some(storage) = leptos::prelude::window().local_storage().ok().flatten() {
+            // Private browsing may refuse: the choice then lasts for this page only.
+            let _ = storage.set_item(SOURCE_STORAGE_KEY, &self.dicomweb_root);
         }
     }
 
@@ -113,6 +138,17 @@ impl DataSource {
     pub async fn series(&self, study_instance_uid: &str) -> Result<Vec<SeriesSummary>, LoadError> {
         qido::series(&self.dicomweb_root, study_instance_uid).await
     }
+}
+
+/// The localStorage key holding the DICOMweb root of the chosen source.
+const SOURCE_STORAGE_KEY: &str = "lumen.source";
+
+/// The source whose DICOMweb root is `remembered`, else the first of `sources`.
+fn pick(sources: &[DataSource], remembered: Option<&str>) -> Option<DataSource> {
+    remembered
+        .and_then(|root| sources.iter().find(|s| s.dicomweb_root == root))
+        .or_else(|| sources.first())
+        .cloned()
 }
 
 /// The server's `/api/config`, `None` when it has none (404), or why it could not be read.
@@ -170,5 +206,25 @@ mod tests {
                 dicomweb_root: "/dicom-web".into()
             }
         );
+    }
+
+    #[test]
+    fn the_remembered_source_is_chosen_else_the_first() {
+        let a = DataSource {
+            name: "Lumen".into(),
+            dicomweb_root: "/dicom-web".into(),
+        };
+        let b = DataSource {
+            name: "PACS".into(),
+            dicomweb_root: "https://pacs.example/dicom-web".into(),
+        };
+        let both = [a.clone(), b.clone()];
+        assert_eq!(pick(&both, Some("https://pacs.example/dicom-web")), Some(b));
+        assert_eq!(
+            pick(&both, Some("https://gone.example/dicom-web")),
+            Some(a.clone())
+        );
+        assert_eq!(pick(&both, None), Some(a));
+        assert_eq!(pick(&[], Some("/dicom-web")), None);
     }
 }

@@ -34,7 +34,10 @@ pub struct LocalFile {
 
 impl LocalFile {
     pub fn new() -> Self {
-        Self { opened: RwSignal::new(None), busy: RwSignal::new(false) }
+        Self {
+            opened: RwSignal::new(None),
+            busy: RwSignal::new(false),
+        }
     }
 
     /// Reads `file` from the user's disk, decodes its first frame in a decode worker and shows it at `/local`.
@@ -65,7 +68,11 @@ impl Default for LocalFile {
 /// series dragged inside the study view.
 fn carries_files(ev: &web_sys::DragEvent) -> bool {
     ev.data_transfer()
-        .map(|dt| dt.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
+        .map(|dt| {
+            dt.types()
+                .iter()
+                .any(|t| t.as_string().as_deref() == Some("Files"))
+        })
         .unwrap_or(false)
 }
 
@@ -90,7 +97,11 @@ pub fn FileDropTarget() -> impl IntoView {
             return;
         }
         ev.prevent_default();
-        let Some(file) = ev.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0)) else {
+        let Some(file) = ev
+            .data_transfer()
+            .and_then(|dt| dt.files())
+            .and_then(|files| files.get(0))
+        else {
             return;
         };
         local.open(file, router);

@@ -6,6 +6,7 @@
 
 use super::state::{trim_number, ViewerCore};
 use crate::dicom_text;
+use crate::i18n::{t, Msg};
 use dicom_dictionary_std::tags;
 use lumen_dicom::geometry::orientation_label;
 use lumen_dicomweb::json;
@@ -56,14 +57,16 @@ pub fn overlay(c: &ViewerCore, i: usize, dpr: f64) -> Overlay {
         o.top_right.push(text(tags::STUDY_DESCRIPTION));
         o.top_right.push(dicom_text::date(&text(tags::STUDY_DATE)));
         o.top_right.push(format!(
-            "Se {} · {}",
+            "{} {} · {}",
+            t(Msg::AbbrSeries),
             json::integer(d, tags::SERIES_NUMBER)
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
             text(tags::SERIES_DESCRIPTION)
         ));
         o.top_right.push(format!(
-            "Im {}",
+            "{} {}",
+            t(Msg::AbbrImage),
             json::integer(d, tags::INSTANCE_NUMBER)
                 .map(|n| n.to_string())
                 .unwrap_or_default()
@@ -83,13 +86,18 @@ pub fn overlay(c: &ViewerCore, i: usize, dpr: f64) -> Overlay {
                 .map(|e| format!(" {e}"))
                 .unwrap_or_default();
             o.bottom_left.push(format!(
-                "W {} L {}{name}",
+                "{} {} {} {}{name}",
+                t(Msg::AbbrWindowWidth),
                 trim_number(w.width),
+                t(Msg::AbbrWindowCenter),
                 trim_number(w.center)
             ));
         }
-        o.bottom_left
-            .push(format!("Zoom {:.2}×", v.view.zoom / dpr.max(0.5)));
+        o.bottom_left.push(format!(
+            "{} {:.2}×",
+            t(Msg::AbbrZoom),
+            v.view.zoom / dpr.max(0.5)
+        ));
         if v.user_invert {
             o.bottom_left
                 .push(crate::i18n::t(crate::i18n::Msg::Inverted).to_string());
@@ -102,15 +110,17 @@ pub fn overlay(c: &ViewerCore, i: usize, dpr: f64) -> Overlay {
     }
     if let Some(d) = instance.as_deref() {
         if let Some(loc) = json::number(d, tags::SLICE_LOCATION) {
-            o.bottom_right.push(format!("Loc {} mm", trim_number(loc)));
+            o.bottom_right
+                .push(format!("{} {} mm", t(Msg::AbbrLocation), trim_number(loc)));
         }
         if let Some(thk) = json::number(d, tags::SLICE_THICKNESS) {
-            o.bottom_right.push(format!("Thk {} mm", trim_number(thk)));
+            o.bottom_right
+                .push(format!("{} {} mm", t(Msg::AbbrThickness), trim_number(thk)));
         }
     }
     if let Some(fps) = v.cine.filter(|f| *f != super::state::FILE_RATE) {
         o.bottom_right
-            .push(format!("Cine {} fps", trim_number(fps)));
+            .push(format!("{} {} fps", t(Msg::AbbrCine), trim_number(fps)));
     }
 
     let (Some(f), Some(geometry)) = (&frame, c.geometry(i)) else {
