@@ -84,6 +84,9 @@ test("the header switches the interface to Simplified Chinese, remembered after 
   const br = await page.locator('[data-testid="viewport"][data-index="0"] [data-testid="overlay-br"]').innerText();
   assert.match(br, /位置 -?[\d.]+ mm/);
   assert.match(br, /层厚 [\d.]+ mm/);
+  // The CT window presets are named in Chinese too.
+  const presets = await page.locator('[data-testid="preset"] option').allInnerTexts();
+  assert.ok(presets.some((p) => p.startsWith("肺窗")) && presets.some((p) => p.startsWith("纵隔窗")), `presets: ${presets}`);
   await page.screenshot({ path: "/tmp/lumen-viewer-zh.png" });
   await page.locator('[data-testid="language"]').selectOption("en");
   await page.waitForLoadState("load");

@@ -4,13 +4,16 @@
 //!
 //! Pure data: it must not apply a window (the GPU does) nor know the UI.
 
+use crate::i18n::{t, Msg};
 use lumen_frames::{FrameMeta, WindowFunction, WindowPreset};
 
 /// A fixed CT window: centre and width in Hounsfield units.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CtPreset {
-    /// The name shown (English; the CT window names are international).
+    /// The English name (the key of the preset in tests and logs).
     pub name: &'static str,
+    /// The name shown, in the interface language ("Lung", "肺窗"…).
+    pub label: Msg,
     /// Window Center, HU.
     pub center: f64,
     /// Window Width, HU.
@@ -21,26 +24,31 @@ pub struct CtPreset {
 pub const CT_PRESETS: [CtPreset; 5] = [
     CtPreset {
         name: "Lung",
+        label: Msg::PresetLung,
         center: -600.0,
         width: 1500.0,
     },
     CtPreset {
         name: "Mediastinum",
+        label: Msg::PresetMediastinum,
         center: 40.0,
         width: 400.0,
     },
     CtPreset {
         name: "Abdomen",
+        label: Msg::PresetAbdomen,
         center: 40.0,
         width: 350.0,
     },
     CtPreset {
         name: "Bone",
+        label: Msg::PresetBone,
         center: 400.0,
         width: 1800.0,
     },
     CtPreset {
         name: "Brain",
+        label: Msg::PresetBrain,
         center: 40.0,
         width: 80.0,
     },
@@ -59,13 +67,13 @@ pub fn presets_for(modality: &str, meta: &FrameMeta) -> Vec<WindowPreset> {
             center: p.center,
             width: p.width,
             function: WindowFunction::Linear,
-            explanation: Some(p.name.to_string()),
+            explanation: Some(t(p.label).to_string()),
         }));
     }
     for (i, w) in meta.windows.iter().enumerate() {
         let mut w = w.clone();
         if w.explanation.as_deref().is_none_or(|e| e.trim().is_empty()) {
-            w.explanation = Some(format!("File {}", i + 1));
+            w.explanation = Some(format!("{} {}", t(Msg::WindowFromFile), i + 1));
         }
         out.push(w);
     }
@@ -83,7 +91,7 @@ pub fn auto_window(meta: &FrameMeta) -> Option<WindowPreset> {
         center: (lo + hi) / 2.0,
         width: if hi > lo { hi - lo } else { 1.0 },
         function: WindowFunction::LinearExact,
-        explanation: Some("Auto".to_string()),
+        explanation: Some(t(Msg::AutoWindow).to_string()),
     })
 }
 

@@ -91,7 +91,7 @@ pub fn install(viewer: Viewer) {
                                 center: p.center,
                                 width: p.width,
                                 function: WindowFunction::Linear,
-                                explanation: Some(p.name.to_string()),
+                                explanation: Some(crate::i18n::t(p.label).to_string()),
                             });
                         }
                     }

@@ -36,9 +36,9 @@ fn rows(dataset: &Value) -> Vec<Row> {
                 .map(|e| e.alias.to_string())
                 .unwrap_or_else(|| {
                     if tag.group() % 2 == 1 {
-                        "Private".into()
+                        crate::i18n::t(crate::i18n::Msg::PrivateTag).into()
                     } else {
-                        "Unknown".into()
+                        crate::i18n::t(crate::i18n::Msg::UnknownTag).into()
                     }
                 });
             let vr = attr
