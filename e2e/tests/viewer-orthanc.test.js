@@ -4,7 +4,8 @@
 // the patient-name search finds the demo CT; opening it hangs the largest CT series and its first image renders
 // with the PS3.3 C.11.2.1.2.1 LINEAR window of the file's own values (read with `lumen decode`, not through the app);
 // the arrow keys move to the expected slice (Instance Number); the tag browser shows a known value; the OHIF-style
-// URL hangs the named series; no origin other than Lumen's is contacted and no script error occurs.
+// URL hangs the named series (RLE Lossless; and the Big Endian and Deflated ones, whose frames Orthanc only serves
+// uncompressed); no origin other than Lumen's is contacted and no script error occurs.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -138,6 +139,27 @@ test("the OHIF-style launch URL hangs the requested series: the RLE Lossless one
   const { width, center } = await shownWindow(page);
   const s = await shot(canvas(page), "/tmp/lumen-orthanc-rle.png");
   assert.deepEqual(gridMismatches(img, s, center, width), [], "RLE series: screen pixels differing from the LINEAR window");
+});
+
+test("Big Endian and Deflated series render although Orthanc cannot send their frames as stored", async () => {
+  // Orthanc's DICOMweb plugin answers 500 to `transfer-syntax=*` for these: the viewer asks again for the
+  // default (Explicit VR Little Endian) frames, and the pixels must still be the file's values through the window.
+  const { page } = session;
+  for (const [pattern, folder] of [[/Big Endian/, "ct-chest/03-"], [/Deflated/, "ct-chest/04-"]]) {
+    const series = ct.series.find((s) => pattern.test(s["0008103E"]?.Value?.[0] ?? ""));
+    assert.ok(series, `the demo CT has a ${pattern} series`);
+    const uid = series["0020000E"].Value[0];
+    await page.goto(`${server.origin}/viewer?StudyInstanceUIDs=${ct.study}&SeriesInstanceUIDs=${uid}`);
+    await waitForImage(page);
+    assert.equal(await viewport(page).getAttribute("data-series-uid"), uid);
+    const files = seriesFiles(demo, folder);
+    const sop = await viewport(page).getAttribute("data-sop-instance-uid");
+    assert.ok(files.has(sop), `the displayed SOP Instance UID ${sop} is a file of ${folder}`);
+    const img = modalityValues(files.get(sop));
+    const { width, center } = await shownWindow(page);
+    const s = await shot(canvas(page), `/tmp/lumen-orthanc-${folder.slice(-3, -1)}.png`);
+    assert.deepEqual(gridMismatches(img, s, center, width), [], `${pattern}: screen pixels differing from the LINEAR window`);
+  }
 });
 
 test("nothing but Lumen's origin was contacted and no script error occurred", async () => {

@@ -10,6 +10,7 @@
 //! ([`LOCAL_FILE`]). This module must not touch the DOM (there is none in a worker) nor keep decoded frames.
 
 use js_sys::{Array, Float32Array, Int32Array, Uint8Array};
+use lumen_dicomweb::TransferSyntaxRequest;
 use lumen_frames::{
     decode_fetched, DecodeOutcome, DecodeRequest, DecodeResponse, FrameSource, PixelBuffer,
     WorkerMessage,
@@ -121,16 +122,29 @@ async fn fetch(source: &FrameSource) -> Result<(Vec<u8>, Option<String>, Option<
             ..
         } => {
             let client = crate::auth::client(base_url.clone());
-            let frames = client
-                .retrieve_frames(
+            let numbers = [*frame_number];
+            let retrieve = |syntax| {
+                client.retrieve_frames(
                     study_instance_uid,
                     series_instance_uid,
                     sop_instance_uid,
-                    &[*frame_number],
-                    &syntax,
+                    &numbers,
+                    syntax,
                 )
-                .await
-                .map_err(|e| e.to_string())?;
+            };
+            let frames = match retrieve(&syntax).await {
+                // Some archives fail to hand out a frame as stored (Orthanc's DICOMweb plugin answers 500 to
+                // `transfer-syntax=*` for Explicit VR Big Endian and Deflated instances): ask again for the default,
+                // uncompressed Explicit VR Little Endian, which every origin server must provide (PS3.18 8.7.3).
+                Err(lumen_dicomweb::Error::Http { status, .. })
+                    if (status >= 500 || status == 406)
+                        && !matches!(syntax, TransferSyntaxRequest::Default) =>
+                {
+                    retrieve(&TransferSyntaxRequest::Default).await
+                }
+                other => other,
+            }
+            .map_err(|e| e.to_string())?;
             let frame = frames
                 .into_iter()
                 .next()
