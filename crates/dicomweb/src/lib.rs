@@ -29,5 +29,5 @@ pub use client::{
     TransferSyntaxRequest, EXPLICIT_VR_LITTLE_ENDIAN,
 };
 pub use error::{Error, Result};
-pub use qido::QidoQuery;
+pub use qido::{encode_query_value, QidoQuery};
 pub use transport::{HttpRequest, HttpResponse, Method, Transport, TransportError};

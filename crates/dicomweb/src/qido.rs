@@ -133,7 +133,7 @@ impl QidoQuery {
     pub fn to_query_string(&self) -> Result<String> {
         let mut pairs: Vec<String> = Vec::new();
         for (key, value) in &self.matches {
-            pairs.push(format!("{}={}", check_key(key)?, encode(value)));
+            pairs.push(format!("{}={}", check_key(key)?, encode_query_value(value)));
         }
         if self.include_all {
             pairs.push("includefield=all".to_string());
@@ -189,7 +189,7 @@ fn check_key(key: &str) -> Result<String> {
 /// characters that would end or change the value (`"#%&'+<=>` and `` ` ``). Everything else, the wildcards `*`/`?`,
 /// the PN separator `^` and the list separators `,`/`\` included, is sent literally, as browsers do: some servers
 /// (Orthanc 1.10 with DICOMweb 1.7) match the raw query text without decoding it.
-pub(crate) fn encode(value: &str) -> String {
+pub fn encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         if b <= 0x20 || b >= 0x7F || b"\"#%&'+<=>`".contains(&b) {

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use futures::TryStreamExt;
+use lumen_dicomweb::encode_query_value;
 
 /// The upstream DICOMweb service.
 #[derive(Debug)]
@@ -116,7 +117,7 @@ async fn forward(State(state): State<AppState>, request: Request) -> Result<Resp
     let mut url = format!("{}{}", upstream.root, rest);
     if let Some(q) = parts.uri.query() {
         url.push('?');
-        url.push_str(q);
+        url.push_str(&normalise_query(q));
     }
     let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes())
         .map_err(|_| ApiError::bad_request(format!("unsupported method {}", parts.method)))?;
@@ -217,9 +218,64 @@ fn rewrite_urls(body: &[u8], upstream_root: &str, own_root: &str) -> Vec<u8> {
     out
 }
 
+/// Re-encodes a query string minimally (see `lumen_dicomweb::encode_query_value`): the browser may send `^` or
+/// non-reserved characters percent-encoded, and some PACS (Orthanc 1.10 with DICOMweb 1.7) match the raw query text
+/// without decoding it, so `PatientName=DEMO%5ECHEST*` would find nothing there while `DEMO^CHEST*` does.
+fn normalise_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) => format!(
+                "{}={}",
+                encode_query_value(&percent_decode(key)),
+                encode_query_value(&percent_decode(value))
+            ),
+            None => encode_query_value(&percent_decode(pair)),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Decodes `%XX` escapes (invalid escapes are kept as they are; invalid UTF-8 is replaced, never a panic).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_sent_upstream_keeps_wildcards_and_pn_separators_literal() {
+        assert_eq!(
+            normalise_query("PatientName=DEMO%5ECHEST*&fuzzymatching=true&includefield=00081030"),
+            "PatientName=DEMO^CHEST*&fuzzymatching=true&includefield=00081030"
+        );
+        // Reserved characters stay encoded, and broken escapes pass through without a panic.
+        assert_eq!(
+            normalise_query("PatientName=A%26B%20C&x=%zz%4"),
+            "PatientName=A%26B%20C&x=%25zz%254"
+        );
+        assert_eq!(
+            normalise_query("StudyDate=20240101-20241231"),
+            "StudyDate=20240101-20241231"
+        );
+    }
 
     #[test]
     fn upstream_urls_in_json_point_back_to_lumen() {
