@@ -14,7 +14,7 @@ use dicom_dictionary_std::{tags, uids};
 use dicom_object::InMemDicomObject;
 
 use crate::chest::{ChestPhantom, Label};
-use crate::dataset::{ds, put_str, put_strs};
+use crate::dataset::{ds, put_image_plane, put_str, put_strs};
 use crate::geom::Vec3;
 use crate::hash::{hash3, triangular_noise};
 
@@ -224,26 +224,13 @@ pub(crate) fn put_ct_attributes(
     put_str(obj, tags::CONVOLUTION_KERNEL, VR::SH, "STANDARD");
     put_str(obj, tags::PATIENT_POSITION, VR::CS, "HFS");
     put_str(obj, tags::ACQUISITION_NUMBER, VR::IS, "1");
-    put_strs(obj, tags::IMAGE_POSITION_PATIENT, VR::DS, &pos.map(ds));
-    put_strs(
+    put_image_plane(
         obj,
-        tags::IMAGE_ORIENTATION_PATIENT,
-        VR::DS,
-        &CtGeometry::ORIENTATION.map(ds),
-    );
-    put_str(
-        obj,
-        tags::FRAME_OF_REFERENCE_UID,
-        VR::UI,
+        pos,
+        CtGeometry::ORIENTATION,
         frame_of_reference_uid,
-    );
-    put_str(obj, tags::POSITION_REFERENCE_INDICATOR, VR::LO, "SN");
-    put_str(obj, tags::SLICE_LOCATION, VR::DS, &ds(pos[2]));
-    put_strs(
-        obj,
-        tags::PIXEL_SPACING,
-        VR::DS,
-        &[ds(geom.pixel_spacing), ds(geom.pixel_spacing)],
+        "SN",
+        geom.pixel_spacing,
     );
     put_strs(
         obj,

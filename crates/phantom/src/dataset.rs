@@ -127,6 +127,45 @@ pub(crate) fn put_strs(obj: &mut InMemDicomObject, tag: Tag, vr: VR, values: &[S
     obj.put(DataElement::new(tag, vr, PrimitiveValue::Strs(v)));
 }
 
+/// The Image Plane (PS3.3 C.7.6.2) and Frame of Reference attributes of one axial slice: Image Position and
+/// Orientation (Patient), Frame of Reference UID, Position Reference Indicator, Slice Location (the z of the
+/// position) and square Pixel Spacing.
+pub(crate) fn put_image_plane(
+    obj: &mut InMemDicomObject,
+    position: [f64; 3],
+    orientation: [f64; 6],
+    frame_of_reference_uid: &str,
+    position_reference_indicator: &str,
+    pixel_spacing: f64,
+) {
+    put_strs(obj, tags::IMAGE_POSITION_PATIENT, VR::DS, &position.map(ds));
+    put_strs(
+        obj,
+        tags::IMAGE_ORIENTATION_PATIENT,
+        VR::DS,
+        &orientation.map(ds),
+    );
+    put_str(
+        obj,
+        tags::FRAME_OF_REFERENCE_UID,
+        VR::UI,
+        frame_of_reference_uid,
+    );
+    put_str(
+        obj,
+        tags::POSITION_REFERENCE_INDICATOR,
+        VR::LO,
+        position_reference_indicator,
+    );
+    put_str(obj, tags::SLICE_LOCATION, VR::DS, &ds(position[2]));
+    put_strs(
+        obj,
+        tags::PIXEL_SPACING,
+        VR::DS,
+        &[ds(pixel_spacing), ds(pixel_spacing)],
+    );
+}
+
 pub(crate) fn put_us(obj: &mut InMemDicomObject, tag: Tag, value: u16) {
     obj.put(DataElement::new(
         tag,

@@ -7,7 +7,7 @@ use dicom_core::VR;
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::InMemDicomObject;
 
-use crate::dataset::{ds, put_str, put_strs};
+use crate::dataset::{ds, put_image_plane, put_str, put_strs};
 use crate::hash::{hash3, unit};
 
 const NOISE_SEED: u64 = 0x4D52_4E4F_4953;
@@ -199,26 +199,13 @@ pub(crate) fn put_mr_attributes(
         &ds(geom.slice_spacing),
     );
     put_str(obj, tags::PATIENT_POSITION, VR::CS, "HFS");
-    put_strs(obj, tags::IMAGE_POSITION_PATIENT, VR::DS, &pos.map(ds));
-    put_strs(
+    put_image_plane(
         obj,
-        tags::IMAGE_ORIENTATION_PATIENT,
-        VR::DS,
-        &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0].map(ds),
-    );
-    put_str(
-        obj,
-        tags::FRAME_OF_REFERENCE_UID,
-        VR::UI,
+        pos,
+        [1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
         frame_of_reference_uid,
-    );
-    put_str(obj, tags::POSITION_REFERENCE_INDICATOR, VR::LO, "");
-    put_str(obj, tags::SLICE_LOCATION, VR::DS, &ds(pos[2]));
-    put_strs(
-        obj,
-        tags::PIXEL_SPACING,
-        VR::DS,
-        &[ds(geom.pixel_spacing), ds(geom.pixel_spacing)],
+        "",
+        geom.pixel_spacing,
     );
     put_strs(
         obj,
