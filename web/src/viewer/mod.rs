@@ -340,13 +340,15 @@ fn Toolbar(viewer: Viewer) -> impl IntoView {
     let playing =
         move || viewer.read(|c| c.viewports.get(c.active).is_some_and(|v| v.cine.is_some()));
     let toggle_cine = move |_| shortcuts::toggle_cine(viewer);
-    let fps = move || {
+    // A memo, not a closure over the viewer: cine bumps the viewer's revision on every frame, and re-setting the
+    // field's value each time would overwrite what the reader is typing into it.
+    let fps = Memo::new(move |_| {
         viewer.read(|c| {
             let v = c.viewports.get(c.active);
             v.and_then(|v| v.cine.filter(|f| *f != state::FILE_RATE).or(v.chosen_fps))
                 .unwrap_or(15.0)
         })
-    };
+    });
     let on_fps = move |ev: leptos::ev::Event| {
         let Ok(f) = event_target_value(&ev).parse::<f64>() else {
             return;
@@ -420,7 +422,7 @@ fn Toolbar(viewer: Viewer) -> impl IntoView {
                     {move || if playing() { "❚❚" } else { "▶" }}" "{t(Msg::Cine)}
                 </button>
                 <input class="tool fps" type="number" min="1" max="60" step="1" aria-label="fps" data-testid="fps"
-                    prop:value=move || state::trim_number(fps()) on:change=on_fps />
+                    prop:value=move || state::trim_number(fps.get()) on:change=on_fps />
                 <span class="muted">"fps"</span>
             </div>
             <div class="tool-group">
