@@ -6,6 +6,18 @@
 //! configured bearer token. Request and response bodies are streamed, except JSON answers (QIDO-RS results,
 //! metadata), in which the upstream's absolute URLs (Retrieve URL, BulkDataURI) are rewritten to Lumen's own
 //! `/dicom-web`, so that following them stays on Lumen's origin. This module must not interpret DICOM beyond that.
+//!
+//! The query string is re-encoded minimally (see [`normalise_query`]). One PACS needs more: Orthanc (checked with
+//! 1.10 and its DICOMweb plugin 1.7) matches the raw query text without percent-decoding it, so a value holding
+//! a character that cannot travel unescaped in a URL (a space, `&`, `'`, `+`, any non-ASCII letter) can never
+//! match there: `PatientName=doe%20jane*` is compared as the text `doe%20jane*`, and `+` is a literal plus. For
+//! Orthanc alone, such a character in an attribute's value is sent as a QIDO wildcard instead ([`orthanc_query`]):
+//! `?` (exactly one character) for an ASCII one, `*` for a run of non-ASCII ones (Orthanc's `?` does not match
+//! one). `?` in place of a space also matches the `^` between Person Name components, so typing `doe jane` finds
+//! `DOE^JANE`, the way a fuzzy search of a standard archive does. Other archives get the standard `%20`: the
+//! wildcards would widen an exact match there and defeat a fuzzy match that splits the value into words. Whether
+//! the upstream is Orthanc is asked once, when a query first needs it, from the body of its 404 answer to an
+//! unknown path under the DICOMweb root (Orthanc's carries `OrthancStatus`).
 
 use crate::error::ApiError;
 use crate::{AppState, Backend, Error};
@@ -17,6 +29,7 @@ use axum::routing::any;
 use axum::Router;
 use futures::TryStreamExt;
 use lumen_dicomweb::encode_query_value;
+use std::sync::OnceLock;
 
 /// The upstream DICOMweb service.
 #[derive(Debug)]
@@ -26,6 +39,8 @@ pub(crate) struct Upstream {
     /// `Authorization` value sent when the browser sends none (`Bearer <token>`).
     authorization: Option<HeaderValue>,
     client: reqwest::Client,
+    /// Whether the upstream is Orthanc (see the module documentation); set by the first probe that got an answer.
+    is_orthanc: OnceLock<bool>,
 }
 
 /// Request headers passed upstream (besides `Authorization`, handled separately).
@@ -87,12 +102,44 @@ impl Upstream {
             root: url.trim_end_matches('/').to_string(),
             authorization,
             client,
+            is_orthanc: OnceLock::new(),
         })
     }
 
     /// The upstream root, for the start-up message.
     pub(crate) fn display(&self) -> String {
         format!("the PACS {} (proxied under /dicom-web)", self.root)
+    }
+
+    /// Whether the upstream is Orthanc, asked once with a GET of an unknown path below the DICOMweb root: Orthanc
+    /// answers 404 with a JSON body naming its own `OrthancStatus`. An unreachable upstream, a refusal of the
+    /// credentials or a server error counts as standard for this request and is asked again by the next one.
+    async fn is_orthanc(&self, authorization: Option<&HeaderValue>) -> bool {
+        if let Some(&known) = self.is_orthanc.get() {
+            return known;
+        }
+        let mut probe = self
+            .client
+            .get(format!("{}/lumen-pacs-probe", self.root))
+            .timeout(std::time::Duration::from_secs(10));
+        if let Some(auth) = authorization {
+            probe = probe.header(header::AUTHORIZATION.as_str(), auth.as_bytes());
+        }
+        let Ok(response) = probe.send().await else {
+            return false;
+        };
+        let status = response.status().as_u16();
+        let Ok(body) = response.bytes().await else {
+            return false;
+        };
+        let orthanc = serde_json::from_slice::<serde_json::Value>(&body)
+            .is_ok_and(|v| v.get("OrthancStatus").is_some());
+        // A refusal or a server error (a gateway in front of the PACS, say) does not tell: ask again next time.
+        if orthanc || (status < 500 && status != 401 && status != 403) {
+            *self.is_orthanc.get_or_init(|| orthanc)
+        } else {
+            false
+        }
     }
 }
 
@@ -114,10 +161,20 @@ async fn forward(State(state): State<AppState>, request: Request) -> Result<Resp
         .path()
         .strip_prefix("/dicom-web")
         .unwrap_or_default();
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .or(upstream.authorization.as_ref());
     let mut url = format!("{}{}", upstream.root, rest);
     if let Some(q) = parts.uri.query() {
         url.push('?');
-        url.push_str(&normalise_query(q));
+        let literal_text_only =
+            needs_orthanc_wildcards(q) && upstream.is_orthanc(authorization).await;
+        url.push_str(&if literal_text_only {
+            orthanc_query(q)
+        } else {
+            normalise_query(q)
+        });
     }
     let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes())
         .map_err(|_| ApiError::bad_request(format!("unsupported method {}", parts.method)))?;
@@ -127,13 +184,8 @@ async fn forward(State(state): State<AppState>, request: Request) -> Result<Resp
             builder = builder.header(name.as_str(), value.as_bytes());
         }
     }
-    match parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .or(upstream.authorization.as_ref())
-    {
-        Some(auth) => builder = builder.header(header::AUTHORIZATION.as_str(), auth.as_bytes()),
-        None => {}
+    if let Some(auth) = authorization {
+        builder = builder.header(header::AUTHORIZATION.as_str(), auth.as_bytes());
     }
     let has_body = parts.headers.contains_key(header::CONTENT_LENGTH)
         || parts.headers.contains_key(header::TRANSFER_ENCODING);
@@ -236,6 +288,79 @@ fn normalise_query(query: &str) -> String {
         .join("&")
 }
 
+/// QIDO-RS query parameters that are not attribute matches (PS3.18 8.3.4); their values are never wildcards.
+const QIDO_PARAMETERS: &[&str] = &[
+    "includefield",
+    "fuzzymatching",
+    "limit",
+    "offset",
+    "emptyvaluematching",
+    "multiplevaluematching",
+];
+
+/// Whether `key` (decoded) names an attribute match rather than a QIDO parameter.
+fn is_match_key(key: &str) -> bool {
+    !QIDO_PARAMETERS.iter().any(|p| p.eq_ignore_ascii_case(key))
+}
+
+/// Whether a character has to stay percent-encoded in the query sent upstream (see `encode_query_value`).
+fn must_escape(c: char) -> bool {
+    let mut buf = [0u8; 4];
+    encode_query_value(c.encode_utf8(&mut buf)).contains('%')
+}
+
+/// Whether some attribute match of `query` holds a character that Orthanc could only match as a wildcard.
+fn needs_orthanc_wildcards(query: &str) -> bool {
+    query.split('&').any(|pair| match pair.split_once('=') {
+        Some((key, value)) => {
+            is_match_key(&percent_decode(key)) && percent_decode(value).chars().any(must_escape)
+        }
+        None => false,
+    })
+}
+
+/// The query for Orthanc, which matches the raw query text: like [`normalise_query`], but in the value of each
+/// attribute match, leading and trailing spaces (not significant in DICOM matching) are dropped, each ASCII
+/// character that must stay escaped becomes `?` and each run of non-ASCII characters becomes `*`.
+fn orthanc_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) => {
+                let key = percent_decode(key);
+                let value = percent_decode(value);
+                let value = if is_match_key(&key) {
+                    as_orthanc_pattern(value.trim_matches(' '))
+                } else {
+                    value
+                };
+                format!(
+                    "{}={}",
+                    encode_query_value(&key),
+                    encode_query_value(&value)
+                )
+            }
+            None => encode_query_value(&percent_decode(pair)),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Replaces the characters of a match value that cannot reach Orthanc unescaped by wildcards.
+fn as_orthanc_pattern(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if !must_escape(c) {
+            out.push(c);
+        } else if c.is_ascii() {
+            out.push('?');
+        } else if !out.ends_with('*') {
+            out.push('*');
+        }
+    }
+    out
+}
+
 /// Decodes `%XX` escapes (invalid escapes are kept as they are; invalid UTF-8 is replaced, never a panic).
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -275,6 +400,39 @@ mod tests {
             normalise_query("StudyDate=20240101-20241231"),
             "StudyDate=20240101-20241231"
         );
+    }
+
+    #[test]
+    fn orthanc_gets_wildcards_where_a_value_needs_escapes() {
+        // What the web app sends for "doe jane": a space (encoded) and a trailing `*`.
+        let app = "PatientName=doe%20jane*&fuzzymatching=true&limit=101&includefield=00081030";
+        assert!(needs_orthanc_wildcards(app));
+        assert_eq!(
+            orthanc_query(app),
+            "PatientName=doe?jane*&fuzzymatching=true&limit=101&includefield=00081030"
+        );
+        // Other archives keep the standard encoding of the space.
+        assert_eq!(
+            normalise_query(app),
+            "PatientName=doe%20jane*&fuzzymatching=true&limit=101&includefield=00081030"
+        );
+        // `+` is a literal plus (RFC 3986); `&`, `'` and spaces in any attribute become `?`, outer spaces go.
+        assert_eq!(
+            orthanc_query("StudyDescription=%20CT+A%26B%20&PatientName=O%27Brien"),
+            "StudyDescription=CT?A?B&PatientName=O?Brien"
+        );
+        // A run of non-ASCII letters is one `*` (Orthanc's `?` does not match them); `^` stays a separator.
+        assert_eq!(
+            orthanc_query("PatientName=M%C3%BC%C3%9Fer%5EJ%C3%BCrgen"),
+            "PatientName=M*er^J*rgen"
+        );
+        // Queries without such characters, and parameters that are not matches, are left to `normalise_query`.
+        assert!(!needs_orthanc_wildcards(
+            "PatientName=DOE%5EJANE*&StudyDate=20240101-20241231"
+        ));
+        assert!(!needs_orthanc_wildcards("includefield=a%20b&limit=1"));
+        assert!(!needs_orthanc_wildcards("lonely%20key"));
+        assert_eq!(orthanc_query("includefield=a%20b"), "includefield=a%20b");
     }
 
     #[test]
