@@ -1,18 +1,21 @@
-// Opening DICOM files from disk in a real browser: the wasm module decodes them itself (no server round trip), in a
-// decode worker — never on the page's thread.
+// Opening DICOM files and folders from disk in a real browser: the files are read by decode workers (never on the
+// page's thread, never uploaded), grouped into studies and series, and shown in the same GPU study view as an
+// archive's studies.
 // The JPEG 2000 case pins that openjp2 runs in wasm (its C allocator imports are provided by the libc shim): a
-// demo MR image and its lossless JPEG 2000 re-encoding (made with GDCM's gdcmconv) must paint identical pixels.
+// demo MR image and its lossless JPEG 2000 re-encoding (made with GDCM's gdcmconv) must render identical pixels.
 // A file that is not DICOM must give a readable error, not a crash. A file dropped onto the page (a real drop
 // event carrying a DataTransfer built in the page from the file's bytes) opens the same way and is never uploaded.
+// A chosen folder (the demo CT series plus a text file) opens as a stack: its pixels match the LINEAR window of the
+// files' own values, it scrolls, and the text file is listed as not shown.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startLumen, launchBrowser, recordingPage } from "../harness.js";
-import { dicomJson } from "../viewer-helpers.js";
+import { startLumen, launchBrowser, recordingPage, lumenBin } from "../harness.js";
+import { dicomJson, gridMismatches, modalityValues, overlayText, seriesFiles, shot, shownWindow, waitForImage } from "../viewer-helpers.js";
 
 let server;
 let browser;
@@ -45,27 +48,39 @@ function demoFile(hint) {
   throw new Error(`no demo series folder containing "${hint}" in ${server.demo}`);
 }
 
-/** Chooses `file` in the "Open DICOM file…" picker and waits until its facts show `transferSyntaxUid`. */
-async function openLocal(page, file, transferSyntaxUid) {
+const canvas = (page) => page.locator('[data-testid="viewport-canvas"]');
+const viewport = (page) => page.locator('[data-testid="viewport"][data-index="0"]');
+
+/** Chooses `file` in the "Open DICOM file…" picker and waits until the study view shows its image. */
+async function openLocal(page, file) {
   await page.locator('[data-testid="open-local-file"]').setInputFiles(file);
   await page.waitForURL("**/local");
-  await page.locator('[data-testid="local-file-facts"]', { hasText: transferSyntaxUid }).waitFor({ timeout: 30_000 });
+  await waitForImage(page);
 }
 
-/** Size, SHA-256 and value range of the painted canvas pixels. */
-async function paintedPixels(page) {
-  return page.locator('[data-testid="local-image"]').evaluate(async (canvas) => {
-    const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
-    const digest = await crypto.subtle.digest("SHA-256", data);
-    let min = 255;
-    let max = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      min = Math.min(min, data[i]);
-      max = Math.max(max, data[i]);
+/** The rendered image (overlays hidden) as raw RGBA bytes, with its size and value range. */
+async function renderedPixels(page) {
+  const s = await shot(canvas(page));
+  let min = 255;
+  let max = 0;
+  const gray = [];
+  for (let y = 0; y < s.height; y += 2) {
+    for (let x = 0; x < s.width; x += 2) {
+      const g = s.gray(x, y);
+      gray.push(g);
+      min = Math.min(min, g);
+      max = Math.max(max, g);
     }
-    const hash = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-    return { width: canvas.width, height: canvas.height, hash, min, max };
-  });
+  }
+  return { width: s.width, height: s.height, gray, min, max };
+}
+
+/** Requests among `sent` that carry a file: an upload, its bytes, or its SOP Instance UID. */
+function carrying(sent, bytes, sop) {
+  const head = bytes.subarray(132, 260);
+  return sent
+    .filter((r) => r.method === "POST" || r.method === "PUT" || (r.body && (r.body.includes(head) || r.body.includes(sop))) || r.url.includes(sop))
+    .map((r) => `${r.method} ${r.url}`);
 }
 
 test("a JPEG 2000 file decodes in the browser to the same pixels as its uncompressed original", async () => {
@@ -75,20 +90,26 @@ test("a JPEG 2000 file decodes in the browser to the same pixels as its uncompre
   const conv = spawnSync("gdcmconv", ["--j2k", original, j2k], { encoding: "utf8" });
   if (conv.error) throw new Error(`gdcmconv is needed to make the JPEG 2000 file (apt install libgdcm-tools): ${conv.error.message}`);
   assert.equal(conv.status, 0, `gdcmconv --j2k failed: ${conv.stderr}`);
+  const info = spawnSync(lumenBin, ["info", j2k], { encoding: "utf8" });
+  assert.match(info.stdout, /1\.2\.840\.10008\.1\.2\.4\.90/, "gdcmconv wrote lossless JPEG 2000");
 
   const workers = [];
   page.on("worker", (w) => workers.push(w.url()));
   await page.goto(`${server.origin}/`);
-  await openLocal(page, original, "1.2.840.10008.1.2.1");
+  await openLocal(page, original);
   assert.ok(workers.some((u) => u.endsWith("/decode-worker.js")), `decoded in a decode worker (workers: ${workers})`);
-  const expected = await paintedPixels(page);
-  assert.ok(expected.width > 0 && expected.height > 0, "the original was painted");
+  assert.match(await overlayText(page, "tr"), /\b1\/1\b/);
+  const expected = await renderedPixels(page);
   assert.ok(expected.max > expected.min, `the original image is not blank (range ${expected.min}..${expected.max})`);
 
-  await openLocal(page, j2k, "1.2.840.10008.1.2.4.90");
-  const decoded = await paintedPixels(page);
-  assert.deepEqual(decoded, expected, "lossless JPEG 2000 paints the same pixels as the original");
+  await page.goto(`${server.origin}/`);
+  await openLocal(page, j2k);
   await page.screenshot({ path: "/tmp/lumen-local-j2k.png" });
+  const decoded = await renderedPixels(page);
+  assert.equal(decoded.width, expected.width);
+  assert.equal(decoded.height, expected.height);
+  const differing = decoded.gray.filter((g, i) => g !== expected.gray[i]).length;
+  assert.equal(differing, 0, "lossless JPEG 2000 renders the same pixels as the original");
   assert.deepEqual(errors, [], "no script errors (an unresolved import or a trap would show here)");
 });
 
@@ -110,10 +131,11 @@ test("a DICOM file dropped on the page is decoded in the browser and shown, and 
   const file = demoFile("mr-brain/");
   const bytes = readFileSync(file);
   const sop = dicomJson(file)["00080018"]?.Value?.[0];
+  assert.ok(sop, "the SOP Instance UID was read from the file, so the upload check means something");
   await page.goto(`${server.origin}/`);
   // The picker's rendering of the same file is the reference.
-  await openLocal(page, file, "1.2.840.10008.1.2.1");
-  const expected = await paintedPixels(page);
+  await openLocal(page, file);
+  const expected = await renderedPixels(page);
   await page.goto(`${server.origin}/`);
   await page.locator('[data-testid="study-list"]').waitFor();
 
@@ -130,17 +152,57 @@ test("a DICOM file dropped on the page is decoded in the browser and shown, and 
   await page.dispatchEvent("main", "dragover", { dataTransfer });
   await page.dispatchEvent("main", "drop", { dataTransfer });
   await page.waitForURL("**/local");
-  await page.locator('[data-testid="local-file-facts"]', { hasText: path.basename(file) }).waitFor({ timeout: 30_000 });
-  const dropped = await paintedPixels(page);
+  await waitForImage(page);
+  assert.equal(await viewport(page).getAttribute("data-sop-instance-uid"), sop, "the dropped file is the one shown");
+  const dropped = await renderedPixels(page);
   page.off("request", onRequest);
-  assert.deepEqual(dropped, expected, "the dropped file paints the same pixels as when opened with the picker");
+  assert.equal(dropped.gray.filter((g, i) => g !== expected.gray[i]).length, 0, "the dropped file renders as when opened with the picker");
   assert.ok(dropped.max > dropped.min, "and the image is not blank");
+  assert.deepEqual(carrying(sent, bytes, sop), [], "no request carries the file, its bytes or its SOP Instance UID");
+  assert.deepEqual(errors, [], "no script errors");
+});
 
-  const head = bytes.subarray(128, 256);
-  const carrying = sent.filter(
-    (r) => r.method === "POST" || r.method === "PUT" || (r.body && (r.body.includes(head) || (sop && r.body.includes(sop)))) || (sop && r.url.includes(sop)),
-  );
-  assert.deepEqual(carrying.map((r) => `${r.method} ${r.url}`), [], "no request carries the file, its bytes or its SOP Instance UID");
-  assert.ok(sop, "the SOP Instance UID was read from the file, so the check above means something");
+test("a chosen folder opens as a stack with the right pixels; a stray file is listed, nothing is uploaded", async () => {
+  const { page, errors } = session;
+  const files = seriesFiles(server.demo, "ct-chest/01-");
+  const folder = path.join(work, "from-cd", "SERIES1");
+  mkdirSync(folder, { recursive: true });
+  let n = 0;
+  for (const file of files.values()) copyFileSync(file, path.join(folder, `IM${String(++n).padStart(4, "0")}`));
+  writeFileSync(path.join(folder, "README.txt"), "Burned by the hospital's CD robot.\n");
+  const [firstSop, firstFile] = [...files.entries()][0];
+
+  await page.goto(`${server.origin}/`);
+  const sent = [];
+  const onRequest = (req) => sent.push({ method: req.method(), url: req.url(), body: req.postDataBuffer() });
+  page.on("request", onRequest);
+  await page.locator('[data-testid="open-local-folder"]').setInputFiles(path.join(work, "from-cd"));
+  await page.waitForURL("**/local");
+  await waitForImage(page);
+  assert.match(await overlayText(page, "tr"), new RegExp(`\\b1/${files.size}\\b`), "every file of the series is in the stack");
+  const skipped = page.locator('[data-testid="local-skipped"]');
+  assert.match(await skipped.innerText(), /1/);
+  await skipped.locator("summary").click();
+  assert.match(await skipped.innerText(), /README\.txt/);
+
+  // The picture is the LINEAR window of the shown file's own values.
+  const check = async (label) => {
+    const sop = await viewport(page).getAttribute("data-sop-instance-uid");
+    const img = modalityValues(files.get(sop));
+    const { width, center } = await shownWindow(page);
+    const s = await shot(canvas(page), `/tmp/lumen-local-folder-${label}.png`);
+    assert.deepEqual(gridMismatches(img, s, center, width), [], `${label}: screen pixels differ from the window of the file's values`);
+    return sop;
+  };
+  const first = await check("first");
+  await viewport(page).click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  await page.waitForFunction(() => /\b3\//.test(document.querySelector('[data-testid="viewport"][data-index="0"] [data-testid="overlay-tr"]')?.innerText ?? ""));
+  await waitForImage(page);
+  const third = await check("third");
+  assert.notEqual(third, first, "scrolling shows another slice");
+  page.off("request", onRequest);
+  assert.deepEqual(carrying(sent, readFileSync(firstFile), firstSop), [], "no request carries a file of the folder");
   assert.deepEqual(errors, [], "no script errors");
 });

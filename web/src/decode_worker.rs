@@ -1,30 +1,44 @@
 //! The decode worker: the same wasm module, started in a Web Worker by `static/decode-worker.js`, which calls
 //! [`worker_main`]. It receives [`WorkerMessage`]s (JSON text), fetches each frame with WADO-RS (the frame as the
-//! archive holds it, `transfer-syntax=*`, so compressed frames travel compressed), decodes it with
-//! `lumen_frames::decode_fetched` (lumen-dicom underneath) and posts back `[response JSON, buffers…]` with the
-//! pixel buffers *transferred*, not copied.
+//! archive holds it, `transfer-syntax=*`, so compressed frames travel compressed) or reads it from a file of the
+//! reader's disk, decodes it with `lumen_frames` (lumen-dicom underneath) and posts back `[response JSON, buffers…]`
+//! with the pixel buffers *transferred*, not copied.
 //!
 //! Protocol on the wire: the worker posts the string `"ready"` once it listens; every answer is a JS array whose
 //! first item is the [`DecodeResponse`] as JSON and whose other items are typed arrays in the order of its
-//! buffer layouts. It also renders the first frame of a file opened from disk for the local-file page
-//! ([`LOCAL_FILE`]). This module must not touch the DOM (there is none in a worker) nor keep decoded frames.
+//! buffer layouts. Files from disk arrive as `File` handles beside that protocol: `[`[`LOCAL_FILES`]`, [[id, File],
+//! …]]` hands them over for [`FrameSource::Bytes`] requests, and `[`[`LOCAL_SCAN`]`, n, File]` asks for one file's
+//! DICOM JSON, answered `[LOCAL_SCAN, n, Result<metadata, reason> as JSON]`. This module must not touch the DOM
+//! (there is none in a worker) nor keep decoded frames; it keeps the last parsed local file, so the frames of a
+//! multi-frame file are not parsed again for each one.
 
 use js_sys::{Array, Float32Array, Int32Array, Uint8Array};
+use lumen_dicom::DicomFile;
 use lumen_dicomweb::TransferSyntaxRequest;
 use lumen_frames::{
-    decode_fetched, DecodeOutcome, DecodeRequest, DecodeResponse, FrameSource, PixelBuffer,
-    WorkerMessage,
+    decode_fetched, decode_file_frame, DecodeOutcome, DecodeRequest, DecodeResponse, FrameSource,
+    PixelBuffer, WorkerMessage,
 };
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-/// The first item of a message asking to render a local file's first frame: `[LOCAL_FILE, ArrayBuffer]`, answered
-/// with `[Result<RenderedFile, String> as JSON, Uint8Array RGBA]` (the RGBA travels beside the JSON, transferred).
-pub const LOCAL_FILE: &str = "local-file";
+/// The first item of a message handing over files from disk: `[LOCAL_FILES, [[file_id, File], …]]`.
+pub const LOCAL_FILES: &str = "local-files";
+/// The first item of a message asking for a file's metadata: `[LOCAL_SCAN, n, File]`, answered
+/// `[LOCAL_SCAN, n, JSON text of Result<DICOM JSON, reason>]`.
+pub const LOCAL_SCAN: &str = "local-scan";
+
+thread_local! {
+    /// The files handed over, by id.
+    static FILES: RefCell<HashMap<String, web_sys::File>> = RefCell::new(HashMap::new());
+    /// The local file parsed last, by id.
+    static LAST_PARSED: RefCell<Option<(String, Rc<DicomFile>)>> = const { RefCell::new(None) };
+}
 
 /// Entry point of a decode worker (called by `decode-worker.js` after the module is instantiated).
 #[wasm_bindgen]
@@ -42,8 +56,15 @@ pub fn worker_main() {
                 if crate::auth::receive_in_worker(&array) {
                     return;
                 }
-                if array.get(0).as_string().as_deref() == Some(LOCAL_FILE) {
-                    render_local_file(&scope, &Uint8Array::new(&array.get(1)).to_vec());
+                match array.get(0).as_string().as_deref() {
+                    Some(LOCAL_FILES) => add_files(&array.get(1)),
+                    Some(LOCAL_SCAN) => {
+                        let scope = scope.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            scan(&scope, array.get(1), array.get(2)).await
+                        });
+                    }
+                    _ => {}
                 }
                 return;
             }
@@ -74,11 +95,6 @@ pub fn worker_main() {
                 Ok(WorkerMessage::Cancel { id }) => {
                     cancelled.borrow_mut().insert(id);
                 }
-                Ok(WorkerMessage::AddFile { .. } | WorkerMessage::RemoveFile { .. }) => {
-                    leptos::logging::warn!(
-                        "Lumen decode worker: local files are decoded on the local-file page"
-                    );
-                }
                 Err(e) => leptos::logging::error!("Lumen decode worker: unreadable message: {e}"),
             }
         })
@@ -92,6 +108,25 @@ pub fn worker_main() {
 /// Fetches and decodes one frame; every failure becomes a [`DecodeOutcome::Failed`] with a readable reason.
 async fn decode(request: DecodeRequest) -> (DecodeResponse, Vec<PixelBuffer>) {
     let DecodeRequest { id, key, source } = request;
+    if let FrameSource::Bytes {
+        file_id,
+        frame_number,
+    } = &source
+    {
+        let decoded = match parsed_local_file(file_id).await {
+            Ok(file) => decode_file_frame(&file, *frame_number)
+                .map(|mut frame| {
+                    frame.meta.key = key.clone();
+                    frame
+                })
+                .map_err(|e| e.to_string()),
+            Err(message) => Err(message),
+        };
+        return match decoded {
+            Ok(frame) => frame.into_response(id),
+            Err(message) => (DecodeResponse::failed(id, key, message), Vec::new()),
+        };
+    }
     let fetched = fetch(&source).await;
     let decoded = fetched.and_then(|(bytes, syntax, media_type)| {
         decode_fetched(
@@ -174,7 +209,7 @@ async fn fetch(source: &FrameSource) -> Result<(Vec<u8>, Option<String>, Option<
                 .map_err(|e| e.to_string())?;
             Ok((bytes.to_vec(), None, None))
         }
-        FrameSource::Bytes { .. } => Err("this worker decodes archive frames only".to_string()),
+        FrameSource::Bytes { .. } => Err("a local file is read from disk, not fetched".to_string()),
     }
 }
 
@@ -209,19 +244,83 @@ fn post(
     }
 }
 
-/// Renders the first frame of a local file (Part 10 bytes) and posts the result, the RGBA transferred.
-fn render_local_file(scope: &DedicatedWorkerGlobalScope, bytes: &[u8]) {
-    let mut result = crate::local_file::RenderedFile::render(bytes);
-    let rgba = match result.as_mut() {
-        Ok(file) => std::mem::take(&mut file.rgba),
-        Err(_) => Vec::new(),
+/// Keeps the files of `list` (`[[file_id, File], …]`) for later [`FrameSource::Bytes`] requests.
+fn add_files(list: &JsValue) {
+    let Ok(list) = list.clone().dyn_into::<Array>() else {
+        return;
+    };
+    FILES.with_borrow_mut(|files| {
+        for pair in list.iter() {
+            let Ok(pair) = pair.dyn_into::<Array>() else {
+                continue;
+            };
+            if let (Some(id), Ok(file)) = (
+                pair.get(0).as_string(),
+                pair.get(1).dyn_into::<web_sys::File>(),
+            ) {
+                files.insert(id, file);
+            }
+        }
+    });
+}
+
+/// The bytes of a file from disk.
+async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("cannot read {}: {}", file.name(), js_text(&e)))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// The local file `file_id`, parsed (from the one-file cache when it was parsed last).
+async fn parsed_local_file(file_id: &str) -> Result<Rc<DicomFile>, String> {
+    if let Some(file) = LAST_PARSED.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(id, _)| id == file_id)
+            .map(|(_, f)| f.clone())
+    }) {
+        return Ok(file);
+    }
+    let handle = FILES
+        .with_borrow(|files| files.get(file_id).cloned())
+        .ok_or_else(|| "the file is no longer open in this tab".to_string())?;
+    let bytes = read_file(&handle).await?;
+    let parsed = DicomFile::from_bytes(&bytes)
+        .map_err(|e| format!("{}: not a readable DICOM file: {e}", handle.name()))?;
+    let parsed = Rc::new(parsed);
+    LAST_PARSED.with_borrow_mut(|last| *last = Some((file_id.to_string(), parsed.clone())));
+    Ok(parsed)
+}
+
+/// Answers a [`LOCAL_SCAN`] request: the file's DICOM JSON without its pixels, or why it cannot be read.
+async fn scan(scope: &DedicatedWorkerGlobalScope, n: JsValue, file: JsValue) {
+    let result: Result<serde_json::Value, String> = match file.dyn_into::<web_sys::File>() {
+        Ok(file) => match read_file(&file).await {
+            Ok(bytes) => lumen_frames::local_metadata_from_bytes(&bytes).map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        },
+        Err(_) => Err("not a file".to_string()),
     };
     let json = serde_json::to_string(&result)
-        .unwrap_or_else(|e| format!("{{\"Err\":\"cannot encode the result: {e}\"}}"));
-    let pixels = Uint8Array::from(rgba.as_slice());
-    let message = Array::of2(&JsValue::from_str(&json), &pixels);
-    let transfer = Array::of1(&pixels.buffer());
-    if let Err(e) = scope.post_message_with_transfer(&message, &transfer) {
-        leptos::logging::error!("Lumen decode worker: cannot post a rendered file: {e:?}");
+        .unwrap_or_else(|e| format!("{{\"Err\":\"cannot encode the metadata: {e}\"}}"));
+    let message = Array::of3(
+        &JsValue::from_str(LOCAL_SCAN),
+        &n,
+        &JsValue::from_str(&json),
+    );
+    if let Err(e) = scope.post_message(&message) {
+        leptos::logging::error!("Lumen decode worker: cannot post a file's metadata: {e:?}");
     }
+}
+
+/// A JS error as text.
+fn js_text(value: &JsValue) -> String {
+    value
+        .as_string()
+        .or_else(|| {
+            value
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{value:?}"))
 }

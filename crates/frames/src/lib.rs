@@ -13,6 +13,7 @@
 //!   `lumen_dicom::geometry`, else Instance Number), with spacing and gaps for the overlay.
 //! - [`protocol`]: the serde messages between the UI thread and the workers ([`WorkerMessage`],
 //!   [`DecodeResponse`]), pixel buffers travelling as transferables beside them.
+//! - [`local`]: [`local_metadata`], the DICOM JSON of a file opened from disk, so it is viewed like an archive's.
 //! - [`decode`]: [`decode_for_display`] and [`decode_wado_frame`] — modality values (`f32`) for monochrome, RGB8
 //!   for colour, plus the [`FrameMeta`] the renderer, overlay and pixel probe need.
 //!
@@ -33,6 +34,7 @@ pub mod decode;
 pub mod error;
 pub mod frame;
 pub mod loading;
+pub mod local;
 pub mod prefetch;
 pub mod protocol;
 pub mod stack;
@@ -50,6 +52,7 @@ pub use frame::{
     VoiLutTable, WindowFunction, WindowPreset,
 };
 pub use loading::{CancelToken, FrameState, LoadEvent, LoadProgress, SeriesLoad};
+pub use local::{local_metadata, local_metadata_from_bytes};
 pub use prefetch::{frames_within_budget, priority_order, PrefetchPlan, PrefetchScheduler};
 pub use protocol::{
     decode_fetched, BufferElement, BufferLayout, BufferRole, DecodeOutcome, DecodeRequest,

@@ -2,8 +2,9 @@
 //! types are serde-serialisable (`serde-wasm-bindgen` or JSON on the wire). Pixel buffers never travel inside a
 //! message: a [`DecodeResponse`] carries the metadata and a [`BufferLayout`] list, and the buffers themselves are
 //! posted alongside as transferable `ArrayBuffer`s in the same order ([`DecodedFrame::into_response`] splits a
-//! frame that way, [`DecodedFrame::from_response`] checks and joins them again). Local files likewise reach a
-//! worker once, as a transferable buffer after [`WorkerMessage::AddFile`]. This module must not fetch or touch
+//! frame that way, [`DecodedFrame::from_response`] checks and joins them again). Local files reach every worker
+//! once, as `File` handles (a structured clone of a Blob: no bytes copied) in a message the web app's glue sends
+//! beside this protocol; [`FrameSource::Bytes`] names them by id. This module must not fetch or touch
 //! JavaScript objects: the glue in the web app does that and calls [`decode_fetched`] with the bytes.
 
 use crate::decode::{decode_for_display, decode_wado_frame, transfer_syntax_for_media_type};
@@ -23,10 +24,6 @@ pub enum WorkerMessage {
     Decode(DecodeRequest),
     /// Drop request `id` if it has not finished (a late answer may still arrive; the UI ignores it).
     Cancel { id: RequestId },
-    /// The Part 10 bytes of a local file follow as one transferable `ArrayBuffer`; keep them as `file_id`.
-    AddFile { file_id: String },
-    /// Forget a file added earlier.
-    RemoveFile { file_id: String },
 }
 
 /// Decode frame `key` from `source`.
@@ -77,9 +74,9 @@ pub enum FrameSource {
         /// As for [`FrameSource::WadoFrame`].
         transfer_syntax_accept: Vec<String>,
     },
-    /// A local file handed to the worker earlier with [`WorkerMessage::AddFile`].
+    /// A file from the reader's disk, handed to the workers earlier (see the module documentation).
     Bytes {
-        /// The `file_id` of [`WorkerMessage::AddFile`].
+        /// The id the file was handed over with.
         file_id: String,
         /// 1-based frame number.
         frame_number: u32,

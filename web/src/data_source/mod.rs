@@ -9,6 +9,7 @@
 
 mod qido;
 
+pub(crate) use qido::{series_row, sort_by_series_number, study_row};
 pub use qido::{SeriesSummary, StudyPage, StudySummary};
 
 use bytes::Bytes;

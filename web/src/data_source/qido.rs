@@ -150,7 +150,7 @@ pub async fn series(root: &str, study_instance_uid: &str) -> Result<Vec<SeriesSu
 }
 
 /// Numbered series first, by Series Number; then unnumbered ones in archive order (the sort is stable).
-fn sort_by_series_number(rows: &mut [SeriesSummary]) {
+pub(crate) fn sort_by_series_number(rows: &mut [SeriesSummary]) {
     rows.sort_by(|a, b| {
         a.series_number
             .is_none()
@@ -183,7 +183,7 @@ fn study_rows(answer: &[Value]) -> Vec<StudySummary> {
         .collect()
 }
 
-fn study_row(ds: &Value) -> StudySummary {
+pub(crate) fn study_row(ds: &Value) -> StudySummary {
     StudySummary {
         study_instance_uid: text(ds, tags::STUDY_INSTANCE_UID),
         patient_name: person_name(ds, tags::PATIENT_NAME),
@@ -202,7 +202,7 @@ fn study_row(ds: &Value) -> StudySummary {
     }
 }
 
-fn series_row(ds: &Value) -> SeriesSummary {
+pub(crate) fn series_row(ds: &Value) -> SeriesSummary {
     SeriesSummary {
         series_instance_uid: text(ds, tags::SERIES_INSTANCE_UID),
         series_number: json::integer(ds, tags::SERIES_NUMBER),

@@ -1,60 +1,100 @@
-//! Opening DICOM files from the user's own disk ("Open DICOM file…", or a file dropped anywhere on the page): the
-//! file never leaves the browser; it is parsed, decoded (including JPEG 2000 and the other compressed transfer
-//! syntaxes `lumen-dicom` supports) and displayed here, at `/local`.
+//! Opening DICOM files and folders from the reader's own disk ("Open DICOM file…", "Open folder…", or files and
+//! folders dropped anywhere on the page): nothing leaves the browser. Each file is read by a decode worker, which
+//! sends back its metadata (DICOM JSON without pixels); the files are grouped into studies and series (`group`)
+//! and shown at `/local` in the same study view as an archive's studies, the frames decoded from the files by the
+//! decode workers.
 //!
-//! The opened file lives in memory only, so `/local` after a reload offers to open one again. Decoding runs in a
-//! decode worker (`/decode-worker.js`, started for the file and ended after it), never on the page's thread. This
-//! module must not send the file anywhere but to that worker.
+//! The files stay on disk; the page holds only the browser's handles to them, so `/local` after a reload offers to
+//! open them again. Reading shows progress and can be cancelled. A file that is not DICOM (or not an image) is
+//! listed with the reason, and the others are shown. This module must not send a file anywhere but to the decode
+//! workers, and holds no DICOM logic (lumen-frames reads the metadata in the worker).
 
-mod render;
+mod group;
+
+pub use group::{LocalStudies, Scanned, Skipped};
 
 use crate::feedback::EmptyPanel;
-use crate::i18n::{t, Msg};
+use crate::i18n::{files_read, t, use_lang, Msg};
 use crate::routes::{use_router, Route, Router};
-use leptos::html;
 use leptos::prelude::*;
-pub use render::RenderedFile;
-use wasm_bindgen::{Clamped, JsCast};
-use wasm_bindgen_futures::JsFuture;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-/// The file opened last: its name and the rendered first frame, or why it could not be shown.
-#[derive(Clone, Debug)]
-pub struct OpenedFile {
-    pub name: String,
-    pub result: Result<RenderedFile, String>,
-}
-
-/// The opened local file, shared through context by the app root: the file shown at `/local`, and whether one is
-/// being decoded.
+/// The files opened last, grouped, and the reading in progress; shared through context by the app root.
 #[derive(Clone, Copy)]
 pub struct LocalFile {
-    pub opened: RwSignal<Option<OpenedFile>>,
-    pub busy: RwSignal<bool>,
+    pub opened: RwSignal<Option<Rc<LocalStudies>>, LocalStorage>,
+    /// `(files read, files to read)` while reading.
+    pub progress: RwSignal<Option<(usize, usize)>>,
+    /// Bumped by every new reading and by cancel: a reading whose generation is no longer current stops.
+    generation: StoredValue<u64>,
 }
 
 impl LocalFile {
     pub fn new() -> Self {
         Self {
-            opened: RwSignal::new(None),
-            busy: RwSignal::new(false),
+            opened: RwSignal::new_local(None),
+            progress: RwSignal::new(None),
+            generation: StoredValue::new(0),
         }
     }
 
-    /// Reads `file` from the user's disk, decodes its first frame in a decode worker and shows it at `/local`.
-    /// The bytes go to that worker only.
-    pub fn open(self, file: web_sys::File, router: Router) {
-        let LocalFile { opened, busy } = self;
-        busy.set(true);
+    /// Reads `files` (name, handle) in a decode worker, groups them and shows them at `/local`. Only the worker
+    /// sees their bytes.
+    pub fn open(self, files: Vec<(String, web_sys::File)>, router: Router) {
+        if files.is_empty() {
+            return;
+        }
+        let Some(generation) = self.generation.try_update_value(|g| {
+            *g += 1;
+            *g
+        }) else {
+            return;
+        };
+        let total = files.len();
+        self.progress.set(Some((0, total)));
+        router.navigate(Route::LocalFile);
         leptos::task::spawn_local(async move {
-            let name = file.name();
-            let result = match JsFuture::from(file.array_buffer()).await {
-                Ok(buffer) => render_in_worker(buffer).await,
-                Err(e) => Err(e.as_string().unwrap_or_else(|| format!("{e:?}"))),
+            let current = move || self.generation.try_get_value() == Some(generation);
+            let scanned = match scan_in_worker(&files, move |done| {
+                if current() {
+                    self.progress.try_set(Some((done, total)));
+                }
+                current()
+            })
+            .await
+            {
+                Ok(scanned) => scanned,
+                Err(problem) => files
+                    .iter()
+                    .map(|(name, _)| Scanned {
+                        file_id: String::new(),
+                        name: name.clone(),
+                        metadata: Err(problem.clone()),
+                    })
+                    .collect(),
             };
-            busy.try_set(false);
-            opened.try_set(Some(OpenedFile { name, result }));
-            router.navigate(Route::LocalFile);
+            if !current() {
+                return;
+            }
+            let handles: HashMap<String, web_sys::File> = scanned
+                .iter()
+                .zip(&files)
+                .map(|(s, (_, file))| (s.file_id.clone(), file.clone()))
+                .collect();
+            let studies = group::group(scanned, handles);
+            self.progress.try_set(None);
+            self.opened.try_set(Some(Rc::new(studies)));
         });
+    }
+
+    /// Stops the reading in progress (the files read so far are dropped; what was shown before stays).
+    pub fn cancel(self) {
+        self.generation.try_update_value(|g| *g += 1);
+        self.progress.set(None);
     }
 }
 
@@ -62,6 +102,87 @@ impl Default for LocalFile {
     fn default() -> Self {
         Self::new()
     }
+}
+
+thread_local! {
+    static NEXT_FILE_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+}
+
+/// A file id unique in this tab.
+fn new_file_id() -> String {
+    NEXT_FILE_ID.with(|n| {
+        let id = n.get();
+        n.set(id + 1);
+        format!("local-{id}")
+    })
+}
+
+/// Reads each file's metadata in a decode worker started for it (one file at a time, so memory holds one file),
+/// calling `on_progress(done)` after each; stops early when that returns false.
+async fn scan_in_worker(
+    files: &[(String, web_sys::File)],
+    on_progress: impl Fn(usize) -> bool,
+) -> Result<Vec<Scanned>, String> {
+    let options = web_sys::WorkerOptions::new();
+    options.set_type(web_sys::WorkerType::Module);
+    options.set_name("lumen-local-files");
+    let worker = web_sys::Worker::new_with_options("/decode-worker.js", &options)
+        .map_err(|e| format!("cannot start a decode worker: {e:?}"))?;
+    // The worker's next message resolves the promise waiting for it.
+    let waiting: Rc<RefCell<Option<js_sys::Function>>> = Rc::default();
+    let on_message = {
+        let waiting = waiting.clone();
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            if let Some(resolve) = waiting.borrow_mut().take() {
+                let _ = resolve.call1(&JsValue::NULL, &ev.data());
+            }
+        })
+    };
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    let next_message = || {
+        let waiting = waiting.clone();
+        wasm_bindgen_futures::JsFuture::from(js_sys::Promise::new(&mut |resolve, _| {
+            waiting.borrow_mut().replace(resolve);
+        }))
+    };
+    let result = async {
+        let ready = next_message().await.map_err(|e| format!("{e:?}"))?;
+        if ready.as_string().as_deref() != Some("ready") {
+            return Err("the decode worker did not start".to_string());
+        }
+        let mut scanned = Vec::with_capacity(files.len());
+        for (n, (name, file)) in files.iter().enumerate() {
+            let answer = next_message();
+            let message = js_sys::Array::of3(
+                &JsValue::from_str(crate::decode_worker::LOCAL_SCAN),
+                &JsValue::from_f64(n as f64),
+                file,
+            );
+            worker
+                .post_message(&message)
+                .map_err(|e| format!("cannot hand a file to the decode worker: {e:?}"))?;
+            let answer = answer.await.map_err(|e| format!("{e:?}"))?;
+            let text = js_sys::Array::from(&answer)
+                .get(2)
+                .as_string()
+                .unwrap_or_default();
+            let metadata = serde_json::from_str::<Result<serde_json::Value, String>>(&text)
+                .unwrap_or_else(|e| Err(format!("unreadable answer from the decode worker: {e}")));
+            scanned.push(Scanned {
+                file_id: new_file_id(),
+                name: name.clone(),
+                metadata,
+            });
+            if !on_progress(n + 1) {
+                break;
+            }
+        }
+        Ok(scanned)
+    }
+    .await;
+    worker.terminate();
+    drop(on_message);
+    result
 }
 
 /// Whether a drag carries files from the user's disk (`Files` among the DataTransfer types), as opposed to a
@@ -76,8 +197,84 @@ fn carries_files(ev: &web_sys::DragEvent) -> bool {
         .unwrap_or(false)
 }
 
-/// Makes the whole page a drop target for DICOM files: the first dropped file is opened as with "Open DICOM
-/// file…" (decoded in the browser, never uploaded). Drags that carry no files (a series onto a viewport) are left
+/// The name a file is listed under: its path inside the chosen folder, else its name.
+fn display_name(file: &web_sys::File) -> String {
+    js_sys::Reflect::get(file, &JsValue::from_str("webkitRelativePath"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| file.name())
+}
+
+/// Calls `object.method(success, error)` (the callback style of the File and Directory Entries API) and waits for
+/// either callback.
+async fn callback_call(object: &JsValue, method: &str) -> Result<JsValue, String> {
+    let function: js_sys::Function = js_sys::Reflect::get(object, &JsValue::from_str(method))
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(|| format!("this browser has no {method}()"))?;
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        if let Err(e) = function.call2(object, &resolve, &reject) {
+            let _ = reject.call1(&JsValue::NULL, &e);
+        }
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// Every file under a dropped entry (a file, or a folder walked recursively), with its path.
+async fn files_under(entry: JsValue, out: &mut Vec<(String, web_sys::File)>) {
+    let mut pending = vec![entry];
+    while let Some(entry) = pending.pop() {
+        let is_directory = js_sys::Reflect::get(&entry, &JsValue::from_str("isDirectory"))
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        let path = js_sys::Reflect::get(&entry, &JsValue::from_str("fullPath"))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        if !is_directory {
+            match callback_call(&entry, "file").await {
+                Ok(file) => {
+                    if let Ok(file) = file.dyn_into::<web_sys::File>() {
+                        let name = path.trim_start_matches('/').to_string();
+                        let name = if name.is_empty() { file.name() } else { name };
+                        out.push((name, file));
+                    }
+                }
+                Err(e) => leptos::logging::warn!("Lumen: cannot read {path}: {e}"),
+            }
+            continue;
+        }
+        let Ok(reader) = js_sys::Reflect::get(&entry, &JsValue::from_str("createReader"))
+            .and_then(|f| f.dyn_into::<js_sys::Function>().map_err(JsValue::from))
+            .and_then(|f| f.call0(&entry))
+        else {
+            continue;
+        };
+        // readEntries returns a batch at a time, an empty one at the end.
+        loop {
+            match callback_call(&reader, "readEntries").await {
+                Ok(batch) => {
+                    let batch = js_sys::Array::from(&batch);
+                    if batch.length() == 0 {
+                        break;
+                    }
+                    pending.extend(batch.iter());
+                }
+                Err(e) => {
+                    leptos::logging::warn!("Lumen: cannot list {path}: {e}");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Makes the whole page a drop target for DICOM files and folders: what is dropped is opened as with "Open DICOM
+/// file…" (read in the browser, never uploaded). Drags that carry no files (a series onto a viewport) are left
 /// alone. Renders nothing.
 #[component]
 pub fn FileDropTarget() -> impl IntoView {
@@ -97,14 +294,35 @@ pub fn FileDropTarget() -> impl IntoView {
             return;
         }
         ev.prevent_default();
-        let Some(file) = ev
-            .data_transfer()
-            .and_then(|dt| dt.files())
-            .and_then(|files| files.get(0))
-        else {
-            return;
-        };
-        local.open(file, router);
+        let Some(dt) = ev.data_transfer() else { return };
+        // The entries must be taken now: the DataTransfer is emptied when the handler returns.
+        let items = dt.items();
+        let entries: Vec<JsValue> = (0..items.length())
+            .filter_map(|i| items.get(i))
+            .filter_map(|item| item.webkit_get_as_entry().ok().flatten())
+            .map(JsValue::from)
+            .collect();
+        let plain: Vec<(String, web_sys::File)> = dt
+            .files()
+            .map(|files| {
+                (0..files.length())
+                    .filter_map(|i| files.get(i))
+                    .map(|f| (f.name(), f))
+                    .collect()
+            })
+            .unwrap_or_default();
+        leptos::task::spawn_local(async move {
+            let mut files = Vec::new();
+            for entry in entries {
+                files_under(entry, &mut files).await;
+            }
+            // Without the entries API (or for files made by a script), the plain file list.
+            if files.is_empty() {
+                files = plain;
+            }
+            files.sort_by(|a, b| a.0.cmp(&b.0));
+            local.open(files, router);
+        });
     });
     on_cleanup(move || {
         over.remove();
@@ -112,155 +330,135 @@ pub fn FileDropTarget() -> impl IntoView {
     });
 }
 
-/// A button opening the browser's file picker; the chosen file is decoded and shown at `/local`.
+/// The files chosen in an `<input type=file>`, by name (path inside a chosen folder).
+fn chosen_files(ev: &leptos::ev::Event) -> Vec<(String, web_sys::File)> {
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return Vec::new();
+    };
+    let mut files: Vec<(String, web_sys::File)> = input
+        .files()
+        .map(|list| {
+            (0..list.length())
+                .filter_map(|i| list.get(i))
+                .map(|f| (display_name(&f), f))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Clearing the input lets the same files be chosen again later.
+    input.set_value("");
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+}
+
+/// Buttons opening the browser's pickers for files and for a folder; what is chosen is read and shown at `/local`.
 #[component]
 pub fn OpenFileButton() -> impl IntoView {
     let local = expect_context::<LocalFile>();
     let router = use_router();
-    let busy = local.busy;
-    let on_change = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|files| files.get(0)) else {
-            return;
-        };
-        // Clearing the input lets the same file be chosen again later.
-        input.set_value("");
-        local.open(file, router);
-    };
+    let busy = move || local.progress.get().is_some();
+    let on_files = move |ev: leptos::ev::Event| local.open(chosen_files(&ev), router);
     view! {
-        <label class="button" class:busy=move || busy.get()>
-            {move || if busy.get() { t(Msg::DecodingFile) } else { t(Msg::OpenLocalFile) }}
+        <label class="button" class:busy=busy>
+            {t(Msg::OpenLocalFile)}
             <input
                 type="file"
+                multiple
                 class="visually-hidden"
                 data-testid="open-local-file"
-                accept=".dcm,.dicom,application/dicom"
-                on:change=on_change
+                accept=".dcm,.dicom,application/dicom,*"
+                on:change=on_files
+            />
+        </label>
+        <label class="button" class:busy=busy>
+            {t(Msg::OpenLocalFolder)}
+            <input
+                type="file"
+                multiple
+                prop:webkitdirectory=true
+                class="visually-hidden"
+                data-testid="open-local-folder"
+                on:change=on_files
             />
         </label>
     }
 }
 
-/// The `/local` page: the opened file's first frame and facts, or an invitation to open one.
+/// The `/local` page: the opened files in the study view, the reading in progress, or an invitation to open files.
 #[component]
 pub fn LocalFilePage() -> impl IntoView {
-    let opened = expect_context::<LocalFile>().opened;
+    let local = expect_context::<LocalFile>();
+    let lang = use_lang();
     view! {
-        <section class="page">
-            <div class="page-header">
-                <h1 class="page-title">{t(Msg::LocalFileTitle)}</h1>
-                <div class="search"><OpenFileButton /></div>
-            </div>
-            {move || match opened.get() {
-                None => view! { <EmptyPanel message=Msg::NoLocalFile /> }.into_any(),
-                Some(OpenedFile { name, result: Err(error) }) => view! {
-                    <div class="state error" role="alert" data-testid="local-file-error">
-                        <p class="state-title">{t(Msg::LocalFileFailed)}" "{name}</p>
-                        <p><code>{error}</code></p>
-                    </div>
+        {move || {
+            if let Some((done, total)) = local.progress.get() {
+                return view! {
+                    <section class="page">
+                        <div class="state" role="status" data-testid="local-progress">
+                            <p class="state-title">{t(Msg::ReadingFiles)}</p>
+                            <progress max=total value=done></progress>
+                            <p>{files_read(lang, done, total)}</p>
+                            <button class="button" data-testid="local-cancel" on:click=move |_| local.cancel()>
+                                {t(Msg::CancelReading)}
+                            </button>
+                        </div>
+                    </section>
+                }
+                .into_any();
+            }
+            match local.opened.get() {
+                None => view! {
+                    <section class="page">
+                        <div class="page-header">
+                            <h1 class="page-title">{t(Msg::LocalFileTitle)}</h1>
+                            <div class="search"><OpenFileButton /></div>
+                        </div>
+                        <EmptyPanel message=Msg::NoLocalFile />
+                    </section>
                 }
                 .into_any(),
-                Some(OpenedFile { name, result: Ok(image) }) => view! { <LocalImage name image /> }.into_any(),
-            }}
-        </section>
-    }
-}
-
-#[component]
-fn LocalImage(name: String, image: RenderedFile) -> impl IntoView {
-    let canvas = NodeRef::<html::Canvas>::new();
-    let (width, height) = (image.width, image.height);
-    let rgba = StoredValue::new(image.rgba);
-    Effect::new(move |_| {
-        let Some(canvas) = canvas.get() else { return };
-        if let Err(e) = rgba.with_value(|rgba| paint(&canvas, rgba, width, height)) {
-            leptos::logging::error!("Lumen: could not paint the image: {e:?}");
-        }
-    });
-    view! {
-        <div class="study-facts" data-testid="local-file-facts">
-            <span>{t(Msg::FactFile)}<strong>{name}</strong></span>
-            <span>{t(Msg::FactPatient)}<strong>{crate::dicom_text::person_name(&image.patient_name)}</strong></span>
-            <span>{t(Msg::ColModality)}<strong>{image.modality}</strong></span>
-            <span>{t(Msg::FactSize)}<strong>{format!("{width} × {height}")}</strong></span>
-            <span>{t(Msg::FactFrames)}<strong>{image.number_of_frames}</strong></span>
-            <span>{t(Msg::FactPhotometric)}<strong>{image.photometric_interpretation}</strong></span>
-            <span>{t(Msg::FactTransferSyntax)}<strong>{image.transfer_syntax}</strong></span>
-        </div>
-        <div class="image-frame">
-            <canvas node_ref=canvas width=width height=height data-testid="local-image"></canvas>
-        </div>
-    }
-}
-
-/// Paints 8-bit RGBA pixels onto the canvas at their natural size (CSS scales it to fit).
-fn paint(
-    canvas: &web_sys::HtmlCanvasElement,
-    rgba: &[u8],
-    width: u32,
-    height: u32,
-) -> Result<(), wasm_bindgen::JsValue> {
-    let context: web_sys::CanvasRenderingContext2d = canvas
-        .get_context("2d")?
-        .ok_or_else(|| wasm_bindgen::JsValue::from_str("no 2D context"))?
-        .dyn_into()?;
-    let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width, height)?;
-    context.put_image_data(&data, 0.0, 0.0)
-}
-
-/// Decodes and renders the first frame of the file held in `buffer` in a decode worker (the buffer is transferred
-/// to it, not copied), and returns the result or why it failed.
-async fn render_in_worker(buffer: wasm_bindgen::JsValue) -> Result<RenderedFile, String> {
-    use wasm_bindgen::prelude::*;
-    let options = web_sys::WorkerOptions::new();
-    options.set_type(web_sys::WorkerType::Module);
-    options.set_name("lumen-local-file");
-    let worker = web_sys::Worker::new_with_options("/decode-worker.js", &options)
-        .map_err(|e| format!("cannot start a decode worker: {e:?}"))?;
-    let answer = std::rc::Rc::new(std::cell::RefCell::new(None::<js_sys::Function>));
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        answer.borrow_mut().replace(resolve);
-    });
-    let on_message = {
-        let worker = worker.clone();
-        let answer = answer.clone();
-        let buffer = buffer.clone();
-        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            if ev.data().as_string().as_deref() == Some("ready") {
-                let message = js_sys::Array::of2(
-                    &JsValue::from_str(crate::decode_worker::LOCAL_FILE),
-                    &buffer,
-                );
-                if let Err(e) =
-                    worker.post_message_with_transfer(&message, &js_sys::Array::of1(&buffer))
-                {
-                    leptos::logging::error!(
-                        "Lumen: cannot hand the file to the decode worker: {e:?}"
-                    );
+                Some(studies) if studies.studies.is_empty() => view! {
+                    <section class="page">
+                        <div class="page-header">
+                            <h1 class="page-title">{t(Msg::LocalFileTitle)}</h1>
+                            <div class="search"><OpenFileButton /></div>
+                        </div>
+                        <div class="state error" role="alert" data-testid="local-file-error">
+                            <p class="state-title">{t(Msg::NoImageInFiles)}</p>
+                            <SkippedList skipped=studies.skipped.clone() />
+                        </div>
+                    </section>
                 }
-            } else if let Some(resolve) = answer.borrow_mut().take() {
-                let _ = resolve.call1(&JsValue::NULL, &ev.data());
+                .into_any(),
+                Some(studies) => {
+                    let skipped = studies.skipped.clone();
+                    view! {
+                        {(!skipped.is_empty()).then(|| view! {
+                            <details class="local-skipped" data-testid="local-skipped">
+                                <summary>{t(Msg::FilesNotShown)}" "{skipped.len()}</summary>
+                                <SkippedList skipped />
+                            </details>
+                        })}
+                        <crate::viewer::LocalStudyView studies />
+                    }
+                    .into_any()
+                }
             }
-        })
-    };
-    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let data = JsFuture::from(promise).await;
-    worker.terminate();
-    drop(on_message);
-    let data = data.map_err(|e| format!("{e:?}"))?;
-    let array: js_sys::Array = data
-        .dyn_into()
-        .map_err(|_| "the decode worker answered nothing usable".to_string())?;
-    let text = array.get(0).as_string().unwrap_or_default();
-    let mut result: Result<RenderedFile, String> = serde_json::from_str(&text)
-        .map_err(|e| format!("unreadable answer from the decode worker: {e}"))?;
-    if let Ok(file) = result.as_mut() {
-        file.rgba = js_sys::Uint8Array::new(&array.get(1)).to_vec();
+        }}
     }
-    result
+}
+
+/// The files not shown and why (names and reasons as text).
+#[component]
+fn SkippedList(skipped: Vec<Skipped>) -> impl IntoView {
+    view! {
+        <ul class="skipped-files">
+            {skipped
+                .into_iter()
+                .map(|s| view! { <li><strong>{s.name}</strong>": "<code>{s.reason}</code></li> })
+                .collect_view()}
+        </ul>
+    }
 }

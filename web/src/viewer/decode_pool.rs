@@ -34,7 +34,7 @@ struct Slot {
     worker: Worker,
     ready: bool,
     /// Messages waiting for "ready".
-    queued: Vec<String>,
+    queued: Vec<JsValue>,
     /// The bearer token this worker last received (see `crate::auth`).
     token_sent: Option<String>,
     busy: usize,
@@ -128,20 +128,38 @@ impl DecodePool {
         }
     }
 
+    /// Hands files from the reader's disk to every worker (as `File` handles: no bytes are copied, and nothing
+    /// leaves the browser), for [`FrameSource::Bytes`] requests naming them by id.
+    pub fn add_files(&mut self, files: &[(String, web_sys::File)]) {
+        let list = Array::new();
+        for (id, file) in files {
+            list.push(&Array::of2(&JsValue::from_str(id), file));
+        }
+        let message: JsValue =
+            Array::of2(&JsValue::from_str(crate::decode_worker::LOCAL_FILES), &list).into();
+        for index in 0..self.slots.len() {
+            self.post(index, message.clone());
+        }
+    }
+
     fn send(&mut self, index: usize, message: &WorkerMessage) {
         let Ok(text) = serde_json::to_string(message) else {
             return;
         };
+        self.post(index, JsValue::from_str(&text));
+    }
+
+    fn post(&mut self, index: usize, message: JsValue) {
         let Some(slot) = self.slots.get_mut(index) else {
             return;
         };
         if slot.ready {
             crate::auth::send_to_worker(&slot.worker, &mut slot.token_sent);
-            if let Err(e) = slot.worker.post_message(&JsValue::from_str(&text)) {
+            if let Err(e) = slot.worker.post_message(&message) {
                 leptos::logging::error!("Lumen: cannot post to a decode worker: {e:?}");
             }
         } else {
-            slot.queued.push(text);
+            slot.queued.push(message);
         }
     }
 }
@@ -162,8 +180,8 @@ fn receive(pool: &Weak<RefCell<DecodePool>>, index: usize, data: JsValue) -> Opt
         let slot = pool.slots.get_mut(index)?;
         slot.ready = true;
         crate::auth::send_to_worker(&slot.worker, &mut slot.token_sent);
-        for text in std::mem::take(&mut slot.queued) {
-            let _ = slot.worker.post_message(&JsValue::from_str(&text));
+        for message in std::mem::take(&mut slot.queued) {
+            let _ = slot.worker.post_message(&message);
         }
         return None;
     }

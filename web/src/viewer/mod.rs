@@ -25,6 +25,7 @@ use crate::i18n::{t, Msg};
 use crate::routes::{use_router, Route};
 use layout::Layout;
 use leptos::prelude::*;
+pub use state::LocalSeries;
 use state::{SeriesEntry, Viewer};
 
 /// The absolute DICOMweb root (workers resolve URLs against their own script otherwise).
@@ -65,7 +66,52 @@ pub fn ViewerPage(
         });
     };
     load();
-    let requested = StoredValue::new(series_instance_uids);
+    let attach = move |studies: &[(StudySummary, Vec<SeriesSummary>)]| {
+        let all: Vec<(String, SeriesSummary)> = studies
+            .iter()
+            .flat_map(|(st, series)| {
+                series
+                    .iter()
+                    .map(|s| (st.study_instance_uid.clone(), s.clone()))
+            })
+            .collect();
+        viewer.set_series(all);
+    };
+    study_view(
+        viewer,
+        loader,
+        Callback::new(move |()| load()),
+        series_instance_uids,
+        attach,
+    )
+}
+
+/// The study view of series opened from the reader's disk (`/local`): the same workstation as for an archive's
+/// studies, the frames decoded from the files in the decode workers (nothing is uploaded).
+#[component]
+pub fn LocalStudyView(studies: std::rc::Rc<crate::local_file::LocalStudies>) -> impl IntoView {
+    let viewer = Viewer::new(String::new());
+    let loader = Loader::<Vec<(StudySummary, Vec<SeriesSummary>)>>::new();
+    let list = studies.studies.clone();
+    loader.start(async move { Ok::<_, LoadError>(list) });
+    let studies = StoredValue::new_local(studies);
+    let attach = move |_: &[(StudySummary, Vec<SeriesSummary>)]| {
+        let (series, files) = studies.with_value(|s| s.for_viewer());
+        viewer.set_local_series(series, files);
+    };
+    study_view(viewer, loader, Callback::new(|()| {}), Vec::new(), attach)
+}
+
+/// The workstation around `viewer` once `loader` has the studies: `attach` registers their series with the viewer
+/// (once), then the hanging protocol places them (`requested` series first).
+fn study_view(
+    viewer: Viewer,
+    loader: Loader<Vec<(StudySummary, Vec<SeriesSummary>)>>,
+    on_retry: Callback<()>,
+    requested: Vec<String>,
+    attach: impl Fn(&[(StudySummary, Vec<SeriesSummary>)]) + 'static,
+) -> AnyView {
+    let requested = StoredValue::new(requested);
     let hung = StoredValue::new(false);
     Effect::new(move |_| {
         if let Load::Ready(studies) = loader.state.get() {
@@ -73,16 +119,11 @@ pub fn ViewerPage(
                 return;
             }
             hung.set_value(true);
-            let all: Vec<(String, SeriesSummary)> = studies
+            attach(&studies);
+            let summaries: Vec<SeriesSummary> = studies
                 .iter()
-                .flat_map(|(st, series)| {
-                    series
-                        .iter()
-                        .map(|s| (st.study_instance_uid.clone(), s.clone()))
-                })
+                .flat_map(|(_, series)| series.iter().cloned())
                 .collect();
-            viewer.set_series(all.clone());
-            let summaries: Vec<SeriesSummary> = all.into_iter().map(|(_, s)| s).collect();
             let plan = hanging::hang(&summaries, &requested.get_value());
             viewer.hang(plan.layout, plan.viewports, plan.cine);
         }
@@ -103,7 +144,7 @@ pub fn ViewerPage(
             {move || match loader.state.get() {
                 Load::Loading => view! { <LoadingPanel message=Msg::LoadingSeries /> }.into_any(),
                 Load::Failed(error) => view! {
-                    <ErrorPanel title=Msg::LoadSeriesFailed error on_retry=Callback::new(move |()| load()) />
+                    <ErrorPanel title=Msg::LoadSeriesFailed error on_retry />
                 }
                 .into_any(),
                 Load::Ready(studies) => view! {

@@ -55,6 +55,46 @@ pub struct SeriesData {
     pub load: SeriesLoad,
     scheduler: PrefetchScheduler<FrameKey>,
     requests: HashMap<FrameKey, RequestId>,
+    /// For a series opened from the reader's disk: SOP Instance UID → the id its file was handed to the decode
+    /// workers with. Empty for a series of an archive.
+    local_files: HashMap<String, String>,
+}
+
+impl SeriesData {
+    fn new(
+        study_instance_uid: String,
+        summary: SeriesSummary,
+        instances: Vec<Value>,
+        local_files: HashMap<String, String>,
+    ) -> SeriesData {
+        let stack = build_stack(&instances);
+        let mut map = HashMap::new();
+        for instance in instances {
+            if let Some(sop) = json::string(&instance, tags::SOP_INSTANCE_UID) {
+                map.insert(sop, Rc::new(instance));
+            }
+        }
+        let load = SeriesLoad::new(summary.series_instance_uid.clone(), stack.keys());
+        let workers = super::decode_pool::worker_count();
+        SeriesData {
+            summary,
+            study_instance_uid,
+            stack,
+            instances: map,
+            load,
+            scheduler: PrefetchScheduler::new(workers * 2),
+            requests: HashMap::new(),
+            local_files,
+        }
+    }
+}
+
+/// A series opened from the reader's disk: its study, its summary, and each instance's metadata (DICOM JSON
+/// without pixels) with the id of its file.
+pub struct LocalSeries {
+    pub study_instance_uid: String,
+    pub summary: SeriesSummary,
+    pub instances: Vec<(String, Value)>,
 }
 
 /// Where a series stands.
@@ -236,31 +276,50 @@ impl Viewer {
         self.changed();
     }
 
+    /// Shows series opened from the reader's disk: their files are handed to the decode workers (as handles;
+    /// nothing is uploaded) and their metadata is already known, so loading starts at once.
+    pub fn set_local_series(&self, series: Vec<LocalSeries>, files: Vec<(String, web_sys::File)>) {
+        let pool = self.with(|c| c.pool.clone());
+        if let Some(pool) = pool {
+            pool.borrow_mut().add_files(&files);
+        }
+        self.with_mut(|c| {
+            for local in series {
+                let uid = local.summary.series_instance_uid.clone();
+                c.series_list.push(local.summary.clone());
+                c.study_of_series
+                    .insert(uid.clone(), local.study_instance_uid.clone());
+                let mut by_sop = HashMap::new();
+                let mut instances = Vec::with_capacity(local.instances.len());
+                for (file_id, metadata) in local.instances {
+                    if let Some(sop) = json::string(&metadata, tags::SOP_INSTANCE_UID) {
+                        by_sop.insert(sop, file_id);
+                    }
+                    instances.push(metadata);
+                }
+                let data =
+                    SeriesData::new(local.study_instance_uid, local.summary, instances, by_sop);
+                let middle = data.stack.frames.len() / 2;
+                c.series
+                    .insert(uid.clone(), SeriesEntry::Ready(Box::new(data)));
+                c.request_thumbnail(&uid, middle);
+            }
+            c.plan_all();
+        });
+        self.changed();
+    }
+
     async fn load_metadata(&self, study: String, summary: SeriesSummary) {
         let root = self.with(|c| c.dicomweb_root.clone());
         let client = crate::auth::client(root);
         let uid = summary.series_instance_uid.clone();
         let entry = match client.series_metadata(&study, &uid).await {
-            Ok(instances) => {
-                let stack = build_stack(&instances);
-                let mut map = HashMap::new();
-                for instance in instances {
-                    if let Some(sop) = json::string(&instance, tags::SOP_INSTANCE_UID) {
-                        map.insert(sop, Rc::new(instance));
-                    }
-                }
-                let load = SeriesLoad::new(uid.clone(), stack.keys());
-                let workers = super::decode_pool::worker_count();
-                SeriesEntry::Ready(Box::new(SeriesData {
-                    summary,
-                    study_instance_uid: study,
-                    stack,
-                    instances: map,
-                    load,
-                    scheduler: PrefetchScheduler::new(workers * 2),
-                    requests: HashMap::new(),
-                }))
-            }
+            Ok(instances) => SeriesEntry::Ready(Box::new(SeriesData::new(
+                study,
+                summary,
+                instances,
+                HashMap::new(),
+            ))),
             Err(e) => SeriesEntry::Failed(e.to_string()),
         };
         self.with_mut(|c| {
@@ -953,9 +1012,15 @@ fn to_window(w: &WindowPreset) -> Window {
     }
 }
 
-/// The WADO-RS source of frame `key` of `data`: the frame as stored (`transfer-syntax=*`) with its instance's
-/// metadata.
+/// Where frame `key` of `data` comes from: its local file, or WADO-RS, the frame as stored (`transfer-syntax=*`)
+/// with its instance's metadata.
 fn frame_source(base_url: &str, data: &SeriesData, key: &FrameKey) -> Option<FrameSource> {
+    if let Some(file_id) = data.local_files.get(&key.sop_instance_uid) {
+        return Some(FrameSource::Bytes {
+            file_id: file_id.clone(),
+            frame_number: key.frame_number,
+        });
+    }
     let instance = data.instances.get(&key.sop_instance_uid)?;
     Some(FrameSource::WadoFrame {
         base_url: base_url.to_string(),

@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use lumen_render::web::BackendPreference;
 use lumen_render::{Gpu, Renderer};
 use std::collections::HashMap;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// The mouse tool of the left button.
@@ -99,6 +100,29 @@ pub fn ViewportGrid(viewer: Viewer) -> impl IntoView {
     });
     let on_resize = window_event_listener(leptos::ev::resize, move |_| viewer.changed());
     on_cleanup(move || on_resize.remove());
+    // The area also changes size without the window doing so (a panel opening above it, the phone layout's series
+    // strip): redraw then too, or the picture would be stretched to the canvas's new box.
+    let area = NodeRef::<html::Div>::new();
+    let observer = StoredValue::new_local(None::<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>);
+    Effect::new(move |_| {
+        let Some(area) = area.get() else { return };
+        if observer.with_value(|o| o.is_some()) {
+            return;
+        }
+        let callback = Closure::<dyn FnMut()>::new(move || viewer.changed());
+        match web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+            Ok(o) => {
+                o.observe(&area);
+                observer.set_value(Some((o, callback)));
+            }
+            Err(e) => leptos::logging::warn!("Lumen: no ResizeObserver: {e:?}"),
+        }
+    });
+    on_cleanup(move || {
+        if let Some(Some((o, _))) = observer.try_update_value(|o| o.take()) {
+            o.disconnect();
+        }
+    });
     let grid_style = move || {
         let (r, c) = viewer.read(|c| c.layout.grid());
         format!("grid-template-columns: repeat({c}, 1fr); grid-template-rows: repeat({r}, 1fr)")
@@ -107,7 +131,7 @@ pub fn ViewportGrid(viewer: Viewer) -> impl IntoView {
     // drag in progress).
     let count = Memo::new(move |_| viewer.read(|c| c.layout.count()));
     view! {
-        <div class="viewport-area">
+        <div class="viewport-area" node_ref=area>
             <canvas class="viewport-canvas" node_ref=canvas data-testid="viewport-canvas"></canvas>
             <div class="viewport-cells" style=grid_style>
                 {move || (0..count.get()).map(|i| view! { <ViewportCell viewer index=i /> }).collect_view()}
