@@ -80,11 +80,12 @@ async function waitUntilUp(url, child, output, timeoutMs = 60_000) {
 
 /**
  * Starts `lumen serve` over a new demo archive, or, with `{ pacs: URL }`, as a proxy in front of that DICOMweb
- * root. `prepare(demoDir)`, when given, runs after the demo is written and before the server starts (to add files).
+ * root. `prepare(demoDir)`, when given, runs after the demo is written and before the server starts (to add files);
+ * `args` are passed on to `lumen serve` (e.g. `--frame-ancestor ORIGIN`).
  * Returns `{ origin, demo, stop() }` (`demo`: the archive folder, absent with `pacs`); `stop` ends the server
  * and removes the demo folder.
  */
-export async function startLumen({ pacs, prepare } = {}) {
+export async function startLumen({ pacs, prepare, args = [] } = {}) {
   if (!existsSync(lumenBin)) {
     throw new Error(`${lumenBin} not found: run scripts/build-web.sh && cargo build -p lumen first`);
   }
@@ -92,7 +93,7 @@ export async function startLumen({ pacs, prepare } = {}) {
   if (demo && prepare) await prepare(demo);
   const port = await freePort();
   const source = pacs ? ["--pacs", pacs] : ["--dicom-dir", demo];
-  const child = spawn(lumenBin, ["serve", ...source, "--port", String(port)], {
+  const child = spawn(lumenBin, ["serve", ...source, "--port", String(port), ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });

@@ -2,11 +2,14 @@
 // `#token=…`) is removed from the address bar and sent as `Authorization: Bearer` on every DICOMweb request —
 // QIDO-RS from the page, series metadata, and the frames fetched by the decode workers; a token posted by a page
 // of the same origin (`{type: "lumen-token", token}`) replaces it for the requests that follow. Checked on the
-// request log Playwright records (page and workers), against `lumen serve` over the demo archive.
+// request log Playwright records (page and workers), against `lumen serve` over the demo archive. A portal on
+// another origin that `lumen serve --frame-ancestor` allows embeds the viewer in an iframe, waits for its
+// "lumen-ready" message and posts the token; the iframe's requests (workers' too) then carry it.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startLumen, launchBrowser, recordingPage, qidoStudies } from "../harness.js";
+import { createServer } from "node:http";
+import { startLumen, launchBrowser, recordingPage, qidoStudies, freePort } from "../harness.js";
 import { waitForImage, overlayText } from "../viewer-helpers.js";
 
 let server;
@@ -94,4 +97,60 @@ test("a #token= fragment works the same and is removed from the address bar", as
   assert.ok(qido.length > 0, "the study list was searched");
   assert.ok(qido.every((r) => r.authorization === `Bearer ${token}`), "with the token");
   assert.deepEqual(errors, []);
+});
+
+test("a portal on another origin allowed to frame the viewer posts the token into the iframe", async () => {
+  const portalPort = await freePort();
+  // "localhost" and "127.0.0.1" are different origins: the portal is cross-origin to Lumen.
+  const portalOrigin = `http://localhost:${portalPort}`;
+  const framed = await startLumen({ args: ["--frame-ancestor", portalOrigin] });
+  const token = "cG9ydGFsLXRva2Vu";
+  const html = `<!doctype html><meta charset="utf-8"><title>Portal</title>
+<iframe id="viewer" src="${framed.origin}/viewer?StudyInstanceUIDs=${ct}" style="width:1200px;height:780px"></iframe>
+<script>
+  addEventListener("message", (e) => {
+    if (e.origin !== ${JSON.stringify(framed.origin)} || e.data?.type !== "lumen-ready") return;
+    window.lumenReady = true;
+    document.getElementById("viewer").contentWindow.postMessage({ type: "lumen-token", token: ${JSON.stringify(token)} }, e.origin);
+  });
+</script>`;
+  const portal = createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(html);
+  });
+  await new Promise((r) => portal.listen(portalPort, r));
+  const context = await browser.newContext({ viewport: { width: 1300, height: 860 } });
+  try {
+    const page = await context.newPage();
+    const seen = [];
+    page.on("request", async (req) => seen.push({ url: req.url(), authorization: (await req.allHeaders()).authorization }));
+    await page.goto(`${portalOrigin}/`);
+    await page.waitForFunction(() => window.lumenReady === true, null, { timeout: 30_000 });
+    const frame = page.frames().find((f) => f.url().startsWith(framed.origin));
+    assert.ok(frame, "the viewer loaded in the iframe (its CSP frame-ancestors allows the portal)");
+    await waitForImage(frame);
+    await page.waitForTimeout(200);
+    seen.length = 0;
+    // Another series: its frames are fetched now, after the token arrived.
+    const second = frame.locator('[data-testid="series-item"]').nth(1);
+    const uid = await second.getAttribute("data-series-uid");
+    await second.click();
+    await frame.waitForFunction((u) => document.querySelector('[data-testid="viewport"][data-index="0"]')?.getAttribute("data-series-uid") === u, uid);
+    await waitForImage(frame);
+    // And the keys reach the viewer inside the iframe once the reader clicks the image.
+    await frame.locator('[data-testid="viewport"][data-index="0"]').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press("End");
+    await waitForImage(frame);
+    const m = /(\d+)\/(\d+)/.exec(await frame.locator('[data-testid="viewport"][data-index="0"] [data-testid="overlay-tr"]').innerText());
+    assert.equal(m?.[1], m?.[2], "the last slice is shown");
+    await page.waitForTimeout(300);
+    const requests = seen.filter((r) => r.url.startsWith(`${framed.origin}/dicom-web/`));
+    assert.ok(requests.some((r) => r.url.includes("/frames/")), "frames were fetched after the token was posted");
+    const other = requests.filter((r) => r.authorization !== `Bearer ${token}`).map((r) => `${r.url}: ${r.authorization}`);
+    assert.deepEqual(other, [], "every request after the portal's message carries its token");
+  } finally {
+    await context.close();
+    portal.close();
+    await framed.stop();
+  }
 });

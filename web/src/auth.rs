@@ -2,10 +2,13 @@
 //! and the frames the decode workers fetch), for archives behind an OAuth 2 / OpenID Connect gateway.
 //!
 //! The token comes from the launching URL (`?token=…` or `#token=…`; removed from the address bar at once, so it
-//! is neither bookmarked nor shown), or from the page embedding Lumen, which posts
-//! `{type: "lumen-token", token}` with `window.postMessage`; such a message is accepted only from the page's own
-//! origin. The token is kept in memory only (never in storage) and is never written to the console. This module
-//! must not send the token anywhere but in the `Authorization` header of DICOMweb requests.
+//! is neither bookmarked nor shown), or from the page embedding Lumen (a portal, the RIS), which posts
+//! `{type: "lumen-token", token}` with `window.postMessage`. Such a message is accepted only from the app's own
+//! origin or from an origin the server allows to frame the app (`lumen serve --frame-ancestor`, listed as
+//! `embedders` in `/api/config`); messages that arrive before that list are held until it does. Once it is
+//! known, a framed app posts `{type: "lumen-ready"}` to its parent (to those origins only), so the host knows when
+//! to send the token. The token is kept in memory only (never in storage) and is never written to the console.
+//! This module must not send the token anywhere but in the `Authorization` header of DICOMweb requests.
 
 use lumen_dicomweb::transport::FetchTransport;
 use lumen_dicomweb::Client;
@@ -18,8 +21,70 @@ pub const TOKEN_MESSAGE: &str = "lumen-token";
 /// The query or fragment parameter of the launching URL holding the token.
 const TOKEN_PARAM: &str = "token";
 
+/// The `type` of the message a framed app posts to its host page once it accepts tokens.
+const READY_MESSAGE: &str = "lumen-ready";
+
 thread_local! {
     static TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The origins whose pages may post a token, besides the app's own; `None` until `/api/config` was read.
+    static EMBEDDERS: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+    /// Tokens posted by other origins before [`EMBEDDERS`] was known: (origin, token), oldest first.
+    static PENDING: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What to do with a token posted by a page of some origin.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Accept,
+    /// The allowed origins are not known yet: hold it.
+    Hold,
+    Ignore,
+}
+
+fn verdict(origin: &str, own: &str, embedders: Option<&[String]>) -> Verdict {
+    if origin == own {
+        return Verdict::Accept;
+    }
+    match embedders {
+        None => Verdict::Hold,
+        Some(list) if list.iter().any(|o| o == origin) => Verdict::Accept,
+        Some(_) => Verdict::Ignore,
+    }
+}
+
+/// Sets the origins allowed to embed the app (from `/api/config`): tokens held from them are taken (the last one
+/// wins), the others dropped, and a framed app tells its host page it is ready.
+pub fn trust_embedders(origins: Vec<String>) {
+    let held = PENDING.with_borrow_mut(std::mem::take);
+    for (origin, token) in held {
+        if origins.contains(&origin) {
+            set_bearer_token(&token);
+        }
+    }
+    announce_ready(&origins);
+    EMBEDDERS.with_borrow_mut(|e| *e = Some(origins));
+}
+
+/// Posts `{type: "lumen-ready"}` to the parent window, addressed to the app's own origin and each embedder origin
+/// (the browser delivers it only if the parent is one of them). Nothing when the app is not framed.
+fn announce_ready(embedders: &[String]) {
+    let window = leptos::prelude::window();
+    let Ok(Some(parent)) = window.parent() else {
+        return;
+    };
+    if wasm_bindgen::JsValue::from(parent.clone()) == wasm_bindgen::JsValue::from(window.clone()) {
+        return;
+    }
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &message,
+        &wasm_bindgen::JsValue::from_str("type"),
+        &wasm_bindgen::JsValue::from_str(READY_MESSAGE),
+    );
+    let own = leptos::prelude::location().origin().unwrap_or_default();
+    for origin in std::iter::once(&own).chain(embedders) {
+        let _ = parent.post_message(&message, origin);
+    }
 }
 
 /// The current bearer token, if any.
@@ -96,27 +161,36 @@ pub fn take_token_from_url() {
     }
 }
 
-/// Accepts `{type: "lumen-token", token}` messages posted to this window by a page of the same origin (the
-/// embedding host page); messages from any other origin are ignored.
+/// Accepts `{type: "lumen-token", token}` messages posted to this window by a page of the app's own origin or of
+/// an allowed embedder origin (see the module documentation); messages from any other origin are ignored.
 pub fn listen_to_host_page() {
-    let handle =
-        leptos::prelude::window_event_listener(leptos::ev::message, |ev: web_sys::MessageEvent| {
-            let own = leptos::prelude::location().origin().unwrap_or_default();
-            if ev.origin() != own {
-                return;
-            }
+    let handle = leptos::prelude::window_event_listener(
+        leptos::ev::message,
+        |ev: web_sys::MessageEvent| {
             let data = ev.data();
             let field = |name: &str| {
                 js_sys::Reflect::get(&data, &wasm_bindgen::JsValue::from_str(name))
                     .ok()
                     .and_then(|v| v.as_string())
             };
-            if field("type").as_deref() == Some(TOKEN_MESSAGE) {
-                if let Some(token) = field("token") {
+            if field("type").as_deref() != Some(TOKEN_MESSAGE) {
+                return;
+            }
+            let Some(token) = field("token") else { return };
+            let origin = ev.origin();
+            let own = leptos::prelude::location().origin().unwrap_or_default();
+            let verdict = EMBEDDERS.with_borrow(|e| verdict(&origin, &own, e.as_deref()));
+            match verdict {
+                Verdict::Accept => {
                     set_bearer_token(&token);
                 }
+                Verdict::Hold => PENDING.with_borrow_mut(|p| p.push((origin, token))),
+                Verdict::Ignore => leptos::logging::warn!(
+                    "Lumen: ignoring a token posted by {origin}, which is not allowed to embed this viewer"
+                ),
             }
-        });
+        },
+    );
     // The listener lives as long as the page.
     std::mem::forget(handle);
 }
@@ -161,5 +235,27 @@ mod tests {
         assert!(!is_token68("a b"));
         assert!(!is_token68("a\r\nX-Evil: 1"));
         assert!(!is_token68("jeton-é"));
+    }
+
+    #[test]
+    fn tokens_come_from_the_apps_origin_or_an_allowed_embedder_only() {
+        let own = "http://127.0.0.1:8080";
+        let ris = vec!["https://ris.example.org".to_string()];
+        assert_eq!(verdict(own, own, None), Verdict::Accept);
+        assert_eq!(verdict("https://ris.example.org", own, None), Verdict::Hold);
+        assert_eq!(
+            verdict("https://ris.example.org", own, Some(&ris)),
+            Verdict::Accept
+        );
+        assert_eq!(
+            verdict("https://evil.example.org", own, Some(&ris)),
+            Verdict::Ignore
+        );
+        assert_eq!(
+            verdict("http://ris.example.org", own, Some(&ris)),
+            Verdict::Ignore,
+            "the scheme counts"
+        );
+        assert_eq!(verdict("null", own, Some(&[])), Verdict::Ignore);
     }
 }

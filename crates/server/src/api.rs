@@ -22,8 +22,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .fallback(web_app)
 }
 
-/// `/api/config`: the DICOMweb sources the web app may use. Always Lumen's own `/dicom-web` (a folder, the demo,
-/// or the PACS behind the proxy), so the browser never leaves this origin.
+/// `/api/config`: the DICOMweb sources the web app may use — always Lumen's own `/dicom-web` (a folder, the demo,
+/// or the PACS behind the proxy), so the browser never leaves this origin — and the `embedders`, the origins
+/// allowed to frame the app, from which it accepts a posted bearer token.
 async fn config(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Json<serde_json::Value> {
@@ -33,6 +34,7 @@ async fn config(
     };
     Json(serde_json::json!({
         "sources": [{ "name": name, "dicomweb": "/dicom-web", "kind": kind }],
+        "embedders": state.embedders.as_slice(),
         "version": env!("CARGO_PKG_VERSION"),
     }))
 }

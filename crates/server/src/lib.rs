@@ -137,6 +137,9 @@ pub(crate) enum Backend {
 pub struct AppState {
     pub(crate) backend: Backend,
     pub(crate) csp: Arc<axum::http::HeaderValue>,
+    /// The origins allowed to frame the app ([`Config::frame_ancestors`] that are exact origins), listed in
+    /// `/api/config`: the app accepts a bearer token posted by a host page of one of them.
+    pub(crate) embedders: Arc<Vec<String>>,
 }
 
 impl AppState {
@@ -191,6 +194,7 @@ impl AppState {
         AppState {
             backend,
             csp: Arc::new(value),
+            embedders: Arc::new(security::exact_origins(frame_ancestors)),
         }
     }
 

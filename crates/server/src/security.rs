@@ -42,6 +42,27 @@ style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; frame-ancestors {}; b
     )
 }
 
+/// The entries of `sources` that are exact origins (`https://ris.example.org`, `http://127.0.0.1:8042`): scheme
+/// http or https, a host without wildcard, an optional port, nothing after. Keywords (`'self'`), wildcards and
+/// paths are left out: a page's origin is compared with these exactly before a token it posts is accepted.
+pub fn exact_origins(sources: &[String]) -> Vec<String> {
+    sources
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.contains('*'))
+        .filter_map(|s| reqwest::Url::parse(s).ok())
+        .filter(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.path() == "/"
+                && u.query().is_none()
+                && u.fragment().is_none()
+                && u.username().is_empty()
+        })
+        .map(|u| u.origin().ascii_serialization())
+        .collect()
+}
+
 /// Whether `s` is a single CSP source expression: a quoted keyword (`'self'`, `'none'`) or a host source/scheme
 /// without separators.
 fn is_source_expression(s: &str) -> bool {
@@ -78,6 +99,26 @@ pub(crate) async fn add_security_headers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_exact_origins_may_post_a_token() {
+        let sources: Vec<String> = [
+            "'self'",
+            "https://RIS.example.org/",
+            "http://127.0.0.1:8042",
+            "https://*.example.org",
+            "https://portal.example.org/viewer",
+            "https:",
+            "ftp://files.example.org",
+            "https://user@portal.example.org",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            exact_origins(&sources),
+            ["https://ris.example.org", "http://127.0.0.1:8042"]
+        );
+    }
 
     #[test]
     fn default_policy_allows_only_own_origin() {

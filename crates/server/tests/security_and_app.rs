@@ -77,6 +77,11 @@ async fn api_config_names_the_same_origin_dicomweb_root() {
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(json["sources"][0]["dicomweb"], "/dicom-web");
+    assert_eq!(
+        json["embedders"],
+        serde_json::json!([]),
+        "framed by its own origin only"
+    );
 }
 
 #[tokio::test]
@@ -99,6 +104,18 @@ async fn configured_origins_appear_in_the_policy() {
     assert!(
         csp.contains("frame-ancestors https://ris.example.org;"),
         "{csp}"
+    );
+    // The web app accepts a posted token from the pages allowed to frame it, and learns them here.
+    let body = reqwest::get(format!("{url}/api/config"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let config: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        config["embedders"],
+        serde_json::json!(["https://ris.example.org"])
     );
 }
 

@@ -47,6 +47,9 @@ impl From<lumen_dicomweb::Error> for LoadError {
 struct ServerConfig {
     #[serde(default)]
     sources: Vec<SourceConfig>,
+    /// Origins allowed to frame the app, whose pages may post a bearer token (see `crate::auth`).
+    #[serde(default)]
+    embedders: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -67,16 +70,23 @@ impl DataSource {
 
     /// Every source listed by the server's `/api/config` (never empty): [`DataSource::same_origin`] alone when the
     /// server has no such endpoint (404), lists none, or its answer cannot be read (logged to the console, not
-    /// shown: the default works).
+    /// shown: the default works). The origins allowed to embed the app go to `crate::auth` on the way.
     pub async fn all_from_server_config() -> Vec<DataSource> {
         let listed: Vec<DataSource> = match read_server_config().await {
-            Ok(Some(config)) => config
-                .sources
-                .into_iter()
-                .map(DataSource::from_config)
-                .collect(),
-            Ok(None) => Vec::new(),
+            Ok(Some(config)) => {
+                crate::auth::trust_embedders(config.embedders);
+                config
+                    .sources
+                    .into_iter()
+                    .map(DataSource::from_config)
+                    .collect()
+            }
+            Ok(None) => {
+                crate::auth::trust_embedders(Vec::new());
+                Vec::new()
+            }
             Err(problem) => {
+                crate::auth::trust_embedders(Vec::new());
                 leptos::logging::warn!(
                     "Lumen: using /dicom-web, as /api/config could not be read: {problem}"
                 );

@@ -173,6 +173,9 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
         {
             let _ = focused.blur();
         }
+        // Default prevented, the press does not move the keyboard focus to this document by itself: inside a
+        // portal's iframe the keys would keep going to the portal. Take it.
+        let _ = window().focus();
         viewer.update(|c| c.active = index);
         if let Some(el) = cell.get_untracked() {
             let _ = el.set_pointer_capture(ev.pointer_id());
