@@ -1,12 +1,15 @@
 //! The default hanging protocol: which series go into which viewport when a study opens, and in which layout.
 //!
 //! - Series named in the launch URL (`SeriesInstanceUIDs`) are hung first, one per viewport, in that order.
-//! - CT / MR: the largest series (most images; a description saying "axial" wins a tie) alone in 1×1.
+//! - CT / MR: the largest axial series alone in 1×1 — axial by its geometry (the slice normal within 30° of the
+//!   patient's head–foot axis) once its metadata is known, else by a description saying "axial" — and the largest
+//!   series when none is axial (a localizer or a coronal reformat never wins over an axial stack).
 //! - DX / CR / MG: one image per viewport, up to four, in series order.
 //! - US (and any multi-frame cine): 1×1, cine playing.
 //! - Anything else: the first series in 1×1.
 //!
-//! It decides from the QIDO-RS series summaries only; it must not fetch or display anything.
+//! It decides from the QIDO-RS series summaries and the slice normals the viewer found in the series metadata; it
+//! must not fetch or display anything.
 
 use super::layout::Layout;
 use crate::data_source::SeriesSummary;
@@ -39,8 +42,25 @@ fn images(s: &SeriesSummary) -> u32 {
     s.number_of_instances.unwrap_or(0)
 }
 
-/// The plan for `series` (in series-number order) and the series the launch URL asked for.
+/// Whether a slice normal (unit vector, patient coordinates) is axial: within 30° of the head–foot (z) axis.
+pub fn is_axial(normal: [f64; 3]) -> bool {
+    let length = (normal[0] * normal[0] + normal[1] * normal[1] + normal[2] * normal[2]).sqrt();
+    length > 0.0 && (normal[2] / length).abs() >= 30f64.to_radians().cos()
+}
+
+/// The plan for `series` (in series-number order) and the series the launch URL asked for, without geometry.
+#[cfg(test)]
 pub fn hang(series: &[SeriesSummary], requested: &[String]) -> HangingPlan {
+    hang_with_geometry(series, requested, |_| None)
+}
+
+/// The plan for `series` (in series-number order) and the series the launch URL asked for; `normal(uid)` is the
+/// slice normal of a series, when its metadata gave one.
+pub fn hang_with_geometry(
+    series: &[SeriesSummary],
+    requested: &[String],
+    normal: impl Fn(&str) -> Option<[f64; 3]>,
+) -> HangingPlan {
     let hung = |s: &SeriesSummary| {
         Some(Hung {
             series_instance_uid: s.series_instance_uid.clone(),
@@ -75,13 +95,17 @@ pub fn hang(series: &[SeriesSummary], requested: &[String]) -> HangingPlan {
         .filter(|s| s.modality == "CT" || s.modality == "MR")
         .collect();
     if !cross_sectional.is_empty() {
-        let axial = |s: &SeriesSummary| s.description.to_ascii_lowercase().contains("axial") as u32;
+        let axial = |s: &SeriesSummary| {
+            let by_geometry = normal(&s.series_instance_uid).map(is_axial);
+            by_geometry.unwrap_or_else(|| s.description.to_ascii_lowercase().contains("axial"))
+                && images(s) >= 2
+        };
         let best = cross_sectional
             .iter()
             .copied()
             // max_by_key keeps the last maximum: reverse so the earliest series wins a full tie.
             .rev()
-            .max_by_key(|s| (images(s), axial(s)))
+            .max_by_key(|s| (axial(s), images(s)))
             .unwrap_or(first);
         return HangingPlan {
             layout: Layout::One,
@@ -165,6 +189,36 @@ mod tests {
                 .map(|h| h.series_instance_uid.as_str()),
             Some("2")
         );
+    }
+
+    #[test]
+    fn an_axial_stack_wins_over_a_larger_reformat_by_geometry() {
+        let series = [
+            s("1", "CT", "Localizer", 3),
+            s("2", "CT", "Body 2 mm", 180),
+            s("3", "CT", "Body 1 mm", 400),
+            s("4", "CT", "", 2),
+        ];
+        // 3 is a coronal reformat (normal along y), 2 an axial stack tilted 12° (gantry tilt), 4 tiny but axial.
+        let tilt = 12f64.to_radians();
+        let normals = |uid: &str| match uid {
+            "1" => Some([0.0, 1.0, 0.0]),
+            "2" => Some([0.0, tilt.sin(), tilt.cos()]),
+            "3" => Some([0.0, -1.0, 0.0]),
+            "4" => Some([0.0, 0.0, -1.0]),
+            _ => None,
+        };
+        let plan = hang_with_geometry(&series, &[], normals);
+        assert_eq!(plan.viewports[0].as_ref().map(|h| h.series_instance_uid.as_str()), Some("2"));
+        // Without geometry the largest series is hung.
+        assert_eq!(hang(&series, &[]).viewports[0].as_ref().map(|h| h.series_instance_uid.as_str()), Some("3"));
+        // Geometry beats a misleading description.
+        let named = [s("5", "MR", "AXIAL T2", 30), s("6", "MR", "sag T1", 24)];
+        let plan = hang_with_geometry(&named, &[], |uid| match uid {
+            "5" => Some([1.0, 0.0, 0.0]),
+            _ => Some([0.0, 0.0, 1.0]),
+        });
+        assert_eq!(plan.viewports[0].as_ref().map(|h| h.series_instance_uid.as_str()), Some("6"));
     }
 
     #[test]

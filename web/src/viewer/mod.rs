@@ -112,21 +112,45 @@ fn study_view(
     attach: impl Fn(&[(StudySummary, Vec<SeriesSummary>)]) + 'static,
 ) -> AnyView {
     let requested = StoredValue::new(requested);
+    let attached = StoredValue::new(false);
     let hung = StoredValue::new(false);
+    // The hanging protocol waits for the CT/MR series' metadata (their slice normals tell which is axial; the hung
+    // series needs its metadata before any frame anyway), but not longer than this.
+    let waited_enough = RwSignal::new(false);
+    set_timeout(
+        move || {
+            waited_enough.try_set(true);
+        },
+        std::time::Duration::from_secs(3),
+    );
     Effect::new(move |_| {
-        if let Load::Ready(studies) = loader.state.get() {
-            if hung.get_value() {
-                return;
-            }
-            hung.set_value(true);
+        let Load::Ready(studies) = loader.state.get() else {
+            return;
+        };
+        if !attached.get_value() {
+            attached.set_value(true);
             attach(&studies);
-            let summaries: Vec<SeriesSummary> = studies
-                .iter()
-                .flat_map(|(_, series)| series.iter().cloned())
-                .collect();
-            let plan = hanging::hang(&summaries, &requested.get_value());
-            viewer.hang(plan.layout, plan.viewports, plan.cine);
         }
+        if hung.get_value() {
+            return;
+        }
+        let summaries: Vec<SeriesSummary> =
+            studies.iter().flat_map(|(_, series)| series.iter().cloned()).collect();
+        let requested = requested.get_value();
+        let loading = viewer.read(|c| {
+            summaries.iter().any(|s| {
+                (s.modality == "CT" || s.modality == "MR")
+                    && matches!(c.series.get(&s.series_instance_uid), None | Some(SeriesEntry::Loading))
+            })
+        });
+        if requested.is_empty() && loading && !waited_enough.get() {
+            return;
+        }
+        hung.set_value(true);
+        let plan = hanging::hang_with_geometry(&summaries, &requested, |uid| {
+            viewer.with(|c| c.series_normal(uid))
+        });
+        viewer.hang(plan.layout, plan.viewports, plan.cine);
     });
     provide_context(viewport::ToolSignal(RwSignal::new(
         viewport::Tool::WindowLevel,

@@ -491,6 +491,14 @@ impl ViewerCore {
     }
 
     /// Number of frames in viewport `i`'s stack.
+    /// The slice normal of series `uid` (patient coordinates), once its metadata gave a geometric stack.
+    pub fn series_normal(&self, uid: &str) -> Option<[f64; 3]> {
+        match self.series.get(uid) {
+            Some(SeriesEntry::Ready(data)) => data.stack.normal,
+            _ => None,
+        }
+    }
+
     pub fn stack_len(&self, i: usize) -> usize {
         self.series_of(i).map_or(0, |d| d.stack.frames.len())
     }
