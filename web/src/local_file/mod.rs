@@ -123,11 +123,7 @@ async fn scan_in_worker(
     files: &[(String, web_sys::File)],
     on_progress: impl Fn(usize) -> bool,
 ) -> Result<Vec<Scanned>, String> {
-    let options = web_sys::WorkerOptions::new();
-    options.set_type(web_sys::WorkerType::Module);
-    options.set_name("lumen-local-files");
-    let worker = web_sys::Worker::new_with_options("/decode-worker.js", &options)
-        .map_err(|e| format!("cannot start a decode worker: {e:?}"))?;
+    let worker = crate::viewer::start_worker("lumen-local-files")?;
     // The worker's next message resolves the promise waiting for it.
     let waiting: Rc<RefCell<Option<js_sys::Function>>> = Rc::default();
     let on_message = {

@@ -49,6 +49,21 @@ pub struct DecodePool {
     outstanding: HashMap<RequestId, (usize, FrameKey)>,
 }
 
+/// Starts a decode worker named `name` and hands it the page's compiled wasm module (so it neither downloads nor
+/// compiles the module again); it posts `"ready"` once it listens.
+pub fn start_worker(name: &str) -> Result<Worker, String> {
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Module);
+    options.set_name(name);
+    let worker = Worker::new_with_options(WORKER_SCRIPT, &options)
+        .map_err(|e| format!("cannot start a decode worker ({WORKER_SCRIPT}): {e:?}"))?;
+    // Not a WebAssembly.Module (an unusual build)? The worker then loads the module itself.
+    worker
+        .post_message(&wasm_bindgen::module())
+        .map_err(|e| format!("cannot hand the wasm module to a decode worker: {e:?}"))?;
+    Ok(worker)
+}
+
 /// Number of workers for this browser: hardwareConcurrency − 1, between 1 and 8.
 pub fn worker_count() -> usize {
     let cores = web_sys::window()
@@ -70,11 +85,7 @@ impl DecodePool {
             outstanding: HashMap::new(),
         }));
         for index in 0..size.max(1) {
-            let options = WorkerOptions::new();
-            options.set_type(WorkerType::Module);
-            options.set_name(&format!("lumen-decode-{}", index + 1));
-            let worker = Worker::new_with_options(WORKER_SCRIPT, &options)
-                .map_err(|e| format!("cannot start a decode worker ({WORKER_SCRIPT}): {e:?}"))?;
+            let worker = start_worker(&format!("lumen-decode-{}", index + 1))?;
             let weak = Rc::downgrade(&pool);
             let on_event = on_event.clone();
             let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {

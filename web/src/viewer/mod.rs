@@ -25,6 +25,7 @@ use crate::i18n::{t, Msg};
 use crate::routes::{use_router, Route};
 use layout::Layout;
 use leptos::prelude::*;
+pub use decode_pool::start_worker;
 pub use state::LocalSeries;
 use state::{SeriesEntry, Viewer};
 
