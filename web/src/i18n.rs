@@ -101,6 +101,13 @@ pub enum Msg {
     StudyListTitle,
     SearchPatientName,
     SearchPatientNameHint,
+    FilterModality,
+    AnyModality,
+    DateFrom,
+    DateTo,
+    PreviousPage,
+    NextPage,
+    ClearSearch,
     ColPatientName,
     ColPatientId,
     ColStudyDate,
@@ -206,6 +213,27 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (SearchPatientNameHint, En) => "Beginning of the family name, e.g. DOE",
         (SearchPatientNameHint, Fr) => "Début du nom de famille, p. ex. DUPONT",
         (SearchPatientNameHint, De) => "Anfang des Nachnamens, z. B. MÜLLER",
+        (FilterModality, En) => "Modality",
+        (FilterModality, Fr) => "Modalité",
+        (FilterModality, De) => "Modalität",
+        (AnyModality, En) => "Any modality",
+        (AnyModality, Fr) => "Toutes modalités",
+        (AnyModality, De) => "Alle Modalitäten",
+        (DateFrom, En) => "From",
+        (DateFrom, Fr) => "Du",
+        (DateFrom, De) => "Von",
+        (DateTo, En) => "To",
+        (DateTo, Fr) => "Au",
+        (DateTo, De) => "Bis",
+        (PreviousPage, En) => "‹ Previous",
+        (PreviousPage, Fr) => "‹ Précédents",
+        (PreviousPage, De) => "‹ Zurück",
+        (NextPage, En) => "Next ›",
+        (NextPage, Fr) => "Suivants ›",
+        (NextPage, De) => "Weiter ›",
+        (ClearSearch, En) => "Clear",
+        (ClearSearch, Fr) => "Effacer",
+        (ClearSearch, De) => "Zurücksetzen",
         (ColPatientName, En) => "Patient name",
         (ColPatientName, Fr) => "Nom du patient",
         (ColPatientName, De) => "Patientenname",
@@ -511,6 +539,13 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (StudyListTitle, Zh) => "检查",
         (SearchPatientName, Zh) => "搜索患者姓名",
         (SearchPatientNameHint, Zh) => "姓氏开头，例如 DOE",
+        (FilterModality, Zh) => "检查设备",
+        (AnyModality, Zh) => "全部设备类型",
+        (DateFrom, Zh) => "从",
+        (DateTo, Zh) => "至",
+        (PreviousPage, Zh) => "‹ 上一页",
+        (NextPage, Zh) => "下一页 ›",
+        (ClearSearch, Zh) => "清除",
         (ColPatientName, Zh) => "患者姓名",
         (ColPatientId, Zh) => "患者 ID",
         (ColStudyDate, Zh) => "检查日期",
@@ -550,25 +585,30 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
     }
 }
 
-/// "N studies" with the plural each language needs; `capped` adds that only the first N are shown.
-pub fn study_count(lang: Lang, n: usize, capped: bool) -> String {
-    let base = match (lang, n) {
-        (Lang::En, 1) => "1 study".to_string(),
-        (Lang::En, n) => format!("{n} studies"),
-        (Lang::Fr, 0 | 1) => format!("{n} examen"),
-        (Lang::Fr, n) => format!("{n} examens"),
-        (Lang::De, 1) => "1 Studie".to_string(),
-        (Lang::De, n) => format!("{n} Studien"),
-        (Lang::Zh, n) => format!("{n} 项检查"),
-    };
-    if !capped {
-        return base;
+/// The count of a page of the study list: "N studies" when it holds every match, else which ones it shows
+/// ("studies 51–100", with "and more" when a next page exists).
+pub fn study_count(lang: Lang, offset: usize, n: usize, has_more: bool) -> String {
+    if offset == 0 && !has_more {
+        return match (lang, n) {
+            (Lang::En, 1) => "1 study".to_string(),
+            (Lang::En, n) => format!("{n} studies"),
+            (Lang::Fr, 0 | 1) => format!("{n} examen"),
+            (Lang::Fr, n) => format!("{n} examens"),
+            (Lang::De, 1) => "1 Studie".to_string(),
+            (Lang::De, n) => format!("{n} Studien"),
+            (Lang::Zh, n) => format!("{n} 项检查"),
+        };
     }
-    match lang {
-        Lang::En => format!("first {base} — refine the search"),
-        Lang::Fr => format!("{base} premiers — affinez la recherche"),
-        Lang::De => format!("erste {base} — Suche eingrenzen"),
-        Lang::Zh => format!("前 {base} — 请缩小搜索范围"),
+    let (first, last) = (offset + 1, offset + n);
+    match (lang, has_more) {
+        (Lang::En, false) => format!("studies {first}–{last}"),
+        (Lang::En, true) => format!("studies {first}–{last} and more"),
+        (Lang::Fr, false) => format!("examens {first} à {last}"),
+        (Lang::Fr, true) => format!("examens {first} à {last}, et d'autres"),
+        (Lang::De, false) => format!("Studien {first}–{last}"),
+        (Lang::De, true) => format!("Studien {first}–{last} und weitere"),
+        (Lang::Zh, false) => format!("第 {first}–{last} 项检查"),
+        (Lang::Zh, true) => format!("第 {first}–{last} 项检查，还有更多"),
     }
 }
 
@@ -629,15 +669,17 @@ mod tests {
     }
 
     #[test]
-    fn study_count_uses_each_languages_plural() {
-        assert_eq!(study_count(Lang::En, 1, false), "1 study");
-        assert_eq!(study_count(Lang::En, 0, false), "0 studies");
-        assert_eq!(study_count(Lang::Fr, 0, false), "0 examen");
-        assert_eq!(study_count(Lang::Fr, 2, false), "2 examens");
-        assert_eq!(study_count(Lang::De, 3, false), "3 Studien");
+    fn study_count_uses_each_languages_plural_and_names_the_page() {
+        assert_eq!(study_count(Lang::En, 0, 1, false), "1 study");
+        assert_eq!(study_count(Lang::En, 0, 0, false), "0 studies");
+        assert_eq!(study_count(Lang::Fr, 0, 0, false), "0 examen");
+        assert_eq!(study_count(Lang::Fr, 0, 2, false), "2 examens");
+        assert_eq!(study_count(Lang::De, 0, 3, false), "3 Studien");
+        assert_eq!(study_count(Lang::En, 0, 50, true), "studies 1–50 and more");
+        assert_eq!(study_count(Lang::En, 50, 7, false), "studies 51–57");
         assert_eq!(
-            study_count(Lang::En, 200, true),
-            "first 200 studies — refine the search"
+            study_count(Lang::Zh, 50, 50, true),
+            "第 51–100 项检查，还有更多"
         );
     }
 }

@@ -10,7 +10,7 @@
 mod qido;
 
 pub(crate) use qido::{series_row, sort_by_series_number, study_row};
-pub use qido::{SeriesSummary, StudyPage, StudySummary};
+pub use qido::{SeriesSummary, StudyPage, StudySearch, StudySummary, STUDY_PAGE};
 
 use bytes::Bytes;
 use lumen_dicomweb::transport::FetchTransport;
@@ -134,10 +134,10 @@ impl DataSource {
         }
     }
 
-    /// Studies whose Patient Name (0010,0010) starts with `patient_name` (all studies when empty), newest first,
-    /// at most [`qido::STUDY_LIMIT`].
-    pub async fn search_studies(&self, patient_name: &str) -> Result<StudyPage, LoadError> {
-        qido::search_studies(&self.dicomweb_root, patient_name).await
+    /// One page ([`STUDY_PAGE`] studies from `search.offset`) of the studies matching `search`, newest first
+    /// within the page, and whether more follow.
+    pub async fn search_studies(&self, search: &StudySearch) -> Result<StudyPage, LoadError> {
+        qido::search_studies(&self.dicomweb_root, search).await
     }
 
     /// The study with this Study Instance UID (0020,000D), if the archive has it.

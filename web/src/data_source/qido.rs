@@ -11,9 +11,89 @@ use dicom_dictionary_std::tags;
 use lumen_dicomweb::{json, transport::FetchTransport, Client, QidoQuery};
 use serde_json::Value;
 
-/// The most studies one search returns. The page says when the limit was reached, so the user narrows the search
-/// instead of believing the list is complete.
-pub const STUDY_LIMIT: usize = 200;
+/// Studies per page of the study list. One more is asked for, to know whether a next page exists (QIDO-RS gives
+/// no total count).
+pub const STUDY_PAGE: usize = 50;
+
+/// What the study list searches for; an empty field matches everything. Kept in the address bar under the QIDO-RS
+/// key names (`?PatientName=DOE&ModalitiesInStudy=CT&StudyDate=20240101-&offset=50`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StudySearch {
+    /// Beginning of the patient's name, matched fuzzily (case and accents ignored where the archive can).
+    pub patient_name: String,
+    /// Beginning of the Patient ID.
+    pub patient_id: String,
+    /// Beginning of the Accession Number.
+    pub accession_number: String,
+    /// First study date, `YYYYMMDD`, or empty (open).
+    pub date_from: String,
+    /// Last study date, `YYYYMMDD`, or empty (open).
+    pub date_to: String,
+    /// A modality the study must contain (`CT`), or empty.
+    pub modality: String,
+    /// Index of the first study shown (a multiple of [`STUDY_PAGE`]).
+    pub offset: usize,
+}
+
+impl StudySearch {
+    /// The address-bar parameters of the search (only those set), in a fixed order.
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let mut put = |key, value: &str| {
+            if !value.trim().is_empty() {
+                out.push((key, value.trim().to_string()));
+            }
+        };
+        put("PatientName", &self.patient_name);
+        put("PatientID", &self.patient_id);
+        put("AccessionNumber", &self.accession_number);
+        if !(self.date_from.is_empty() && self.date_to.is_empty()) {
+            put("StudyDate", &format!("{}-{}", self.date_from, self.date_to));
+        }
+        put("ModalitiesInStudy", &self.modality);
+        if self.offset > 0 {
+            put("offset", &self.offset.to_string());
+        }
+        out
+    }
+
+    /// The search written by [`StudySearch::to_params`], read back with `get(key)`; anything malformed is dropped.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> StudySearch {
+        let text = |key| get(key).map(|v| v.trim().to_string()).unwrap_or_default();
+        let date = |d: &str| {
+            let d = d.trim();
+            if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) {
+                d.to_string()
+            } else {
+                String::new()
+            }
+        };
+        let range = text("StudyDate");
+        let (from, to) = range.split_once('-').unwrap_or((&range, &range));
+        let offset = text("offset").parse::<usize>().unwrap_or(0);
+        StudySearch {
+            patient_name: text("PatientName"),
+            patient_id: text("PatientID"),
+            accession_number: text("AccessionNumber"),
+            date_from: date(from),
+            date_to: date(to),
+            modality: text("ModalitiesInStudy")
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_uppercase(),
+            offset: offset - offset % STUDY_PAGE,
+        }
+    }
+
+    /// Whether anything narrows the search (the paging aside).
+    pub fn is_filtered(&self) -> bool {
+        StudySearch {
+            offset: 0,
+            ..self.clone()
+        } != StudySearch::default()
+    }
+}
 
 /// Study-level attributes asked for with `includefield`, beyond the ones QIDO-RS returns by default (PS3.18
 /// Table 10.6.3-3 lists most of them, but not every archive honours it).
@@ -70,8 +150,10 @@ pub struct StudySummary {
 pub struct StudyPage {
     /// The studies, newest first (Study Date then Study Time, undated last).
     pub studies: Vec<StudySummary>,
-    /// Whether the archive returned [`STUDY_LIMIT`] studies, so more may exist.
-    pub limit_reached: bool,
+    /// Index of the first study (the search's offset).
+    pub offset: usize,
+    /// Whether the archive has more studies after this page.
+    pub has_more: bool,
 }
 
 /// One row of a study's series list.
@@ -112,16 +194,18 @@ fn with_fields(mut query: QidoQuery, fields: &[Tag]) -> QidoQuery {
     query
 }
 
-pub async fn search_studies(root: &str, patient_name: &str) -> Result<StudyPage, LoadError> {
+pub async fn search_studies(root: &str, search: &StudySearch) -> Result<StudyPage, LoadError> {
     let answer = client(root)
-        .search_studies(&study_search_query(patient_name))
+        .search_studies(&study_search_query(search))
         .await?;
     let mut studies = study_rows(&answer);
-    let limit_reached = studies.len() >= STUDY_LIMIT;
+    let has_more = studies.len() > STUDY_PAGE;
+    studies.truncate(STUDY_PAGE);
     sort_newest_first(&mut studies);
     Ok(StudyPage {
         studies,
-        limit_reached,
+        offset: search.offset,
+        has_more,
     })
 }
 
@@ -159,18 +243,44 @@ pub(crate) fn sort_by_series_number(rows: &mut [SeriesSummary]) {
     });
 }
 
-/// The study search: the fields the list shows, the limit, and fuzzy matching on the Patient Name prefix.
-fn study_search_query(patient_name: &str) -> QidoQuery {
-    let mut query = with_fields(QidoQuery::new(), STUDY_FIELDS).limit(STUDY_LIMIT as u32);
-    let name = patient_name.trim();
-    if !name.is_empty() {
+/// `value` matching everything that starts with it: a `*` is added unless the reader wrote a wildcard already.
+fn prefix(value: &str) -> String {
+    let value = value.trim();
+    if value.contains(['*', '?']) {
+        value.to_string()
+    } else {
+        format!("{value}*")
+    }
+}
+
+/// The study search: the fields the list shows, one page (plus one, to know whether more exist), fuzzy matching
+/// on the Patient Name prefix, prefix matching on Patient ID and Accession Number, the date range and modality.
+fn study_search_query(search: &StudySearch) -> QidoQuery {
+    let mut query = with_fields(QidoQuery::new(), STUDY_FIELDS).limit(STUDY_PAGE as u32 + 1);
+    if search.offset > 0 {
+        query = query.offset(search.offset as u32);
+    }
+    if !search.patient_name.trim().is_empty() {
         // PS3.18 8.3.4.1: `*` matches any sequence; fuzzymatching lets the archive ignore case and accents.
-        let pattern = if name.ends_with('*') {
-            name.to_string()
-        } else {
-            format!("{name}*")
-        };
-        query = query.fuzzy_matching(true).patient_name(pattern);
+        query = query
+            .fuzzy_matching(true)
+            .patient_name(prefix(&search.patient_name));
+    }
+    if !search.patient_id.trim().is_empty() {
+        query = query.patient_id(prefix(&search.patient_id));
+    }
+    if !search.accession_number.trim().is_empty() {
+        query = query.accession_number(prefix(&search.accession_number));
+    }
+    if !(search.date_from.is_empty() && search.date_to.is_empty()) {
+        let open = |d: &str| (!d.is_empty()).then(|| d.to_string());
+        query = query.study_date_range(
+            open(&search.date_from).as_deref(),
+            open(&search.date_to).as_deref(),
+        );
+    }
+    if !search.modality.trim().is_empty() {
+        query = query.modalities_in_study(search.modality.trim());
     }
     query
 }
@@ -337,18 +447,30 @@ mod tests {
         assert_eq!(order, ["c", "d", "b", "a"]);
     }
 
+    fn named(name: &str) -> StudySearch {
+        StudySearch {
+            patient_name: name.to_string(),
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn search_adds_wildcard_and_fuzzy_matching_only_with_a_name() {
-        let all = study_search_query("  ")
+        let all = study_search_query(&named("  "))
             .to_query_string()
             .expect("valid query");
         assert!(all.starts_with("includefield=00080020,00080030,"), "{all}");
-        assert!(all.ends_with("&limit=200"), "{all}");
         assert!(
-            !all.contains("PatientName") && !all.contains("fuzzymatching"),
+            all.ends_with(&format!("&limit={}", STUDY_PAGE + 1)),
             "{all}"
         );
-        let doe = study_search_query("doe ")
+        assert!(
+            !all.contains("PatientName")
+                && !all.contains("fuzzymatching")
+                && !all.contains("offset"),
+            "{all}"
+        );
+        let doe = study_search_query(&named("doe "))
             .to_query_string()
             .expect("valid query");
         assert!(
@@ -356,12 +478,92 @@ mod tests {
             "{doe}"
         );
         assert!(doe.contains("&fuzzymatching=true"), "{doe}");
-        let star = study_search_query("DOE^J*")
+        let star = study_search_query(&named("DOE^J*"))
             .to_query_string()
             .expect("valid query");
         assert!(
             !star.contains("**") && !star.contains("%2A%2A"),
             "wildcard doubled: {star}"
+        );
+    }
+
+    #[test]
+    fn every_filter_becomes_its_qido_key_and_paging_an_offset() {
+        let search = StudySearch {
+            patient_id: "LUMEN-CT".into(),
+            accession_number: "A1?".into(),
+            date_from: "20240101".into(),
+            date_to: String::new(),
+            modality: "CT".into(),
+            offset: 100,
+            ..Default::default()
+        };
+        let q = study_search_query(&search)
+            .to_query_string()
+            .expect("valid query");
+        for part in [
+            "PatientID=LUMEN-CT*",
+            "AccessionNumber=A1?",
+            "StudyDate=20240101-",
+            "ModalitiesInStudy=CT",
+            "offset=100",
+        ] {
+            assert!(q.contains(part), "{part} missing from {q}");
+        }
+        assert!(!q.contains("fuzzymatching"), "{q}");
+    }
+
+    #[test]
+    fn the_search_survives_the_address_bar() {
+        let search = StudySearch {
+            patient_name: "doe".into(),
+            patient_id: "42".into(),
+            accession_number: String::new(),
+            date_from: "20240101".into(),
+            date_to: "20241231".into(),
+            modality: "MR".into(),
+            offset: 50,
+        };
+        let params = search.to_params();
+        let keys: Vec<&str> = params.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            keys,
+            [
+                "PatientName",
+                "PatientID",
+                "StudyDate",
+                "ModalitiesInStudy",
+                "offset"
+            ]
+        );
+        let get = |key: &str| {
+            params
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(StudySearch::from_params(get), search);
+        assert!(search.is_filtered());
+        assert!(!StudySearch {
+            offset: 50,
+            ..Default::default()
+        }
+        .is_filtered());
+        // Malformed values are dropped, an odd offset is rounded down to a page.
+        let odd = StudySearch::from_params(|key| match key {
+            "StudyDate" => Some("2024-01-01".into()),
+            "offset" => Some("73".into()),
+            "ModalitiesInStudy" => Some("ct<script>".into()),
+            _ => None,
+        });
+        assert_eq!((odd.date_from.as_str(), odd.date_to.as_str()), ("", ""));
+        assert_eq!(odd.offset, 50);
+        assert_eq!(odd.modality, "CTSCRIPT");
+        let single =
+            StudySearch::from_params(|key| (key == "StudyDate").then(|| "20240315".to_string()));
+        assert_eq!(
+            (single.date_from.as_str(), single.date_to.as_str()),
+            ("20240315", "20240315")
         );
     }
 

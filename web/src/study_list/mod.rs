@@ -1,26 +1,24 @@
-//! The study list (worklist): every study of the data source, newest first, searchable by patient name, each row
-//! opening the study in the viewer.
+//! The study list (worklist): the studies of the data source a page at a time, newest first within the page,
+//! searchable by patient name, Patient ID, Accession Number, study date range and modality, each row opening the
+//! study in the viewer.
 //!
-//! The search is kept in the address bar (`/?PatientName=DOE`), so Back from the viewer and a reload return to the
-//! same list. This page only arranges the search box, the count and the table; it must not build QIDO queries
+//! The search and the page are kept in the address bar (`/?PatientName=DOE&ModalitiesInStudy=CT&offset=50`), so
+//! Back from the viewer and a reload return to the same list. This page only arranges the search box, the count and the table; it must not build QIDO queries
 //! (that is `data_source`) and shows DICOM values only as text.
 
 mod search_box;
 mod sort;
 mod table;
 
-use crate::data_source::{DataSource, StudyPage};
+use crate::data_source::{DataSource, StudyPage, StudySearch, STUDY_PAGE};
 use crate::feedback::{EmptyPanel, ErrorPanel, Load, Loader, LoadingPanel};
 use crate::i18n::{study_count, t, use_lang, Msg};
 use crate::local_file::OpenFileButton;
 use leptos::prelude::*;
-use search_box::SearchBox;
+use search_box::{SearchBox, SearchFilters};
 use sort::StudySort;
 use table::StudyTable;
 use wasm_bindgen::JsValue;
-
-/// The query parameter holding the patient-name search, named after the QIDO-RS matching key.
-const SEARCH_PARAM: &str = "PatientName";
 
 #[component]
 pub fn StudyListPage(source: DataSource) -> impl IntoView {
@@ -31,14 +29,31 @@ pub fn StudyListPage(source: DataSource) -> impl IntoView {
     let sort = RwSignal::new(StudySort::default());
 
     let search = move || {
-        let name = query.get_untracked();
-        loader.start(async move { source.get_value().search_studies(&name).await });
+        let wanted = query.get_untracked();
+        loader.start(async move { source.get_value().search_studies(&wanted).await });
     };
     Effect::new(move |_| {
-        let name = query.get();
-        remember_search_in_url(&name);
+        let wanted = query.get();
+        remember_search_in_url(&wanted);
         search();
     });
+    let page_to = move |delta: isize| {
+        query.update(|q| {
+            q.offset = (q.offset as isize + delta * STUDY_PAGE as isize).max(0) as usize
+        })
+    };
+    let pager = move || match loader.state.get() {
+        Load::Ready(page) if page.offset > 0 || page.has_more => view! {
+            <nav class="pager" data-testid="pager">
+                <button class="tool" data-testid="previous-page" disabled=page.offset == 0
+                    on:click=move |_| page_to(-1)>{t(Msg::PreviousPage)}</button>
+                <button class="tool" data-testid="next-page" disabled=!page.has_more
+                    on:click=move |_| page_to(1)>{t(Msg::NextPage)}</button>
+            </nav>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    };
 
     let count = move || match (loader.busy.get(), loader.state.get()) {
         (true, Load::Ready(_)) => view! {
@@ -47,7 +62,7 @@ pub fn StudyListPage(source: DataSource) -> impl IntoView {
         }
         .into_any(),
         (false, Load::Ready(page)) => {
-            study_count(lang, page.studies.len(), page.limit_reached).into_any()
+            study_count(lang, page.offset, page.studies.len(), page.has_more).into_any()
         }
         _ => ().into_any(),
     };
@@ -56,39 +71,43 @@ pub fn StudyListPage(source: DataSource) -> impl IntoView {
         <section class="page">
             <div class="page-header">
                 <h1 class="page-title">{t(Msg::StudyListTitle)}</h1>
-                <SearchBox query=query on_submit=Callback::new(move |()| search()) />
+                <SearchBox search=query on_submit=Callback::new(move |()| search()) />
                 <span class="result-count" data-testid="result-count" aria-live="polite">{count}</span>
                 <OpenFileButton />
             </div>
+            <SearchFilters search=query />
             {move || match loader.state.get() {
                 Load::Loading => view! { <LoadingPanel message=Msg::LoadingStudies /> }.into_any(),
                 Load::Failed(error) => view! {
                     <ErrorPanel title=Msg::LoadStudiesFailed error on_retry=Callback::new(move |()| search()) />
                 }.into_any(),
                 Load::Ready(page) if page.studies.is_empty() => {
-                    let message = if query.get_untracked().trim().is_empty() { Msg::NoStudies } else { Msg::NoStudiesMatching };
+                    let message = if query.with_untracked(StudySearch::is_filtered) { Msg::NoStudiesMatching } else { Msg::NoStudies };
                     view! { <EmptyPanel message /> }.into_any()
                 }
                 Load::Ready(page) => view! { <StudyTable studies=page.studies sort /> }.into_any(),
             }}
+            {pager}
         </section>
     }
 }
 
-/// The patient-name search in the current URL (`?PatientName=…`), or empty.
-fn search_from_url() -> String {
+/// The search in the current URL (see [`StudySearch::from_params`]).
+fn search_from_url() -> StudySearch {
     let search = location().search().unwrap_or_default();
-    web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()
-        .and_then(|p| p.get(SEARCH_PARAM))
-        .unwrap_or_default()
+    match web_sys::UrlSearchParams::new_with_str(&search) {
+        Ok(params) => StudySearch::from_params(|key| params.get(key)),
+        Err(_) => StudySearch::default(),
+    }
 }
 
 /// Puts the search into the address bar without adding a history entry (each keystroke is not a page).
-fn remember_search_in_url(name: &str) {
+fn remember_search_in_url(search: &StudySearch) {
     let href = match web_sys::UrlSearchParams::new() {
-        Ok(params) if !name.trim().is_empty() => {
-            params.set(SEARCH_PARAM, name);
+        Ok(params) if !search.to_params().is_empty() => {
+            for (key, value) in search.to_params() {
+                params.set(key, &value);
+            }
             format!("/?{}", String::from(params.to_string()))
         }
         _ => "/".to_string(),

@@ -209,16 +209,31 @@ mod tests {
             _ => None,
         };
         let plan = hang_with_geometry(&series, &[], normals);
-        assert_eq!(plan.viewports[0].as_ref().map(|h| h.series_instance_uid.as_str()), Some("2"));
+        assert_eq!(
+            plan.viewports[0]
+                .as_ref()
+                .map(|h| h.series_instance_uid.as_str()),
+            Some("2")
+        );
         // Without geometry the largest series is hung.
-        assert_eq!(hang(&series, &[]).viewports[0].as_ref().map(|h| h.series_instance_uid.as_str()), Some("3"));
+        assert_eq!(
+            hang(&series, &[]).viewports[0]
+                .as_ref()
+                .map(|h| h.series_instance_uid.as_str()),
+            Some("3")
+        );
         // Geometry beats a misleading description.
         let named = [s("5", "MR", "AXIAL T2", 30), s("6", "MR", "sag T1", 24)];
         let plan = hang_with_geometry(&named, &[], |uid| match uid {
             "5" => Some([1.0, 0.0, 0.0]),
             _ => Some([0.0, 0.0, 1.0]),
         });
-        assert_eq!(plan.viewports[0].as_ref().map(|h| h.series_instance_uid.as_str()), Some("6"));
+        assert_eq!(
+            plan.viewports[0]
+                .as_ref()
+                .map(|h| h.series_instance_uid.as_str()),
+            Some("6")
+        );
     }
 
     #[test]

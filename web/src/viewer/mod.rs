@@ -23,9 +23,9 @@ use crate::dicom_text;
 use crate::feedback::{EmptyPanel, ErrorPanel, Load, Loader, LoadingPanel};
 use crate::i18n::{t, Msg};
 use crate::routes::{use_router, Route};
+pub use decode_pool::start_worker;
 use layout::Layout;
 use leptos::prelude::*;
-pub use decode_pool::start_worker;
 pub use state::LocalSeries;
 use state::{SeriesEntry, Viewer};
 
@@ -135,13 +135,18 @@ fn study_view(
         if hung.get_value() {
             return;
         }
-        let summaries: Vec<SeriesSummary> =
-            studies.iter().flat_map(|(_, series)| series.iter().cloned()).collect();
+        let summaries: Vec<SeriesSummary> = studies
+            .iter()
+            .flat_map(|(_, series)| series.iter().cloned())
+            .collect();
         let requested = requested.get_value();
         let loading = viewer.read(|c| {
             summaries.iter().any(|s| {
                 (s.modality == "CT" || s.modality == "MR")
-                    && matches!(c.series.get(&s.series_instance_uid), None | Some(SeriesEntry::Loading))
+                    && matches!(
+                        c.series.get(&s.series_instance_uid),
+                        None | Some(SeriesEntry::Loading)
+                    )
             })
         });
         if requested.is_empty() && loading && !waited_enough.get() {
