@@ -163,6 +163,12 @@ test("the filters narrow the list as the archive's own QIDO answers say, and sur
   await page.reload();
   await waitForStudies(page, us, "the filter is kept across a reload");
   assert.equal(await page.locator('[data-testid="filter-modality"]').inputValue(), "US");
+  // Into a study and back with the viewer's own link: the same filtered list.
+  await page.locator(rowsSelector).first().click();
+  await page.waitForURL(/\/viewer\?/);
+  await page.getByText("← Study list").click();
+  await waitForStudies(page, us, "the series panel's link returns to the filtered list");
+  assert.match(page.url(), /[?&]ModalitiesInStudy=US(&|$)/);
 
   await page.locator('[data-testid="clear-search"]').click();
   await waitForStudies(page, all, "Clear shows every study again");

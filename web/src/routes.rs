@@ -54,7 +54,13 @@ impl Route {
     /// The URL (path and query) of this route.
     pub fn href(&self) -> String {
         match self {
-            Route::StudyList => "/".to_string(),
+            Route::StudyList => LIST_QUERY.with_borrow(|q| {
+                if q.is_empty() {
+                    "/".to_string()
+                } else {
+                    format!("/?{q}")
+                }
+            }),
             Route::Viewer {
                 study_instance_uids,
                 series_instance_uids,
@@ -127,6 +133,17 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+thread_local! {
+    /// The study list's search as it was last shown (URL query without `?`), so links back to the list return to
+    /// it, as the browser's Back button does.
+    static LIST_QUERY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Remembers the study list's current search (`PatientName=DOE&offset=50`, or empty) for [`Route::StudyList`].
+pub fn remember_list_query(query: &str) {
+    LIST_QUERY.with_borrow_mut(|q| *q = query.to_string());
 }
 
 /// The current page, shared through context by the app root.

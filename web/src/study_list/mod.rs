@@ -103,15 +103,17 @@ fn search_from_url() -> StudySearch {
 
 /// Puts the search into the address bar without adding a history entry (each keystroke is not a page).
 fn remember_search_in_url(search: &StudySearch) {
-    let href = match web_sys::UrlSearchParams::new() {
-        Ok(params) if !search.to_params().is_empty() => {
+    let query = match web_sys::UrlSearchParams::new() {
+        Ok(params) => {
             for (key, value) in search.to_params() {
                 params.set(key, &value);
             }
-            format!("/?{}", String::from(params.to_string()))
+            String::from(params.to_string())
         }
-        _ => "/".to_string(),
+        Err(_) => String::new(),
     };
+    crate::routes::remember_list_query(&query);
+    let href = crate::routes::Route::StudyList.href();
     if let Ok(history) = window().history() {
         // Only the address bar is affected if this fails; the list is already right.
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&href));
