@@ -1,0 +1,217 @@
+//! Chroma upsampling and colour conversion as IJG libjpeg 6b does them by default: "fancy" triangle-filter
+//! upsampling for 2:1 horizontal (h2v1) and 2:1 both ways (h2v2) with edge rows and columns replicated, plain
+//! replication for other integer ratios (jdsample.c), and the 16-bit fixed-point YCbCr→RGB tables of jdcolor.c.
+//! Must not know about scans, Huffman codes or the IDCT.
+
+/// One decoded component: its samples at the component's own resolution.
+pub(crate) struct Plane<'a> {
+    pub(crate) samples: &'a [u16],
+    pub(crate) stride: usize,
+    /// Valid samples per line: ceil(width × h / hmax) (libjpeg's downsampled_width).
+    pub(crate) width: usize,
+    /// Valid lines: ceil(height × v / vmax).
+    pub(crate) height: usize,
+    pub(crate) h: usize,
+    pub(crate) v: usize,
+}
+
+/// Upsample `plane` to `width × height` (a tightly packed plane), the way jdsample.c does with
+/// `do_fancy_upsampling` on. Errors (as text) on ratios libjpeg does not implement.
+#[allow(clippy::manual_is_multiple_of)] // is_multiple_of is newer than the workspace's rust-version
+pub(crate) fn upsample(
+    plane: &Plane<'_>,
+    hmax: usize,
+    vmax: usize,
+    width: usize,
+    height: usize,
+) -> Result<Vec<u16>, String> {
+    let mut out = vec![0u16; width * height];
+    let (h, v, dw, dh) = (plane.h, plane.v, plane.width, plane.height);
+    let row = |y: usize| &plane.samples[y * plane.stride..y * plane.stride + dw];
+    if h * 2 == hmax && (v == vmax || v * 2 == vmax) && dw > 2 {
+        let mut line = vec![0u16; 2 * dw];
+        for y in 0..height {
+            if v == vmax {
+                h2v1_fancy(row(y), &mut line);
+            } else {
+                let inrow = y / 2;
+                let other = if y % 2 == 0 {
+                    inrow.saturating_sub(1)
+                } else {
+                    (inrow + 1).min(dh - 1)
+                };
+                h2v2_fancy(row(inrow), row(other), &mut line);
+            }
+            out[y * width..(y + 1) * width].copy_from_slice(&line[..width]);
+        }
+    } else if hmax % h == 0 && vmax % v == 0 {
+        let (hx, vx) = (hmax / h, vmax / v);
+        for y in 0..height {
+            let src = &plane.samples[(y / vx) * plane.stride..];
+            for (x, o) in out[y * width..(y + 1) * width].iter_mut().enumerate() {
+                *o = src[x / hx];
+            }
+        }
+    } else {
+        return Err(format!(
+            "upsampling a {h}×{v} component to {hmax}×{vmax} (fractional sampling)"
+        ));
+    }
+    Ok(out)
+}
+
+/// jdsample.c h2v1_fancy_upsample: each output sample is ¾ of the nearer input and ¼ of the further one, with
+/// rounding biased alternately (+1, +2). `input.len() > 2`.
+fn h2v1_fancy(input: &[u16], out: &mut [u16]) {
+    let n = input.len();
+    let s = |i: usize| u32::from(input[i]);
+    out[0] = input[0];
+    out[1] = ((s(0) * 3 + s(1) + 2) >> 2) as u16;
+    for i in 1..n - 1 {
+        let v = s(i) * 3;
+        out[2 * i] = ((v + s(i - 1) + 1) >> 2) as u16;
+        out[2 * i + 1] = ((v + s(i + 1) + 2) >> 2) as u16;
+    }
+    out[2 * n - 2] = ((s(n - 1) * 3 + s(n - 2) + 1) >> 2) as u16;
+    out[2 * n - 1] = input[n - 1];
+}
+
+/// jdsample.c h2v2_fancy_upsample for one output line: the column sums are ¾ of the nearer input line and ¼ of
+/// the other (`far`), then the same triangle filter horizontally, with biases 8 and 7. `near.len() > 2`.
+fn h2v2_fancy(near: &[u16], far: &[u16], out: &mut [u16]) {
+    let n = near.len();
+    let sum = |i: usize| u32::from(near[i]) * 3 + u32::from(far[i]);
+    let mut this = sum(0);
+    let mut next = sum(1);
+    out[0] = ((this * 4 + 8) >> 4) as u16;
+    out[1] = ((this * 3 + next + 7) >> 4) as u16;
+    let mut last = this;
+    this = next;
+    for i in 1..n - 1 {
+        next = sum(i + 1);
+        out[2 * i] = ((this * 3 + last + 8) >> 4) as u16;
+        out[2 * i + 1] = ((this * 3 + next + 7) >> 4) as u16;
+        last = this;
+        this = next;
+    }
+    out[2 * n - 2] = ((this * 3 + last + 8) >> 4) as u16;
+    out[2 * n - 1] = ((this * 4 + 7) >> 4) as u16;
+}
+
+const SCALEBITS: u32 = 16;
+const ONE_HALF: i64 = 1 << (SCALEBITS - 1);
+/// FIX(x) = (INT32)(x × 2^16 + 0.5) of jdcolor.c.
+const FIX_1_40200: i64 = 91881;
+const FIX_1_77200: i64 = 116130;
+const FIX_0_71414: i64 = 46802;
+const FIX_0_34414: i64 = 22554;
+
+/// jdcolor.c's YCbCr→RGB tables for one sample precision.
+pub(crate) struct YccTables {
+    cr_r: Vec<i32>,
+    cb_b: Vec<i32>,
+    cr_g: Vec<i64>,
+    cb_g: Vec<i64>,
+    max: i32,
+}
+
+impl YccTables {
+    pub(crate) fn new(precision: u8) -> Self {
+        let size = 1usize << precision;
+        let center = (size / 2) as i64;
+        let mut t = YccTables {
+            cr_r: Vec::with_capacity(size),
+            cb_b: Vec::with_capacity(size),
+            cr_g: Vec::with_capacity(size),
+            cb_g: Vec::with_capacity(size),
+            max: size as i32 - 1,
+        };
+        for i in 0..size as i64 {
+            let x = i - center;
+            t.cr_r
+                .push(((FIX_1_40200 * x + ONE_HALF) >> SCALEBITS) as i32);
+            t.cb_b
+                .push(((FIX_1_77200 * x + ONE_HALF) >> SCALEBITS) as i32);
+            t.cr_g.push(-FIX_0_71414 * x);
+            t.cb_g.push(-FIX_0_34414 * x + ONE_HALF);
+        }
+        t
+    }
+
+    /// Convert one pixel. Samples must be below 2^precision.
+    #[inline]
+    pub(crate) fn rgb(&self, y: u16, cb: u16, cr: u16) -> [u16; 3] {
+        let (y, cb, cr) = (i32::from(y), usize::from(cb), usize::from(cr));
+        let g = ((self.cb_g[cb] + self.cr_g[cr]) >> SCALEBITS) as i32;
+        [
+            (y + self.cr_r[cr]).clamp(0, self.max) as u16,
+            (y + g).clamp(0, self.max) as u16,
+            (y + self.cb_b[cb]).clamp(0, self.max) as u16,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_point_constants_are_libjpeg_fix() {
+        let fix = |x: f64| (x * 65536.0 + 0.5) as i64;
+        assert_eq!(FIX_1_40200, fix(1.402));
+        assert_eq!(FIX_1_77200, fix(1.772));
+        assert_eq!(FIX_0_71414, fix(0.71414));
+        assert_eq!(FIX_0_34414, fix(0.34414));
+    }
+
+    #[test]
+    fn ycbcr_to_rgb_matches_hand_computed_values() {
+        let t = YccTables::new(8);
+        // Neutral chroma keeps grey.
+        assert_eq!(t.rgb(100, 128, 128), [100, 100, 100]);
+        // Cr = 228: R = 100 + round(1.402 × 100) = 240; G = 100 - 71.414 → floor(28.586 + 0.5) = 29 (table
+        // keeps ONE_HALF in Cb_g), B = 100.
+        assert_eq!(t.rgb(100, 128, 228), [240, 29, 100]);
+        // Cb = 28: B = 100 - round(177.2) = -77 → 0; G = 100 + 34.414 → 134.
+        assert_eq!(t.rgb(100, 28, 128), [100, 134, 0]);
+        let t12 = YccTables::new(12);
+        assert_eq!(t12.rgb(4000, 2048, 3048), [4095, 3286, 4000]);
+    }
+
+    #[test]
+    fn h2v1_fancy_weights_three_quarters_and_one_quarter() {
+        let mut out = [0u16; 8];
+        h2v1_fancy(&[0, 100, 200, 40], &mut out);
+        // Edges copied; inside (3·a + b + 1 or 2) / 4.
+        assert_eq!(out, [0, 25, 75, 125, 175, 160, 80, 40]);
+    }
+
+    #[test]
+    fn h2v2_fancy_blends_the_neighbouring_line() {
+        let mut out = [0u16; 6];
+        h2v2_fancy(&[16, 32, 48], &[0, 0, 0], &mut out);
+        // Column sums 48, 96, 144; outputs (4·48+8)/16 = 12, (3·48+96+7)/16 = 15, (3·96+48+8)/16 = 21,
+        // (3·96+144+7)/16 = 27, (3·144+96+8)/16 = 33, (4·144+7)/16 = 36.
+        assert_eq!(out, [12, 15, 21, 27, 33, 36]);
+    }
+
+    #[test]
+    fn narrow_planes_and_other_ratios_replicate() {
+        let samples = [10u16, 20, 30, 40];
+        let plane = Plane {
+            samples: &samples,
+            stride: 2,
+            width: 2,
+            height: 2,
+            h: 1,
+            v: 1,
+        };
+        // Two samples wide: libjpeg does not filter, it replicates.
+        let out = upsample(&plane, 2, 1, 4, 2).unwrap();
+        assert_eq!(out, [10, 10, 20, 20, 30, 30, 40, 40]);
+        let out = upsample(&plane, 1, 2, 2, 4).unwrap();
+        assert_eq!(out, [10, 20, 10, 20, 30, 40, 30, 40]);
+        let three = Plane { h: 3, ..plane };
+        assert!(upsample(&three, 4, 1, 4, 2).is_err());
+    }
+}
