@@ -11,7 +11,8 @@ pub enum PixelEncoding {
     EncapsulatedUncompressed,
     /// RLE Lossless (PS3.5 Annex G), decoded by Lumen itself.
     RleLossless,
-    /// JPEG Baseline (Process 1) and JPEG Lossless (Processes 14 and 14 SV1), via dicom-pixeldata.
+    /// JPEG Baseline (Process 1) and Extended (Processes 2 & 4) via lumen-codec-jpeg, JPEG Lossless (Processes 14
+    /// and 14 SV1) via dicom-pixeldata.
     Jpeg,
     /// JPEG 2000 Part 1 (lossless only, and lossy), via dicom-pixeldata/openjp2.
     Jpeg2000,
@@ -69,7 +70,7 @@ const TABLE: &[TransferSyntaxInfo] = &[
     ts(
         "1.2.840.10008.1.2.4.51",
         "JPEG Extended (Process 2 & 4)",
-        Unsupported,
+        Jpeg,
     ),
     ts(
         "1.2.840.10008.1.2.4.57",
@@ -258,6 +259,10 @@ mod tests {
     #[test]
     fn known_syntaxes_are_named_and_classified() {
         assert_eq!(name("1.2.840.10008.1.2.4.50"), "JPEG Baseline (Process 1)");
+        assert_eq!(
+            lookup("1.2.840.10008.1.2.4.51").encoding,
+            PixelEncoding::Jpeg
+        );
         assert_eq!(
             lookup("1.2.840.10008.1.2.4.70\0").encoding,
             PixelEncoding::Jpeg

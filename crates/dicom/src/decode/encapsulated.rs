@@ -1,6 +1,7 @@
 //! Encapsulated pixel data (PS3.5 section A.4): find the fragments of one frame (Extended Offset Table, one
 //! fragment per frame, Basic Offset Table, or codestream start markers), check the codestream header against the
-//! Image Pixel attributes, and decode it — RLE here, JPEG-LS with lumen-codec-jpegls, JPEG and JPEG 2000 with
+//! Image Pixel attributes, and decode it — RLE here, JPEG-LS with lumen-codec-jpegls, sequential lossy JPEG
+//! (Baseline and Extended, 8 and 12 bits) with lumen-codec-jpeg, lossless and progressive JPEG and JPEG 2000 with
 //! dicom-pixeldata's decoders. The
 //! header checks exist so that a codec never sees input that would make it panic. Must not apply any LUT.
 
@@ -91,7 +92,6 @@ pub(crate) fn decode_codestream(
                 "JPEG",
             )
             .map_err(fail)?;
-            let lossless = header.sof == 0xC3;
             ensure!(
                 matches!(header.sof, 0xC0..=0xC3),
                 DecodeSnafu {
@@ -103,15 +103,16 @@ pub(crate) fn decode_codestream(
                     )
                 }
             );
+            if matches!(header.sof, 0xC0 | 0xC1) {
+                return decode_sequential_jpeg(data, info, index, &fail);
+            }
+            let lossless = header.sof == 0xC3;
             ensure!(
                 lossless || header.precision == 8,
                 DecodeSnafu {
                     frame: index,
                     syntax,
-                    reason: format!(
-                        "{}-bit lossy JPEG (JPEG Extended) is not supported yet",
-                        header.precision
-                    )
+                    reason: format!("{}-bit progressive JPEG is not supported", header.precision)
                 }
             );
             let decoded_bits = if header.precision <= 8 { 8 } else { 16 };
@@ -119,7 +120,7 @@ pub(crate) fn decode_codestream(
                 run_adapter(data, info, decoded_bits, "1.2.840.10008.1.2.4.50").map_err(fail)?;
             let bytes =
                 widen(bytes, decoded_bits, info.bits_allocated, pixels * spp).map_err(fail)?;
-            // Lossy JPEG decoders convert YCbCr to RGB; lossless JPEG has no colour transform.
+            // The adapter's progressive decoder converts YCbCr to RGB; lossless JPEG has no colour transform.
             let pi = if spp == 3 && !lossless {
                 PhotometricInterpretation::Rgb
             } else {
@@ -203,6 +204,52 @@ pub(crate) fn decode_codestream(
         }
         .fail(),
     }
+}
+
+/// JPEG Baseline and Extended (SOF0/SOF1, 8 or 12 bits) with lumen-codec-jpeg, byte-exact with dcmdjpeg. As
+/// dcmdjpeg does by default, YCbCr is converted to RGB when Photometric Interpretation says the components are
+/// YCbCr, and left as coded otherwise (RGB coded without colour transform, monochrome).
+fn decode_sequential_jpeg(
+    data: &[u8],
+    info: &ImageInfo,
+    index: u32,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<Frame> {
+    let spp = info.samples_per_pixel as usize;
+    let ycbcr = spp == 3
+        && matches!(
+            info.photometric_interpretation,
+            PhotometricInterpretation::YbrFull
+                | PhotometricInterpretation::YbrFull422
+                | PhotometricInterpretation::YbrPartial422
+        );
+    let options = lumen_codec_jpeg::DecodeOptions {
+        color: if ycbcr {
+            lumen_codec_jpeg::ColorTransform::YCbCrToRgb
+        } else {
+            lumen_codec_jpeg::ColorTransform::AsCoded
+        },
+        // check_dimensions bounds the size by Rows × Columns × Samples per Pixel.
+        max_bytes: u64::MAX,
+    };
+    let image = lumen_codec_jpeg::decode(data, &options).map_err(|e| fail(e.to_string()))?;
+    let (bytes, decoded_bits) = match image.samples {
+        lumen_codec_jpeg::Samples::U8(v) => (v, 8),
+        lumen_codec_jpeg::Samples::U16(v) => (v.iter().flat_map(|s| s.to_le_bytes()).collect(), 16),
+    };
+    let bytes = widen(
+        bytes,
+        decoded_bits,
+        info.bits_allocated,
+        info.pixels_per_frame() * spp,
+    )
+    .map_err(fail)?;
+    let pi = if image.converted_to_rgb {
+        PhotometricInterpretation::Rgb
+    } else {
+        expanded_photometric(&info.photometric_interpretation)
+    };
+    finish(&bytes, info, index, pi)
 }
 
 fn finish(
