@@ -118,6 +118,12 @@ test("the demo CT opens from the study list and its first image renders", async 
   assert.match(tr, new RegExp(`\\b1/${ct.files.size}\\b`));
   const backend = (await page.locator('[data-testid="gpu-backend"]').innerText()).trim();
   assert.equal(backend, "GPU · webgpu");
+  // The whole series loads in the background (the thumbnail's frame counted too), and its item says so.
+  await page.waitForFunction(
+    ({ uid, n }) => document.querySelector(`[data-testid="series-item"][data-series-uid="${uid}"]`)?.dataset.loaded === `${n}/${n}`,
+    { uid: ct.main, n: ct.files.size },
+    { timeout: 60_000 },
+  );
   // The series panel lists every series with a thumbnail rendered in the browser.
   await page.locator('[data-testid="series-item"] img').first().waitFor({ timeout: 30_000 });
   assert.equal(await page.locator('[data-testid="series-item"]').count(), ct.series.length);

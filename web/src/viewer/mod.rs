@@ -282,6 +282,17 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
             )
         })
     };
+    // "decoded/total" frames, for integrators' scripts and the transfer benchmark (e2e/bench/transfer.js).
+    let uid_loaded = uid_state.clone();
+    let loaded = move || {
+        viewer.read(|c| match c.series.get(&uid_loaded) {
+            Some(SeriesEntry::Ready(d)) => {
+                let p = d.load.progress();
+                format!("{}/{}", p.loaded, p.total)
+            }
+            _ => String::new(),
+        })
+    };
     let status = move || {
         viewer.read(|c| match c.series.get(&uid_state) {
             Some(SeriesEntry::Ready(d)) => {
@@ -319,6 +330,7 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
             class:shown=shown
             data-series-uid=uid
             data-testid="series-item"
+            data-loaded=loaded
             draggable="true"
             title=label
             tabindex="0"

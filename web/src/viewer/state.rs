@@ -679,6 +679,13 @@ impl ViewerCore {
                         }
                     }
                 }
+                // A thumbnail's frame is one of its series' frames too: counted as loaded, or the series would
+                // never be complete (the prefetch skips frames already in the cache).
+                if let Some((uid, _)) = &thumb_for {
+                    if let Some(SeriesEntry::Ready(d)) = self.series.get_mut(uid) {
+                        d.load.loaded(&key, bytes);
+                    }
+                }
             }
             PoolEvent::Failed { message, .. } => {
                 self.errors.insert(key.clone(), message.clone());
