@@ -50,7 +50,8 @@ pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 /// Which sequential DCT process the frame header (SOF marker) announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Process {
-    /// SOF0: baseline, 8-bit samples, at most two Huffman tables of each class.
+    /// SOF0: baseline, 8-bit samples, at most two Huffman tables of each class. (A 12-bit SOF0 frame, which
+    /// T.81 does not allow, is decoded anyway, as libjpeg does.)
     Baseline,
     /// SOF1: extended sequential with Huffman coding, 8- or 12-bit samples.
     Extended,
@@ -571,8 +572,9 @@ impl<'a> Parser<'a> {
         let height = u32::from(u16::from_be_bytes([body[1], body[2]]));
         let width = u32::from(u16::from_be_bytes([body[3], body[4]]));
         let nf = body[5];
-        let allowed: &[u8] = if marker == SOF0 { &[8] } else { &[8, 12] };
-        if !allowed.contains(&precision) {
+        // T.81 allows only 8 bits in SOF0, but libjpeg (and so dcmdjpeg) decodes a 12-bit SOF0 frame like SOF1:
+        // some encoders write one.
+        if precision != 8 && precision != 12 {
             return Err(invalid(format!("{precision}-bit samples")));
         }
         ensure!(

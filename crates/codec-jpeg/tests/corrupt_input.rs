@@ -102,10 +102,21 @@ fn precision_other_than_8_or_12_is_invalid() {
     bad[sof + 4] = 16;
     let err = decode(&bad, &DecodeOptions::default()).unwrap_err();
     assert!(err.to_string().contains("16-bit samples"), "{err}");
-    // Baseline is 8-bit only.
-    let mut bad = data.clone();
-    bad[sof + 1] = 0xC0;
-    assert!(decode(&bad, &DecodeOptions::default()).is_err());
+}
+
+#[test]
+fn twelve_bit_labelled_baseline_decodes_like_libjpeg() {
+    // T.81 forbids 12-bit SOF0, libjpeg decodes it anyway; so does this decoder, with the same samples.
+    let data = fixture("mono12_45x29_q90");
+    let sof = marker(&data, 0xC1);
+    let mut relabelled = data.clone();
+    relabelled[sof + 1] = 0xC0;
+    let image = decode(&relabelled, &DecodeOptions::default()).unwrap();
+    assert_eq!(image.info.process, lumen_codec_jpeg::Process::Baseline);
+    assert_eq!(
+        image.samples,
+        decode(&data, &DecodeOptions::default()).unwrap().samples
+    );
 }
 
 #[test]
