@@ -30,7 +30,7 @@ const syntaxes = [
   { name: "Explicit VR Little Endian (uncompressed)", convert: null },
   { name: "RLE Lossless", convert: (i, o) => run("dcmcrle", [i, o]) },
   { name: "JPEG Lossless SV1", convert: (i, o) => run("dcmcjpeg", ["+e1", i, o]) },
-  { name: "JPEG-LS Lossless", convert: (i, o) => run("dcmcjpls", ["+ll", i, o]) },
+  { name: "JPEG-LS Lossless", convert: (i, o) => run("dcmcjpls", ["+el", i, o]) },
   { name: "JPEG 2000 Lossless", convert: (i, o) => run("gdcmconv", ["--j2k", i, o]) },
 ];
 const conditions = [
