@@ -11,51 +11,92 @@ pub(crate) struct Plane<'a> {
     pub(crate) width: usize,
     /// Valid lines: ceil(height × v / vmax).
     pub(crate) height: usize,
-    pub(crate) h: usize,
-    pub(crate) v: usize,
 }
 
-/// Upsample `plane` to `width × height` (a tightly packed plane), the way jdsample.c does with
-/// `do_fancy_upsampling` on. Errors (as text) on ratios libjpeg does not implement.
-#[allow(clippy::manual_is_multiple_of)] // is_multiple_of is newer than the workspace's rust-version
-pub(crate) fn upsample(
-    plane: &Plane<'_>,
-    hmax: usize,
-    vmax: usize,
-    width: usize,
-    height: usize,
-) -> Result<Vec<u16>, String> {
-    let mut out = vec![0u16; width * height];
-    let (h, v, dw, dh) = (plane.h, plane.v, plane.width, plane.height);
-    let row = |y: usize| &plane.samples[y * plane.stride..y * plane.stride + dw];
-    if h * 2 == hmax && (v == vmax || v * 2 == vmax) && dw > 2 {
-        let mut line = vec![0u16; 2 * dw];
-        for y in 0..height {
-            if v == vmax {
-                h2v1_fancy(row(y), &mut line);
-            } else {
+/// How jdsample.c upsamples one component (with `do_fancy_upsampling` on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Upsampler {
+    /// The component is at full resolution.
+    None,
+    /// 2:1 horizontally, triangle filter.
+    H2V1Fancy,
+    /// 2:1 both ways, triangle filter.
+    H2V2Fancy,
+    /// Integer ratios (and 2:1 components at most 2 samples wide): replication.
+    Replicate { h: usize, v: usize },
+}
+
+impl Upsampler {
+    /// libjpeg's choice for a component sampled `h × v` in a frame with maxima `hmax × vmax` whose plane is
+    /// `width` samples wide. Errors (as text) on ratios libjpeg does not implement.
+    #[allow(clippy::manual_is_multiple_of)] // is_multiple_of is newer than the workspace's rust-version
+    pub(crate) fn new(
+        h: usize,
+        v: usize,
+        hmax: usize,
+        vmax: usize,
+        width: usize,
+    ) -> Result<Self, String> {
+        Ok(if h == hmax && v == vmax {
+            Upsampler::None
+        } else if h * 2 == hmax && v == vmax && width > 2 {
+            Upsampler::H2V1Fancy
+        } else if h * 2 == hmax && v * 2 == vmax && width > 2 {
+            Upsampler::H2V2Fancy
+        } else if hmax % h == 0 && vmax % v == 0 {
+            Upsampler::Replicate {
+                h: hmax / h,
+                v: vmax / v,
+            }
+        } else {
+            return Err(format!(
+                "upsampling a {h}×{v} component to {hmax}×{vmax} (fractional sampling)"
+            ));
+        })
+    }
+
+    /// Output line `y` of `plane` upsampled, in `out` (at least `2 × plane.width` and the image width long).
+    pub(crate) fn line(self, plane: &Plane<'_>, y: usize, out: &mut [u16]) {
+        let (dw, dh) = (plane.width, plane.height);
+        let row = |y: usize| &plane.samples[y * plane.stride..y * plane.stride + dw];
+        match self {
+            Upsampler::None => out[..dw].copy_from_slice(row(y)),
+            Upsampler::H2V1Fancy => h2v1_fancy(row(y), out),
+            Upsampler::H2V2Fancy => {
                 let inrow = y / 2;
+                // The neighbouring line: above for even output lines, below for odd; edges replicated.
                 let other = if y % 2 == 0 {
                     inrow.saturating_sub(1)
                 } else {
                     (inrow + 1).min(dh - 1)
                 };
-                h2v2_fancy(row(inrow), row(other), &mut line);
+                h2v2_fancy(row(inrow), row(other), out);
             }
-            out[y * width..(y + 1) * width].copy_from_slice(&line[..width]);
-        }
-    } else if hmax % h == 0 && vmax % v == 0 {
-        let (hx, vx) = (hmax / h, vmax / v);
-        for y in 0..height {
-            let src = &plane.samples[(y / vx) * plane.stride..];
-            for (x, o) in out[y * width..(y + 1) * width].iter_mut().enumerate() {
-                *o = src[x / hx];
+            Upsampler::Replicate { h, v } => {
+                for (x, o) in out[..dw * h].iter_mut().enumerate() {
+                    *o = plane.samples[(y / v) * plane.stride + x / h];
+                }
             }
         }
-    } else {
-        return Err(format!(
-            "upsampling a {h}×{v} component to {hmax}×{vmax} (fractional sampling)"
-        ));
+    }
+}
+
+/// Upsample a whole plane to `width × height` (tightly packed): [`Upsampler::line`] for every line.
+#[cfg(test)]
+fn upsample(
+    plane: &Plane<'_>,
+    (h, v): (usize, usize),
+    hmax: usize,
+    vmax: usize,
+    width: usize,
+    height: usize,
+) -> Result<Vec<u16>, String> {
+    let up = Upsampler::new(h, v, hmax, vmax, plane.width)?;
+    let mut line = vec![0u16; (plane.width * hmax).max(width)];
+    let mut out = Vec::with_capacity(width * height);
+    for y in 0..height {
+        up.line(plane, y, &mut line);
+        out.extend_from_slice(&line[..width]);
     }
     Ok(out)
 }
@@ -203,15 +244,12 @@ mod tests {
             stride: 2,
             width: 2,
             height: 2,
-            h: 1,
-            v: 1,
         };
         // Two samples wide: libjpeg does not filter, it replicates.
-        let out = upsample(&plane, 2, 1, 4, 2).unwrap();
+        let out = upsample(&plane, (1, 1), 2, 1, 4, 2).unwrap();
         assert_eq!(out, [10, 10, 20, 20, 30, 30, 40, 40]);
-        let out = upsample(&plane, 1, 2, 2, 4).unwrap();
+        let out = upsample(&plane, (1, 1), 1, 2, 2, 4).unwrap();
         assert_eq!(out, [10, 20, 10, 20, 30, 40, 30, 40]);
-        let three = Plane { h: 3, ..plane };
-        assert!(upsample(&three, 4, 1, 4, 2).is_err());
+        assert!(upsample(&plane, (3, 1), 4, 1, 4, 2).is_err());
     }
 }

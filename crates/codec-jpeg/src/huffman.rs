@@ -99,7 +99,7 @@ impl<'a> BitReader<'a> {
         }
     }
 
-    #[inline]
+    #[inline(never)]
     fn fill(&mut self) {
         while self.bits <= 56 {
             let byte = if self.at_marker {
@@ -145,7 +145,7 @@ impl<'a> BitReader<'a> {
         self.padding > self.bits
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self, n: u32) -> u32 {
         if self.bits < n {
             self.fill();
@@ -153,14 +153,14 @@ impl<'a> BitReader<'a> {
         (self.buffer >> (64 - n)) as u32
     }
 
-    #[inline]
+    #[inline(always)]
     fn consume(&mut self, n: u32) {
         self.buffer <<= n;
         self.bits -= n;
     }
 
     /// `n` (0..=16) raw bits.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn bits(&mut self, n: u32) -> u32 {
         if n == 0 {
             return 0;
@@ -171,7 +171,7 @@ impl<'a> BitReader<'a> {
     }
 
     /// Decode one symbol, or `None` when the bits match no code of the table.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn decode(&mut self, table: &HuffmanTable) -> Option<u8> {
         let look = self.peek(16);
         let (len, sym) = table.lookup[(look >> (16 - LOOKUP_BITS)) as usize];

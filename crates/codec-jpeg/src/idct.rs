@@ -73,52 +73,49 @@ pub(crate) fn idct_islow(
     stride: usize,
 ) {
     let pass1 = p.pass1_bits;
+    // Dequantise first. The DC-only shortcuts test the dequantised values: when those are zero the full
+    // transform gives exactly the shortcut's values, so this matches libjpeg's test on the quantised ones.
+    let mut x = [0i64; 64];
+    for ((d, &c), &q) in x.iter_mut().zip(coef).zip(quant) {
+        *d = i64::from(c) * i64::from(q);
+    }
     let mut ws = [0i64; 64];
     // Pass 1: columns from the input into the work array, scaled up by 2^PASS1_BITS.
     for c in 0..8 {
-        let q = |r: usize| i64::from(coef[r * 8 + c]) * i64::from(quant[r * 8 + c]);
-        if (1..8).all(|r| coef[r * 8 + c] == 0) {
-            let dc = q(0) << pass1;
+        let col = |r: usize| x[r * 8 + c];
+        if (1..8).all(|r| col(r) == 0) {
+            let dc = col(0) << pass1;
             for r in 0..8 {
                 ws[r * 8 + c] = dc;
             }
             continue;
         }
-        let (o0, o1, o2, o3, o4, o5, o6, o7) =
-            butterfly([q(0), q(1), q(2), q(3), q(4), q(5), q(6), q(7)]);
+        let o = butterfly(std::array::from_fn(col));
         let n = CONST_BITS - pass1;
-        ws[c] = descale(o0, n);
-        ws[8 + c] = descale(o1, n);
-        ws[16 + c] = descale(o2, n);
-        ws[24 + c] = descale(o3, n);
-        ws[32 + c] = descale(o4, n);
-        ws[40 + c] = descale(o5, n);
-        ws[48 + c] = descale(o6, n);
-        ws[56 + c] = descale(o7, n);
+        for (r, v) in o.into_iter().enumerate() {
+            ws[r * 8 + c] = descale(v, n);
+        }
     }
     // Pass 2: rows from the work array to the output, descaled by 2^(PASS1_BITS + 3) and range-limited.
     for r in 0..8 {
-        let row = &ws[r * 8..r * 8 + 8];
+        let row: &[i64; 8] = ws[r * 8..r * 8 + 8].try_into().expect("8 values");
         let dst = &mut out[r * stride..r * stride + 8];
         if row[1..].iter().all(|&v| v == 0) {
             let v = p.limit(descale(row[0], pass1 + 3));
             dst.fill(v);
             continue;
         }
-        let (o0, o1, o2, o3, o4, o5, o6, o7) = butterfly([
-            row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-        ]);
+        let o = butterfly(*row);
         let n = CONST_BITS + pass1 + 3;
-        for (d, o) in dst.iter_mut().zip([o0, o1, o2, o3, o4, o5, o6, o7]) {
-            *d = p.limit(descale(o, n));
+        for (d, v) in dst.iter_mut().zip(o) {
+            *d = p.limit(descale(v, n));
         }
     }
 }
 
 /// The 1-D transform of jidctint.c, before descaling: outputs 0..7 scaled by 2^CONST_BITS.
 #[inline(always)]
-#[allow(clippy::type_complexity)]
-fn butterfly(x: [i64; 8]) -> (i64, i64, i64, i64, i64, i64, i64, i64) {
+fn butterfly(x: [i64; 8]) -> [i64; 8] {
     // Even part.
     let z2 = x[2];
     let z3 = x[6];
@@ -150,7 +147,7 @@ fn butterfly(x: [i64; 8]) -> (i64, i64, i64, i64, i64, i64, i64, i64) {
     let t1 = t1 + z2 + z4;
     let t2 = t2 + z2 + z3;
     let t3 = t3 + z1 + z4;
-    (
+    [
         tmp10 + t3,
         tmp11 + t2,
         tmp12 + t1,
@@ -159,7 +156,7 @@ fn butterfly(x: [i64; 8]) -> (i64, i64, i64, i64, i64, i64, i64, i64) {
         tmp12 - t1,
         tmp11 - t2,
         tmp10 - t3,
-    )
+    ]
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ mod idct;
 
 pub use error::{Error, Result};
 
-use color::{Plane, YccTables};
+use color::{Plane, Upsampler, YccTables};
 use error::*;
 use huffman::{extend, BitReader, HuffmanTable};
 use idct::{idct_islow, IdctParams};
@@ -248,15 +248,12 @@ impl Frame {
         let (w, h) = (info.width as u64, info.height as u64);
         let mcus_x = w.div_ceil(8 * hmax as u64);
         let mcus_y = h.div_ceil(8 * vmax as u64);
-        // Memory: the padded component planes (2 bytes a sample), an upsampled copy of each subsampled
-        // component, and the output.
+        // Memory: the padded component planes (2 bytes a sample) and the output; the upsampler's line buffers
+        // are negligible.
         let mut needed =
             w * h * u64::from(info.components) * if info.precision > 8 { 2 } else { 1 };
         for c in &header.components {
             needed += mcus_x * 8 * c.h as u64 * mcus_y * 8 * c.v as u64 * 2;
-            if (c.h, c.v) != (hmax, vmax) {
-                needed += w * h * 2;
-            }
         }
         let too_large = TooLargeSnafu {
             needed,
@@ -307,59 +304,92 @@ impl Frame {
             }
             .fail();
         }
-        let (width, height) = (self.info.width as usize, self.info.height as usize);
-        let n = self.components.len();
-        let mut full: Vec<(std::borrow::Cow<'_, [u16]>, usize)> = Vec::with_capacity(n);
-        for c in &self.components {
-            if (c.spec.h, c.spec.v) == (self.hmax, self.vmax) {
-                full.push((std::borrow::Cow::Borrowed(&c.samples), c.stride));
-            } else {
-                let plane = Plane {
-                    samples: &c.samples,
-                    stride: c.stride,
-                    width: c.width,
-                    height: c.height,
-                    h: c.spec.h,
-                    v: c.spec.v,
-                };
-                let up = color::upsample(&plane, self.hmax, self.vmax, width, height)
-                    .map_err(|feature| Error::Unsupported { feature })?;
-                full.push((std::borrow::Cow::Owned(up), width));
-            }
-        }
-        let convert = color == ColorTransform::YCbCrToRgb && n == 3;
-        let mut out = vec![0u16; width * height * n];
-        if convert {
-            let tables = YccTables::new(self.info.precision);
-            for y in 0..height {
-                let line = |i: usize| &full[i].0[y * full[i].1..y * full[i].1 + width];
-                let (l0, l1, l2) = (line(0), line(1), line(2));
-                let dst = &mut out[y * width * 3..(y + 1) * width * 3];
-                for (x, px) in dst.chunks_exact_mut(3).enumerate() {
-                    px.copy_from_slice(&tables.rgb(l0[x], l1[x], l2[x]));
-                }
-            }
-        } else {
-            for (i, (plane, stride)) in full.iter().enumerate() {
-                for y in 0..height {
-                    let src = &plane[y * stride..y * stride + width];
-                    let dst = &mut out[y * width * n..(y + 1) * width * n];
-                    for (d, &s) in dst.iter_mut().skip(i).step_by(n).zip(src) {
-                        *d = s;
-                    }
-                }
-            }
-        }
+        let convert = color == ColorTransform::YCbCrToRgb && self.components.len() == 3;
         let samples = if self.info.precision <= 8 {
-            Samples::U8(out.into_iter().map(|s| s as u8).collect())
+            Samples::U8(self.interleave(convert)?)
         } else {
-            Samples::U16(out)
+            Samples::U16(self.interleave(convert)?)
         };
         Ok(DecodedImage {
             info: self.info,
             samples,
             converted_to_rgb: convert,
         })
+    }
+
+    /// The output samples, line by line: each component's line upsampled, then converted or interleaved.
+    fn interleave<T: OutputSample>(&self, convert: bool) -> Result<Vec<T>> {
+        let (width, height) = (self.info.width as usize, self.info.height as usize);
+        let n = self.components.len();
+        let mut planes = Vec::with_capacity(n);
+        for c in &self.components {
+            let plane = Plane {
+                samples: &c.samples,
+                stride: c.stride,
+                width: c.width,
+                height: c.height,
+            };
+            let up = Upsampler::new(c.spec.h, c.spec.v, self.hmax, self.vmax, c.width)
+                .map_err(|feature| Error::Unsupported { feature })?;
+            planes.push((plane, up));
+        }
+        let line_len = planes
+            .iter()
+            .map(|(p, _)| p.width * self.hmax)
+            .max()
+            .unwrap_or(0)
+            .max(width);
+        let mut lines = vec![vec![0u16; line_len]; n];
+        let tables = convert.then(|| YccTables::new(self.info.precision));
+        let mut out = vec![T::default(); width * height * n];
+        for (y, dst) in out.chunks_exact_mut(width * n).enumerate() {
+            for ((plane, up), line) in planes.iter().zip(&mut lines) {
+                up.line(plane, y, line);
+            }
+            match &tables {
+                Some(t) => {
+                    let (l0, l1, l2) = (&lines[0][..width], &lines[1][..width], &lines[2][..width]);
+                    for (x, px) in dst.chunks_exact_mut(3).enumerate() {
+                        let [r, g, b] = t.rgb(l0[x], l1[x], l2[x]);
+                        px[0] = T::from_u16(r);
+                        px[1] = T::from_u16(g);
+                        px[2] = T::from_u16(b);
+                    }
+                }
+                None if n == 1 => {
+                    for (d, &s) in dst.iter_mut().zip(&lines[0][..width]) {
+                        *d = T::from_u16(s);
+                    }
+                }
+                None => {
+                    for (i, line) in lines.iter().enumerate() {
+                        for (d, &s) in dst.iter_mut().skip(i).step_by(n).zip(&line[..width]) {
+                            *d = T::from_u16(s);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// An output sample type: u8 for 8-bit precision, u16 for 12-bit. Values are below 2^precision.
+trait OutputSample: Copy + Default {
+    fn from_u16(v: u16) -> Self;
+}
+
+impl OutputSample for u8 {
+    #[inline(always)]
+    fn from_u16(v: u16) -> Self {
+        v as u8
+    }
+}
+
+impl OutputSample for u16 {
+    #[inline(always)]
+    fn from_u16(v: u16) -> Self {
+        v
     }
 }
 
