@@ -65,7 +65,7 @@ impl Upsampler {
             Upsampler::H2V2Fancy => {
                 let inrow = y / 2;
                 // The neighbouring line: above for even output lines, below for odd; edges replicated.
-                let other = if y % 2 == 0 {
+                let other = if y & 1 == 0 {
                     inrow.saturating_sub(1)
                 } else {
                     (inrow + 1).min(dh - 1)
