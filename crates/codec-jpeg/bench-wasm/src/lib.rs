@@ -1,0 +1,35 @@
+//! A wasm32 module for timing lumen-codec-jpeg in a JavaScript engine: it embeds the codestream named by the
+//! `JPEG_FILE` environment variable at build time (no pointer passing) and exports `decode(iterations, rgb)`,
+//! returning a checksum of the last decode (0xFFFFFFFF on error). Used only by `bench.sh`; it must not be a
+//! dependency of anything.
+
+use lumen_codec_jpeg::{ColorTransform, DecodeOptions, Samples};
+
+static CODESTREAM: &[u8] = include_bytes!(env!("JPEG_FILE"));
+
+/// Decode the embedded codestream `iterations` times (YCbCr→RGB when `rgb` is 1); the sum of the samples of the
+/// last decode.
+#[no_mangle]
+pub extern "C" fn decode(iterations: u32, rgb: u32) -> u32 {
+    let options = DecodeOptions {
+        color: if rgb == 1 {
+            ColorTransform::YCbCrToRgb
+        } else {
+            ColorTransform::AsCoded
+        },
+        ..DecodeOptions::default()
+    };
+    let mut sum = 0u32;
+    for i in 0..iterations {
+        let Ok(image) = lumen_codec_jpeg::decode(CODESTREAM, &options) else {
+            return u32::MAX;
+        };
+        if i + 1 == iterations {
+            sum = match image.samples {
+                Samples::U8(v) => v.iter().fold(0u32, |s, &x| s.wrapping_add(u32::from(x))),
+                Samples::U16(v) => v.iter().fold(0u32, |s, &x| s.wrapping_add(u32::from(x))),
+            };
+        }
+    }
+    sum
+}
