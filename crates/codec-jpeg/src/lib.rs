@@ -142,6 +142,57 @@ const DQT: u8 = 0xDB;
 const DNL: u8 = 0xDC;
 const DRI: u8 = 0xDD;
 
+/// Whether a three-component codestream is coded as YCbCr, guessed as libjpeg guesses it when nothing else says
+/// so: a JFIF (APP0) marker means YCbCr; an Adobe (APP14) marker says it with its transform flag (0: RGB); without
+/// either, component ids 1, 2, 3 mean YCbCr and 'R', 'G', 'B' mean RGB; anything else is taken as YCbCr. `false`
+/// for other component counts and for streams whose frame header cannot be found. For DICOM files whose
+/// Photometric Interpretation says RGB although the codestream is YCbCr (written by some devices), as Cornerstone
+/// and libjpeg-based viewers show them.
+pub fn guess_ycbcr(data: &[u8]) -> bool {
+    let mut jfif = false;
+    let mut adobe_transform: Option<u8> = None;
+    let mut i = 2;
+    if data.len() < 4 || data[0] != 0xFF || data[1] != SOI {
+        return false;
+    }
+    while i + 4 <= data.len() {
+        if data[i] != 0xFF {
+            return false;
+        }
+        let marker = data[i + 1];
+        if marker == 0xFF {
+            i += 1;
+            continue;
+        }
+        let length = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
+        let Some(payload) = data.get(i + 4..i + 2 + length.max(2)) else {
+            return false;
+        };
+        match marker {
+            0xE0 if payload.starts_with(b"JFIF\0") => jfif = true,
+            0xEE if payload.len() >= 12 && payload.starts_with(b"Adobe") => {
+                adobe_transform = Some(payload[11])
+            }
+            0xC0..=0xCF if !matches!(marker, DHT | 0xC8 | 0xCC) => {
+                // P, Y, X, Nf, then (id, sampling, table) per component.
+                if payload.len() < 6 || payload[5] != 3 || payload.len() < 6 + 9 {
+                    return false;
+                }
+                let ids = [payload[6], payload[9], payload[12]];
+                return match (jfif, adobe_transform) {
+                    (true, _) => true,
+                    (false, Some(transform)) => transform != 0,
+                    (false, None) => ids != [b'R', b'G', b'B'],
+                };
+            }
+            SOS | EOI => return false,
+            _ => {}
+        }
+        i += 2 + length;
+    }
+    false
+}
+
 /// Read the frame header without decoding: size, precision, components and sampling.
 pub fn read_frame_info(data: &[u8]) -> Result<FrameInfo> {
     let mut parser = Parser::new(data)?;
@@ -832,5 +883,51 @@ impl<'a> Parser<'a> {
         // Continue at the marker after the scan (skipping any stray bytes, as libjpeg does).
         self.pos = reader.next_marker().unwrap_or(self.data.len());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod guess_tests {
+    use super::guess_ycbcr;
+
+    /// SOI, optional APPn segment, SOF0 with three components of the given ids.
+    fn stream(app: Option<(u8, &[u8])>, ids: [u8; 3]) -> Vec<u8> {
+        let mut s = vec![0xFF, 0xD8];
+        if let Some((marker, payload)) = app {
+            s.extend([0xFF, marker]);
+            s.extend(((payload.len() + 2) as u16).to_be_bytes());
+            s.extend(payload);
+        }
+        s.extend([0xFF, 0xC0, 0x00, 17, 8, 0, 8, 0, 8, 3]);
+        for id in ids {
+            s.extend([id, 0x11, 0]);
+        }
+        s
+    }
+
+    #[test]
+    fn colour_is_guessed_as_libjpeg_does() {
+        assert!(guess_ycbcr(&stream(
+            Some((0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0")),
+            [b'R', b'G', b'B']
+        )));
+        let adobe = |t: u8| [b'A', b'd', b'o', b'b', b'e', 0, 100, 0, 0, 0, 0, t];
+        assert!(!guess_ycbcr(&stream(Some((0xEE, &adobe(0))), [1, 2, 3])));
+        assert!(guess_ycbcr(&stream(
+            Some((0xEE, &adobe(1))),
+            [b'R', b'G', b'B']
+        )));
+        assert!(guess_ycbcr(&stream(None, [1, 2, 3])));
+        assert!(!guess_ycbcr(&stream(None, [b'R', b'G', b'B'])));
+        assert!(guess_ycbcr(&stream(None, [0, 1, 2])));
+        // Not three components, truncated, not JPEG: no conversion.
+        let mut mono = vec![
+            0xFF, 0xD8, 0xFF, 0xC0, 0x00, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0,
+        ];
+        assert!(!guess_ycbcr(&mono));
+        mono.truncate(7);
+        assert!(!guess_ycbcr(&mono));
+        assert!(!guess_ycbcr(b"not a jpeg"));
+        assert!(!guess_ycbcr(&[]));
     }
 }

@@ -208,7 +208,8 @@ pub(crate) fn decode_codestream(
 
 /// JPEG Baseline and Extended (SOF0/SOF1, 8 or 12 bits) with lumen-codec-jpeg, byte-exact with dcmdjpeg. As
 /// dcmdjpeg does by default, YCbCr is converted to RGB when Photometric Interpretation says the components are
-/// YCbCr, and left as coded otherwise (RGB coded without colour transform, monochrome).
+/// YCbCr, and left as coded otherwise (RGB coded without colour transform, monochrome) — except an RGB label on a
+/// codestream libjpeg would take for YCbCr (see below).
 fn decode_sequential_jpeg(
     data: &[u8],
     info: &ImageInfo,
@@ -216,13 +217,17 @@ fn decode_sequential_jpeg(
     fail: &dyn Fn(String) -> Error,
 ) -> Result<Frame> {
     let spp = info.samples_per_pixel as usize;
+    // A lossy JPEG labelled RGB whose codestream is YCbCr by libjpeg's guess (JFIF marker, Adobe transform, or
+    // component ids) is converted too: some devices label the stream so, and readers expect true colours
+    // (dcmdjpeg's `+cg`; Cornerstone's libjpeg-turbo does the same).
     let ycbcr = spp == 3
-        && matches!(
+        && (matches!(
             info.photometric_interpretation,
             PhotometricInterpretation::YbrFull
                 | PhotometricInterpretation::YbrFull422
                 | PhotometricInterpretation::YbrPartial422
-        );
+        ) || (info.photometric_interpretation == PhotometricInterpretation::Rgb
+            && lumen_codec_jpeg::guess_ycbcr(data)));
     let options = lumen_codec_jpeg::DecodeOptions {
         color: if ycbcr {
             lumen_codec_jpeg::ColorTransform::YCbCrToRgb
