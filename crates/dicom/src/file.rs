@@ -73,6 +73,11 @@ impl DicomFile {
     }
 
     fn from_part10(bytes_from_magic: &[u8]) -> Result<Self> {
+        // Before dicom-parser allocates for any declared length: see check_declared_lengths.
+        let mut data_set = bytes_from_magic;
+        if let Ok(meta) = FileMetaTable::from_reader(&mut data_set) {
+            check_declared_lengths(data_set, meta.transfer_syntax())?;
+        }
         match OpenFileOptions::new()
             .read_preamble(ReadPreamble::Never)
             .from_reader(bytes_from_magic)
@@ -114,6 +119,7 @@ impl DicomFile {
                     uid: syntax_uid,
                     name: transfer_syntax::name(syntax_uid),
                 })?;
+        check_declared_lengths(bytes, syntax_uid)?;
         let dataset = InMemDicomObject::read_dataset_with_ts(bytes, ts)
             .map_err(|e| classify_read_error(&e))?;
         let sop_class = attr::string(&dataset, tags::SOP_CLASS_UID).unwrap_or_default();
@@ -328,4 +334,132 @@ fn classify_read_error(e: &dicom_object::ReadError) -> Error {
     } else {
         Error::Parse { detail }
     }
+}
+
+/// Refuse a data set in which some element declares a value longer than the bytes that follow its header.
+///
+/// Found by fuzzing (`fuzz/regressions/dicom_parse/`, docs/FUZZING.md): dicom-parser 0.10.1 sizes its read
+/// buffer from the declared length *before* reading (`Vec::resize_with` for text values, infallibly), so a file
+/// of a few hundred bytes declaring a 4 GiB string made it allocate and zero-fill 4 GiB — an abort where that
+/// much memory is not available (wasm32, the browser viewer) and seconds of work elsewhere. The whole input is
+/// in memory here, so every defined length can be checked against what is left before dicom-parser sees it.
+///
+/// This walks element headers only, without a dictionary: sequences and items are stepped into (their elements
+/// follow), fragments of encapsulated Pixel Data are skipped, and a defined-length implicit-VR value that starts
+/// with an Item tag is treated as a sequence. Where the encoding cannot be followed without a dictionary (an
+/// undefined-length UN, whose contents are implicit VR) or is compressed (deflated syntaxes), it stops checking
+/// and leaves the rest to dicom-parser: it only ever rejects a declared length that cannot fit in the input.
+fn check_declared_lengths(data: &[u8], ts_uid: &str) -> Result<()> {
+    let ts_uid = ts_uid.trim_end_matches(['\0', ' ']);
+    let (explicit, big_endian) = match ts_uid {
+        IMPLICIT_VR_LITTLE_ENDIAN => (false, false),
+        EXPLICIT_VR_BIG_ENDIAN => (true, true),
+        transfer_syntax::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN => return Ok(()),
+        // Every other syntax, known or not, encodes its data set in Explicit VR Little Endian (PS3.5 A.4).
+        _ => (true, false),
+    };
+    let u16_at = |p: usize| {
+        let b = [data[p], data[p + 1]];
+        if big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        }
+    };
+    let u32_at = |p: usize| {
+        let b = [data[p], data[p + 1], data[p + 2], data[p + 3]];
+        if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    };
+    const UNDEFINED: u32 = u32::MAX;
+    let mut pos = 0usize;
+    // Inside undefined-length encapsulated Pixel Data, whose items are opaque fragments.
+    let mut in_fragments = false;
+    while data.len() - pos >= 8 {
+        let (group, element) = (u16_at(pos), u16_at(pos + 2));
+        let (header, length, vr) = if group == 0xFFFE {
+            (8, u32_at(pos + 4), None)
+        } else if explicit {
+            let vr = [data[pos + 4], data[pos + 5]];
+            if EXPLICIT_VRS.iter().any(|v| **v == vr) && !is_long_vr(vr) {
+                (8, u32::from(u16_at(pos + 6)), Some(vr))
+            } else {
+                // OB, SQ, UN, … and (as dicom-parser reads them) unknown VRs: 2 reserved bytes, 32-bit length.
+                if data.len() - pos < 12 {
+                    break;
+                }
+                (12, u32_at(pos + 8), Some(vr))
+            }
+        } else {
+            (8, u32_at(pos + 4), None)
+        };
+        pos += header;
+        let rest = data.len() - pos;
+        if group == 0xFFFE {
+            match element {
+                // A fragment: opaque bytes. A data-set item: its elements follow.
+                0xE000 if in_fragments => {
+                    ensure_fits(group, element, length, rest)?;
+                    pos += length as usize;
+                }
+                0xE000 if length != UNDEFINED => ensure_fits(group, element, length, rest)?,
+                0xE0DD => in_fragments = false,
+                _ => {}
+            }
+            continue;
+        }
+        if length == UNDEFINED {
+            match vr {
+                Some(vr) if &vr == b"UN" => return Ok(()),
+                Some(vr) if &vr != b"SQ" => in_fragments = true,
+                None if (group, element) == (0x7FE0, 0x0010) => in_fragments = true,
+                _ => {}
+            }
+            continue;
+        }
+        ensure_fits(group, element, length, rest)?;
+        let starts_with_item = length >= 8 && u16_at(pos) == 0xFFFE && u16_at(pos + 2) == 0xE000;
+        let is_sequence = match vr {
+            Some(vr) => &vr == b"SQ",
+            None => starts_with_item,
+        };
+        if !is_sequence {
+            pos += length as usize;
+        }
+    }
+    Ok(())
+}
+
+fn is_long_vr(vr: [u8; 2]) -> bool {
+    matches!(
+        &vr,
+        b"OB"
+            | b"OD"
+            | b"OF"
+            | b"OL"
+            | b"OV"
+            | b"OW"
+            | b"SQ"
+            | b"SV"
+            | b"UC"
+            | b"UN"
+            | b"UR"
+            | b"UT"
+            | b"UV"
+    )
+}
+
+fn ensure_fits(group: u16, element: u16, length: u32, rest: usize) -> Result<()> {
+    ensure!(
+        length as usize <= rest,
+        TruncatedSnafu {
+            detail: format!(
+                "element ({group:04X},{element:04X}) declares {length} bytes, but only {rest} follow"
+            )
+        }
+    );
+    Ok(())
 }
