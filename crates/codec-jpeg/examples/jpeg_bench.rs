@@ -1,6 +1,6 @@
 //! Throughput benchmark: decode one JPEG codestream repeatedly and print MB/s of decoded output.
 //!
-//! `cargo run --release -p lumen-codec-jpeg --example bench -- FILE [SECONDS] [--rgb]`
+//! `cargo run --release -p lumen-codec-jpeg --example jpeg_bench -- FILE [SECONDS] [--rgb]`
 //!
 //! FILE is a raw JPEG codestream or a DICOM file in a JPEG transfer syntax written by dcmcjpeg (Explicit VR Little
 //! Endian, one fragment per frame), whose first frame is taken. `--rgb` converts YCbCr to RGB. The decode is
