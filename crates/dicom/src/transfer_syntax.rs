@@ -14,7 +14,8 @@ pub enum PixelEncoding {
     /// JPEG Baseline (Process 1) and Extended (Processes 2 & 4) via lumen-codec-jpeg, JPEG Lossless (Processes 14
     /// and 14 SV1) via dicom-pixeldata.
     Jpeg,
-    /// JPEG 2000 Part 1 (lossless only, and lossy), via dicom-pixeldata/openjp2.
+    /// JPEG 2000 Part 1 (lossless only, and lossy) and High-Throughput JPEG 2000 (Part 15: lossless, lossless RPCL
+    /// and lossy), via dicom-pixeldata/openjp2, whose decoder reads both block coders.
     Jpeg2000,
     /// JPEG-LS lossless and near-lossless (ITU-T T.87), via lumen-codec-jpegls.
     JpegLs,
@@ -173,17 +174,17 @@ const TABLE: &[TransferSyntaxInfo] = &[
     ts(
         "1.2.840.10008.1.2.4.201",
         "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
-        Unsupported,
+        Jpeg2000,
     ),
     ts(
         "1.2.840.10008.1.2.4.202",
         "High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only)",
-        Unsupported,
+        Jpeg2000,
     ),
     ts(
         "1.2.840.10008.1.2.4.203",
         "High-Throughput JPEG 2000 Image Compression",
-        Unsupported,
+        Jpeg2000,
     ),
     ts(
         "1.2.840.10008.1.2.4.204",
@@ -273,6 +274,10 @@ mod tests {
         );
         assert_eq!(
             lookup("1.2.840.10008.1.2.4.203").encoding,
+            PixelEncoding::Jpeg2000
+        );
+        assert_eq!(
+            lookup("1.2.840.10008.1.2.4.204").encoding,
             PixelEncoding::Unsupported
         );
         assert_eq!(

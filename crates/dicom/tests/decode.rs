@@ -479,16 +479,11 @@ fn with_transfer_syntax(name: &str, ts_uid: &str) -> Vec<u8> {
 }
 
 #[test]
-fn htj2k_and_unknown_syntaxes_parse_but_do_not_decode() {
+fn jpip_and_unknown_syntaxes_parse_but_do_not_decode() {
     for (uid, name) in [
-        (
-            "1.2.840.10008.1.2.4.201",
-            "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
-        ),
-        (
-            "1.2.840.10008.1.2.4.203",
-            "High-Throughput JPEG 2000 Image Compression",
-        ),
+        // HTJ2K itself (.201-.203) decodes: tests/htj2k.rs
+        ("1.2.840.10008.1.2.4.204", "JPIP HTJ2K Referenced"),
+        ("1.2.840.10008.1.2.4.94", "JPIP Referenced"),
         ("1.2.826.0.1.3680043.10.1234.99", "unknown transfer syntax"),
     ] {
         let file = DicomFile::from_bytes(&with_transfer_syntax("ct12s_rle.dcm", uid))
