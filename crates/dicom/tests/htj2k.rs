@@ -80,8 +80,7 @@ fn values(samples: &Samples) -> Vec<i64> {
         Samples::I16(v) => v.iter().map(|&x| x as i64).collect(),
         Samples::U32(v) => v.iter().map(|&x| x as i64).collect(),
         Samples::I32(v) => v.iter().map(|&x| x as i64).collect(),
-        #[allow(unreachable_patterns)]
-        _ => panic!("float samples from an HTJ2K file"),
+        Samples::F32(_) | Samples::F64(_) => panic!("float samples from an HTJ2K file"),
     }
 }
 

@@ -44,7 +44,9 @@ fn decode_all(bytes: &[u8]) -> Option<Vec<u8>> {
 /// Decode every frame of embedded file `which`; the length of the result, 0 on error.
 #[no_mangle]
 pub extern "C" fn decode(which: u32) -> u32 {
-    let result = FILES.get(which as usize).and_then(|bytes| decode_all(bytes));
+    let result = FILES
+        .get(which as usize)
+        .and_then(|bytes| decode_all(bytes));
     OUTPUT.with(|o| {
         let mut o = o.borrow_mut();
         *o = result.unwrap_or_default();
