@@ -225,24 +225,53 @@ fn multi_frame_htj2k_frames_decode_independently() {
 }
 
 #[test]
-fn corrupt_htj2k_is_an_error_or_a_frame_never_a_panic() {
+fn corrupt_htj2k_is_an_error_or_a_frame_never_a_decoder_panic() {
+    // Every 7th truncation inside the codestream and 300 random 3-byte corruptions of each fixture. On native
+    // targets a panic inside openjp2 is caught and reported as "the decoder failed on malformed data"; on wasm32
+    // it would abort the module, so none may happen.
+    let mut seed = 12345u64;
+    let (mut decoded, mut refused) = (0, 0);
     for case in CASES {
         let bytes = std::fs::read(fixture(&format!("{}.dcm", case.name))).unwrap();
-        // cut short anywhere in the codestream, or garble its second half
-        let len = bytes.len();
-        for cut in [len - 8, len - 40, len * 3 / 4, len * 2 / 3] {
-            if let Ok(file) = DicomFile::from_bytes(&bytes[..cut]) {
-                let _ = file.decode_frame(0);
+        let start = bytes
+            .windows(4)
+            .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])
+            .unwrap();
+        let mut variants: Vec<Vec<u8>> = (start..bytes.len())
+            .step_by(7)
+            .map(|cut| bytes[..cut].to_vec())
+            .collect();
+        for _ in 0..300 {
+            let mut v = bytes.clone();
+            for _ in 0..3 {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let i = start + (seed >> 33) as usize % (bytes.len() - start);
+                v[i] = (seed >> 13) as u8;
+            }
+            variants.push(v);
+        }
+        for v in variants {
+            let Ok(file) = DicomFile::from_bytes(&v) else {
+                refused += 1;
+                continue;
+            };
+            match file.decode_frame(0) {
+                Ok(_) => decoded += 1,
+                Err(e) => {
+                    assert!(
+                        !e.to_string().contains("failed on malformed data"),
+                        "{}: openjp2 panicked: {e}",
+                        case.name
+                    );
+                    refused += 1;
+                }
             }
         }
-        let mut garbled = bytes.clone();
-        for (i, b) in garbled[len * 2 / 3..len - 8].iter_mut().enumerate() {
-            *b = (i * 37 % 251) as u8;
-        }
-        if let Ok(file) = DicomFile::from_bytes(&garbled) {
-            let _ = file.decode_frame(0);
-        }
     }
+    eprintln!("{decoded} damaged files decoded to some frame, {refused} refused with an error");
+    assert!(decoded > 0 && refused > 0);
 }
 
 #[test]
