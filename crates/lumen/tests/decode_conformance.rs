@@ -9,8 +9,9 @@
 //! error. A last
 //! test checks `--format png` against the windowing formula and `lumen info --json` against the source attributes.
 //!
-//! HTJ2K (.201/.202/.203) is encoded with OpenJPH's `ojph_compress` and compared with `ojph_expand`
-//! (`htj2k_matches_ojph_expand`, skipped with a message when openjph-tools is missing).
+//! HTJ2K (.201/.202/.203) of the same sources and of the small demo CT, DX, MR and US cine is encoded with
+//! OpenJPH's `ojph_compress` and compared with `ojph_expand` (skipped with a message when openjph-tools is
+//! missing).
 //!
 //! Needs dcmtk and GDCM on PATH; without them the test fails, unless `LUMEN_SKIP_REFERENCE_TOOLS=1` is set.
 
@@ -588,6 +589,7 @@ fn openjph_tools() -> Option<(PathBuf, PathBuf)> {
 fn ojph_encode(
     compress: &Path,
     src: &Source,
+    (w, h): (u32, u32),
     frame: &[u8],
     options: &[&str],
     dir: &Path,
@@ -610,7 +612,6 @@ fn ojph_encode(
     } else {
         frame.iter().map(|&b| b as u32).collect()
     };
-    let (w, h) = (SIZE as u32, SIZE as u32);
     let output = dir.join("ht.j2c");
     let mut args: Vec<String> = Vec::new();
     let input = if src.samples_per_pixel == 3 {
@@ -675,6 +676,7 @@ fn ojph_encode(
 fn ojph_decode(
     expand: &Path,
     src: &Source,
+    (w, h): (u32, u32),
     codestream: &[u8],
     dir: &Path,
 ) -> Result<Vec<u8>, String> {
@@ -695,7 +697,7 @@ fn ojph_decode(
     ])?;
     let data = std::fs::read(&output).map_err(|e| e.to_string())?;
     let bps = src.bits_allocated as usize / 8;
-    let count = SIZE as usize * SIZE as usize * src.samples_per_pixel as usize;
+    let count = (w * h) as usize * src.samples_per_pixel as usize;
     let body = data
         .get(data.len().saturating_sub(count * bps)..)
         .filter(|b| b.len() == count * bps)
@@ -721,17 +723,154 @@ fn ojph_decode(
     })
 }
 
-/// HTJ2K (.201 lossless, .202 lossless RPCL, .203 lossy). No DICOM toolkit here writes it, so each source frame
-/// is encoded with OpenJPH's `ojph_compress`, the codestreams are wrapped one fragment per frame, and Lumen's
-/// decode is compared with `ojph_expand`'s: byte for byte for the lossless syntaxes, within 1 for the lossy one.
-/// Skipped, saying so, when openjph-tools is not installed.
-#[test]
-fn htj2k_matches_ojph_expand() {
-    let Some((compress, expand)) = openjph_tools() else {
+/// Encode every frame of `src` (the pixel data of the file `base`, `dims` = columns × rows) in HTJ2K lossless
+/// (.201), lossless RPCL with 4 tiles (.202) and lossy (.203) with `ojph_compress`, put the codestreams into a copy
+/// of `base` (one fragment per frame), and compare `lumen decode --format raw` with `ojph_expand`: byte for byte
+/// and equal to the source for the lossless syntaxes, within 1 for the lossy one. Failures are collected; the
+/// number of encodings compared is returned.
+fn compare_htj2k(
+    (compress, expand): (&Path, &Path),
+    base: &Path,
+    src: &Source,
+    dims: (u32, u32),
+    dir: &Path,
+    failures: &mut Vec<String>,
+) -> usize {
+    let frame_len = src.pixels.len() / src.frames as usize;
+    let lossy_step = if src.bits_stored > 8 { "0.002" } else { "0.01" };
+    let tiles = format!("{{{},{}}}", dims.0.div_ceil(2), dims.1.div_ceil(2));
+    let settings: [(&str, &str, Vec<&str>, i64); 3] = [
+        (
+            "HTJ2K lossless (.201)",
+            "1.2.840.10008.1.2.4.201",
+            vec!["-reversible", "true", "-prog_order", "LRCP"],
+            0,
+        ),
+        (
+            "HTJ2K lossless RPCL, 4 tiles (.202)",
+            "1.2.840.10008.1.2.4.202",
+            vec![
+                "-reversible",
+                "true",
+                "-prog_order",
+                "RPCL",
+                "-tile_size",
+                &tiles,
+                "-num_decomps",
+                "3",
+            ],
+            0,
+        ),
+        (
+            "HTJ2K lossy (.203)",
+            "1.2.840.10008.1.2.4.203",
+            vec!["-qstep", lossy_step],
+            1,
+        ),
+    ];
+    let mut checked = 0;
+    for (i, (label, uid, options, tolerance)) in settings.iter().enumerate() {
+        let what = format!("{} {label}", src.name);
+        let mut fragments = Vec::new();
+        let mut reference = Vec::new();
+        let coded = src.pixels.chunks(frame_len).try_for_each(|frame| {
+            let cs = ojph_encode(compress, src, dims, frame, options, dir)?;
+            reference.extend(ojph_decode(expand, src, dims, &cs, dir)?);
+            fragments.push(cs);
+            Ok::<_, String>(())
+        });
+        if let Err(e) = coded {
+            failures.push(format!("{what}: {e}"));
+            continue;
+        }
+        // `base` with its pixel data replaced by the fragments; colour is YBR_RCT/YBR_ICT as the codestream's
+        // multi-component transform says
+        let mut obj = dicom_object::open_file(base).unwrap().into_inner();
+        obj.put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            Value::PixelSequence(dicom_core::value::PixelFragmentSequence::new(
+                Vec::<u32>::new(),
+                fragments,
+            )),
+        ));
+        if src.samples_per_pixel == 3 {
+            let pi = if *tolerance == 0 {
+                "YBR_RCT"
+            } else {
+                "YBR_ICT"
+            };
+            obj.put(DataElement::new(
+                tags::PHOTOMETRIC_INTERPRETATION,
+                VR::CS,
+                PrimitiveValue::from(pi),
+            ));
+            obj.put(DataElement::new(
+                tags::PLANAR_CONFIGURATION,
+                VR::US,
+                PrimitiveValue::from(0u16),
+            ));
+        }
+        let encoded = dir.join(format!("{}_ht{i}.dcm", src.name));
+        obj.with_meta(FileMetaTableBuilder::new().transfer_syntax(*uid))
+            .unwrap()
+            .write_to_file(&encoded)
+            .unwrap();
+        let ours = match lumen_raw(&encoded, None, &dir.join("ht.raw")) {
+            Ok(b) => b,
+            Err(e) => {
+                failures.push(format!("{what}: lumen decode failed: {e}"));
+                continue;
+            }
+        };
+        checked += 1;
+        match max_abs_diff(&ours, &reference, src.bits_allocated, src.signed) {
+            None => failures.push(format!(
+                "{what}: {} bytes, ojph_expand gives {}",
+                ours.len(),
+                reference.len()
+            )),
+            Some(diff) => {
+                println!("{what:<48} max abs diff {diff} (allowed {tolerance})");
+                if diff > *tolerance {
+                    failures.push(format!("{what}: max abs diff {diff} > {tolerance}"));
+                }
+            }
+        }
+        if *tolerance == 0 && ours != src.pixels {
+            failures.push(format!("{what}: lossless decode differs from the source"));
+        }
+        for f in [1, src.frames - 1] {
+            if f == 0 || f >= src.frames {
+                continue;
+            }
+            let one = lumen_raw(&encoded, Some(f), &dir.join("ht_frame.raw"));
+            if one.as_deref().ok() != ours.get(f as usize * frame_len..(f as usize + 1) * frame_len)
+            {
+                failures.push(format!("{what}: --frame {f} differs from the full decode"));
+            }
+        }
+    }
+    checked
+}
+
+fn skip_without_openjph(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let tools = openjph_tools();
+    if tools.is_none() {
         println!(
-            "SKIPPED: ojph_compress/ojph_expand (Debian: openjph-tools) are not installed; lumen-dicom's \
+            "SKIPPED {test}: ojph_compress/ojph_expand (Debian: openjph-tools) are not installed; lumen-dicom's \
              tests/htj2k.rs still checks committed HTJ2K references"
         );
+    }
+    tools
+}
+
+/// HTJ2K (.201 lossless, .202 lossless RPCL, .203 lossy) of the four synthetic sources. No DICOM toolkit here
+/// writes HTJ2K, so frames are encoded with OpenJPH's `ojph_compress` and compared with `ojph_expand`
+/// (see [`compare_htj2k`]). Skipped, saying so, when openjph-tools is not installed.
+#[test]
+fn htj2k_matches_ojph_expand() {
+    let Some((compress, expand)) = skip_without_openjph("htj2k_matches_ojph_expand") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -740,114 +879,80 @@ fn htj2k_matches_ojph_expand() {
     for src in sources() {
         let source_path = dir.path().join(format!("{}.dcm", src.name));
         write_source(&src, &source_path);
-        let frame_len = src.pixels.len() / src.frames as usize;
-        let lossy_step = if src.bits_stored > 8 { "0.002" } else { "0.01" };
-        let settings: [(&str, &str, Vec<&str>, i64); 3] = [
-            (
-                "HTJ2K lossless (.201)",
-                "1.2.840.10008.1.2.4.201",
-                vec!["-reversible", "true", "-prog_order", "LRCP"],
-                0,
-            ),
-            (
-                "HTJ2K lossless RPCL, 4 tiles (.202)",
-                "1.2.840.10008.1.2.4.202",
-                vec![
-                    "-reversible",
-                    "true",
-                    "-prog_order",
-                    "RPCL",
-                    "-tile_size",
-                    "{32,32}",
-                    "-num_decomps",
-                    "3",
-                ],
-                0,
-            ),
-            (
-                "HTJ2K lossy (.203)",
-                "1.2.840.10008.1.2.4.203",
-                vec!["-qstep", lossy_step],
-                1,
-            ),
-        ];
-        for (i, (label, uid, options, tolerance)) in settings.iter().enumerate() {
-            let what = format!("{} {label}", src.name);
-            let mut fragments = Vec::new();
-            let mut reference = Vec::new();
-            let coded = src.pixels.chunks(frame_len).try_for_each(|frame| {
-                let cs = ojph_encode(&compress, &src, frame, options, dir.path())?;
-                reference.extend(ojph_decode(&expand, &src, &cs, dir.path())?);
-                fragments.push(cs);
-                Ok::<_, String>(())
-            });
-            if let Err(e) = coded {
-                failures.push(format!("{what}: {e}"));
-                continue;
-            }
-            // the native source with its pixel data replaced by the fragments; colour is YBR_RCT/YBR_ICT as
-            // the codestream's multi-component transform says
-            let mut obj = dicom_object::open_file(&source_path).unwrap().into_inner();
-            obj.put(DataElement::new(
-                tags::PIXEL_DATA,
-                VR::OB,
-                Value::PixelSequence(dicom_core::value::PixelFragmentSequence::new(
-                    Vec::<u32>::new(),
-                    fragments,
-                )),
-            ));
-            if src.samples_per_pixel == 3 {
-                let pi = if *tolerance == 0 {
-                    "YBR_RCT"
-                } else {
-                    "YBR_ICT"
-                };
-                obj.put(DataElement::new(
-                    tags::PHOTOMETRIC_INTERPRETATION,
-                    VR::CS,
-                    PrimitiveValue::from(pi),
-                ));
-            }
-            let encoded = dir.path().join(format!("{}_ht{i}.dcm", src.name));
-            obj.with_meta(FileMetaTableBuilder::new().transfer_syntax(*uid))
-                .unwrap()
-                .write_to_file(&encoded)
-                .unwrap();
-            let ours = match lumen_raw(&encoded, None, &dir.path().join("ht.raw")) {
-                Ok(b) => b,
-                Err(e) => {
-                    failures.push(format!("{what}: lumen decode failed: {e}"));
-                    continue;
-                }
-            };
-            checked += 1;
-            match max_abs_diff(&ours, &reference, src.bits_allocated, src.signed) {
-                None => failures.push(format!(
-                    "{what}: {} bytes, ojph_expand gives {}",
-                    ours.len(),
-                    reference.len()
-                )),
-                Some(diff) => {
-                    println!("{what:<48} max abs diff {diff} (allowed {tolerance})");
-                    if diff > *tolerance {
-                        failures.push(format!("{what}: max abs diff {diff} > {tolerance}"));
-                    }
-                }
-            }
-            if *tolerance == 0 && ours != src.pixels {
-                failures.push(format!("{what}: lossless decode differs from the source"));
-            }
-            for f in 1..src.frames {
-                let one = lumen_raw(&encoded, Some(f), &dir.path().join("ht_frame.raw"));
-                if one.as_deref().ok()
-                    != ours.get(f as usize * frame_len..(f as usize + 1) * frame_len)
-                {
-                    failures.push(format!("{what}: --frame {f} differs from the full decode"));
-                }
-            }
-        }
+        let dims = (SIZE as u32, SIZE as u32);
+        checked += compare_htj2k(
+            (&compress, &expand),
+            &source_path,
+            &src,
+            dims,
+            dir.path(),
+            &mut failures,
+        );
     }
     println!("{checked} HTJ2K encodings compared");
+    assert!(
+        failures.is_empty(),
+        "HTJ2K conformance failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// HTJ2K of the small demo studies (`lumen demo --small`): a CT slice (16 bits stored, signed), the 12-bit
+/// radiograph, an MR slice (12 bits) and the 32-frame RGB ultrasound cine. Their stored values come from
+/// `lumen decode --format raw` of the native files; then as [`htj2k_matches_ojph_expand`].
+#[test]
+fn demo_studies_in_htj2k_match_ojph_expand() {
+    let Some((compress, expand)) = skip_without_openjph("demo_studies_in_htj2k_match_ojph_expand")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let status = Command::new(env!("CARGO_BIN_EXE_lumen"))
+        .args(["demo", "--small", "--out"])
+        .arg(&demo)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "lumen demo --small failed");
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (name, file) in [
+        ("demo-ct", "ct-chest/01-axial-12.5mm-explicit-le/0011.dcm"),
+        ("demo-dx", "dx-chest/01-pa-monochrome2/0001.dcm"),
+        ("demo-mr", "mr-brain/01-axial-t1-explicit-le/0003.dcm"),
+        ("demo-us", "us-cine/01-cine-explicit-le/0001.dcm"),
+    ] {
+        let base = demo.join(file);
+        let obj = dicom_object::open_file(&base).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let int = |tag| obj.element(tag).unwrap().to_int::<u32>().unwrap();
+        let frames = obj
+            .element(tags::NUMBER_OF_FRAMES)
+            .ok()
+            .and_then(|e| e.to_int::<u32>().ok())
+            .unwrap_or(1);
+        let pixels = lumen_raw(&base, None, &dir.path().join("demo.raw"))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let src = Source {
+            name,
+            samples_per_pixel: int(tags::SAMPLES_PER_PIXEL) as u16,
+            photometric: "",
+            bits_allocated: int(tags::BITS_ALLOCATED) as u16,
+            bits_stored: int(tags::BITS_STORED) as u16,
+            signed: int(tags::PIXEL_REPRESENTATION) == 1,
+            frames,
+            pixels,
+        };
+        let dims = (int(tags::COLUMNS), int(tags::ROWS));
+        checked += compare_htj2k(
+            (&compress, &expand),
+            &base,
+            &src,
+            dims,
+            dir.path(),
+            &mut failures,
+        );
+    }
+    println!("{checked} HTJ2K encodings of demo images compared");
     assert!(
         failures.is_empty(),
         "HTJ2K conformance failures:\n{}",
