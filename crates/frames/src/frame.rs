@@ -291,3 +291,61 @@ impl DecodedFrame {
             .then(|| row as usize * self.meta.columns as usize + column as usize)
     }
 }
+
+impl WindowPreset {
+    /// Maps modality value `x` to [0, 1] with the window's function (PS3.3 C.11.2.1.2 / C.11.2.1.3).
+    pub fn unit(&self, x: f64) -> f64 {
+        let function = match self.function {
+            WindowFunction::Linear => lumen_dicom::display::VoiLutFunction::Linear,
+            WindowFunction::LinearExact => lumen_dicom::display::VoiLutFunction::LinearExact,
+            WindowFunction::Sigmoid => lumen_dicom::display::VoiLutFunction::Sigmoid,
+        };
+        let window = lumen_dicom::display::Window {
+            center: self.center,
+            width: self.width,
+            function,
+            explanation: None,
+        };
+        // A width the function does not allow (e.g. LINEAR below 1) is treated as the narrowest allowed one.
+        let window = if window.is_valid() {
+            window
+        } else {
+            lumen_dicom::display::Window { width: 1.0, ..window }
+        };
+        window.apply(x, 0.0, 1.0)
+    }
+}
+
+impl DecodedFrame {
+    /// The frame as displayed in grey levels [0, 1], row by row: see [`displayed_grey`].
+    pub fn displayed_grey(&self, window: &WindowPreset) -> Vec<f32> {
+        match &self.pixels {
+            Pixels::Modality { values, .. } => displayed_grey(values, window, self.meta.invert),
+            Pixels::Rgb8(rgb) => rgb_luma(rgb),
+        }
+    }
+}
+
+/// Monochrome modality values as displayed, in grey levels [0, 1]: through `window` and, when `invert`
+/// (MONOCHROME1 or an INVERSE presentation), inverted — bright bone either way. What the AI models take as input
+/// ("displayed grey").
+pub fn displayed_grey(values: &[f32], window: &WindowPreset, invert: bool) -> Vec<f32> {
+    values
+        .iter()
+        .map(|&v| {
+            let y = window.unit(v as f64) as f32;
+            if invert {
+                1.0 - y
+            } else {
+                y
+            }
+        })
+        .collect()
+}
+
+/// Interleaved RGB bytes as luma (ITU-R BT.601) in [0, 1].
+pub fn rgb_luma(rgb: &[u8]) -> Vec<f32> {
+    rgb.chunks_exact(3)
+        .map(|p| (0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32) / 255.0)
+        .collect()
+}

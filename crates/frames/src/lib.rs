@@ -48,7 +48,7 @@ pub use decode::{
 };
 pub use error::{Error, Result};
 pub use frame::{
-    DecodedFrame, FrameKey, FrameMeta, ModalityMapping, PixelFormat, Pixels, PlaneMeta,
+    displayed_grey, rgb_luma, DecodedFrame, FrameKey, FrameMeta, ModalityMapping, PixelFormat, Pixels, PlaneMeta,
     VoiLutTable, WindowFunction, WindowPreset,
 };
 pub use loading::{CancelToken, FrameState, LoadEvent, LoadProgress, SeriesLoad};

@@ -169,6 +169,27 @@ fn monochrome1_without_window_gets_the_full_range_and_inversion() {
 }
 
 #[test]
+fn displayed_grey_applies_the_window_and_monochrome1_inversion() {
+    let mut obj = image("1.9.1", 1, 4, 8, false, "MONOCHROME1");
+    obj.put(el(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(vec![10u8, 20, 30, 40].into())));
+    let bytes = to_part10_bytes(obj, TransferSyntax::ExplicitVrLittleEndian).unwrap();
+    let frame = decode_for_display(&bytes, 1).unwrap();
+    // Full-range LINEAR_EXACT 25/30: 10 → 0, 20 → (20-25)/30+0.5 = 1/3, 30 → 2/3, 40 → 1; then inverted.
+    let grey = frame.displayed_grey(&frame.meta.default_window);
+    let expect = [1.0, 2.0 / 3.0, 1.0 / 3.0, 0.0];
+    for (g, e) in grey.iter().zip(expect) {
+        assert!((g - e).abs() < 1e-6, "{grey:?}");
+    }
+    // LINEAR 25/11 (PS3.3 C.11.2.1.2.1): x ≤ 19.5 → 0, x > 29.5 → 1, 20 → (20-24.5)/10+0.5 = 0.05.
+    let linear = WindowPreset { center: 25.0, width: 11.0, function: WindowFunction::Linear, explanation: None };
+    let grey = frame.displayed_grey(&linear);
+    let expect = [1.0, 0.95, 0.0, 0.0];
+    for (g, e) in grey.iter().zip(expect) {
+        assert!((g - e).abs() < 1e-6, "{grey:?}");
+    }
+}
+
+#[test]
 fn modality_lut_sequence_is_applied_and_stored_values_travel_alongside() {
     let mut obj = image("1.8", 2, 2, 16, false, "MONOCHROME2");
     let item = InMemDicomObject::from_element_iter([

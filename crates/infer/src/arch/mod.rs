@@ -1,0 +1,8 @@
+//! The built-in architectures, written once in burn and run on any device (WebGPU, Flex CPU, native GPU).
+//!
+//! Parameter names follow PyTorch's `state_dict` naming for the same network written with `nn.Sequential`-free
+//! modules (`blocks.0.conv1.weight`, `blocks.0.bn1.running_mean`, `head.weight`): see `docs/AI.md` for the mapping.
+
+mod classifier2d;
+
+pub use classifier2d::{Classifier2d, Classifier2dSpec};

@@ -1,0 +1,232 @@
+//! Model packages: `models/<id>/manifest.json` says what a model is, what it accepts and what it outputs.
+//!
+//! The manifest is the contract between the training code (which writes it), the server (which lists and serves
+//! packages), the viewer (which decides whether a model matches the open series and how to show its outputs) and the
+//! runtime here (which builds the architecture and prepares its input).
+
+use serde::{Deserialize, Serialize};
+use snafu::{ensure, ResultExt, Snafu};
+
+/// Why a manifest was refused.
+#[derive(Debug, Snafu)]
+pub enum ManifestError {
+    #[snafu(display("model manifest is not valid JSON: {source}"))]
+    Json { source: serde_json::Error },
+    #[snafu(display("model manifest {id:?}: {problem}"))]
+    Invalid { id: String, problem: String },
+}
+
+/// One model package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelManifest {
+    /// Stable identifier, also the package's folder name (`cxr-pneumonia`).
+    pub id: String,
+    /// Human-readable name shown in the AI panel.
+    pub name: String,
+    /// Version of the trained weights (changes whenever the weights do).
+    pub version: String,
+    pub task: Task,
+    pub architecture: Architecture,
+    pub input: InputSpec,
+    pub outputs: Vec<OutputLabel>,
+    pub weights: WeightsRef,
+    /// The model card (Markdown) in the same folder.
+    pub card: String,
+    /// Shown next to every result: what the output is for and what it is not.
+    pub disclaimer: String,
+    /// Where it runs: `browser` (WebGPU, CPU fallback) or `server`.
+    #[serde(default = "default_runs_on")]
+    pub runs_on: RunsOn,
+}
+
+fn default_runs_on() -> RunsOn {
+    RunsOn::Browser
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Task {
+    /// One score per label for the whole image (labels are mutually exclusive: softmax).
+    Classification,
+    /// A label per pixel.
+    Segmentation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunsOn {
+    Browser,
+    Server,
+}
+
+/// The network and its hyper-parameters; enough to build it before loading weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Architecture {
+    /// A small 2D CNN classifier (`arch::Classifier2d`).
+    #[serde(rename = "classifier-2d")]
+    Classifier2d(Classifier2dSpec),
+}
+
+/// Hyper-parameters of the 2D classifier (`arch::Classifier2d`, feature `runtime`), as written in a model manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classifier2dSpec {
+    /// Input channels (1 for grey images).
+    pub in_channels: usize,
+    /// Output channels of each block; each block halves the resolution.
+    pub widths: Vec<usize>,
+    /// Number of classes (logits).
+    pub classes: usize,
+    /// Dropout before the linear head (training only).
+    #[serde(default)]
+    pub dropout: f64,
+}
+
+/// What the model expects, and how an image from the viewer is turned into it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputSpec {
+    /// DICOM modalities the model applies to (`DX`, `CR`).
+    pub modalities: Vec<String>,
+    /// Body part (DICOM Body Part Examined) it was trained on, for display and matching when present.
+    #[serde(default)]
+    pub body_parts: Vec<String>,
+    /// Which image the model sees.
+    pub source: InputSource,
+    /// Square side the image is resized to (area averaging), in pixels.
+    pub size: usize,
+    /// `(x - mean) / std` on the [0, 1] grey levels after resizing.
+    pub mean: f32,
+    pub std: f32,
+}
+
+/// The image handed to the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputSource {
+    /// The displayed grey levels in [0, 1]: modality LUT, the file's default VOI (or a min/max window), and
+    /// MONOCHROME1 inverted, so that bone is bright — what a radiologist sees and what the training PNGs hold.
+    DisplayedGrey,
+}
+
+/// One output class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputLabel {
+    /// Machine name (`pneumonia`).
+    pub name: String,
+    /// Shown to the user.
+    pub display: String,
+    /// RGB colour for overlays and badges.
+    pub colour: [u8; 3],
+    /// Coded concept for DICOM SR/SEG.
+    pub code: Code,
+}
+
+/// A coded concept (scheme designator, value, meaning), as DICOM writes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Code {
+    pub scheme: String,
+    pub value: String,
+    pub meaning: String,
+}
+
+/// The weights file of a package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightsRef {
+    /// File name in the package folder (safetensors).
+    pub file: String,
+    /// Lower-case hex SHA-256 of the file; checked before loading.
+    pub sha256: String,
+    /// Size in bytes, for download progress.
+    pub bytes: u64,
+    /// Stored element type: `f32` or `f16`.
+    pub dtype: String,
+}
+
+impl ModelManifest {
+    /// Parses and checks a manifest.
+    pub fn from_json(text: &str) -> Result<Self, ManifestError> {
+        let m: ModelManifest = serde_json::from_str(text).context(JsonSnafu)?;
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// Checks what serde cannot: consistent sizes and label counts.
+    pub fn validate(&self) -> Result<(), ManifestError> {
+        let bad = |problem: String| InvalidSnafu { id: self.id.clone(), problem };
+        ensure!(
+            !self.id.is_empty() && self.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            bad("the id must be lower-case letters, digits and '-'".into())
+        );
+        ensure!(self.input.size >= 8 && self.input.size <= 2048, bad(format!("input size {} out of range", self.input.size)));
+        ensure!(self.input.std > 0.0, bad("input std must be positive".into()));
+        ensure!(
+            self.weights.sha256.len() == 64 && self.weights.sha256.bytes().all(|b| b.is_ascii_hexdigit()),
+            bad("weights.sha256 must be 64 hex digits".into())
+        );
+        match &self.architecture {
+            Architecture::Classifier2d(spec) => {
+                ensure!(self.task == Task::Classification, bad("a classifier-2d architecture needs task classification".into()));
+                ensure!(
+                    spec.classes == self.outputs.len(),
+                    bad(format!("the architecture has {} classes but {} outputs are listed", spec.classes, self.outputs.len()))
+                );
+                ensure!(!spec.widths.is_empty(), bad("classifier-2d needs at least one block".into()));
+                let down = 1usize << spec.widths.len();
+                ensure!(
+                    self.input.size % down == 0,
+                    bad(format!("input size {} is not divisible by 2^{} (one pooling per block)", self.input.size, spec.widths.len()))
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// True when the model applies to a series of this modality.
+    pub fn matches_modality(&self, modality: &str) -> bool {
+        self.input.modalities.iter().any(|m| m.eq_ignore_ascii_case(modality.trim()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> String {
+        r#"{
+          "id": "cxr-test", "name": "Test", "version": "1", "task": "classification",
+          "architecture": {"kind": "classifier-2d", "in_channels": 1, "widths": [8, 16], "classes": 2},
+          "input": {"modalities": ["DX", "CR"], "source": "displayed-grey", "size": 64, "mean": 0.5, "std": 0.25},
+          "outputs": [
+            {"name": "a", "display": "A", "colour": [1, 2, 3], "code": {"scheme": "99LUMEN", "value": "a", "meaning": "A"}},
+            {"name": "b", "display": "B", "colour": [1, 2, 3], "code": {"scheme": "SCT", "value": "233604007", "meaning": "Pneumonia"}}
+          ],
+          "weights": {"file": "w.safetensors", "sha256": "00000000000000000000000000000000000000000000000000000000000000ff", "bytes": 10, "dtype": "f32"},
+          "card": "MODEL_CARD.md", "disclaimer": "test"
+        }"#
+        .into()
+    }
+
+    #[test]
+    fn a_valid_manifest_parses_with_defaults() {
+        let m = ModelManifest::from_json(&sample()).unwrap();
+        assert_eq!(m.runs_on, RunsOn::Browser);
+        assert!(m.matches_modality("dx") && m.matches_modality("CR ") && !m.matches_modality("CT"));
+        assert_eq!(m.outputs[1].code.value, "233604007");
+    }
+
+    #[test]
+    fn inconsistent_manifests_are_refused_with_the_reason() {
+        let cases = [
+            (r#""classes": 2"#, r#""classes": 3"#, "3 classes but 2 outputs"),
+            (r#""size": 64"#, r#""size": 66"#, "not divisible"),
+            (r#""std": 0.25"#, r#""std": 0"#, "std must be positive"),
+            ("00000000000000000000000000000000000000000000000000000000000000ff", "abc", "64 hex digits"),
+            (r#""id": "cxr-test""#, r#""id": "../etc""#, "lower-case"),
+        ];
+        for (from, to, why) in cases {
+            let err = ModelManifest::from_json(&sample().replace(from, to)).unwrap_err().to_string();
+            assert!(err.contains(why), "{to}: {err}");
+        }
+        assert!(matches!(ModelManifest::from_json("{"), Err(ManifestError::Json { .. })));
+    }
+}

@@ -1,0 +1,147 @@
+//! The AI worker protocol: what the viewer's UI thread and the AI worker (`web/ai-worker`, started by
+//! `static/ai-worker.js`) say to each other.
+//!
+//! On the wire every message is a JS array: item 0 is the message as JSON text, item 1 (for [`AiRequest::Run`]
+//! only) the pixels — a `Float32Array` of modality values ([`RunPixels::Modality`]) or a `Uint8Array` of RGB
+//! bytes ([`RunPixels::Rgb8`]), transferred. The worker posts [`AiResponse::Ready`] once it has chosen its
+//! backend; requests sent before are queued by the page.
+//!
+//! The worker turns the pixels into the model's input itself (window, inversion, resize, normalisation), so the UI
+//! thread only copies a buffer.
+
+use lumen_frames::WindowPreset;
+use serde::{Deserialize, Serialize};
+
+/// A request's id, chosen by the page; answers carry it back.
+pub type JobId = u64;
+
+/// Which compute backend the worker should use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendChoice {
+    /// WebGPU when the browser offers an adapter with the limits the models need, else the CPU.
+    Auto,
+    WebGpu,
+    Cpu,
+}
+
+/// The backend the worker runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// burn-wgpu on the browser's WebGPU.
+    WebGpu,
+    /// burn's Flex backend: pure Rust on the CPU, in wasm.
+    Cpu,
+}
+
+/// How the pixels of a [`AiRequest::Run`] travel (the array's item 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum RunPixels {
+    /// A `Float32Array` of modality values, shown through `window` and inverted when `invert` (MONOCHROME1).
+    Modality { window: WindowPreset, invert: bool },
+    /// A `Uint8Array` of interleaved RGB bytes (taken as luma).
+    Rgb8,
+}
+
+/// Page → worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum AiRequest {
+    /// First message: pick the backend. Answered with [`AiResponse::Ready`].
+    Init { backend: BackendChoice },
+    /// Download (or take from the Cache API), verify and load model `model` from `{base_url}/{model}/`, then
+    /// run a warm-up pass. Answered with progress, then [`AiResponse::Loaded`] or [`AiResponse::Failed`].
+    Load { job: JobId, model: String, base_url: String },
+    /// Run a loaded model on one image (`width` × `height`), and the pixel rules when `rules` is set.
+    Run { job: JobId, model: String, width: u32, height: u32, pixels: RunPixels, rules: bool },
+    /// Run only the pixel rules ([`crate::qc_rules`]) on one image; needs no model.
+    Rules { job: JobId, width: u32, height: u32, pixels: RunPixels },
+    /// Drop job `job`: a download is aborted; a result not yet posted is not posted.
+    Cancel { job: JobId },
+}
+
+/// What a job is doing, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    Download,
+    Verify,
+    WarmUp,
+    Run,
+}
+
+/// Worker → page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum AiResponse {
+    Ready {
+        backend: Backend,
+        /// The adapter's description (WebGPU only).
+        adapter: Option<String>,
+        /// `maxStorageBufferBindingSize` of the device (WebGPU only).
+        max_storage_buffer_binding_size: Option<u64>,
+        /// Why WebGPU was not used, when it was asked for or available but refused.
+        fallback_reason: Option<String>,
+    },
+    Progress { job: JobId, stage: Stage, done: u64, total: u64 },
+    Loaded {
+        job: JobId,
+        model: String,
+        /// The weights came from the Cache API (no download).
+        from_cache: bool,
+        /// Largest absolute difference between this backend's output on [`crate::selftest::image`] and the
+        /// package's `selftest.json` (native Flex): the parity check, run as the warm-up pass.
+        selftest_max_diff: f32,
+        /// Download + verify + load + warm-up, ms.
+        ms: f64,
+        /// The warm-up (first) inference alone, ms.
+        warm_up_ms: f64,
+    },
+    Result {
+        job: JobId,
+        model: String,
+        /// Softmax probabilities in the order of the manifest's outputs.
+        probabilities: Vec<f32>,
+        /// Pixel-rule findings (empty unless asked for).
+        findings: Vec<crate::qc_rules::Finding>,
+        backend: Backend,
+        /// Inference time (preprocessing included), ms.
+        ms: f64,
+    },
+    RulesResult { job: JobId, findings: Vec<crate::qc_rules::Finding> },
+    Failed { job: Option<JobId>, message: String },
+    Cancelled { job: JobId },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lumen_frames::WindowFunction;
+
+    #[test]
+    fn messages_round_trip_as_tagged_json() {
+        let run = AiRequest::Run {
+            job: 7,
+            model: "cxr-qc".into(),
+            width: 2,
+            height: 3,
+            pixels: RunPixels::Modality {
+                window: WindowPreset { center: 40.0, width: 400.0, function: WindowFunction::Linear, explanation: None },
+                invert: true,
+            },
+            rules: true,
+        };
+        let text = serde_json::to_string(&run).unwrap();
+        assert!(text.starts_with(r#"{"type":"run","job":7"#), "{text}");
+        assert!(text.contains(r#""kind":"modality""#), "{text}");
+        assert_eq!(serde_json::from_str::<AiRequest>(&text).unwrap(), run);
+        let ready: AiResponse = serde_json::from_str(
+            r#"{"type":"ready","backend":"cpu","adapter":null,"max_storage_buffer_binding_size":null,"fallback_reason":"no adapter"}"#,
+        )
+        .unwrap();
+        assert!(matches!(ready, AiResponse::Ready { backend: Backend::Cpu, .. }));
+        assert!(serde_json::from_str::<AiRequest>(r#"{"type":"explode"}"#).is_err());
+    }
+}

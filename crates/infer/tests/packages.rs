@@ -1,0 +1,82 @@
+#![cfg(feature = "flex")]
+//! The committed model packages in `models/`: each manifest is valid, its weights match their hash and load into
+//! the architecture it names, and the runtime reproduces the package's recorded self-test output.
+
+use std::path::{Path, PathBuf};
+
+use lumen_infer::selftest::{self, SelfTest};
+use lumen_infer::{Device, InferError, LoadedModel, ModelManifest};
+
+fn models_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
+}
+
+fn packages() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(models_dir())
+        .expect("models/ exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("manifest.json").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn load(dir: &Path) -> (ModelManifest, Vec<u8>) {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    let manifest = ModelManifest::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let weights = std::fs::read(dir.join(&manifest.weights.file)).unwrap();
+    (manifest, weights)
+}
+
+#[test]
+fn the_in_house_packages_are_committed() {
+    let ids: Vec<String> = packages().iter().map(|d| d.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    for id in ["cxr-pneumonia", "cxr-qc"] {
+        assert!(ids.iter().any(|i| i == id), "models/{id}/manifest.json missing (have {ids:?})");
+    }
+}
+
+#[test]
+fn every_package_loads_and_reproduces_its_selftest() {
+    let device = Device::flex();
+    for dir in packages() {
+        let (manifest, weights) = load(&dir);
+        assert_eq!(manifest.id, dir.file_name().unwrap().to_string_lossy(), "folder name = id");
+        assert_eq!(weights.len() as u64, manifest.weights.bytes);
+        assert!(dir.join(&manifest.card).is_file(), "{}: model card missing", manifest.id);
+        let card = std::fs::read_to_string(dir.join(&manifest.card)).unwrap();
+        assert!(!card.contains("(filled in by"), "{}: card metrics never generated", manifest.id);
+        let expected: SelfTest =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("selftest.json")).unwrap()).unwrap();
+        let model = LoadedModel::load(manifest.clone(), weights, &device).unwrap();
+        let got = model.classify_blocking(&[selftest::image()]).unwrap();
+        assert_eq!(got[0].len(), manifest.outputs.len());
+        let sum: f32 = got[0].iter().sum();
+        assert!((sum - 1.0).abs() < 1e-5, "softmax sums to {sum}");
+        for (g, e) in got[0].iter().zip(&expected.probabilities) {
+            assert!((g - e).abs() < 1e-5, "{}: self-test {:?} vs recorded {:?}", manifest.id, got[0], expected.probabilities);
+        }
+    }
+}
+
+#[test]
+fn corrupt_weights_are_refused_by_hash() {
+    let dir = models_dir().join("cxr-qc");
+    let (manifest, mut weights) = load(&dir);
+    let last = weights.len() - 1;
+    weights[last] ^= 1;
+    match LoadedModel::load(manifest, weights, &Device::flex()) {
+        Err(InferError::Hash { .. }) => {}
+        other => panic!("expected a hash error, got {other:?}"),
+    }
+}
+
+#[test]
+fn weights_for_another_architecture_are_refused() {
+    // The QC weights (6 classes) under the pneumonia manifest (2 classes), hash patched to match.
+    let (mut manifest, _) = load(&models_dir().join("cxr-pneumonia"));
+    let (_, qc_weights) = load(&models_dir().join("cxr-qc"));
+    manifest.weights.sha256 = lumen_infer::sha256_hex(&qc_weights);
+    let err = LoadedModel::load(manifest, qc_weights, &Device::flex()).unwrap_err();
+    assert!(matches!(err, InferError::Weights { .. }), "{err}");
+}

@@ -1,0 +1,149 @@
+//! `lumen-train`: retrains Lumen's in-house models and rewrites their packages in `models/`.
+//!
+//! ```sh
+//! cargo run --release -p lumen-train -- pneumonia   # models/cxr-pneumonia
+//! cargo run --release -p lumen-train -- qc          # models/cxr-qc
+//! ```
+//! Data: `../shared/data/cxr-pneumonia` (or `--data DIR` / `LUMEN_CXR_DATA`). Everything is seeded: the same
+//! command on the same machine writes the same weights.
+
+mod augment;
+mod data;
+mod metrics;
+mod package;
+mod rng;
+mod train;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use lumen_infer::preprocess::model_input;
+use lumen_infer::GreyImage;
+
+use augment::{random_crop, random_tone, QC_CLASSES};
+use data::{Radiograph, Split};
+use train::{Sample, TrainConfig};
+
+#[derive(Parser)]
+#[command(about = "Train Lumen's in-house chest X-ray models and write their packages")]
+struct Cli {
+    #[command(subcommand)]
+    model: Model,
+    /// The cxr-pneumonia data folder (default: ../shared/data/cxr-pneumonia next to the repository).
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    /// Where packages are written (default: the repository's models/ folder).
+    #[arg(long, global = true)]
+    out: Option<PathBuf>,
+    /// Override the number of epochs (for quick experiments; the committed models use the defaults).
+    #[arg(long, global = true)]
+    epochs: Option<usize>,
+}
+
+#[derive(Subcommand)]
+enum Model {
+    /// Pneumonia vs no finding (triage support), models/cxr-pneumonia.
+    Pneumonia,
+    /// Acquisition QC: rotated 90/180/270°, mirrored, inverted, or OK, models/cxr-qc.
+    Qc,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let data_dir = cli.data.clone().unwrap_or_else(data::default_data_dir);
+    let out_root = cli.out.clone().unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
+    let films = match data::load(&data_dir) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("lumen-train: cannot read the training data: {e}");
+            std::process::exit(1);
+        }
+    };
+    eprintln!("{} radiographs from {}", films.len(), data_dir.display());
+    let result = match cli.model {
+        Model::Pneumonia => pneumonia(&films, &out_root, cli.epochs),
+        Model::Qc => qc(&films, &out_root, cli.epochs),
+    };
+    if let Err(e) = result {
+        eprintln!("lumen-train: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn grey(r: &Radiograph) -> GreyImage {
+    GreyImage::from_u8(r.width, r.height, &r.pixels).expect("decoded PNG has width × height pixels")
+}
+
+fn split(films: &[Radiograph], s: Split) -> Vec<&Radiograph> {
+    films.iter().filter(|f| f.split == s).collect()
+}
+
+fn pneumonia(films: &[Radiograph], out_root: &std::path::Path, epochs: Option<usize>) -> Result<(), String> {
+    let manifest = package::pneumonia_manifest();
+    let spec = package::classifier_spec(&manifest);
+    let input = manifest.input.clone();
+    let cfg = TrainConfig { size: input.size, epochs: epochs.unwrap_or(24), batch: 32, lr: 2e-3, weight_decay: 1e-4, seed: 20261127 };
+    let train_films = split(films, Split::Train);
+    let val: Vec<Sample> = split(films, Split::Val)
+        .iter()
+        .map(|f| Sample { input: model_input(&grey(f), input.size, input.mean, input.std), label: f.label as usize })
+        .collect();
+    let t0 = std::time::Instant::now();
+    let trained = train::train(
+        &spec,
+        &cfg,
+        |_, rng| {
+            train_films
+                .iter()
+                .map(|f| {
+                    let mut img = random_crop(&grey(f), rng);
+                    random_tone(&mut img, rng);
+                    Sample { input: model_input(&img, input.size, input.mean, input.std), label: f.label as usize }
+                })
+                .collect()
+        },
+        &val,
+        |probs, labels| {
+            let scores: Vec<f32> = probs.iter().map(|p| p[1]).collect();
+            let labels: Vec<u8> = labels.iter().map(|&l| l as u8).collect();
+            metrics::auc(&scores, &labels).unwrap_or(0.5)
+        },
+    );
+    let train_seconds = t0.elapsed().as_secs_f64();
+    package::write_pneumonia(out_root, manifest, &trained, &cfg, train_seconds, films)
+}
+
+fn qc(films: &[Radiograph], out_root: &std::path::Path, epochs: Option<usize>) -> Result<(), String> {
+    let manifest = package::qc_manifest();
+    let spec = package::classifier_spec(&manifest);
+    let input = manifest.input.clone();
+    let cfg = TrainConfig { size: input.size, epochs: epochs.unwrap_or(12), batch: 32, lr: 2e-3, weight_decay: 1e-4, seed: 20261128 };
+    let train_films = split(films, Split::Train);
+    let val: Vec<Sample> = package::qc_samples(&split(films, Split::Val), &input);
+    let t0 = std::time::Instant::now();
+    let trained = train::train(
+        &spec,
+        &cfg,
+        |_, rng| {
+            // Each film twice per epoch, each time with a random presentation error (or none).
+            let mut out = Vec::with_capacity(train_films.len() * 2);
+            for f in &train_films {
+                for _ in 0..2 {
+                    let class = rng.below(QC_CLASSES.len());
+                    let mut img = random_crop(&grey(f), rng);
+                    random_tone(&mut img, rng);
+                    let img = QC_CLASSES[class].apply(&img);
+                    out.push(Sample { input: model_input(&img, input.size, input.mean, input.std), label: class });
+                }
+            }
+            out
+        },
+        &val,
+        |probs, labels| {
+            let right = probs.iter().zip(labels).filter(|(p, &l)| package::argmax(p) == l).count();
+            right as f64 / labels.len() as f64
+        },
+    );
+    let train_seconds = t0.elapsed().as_secs_f64();
+    package::write_qc(out_root, manifest, &trained, &cfg, train_seconds, films)
+}
