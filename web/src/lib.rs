@@ -3,13 +3,15 @@
 //! Pages, in folders named for what users know: the study list (`study_list`), the study view (`viewer`: series
 //! panel, viewports drawn by `lumen-render`, frames decoded by `lumen-frames` in Web Workers — `decode_worker`), a file opened
 //! from disk (`local_file`, decoded by `lumen-dicom` in the browser); around them
-//! the data source (QIDO-RS through the server's DICOMweb root, `data_source`), the user-interface words
+//! AI in the reading flow (`ai`: the client of the AI worker, whose models run in `web/ai-worker`; the panel
+//! is `viewer::ai_panel`), the data source (QIDO-RS through the server's DICOMweb root, `data_source`), the user-interface words
 //! (`i18n`), the display of DICOM text values (`dicom_text`), URLs (`routes`) and loading/error panels
 //! (`feedback`). The app holds no DICOM parsing or GPU code of its own (it calls `lumen-dicom`); it must never
 //! insert DICOM data as HTML.
 //!
 //! Built by `scripts/build-web.sh` (cargo for wasm32-unknown-unknown, then wasm-bindgen `--target web`).
 
+mod ai;
 mod app;
 mod auth;
 mod data_source;

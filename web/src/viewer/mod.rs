@@ -8,6 +8,7 @@
 //! browser in `tag_browser`, keyboard shortcuts in `shortcuts`. It must not decode pixels (workers do) nor insert
 //! DICOM values as HTML.
 
+mod ai_panel;
 mod decode_pool;
 mod hanging;
 mod layout;
@@ -167,6 +168,28 @@ fn study_view(
         help,
         tags: tags_open,
     });
+    let ai = ai_panel::AiState::new(viewer);
+    provide_context(ai);
+    // The panel opens by itself the first time a model applies to the image shown.
+    let ai_opened = StoredValue::new(false);
+    Effect::new(move |_| {
+        if ai_opened.get_value() {
+            return;
+        }
+        let applies = ai.catalog.with(|c| matches!(c, Some(Ok(l)) if !l.is_empty()))
+            && viewer.read(|c| {
+                let m = c.modality(c.active);
+                c.current_frame(c.active).is_some() && !m.is_empty()
+            })
+            && ai.catalog.with(|c| {
+                let m = viewer.read(|c| c.modality(c.active));
+                matches!(c, Some(Ok(l)) if l.iter().any(|x| x.matches_modality(&m)))
+            });
+        if applies {
+            ai_opened.set_value(true);
+            ai.open.set(true);
+        }
+    });
     shortcuts::install(viewer);
 
     view! {
@@ -184,6 +207,9 @@ fn study_view(
                         <viewport::ViewportGrid viewer />
                         <Show when=move || tags_open.get()>
                             <tag_browser::TagBrowser viewer on_close=Callback::new(move |()| tags_open.set(false)) />
+                        </Show>
+                        <Show when=move || ai.open.get()>
+                            <ai_panel::AiPanel viewer state=ai on_close=Callback::new(move |()| ai.open.set(false)) />
                         </Show>
                     </div>
                     <Show when=move || help.get()>
@@ -371,6 +397,7 @@ fn SeriesItem(viewer: Viewer, series: SeriesSummary) -> impl IntoView {
 fn Toolbar(viewer: Viewer) -> impl IntoView {
     let tool = expect_context::<viewport::ToolSignal>().0;
     let panels = expect_context::<Panels>();
+    let ai = expect_context::<ai_panel::AiState>();
     let act = move |f: fn(&mut state::ViewerCore, usize)| {
         move |_| {
             viewer.update(|c| {
@@ -511,6 +538,8 @@ fn Toolbar(viewer: Viewer) -> impl IntoView {
             <div class="tool-group">
                 <button class="tool" data-action="tags" aria-pressed=move || panels.tags.get().to_string()
                     on:click=move |_| panels.tags.update(|o| *o = !*o)>{t(Msg::Tags)}</button>
+                <button class="tool" data-action="ai" aria-pressed=move || ai.open.get().to_string()
+                    on:click=move |_| ai.open.update(|o| *o = !*o)>{t(Msg::Ai)}</button>
                 <button class="tool" data-action="help" on:click=move |_| panels.help.set(true)>"?"</button>
             </div>
             <span class="backend" data-testid="gpu-backend" title=move || gpu_error().unwrap_or_default()>

@@ -920,6 +920,29 @@ impl ViewerCore {
         }
     }
 
+    /// Shows viewport `i` the way a presentation error reported by the QC model (`rotated-90`, `rotated-180`,
+    /// `rotated-270`, `mirrored`, `inverted`) undoes: the view is set relative to the stored image, which is what
+    /// the model looked at; stored data never change. Returns false for a label it does not know.
+    pub fn correct_presentation(&mut self, i: usize, label: &str) -> bool {
+        let Some(v) = self.viewports.get_mut(i) else {
+            return false;
+        };
+        let (rotation, flip_h, invert) = match label {
+            "rotated-90" => (Rotation::Cw270, false, false),
+            "rotated-180" => (Rotation::Cw180, false, false),
+            "rotated-270" => (Rotation::Cw90, false, false),
+            "mirrored" => (Rotation::None, true, false),
+            "inverted" => (Rotation::None, false, true),
+            _ => return false,
+        };
+        v.view.rotation = rotation;
+        v.view.flip_h = flip_h;
+        v.view.flip_v = false;
+        v.user_invert = invert;
+        v.fit = true;
+        true
+    }
+
     pub fn flip(&mut self, i: usize, horizontal: bool) {
         if let Some(v) = self.viewports.get_mut(i) {
             if horizontal {

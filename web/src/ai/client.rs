@@ -1,0 +1,387 @@
+//! The UI thread's side of the AI worker (`/ai-worker.js`, crate `web/ai-worker`): started on first use, it gets
+//! [`AiRequest`]s and answers [`AiResponse`]s (see `lumen_infer::protocol`); this module keeps what the panel shows
+//! — the backend, each model's download/load state and each image's results — and bumps a revision signal on
+//! every change.
+//!
+//! The UI thread only copies a frame's modality values into a message: windowing, resizing and inference run in
+//! the worker. This module must not build DOM nodes.
+
+use js_sys::{Array, Float32Array, Uint8Array};
+use leptos::prelude::*;
+use lumen_frames::{DecodedFrame, FrameKey, Pixels};
+use lumen_infer::manifest::ModelManifest;
+use lumen_infer::protocol::{AiRequest, AiResponse, Backend, BackendChoice, JobId, RunPixels, Stage};
+use lumen_infer::qc_rules::Finding;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
+
+const WORKER_SCRIPT: &str = "/ai-worker.js";
+/// Where the server publishes the model packages (`index.json`, `<id>/manifest.json`, …).
+pub const MODELS_ROOT: &str = "/models";
+
+/// A model's state in this page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelState {
+    NotLoaded,
+    Loading { job: JobId, stage: Stage, done: u64, total: u64 },
+    Loaded { from_cache: bool, selftest_max_diff: f32, warm_up_ms: f64 },
+    Failed(String),
+}
+
+/// The result of one model on one frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunState {
+    Running { job: JobId },
+    Done { probabilities: Vec<f32>, findings: Vec<Finding>, backend: Backend, ms: f64 },
+    Failed(String),
+}
+
+/// Which backend the worker uses, once it said.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendInfo {
+    pub backend: Backend,
+    pub adapter: Option<String>,
+    pub fallback_reason: Option<String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    worker: Option<Worker>,
+    ready: bool,
+    queued: Vec<Array>,
+    next_job: JobId,
+    backend: Option<BackendInfo>,
+    worker_error: Option<String>,
+    models: HashMap<String, ModelState>,
+    /// (model id, frame) → result.
+    runs: HashMap<(String, FrameKey), RunState>,
+    /// Runs waiting for their model to load: job → message.
+    waiting: HashMap<String, Vec<(JobId, Array)>>,
+    /// job → (model, frame) for runs; job → model for loads.
+    run_jobs: HashMap<JobId, (String, FrameKey)>,
+    load_jobs: HashMap<JobId, String>,
+    _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
+}
+
+/// Handle to the AI worker and its state (cheap to copy into components).
+#[derive(Clone, Copy)]
+pub struct AiClient {
+    inner: StoredValue<Rc<RefCell<Inner>>, LocalStorage>,
+    /// Bumped on every change; components read it to re-render.
+    pub revision: RwSignal<u64>,
+}
+
+impl AiClient {
+    pub fn new() -> AiClient {
+        AiClient { inner: StoredValue::new_local(Rc::default()), revision: RwSignal::new(0) }
+    }
+
+    fn inner(&self) -> Rc<RefCell<Inner>> {
+        self.inner.get_value()
+    }
+
+    fn changed(&self) {
+        self.revision.update(|r| *r += 1);
+    }
+
+    /// Reads the state (tracks the revision).
+    fn read<R>(&self, f: impl FnOnce(&Inner) -> R) -> R {
+        self.revision.track();
+        let inner = self.inner();
+        let guard = inner.borrow();
+        f(&guard)
+    }
+
+    pub fn backend(&self) -> Option<BackendInfo> {
+        self.read(|i| i.backend.clone())
+    }
+
+    pub fn worker_error(&self) -> Option<String> {
+        self.read(|i| i.worker_error.clone())
+    }
+
+    pub fn model_state(&self, id: &str) -> ModelState {
+        self.read(|i| i.models.get(id).cloned().unwrap_or(ModelState::NotLoaded))
+    }
+
+    pub fn run_state(&self, id: &str, frame: &FrameKey) -> Option<RunState> {
+        self.read(|i| i.runs.get(&(id.to_string(), frame.clone())).cloned())
+    }
+
+    /// Starts the worker if it is not running.
+    fn ensure_worker(&self) {
+        let inner = self.inner();
+        if inner.borrow().worker.is_some() || inner.borrow().worker_error.is_some() {
+            return;
+        }
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        options.set_name("lumen-ai");
+        let worker = match Worker::new_with_options(WORKER_SCRIPT, &options) {
+            Ok(w) => w,
+            Err(e) => {
+                inner.borrow_mut().worker_error = Some(format!("cannot start the AI worker: {e:?}"));
+                self.changed();
+                return;
+            }
+        };
+        let me = *self;
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| me.on_message(ev));
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let me = *self;
+        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
+            let inner = me.inner();
+            inner.borrow_mut().worker_error = Some(format!("the AI worker failed: {}", ev.message()));
+            me.changed();
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        // The backend choice: `lumen.ai.backend` in localStorage (`cpu` forces the CPU), else automatic.
+        let choice = match window().local_storage().ok().flatten().and_then(|s| s.get_item("lumen.ai.backend").ok().flatten()).as_deref() {
+            Some("cpu") => BackendChoice::Cpu,
+            Some("webgpu") => BackendChoice::WebGpu,
+            _ => BackendChoice::Auto,
+        };
+        let init = message(&AiRequest::Init { backend: choice });
+        // Init goes first, before anything queued.
+        let _ = worker.post_message(&init);
+        let mut i = inner.borrow_mut();
+        i.worker = Some(worker);
+        i._on_message = Some(on_message);
+    }
+
+    fn post(&self, array: Array, transfer: Option<JsValue>) {
+        self.ensure_worker();
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        if !i.ready {
+            i.queued.push(array);
+            return;
+        }
+        if let Some(w) = &i.worker {
+            let result = match transfer {
+                Some(t) => w.post_message_with_transfer(&array, &Array::of1(&t)),
+                None => w.post_message(&array),
+            };
+            if let Err(e) = result {
+                i.worker_error = Some(format!("cannot reach the AI worker: {e:?}"));
+            }
+        }
+    }
+
+    fn job(&self) -> JobId {
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        i.next_job += 1;
+        i.next_job
+    }
+
+    /// Loads model `id` (download with progress, hash check, warm-up) unless it is loaded or loading.
+    pub fn load(&self, id: &str) {
+        let inner = self.inner();
+        if matches!(inner.borrow().models.get(id), Some(ModelState::Loading { .. } | ModelState::Loaded { .. })) {
+            return;
+        }
+        let job = self.job();
+        {
+            let mut i = inner.borrow_mut();
+            i.models.insert(id.to_string(), ModelState::Loading { job, stage: Stage::Download, done: 0, total: 0 });
+            i.load_jobs.insert(job, id.to_string());
+        }
+        let base_url = format!("{}{MODELS_ROOT}", location().origin().unwrap_or_default());
+        self.post(message(&AiRequest::Load { job, model: id.to_string(), base_url }), None);
+        self.changed();
+    }
+
+    /// Runs model `manifest` on `frame` (loading the model first if needed); `rules` adds the pixel rules.
+    pub fn run(&self, manifest: &ModelManifest, frame: &DecodedFrame, rules: bool) {
+        let key = (manifest.id.clone(), frame.meta.key.clone());
+        let inner = self.inner();
+        if matches!(inner.borrow().runs.get(&key), Some(RunState::Running { .. } | RunState::Done { .. })) {
+            return;
+        }
+        let job = self.job();
+        let (width, height) = (frame.meta.columns as u32, frame.meta.rows as u32);
+        let (pixels, buffer): (RunPixels, JsValue) = match &frame.pixels {
+            Pixels::Modality { values, .. } => (
+                RunPixels::Modality { window: frame.meta.default_window.clone(), invert: frame.meta.invert },
+                Float32Array::from(values.as_slice()).into(),
+            ),
+            Pixels::Rgb8(rgb) => (RunPixels::Rgb8, Uint8Array::from(rgb.as_slice()).into()),
+        };
+        let array = message(&AiRequest::Run { job, model: manifest.id.clone(), width, height, pixels, rules });
+        array.push(&buffer);
+        {
+            let mut i = inner.borrow_mut();
+            i.runs.insert(key.clone(), RunState::Running { job });
+            i.run_jobs.insert(job, key);
+        }
+        let loaded = matches!(inner.borrow().models.get(&manifest.id), Some(ModelState::Loaded { .. }));
+        if loaded {
+            let transfer = buffer_of(&buffer);
+            self.post(array, transfer);
+        } else {
+            inner.borrow_mut().waiting.entry(manifest.id.clone()).or_default().push((job, array));
+            self.load(&manifest.id);
+        }
+        self.changed();
+    }
+
+    /// Cancels a load or run (the worker aborts a download; a late answer is dropped).
+    pub fn cancel(&self, job: JobId) {
+        let inner = self.inner();
+        {
+            let mut i = inner.borrow_mut();
+            if let Some(id) = i.load_jobs.remove(&job) {
+                i.models.insert(id.clone(), ModelState::NotLoaded);
+                // Runs waiting for this model are cancelled with it.
+                for (run_job, _) in i.waiting.remove(&id).unwrap_or_default() {
+                    if let Some(key) = i.run_jobs.remove(&run_job) {
+                        i.runs.remove(&key);
+                    }
+                }
+            }
+            if let Some(key) = i.run_jobs.remove(&job) {
+                i.runs.remove(&key);
+            }
+        }
+        self.post(message(&AiRequest::Cancel { job }), None);
+        self.changed();
+    }
+
+    /// Forgets a failed run so it can be tried again.
+    pub fn forget(&self, id: &str, frame: &FrameKey) {
+        self.inner().borrow_mut().runs.remove(&(id.to_string(), frame.clone()));
+        let inner = self.inner();
+        let mut i = inner.borrow_mut();
+        if matches!(i.models.get(id), Some(ModelState::Failed(_))) {
+            i.models.remove(id);
+        }
+        drop(i);
+        self.changed();
+    }
+
+    fn on_message(&self, ev: MessageEvent) {
+        let Ok(array) = ev.data().dyn_into::<Array>() else {
+            return;
+        };
+        let Some(text) = array.get(0).as_string() else {
+            return;
+        };
+        let response = match serde_json::from_str::<AiResponse>(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                leptos::logging::error!("Lumen: unexpected AI worker message ({e}): {text}");
+                return;
+            }
+        };
+        let inner = self.inner();
+        let mut flush = Vec::new();
+        {
+            let mut i = inner.borrow_mut();
+            match response {
+                AiResponse::Ready { backend, adapter, fallback_reason, .. } => {
+                    i.ready = true;
+                    i.backend = Some(BackendInfo { backend, adapter, fallback_reason });
+                    flush = std::mem::take(&mut i.queued).into_iter().map(|a| (a, None)).collect();
+                }
+                AiResponse::Progress { job, stage, done, total } => {
+                    if let Some(id) = i.load_jobs.get(&job).cloned() {
+                        i.models.insert(id, ModelState::Loading { job, stage, done, total });
+                    }
+                }
+                AiResponse::Loaded { job, model, from_cache, selftest_max_diff, warm_up_ms, .. } => {
+                    if i.load_jobs.remove(&job).is_some() {
+                        i.models.insert(model.clone(), ModelState::Loaded { from_cache, selftest_max_diff, warm_up_ms });
+                        for (_, array) in i.waiting.remove(&model).unwrap_or_default() {
+                            let transfer = buffer_of(&array.get(1));
+                            flush.push((array, transfer));
+                        }
+                    }
+                }
+                AiResponse::Result { job, probabilities, findings, backend, ms, .. } => {
+                    if let Some(key) = i.run_jobs.remove(&job) {
+                        i.runs.insert(key, RunState::Done { probabilities, findings, backend, ms });
+                    }
+                }
+                AiResponse::RulesResult { .. } | AiResponse::Cancelled { .. } => {}
+                AiResponse::Failed { job, message } => match job {
+                    Some(job) => {
+                        if let Some(id) = i.load_jobs.remove(&job) {
+                            i.models.insert(id.clone(), ModelState::Failed(message.clone()));
+                            for (run_job, _) in i.waiting.remove(&id).unwrap_or_default() {
+                                if let Some(key) = i.run_jobs.remove(&run_job) {
+                                    i.runs.insert(key, RunState::Failed(message.clone()));
+                                }
+                            }
+                        } else if let Some(key) = i.run_jobs.remove(&job) {
+                            i.runs.insert(key, RunState::Failed(message));
+                        }
+                    }
+                    None => i.worker_error = Some(message),
+                },
+            }
+        }
+        for (array, transfer) in flush {
+            self.post(array, transfer);
+        }
+        self.changed();
+    }
+}
+
+impl Default for AiClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `[json]` for a request.
+fn message(request: &AiRequest) -> Array {
+    let text = serde_json::to_string(request).unwrap_or_default();
+    Array::of1(&JsValue::from_str(&text))
+}
+
+/// The ArrayBuffer behind a typed array, for the transfer list.
+fn buffer_of(v: &JsValue) -> Option<JsValue> {
+    if let Some(a) = v.dyn_ref::<Float32Array>() {
+        return Some(a.buffer().into());
+    }
+    v.dyn_ref::<Uint8Array>().map(|a| a.buffer().into())
+}
+
+/// The model packages the server publishes: `/models/index.json` (a list of ids), then each manifest.
+pub async fn fetch_catalog() -> Result<Vec<ModelManifest>, String> {
+    let origin = location().origin().unwrap_or_default();
+    let ids: Vec<String> = serde_json::from_slice(&get(&format!("{origin}{MODELS_ROOT}/index.json")).await?)
+        .map_err(|e| format!("{MODELS_ROOT}/index.json: {e}"))?;
+    let mut out = Vec::new();
+    for id in ids {
+        let url = format!("{origin}{MODELS_ROOT}/{id}/manifest.json");
+        let text = String::from_utf8_lossy(&get(&url).await?).into_owned();
+        match ModelManifest::from_json(&text) {
+            Ok(m) => out.push(m),
+            Err(e) => leptos::logging::warn!("Lumen: model {id} skipped: {e}"),
+        }
+    }
+    Ok(out)
+}
+
+async fn get(url: &str) -> Result<Vec<u8>, String> {
+    use lumen_dicomweb::transport::FetchTransport;
+    use lumen_dicomweb::{HttpRequest, Method, Transport};
+    let request = HttpRequest {
+        method: Method::Get,
+        url: url.to_string(),
+        headers: vec![("Accept".to_string(), "application/json".to_string())],
+        body: bytes::Bytes::new(),
+    };
+    let response = FetchTransport::new().send(request).await.map_err(|e| e.to_string())?;
+    match response.status {
+        200 => Ok(response.body.to_vec()),
+        status => Err(format!("{url}: HTTP {status}")),
+    }
+}
