@@ -232,20 +232,19 @@ fn library_image(root: &[InMemDicomObject]) -> Option<&InMemDicomObject> {
         .find(|i| text(i, tags::VALUE_TYPE).as_deref() == Some("IMAGE"))
 }
 
-/// A NUM's value: the Floating Point Value when present, else the Numeric Value (DS); `None` when absent or not
-/// a finite number.
+/// A NUM's value: the Floating Point Value when present (other writers), else the Numeric Value (DS, which
+/// Lumen writes as the f32's shortest exact text); `None` when absent or not a finite number.
 fn num_value(item: &InMemDicomObject) -> Option<f32> {
     let measured = items(item, tags::MEASURED_VALUE_SEQUENCE).first()?;
     let v = match measured
         .get(tags::FLOATING_POINT_VALUE)
         .and_then(|e| e.to_float64().ok())
     {
-        Some(v) => v,
+        Some(v) => v as f32,
         None => text(measured, tags::NUMERIC_VALUE)?
             .trim()
-            .parse::<f64>()
+            .parse::<f32>()
             .ok()?,
     };
-    let v = v as f32;
     v.is_finite().then_some(v)
 }

