@@ -225,4 +225,49 @@ mod tests {
             assert!(SourceImage::from_dicom_json(&bad, None).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn a_native_data_set_gives_the_same_source() {
+        use dicom_core::value::DataSetSequence;
+        use dicom_core::{DataElement, PrimitiveValue, VR};
+        let s = |tag, vr, v: &str| DataElement::new(tag, vr, PrimitiveValue::from(v));
+        let procedure = InMemDicomObject::from_element_iter([
+            s(tags::CODE_VALUE, VR::SH, "36643-5"),
+            s(tags::CODING_SCHEME_DESIGNATOR, VR::SH, "LN"),
+            s(tags::CODE_MEANING, VR::LO, "XR Chest 2V"),
+        ]);
+        let obj = InMemDicomObject::from_element_iter([
+            s(tags::SOP_CLASS_UID, VR::UI, "1.2.840.10008.5.1.4.1.1.1.1"),
+            s(tags::SOP_INSTANCE_UID, VR::UI, "1.2.3.4.5"),
+            s(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.3"),
+            s(tags::SERIES_INSTANCE_UID, VR::UI, "1.2.3.4"),
+            s(tags::MODALITY, VR::CS, "CR"),
+            s(tags::PATIENT_NAME, VR::PN, "Doe^Jane "),
+            s(tags::PATIENT_SEX, VR::CS, "F"),
+            DataElement::new(
+                tags::PROCEDURE_CODE_SEQUENCE,
+                VR::SQ,
+                DataSetSequence::from(vec![procedure]),
+            ),
+        ]);
+        let src = SourceImage::from_dicom(&obj, None).unwrap();
+        assert_eq!(src.sop_instance_uid, "1.2.3.4.5");
+        assert_eq!(src.modality.as_deref(), Some("CR"));
+        assert_eq!(
+            src.patient.patient_name, "Doe^Jane",
+            "DICOM padding is trimmed"
+        );
+        assert_eq!(src.patient.patient_sex, "F");
+        assert_eq!(src.patient.study_date, "");
+        assert_eq!(
+            src.procedure.map(|c| (c.value, c.scheme)),
+            Some(("36643-5".into(), "LN".into()))
+        );
+        let mut no_uid = obj.clone();
+        no_uid.remove_element(tags::SERIES_INSTANCE_UID);
+        let err = SourceImage::from_dicom(&no_uid, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Series Instance UID (0020,000E)"), "{err}");
+    }
 }
