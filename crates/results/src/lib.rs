@@ -16,8 +16,8 @@
 //! SOP Class **Enhanced SR** (1.2.840.10008.5.1.4.1.1.88.22), a new series (Modality `SR`) in the source image's
 //! study, Patient and General Study attributes copied from the source, Completion Flag `COMPLETE`, Verification
 //! Flag `UNVERIFIED`, the source image in the Current Requested Procedure Evidence Sequence, UTF-8 (ISO_IR 192)
-//! only when a value needs it, and the private scheme 99LUMEN declared in the Coding Scheme Identification Sequence. The content tree
-//! (relationship, value type, concept name = value):
+//! only when a value needs it, and the private scheme 99LUMEN declared in the Coding Scheme Identification
+//! Sequence. The content tree (relationship, value type, concept name = value):
 //!
 //! ```text
 //! CONTAINER (126000, DCM, "Imaging Measurement Report")                    template 1500 (DCMR)
