@@ -26,6 +26,8 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Benchmark Lumen's decoders against dcmtk/GDCM on the same files.
     Bench(cmd::bench::Args),
+    /// Run an AI model package on a DICOM image (native CPU) and print its outputs as JSON.
+    Ai(cmd::ai::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Decode(a) => cmd::decode::run(a),
         Command::Demo(a) => cmd::demo::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Ai(a) => cmd::ai::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

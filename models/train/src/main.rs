@@ -46,6 +46,9 @@ enum Model {
     Pneumonia,
     /// Acquisition QC: rotated 90/180/270°, mirrored, inverted, or OK, models/cxr-qc.
     Qc,
+    /// How often each pixel rule (lumen_infer::qc_rules) fires on the films as they are, and on degraded copies
+    /// (burnt-out centre, black edges, flattened contrast): prints a Markdown table for docs/AI.md.
+    Rules,
 }
 
 fn main() {
@@ -63,6 +66,10 @@ fn main() {
     let result = match cli.model {
         Model::Pneumonia => pneumonia(&films, &out_root, cli.epochs),
         Model::Qc => qc(&films, &out_root, cli.epochs),
+        Model::Rules => {
+            rules(&films);
+            Ok(())
+        }
     };
     if let Err(e) = result {
         eprintln!("lumen-train: {e}");
@@ -146,4 +153,53 @@ fn qc(films: &[Radiograph], out_root: &std::path::Path, epochs: Option<usize>) -
     );
     let train_seconds = t0.elapsed().as_secs_f64();
     package::write_qc(out_root, manifest, &trained, &cfg, train_seconds, films)
+}
+
+fn rules(films: &[Radiograph]) {
+    use lumen_infer::qc_rules::check;
+    let degrade: [(&str, fn(&mut GreyImage)); 4] = [
+        ("as acquired", |_| {}),
+        ("centre burnt out (middle 60% set to white)", |img| {
+            let (w, h) = (img.width, img.height);
+            for y in h / 5..h - h / 5 {
+                for x in w / 5..w - w / 5 {
+                    img.data[y * w + x] = 1.0;
+                }
+            }
+        }),
+        ("black 4% margins on every side", |img| {
+            let (w, h) = (img.width, img.height);
+            let m = (w.min(h) * 4 / 100).max(1);
+            for y in 0..h {
+                for x in 0..w {
+                    if x < m || y < m || x >= w - m || y >= h - m {
+                        img.data[y * w + x] = 0.0;
+                    }
+                }
+            }
+        }),
+        ("contrast flattened to 15%", |img| {
+            for v in &mut img.data {
+                *v = 0.45 + (*v - 0.5) * 0.15;
+            }
+        }),
+    ];
+    let ids = ["clipped-bright", "clipped-dark", "no-collimation", "low-contrast"];
+    println!("| films (n = {}) | {} |", films.len(), ids.join(" | "));
+    println!("|---|{}", "---|".repeat(ids.len()));
+    for (name, f) in degrade {
+        let mut counts = [0usize; 4];
+        for film in films {
+            let mut img = grey(film);
+            f(&mut img);
+            for finding in check(&img) {
+                if let Some(i) = ids.iter().position(|id| *id == finding.rule) {
+                    counts[i] += 1;
+                }
+            }
+        }
+        let cells: Vec<String> =
+            counts.iter().map(|c| format!("{:.1}%", 100.0 * *c as f64 / films.len() as f64)).collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    }
 }
