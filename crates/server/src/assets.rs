@@ -60,6 +60,10 @@ pub fn content_type(path: &str) -> &'static str {
         "png" => "image/png",
         "ico" => "image/x-icon",
         "txt" => "text/plain; charset=utf-8",
+        // Model cards of the AI model packages (`models/<id>/MODEL_CARD.md`), shown as text.
+        "md" => "text/markdown; charset=utf-8",
+        // Model weights: bytes the AI worker verifies against the manifest's SHA-256.
+        "safetensors" => "application/octet-stream",
         "webmanifest" => "application/manifest+json",
         _ => "application/octet-stream",
     }
@@ -79,6 +83,15 @@ mod tests {
         assert_eq!(content_type("STYLE.CSS"), "text/css; charset=utf-8");
         assert_eq!(content_type("favicon.svg"), "image/svg+xml");
         assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
+    }
+
+    #[test]
+    fn model_package_files_have_their_types() {
+        assert_eq!(content_type("models/cxr-qc/manifest.json"), "application/json");
+        assert_eq!(content_type("models/index.json"), "application/json");
+        assert_eq!(content_type("models/cxr-qc/MODEL_CARD.md"), "text/markdown; charset=utf-8");
+        assert_eq!(content_type("models/cxr-qc/weights.safetensors"), "application/octet-stream");
+        assert_eq!(content_type("lumen_ai_bg.wasm"), "application/wasm");
     }
 
     #[test]

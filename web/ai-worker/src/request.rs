@@ -1,0 +1,193 @@
+//! The parts of the worker that do not touch the browser: checking a request's pixels and turning them into the
+//! model's grey image, URLs and cache keys of a package, and the self-test comparison. Unit-tested natively.
+
+use lumen_frames::{displayed_grey, rgb_luma};
+use lumen_infer::protocol::{JobId, RunPixels};
+use lumen_infer::GreyImage;
+
+/// Largest image side the worker accepts (larger frames are a page bug, not a radiograph).
+pub const MAX_SIDE: u32 = 16_384;
+
+/// The pixel buffer that came with a request (item 1 of the message).
+#[derive(Debug, Clone, Copy)]
+pub enum PixelBuf<'a> {
+    F32(&'a [f32]),
+    U8(&'a [u8]),
+    Missing,
+}
+
+/// The displayed grey image of a `width` × `height` request: modality values through the window (inverted for
+/// MONOCHROME1), or RGB bytes as luma. Every mismatch between the description and the buffer is an error.
+pub fn grey_image(width: u32, height: u32, pixels: &RunPixels, buf: PixelBuf<'_>) -> Result<GreyImage, String> {
+    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+        return Err(format!("image size {width} × {height} is out of range (1 to {MAX_SIDE} per side)"));
+    }
+    let n = width as usize * height as usize;
+    let data = match (pixels, buf) {
+        (RunPixels::Modality { window, invert }, PixelBuf::F32(values)) => {
+            if values.len() != n {
+                return Err(format!("{width} × {height} needs {n} modality values, the Float32Array has {}", values.len()));
+            }
+            if !(window.width.is_finite() && window.center.is_finite()) {
+                return Err("the window's centre and width must be finite numbers".into());
+            }
+            displayed_grey(values, window, *invert)
+        }
+        (RunPixels::Rgb8, PixelBuf::U8(rgb)) => {
+            if rgb.len() != 3 * n {
+                return Err(format!("{width} × {height} RGB needs {} bytes, the Uint8Array has {}", 3 * n, rgb.len()));
+            }
+            rgb_luma(rgb)
+        }
+        (RunPixels::Modality { .. }, _) => return Err("modality pixels must come as a Float32Array (item 1)".into()),
+        (RunPixels::Rgb8, _) => return Err("RGB pixels must come as a Uint8Array (item 1)".into()),
+    };
+    // Non-finite modality values (NaN from a broken decoder) must not reach the network.
+    let data = data.into_iter().map(|v| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 }).collect();
+    GreyImage::new(width as usize, height as usize, data).ok_or_else(|| "cannot build the grey image".to_string())
+}
+
+/// A model id as a package folder name: the manifest's rule (lower-case letters, digits, '-'), so a request
+/// cannot point outside the models folder.
+pub fn check_model_id(model: &str) -> Result<(), String> {
+    if !model.is_empty() && model.len() <= 64 && model.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        Ok(())
+    } else {
+        Err(format!("{model:?} is not a model id (lower-case letters, digits and '-')"))
+    }
+}
+
+/// A file of a package must be a plain file name inside the package folder.
+pub fn check_file_name(file: &str) -> Result<(), String> {
+    let ok = !file.is_empty()
+        && file != "."
+        && file != ".."
+        && file.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("the manifest names the weights file {file:?}, which is not a plain file name"))
+    }
+}
+
+/// `{base}/{model}/{file}`, whatever slashes `base` ends with.
+pub fn package_url(base: &str, model: &str, file: &str) -> String {
+    format!("{}/{model}/{file}", base.trim_end_matches('/'))
+}
+
+/// The Cache API key of a weights file: its URL with the expected hash, so new weights never match old entries.
+pub fn cache_key(weights_url: &str, sha256: &str) -> String {
+    format!("{}{sha256}", cache_prefix(weights_url))
+}
+
+/// What every cache key of `weights_url` starts with (to drop stale versions).
+pub fn cache_prefix(weights_url: &str) -> String {
+    let sep = if weights_url.contains('?') { '&' } else { '?' };
+    format!("{weights_url}{sep}sha256=")
+}
+
+/// Largest absolute difference between two probability vectors of the same length.
+pub fn max_abs_diff(ours: &[f32], recorded: &[f32]) -> Result<f32, String> {
+    if ours.len() != recorded.len() {
+        return Err(format!("the self-test records {} probabilities, the model gives {}", recorded.len(), ours.len()));
+    }
+    let mut max = 0f32;
+    for (a, b) in ours.iter().zip(recorded) {
+        let d = (a - b).abs();
+        if !d.is_finite() {
+            return Err(format!("the self-test output is not a number ({a} vs {b})"));
+        }
+        max = max.max(d);
+    }
+    Ok(max)
+}
+
+/// The `job` of a request that could not be parsed, so the failure still reaches the right job.
+pub fn job_of(text: &str) -> Option<JobId> {
+    serde_json::from_str::<serde_json::Value>(text).ok()?.get("job")?.as_u64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lumen_frames::{WindowFunction, WindowPreset};
+
+    fn window(center: f64, width: f64) -> RunPixels {
+        RunPixels::Modality {
+            window: WindowPreset { center, width, function: WindowFunction::Linear, explanation: None },
+            invert: false,
+        }
+    }
+
+    #[test]
+    fn modality_values_go_through_the_window_and_inversion() {
+        let values = [-1000.0f32, 0.0, 1000.0, f32::NAN];
+        let img = grey_image(2, 2, &window(0.0, 1000.0), PixelBuf::F32(&values)).unwrap();
+        assert_eq!((img.width, img.height), (2, 2));
+        assert_eq!(img.data[0], 0.0);
+        assert!((img.data[1] - 0.5).abs() < 0.01, "{:?}", img.data);
+        assert_eq!(img.data[2], 1.0);
+        assert_eq!(img.data[3], 0.0, "NaN becomes black, never reaches the model");
+        let RunPixels::Modality { window: w, .. } = window(0.0, 1000.0) else { unreachable!() };
+        let inverted = grey_image(2, 2, &RunPixels::Modality { window: w, invert: true }, PixelBuf::F32(&values)).unwrap();
+        assert_eq!(inverted.data[0], 1.0);
+        assert_eq!(inverted.data[2], 0.0);
+    }
+
+    #[test]
+    fn rgb_bytes_become_luma() {
+        let img = grey_image(2, 1, &RunPixels::Rgb8, PixelBuf::U8(&[255, 255, 255, 0, 0, 0])).unwrap();
+        assert!((img.data[0] - 1.0).abs() < 1e-3 && img.data[1] == 0.0, "{:?}", img.data);
+    }
+
+    #[test]
+    fn mismatched_buffers_are_refused_with_the_reason() {
+        let cases: [(u32, u32, RunPixels, PixelBuf<'_>, &str); 6] = [
+            (2, 2, window(0.0, 1.0), PixelBuf::F32(&[0.0; 3]), "needs 4 modality values"),
+            (2, 2, window(0.0, 1.0), PixelBuf::U8(&[0; 4]), "Float32Array"),
+            (2, 2, RunPixels::Rgb8, PixelBuf::U8(&[0; 4]), "needs 12 bytes"),
+            (2, 2, RunPixels::Rgb8, PixelBuf::Missing, "Uint8Array"),
+            (0, 2, RunPixels::Rgb8, PixelBuf::U8(&[]), "out of range"),
+            (2, 2, window(0.0, f64::NAN), PixelBuf::F32(&[0.0; 4]), "finite"),
+        ];
+        for (w, h, px, buf, why) in cases {
+            let err = grey_image(w, h, &px, buf).unwrap_err();
+            assert!(err.contains(why), "{err}");
+        }
+    }
+
+    #[test]
+    fn ids_and_file_names_cannot_leave_the_package_folder() {
+        assert!(check_model_id("cxr-qc").is_ok());
+        for bad in ["", "../etc", "CXR", "a/b", "a?b"] {
+            assert!(check_model_id(bad).is_err(), "{bad}");
+        }
+        assert!(check_file_name("weights.safetensors").is_ok());
+        for bad in ["", "..", "../x", "a/b", "x?y=1"] {
+            assert!(check_file_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls_and_cache_keys() {
+        assert_eq!(package_url("http://h/models/", "cxr-qc", "manifest.json"), "http://h/models/cxr-qc/manifest.json");
+        assert_eq!(package_url("http://h/models", "cxr-qc", "w"), "http://h/models/cxr-qc/w");
+        let key = cache_key("http://h/m/cxr-qc/w.safetensors", "ab12");
+        assert_eq!(key, "http://h/m/cxr-qc/w.safetensors?sha256=ab12");
+        assert!(key.starts_with(&cache_prefix("http://h/m/cxr-qc/w.safetensors")));
+        assert_eq!(cache_key("http://h/w?v=1", "ab"), "http://h/w?v=1&sha256=ab");
+    }
+
+    #[test]
+    fn self_test_difference() {
+        assert!((max_abs_diff(&[0.2, 0.8], &[0.25, 0.75]).unwrap() - 0.05).abs() < 1e-6);
+        assert!(max_abs_diff(&[0.2, 0.8], &[1.0]).unwrap_err().contains("records 1"));
+        assert!(max_abs_diff(&[f32::NAN, 0.8], &[0.2, 0.8]).is_err());
+    }
+
+    #[test]
+    fn the_job_of_an_unreadable_request_is_recovered() {
+        assert_eq!(job_of(r#"{"type":"run","job":12,"model":3}"#), Some(12));
+        assert_eq!(job_of("not json"), None);
+    }
+}
