@@ -222,6 +222,9 @@ pub enum Msg {
     QcClippedDark,
     QcNoCollimation,
     QcLowContrast,
+    AiSave,
+    AiSaving,
+    AiStored,
 }
 
 /// The text of `msg` in `lang`.
@@ -707,6 +710,18 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (QcLowContrast, Fr) => "Contraste faible",
         (QcLowContrast, De) => "Geringer Kontrast",
         (QcLowContrast, Zh) => "对比度低",
+        (AiSave, En) => "Save to archive",
+        (AiSave, Fr) => "Enregistrer dans l’archive",
+        (AiSave, De) => "Im Archiv speichern",
+        (AiSave, Zh) => "保存到存档",
+        (AiSaving, En) => "Saving to the archive…",
+        (AiSaving, Fr) => "Enregistrement…",
+        (AiSaving, De) => "Wird gespeichert…",
+        (AiSaving, Zh) => "正在保存…",
+        (AiStored, En) => "In the archive",
+        (AiStored, Fr) => "Dans l’archive",
+        (AiStored, De) => "Im Archiv",
+        (AiStored, Zh) => "已存档",
     }
 }
 

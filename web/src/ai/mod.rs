@@ -3,6 +3,7 @@
 //! (`viewer::ai_panel`); the models run in the AI worker (`web/ai-worker`), never on this thread.
 
 pub mod client;
+pub mod save;
 
 pub use client::{fetch_catalog, AiClient, ModelState, RunState};
 

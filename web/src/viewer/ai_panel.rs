@@ -12,6 +12,7 @@ use crate::i18n::{t, Msg};
 use leptos::prelude::*;
 use lumen_infer::manifest::ModelManifest;
 use lumen_infer::protocol::{Backend, Stage};
+use lumen_results::SrSummary;
 
 /// The catalog, once fetched: `None` while loading.
 pub type Catalog = RwSignal<Option<Result<Vec<ModelManifest>, String>>, LocalStorage>;
@@ -23,6 +24,8 @@ pub struct AiState {
     pub catalog: Catalog,
     pub open: RwSignal<bool>,
     pub auto: RwSignal<bool>,
+    /// Lumen's reports already in the archive for the open studies (read from their SR series), newest last.
+    pub stored: RwSignal<Vec<SrSummary>>,
 }
 
 impl AiState {
@@ -34,6 +37,7 @@ impl AiState {
             catalog: RwSignal::new_local(None),
             open: RwSignal::new(false),
             auto: RwSignal::new(ai::auto_run()),
+            stored: RwSignal::new(Vec::new()),
         };
         let catalog = state.catalog;
         leptos::task::spawn_local(async move {
@@ -56,6 +60,24 @@ impl AiState {
             }
         });
         state
+    }
+
+    /// Reads Lumen's reports from the SR series of `study` (kept in [`AiState::stored`]).
+    pub fn load_stored(&self, dicomweb_root: String, study: String, sr_series: Vec<String>) {
+        if dicomweb_root.is_empty() || sr_series.is_empty() {
+            return;
+        }
+        let stored = self.stored;
+        leptos::task::spawn_local(async move {
+            let found = ai::save::stored_reports(&dicomweb_root, &study, &sr_series).await;
+            stored.try_update(|s| {
+                for r in found {
+                    if !s.iter().any(|x| x.sr_sop_instance_uid == r.sr_sop_instance_uid) {
+                        s.push(r);
+                    }
+                }
+            });
+        });
     }
 }
 
@@ -122,7 +144,7 @@ pub fn AiPanel(viewer: Viewer, state: AiState, on_close: Callback<()>) -> impl I
                 }
                 models
                     .into_iter()
-                    .map(|m| view! { <ModelCard viewer client manifest=m frame=frame.clone() /> })
+                    .map(|m| view! { <ModelCard viewer state manifest=m frame=frame.clone() /> })
                     .collect_view()
                     .into_any()
             }
@@ -150,11 +172,13 @@ pub fn AiPanel(viewer: Viewer, state: AiState, on_close: Callback<()>) -> impl I
 #[component]
 fn ModelCard(
     viewer: Viewer,
-    client: AiClient,
+    state: AiState,
     manifest: ModelManifest,
     frame: std::rc::Rc<lumen_frames::DecodedFrame>,
 ) -> impl IntoView {
+    let client = state.client;
     let key = frame.meta.key.clone();
+    let save = SaveButton { viewer, state, manifest: manifest.clone(), frame: key.clone() };
     let id = manifest.id.clone();
     let qc = is_qc(&manifest);
     let m_run = manifest.clone();
@@ -199,13 +223,15 @@ fn ModelCard(
                         </div>
                     }.into_any(),
                     (_, Some(RunState::Done { probabilities, findings, backend, ms })) => {
-                        result_view(viewer, &outputs, qc, probabilities, findings, backend, ms)
+                        let saved = save.view(probabilities.clone(), findings.clone(), backend);
+                        view! { {result_view(viewer, &outputs, qc, probabilities, findings, backend, ms)} {saved} }.into_any()
                     }
                     (_, None) => view! {
                         <button class="tool" data-action="ai-run" on:click=run.clone()>{t(Msg::AiRun)}</button>
                     }.into_any(),
                 }
             }}
+            <StoredReports state model=id.clone() frame=key.clone() />
             <div class="ai-disclaimer">{manifest.disclaimer.clone()}" "
                 <a href=card_url target="_blank" rel="noopener">{t(Msg::AiModelCard)}</a>
             </div>
@@ -286,4 +312,107 @@ fn result_view(
         <div class="muted ai-timing">{format!("{backend} · {ms:.0} ms")}</div>
     }
     .into_any()
+}
+
+/// "Save to archive" under a result: stores the result as a DICOM SR (TID 1500) in the image's study.
+#[derive(Clone)]
+struct SaveButton {
+    viewer: Viewer,
+    state: AiState,
+    manifest: ModelManifest,
+    frame: lumen_frames::FrameKey,
+}
+
+/// Where saving stands.
+#[derive(Clone, PartialEq)]
+enum Saving {
+    Idle,
+    Busy,
+    Failed(String),
+}
+
+impl SaveButton {
+    fn view(&self, probabilities: Vec<f32>, findings: Vec<lumen_infer::qc_rules::Finding>, backend: Backend) -> AnyView {
+        let root = self.viewer.read(|c| c.dicomweb_root.clone());
+        if root.is_empty() {
+            // Files from disk: there is no archive to save to.
+            return ().into_any();
+        }
+        let saving = RwSignal::new(Saving::Idle);
+        let (viewer, state, manifest, frame) = (self.viewer, self.state, self.manifest.clone(), self.frame.clone());
+        let already = {
+            let (id, sop) = (manifest.id.clone(), frame.sop_instance_uid.clone());
+            move || state.stored.with(|s| s.iter().any(|r| r.model_id == id && r.source_sop_instance_uid == sop))
+        };
+        let save = move |_| {
+            let instance = viewer.read(|c| c.current_instance(c.active));
+            let Some(instance) = instance else {
+                saving.set(Saving::Failed("no metadata for this image".into()));
+                return;
+            };
+            saving.set(Saving::Busy);
+            let (root, manifest, probabilities, findings, frame_number) =
+                (root.clone(), manifest.clone(), probabilities.clone(), findings.clone(), frame.frame_number);
+            let backend = match backend {
+                Backend::WebGpu => "WebGPU",
+                Backend::Cpu => "CPU",
+            };
+            leptos::task::spawn_local(async move {
+                let result = ai::save::save_classification(
+                    &root, &instance, frame_number, &manifest, &probabilities, &findings, backend,
+                )
+                .await;
+                match result {
+                    Ok(summary) => {
+                        state.stored.try_update(|s| s.push(summary));
+                        saving.try_set(Saving::Idle);
+                    }
+                    Err(e) => {
+                        saving.try_set(Saving::Failed(e));
+                    }
+                }
+            });
+        };
+        view! {
+            {move || match saving.get() {
+                Saving::Busy => view! { <div class="muted"><span class="spinner"></span>" "{t(Msg::AiSaving)}</div> }.into_any(),
+                Saving::Failed(e) => view! { <div class="ai-error" data-testid="ai-save-error">{e}</div> }.into_any(),
+                Saving::Idle => ().into_any(),
+            }}
+            <Show when=move || !already() && saving.get() != Saving::Busy>
+                <button class="tool" data-action="ai-save" on:click=save.clone()>{t(Msg::AiSave)}</button>
+            </Show>
+        }
+        .into_any()
+    }
+}
+
+/// The reports of this model on this image already in the archive.
+#[component]
+fn StoredReports(state: AiState, model: String, frame: lumen_frames::FrameKey) -> impl IntoView {
+    let reports = move || {
+        state.stored.with(|s| {
+            s.iter()
+                .filter(|r| r.model_id == model && r.source_sop_instance_uid == frame.sop_instance_uid)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    move || {
+        reports()
+            .into_iter()
+            .map(|r| {
+                let date = crate::dicom_text::date(&r.content_date);
+                let time: String = r.content_time.chars().take(4).collect();
+                let time = if time.len() == 4 { format!("{}:{}", &time[..2], &time[2..]) } else { time };
+                let finding = r.finding.as_ref().map(|c| c.meaning.clone()).unwrap_or_default();
+                let top = r.finding.as_ref().and_then(|c| r.probability(c)).map(|p| format!(" {:.0}%", p * 100.0)).unwrap_or_default();
+                view! {
+                    <div class="ai-stored" data-testid="ai-stored" data-sr-uid=r.sr_sop_instance_uid.clone()>
+                        {t(Msg::AiStored)}" · "{date}" "{time}" · v"{r.model_version.clone()}" · "{finding}{top}
+                    </div>
+                }
+            })
+            .collect_view()
+    }
 }

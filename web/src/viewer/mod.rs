@@ -170,6 +170,26 @@ fn study_view(
     });
     let ai = ai_panel::AiState::new(viewer);
     provide_context(ai);
+    // Lumen's reports already stored in the open studies' SR series.
+    let reports_read = StoredValue::new(false);
+    Effect::new(move |_| {
+        let Load::Ready(studies) = loader.state.get() else {
+            return;
+        };
+        if reports_read.get_value() {
+            return;
+        }
+        reports_read.set_value(true);
+        let root = viewer.with(|c| c.dicomweb_root.clone());
+        for (study, series) in studies.iter() {
+            let sr: Vec<String> = series
+                .iter()
+                .filter(|s| s.modality == "SR")
+                .map(|s| s.series_instance_uid.clone())
+                .collect();
+            ai.load_stored(root.clone(), study.study_instance_uid.clone(), sr);
+        }
+    });
     // The panel opens by itself the first time a model applies to the image shown.
     let ai_opened = StoredValue::new(false);
     Effect::new(move |_| {
