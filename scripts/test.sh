@@ -23,7 +23,7 @@ if ! bash scripts/build-web.sh; then fail_stage "web build"; failed=$((failed+1)
 stage "wasm32 build of the browser crates"
 if cargo build --profile wasm-release --target wasm32-unknown-unknown \
      -p lumen-dicom -p lumen-dicomweb -p lumen-store -p lumen-phantom -p lumen-frames -p lumen-render \
-     -p lumen-wasm-libc-shim --features lumen-dicomweb/browser 2>&1 | tail -n 3; then
+     -p lumen-wasm-libc-shim -p lumen-results --features lumen-dicomweb/browser 2>&1 | tail -n 3; then
   passed=$((passed+1)); else fail_stage "wasm32 build"; failed=$((failed+1)); fi
 
 # Runs a cargo test command, tees its output and adds its "test result:" counts to the totals.
@@ -36,6 +36,9 @@ cargo_tests() {
   passed=$((passed+p)); failed=$((failed+f))
   if [ "$rc" -ne 0 ]; then fail_stage "$name"; [ "$f" -gt 0 ] || failed=$((failed+1)); fi
 }
+
+stage "HTJ2K and JPEG 2000 decoding in wasm32 (Node)"
+if bash crates/dicom/wasm-check/check.sh; then passed=$((passed+1)); else fail_stage "wasm decode check"; failed=$((failed+1)); fi
 
 stage "native unit and integration tests"
 # `cargo test` (default members) also builds the `lumen` binary (integration and e2e tests run it) with the workspace's
