@@ -148,4 +148,23 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn built_app_includes_the_ai_worker_and_every_listed_model_package() {
+        // scripts/build-web.sh ships the AI worker's module beside the viewer's and lists the model packages it
+        // copied in models/index.json; the worker fetches each package's manifest, weights and self-test.
+        if web_app_built() {
+            assert!(asset("ai-worker.js").is_some() && asset("lumen_ai.js").is_some(), "AI worker glue missing");
+            let (wasm, ty) = asset("lumen_ai_bg.wasm").expect("AI worker module missing");
+            assert_eq!((wasm.get(..4), ty), (Some(&b"\0asm"[..]), "application/wasm"));
+            let (index, ty) = asset("models/index.json").expect("models/index.json missing");
+            assert_eq!(ty, "application/json");
+            let ids: Vec<String> = serde_json::from_slice(index).expect("models/index.json is a JSON array of ids");
+            for id in ids {
+                for file in ["manifest.json", "weights.safetensors", "selftest.json"] {
+                    assert!(asset(&format!("models/{id}/{file}")).is_some(), "models/{id}/{file} missing");
+                }
+            }
+        }
+    }
 }
