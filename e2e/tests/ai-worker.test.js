@@ -270,7 +270,7 @@ test("with WebGPU disabled, Auto falls back to the CPU and says why", { timeout:
   }
 });
 
-test("QC on real test-split films: upright is ok, turned 90° clockwise is rotated-90, on WebGPU and CPU alike", { timeout: 3 * SLOW }, async (t) => {
+test("QC on real test-split films: upright is ok, turned 90° clockwise is rotated-90, on WebGPU and CPU alike; a cancelled run posts no result", { timeout: 3 * SLOW }, async (t) => {
   const films = testFilms(3);
   if (!films) {
     t.skip(`../shared/data/cxr-pneumonia is absent (${dataDir}): no real films to classify`);
@@ -302,6 +302,15 @@ test("QC on real test-split films: upright is ok, turned 90° clockwise is rotat
         assert.ok(diff < 1e-3, `${film.file}: WebGPU and CPU differ by ${diff}`);
       }
     }
+    // A run cancelled while the GPU works on it answers `cancelled`, and its result is never posted.
+    await page.evaluate(([w, h]) => {
+      window.aiSend("gpu", { type: "run", job: 99, model: "cxr-qc", width: w, height: h, pixels: { kind: "rgb8" }, rules: false }, new Uint8Array(w * h * 3).fill(80));
+      window.aiSend("gpu", { type: "cancel", job: 99 });
+    }, [films[0].width, films[0].height]);
+    assert.equal((await answer(page, "gpu", 99)).type, "cancelled");
+    assert.equal((await run(page, "gpu", 100, films[0])).type, "result", "the worker goes on");
+    const finals = (await messages(page, "gpu")).filter((x) => x.job === 99 && FINAL.includes(x.type));
+    assert.deepEqual(finals.map((x) => x.type), ["cancelled"], "no result for the cancelled run");
     for (const [backend, ms] of Object.entries(warm)) {
       ms.sort((a, b) => a - b);
       latency[backend] = { ...latency[backend], run_median_ms: Math.round(ms[Math.floor(ms.length / 2)]), runs: ms.length };
@@ -311,7 +320,7 @@ test("QC on real test-split films: upright is ok, turned 90° clockwise is rotat
   }
 });
 
-test("weights whose SHA-256 does not match are refused and not cached", { timeout: 2 * SLOW }, async () => {
+test("weights whose SHA-256 does not match are refused and not cached; a corrupt cache entry is replaced", { timeout: 2 * SLOW }, async () => {
   const { context, page } = await driverPage();
   try {
     await context.route("**/models/*/weights.safetensors", async (route) => {
@@ -332,6 +341,22 @@ test("weights whose SHA-256 does not match are refused and not cached", { timeou
     const loaded = await load(page, "w2", 2);
     assert.equal(loaded.type, "loaded", JSON.stringify(loaded));
     assert.equal(loaded.from_cache, false, "nothing corrupt was cached");
+
+    // A cache entry that went bad on disk is not trusted either: it is checked, dropped and downloaded again.
+    const m = await manifest();
+    await page.evaluate(async ([url, sha]) => {
+      const cache = await caches.open("lumen-models-v1");
+      const key = `${url}?sha256=${sha}`;
+      if (!(await cache.match(key))) throw new Error(`the verified weights are not cached under ${key}`);
+      await cache.put(key, new Response(new Uint8Array(1000).fill(7)));
+    }, [`${server.origin}/models/${MODEL}/${m.weights.file}`, m.weights.sha256]);
+    await init(page, "w3", "cpu");
+    const redone = await load(page, "w3", 3);
+    assert.equal(redone.type, "loaded", JSON.stringify(redone));
+    assert.equal(redone.from_cache, false, "a corrupt cache entry is not used");
+    await init(page, "w4", "cpu");
+    const recached = await load(page, "w4", 4);
+    assert.equal(recached.from_cache, true, "the good weights replaced the corrupt entry");
   } finally {
     await context.close();
   }
