@@ -66,7 +66,15 @@ wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name lumen_we
 wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name lumen_ai "$ai_wasm"
 
 if [[ "${LUMEN_WASM_OPT:-1}" != "0" ]] && command -v wasm-opt >/dev/null; then
-    for name in lumen_web lumen_ai; do
+    # Debian 12's binaryen 108 breaks the AI module's externref table: the worker then fails to start with
+    # "WebAssembly.Table.set(): Argument 1 is invalid for table" (seen in Chromium). It is skipped for that version.
+    opt_version="$(wasm-opt --version | grep -oE '[0-9]+' | head -n1)"
+    opt_names=(lumen_web lumen_ai)
+    if [[ "${opt_version:-0}" -le 108 ]]; then
+        echo "build-web: wasm-opt $opt_version is too old for lumen_ai_bg.wasm; shipping that module unoptimised" >&2
+        opt_names=(lumen_web)
+    fi
+    for name in "${opt_names[@]}"; do
         echo "build-web: wasm-opt -Oz $name ($(wasm-opt --version))"
         wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
             --enable-reference-types --enable-multivalue --enable-mutable-globals \
