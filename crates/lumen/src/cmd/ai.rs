@@ -4,8 +4,9 @@
 //!
 //! Input: the frame as displayed (`lumen_frames::DecodedFrame::displayed_grey` with the frame's default window:
 //! Modality LUT, the file's first window or the full range, MONOCHROME1 inverted). Output:
-//! `{"model", "version", "labels", "probabilities", "findings"}` (findings: the pixel rules of
-//! `lumen_infer::qc_rules`).
+//! `{"model", "version", "labels", "probabilities", "findings", "backend", "cold_ms", "warm_ms"}` (findings: the
+//! pixel rules of `lumen_infer::qc_rules`; the times are of the first and a second inference, preprocessing
+//! included).
 
 use lumen_infer::{Device, GreyImage, LoadedModel, ModelManifest};
 use std::path::PathBuf;
@@ -35,7 +36,13 @@ pub fn run(args: Args) -> Result<(), String> {
     let grey = frame.displayed_grey(&frame.meta.default_window);
     let image = GreyImage::new(frame.meta.columns as usize, frame.meta.rows as usize, grey)
         .ok_or_else(|| in_file(&"empty frame"))?;
+    // Timed twice: the first run includes the backend's one-time work (allocation, kernel set-up).
+    let t0 = std::time::Instant::now();
     let probabilities = model.classify_blocking(std::slice::from_ref(&image)).map_err(|e| in_model(&e))?;
+    let cold_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let t1 = std::time::Instant::now();
+    model.classify_blocking(std::slice::from_ref(&image)).map_err(|e| in_model(&e))?;
+    let warm_ms = t1.elapsed().as_secs_f64() * 1e3;
     let findings = lumen_infer::qc_rules::check(&image);
     let labels: Vec<&str> = model.manifest.outputs.iter().map(|o| o.name.as_str()).collect();
     let out = serde_json::json!({
@@ -44,6 +51,9 @@ pub fn run(args: Args) -> Result<(), String> {
         "labels": labels,
         "probabilities": probabilities[0],
         "findings": findings,
+        "backend": "native (burn Flex, CPU)",
+        "cold_ms": cold_ms,
+        "warm_ms": warm_ms,
     });
     println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
     Ok(())
