@@ -45,6 +45,9 @@ stage "native unit and integration tests"
 # unified features; a separate `cargo build -p lumen` would compile the dependencies a second time.
 cargo_tests cargo-test cargo test --no-fail-fast   # the default members: every native crate (web/ is wasm32-only)
 
+stage "AI worker unit tests (native)"
+cargo_tests ai-worker cargo test -p lumen-ai-worker
+
 stage "wasm32 unit tests (Node, wasm-bindgen-test)"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 cargo_tests wasm-web cargo test -p lumen-web --target wasm32-unknown-unknown --profile wasm-release --lib

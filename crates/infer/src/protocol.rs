@@ -6,6 +6,11 @@
 //! bytes ([`RunPixels::Rgb8`]), transferred. The worker posts [`AiResponse::Ready`] once it has chosen its
 //! backend; requests sent before are queued by the page.
 //!
+//! `static/ai-worker.js` holds messages posted while the module starts, so the page may post `Init` at once.
+//! A `Cancel` for a job that is no longer running gets no answer. [`WindowPreset`]'s function travels as
+//! `"Linear"`, `"LinearExact"` or `"Sigmoid"` (lumen-frames' own serde names). The worker reports
+//! `selftest_max_diff` and leaves the verdict to the page.
+//!
 //! The worker turns the pixels into the model's input itself (window, inversion, resize, normalisation), so the UI
 //! thread only copies a buffer.
 
