@@ -95,3 +95,18 @@ pub(crate) fn modality(code: &str) -> Option<Code> {
         meaning: meaning.into(),
     })
 }
+
+// ---- Segmentation ----
+
+/// Segmented Property Category (CID 7150) of every label of Lumen's segmentation models.
+pub(crate) const ANATOMICAL_STRUCTURE: Concept = c("123037004", "SCT", "Anatomical Structure");
+/// Derivation Code (CID 7203) of a segmentation's frames.
+pub(crate) const SEGMENTATION: Concept = c("113076", "DCM", "Segmentation");
+/// Purpose of Reference (CID 7202) of a frame's source image.
+pub(crate) const SOURCE_IMAGE_FOR_PROCESSING: Concept = c(
+    "121322",
+    "DCM",
+    "Source image for image processing operation",
+);
+/// Algorithm Family (CID 7162) of a neural network's segmentation.
+pub(crate) const ARTIFICIAL_INTELLIGENCE: Concept = c("123110", "DCM", "Artificial Intelligence");

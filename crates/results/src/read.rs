@@ -2,7 +2,7 @@
 
 use dicom_dictionary_std::tags;
 use dicom_object::file::ReadPreamble;
-use dicom_object::{InMemDicomObject, OpenFileOptions};
+use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions};
 use serde::{Deserialize, Serialize};
 use snafu::ResultExt;
 
@@ -64,15 +64,7 @@ impl SrSummary {
 /// viewer can pass every SR of a study; `Err` when the bytes are not DICOM, or when a report that names Lumen as
 /// its device's manufacturer lacks what Lumen writes.
 pub fn read_classification_sr(bytes: &[u8]) -> Result<Option<SrSummary>, Error> {
-    let preamble = if bytes.len() >= 132 && &bytes[128..132] == b"DICM" {
-        ReadPreamble::Always
-    } else {
-        ReadPreamble::Never
-    };
-    let file = OpenFileOptions::new()
-        .read_preamble(preamble)
-        .from_reader(bytes)
-        .context(ParseSnafu)?;
+    let file = open_part10(bytes)?;
     let obj: &InMemDicomObject = &file;
     let sop_class = text(obj, tags::SOP_CLASS_UID).unwrap_or_default();
     if !SR_CLASSES.contains(&sop_class.as_str()) {
@@ -209,6 +201,19 @@ pub fn read_classification_sr(bytes: &[u8]) -> Result<Option<SrSummary>, Error> 
         qc_rule_findings,
         sr_sop_instance_uid,
     }))
+}
+
+/// Parses Part 10 bytes, with or without the 128-byte preamble.
+pub(crate) fn open_part10(bytes: &[u8]) -> Result<FileDicomObject<InMemDicomObject>, Error> {
+    let preamble = if bytes.len() >= 132 && &bytes[128..132] == b"DICM" {
+        ReadPreamble::Always
+    } else {
+        ReadPreamble::Never
+    };
+    OpenFileOptions::new()
+        .read_preamble(preamble)
+        .from_reader(bytes)
+        .context(ParseSnafu)
 }
 
 /// The first content item of `value_type` named `concept`.

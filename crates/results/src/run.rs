@@ -187,7 +187,7 @@ pub(crate) fn same(a: &Code, b: &Code) -> bool {
     a.scheme == b.scheme && a.value == b.value
 }
 
-fn check_code(what: &str, role: &str, code: &Code) -> Result<(), Error> {
+pub(crate) fn check_code(what: &str, role: &str, code: &Code) -> Result<(), Error> {
     let bad = |problem: String| InvalidInputSnafu {
         what: what.to_string(),
         problem,

@@ -1,4 +1,5 @@
-//! The image a model looked at, and the patient and study the report belongs to.
+//! The image a model looked at, and the patient and study the report belongs to; for a segmentation, the
+//! slices and their geometry.
 
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
@@ -8,7 +9,8 @@ use serde_json::Value;
 
 use crate::codes::Code;
 use crate::dicom::{code_of, text};
-use crate::{Error, MetadataSnafu};
+use crate::uid::check_uid;
+use crate::{Error, InvalidInputSnafu, MetadataSnafu};
 
 /// Patient and General Study module attributes, copied unchanged into the report so that it files under the
 /// same patient and study. Empty strings are written as empty type 2 attributes. The Study Instance UID is in
@@ -99,6 +101,206 @@ impl SourceImage {
             .filter(|c| !c.scheme.is_empty() && !c.meaning.is_empty());
         build(|tag| text(obj, tag), procedure, frame_number)
     }
+}
+
+/// One slice a segmentation model labelled: the image, and the geometry the segmentation's frames copy (PS3.3
+/// C.7.6.2 Image Plane module). Positions and spacings are in millimetres, in the Frame of Reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceSlice {
+    /// The slice's image (its `frame_number` is the frame of a multi-frame source, `None` for a single-frame one).
+    pub image: SourceImage,
+    pub rows: u16,
+    pub columns: u16,
+    /// Image Position (Patient): the centre of the first transmitted pixel.
+    pub image_position: [f64; 3],
+    /// Image Orientation (Patient): direction cosines of the first row, then of the first column.
+    pub image_orientation: [f64; 6],
+    /// Pixel Spacing: between rows, then between columns.
+    pub pixel_spacing: [f64; 2],
+    /// Slice Thickness, when the source has it.
+    pub slice_thickness: Option<f64>,
+    pub frame_of_reference_uid: String,
+}
+
+impl SourceSlice {
+    /// From one single-frame instance's DICOM JSON (as [`SourceImage::from_dicom_json`]); Rows, Columns, Image
+    /// Position and Orientation (Patient), Pixel Spacing and the Frame of Reference UID are required.
+    pub fn from_dicom_json(metadata: &Value) -> Result<Self, Error> {
+        let image = SourceImage::from_dicom_json(metadata, None)?;
+        let instance = match metadata {
+            Value::Array(list) => &list[0],
+            other => other,
+        };
+        let attr = |tag: Tag| -> Option<&Value> {
+            let key = format!("{:04X}{:04X}", tag.group(), tag.element());
+            instance.as_object().and_then(|map| {
+                map.get(&key).or_else(|| {
+                    map.iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(&key))
+                        .map(|(_, v)| v)
+                })
+            })
+        };
+        build_slice(
+            image,
+            |tag| attr(tag).and_then(json_numbers),
+            |tag| attr(tag).and_then(json_first_string),
+        )
+    }
+
+    /// From the slice's data set (natively).
+    pub fn from_dicom(obj: &InMemDicomObject) -> Result<Self, Error> {
+        let image = SourceImage::from_dicom(obj, None)?;
+        build_slice(
+            image,
+            |tag| {
+                let v = obj.get(tag)?.to_multi_float64().ok()?;
+                (!v.is_empty()).then_some(v)
+            },
+            |tag| text(obj, tag),
+        )
+    }
+
+    /// The unit normal of the slice's plane (row direction × column direction).
+    pub(crate) fn normal(&self) -> [f64; 3] {
+        let o = &self.image_orientation;
+        [
+            o[1] * o[5] - o[2] * o[4],
+            o[2] * o[3] - o[0] * o[5],
+            o[0] * o[4] - o[1] * o[3],
+        ]
+    }
+
+    /// What a segmentation needs of one slice: valid UIDs, a non-empty image, finite geometry, unit and
+    /// orthogonal direction cosines, positive spacings.
+    pub(crate) fn validate(&self, what: &str) -> Result<(), Error> {
+        let img = &self.image;
+        check_uid("Study Instance UID", &img.study_instance_uid)?;
+        check_uid("source Series Instance UID", &img.series_instance_uid)?;
+        check_uid("source SOP Class UID", &img.sop_class_uid)?;
+        check_uid("source SOP Instance UID", &img.sop_instance_uid)?;
+        check_uid("Frame of Reference UID", &self.frame_of_reference_uid)?;
+        let bad = |problem: String| InvalidInputSnafu {
+            what: what.to_string(),
+            problem,
+        };
+        snafu::ensure!(
+            img.frame_number != Some(0),
+            bad("frames are numbered from 1".into())
+        );
+        snafu::ensure!(
+            self.rows > 0 && self.columns > 0,
+            bad(format!("{} rows × {} columns", self.rows, self.columns))
+        );
+        let all = self
+            .image_position
+            .iter()
+            .chain(&self.image_orientation)
+            .chain(&self.pixel_spacing)
+            .chain(&self.slice_thickness);
+        snafu::ensure!(
+            all.into_iter().all(|v| v.is_finite()),
+            bad("the geometry holds a value that is not a finite number".into())
+        );
+        snafu::ensure!(
+            self.pixel_spacing.iter().all(|&v| v > 0.0)
+                && self.slice_thickness.is_none_or(|t| t >= 0.0),
+            bad(format!(
+                "pixel spacing {:?} or slice thickness {:?} is not positive",
+                self.pixel_spacing, self.slice_thickness
+            ))
+        );
+        let o = &self.image_orientation;
+        let dot = |a: &[f64], b: &[f64]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+        let (row, col) = (&o[..3], &o[3..]);
+        snafu::ensure!(
+            (dot(row, row) - 1.0).abs() < 1e-3
+                && (dot(col, col) - 1.0).abs() < 1e-3
+                && dot(row, col).abs() < 1e-3,
+            bad(format!(
+                "Image Orientation (Patient) {o:?} is not two orthogonal unit vectors"
+            ))
+        );
+        Ok(())
+    }
+}
+
+fn build_slice(
+    image: SourceImage,
+    numbers: impl Fn(Tag) -> Option<Vec<f64>>,
+    string: impl Fn(Tag) -> Option<String>,
+) -> Result<SourceSlice, Error> {
+    let missing = |tag: Tag, name: &str, n: usize| {
+        MetadataSnafu {
+            problem: format!(
+                "no {name} ({:04X},{:04X}) of {n} number{}",
+                tag.group(),
+                tag.element(),
+                if n == 1 { "" } else { "s" }
+            ),
+        }
+        .build()
+    };
+    let fixed = |tag: Tag, name: &str, n: usize| -> Result<Vec<f64>, Error> {
+        numbers(tag)
+            .filter(|v| v.len() == n)
+            .ok_or_else(|| missing(tag, name, n))
+    };
+    let dim = |tag: Tag, name: &str| -> Result<u16, Error> {
+        let v = fixed(tag, name, 1)?[0];
+        if v >= 1.0 && v <= f64::from(u16::MAX) && v.fract() == 0.0 {
+            Ok(v as u16)
+        } else {
+            MetadataSnafu {
+                problem: format!("{name} is {v}"),
+            }
+            .fail()
+        }
+    };
+    let position = fixed(tags::IMAGE_POSITION_PATIENT, "Image Position (Patient)", 3)?;
+    let orientation = fixed(
+        tags::IMAGE_ORIENTATION_PATIENT,
+        "Image Orientation (Patient)",
+        6,
+    )?;
+    let spacing = fixed(tags::PIXEL_SPACING, "Pixel Spacing", 2)?;
+    let frame_of_reference_uid = string(tags::FRAME_OF_REFERENCE_UID).ok_or_else(|| {
+        MetadataSnafu {
+            problem: "no Frame of Reference UID (0020,0052)",
+        }
+        .build()
+    })?;
+    Ok(SourceSlice {
+        rows: dim(tags::ROWS, "Rows")?,
+        columns: dim(tags::COLUMNS, "Columns")?,
+        image_position: [position[0], position[1], position[2]],
+        image_orientation: [
+            orientation[0],
+            orientation[1],
+            orientation[2],
+            orientation[3],
+            orientation[4],
+            orientation[5],
+        ],
+        pixel_spacing: [spacing[0], spacing[1]],
+        slice_thickness: numbers(tags::SLICE_THICKNESS).and_then(|v| v.first().copied()),
+        frame_of_reference_uid,
+        image,
+    })
+}
+
+/// All values of a numeric DICOM JSON attribute (DS and IS may come as numbers or as strings).
+fn json_numbers(attr: &Value) -> Option<Vec<f64>> {
+    let values = attr.get("Value")?.as_array()?;
+    let v: Option<Vec<f64>> = values
+        .iter()
+        .map(|v| match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+        .collect();
+    v.filter(|v| !v.is_empty())
 }
 
 fn build(
@@ -269,5 +471,58 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("Series Instance UID (0020,000E)"), "{err}");
+    }
+
+    #[test]
+    fn a_slice_from_dicom_json_and_from_a_data_set_agree() {
+        use dicom_core::value::C;
+        use dicom_core::{DataElement, PrimitiveValue, VR};
+        let meta = json!({
+            "0020000D": {"vr": "UI", "Value": ["1.2.3"]},
+            "0020000E": {"vr": "UI", "Value": ["1.2.3.4"]},
+            "00080016": {"vr": "UI", "Value": ["1.2.840.10008.5.1.4.1.1.2"]},
+            "00080018": {"vr": "UI", "Value": ["1.2.3.4.5"]},
+            "00200052": {"vr": "UI", "Value": ["1.2.3.9"]},
+            "00280010": {"vr": "US", "Value": [512]},
+            "00280011": {"vr": "US", "Value": [256]},
+            "00200032": {"vr": "DS", "Value": ["-125.5", -99, 12.25]},
+            "00200037": {"vr": "DS", "Value": [1, 0, 0, 0, 0, -1]},
+            "00280030": {"vr": "DS", "Value": [0.5, 0.75]},
+            "00180050": {"vr": "DS", "Value": ["1.25"]}
+        });
+        let from_json = SourceSlice::from_dicom_json(&meta).unwrap();
+        assert_eq!((from_json.rows, from_json.columns), (512, 256));
+        assert_eq!(from_json.image_position, [-125.5, -99.0, 12.25]);
+        assert_eq!(from_json.normal(), [0.0, 1.0, 0.0], "a coronal slice");
+        assert_eq!(from_json.slice_thickness, Some(1.25));
+        let s = |tag, vr, v: &str| DataElement::new(tag, vr, PrimitiveValue::from(v));
+        let strs = |tag, v: &[&str]| {
+            DataElement::new(
+                tag,
+                VR::DS,
+                PrimitiveValue::Strs(v.iter().map(|x| x.to_string()).collect::<C<_>>()),
+            )
+        };
+        let obj = InMemDicomObject::from_element_iter([
+            s(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.3"),
+            s(tags::SERIES_INSTANCE_UID, VR::UI, "1.2.3.4"),
+            s(tags::SOP_CLASS_UID, VR::UI, "1.2.840.10008.5.1.4.1.1.2"),
+            s(tags::SOP_INSTANCE_UID, VR::UI, "1.2.3.4.5"),
+            s(tags::FRAME_OF_REFERENCE_UID, VR::UI, "1.2.3.9"),
+            DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(512u16)),
+            DataElement::new(tags::COLUMNS, VR::US, PrimitiveValue::from(256u16)),
+            strs(tags::IMAGE_POSITION_PATIENT, &["-125.5", "-99", "12.25"]),
+            strs(
+                tags::IMAGE_ORIENTATION_PATIENT,
+                &["1", "0", "0", "0", "0", "-1"],
+            ),
+            strs(tags::PIXEL_SPACING, &["0.5", "0.75"]),
+            strs(tags::SLICE_THICKNESS, &["1.25"]),
+        ]);
+        assert_eq!(SourceSlice::from_dicom(&obj).unwrap(), from_json);
+        let mut bad = meta.clone();
+        bad["00280010"] = json!({"vr": "US", "Value": [0]});
+        let err = SourceSlice::from_dicom_json(&bad).unwrap_err().to_string();
+        assert!(err.contains("Rows is 0"), "{err}");
     }
 }

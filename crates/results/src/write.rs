@@ -24,10 +24,10 @@ use crate::{
 pub const ENHANCED_SR: &str = "1.2.840.10008.5.1.4.1.1.88.22";
 /// Series Number of the new SR series (high, so the report sorts after the images).
 pub const SR_SERIES_NUMBER: u32 = 9901;
-const EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1";
+pub(crate) const EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1";
 /// Lumen's Implementation Class UID (a random `2.25` UID, fixed once).
-const IMPLEMENTATION_CLASS_UID: &str = "2.25.23194654682632941024995473539494313165";
-const IMPLEMENTATION_VERSION_NAME: &str = concat!("LUMEN_", env!("CARGO_PKG_VERSION"));
+pub(crate) const IMPLEMENTATION_CLASS_UID: &str = "2.25.23194654682632941024995473539494313165";
+pub(crate) const IMPLEMENTATION_VERSION_NAME: &str = concat!("LUMEN_", env!("CARGO_PKG_VERSION"));
 
 /// Relationship of a content item to its parent.
 #[derive(Clone, Copy)]
@@ -87,7 +87,7 @@ impl Item {
 /// for the content tree) as DICOM Part 10 bytes, Explicit VR Little Endian. The character set is the default
 /// repertoire when every value is ASCII (what every archive reads), else UTF-8 (ISO_IR 192).
 ///
-/// The report is a new series (`uids.series`, Modality SR, Series Description "Lumen AI: <model name>") in the
+/// The report is a new series (`uids.series`, Modality SR, Series Description `Lumen AI: <model name>`) in the
 /// source's study, with the source's Patient and General Study attributes. Refuses invalid UIDs, probabilities
 /// outside [0, 1], a finding that is not an output label, and a frame number of 0.
 pub fn classification_sr(
@@ -149,69 +149,25 @@ pub fn classification_sr(
         put(&mut obj, tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 192");
     }
 
-    let meta = FileMetaTableBuilder::new()
-        .media_storage_sop_class_uid(ENHANCED_SR)
-        .media_storage_sop_instance_uid(uids.instance.as_str())
-        .transfer_syntax(EXPLICIT_VR_LITTLE_ENDIAN)
-        .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
-        .implementation_version_name(IMPLEMENTATION_VERSION_NAME);
-    let file = obj.with_meta(meta).context(MetaSnafu)?;
-    let mut out = Vec::new();
-    file.write_all(&mut out).context(EncodeSnafu)?;
-    Ok(out)
+    part10(obj, ENHANCED_SR, &uids.instance)
 }
 
-/// SOP Common, Patient, General Study, SR Document Series, General Equipment, SR Document General.
-fn header(
-    obj: &mut InMemDicomObject,
-    source: &SourceImage,
-    run: &ModelRun,
-    uids: &NewUids,
-    content: &ContentDateTime,
-) {
+/// Patient and General Study modules, copied from the source (malformed dates and times left empty).
+pub(crate) fn put_patient_study(obj: &mut InMemDicomObject, source: &SourceImage) {
     let p = &source.patient;
-    put(obj, tags::INSTANCE_CREATION_DATE, VR::DA, content.date());
-    put(obj, tags::INSTANCE_CREATION_TIME, VR::TM, content.time());
-    put(obj, tags::SOP_CLASS_UID, VR::UI, ENHANCED_SR);
-    put(obj, tags::SOP_INSTANCE_UID, VR::UI, &uids.instance);
     put(obj, tags::STUDY_DATE, VR::DA, &date_or_empty(&p.study_date));
-    put(obj, tags::SERIES_DATE, VR::DA, content.date());
-    put(obj, tags::CONTENT_DATE, VR::DA, content.date());
     put(obj, tags::STUDY_TIME, VR::TM, &time_or_empty(&p.study_time));
-    put(obj, tags::SERIES_TIME, VR::TM, content.time());
-    put(obj, tags::CONTENT_TIME, VR::TM, content.time());
     put(
         obj,
         tags::ACCESSION_NUMBER,
         VR::SH,
         &clean(&p.accession_number, 16),
     );
-    put(obj, tags::MODALITY, VR::CS, "SR");
-    put(
-        obj,
-        tags::MANUFACTURER,
-        VR::LO,
-        &clean(&run.manufacturer, 64),
-    );
-    if let Some(offset) = content.utc_offset() {
-        put(obj, tags::TIMEZONE_OFFSET_FROM_UTC, VR::SH, offset);
-    }
     put(
         obj,
         tags::REFERRING_PHYSICIAN_NAME,
         VR::PN,
         &clean(&p.referring_physician_name, 64 * 3 + 2),
-    );
-    put(
-        obj,
-        tags::SERIES_DESCRIPTION,
-        VR::LO,
-        &clean(&format!("Lumen AI: {}", run.model_name), 64),
-    );
-    put_seq(
-        obj,
-        tags::REFERENCED_PERFORMED_PROCEDURE_STEP_SEQUENCE,
-        Vec::new(),
     );
     put(
         obj,
@@ -238,30 +194,15 @@ fn header(
     );
     put(
         obj,
-        tags::SOFTWARE_VERSIONS,
-        VR::LO,
-        &clean(&format!("lumen-results {}", env!("CARGO_PKG_VERSION")), 64),
-    );
-    put(
-        obj,
         tags::STUDY_INSTANCE_UID,
         VR::UI,
         &source.study_instance_uid,
     );
-    put(obj, tags::SERIES_INSTANCE_UID, VR::UI, &uids.series);
     put(obj, tags::STUDY_ID, VR::SH, &clean(&p.study_id, 16));
-    put(
-        obj,
-        tags::SERIES_NUMBER,
-        VR::IS,
-        &SR_SERIES_NUMBER.to_string(),
-    );
-    put(obj, tags::INSTANCE_NUMBER, VR::IS, "1");
-    put(obj, tags::COMPLETION_FLAG, VR::CS, "COMPLETE");
-    put(obj, tags::VERIFICATION_FLAG, VR::CS, "UNVERIFIED");
-    put_seq(obj, tags::PERFORMED_PROCEDURE_CODE_SEQUENCE, Vec::new());
+}
 
-    // SOP Common: the private coding scheme every report uses (the probability's method, pixel rules, backend).
+/// The Coding Scheme Identification Sequence item that declares the private scheme 99LUMEN.
+pub(crate) fn lumen_coding_scheme() -> InMemDicomObject {
     let mut scheme = InMemDicomObject::new_empty();
     put(
         &mut scheme,
@@ -281,10 +222,88 @@ fn header(
         VR::ST,
         "Lumen",
     );
+    scheme
+}
+
+/// The data set as Part 10 bytes: file meta group (Explicit VR Little Endian, Lumen's implementation), data set.
+pub(crate) fn part10(
+    obj: InMemDicomObject,
+    sop_class_uid: &str,
+    sop_instance_uid: &str,
+) -> Result<Vec<u8>, Error> {
+    let meta = FileMetaTableBuilder::new()
+        .media_storage_sop_class_uid(sop_class_uid)
+        .media_storage_sop_instance_uid(sop_instance_uid)
+        .transfer_syntax(EXPLICIT_VR_LITTLE_ENDIAN)
+        .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
+        .implementation_version_name(IMPLEMENTATION_VERSION_NAME);
+    let file = obj.with_meta(meta).context(MetaSnafu)?;
+    let mut out = Vec::new();
+    file.write_all(&mut out).context(EncodeSnafu)?;
+    Ok(out)
+}
+
+/// SOP Common, Patient, General Study, SR Document Series, General Equipment, SR Document General.
+fn header(
+    obj: &mut InMemDicomObject,
+    source: &SourceImage,
+    run: &ModelRun,
+    uids: &NewUids,
+    content: &ContentDateTime,
+) {
+    put_patient_study(obj, source);
+    put(obj, tags::INSTANCE_CREATION_DATE, VR::DA, content.date());
+    put(obj, tags::INSTANCE_CREATION_TIME, VR::TM, content.time());
+    put(obj, tags::SOP_CLASS_UID, VR::UI, ENHANCED_SR);
+    put(obj, tags::SOP_INSTANCE_UID, VR::UI, &uids.instance);
+    put(obj, tags::SERIES_DATE, VR::DA, content.date());
+    put(obj, tags::CONTENT_DATE, VR::DA, content.date());
+    put(obj, tags::SERIES_TIME, VR::TM, content.time());
+    put(obj, tags::CONTENT_TIME, VR::TM, content.time());
+    put(obj, tags::MODALITY, VR::CS, "SR");
+    put(
+        obj,
+        tags::MANUFACTURER,
+        VR::LO,
+        &clean(&run.manufacturer, 64),
+    );
+    if let Some(offset) = content.utc_offset() {
+        put(obj, tags::TIMEZONE_OFFSET_FROM_UTC, VR::SH, offset);
+    }
+    put(
+        obj,
+        tags::SERIES_DESCRIPTION,
+        VR::LO,
+        &clean(&format!("Lumen AI: {}", run.model_name), 64),
+    );
+    put_seq(
+        obj,
+        tags::REFERENCED_PERFORMED_PROCEDURE_STEP_SEQUENCE,
+        Vec::new(),
+    );
+    put(
+        obj,
+        tags::SOFTWARE_VERSIONS,
+        VR::LO,
+        &clean(&format!("lumen-results {}", env!("CARGO_PKG_VERSION")), 64),
+    );
+    put(obj, tags::SERIES_INSTANCE_UID, VR::UI, &uids.series);
+    put(
+        obj,
+        tags::SERIES_NUMBER,
+        VR::IS,
+        &SR_SERIES_NUMBER.to_string(),
+    );
+    put(obj, tags::INSTANCE_NUMBER, VR::IS, "1");
+    put(obj, tags::COMPLETION_FLAG, VR::CS, "COMPLETE");
+    put(obj, tags::VERIFICATION_FLAG, VR::CS, "UNVERIFIED");
+    put_seq(obj, tags::PERFORMED_PROCEDURE_CODE_SEQUENCE, Vec::new());
+
+    // SOP Common: the private coding scheme every report uses (the probability's method, pixel rules, backend).
     put_seq(
         obj,
         tags::CODING_SCHEME_IDENTIFICATION_SEQUENCE,
-        vec![scheme],
+        vec![lumen_coding_scheme()],
     );
 
     // Current Requested Procedure Evidence (Hierarchical SOP Instance Reference Macro): the image the report is about.
@@ -574,7 +593,7 @@ pub(crate) fn decimal_string(v: f32) -> String {
 }
 
 /// A DA value when `s` is one (8 digits), else empty (type 2): a source's malformed date is not copied.
-fn date_or_empty(s: &str) -> String {
+pub(crate) fn date_or_empty(s: &str) -> String {
     let s = s.trim();
     if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
         s.to_string()
@@ -584,7 +603,7 @@ fn date_or_empty(s: &str) -> String {
 }
 
 /// A TM value when `s` looks like one (`HH[MM[SS[.F{1,6}]]]`), else empty.
-fn time_or_empty(s: &str) -> String {
+pub(crate) fn time_or_empty(s: &str) -> String {
     let s = s.trim();
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     let ok = matches!(whole.len(), 2 | 4 | 6)
