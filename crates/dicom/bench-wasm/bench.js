@@ -4,7 +4,7 @@
 // and best time of each, the throughput in MB/s of decoded output, the speed ratio Lumen/Cornerstone, and the
 // largest difference between the two decodes. Both get exactly the same codestream bytes (Lumen extracts them).
 // Exits 1 when a decode fails or the decoders disagree (lossless syntaxes: any difference; lossy: more than 1).
-// Usage: node bench.js MODULE.wasm RUNS FILE.dcm...
+// Usage: node bench.js MODULE.wasm RUNS FILE.dcm...   (RUNS: the least number of timed decodes per decoder)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -24,6 +24,10 @@ const SYNTAXES = {
   '1.2.840.10008.1.2.4.50': ['jpeg', 'JPEG baseline 8-bit (.50)', false],
 };
 const WARMUP = 3;
+// Short decodes are repeated beyond RUNS until Lumen's timed decodes add up to MIN_TOTAL_MS (at most MAX_RUNS),
+// so that a median of a 3 ms decode on a noisy machine rests on more than a handful of samples.
+const MIN_TOTAL_MS = 2000;
+const MAX_RUNS = 400;
 
 const median = (t) => [...t].sort((a, b) => a - b)[t.length >> 1];
 const best = (t) => Math.min(...t);
@@ -97,11 +101,12 @@ function cornerstoneDecode(mod, cls, codestream) {
     modules[key] = await require(path.join(dir, c.file))({ print: () => {}, printErr: () => {} });
     versions[c.pkg] = require(path.join(dir, 'package.json')).version;
   }
-  console.log(`Node ${process.version}, ${runs} runs each after ${WARMUP} warm-up decodes, alternating; ` +
+  console.log(`Node ${process.version}, at least ${runs} timed runs per decoder (more until Lumen's add up to ` +
+    `${MIN_TOTAL_MS / 1000} s) after ${WARMUP} warm-up decodes, alternating; ` +
     Object.entries(versions).map(([p, v]) => `${p} ${v}`).join(', '));
   console.log('');
-  console.log('| image | syntax | codestream | decoded | Lumen wasm median (best) | Cornerstone wasm median (best) | ratio Lumen/Cornerstone | max abs diff |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---|');
+  console.log('| image | syntax | codestream | decoded | runs | Lumen wasm median (best) | Cornerstone wasm median (best) | ratio Lumen/Cornerstone | max abs diff |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---|');
   let failed = 0;
   for (const file of files) {
     const { info, codestream } = lumen.load(file);
@@ -112,7 +117,8 @@ function cornerstoneDecode(mod, cls, codestream) {
     const mod = modules[key];
     const tL = [], tC = [];
     let last = null;
-    for (let i = 0; i < WARMUP + runs; i++) {
+    let totalL = 0;
+    for (let i = 0; i < WARMUP + runs || (totalL < MIN_TOTAL_MS && i < WARMUP + MAX_RUNS); i++) {
       let s = now();
       lumen.decode();
       const a = ms(s);
@@ -120,7 +126,7 @@ function cornerstoneDecode(mod, cls, codestream) {
       s = now();
       last = cornerstoneDecode(mod, cls, codestream);
       const b = ms(s);
-      if (i >= WARMUP) { tL.push(a); tC.push(b); }
+      if (i >= WARMUP) { tL.push(a); tC.push(b); totalL += a; }
     }
     const csOut = Uint8Array.from(last.out);
     const csInfo = last.decoder.getFrameInfo();
@@ -138,17 +144,17 @@ function cornerstoneDecode(mod, cls, codestream) {
     const diff = cmp.maxDiff === Infinity
       ? `sizes differ (${lOut.length} / ${csOut.length} B)`
       : `${cmp.maxDiff}${cmp.differing ? ` (${cmp.differing} samples)` : ''}`;
-    console.log(`| ${image} | ${syntaxName} | ${codestream.length} B | ${decodedBytes} B ` +
+    console.log(`| ${image} | ${syntaxName} | ${codestream.length} B | ${decodedBytes} B | ${tL.length} ` +
       `| ${median(tL).toFixed(2)} ms (${best(tL).toFixed(2)}) = ${mbs(median(tL))} MB/s ` +
       `| ${median(tC).toFixed(2)} ms (${best(tC).toFixed(2)}) = ${mbs(median(tC))} MB/s ` +
       `| **${(median(tC) / median(tL)).toFixed(2)}×** | ${ok ? '' : 'DIFFER: '}${diff} |`);
     const csDesc = `${csInfo.width}×${csInfo.height}×${csInfo.componentCount}, ${csInfo.bitsPerSample} bits` +
       `${csInfo.isSigned ? ' signed' : ''}`;
     if (csInfo.width !== info.columns || csInfo.height !== info.rows || csInfo.componentCount !== info.samples_per_pixel) {
-      console.log(`|   ↳ Cornerstone frame info ${csDesc} does not match the DICOM attributes | | | | | | | |`);
+      console.log(`|   ↳ Cornerstone frame info ${csDesc} does not match the DICOM attributes | | | | | | | | |`);
       failed++;
     }
-    if (!ok) console.log(`|   ↳ Lumen output ${photometric}; Cornerstone ${csDesc} | | | | | | | |`);
+    if (!ok) console.log(`|   ↳ Lumen output ${photometric}; Cornerstone ${csDesc} | | | | | | | | |`);
   }
   if (failed) console.log(`\n${failed} case(s) failed: the decoders disagree or a frame info does not match`);
   process.exit(failed ? 1 : 0);

@@ -7,7 +7,8 @@
 #
 # Usage: bash crates/dicom/bench-wasm/compare-cornerstone.sh [WORK_DIR] [RUNS]
 #   WORK_DIR  demo studies and compressed inputs, reused between runs (default /tmp/lumen-cornerstone-bench)
-#   RUNS      timed decodes per case and decoder, after 3 warm-up decodes (default 15); medians are reported
+#   RUNS      least number of timed decodes per case and decoder, after 3 warm-up decodes (default 15; short
+#             decodes are repeated until Lumen's add up to 2 s, at most 400 times); medians are reported
 # Environment:
 #   LUMEN=path/to/lumen   the lumen binary for `lumen demo` and `lumen decode` (default: build it in release);
 #                         any build will do (target/debug/lumen too): it only writes the inputs
