@@ -44,6 +44,21 @@ pub enum Error {
         actual: usize,
     },
 
+    /// A label overlay does not cover the image it is drawn over pixel for pixel.
+    #[snafu(display(
+        "the label map is {overlay_columns}×{overlay_rows} pixels but the image is {columns}×{rows}"
+    ))]
+    OverlayGeometry {
+        overlay_columns: u32,
+        overlay_rows: u32,
+        columns: u32,
+        rows: u32,
+    },
+
+    /// The overlay opacity is not a number.
+    #[snafu(display("the overlay opacity must be a number from 0 to 1, got {opacity}"))]
+    InvalidOpacity { opacity: f32 },
+
     /// The frame could not be converted for display by `lumen-dicom` (colour conversion, missing palette).
     #[snafu(display("the frame cannot be displayed: {source}"))]
     Display { source: lumen_dicom::Error },

@@ -4,6 +4,7 @@
 //! browser (wasm cannot block; read canvases there instead).
 
 use crate::error::*;
+use crate::overlay::{LabelOverlay, OverlayParams};
 use crate::renderer::{RenderParams, Renderer};
 use crate::texture::ImageTexture;
 use lumen_dicom::display::Rgba8Image;
@@ -20,6 +21,21 @@ pub fn render_to_rgba8(
     height: u32,
     image: &ImageTexture,
     params: &RenderParams,
+) -> Result<Rgba8Image> {
+    render_with_overlay_to_rgba8(device, queue, renderer, width, height, image, params, None)
+}
+
+/// [`render_to_rgba8`] with a segmentation overlay over the image (see [`Renderer::render_with_overlay`]).
+#[allow(clippy::too_many_arguments)]
+pub fn render_with_overlay_to_rgba8(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    renderer: &mut Renderer,
+    width: u32,
+    height: u32,
+    image: &ImageTexture,
+    params: &RenderParams,
+    overlay: Option<(&LabelOverlay, &OverlayParams)>,
 ) -> Result<Rgba8Image> {
     let max = device.limits().max_texture_dimension_2d;
     if width == 0 || height == 0 || width > max || height > max {
@@ -46,7 +62,7 @@ pub fn render_to_rgba8(
     });
     let view = target.create_view(&wgpu::TextureViewDescriptor::default());
     renderer.clear(device, queue, &view);
-    renderer.render(device, queue, &view, None, image, params)?;
+    renderer.render_with_overlay(device, queue, &view, None, image, params, overlay)?;
     read_rgba8(device, queue, &target)
 }
 

@@ -1,9 +1,11 @@
 //! The viewport renderer: draws an [`ImageTexture`] into a rectangle of a colour target (a canvas frame or an
 //! offscreen texture) with the user's view ([`ViewTransform`]), VOI (window or VOI LUT), inversion and optional
-//! smoothing, through `shader/viewport.wgsl`. One [`Renderer`] per `wgpu::Device` serves any number of
-//! viewports, canvases and target formats. This module must not create devices or surfaces, nor decode DICOM.
+//! smoothing, and optionally a segmentation overlay ([`LabelOverlay`] with [`OverlayParams`]) over it, through
+//! `shader/viewport.wgsl`. One [`Renderer`] per `wgpu::Device` serves any number of viewports, canvases and
+//! target formats. This module must not create devices or surfaces, nor decode DICOM.
 
 use crate::error::*;
+use crate::overlay::{label_texture, LabelOverlay, OverlayParams};
 use crate::texture::{ImageTexture, TexelKind};
 use crate::view::ViewTransform;
 use lumen_dicom::display::{DisplayParams, Lut, Voi, VoiLutFunction};
@@ -65,7 +67,8 @@ impl ViewportRect {
     }
 }
 
-const UNIFORM_SIZE: u64 = 96;
+/// Bytes of the shader's `Params`: view, image, VOI (96), overlay mode and opacity (32), palette (256 × 4).
+const UNIFORM_SIZE: u64 = 96 + 32 + 1024;
 const LUT_TEXTURE_WIDTH: u32 = 256;
 
 const VOI_LINEAR: u32 = 0;
@@ -96,6 +99,8 @@ pub struct Renderer {
     uniforms: wgpu::Buffer,
     no_lut: wgpu::TextureView,
     lut: Option<LutTexture>,
+    /// A 1×1 label map bound when no overlay is drawn, so the bind group layout never changes.
+    no_labels: wgpu::TextureView,
 }
 
 impl Renderer {
@@ -134,6 +139,16 @@ impl Renderer {
                 },
                 texture_entry(1),
                 texture_entry(2),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 3,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Uint,
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -148,6 +163,18 @@ impl Renderer {
             mapped_at_creation: false,
         });
         let no_lut = lut_texture(device, queue, 1, 1, &[0.0]);
+        let no_labels = label_texture(device, 1, 1);
+        queue.write_texture(
+            no_labels.as_image_copy(),
+            &[0],
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(1),
+                rows_per_image: Some(1),
+            },
+            no_labels.size(),
+        );
+        let no_labels = no_labels.create_view(&wgpu::TextureViewDescriptor::default());
         let mut renderer = Renderer {
             shader,
             bind_group_layout,
@@ -156,6 +183,7 @@ impl Renderer {
             uniforms,
             no_lut,
             lut: None,
+            no_labels,
         };
         renderer.pipeline(device, target_format)?;
         Ok(renderer)
@@ -253,6 +281,44 @@ impl Renderer {
         image: &ImageTexture,
         params: &RenderParams,
     ) -> Result<()> {
+        self.render_with_overlay(device, queue, target, viewport, image, params, None)
+    }
+
+    /// [`Renderer::render`] with a segmentation overlay drawn over the image (`None`: exactly `render`). The
+    /// label map must have the image's columns × rows ([`Error::OverlayGeometry`] otherwise); it follows the view
+    /// like the image, one label per image pixel (nearest pixel, also when the image is smoothed).
+    #[allow(clippy::too_many_arguments)]
+    pub fn render_with_overlay(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        target: &wgpu::TextureView,
+        viewport: Option<ViewportRect>,
+        image: &ImageTexture,
+        params: &RenderParams,
+        overlay: Option<(&LabelOverlay, &OverlayParams)>,
+    ) -> Result<()> {
+        let geometry = image.geometry();
+        let (overlay_mode, opacity, palette, labels_view) = match overlay {
+            None => (0, 0.0, [0u32; 256], None),
+            Some((labels, overlay_params)) => {
+                if labels.columns() != geometry.columns || labels.rows() != geometry.rows {
+                    return OverlayGeometrySnafu {
+                        overlay_columns: labels.columns(),
+                        overlay_rows: labels.rows(),
+                        columns: geometry.columns,
+                        rows: geometry.rows,
+                    }
+                    .fail();
+                }
+                (
+                    overlay_params.mode.shader_bits(),
+                    overlay_params.checked_opacity()?,
+                    overlay_params.packed_palette(),
+                    Some(labels.view()),
+                )
+            }
+        };
         let target_texture = target.texture();
         let (tw, th) = (target_texture.width(), target_texture.height());
         let viewport = viewport.unwrap_or(ViewportRect::full(tw, th));
@@ -279,7 +345,6 @@ impl Renderer {
             return Ok(());
         }
         let format = target_texture.format();
-        let geometry = image.geometry();
         let affine = params
             .view
             .screen_to_image_affine(&geometry, viewport.size())
@@ -357,9 +422,16 @@ impl Renderer {
         for v in floats {
             bytes.extend_from_slice(&v.to_ne_bytes());
         }
-        for v in [function, flags, lut_len, lut_width] {
+        for v in [function, flags, lut_len, lut_width, overlay_mode, 0, 0, 0] {
             bytes.extend_from_slice(&v.to_ne_bytes());
         }
+        for v in [opacity, 0.0, 0.0, 0.0] {
+            bytes.extend_from_slice(&f32::to_ne_bytes(v));
+        }
+        for v in palette {
+            bytes.extend_from_slice(&v.to_ne_bytes());
+        }
+        debug_assert_eq!(bytes.len() as u64, UNIFORM_SIZE);
         queue.write_buffer(&self.uniforms, 0, &bytes);
 
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -377,6 +449,12 @@ impl Renderer {
                 wgpu::BindGroupEntry {
                     binding: 2,
                     resource: wgpu::BindingResource::TextureView(lut_view),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: wgpu::BindingResource::TextureView(
+                        labels_view.unwrap_or(&self.no_labels),
+                    ),
                 },
             ],
         });

@@ -221,7 +221,7 @@ fn range_window(lo: f64, hi: f64) -> Window {
 }
 
 /// Pixels in a `columns × rows` image, or why the device cannot hold it.
-fn check_size(device: &wgpu::Device, columns: u32, rows: u32) -> Result<usize> {
+pub(crate) fn check_size(device: &wgpu::Device, columns: u32, rows: u32) -> Result<usize> {
     if columns == 0 || rows == 0 {
         return EmptyImageSnafu { columns, rows }.fail();
     }

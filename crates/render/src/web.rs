@@ -10,6 +10,7 @@
 
 use crate::error::*;
 use crate::gpu::Gpu;
+use crate::overlay::{LabelOverlay, OverlayParams};
 use crate::renderer::{RenderParams, Renderer, ViewportRect};
 use crate::texture::ImageTexture;
 use snafu::ResultExt;
@@ -225,6 +226,30 @@ impl CanvasSurface {
         renderer: &mut Renderer,
         viewports: &[(ViewportRect, &ImageTexture, &RenderParams)],
     ) -> Result<bool> {
+        self.draw_all(
+            gpu,
+            renderer,
+            viewports.iter().map(|(r, i, p)| (*r, *i, *p, None)),
+        )
+    }
+
+    /// [`CanvasSurface::draw_viewports`] with an optional segmentation overlay per viewport (see
+    /// [`Renderer::render_with_overlay`]).
+    pub fn draw_viewports_with_overlays(
+        &mut self,
+        gpu: &Gpu,
+        renderer: &mut Renderer,
+        viewports: &[ViewportDraw<'_>],
+    ) -> Result<bool> {
+        self.draw_all(gpu, renderer, viewports.iter().copied())
+    }
+
+    fn draw_all<'a>(
+        &mut self,
+        gpu: &Gpu,
+        renderer: &mut Renderer,
+        viewports: impl Iterator<Item = ViewportDraw<'a>>,
+    ) -> Result<bool> {
         let Some(frame) = self.next_frame(gpu)? else {
             return Ok(false);
         };
@@ -232,10 +257,27 @@ impl CanvasSurface {
             .texture
             .create_view(&wgpu::TextureViewDescriptor::default());
         renderer.clear(&gpu.device, &gpu.queue, &view);
-        for (rect, image, params) in viewports {
-            renderer.render(&gpu.device, &gpu.queue, &view, Some(*rect), image, params)?;
+        for (rect, image, params, overlay) in viewports {
+            renderer.render_with_overlay(
+                &gpu.device,
+                &gpu.queue,
+                &view,
+                Some(rect),
+                image,
+                params,
+                overlay,
+            )?;
         }
         gpu.queue.present(frame);
         Ok(true)
     }
 }
+
+/// One viewport of [`CanvasSurface::draw_viewports_with_overlays`]: where, which image, how, and the label
+/// overlay drawn over it (if any).
+pub type ViewportDraw<'a> = (
+    ViewportRect,
+    &'a ImageTexture,
+    &'a RenderParams,
+    Option<(&'a LabelOverlay, &'a OverlayParams)>,
+);

@@ -7,15 +7,19 @@
 //! ```
 //!
 //! They pin that `BackendPreference::Auto` picks WebGPU where the browser has it and `WebGl2` forces WebGL2,
-//! that both draw the window/level the CPU computes (read back from an offscreen texture), and that a
-//! WebGL2 canvas shows the drawn pixels. They must not test view math (unit tests in `view.rs` do).
+//! that both draw the window/level the CPU computes (read back from an offscreen texture), that both draw a
+//! segmentation overlay (an `R8Uint` label map) with the same pixels, and that a WebGL2 canvas shows the drawn
+//! pixels. They must not test view math (unit tests in `view.rs` do).
 
 #![cfg(target_arch = "wasm32")]
 
 use lumen_dicom::display::{Voi, VoiLutFunction, Window};
 // openjp2 (via lumen-dicom) imports C malloc/free: link the shim or the module does not instantiate.
 use lumen_render::web::BackendPreference;
-use lumen_render::{wgpu, Gpu, GpuBackend, ImageTexture, RenderParams, Renderer, ViewTransform};
+use lumen_render::{
+    wgpu, Gpu, GpuBackend, ImageTexture, LabelOverlay, LabelPalette, LabelSet, OverlayMode,
+    OverlayParams, RenderParams, Renderer, ViewTransform,
+};
 use lumen_wasm_libc_shim as _;
 use wasm_bindgen_test::*;
 use web_sys::wasm_bindgen::JsCast;
@@ -86,9 +90,16 @@ async fn draw_and_read_back(gpu: &Gpu) -> Vec<u8> {
     renderer
         .render(&gpu.device, &gpu.queue, &view, None, &image, &params)
         .expect("render");
+    read_back(gpu, &target).await
+}
+
+/// The pixels of an `Rgba8Unorm` texture (at most 64 columns), row by row, read back without blocking.
+async fn read_back(gpu: &Gpu, target: &wgpu::Texture) -> Vec<u8> {
+    let (width, height) = (target.width(), target.height());
+    assert!(width <= 64);
     let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
         label: None,
-        size: 256,
+        size: 256 * height as u64,
         usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
         mapped_at_creation: false,
     });
@@ -100,7 +111,7 @@ async fn draw_and_read_back(gpu: &Gpu) -> Vec<u8> {
             layout: wgpu::TexelCopyBufferLayout {
                 offset: 0,
                 bytes_per_row: Some(256),
-                rows_per_image: Some(1),
+                rows_per_image: Some(height),
             },
         },
         target.size(),
@@ -119,8 +130,85 @@ async fn draw_and_read_back(gpu: &Gpu) -> Vec<u8> {
         }
     };
     mapped.expect("buffer mapped");
-    buffer.get_mapped_range(..8).expect("mapped range").to_vec()
+    let mapped = buffer.get_mapped_range(..).expect("mapped range");
+    mapped
+        .chunks(256)
+        .flat_map(|row| &row[..width as usize * 4])
+        .copied()
+        .collect()
 }
+
+/// A 3×2 image (modality 0 and 100 → levels 0 and 255) with the label map `0 1 2 / 2 1 0` (an odd width: rows of
+/// one-byte labels are not 4-byte aligned) filled at opacity 0.25, label 1 red and label 2 blue, drawn 1:1 into
+/// a 3×2 `Rgba8Unorm` texture and read back.
+async fn draw_overlay_and_read_back(gpu: &Gpu) -> Vec<u8> {
+    let format = wgpu::TextureFormat::Rgba8Unorm;
+    let mut renderer = Renderer::new(&gpu.device, &gpu.queue, format).expect("renderer");
+    let image = ImageTexture::from_modality_values(
+        &gpu.device,
+        &gpu.queue,
+        3,
+        2,
+        &[0.0, 100.0, 0.0, 100.0, 0.0, 100.0],
+        None,
+    )
+    .expect("upload");
+    let labels =
+        LabelOverlay::new(&gpu.device, &gpu.queue, 3, 2, &[0, 1, 2, 2, 1, 0]).expect("labels");
+    let overlay = OverlayParams {
+        opacity: 0.25,
+        mode: OverlayMode::Fill,
+        palette: LabelPalette::with_colours(&[(1, [255, 0, 0]), (2, [0, 0, 255])]),
+        visible: LabelSet::all(),
+    };
+    let window = Window {
+        function: VoiLutFunction::LinearExact,
+        ..Window::linear(50.0, 100.0)
+    };
+    let params = RenderParams {
+        view: ViewTransform::default(),
+        voi: Some(Voi::Window(window)),
+        invert: false,
+        smoothing: false,
+    };
+    let target = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: None,
+        size: wgpu::Extent3d {
+            width: 3,
+            height: 2,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        view_formats: &[],
+    });
+    let view = target.create_view(&Default::default());
+    renderer
+        .render_with_overlay(
+            &gpu.device,
+            &gpu.queue,
+            &view,
+            None,
+            &image,
+            &params,
+            Some((&labels, &overlay)),
+        )
+        .expect("render");
+    read_back(gpu, &target).await
+}
+
+/// What `draw_overlay_and_read_back` must show: mix(level, colour, 0.25) rounded, label 0 untouched.
+const OVERLAY_PIXELS: [u8; 24] = [
+    0, 0, 0, 255, // level 0, no label
+    255, 191, 191, 255, // level 255, red: 255·0.75 + 0·0.25 = 191.25
+    0, 0, 64, 255, // level 0, blue: 0·0.75 + 255·0.25 = 63.75
+    191, 191, 255, 255, // level 255, blue
+    64, 0, 0, 255, // level 0, red
+    255, 255, 255, 255, // level 255, no label
+];
 
 #[wasm_bindgen_test]
 async fn auto_prefers_webgpu_and_draws_the_window() {
@@ -139,6 +227,26 @@ async fn auto_prefers_webgpu_and_draws_the_window() {
         draw_and_read_back(&gpu).await,
         vec![0, 0, 0, 255, 255, 255, 255, 255]
     );
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_and_webgl2_draw_the_same_label_overlay() {
+    // The label map is an R8Uint texture read with textureLoad: it must work on both browser backends.
+    let mut backends = Vec::new();
+    for preference in [BackendPreference::Auto, BackendPreference::WebGl2] {
+        let canvas = canvas(8, 8);
+        let (gpu, _surface) = Gpu::for_canvas(&canvas, preference)
+            .await
+            .expect("a GPU for the canvas");
+        backends.push(gpu.backend.as_str());
+        assert_eq!(
+            draw_overlay_and_read_back(&gpu).await,
+            OVERLAY_PIXELS.to_vec(),
+            "overlay on {}",
+            gpu.backend
+        );
+    }
+    assert_eq!(backends, ["webgpu", "webgl2"]);
 }
 
 #[wasm_bindgen_test]

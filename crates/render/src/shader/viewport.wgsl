@@ -4,6 +4,9 @@
 // everywhere), applies the VOI LUT of PS3.3 C.11.2 (LINEAR C.11.2.1.2.1, LINEAR_EXACT C.11.2.1.3.2, SIGMOID
 // C.11.2.1.3.1, or a VOI LUT table), inverts for MONOCHROME1 / Presentation LUT Shape INVERSE / the user's
 // invert, and rounds to the 8-bit level exactly as lumen-dicom's CPU pipeline does. Outside the image: black.
+// A segmentation overlay (label map, one u32 label per image pixel, nearest pixel) is then mixed into those 8-bit
+// levels: fill = round(mix(level, label colour, opacity)), outline = label colour on pixels whose label differs from
+// a 4-neighbour inside the image. With the overlay off the output is exactly the image's.
 // This shader must not apply the Modality LUT (modality values are uploaded) nor know about DICOM attributes.
 
 struct Params {
@@ -16,16 +19,25 @@ struct Params {
     // VOI function (0 LINEAR, 1 LINEAR_EXACT, 2 SIGMOID, 3 VOI LUT table, 4 none/colour), flags, VOI LUT entries,
     // VOI LUT texture width.
     mode: vec4<u32>,
+    // Overlay: mode bits (0 off, 1 fill, 2 outline, 3 both), (unused)×3.
+    overlay: vec4<u32>,
+    // Overlay fill opacity 0..1, (unused)×3.
+    overlay_opacity: vec4<f32>,
+    // Label colours, four labels per vec4: word r | g << 8 | b << 16 | shown << 24 (label 0 always 0).
+    palette: array<vec4<u32>, 64>,
 };
 
 const FLAG_INVERT: u32 = 1u;
 const FLAG_SMOOTH: u32 = 2u;
 const FLAG_COLOUR: u32 = 4u;
 const FLAG_SRGB_TARGET: u32 = 8u;
+const OVERLAY_FILL: u32 = 1u;
+const OVERLAY_OUTLINE: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var image: texture_2d<f32>;
 @group(0) @binding(2) var voi_lut: texture_2d<f32>;
+@group(0) @binding(3) var labels: texture_2d<u32>;
 
 @vertex
 fn vs_main(@builtin(vertex_index) index: u32) -> @builtin(position) vec4<f32> {
@@ -83,13 +95,18 @@ fn voi(x: f32) -> f32 {
     return y;
 }
 
-// The 8-bit level the CPU pipeline would produce, as a 0..1 value the target stores exactly.
-fn present(level: f32) -> f32 {
+// The 8-bit level the CPU pipeline would produce (0..255, a whole number).
+fn level8(level: f32) -> f32 {
     var v = clamp(level, 0.0, 255.0);
     if (params.mode.y & FLAG_INVERT) != 0u {
         v = 255.0 - v;
     }
-    var out = floor(v + 0.5) / 255.0;
+    return floor(v + 0.5);
+}
+
+// An 8-bit level as a 0..1 value the target stores exactly.
+fn encode(level: f32) -> f32 {
+    var out = level / 255.0;
     if (params.mode.y & FLAG_SRGB_TARGET) != 0u {
         // The target encodes linear → sRGB on store: hand it the linear value whose encoding is `out`.
         if out <= 0.04045 {
@@ -99,6 +116,37 @@ fn present(level: f32) -> f32 {
         }
     }
     return out;
+}
+
+fn label_at(c: vec2<i32>) -> u32 {
+    return textureLoad(labels, c, 0).r;
+}
+
+// Whether image pixel `c` (label `l`) has a 4-neighbour inside the image with another label.
+fn on_boundary(c: vec2<i32>, l: u32) -> bool {
+    let size = vec2<i32>(params.image_and_origin.xy);
+    return (c.x > 0 && label_at(c - vec2<i32>(1, 0)) != l)
+        || (c.x < size.x - 1 && label_at(c + vec2<i32>(1, 0)) != l)
+        || (c.y > 0 && label_at(c - vec2<i32>(0, 1)) != l)
+        || (c.y < size.y - 1 && label_at(c + vec2<i32>(0, 1)) != l);
+}
+
+// The overlay over the 8-bit levels `rgb` of image pixel `c`.
+fn overlay(rgb: vec3<f32>, c: vec2<i32>) -> vec3<f32> {
+    let l = label_at(c);
+    let word = params.palette[l / 4u][l % 4u];
+    if l == 0u || (word >> 24u) == 0u {
+        return rgb;
+    }
+    let colour = vec3<f32>(f32(word & 255u), f32((word >> 8u) & 255u), f32((word >> 16u) & 255u));
+    let mode = params.overlay.x;
+    if (mode & OVERLAY_OUTLINE) != 0u && on_boundary(c, l) {
+        return colour;
+    }
+    if (mode & OVERLAY_FILL) != 0u {
+        return floor(mix(rgb, colour, params.overlay_opacity.x) + vec3<f32>(0.5));
+    }
+    return rgb;
 }
 
 @fragment
@@ -122,10 +170,17 @@ fn fs_main(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
     } else {
         sample = texel(vec2<i32>(floor(p)));
     }
+    var rgb: vec3<f32>;
     if (params.mode.y & FLAG_COLOUR) != 0u {
-        let rgb = sample.rgb * 255.0;
-        return vec4<f32>(present(rgb.r), present(rgb.g), present(rgb.b), 1.0);
+        let c = sample.rgb * 255.0;
+        rgb = vec3<f32>(level8(c.r), level8(c.g), level8(c.b));
+    } else {
+        rgb = vec3<f32>(level8(voi(sample.r)));
     }
-    let level = present(voi(sample.r));
-    return vec4<f32>(level, level, level, 1.0);
+    if params.overlay.x != 0u {
+        // Labels are never interpolated: the nearest image pixel's label, also when the image is smoothed.
+        let isize = vec2<i32>(size);
+        rgb = overlay(rgb, clamp(vec2<i32>(floor(p)), vec2<i32>(0, 0), isize - vec2<i32>(1, 1)));
+    }
+    return vec4<f32>(encode(rgb.r), encode(rgb.g), encode(rgb.b), 1.0);
 }
