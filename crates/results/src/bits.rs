@@ -9,33 +9,35 @@
 #[derive(Debug, Default)]
 pub(crate) struct BitWriter {
     bytes: Vec<u8>,
-    bits: u64,
+    /// The byte being filled, and how many of its bits are.
+    current: u8,
+    filled: u8,
 }
 
 impl BitWriter {
     /// Room for `bits` pixels.
     pub fn with_capacity(bits: u64) -> Self {
         Self {
-            bytes: Vec::with_capacity(bits.div_ceil(8) as usize + 1),
-            bits: 0,
+            bytes: Vec::with_capacity(usize::try_from(bits.div_ceil(8)).unwrap_or(0) + 1),
+            ..Self::default()
         }
     }
 
     pub fn push(&mut self, set: bool) {
-        let bit = (self.bits % 8) as u8;
-        if bit == 0 {
-            self.bytes.push(0);
+        self.current |= u8::from(set) << self.filled;
+        self.filled += 1;
+        if self.filled == 8 {
+            self.bytes.push(self.current);
+            self.current = 0;
+            self.filled = 0;
         }
-        if set {
-            if let Some(last) = self.bytes.last_mut() {
-                *last |= 1 << bit;
-            }
-        }
-        self.bits += 1;
     }
 
-    /// The Pixel Data value: the packed bits, padded with a zero byte to an even length.
+    /// The Pixel Data value: the packed bits, padded with zero bits to an even number of bytes.
     pub fn finish(mut self) -> Vec<u8> {
+        if self.filled > 0 {
+            self.bytes.push(self.current);
+        }
         if self.bytes.len() % 2 == 1 {
             self.bytes.push(0);
         }

@@ -30,7 +30,7 @@ const SAME_GEOMETRY: f64 = 1e-4;
 /// `label_maps[i]` is the model's output on `slices[i]`: one label index per pixel, row by row, `rows × columns`
 /// of them, 0 the background and `i` ≥ 1 the label `run.labels[i]` (segment number `i`). Each segment gets one
 /// frame per slice where it has at least one pixel, so empty slices cost nothing; when no slice holds any label,
-/// one empty frame (segment 1 on the first slice) is written, as a Segmentation must have a frame, and the object
+/// one empty frame (segment 1 on the lowest slice) is written, as a Segmentation must have a frame, and the object
 /// still records that the model ran and found nothing.
 ///
 /// The slices must be of one study and one Frame of Reference, share size, orientation, pixel spacing and slice

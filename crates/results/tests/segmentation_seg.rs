@@ -856,3 +856,138 @@ fn frames_of_a_multi_frame_source_round_trip_by_frame_number() {
     // Frame 2 of the source is empty: no SEG frame references it, so the reader cannot know it.
     assert_eq!(read, vec![(Some(1), &maps[0]), (Some(3), &maps[2])]);
 }
+
+// ---- other writers' Segmentations ----
+
+/// Re-encodes a data set in another (native) transfer syntax.
+fn to_part10_in(obj: InMemDicomObject, transfer_syntax: &str) -> Vec<u8> {
+    let meta = FileMetaTableBuilder::new()
+        .media_storage_sop_class_uid(text(&obj, tags::SOP_CLASS_UID))
+        .media_storage_sop_instance_uid(text(&obj, tags::SOP_INSTANCE_UID))
+        .transfer_syntax(transfer_syntax)
+        .implementation_class_uid("1.2.3.4");
+    let mut out = Vec::new();
+    obj.with_meta(meta).unwrap().write_all(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn an_implicit_vr_segmentation_reads_the_same() {
+    let maps = three_slice_maps();
+    let bytes = segmentation_seg(&run(), &slices(3), &maps, &uids(), &when()).unwrap();
+    let implicit = to_part10_in(parse(&bytes), "1.2.840.10008.1.2");
+    let seg = read_segmentation(&implicit).unwrap();
+    for (i, map) in maps.iter().enumerate() {
+        assert_eq!(&seg.label_map(&slice_uid(i)).unwrap().labels, map);
+    }
+}
+
+/// A FRACTIONAL segmentation of one segment, as another tool might write it: 8-bit probabilities, the Segment
+/// Identification in the Shared Functional Groups, no Referenced Series Sequence, the source frame numbered.
+#[test]
+fn another_writers_fractional_segmentation_is_thresholded_at_half() {
+    let bytes = segmentation_seg(
+        &run(),
+        &slices(1),
+        &three_slice_maps()[..1],
+        &uids(),
+        &when(),
+    )
+    .unwrap();
+    let mut obj = parse(&bytes);
+    let us = |v: u16| PrimitiveValue::from(v);
+    obj.put(DataElement::new(
+        tags::SEGMENTATION_TYPE,
+        VR::CS,
+        PrimitiveValue::from("FRACTIONAL"),
+    ));
+    obj.put(DataElement::new(
+        tags::SEGMENTATION_FRACTIONAL_TYPE,
+        VR::CS,
+        PrimitiveValue::from("PROBABILITY"),
+    ));
+    obj.put(DataElement::new(
+        tags::MAXIMUM_FRACTIONAL_VALUE,
+        VR::US,
+        us(200),
+    ));
+    obj.put(DataElement::new(tags::BITS_ALLOCATED, VR::US, us(8)));
+    obj.put(DataElement::new(tags::BITS_STORED, VR::US, us(8)));
+    obj.put(DataElement::new(tags::HIGH_BIT, VR::US, us(7)));
+    obj.put(DataElement::new(
+        tags::MANUFACTURER,
+        VR::LO,
+        PrimitiveValue::from("Other"),
+    ));
+    obj.remove_element(tags::REFERENCED_SERIES_SEQUENCE);
+    // One frame, of segment 2, its Segment Identification shared; its source referenced as frame 1.
+    let mut frame = seq(&obj, tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE)[0].clone();
+    let mut identification = seq(&frame, tags::SEGMENT_IDENTIFICATION_SEQUENCE)[0].clone();
+    identification.put(DataElement::new(
+        tags::REFERENCED_SEGMENT_NUMBER,
+        VR::US,
+        us(2),
+    ));
+    frame.remove_element(tags::SEGMENT_IDENTIFICATION_SEQUENCE);
+    let mut derivation = seq(&frame, tags::DERIVATION_IMAGE_SEQUENCE)[0].clone();
+    let mut source = seq(&derivation, tags::SOURCE_IMAGE_SEQUENCE)[0].clone();
+    source.put(DataElement::new(
+        tags::REFERENCED_FRAME_NUMBER,
+        VR::IS,
+        PrimitiveValue::from("1"),
+    ));
+    let sq = |items: Vec<InMemDicomObject>| dicom_core::value::DataSetSequence::from(items);
+    derivation.put(DataElement::new(
+        tags::SOURCE_IMAGE_SEQUENCE,
+        VR::SQ,
+        sq(vec![source]),
+    ));
+    frame.put(DataElement::new(
+        tags::DERIVATION_IMAGE_SEQUENCE,
+        VR::SQ,
+        sq(vec![derivation]),
+    ));
+    let mut shared = seq(&obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE)[0].clone();
+    shared.put(DataElement::new(
+        tags::SEGMENT_IDENTIFICATION_SEQUENCE,
+        VR::SQ,
+        sq(vec![identification]),
+    ));
+    obj.put(DataElement::new(
+        tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE,
+        VR::SQ,
+        sq(vec![shared]),
+    ));
+    obj.put(DataElement::new(
+        tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE,
+        VR::SQ,
+        sq(vec![frame]),
+    ));
+    obj.put(DataElement::new(
+        tags::NUMBER_OF_FRAMES,
+        VR::IS,
+        PrimitiveValue::from("1"),
+    ));
+    // Probabilities 0, 100 (exactly half: out), 101 (in), 200, then 0.
+    let mut pixels = vec![0u8; 35];
+    pixels[1] = 100;
+    pixels[2] = 101;
+    pixels[3] = 200;
+    pixels.push(0);
+    obj.put(DataElement::new(
+        tags::PIXEL_DATA,
+        VR::OB,
+        PrimitiveValue::U8(C::from_vec(pixels)),
+    ));
+
+    let seg = read_segmentation(&to_part10(obj)).unwrap();
+    assert!(!seg.written_by_lumen);
+    assert_eq!(seg.slices.len(), 1);
+    assert_eq!(seg.slices[0].sop_instance_uid, slice_uid(0));
+    assert_eq!(seg.slices[0].frame_number, Some(1));
+    let mut expected = vec![0u8; 35];
+    expected[2] = 2;
+    expected[3] = 2;
+    assert_eq!(seg.slices[0].labels, expected);
+    assert_eq!(seg.label_map(&slice_uid(0)).unwrap().labels, expected);
+}
