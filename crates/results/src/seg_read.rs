@@ -1,6 +1,6 @@
 //! The reader: a DICOM Segmentation back into label maps the viewer can overlay.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::Tag;
@@ -256,18 +256,20 @@ pub fn read_segmentation(bytes: &[u8]) -> Result<Segmentation, Error> {
 
     // A source the Common Instance Reference lists as a whole but whose frames are referenced by number (a
     // multi-frame source, or a writer that numbers the only frame) has the label maps of those frames only.
-    let framed: Vec<bool> = (0..slices.len())
-        .map(|i| frame_slice.iter().any(|&(_, s)| s == i))
+    let mut framed = vec![false; slices.len()];
+    for &(_, i) in &frame_slice {
+        framed[i] = true;
+    }
+    let numbered: HashSet<&str> = slices
+        .iter()
+        .filter(|s| s.frame_number.is_some())
+        .map(|s| s.sop_instance_uid.as_str())
         .collect();
     let keep: Vec<bool> = slices
         .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            framed[i]
-                || s.frame_number.is_some()
-                || !slices
-                    .iter()
-                    .any(|o| o.sop_instance_uid == s.sop_instance_uid && o.frame_number.is_some())
+        .zip(&framed)
+        .map(|(s, &framed)| {
+            framed || s.frame_number.is_some() || !numbered.contains(s.sop_instance_uid.as_str())
         })
         .collect();
     let mut new_index = Vec::with_capacity(slices.len());
