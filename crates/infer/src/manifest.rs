@@ -66,6 +66,20 @@ pub enum Architecture {
     /// A small 2D CNN classifier (`arch::Classifier2d`).
     #[serde(rename = "classifier-2d")]
     Classifier2d(Classifier2dSpec),
+    /// A small 2D U-Net labelling every pixel (`arch::Unet2d`).
+    #[serde(rename = "unet-2d")]
+    Unet2d(Unet2dSpec),
+}
+
+/// Hyper-parameters of the 2D U-Net (`arch::Unet2d`, feature `runtime`), as written in a model manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unet2dSpec {
+    /// Input channels (1 for grey images).
+    pub in_channels: usize,
+    /// Channels of each encoder level, finest first; each further level halves the resolution.
+    pub widths: Vec<usize>,
+    /// Number of classes (logits per pixel), background included.
+    pub classes: usize,
 }
 
 /// Hyper-parameters of the 2D classifier (`arch::Classifier2d`, feature `runtime`), as written in a model manifest.
@@ -97,6 +111,17 @@ pub struct InputSpec {
     /// `(x - mean) / std` on the [0, 1] grey levels after resizing.
     pub mean: f32,
     pub std: f32,
+    /// The fixed window for [`InputSource::ModalityWindow`] (ignored otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<FixedWindow>,
+}
+
+/// A window in modality units (e.g. Hounsfield units), applied as LINEAR_EXACT (`(v − center) / width + ½`,
+/// clamped to [0, 1]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FixedWindow {
+    pub center: f32,
+    pub width: f32,
 }
 
 /// The image handed to the model.
@@ -106,6 +131,9 @@ pub enum InputSource {
     /// The displayed grey levels in [0, 1]: modality LUT, the file's default VOI (or a min/max window), and
     /// MONOCHROME1 inverted, so that bone is bright — what a radiologist sees and what the training PNGs hold.
     DisplayedGrey,
+    /// The modality values (CT: Hounsfield units) through the manifest's fixed [`InputSpec::window`], whatever
+    /// window the user has set: the model sees the same contrast on every display.
+    ModalityWindow,
 }
 
 /// One output class.
@@ -177,8 +205,44 @@ impl ModelManifest {
                     bad(format!("input size {} is not divisible by 2^{} (one pooling per block)", self.input.size, spec.widths.len()))
                 );
             }
+            Architecture::Unet2d(spec) => {
+                ensure!(self.task == Task::Segmentation, bad("a unet-2d architecture needs task segmentation".into()));
+                ensure!(
+                    spec.classes == self.outputs.len(),
+                    bad(format!("the architecture has {} classes but {} outputs are listed", spec.classes, self.outputs.len()))
+                );
+                ensure!(spec.classes >= 2 && spec.classes <= 255, bad("unet-2d needs 2 to 255 classes (background first)".into()));
+                ensure!(spec.widths.len() >= 2, bad("unet-2d needs at least two levels".into()));
+                let down = 1usize << (spec.widths.len() - 1);
+                ensure!(
+                    self.input.size % down == 0,
+                    bad(format!("input size {} is not divisible by 2^{} (one pooling per level)", self.input.size, spec.widths.len() - 1))
+                );
+            }
+        }
+        if self.input.source == InputSource::ModalityWindow {
+            let ok = self.input.window.is_some_and(|w| w.width > 0.0 && w.center.is_finite());
+            ensure!(ok, bad("input source modality-window needs a window with a positive width".into()));
         }
         Ok(())
+    }
+
+    /// The window and inversion that turn the frame's modality values into the model's grey input: the user's
+    /// display (`display`, `invert`) for [`InputSource::DisplayedGrey`], the manifest's fixed window (never
+    /// inverted) for [`InputSource::ModalityWindow`].
+    pub fn input_window(&self, display: &lumen_frames::WindowPreset, invert: bool) -> (lumen_frames::WindowPreset, bool) {
+        match (self.input.source, self.input.window) {
+            (InputSource::ModalityWindow, Some(w)) => (
+                lumen_frames::WindowPreset {
+                    center: w.center as f64,
+                    width: w.width as f64,
+                    function: lumen_frames::WindowFunction::LinearExact,
+                    explanation: None,
+                },
+                false,
+            ),
+            _ => (display.clone(), invert),
+        }
     }
 
     /// True when the model applies to a series of this modality.

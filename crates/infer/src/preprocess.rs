@@ -94,6 +94,52 @@ pub fn model_input(image: &GreyImage, size: usize, mean: f32, std: f32) -> Vec<f
     small.data.iter().map(|v| (v - mean) / std).collect()
 }
 
+/// A segmentation model's per-pixel class probabilities (`classes × size × size`, class-major, on the padded
+/// square grid of [`model_input`]) turned into a label map of the original `width × height` image: each source
+/// pixel's centre is mapped onto the model grid, every class probability is interpolated bilinearly there (edge
+/// values held), and the most probable class wins (ties go to the lower index). One byte per pixel, row-major;
+/// 0 is the first output (background).
+pub fn label_map(probabilities: &[f32], classes: usize, size: usize, width: usize, height: usize) -> Option<Vec<u8>> {
+    if classes == 0 || classes > 256 || size == 0 || width == 0 || height == 0 {
+        return None;
+    }
+    if probabilities.len() != classes * size * size {
+        return None;
+    }
+    let side = width.max(height);
+    let (x0, y0) = ((side - width) / 2, (side - height) / 2);
+    let scale = size as f64 / side as f64;
+    // Source pixel centre → model grid coordinate in pixel-centre units, with its two taps and weight.
+    let taps = |i: usize, offset: usize| {
+        let g = ((i + offset) as f64 + 0.5) * scale - 0.5;
+        let g = g.clamp(0.0, (size - 1) as f64);
+        let lo = g.floor() as usize;
+        let hi = (lo + 1).min(size - 1);
+        (lo, hi, (g - lo as f64) as f32)
+    };
+    let xs: Vec<(usize, usize, f32)> = (0..width).map(|x| taps(x, x0)).collect();
+    let mut out = vec![0u8; width * height];
+    let plane = size * size;
+    for y in 0..height {
+        let (ya, yb, fy) = taps(y, y0);
+        for (x, &(xa, xb, fx)) in xs.iter().enumerate() {
+            let (mut best, mut best_p) = (0usize, f32::NEG_INFINITY);
+            for c in 0..classes {
+                let p = &probabilities[c * plane..(c + 1) * plane];
+                let top = p[ya * size + xa] * (1.0 - fx) + p[ya * size + xb] * fx;
+                let bottom = p[yb * size + xa] * (1.0 - fx) + p[yb * size + xb] * fx;
+                let v = top * (1.0 - fy) + bottom * fy;
+                if v > best_p {
+                    best = c;
+                    best_p = v;
+                }
+            }
+            out[y * width + x] = best as u8;
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +186,25 @@ mod tests {
         assert_eq!(x, vec![0.0]);
         let x = model_input(&img, 2, 0.5, 0.25);
         assert_eq!(x, vec![-2.0, 2.0, 2.0, -2.0]);
+    }
+
+    #[test]
+    fn label_maps_follow_the_most_probable_class_at_source_resolution() {
+        // 2 classes on a 2×2 grid: class 1 wins in the right column only.
+        let p1 = [0.1, 0.9, 0.2, 0.8];
+        let p0: Vec<f32> = p1.iter().map(|p| 1.0 - p).collect();
+        let probs: Vec<f32> = p0.iter().chain(p1.iter()).copied().collect();
+        let map = label_map(&probs, 2, 2, 4, 4).unwrap();
+        for row in map.chunks(4) {
+            assert_eq!(row, &[0, 0, 1, 1]);
+        }
+        // A 4-wide, 2-high image is padded to 4×4: its rows are the grid's middle rows.
+        let map = label_map(&probs, 2, 2, 4, 2).unwrap();
+        assert_eq!(map, vec![0, 0, 1, 1, 0, 0, 1, 1]);
+        // Ties go to the lower class.
+        assert_eq!(label_map(&[0.5, 0.5], 2, 1, 1, 1).unwrap(), vec![0]);
+        assert!(label_map(&probs, 3, 2, 4, 4).is_none());
+        assert!(label_map(&probs, 2, 2, 0, 4).is_none());
     }
 
     #[test]

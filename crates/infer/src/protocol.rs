@@ -3,7 +3,9 @@
 //!
 //! On the wire every message is a JS array: item 0 is the message as JSON text, item 1 (for [`AiRequest::Run`]
 //! only) the pixels — a `Float32Array` of modality values ([`RunPixels::Modality`]) or a `Uint8Array` of RGB
-//! bytes ([`RunPixels::Rgb8`]), transferred. The worker posts [`AiResponse::Ready`] once it has chosen its
+//! bytes ([`RunPixels::Rgb8`]), transferred. A segmentation model answers [`AiResponse::Segmentation`] with the
+//! label map (one byte per pixel, row-major, the output index; 0 = background) as item 1, a transferred
+//! `Uint8Array`. The worker posts [`AiResponse::Ready`] once it has chosen its
 //! backend; requests sent before are queued by the page.
 //!
 //! `static/ai-worker.js` holds messages posted while the module starts, so the page may post `Init` at once.
@@ -59,7 +61,10 @@ pub enum AiRequest {
     /// Download (or take from the Cache API), verify and load model `model` from `{base_url}/{model}/`, then
     /// run a warm-up pass. Answered with progress, then [`AiResponse::Loaded`] or [`AiResponse::Failed`].
     Load { job: JobId, model: String, base_url: String },
-    /// Run a loaded model on one image (`width` × `height`), and the pixel rules when `rules` is set.
+    /// Run a loaded model on one image (`width` × `height`), and the pixel rules when `rules` is set. A
+    /// classifier answers [`AiResponse::Result`], a segmentation model [`AiResponse::Segmentation`]. For a model
+    /// whose input is a fixed window ([`crate::manifest::InputSource::ModalityWindow`]) the request's window and
+    /// inversion are ignored.
     Run { job: JobId, model: String, width: u32, height: u32, pixels: RunPixels, rules: bool },
     /// Run only the pixel rules ([`crate::qc_rules`]) on one image; needs no model.
     Rules { job: JobId, width: u32, height: u32, pixels: RunPixels },
@@ -113,6 +118,18 @@ pub enum AiResponse {
         findings: Vec<crate::qc_rules::Finding>,
         backend: Backend,
         /// Inference time (preprocessing included), ms.
+        ms: f64,
+    },
+    /// A segmentation model's answer; the label map (`width × height` bytes) travels as item 1.
+    Segmentation {
+        job: JobId,
+        model: String,
+        width: u32,
+        height: u32,
+        /// Pixels of each output index, in the order of the manifest's outputs.
+        counts: Vec<u64>,
+        backend: Backend,
+        /// Inference time (preprocessing and up-sampling included), ms.
         ms: f64,
     },
     RulesResult { job: JobId, findings: Vec<crate::qc_rules::Finding> },

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use lumen_infer::selftest::{self, SelfTest};
+use lumen_infer::selftest::SelfTest;
+use lumen_infer::manifest::Task;
 use lumen_infer::{Device, InferError, LoadedModel, ModelManifest};
 
 fn models_dir() -> PathBuf {
@@ -49,12 +50,17 @@ fn every_package_loads_and_reproduces_its_selftest() {
         let expected: SelfTest =
             serde_json::from_str(&std::fs::read_to_string(dir.join("selftest.json")).unwrap()).unwrap();
         let model = LoadedModel::load(manifest.clone(), weights, &device).unwrap();
-        let got = model.classify_blocking(&[selftest::image()]).unwrap();
-        assert_eq!(got[0].len(), manifest.outputs.len());
-        let sum: f32 = got[0].iter().sum();
-        assert!((sum - 1.0).abs() < 1e-5, "softmax sums to {sum}");
-        for (g, e) in got[0].iter().zip(&expected.probabilities) {
-            assert!((g - e).abs() < 1e-5, "{}: self-test {:?} vs recorded {:?}", manifest.id, got[0], expected.probabilities);
+        let got = model.selftest_outputs_blocking().unwrap();
+        let classes = manifest.outputs.len();
+        let points = if manifest.task == Task::Segmentation { 64 } else { 1 };
+        assert_eq!(got.len(), classes * points, "{}", manifest.id);
+        assert_eq!(expected.probabilities.len(), got.len(), "{}: selftest.json length", manifest.id);
+        for point in got.chunks(classes) {
+            let sum: f32 = point.iter().sum();
+            assert!((sum - 1.0).abs() < 1e-5, "softmax sums to {sum}");
+        }
+        for (g, e) in got.iter().zip(&expected.probabilities) {
+            assert!((g - e).abs() < 1e-5, "{}: self-test {:?} vs recorded {:?}", manifest.id, got, expected.probabilities);
         }
     }
 }

@@ -3,11 +3,13 @@
 //! ```sh
 //! cargo run --release -p lumen-train -- pneumonia   # models/cxr-pneumonia
 //! cargo run --release -p lumen-train -- qc          # models/cxr-qc
+//! cargo run --release -p lumen-train -- ct-seg      # models/ct-chest-seg (synthetic phantom, needs no data)
 //! ```
 //! Data: `../shared/data/cxr-pneumonia` (or `--data DIR` / `LUMEN_CXR_DATA`). Everything is seeded: the same
 //! command on the same machine writes the same weights.
 
 mod augment;
+mod ctseg;
 mod data;
 mod metrics;
 mod package;
@@ -46,6 +48,8 @@ enum Model {
     Pneumonia,
     /// Acquisition QC: rotated 90/180/270°, mirrored, inverted, or OK, models/cxr-qc.
     Qc,
+    /// Chest CT segmentation (background, body, lung, bone) on the synthetic phantom, models/ct-chest-seg.
+    CtSeg,
     /// How often each pixel rule (lumen_infer::qc_rules) fires on the films as they are, and on degraded copies
     /// (burnt-out centre, black edges, flattened contrast): prints a Markdown table for docs/AI.md.
     Rules,
@@ -55,6 +59,17 @@ fn main() {
     let cli = Cli::parse();
     let data_dir = cli.data.clone().unwrap_or_else(data::default_data_dir);
     let out_root = cli.out.clone().unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
+    if let Model::CtSeg = cli.model {
+        let manifest = ctseg::manifest();
+        let t0 = std::time::Instant::now();
+        let trained = ctseg::train(&manifest, cli.epochs.unwrap_or(8), 20261129);
+        let seconds = t0.elapsed().as_secs_f64();
+        if let Err(e) = ctseg::write(&out_root, manifest, &trained, seconds) {
+            eprintln!("lumen-train: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let films = match data::load(&data_dir) {
         Ok(f) => f,
         Err(e) => {
@@ -70,6 +85,7 @@ fn main() {
             rules(&films);
             Ok(())
         }
+        Model::CtSeg => unreachable!("handled above: needs no radiographs"),
     };
     if let Err(e) = result {
         eprintln!("lumen-train: {e}");

@@ -32,6 +32,7 @@ fn chest_radiograph_input(size: usize) -> InputSpec {
         size,
         mean: 0.5,
         std: 0.25,
+        window: None,
     }
 }
 
@@ -111,6 +112,7 @@ pub fn qc_manifest() -> ModelManifest {
 pub fn classifier_spec(m: &ModelManifest) -> Classifier2dSpec {
     match &m.architecture {
         Architecture::Classifier2d(s) => s.clone(),
+        other => panic!("{}: not a classifier ({other:?})", m.id),
     }
 }
 
@@ -132,7 +134,7 @@ pub fn qc_samples(films: &[&Radiograph], input: &InputSpec) -> Vec<Sample> {
 
 /// Finalises the manifest for `weights`, loads the package back through [`LoadedModel`] (exactly the runtime's
 /// path) and returns it.
-fn finalise(mut manifest: ModelManifest, weights: &[u8]) -> Result<(ModelManifest, LoadedModel), String> {
+pub(crate) fn finalise(mut manifest: ModelManifest, weights: &[u8]) -> Result<(ModelManifest, LoadedModel), String> {
     manifest.weights.sha256 = sha256_hex(weights);
     manifest.weights.bytes = weights.len() as u64;
     manifest.validate().map_err(|e| e.to_string())?;
@@ -140,7 +142,7 @@ fn finalise(mut manifest: ModelManifest, weights: &[u8]) -> Result<(ModelManifes
     Ok((manifest, model))
 }
 
-fn write_package(
+pub(crate) fn write_package(
     out_root: &Path,
     manifest: &ModelManifest,
     model: &LoadedModel,
@@ -150,7 +152,7 @@ fn write_package(
 ) -> Result<(), String> {
     let dir = out_root.join(&manifest.id);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let selftest = model.classify_blocking(&[lumen_infer::selftest::image()]).map_err(|e| e.to_string())?;
+    let selftest = model.selftest_outputs_blocking().map_err(|e| e.to_string())?;
     let write = |name: &str, bytes: &[u8]| {
         // Temp file + rename: a crash never leaves a half-written package file.
         let tmp = dir.join(format!(".{name}.tmp"));
@@ -163,7 +165,7 @@ fn write_package(
     write("metrics.json", (serde_json::to_string_pretty(&metrics).unwrap() + "\n").as_bytes())?;
     let selftest = lumen_infer::selftest::SelfTest {
         image: "lumen_infer::selftest::image(): 256×256 synthetic pattern".into(),
-        probabilities: selftest[0].clone(),
+        probabilities: selftest,
         backend: "burn Flex (native CPU)".into(),
     };
     write("selftest.json", (serde_json::to_string_pretty(&selftest).unwrap() + "\n").as_bytes())?;
@@ -181,7 +183,7 @@ fn write_package(
     Ok(())
 }
 
-fn log_json(t: &Trained) -> serde_json::Value {
+pub(crate) fn log_json(t: &Trained) -> serde_json::Value {
     json!(t.log.iter().map(|(e, l, v, s)| json!({"epoch": e, "train_loss": l, "val": v, "seconds": s})).collect::<Vec<_>>())
 }
 

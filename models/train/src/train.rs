@@ -8,7 +8,7 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
-use lumen_infer::{classifier_to_safetensors, Classifier2d, Classifier2dSpec};
+use lumen_infer::{to_safetensors, Classifier2d, Classifier2dSpec};
 
 use crate::rng::Rng;
 
@@ -91,7 +91,7 @@ pub fn train(
         eprintln!("epoch {:>3}: lr {lr:.5}  loss {loss:.4}  val {val_score:.4}  ({secs:.1} s)", epoch + 1);
         log.push((epoch + 1, loss, val_score, secs));
         if best.as_ref().is_none_or(|(b, _, _)| val_score > *b) {
-            let bytes = classifier_to_safetensors(&eval).expect("serialising weights");
+            let bytes = to_safetensors(&eval).expect("serialising weights");
             best = Some((val_score, epoch + 1, bytes));
         }
     }

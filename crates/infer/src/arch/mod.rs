@@ -4,5 +4,7 @@
 //! modules (`blocks.0.conv1.weight`, `blocks.0.bn1.running_mean`, `head.weight`): see `docs/AI.md` for the mapping.
 
 mod classifier2d;
+mod unet2d;
 
 pub use classifier2d::{Classifier2d, Classifier2dSpec};
+pub use unet2d::{DoubleConv, Unet2d, Unet2dSpec, UpBlock};
