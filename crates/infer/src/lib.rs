@@ -12,6 +12,8 @@ pub mod arch;
 pub mod manifest;
 pub mod preprocess;
 pub mod protocol;
+#[cfg(feature = "runtime")]
+pub mod pytorch;
 pub mod qc_rules;
 pub mod selftest;
 
