@@ -47,6 +47,18 @@ pub fn grey_image(width: u32, height: u32, pixels: &RunPixels, buf: PixelBuf<'_>
     GreyImage::new(width as usize, height as usize, data).ok_or_else(|| "cannot build the grey image".to_string())
 }
 
+/// The pixels description the model sees: the request's own, except that a model with a fixed input window
+/// ([`lumen_infer::manifest::InputSource::ModalityWindow`]) gets that window, never inverted, whatever the display.
+pub fn model_pixels(manifest: &lumen_infer::ModelManifest, pixels: &RunPixels) -> RunPixels {
+    match pixels {
+        RunPixels::Modality { window, invert } => {
+            let (window, invert) = manifest.input_window(window, *invert);
+            RunPixels::Modality { window, invert }
+        }
+        RunPixels::Rgb8 => RunPixels::Rgb8,
+    }
+}
+
 /// A model id as a package folder name: the manifest's rule (lower-case letters, digits, '-'), so a request
 /// cannot point outside the models folder.
 pub fn check_model_id(model: &str) -> Result<(), String> {
@@ -132,6 +144,23 @@ mod tests {
         let inverted = grey_image(2, 2, &RunPixels::Modality { window: w, invert: true }, PixelBuf::F32(&values)).unwrap();
         assert_eq!(inverted.data[0], 1.0);
         assert_eq!(inverted.data[2], 0.0);
+    }
+
+    #[test]
+    fn a_fixed_window_model_ignores_the_display_window_and_inversion() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        let load = |id: &str| {
+            lumen_infer::ModelManifest::from_json(&std::fs::read_to_string(dir.join(id).join("manifest.json")).unwrap()).unwrap()
+        };
+        let shown = RunPixels::Modality {
+            window: lumen_frames::WindowPreset { center: 40.0, width: 400.0, function: lumen_frames::WindowFunction::Linear, explanation: None },
+            invert: true,
+        };
+        let RunPixels::Modality { window, invert } = model_pixels(&load("ct-chest-seg"), &shown) else { panic!("modality") };
+        assert!(!invert);
+        assert_eq!((window.center, window.width), (0.0, 2000.0));
+        // A displayed-grey model keeps what the reader sees.
+        assert_eq!(model_pixels(&load("cxr-qc"), &shown), shown);
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::rc::Rc;
 
 use js_sys::{Array, Float32Array, Function, Reflect, Uint8Array};
 use lumen_infer::protocol::{AiRequest, AiResponse, Backend, BackendChoice, JobId, RunPixels, Stage};
-use lumen_infer::selftest::{self, SelfTest};
+use lumen_infer::selftest::SelfTest;
+use lumen_infer::manifest::Task;
 use lumen_infer::{qc_rules, sha256_hex, Device, GreyImage, LoadedModel, ModelManifest};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -67,10 +68,22 @@ fn js_text(e: &JsValue) -> String {
 }
 
 fn post(resp: &AiResponse) {
+    post_with(resp, None);
+}
+
+/// Posts `[JSON, bytes]`, the bytes' buffer transferred (not copied).
+fn post_with(resp: &AiResponse, bytes: Option<Uint8Array>) {
     let text = serde_json::to_string(resp).unwrap_or_else(|e| {
         format!(r#"{{"type":"failed","job":null,"message":"the worker could not serialise its answer: {e}"}}"#)
     });
-    if let Err(e) = scope().post_message(&Array::of1(&JsValue::from_str(&text))) {
+    let sent = match bytes {
+        Some(bytes) => {
+            let transfer = Array::of1(&bytes.buffer());
+            scope().post_message_with_transfer(&Array::of2(&JsValue::from_str(&text), &bytes), &transfer)
+        }
+        None => scope().post_message(&Array::of1(&JsValue::from_str(&text))),
+    };
+    if let Err(e) = sent {
         web_sys::console::error_1(&format!("Lumen AI worker: postMessage failed: {}", js_text(&e)).into());
     }
 }
@@ -119,13 +132,14 @@ fn on_message(data: JsValue) {
             }
             spawn_local(async move {
                 let outcome = run(&model, width, height, &pixels, &buf, rules).await;
-                finish(job, outcome.map(|(probabilities, findings, backend, ms)| AiResponse::Result {
-                    job,
-                    model,
-                    probabilities,
-                    findings,
-                    backend,
-                    ms,
+                finish_with(job, outcome.map(|out| match out {
+                    RunOutput::Classes { probabilities, findings, backend, ms } => {
+                        (AiResponse::Result { job, model, probabilities, findings, backend, ms }, None)
+                    }
+                    RunOutput::Labels { labels, counts, backend, ms } => {
+                        let bytes = Uint8Array::from(labels.as_slice());
+                        (AiResponse::Segmentation { job, model, width, height, counts, backend, ms }, Some(bytes))
+                    }
                 }));
             });
         }
@@ -156,6 +170,11 @@ fn is_cancelled(job: JobId) -> bool {
 
 /// Posts a job's answer, unless it was cancelled.
 fn finish(job: JobId, outcome: Result<AiResponse, String>) {
+    finish_with(job, outcome.map(|resp| (resp, None)));
+}
+
+/// [`finish`] for an answer that carries bytes as item 1.
+fn finish_with(job: JobId, outcome: Result<(AiResponse, Option<Uint8Array>), String>) {
     let cancelled = with_state(|s| {
         s.jobs.remove(&job);
         s.cancelled.remove(&job)
@@ -164,7 +183,7 @@ fn finish(job: JobId, outcome: Result<AiResponse, String>) {
         return;
     }
     match outcome {
-        Ok(resp) => post(&resp),
+        Ok((resp, bytes)) => post_with(&resp, bytes),
         Err(message) => fail(Some(job), message),
     }
 }
@@ -494,10 +513,9 @@ async fn load(job: JobId, model: &str, base_url: &str) -> Result<AiResponse, Str
     let loaded = LoadedModel::load(manifest, weights, &engine.device).map_err(|e| e.to_string())?;
     post(&AiResponse::Progress { job, stage: Stage::WarmUp, done: 0, total: 1 });
     let t_warm = now_ms();
-    let probs = loaded.classify(&[selftest::image()]).await.map_err(|e| e.to_string())?;
+    let ours = loaded.selftest_outputs().await.map_err(|e| e.to_string())?;
     let warm_up_ms = now_ms() - t_warm;
-    let ours = probs.first().ok_or_else(|| format!("model {model}: the self-test gave no output"))?;
-    let selftest_max_diff = request::max_abs_diff(ours, &recorded.probabilities).map_err(|e| format!("model {model}: {e}"))?;
+    let selftest_max_diff = request::max_abs_diff(&ours, &recorded.probabilities).map_err(|e| format!("model {model}: {e}"))?;
     post(&AiResponse::Progress { job, stage: Stage::WarmUp, done: 1, total: 1 });
     check_not_cancelled(job)?;
     with_state(|s| s.models.insert(model.to_string(), Rc::new(loaded)));
@@ -516,16 +534,25 @@ fn grey_from_js(width: u32, height: u32, pixels: &RunPixels, buf: &JsValue) -> R
     }
 }
 
-type RunOutput = (Vec<f32>, Vec<qc_rules::Finding>, Backend, f64);
+enum RunOutput {
+    Classes { probabilities: Vec<f32>, findings: Vec<qc_rules::Finding>, backend: Backend, ms: f64 },
+    Labels { labels: Vec<u8>, counts: Vec<u64>, backend: Backend, ms: f64 },
+}
 
 async fn run(model: &str, width: u32, height: u32, pixels: &RunPixels, buf: &JsValue, rules: bool) -> Result<RunOutput, String> {
     let engine = engine()?;
     let loaded = with_state(|s| s.models.get(model).cloned())
         .ok_or_else(|| format!("model {model:?} is not loaded: send load first"))?;
     let t0 = now_ms();
-    let img = grey_from_js(width, height, pixels, buf)?;
+    let pixels = request::model_pixels(&loaded.manifest, pixels);
+    let img = grey_from_js(width, height, &pixels, buf)?;
+    if loaded.manifest.task == Task::Segmentation {
+        let seg = loaded.segment(&img).await.map_err(|e| e.to_string())?;
+        let counts = seg.counts(loaded.manifest.outputs.len()).into_iter().map(|c| c as u64).collect();
+        return Ok(RunOutput::Labels { labels: seg.labels, counts, backend: engine.backend, ms: now_ms() - t0 });
+    }
     let findings = if rules { qc_rules::check(&img) } else { Vec::new() };
     let probs = loaded.classify(std::slice::from_ref(&img)).await.map_err(|e| e.to_string())?;
     let probabilities = probs.into_iter().next().ok_or_else(|| format!("model {model}: no output"))?;
-    Ok((probabilities, findings, engine.backend, now_ms() - t0))
+    Ok(RunOutput::Classes { probabilities, findings, backend: engine.backend, ms: now_ms() - t0 })
 }

@@ -37,6 +37,8 @@ pub enum ModelState {
 pub enum RunState {
     Running { job: JobId },
     Done { probabilities: Vec<f32>, findings: Vec<Finding>, backend: Backend, ms: f64 },
+    /// A segmentation model's label map (`width × height`, the output index per pixel, 0 = background).
+    Segmented { labels: Rc<Vec<u8>>, width: u32, height: u32, counts: Vec<u64>, backend: Backend, ms: f64 },
     Failed(String),
 }
 
@@ -110,6 +112,52 @@ impl AiClient {
 
     pub fn run_state(&self, id: &str, frame: &FrameKey) -> Option<RunState> {
         self.read(|i| i.runs.get(&(id.to_string(), frame.clone())).cloned())
+    }
+
+    /// Every finished label map of model `id`: frame → labels (tracks the revision).
+    pub fn label_maps(&self, id: &str) -> Vec<(FrameKey, Rc<Vec<u8>>, u32, u32)> {
+        self.read(|i| {
+            i.runs
+                .iter()
+                .filter(|((m, _), _)| m == id)
+                .filter_map(|((_, k), r)| match r {
+                    RunState::Segmented { labels, width, height, .. } => Some((k.clone(), labels.clone(), *width, *height)),
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+
+    /// How many of `frames` model `id` has finished, and how many are queued or running.
+    pub fn progress(&self, id: &str, frames: &[FrameKey]) -> (usize, usize) {
+        self.read(|i| {
+            let mut done = 0;
+            let mut busy = 0;
+            for f in frames {
+                match i.runs.get(&(id.to_string(), f.clone())) {
+                    Some(RunState::Segmented { .. } | RunState::Done { .. }) => done += 1,
+                    Some(RunState::Running { .. }) => busy += 1,
+                    _ => {}
+                }
+            }
+            (done, busy)
+        })
+    }
+
+    /// Cancels every queued or running job of model `id` on `frames`.
+    pub fn cancel_frames(&self, id: &str, frames: &[FrameKey]) {
+        let jobs: Vec<JobId> = self.read(|i| {
+            frames
+                .iter()
+                .filter_map(|f| match i.runs.get(&(id.to_string(), f.clone())) {
+                    Some(RunState::Running { job }) => Some(*job),
+                    _ => None,
+                })
+                .collect()
+        });
+        for job in jobs {
+            self.cancel(job);
+        }
     }
 
     /// Starts the worker if it is not running.
@@ -201,7 +249,10 @@ impl AiClient {
     pub fn run(&self, manifest: &ModelManifest, frame: &DecodedFrame, rules: bool) {
         let key = (manifest.id.clone(), frame.meta.key.clone());
         let inner = self.inner();
-        if matches!(inner.borrow().runs.get(&key), Some(RunState::Running { .. } | RunState::Done { .. })) {
+        if matches!(
+            inner.borrow().runs.get(&key),
+            Some(RunState::Running { .. } | RunState::Done { .. } | RunState::Segmented { .. })
+        ) {
             return;
         }
         let job = self.job();
@@ -247,6 +298,10 @@ impl AiClient {
             }
             if let Some(key) = i.run_jobs.remove(&job) {
                 i.runs.remove(&key);
+                // A run still waiting for its model never reached the worker: drop it from the queue.
+                for list in i.waiting.values_mut() {
+                    list.retain(|(j, _)| *j != job);
+                }
             }
         }
         self.post(message(&AiRequest::Cancel { job }), None);
@@ -306,6 +361,22 @@ impl AiClient {
                 AiResponse::Result { job, probabilities, findings, backend, ms, .. } => {
                     if let Some(key) = i.run_jobs.remove(&job) {
                         i.runs.insert(key, RunState::Done { probabilities, findings, backend, ms });
+                    }
+                }
+                AiResponse::Segmentation { job, width, height, counts, backend, ms, .. } => {
+                    if let Some(key) = i.run_jobs.remove(&job) {
+                        let state = match array.get(1).dyn_into::<Uint8Array>() {
+                            Ok(bytes) if bytes.length() as u64 == width as u64 * height as u64 => RunState::Segmented {
+                                labels: Rc::new(bytes.to_vec()),
+                                width,
+                                height,
+                                counts,
+                                backend,
+                                ms,
+                            },
+                            _ => RunState::Failed("the AI worker sent a label map of the wrong size".into()),
+                        };
+                        i.runs.insert(key, state);
                     }
                 }
                 AiResponse::RulesResult { .. } | AiResponse::Cancelled { .. } => {}

@@ -10,7 +10,7 @@ use super::state::Viewer;
 use crate::ai::{self, AiClient, ModelState, RunState};
 use crate::i18n::{t, Msg};
 use leptos::prelude::*;
-use lumen_infer::manifest::ModelManifest;
+use lumen_infer::manifest::{ModelManifest, Task};
 use lumen_infer::protocol::{Backend, Stage};
 use lumen_results::SrSummary;
 
@@ -26,6 +26,8 @@ pub struct AiState {
     pub auto: RwSignal<bool>,
     /// Lumen's reports already in the archive for the open studies (read from their SR series), newest last.
     pub stored: RwSignal<Vec<SrSummary>>,
+    /// Lumen's segmentations in the archive for the open studies (read from their SEG series) or saved since.
+    pub stored_segs: super::ai_seg::StoredSegs,
 }
 
 impl AiState {
@@ -38,11 +40,23 @@ impl AiState {
             open: RwSignal::new(false),
             auto: RwSignal::new(ai::auto_run()),
             stored: RwSignal::new(Vec::new()),
+            stored_segs: RwSignal::new_local(Vec::new()),
         };
         let catalog = state.catalog;
         leptos::task::spawn_local(async move {
             let result = ai::fetch_catalog().await;
             catalog.try_set(Some(result));
+        });
+        // Segmentation results become overlays as they arrive.
+        Effect::new(move |_| {
+            state.client.revision.track();
+            let models: Vec<ModelManifest> = catalog.with(|c| match c {
+                Some(Ok(list)) => list.iter().filter(|m| m.task == Task::Segmentation).cloned().collect(),
+                _ => Vec::new(),
+            });
+            for m in &models {
+                super::ai_seg::sync_results(viewer, state, m);
+            }
         });
         Effect::new(move |_| {
             if !state.auto.get() {
@@ -54,12 +68,31 @@ impl AiState {
             }
             let frame = viewer.read(|c| c.current_frame(c.active));
             if let Some(frame) = frame {
-                for m in &models {
+                for m in models.iter().filter(|m| runs_automatically(m)) {
                     state.client.run(m, &frame, is_qc(m));
                 }
             }
         });
         state
+    }
+
+    /// Reads Lumen's segmentations from the SEG series of `study` and shows them over their slices.
+    pub fn load_stored_segs(&self, viewer: Viewer, dicomweb_root: String, study: String, seg_series: Vec<String>) {
+        if dicomweb_root.is_empty() || seg_series.is_empty() {
+            return;
+        }
+        let stored = self.stored_segs;
+        leptos::task::spawn_local(async move {
+            let found = ai::save::stored_segmentations(&dicomweb_root, &study, &seg_series).await;
+            for seg in found {
+                let seg = std::rc::Rc::new(seg);
+                if stored.with_untracked(|s| s.iter().any(|x| x.sop_instance_uid == seg.sop_instance_uid)) {
+                    continue;
+                }
+                super::ai_seg::show_stored(viewer, &seg);
+                stored.try_update(|s| s.push(seg));
+            }
+        });
     }
 
     /// Reads Lumen's reports from the SR series of `study` (kept in [`AiState::stored`]).
@@ -79,6 +112,12 @@ impl AiState {
             });
         });
     }
+}
+
+/// Whether a model runs by itself on every image shown while auto-run is on: classifiers (triage, QC) do;
+/// segmentation models run when the reader asks (an overlay nobody asked for hides the image).
+pub fn runs_automatically(m: &ModelManifest) -> bool {
+    m.task == Task::Classification
 }
 
 /// Labels a QC model can report and the viewer can correct.
@@ -144,7 +183,13 @@ pub fn AiPanel(viewer: Viewer, state: AiState, on_close: Callback<()>) -> impl I
                 }
                 models
                     .into_iter()
-                    .map(|m| view! { <ModelCard viewer state manifest=m frame=frame.clone() /> })
+                    .map(|m| {
+                        if m.task == Task::Segmentation {
+                            view! { <super::ai_seg::SegmentationCard viewer state manifest=m frame=frame.clone() /> }.into_any()
+                        } else {
+                            view! { <ModelCard viewer state manifest=m frame=frame.clone() /> }.into_any()
+                        }
+                    })
                     .collect_view()
                     .into_any()
             }
@@ -226,7 +271,8 @@ fn ModelCard(
                         let saved = save.view(probabilities.clone(), findings.clone(), backend);
                         view! { {result_view(viewer, &outputs, qc, probabilities, findings, backend, ms)} {saved} }.into_any()
                     }
-                    (_, None) => view! {
+                    // A classifier never answers with a label map; offer a fresh run if one ever does.
+                    (_, None | Some(RunState::Segmented { .. })) => view! {
                         <button class="tool" data-action="ai-run" on:click=run.clone()>{t(Msg::AiRun)}</button>
                     }.into_any(),
                 }

@@ -9,6 +9,7 @@
 //! DICOM values as HTML.
 
 mod ai_panel;
+mod ai_seg;
 mod decode_pool;
 mod hanging;
 mod layout;
@@ -188,9 +189,16 @@ fn study_view(
                 .map(|s| s.series_instance_uid.clone())
                 .collect();
             ai.load_stored(root.clone(), study.study_instance_uid.clone(), sr);
+            let seg: Vec<String> = series
+                .iter()
+                .filter(|s| s.modality == "SEG")
+                .map(|s| s.series_instance_uid.clone())
+                .collect();
+            ai.load_stored_segs(viewer, root.clone(), study.study_instance_uid.clone(), seg);
         }
     });
-    // The panel opens by itself the first time a model applies to the image shown.
+    // The panel opens by itself the first time a model that runs automatically (a classifier: triage, QC) applies
+    // to the image shown; segmentation models run when asked, from the panel.
     let ai_opened = StoredValue::new(false);
     Effect::new(move |_| {
         if ai_opened.get_value() {
@@ -203,7 +211,7 @@ fn study_view(
             })
             && ai.catalog.with(|c| {
                 let m = viewer.read(|c| c.modality(c.active));
-                matches!(c, Some(Ok(l)) if l.iter().any(|x| x.matches_modality(&m)))
+                matches!(c, Some(Ok(l)) if l.iter().any(|x| x.matches_modality(&m) && ai_panel::runs_automatically(x)))
             });
         if applies {
             ai_opened.set_value(true);

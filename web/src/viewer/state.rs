@@ -20,6 +20,7 @@ use lumen_frames::{
     PixelFormat, Pixels, PrefetchScheduler, RequestId, SeriesLoad, SeriesStack, WindowFunction,
     WindowPreset,
 };
+use lumen_render::overlay::{LabelOverlay, OverlayParams};
 use lumen_render::{
     Gpu, ImageGeometry, ImageTexture, RenderParams, Renderer, Rotation, ViewTransform,
 };
@@ -123,10 +124,36 @@ pub struct ViewportState {
     pub chosen_fps: Option<f64>,
     pub cine_last_ms: f64,
     pub texture: Option<(FrameKey, ImageTexture)>,
+    /// The label map uploaded for the shown frame: its frame, the labels it was made from (identity), the texture.
+    overlay_texture: Option<(FrameKey, *const Vec<u8>, LabelOverlay)>,
     /// Pixel probe text under the cursor.
     pub probe: Option<String>,
     /// Size of the viewport in device pixels at the last draw.
     pub size: [f64; 2],
+}
+
+/// A label map shown over a frame: a segmentation model's result or a stored DICOM Segmentation.
+#[derive(Clone, Debug)]
+pub struct FrameLabels {
+    pub columns: u32,
+    pub rows: u32,
+    /// One output index per pixel, row-major (0 = nothing).
+    pub labels: Rc<Vec<u8>>,
+    /// The model (or stored SEG) it came from.
+    pub source: String,
+}
+
+/// How label maps are drawn (the AI panel's overlay controls).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OverlayStyle {
+    pub shown: bool,
+    pub params: OverlayParams,
+}
+
+impl Default for OverlayStyle {
+    fn default() -> Self {
+        OverlayStyle { shown: true, params: OverlayParams::default() }
+    }
 }
 
 /// The GPU side: device, the canvas surface and the renderer.
@@ -150,6 +177,9 @@ pub struct ViewerCore {
     pub gpu: Option<GpuState>,
     pub gpu_error: Option<String>,
     pub thumbnails: HashMap<String, String>,
+    /// Label maps to draw over frames.
+    pub labels: HashMap<FrameKey, FrameLabels>,
+    pub overlay: OverlayStyle,
     /// Thumbnail requests in flight: frame → (series, index in its stack).
     thumb_requests: HashMap<FrameKey, (String, usize)>,
     /// Series whose thumbnail could not be made from any frame tried.
@@ -185,6 +215,8 @@ impl Viewer {
             gpu: None,
             gpu_error: None,
             thumbnails: HashMap::new(),
+            labels: HashMap::new(),
+            overlay: OverlayStyle::default(),
             thumb_requests: HashMap::new(),
             thumbnail_failed: Default::default(),
             pool: None,
@@ -514,6 +546,26 @@ impl ViewerCore {
         self.cache.peek(&key).map(|c| c.0.clone())
     }
 
+    /// The frame keys of viewport `i`'s stack, in order.
+    pub fn stack_keys(&self, i: usize) -> Vec<FrameKey> {
+        self.series_of(i).map(|d| d.stack.frames.iter().map(|f| f.key.clone()).collect()).unwrap_or_default()
+    }
+
+    /// The decoded frame `key`, when in the cache.
+    pub fn cached_frame(&self, key: &FrameKey) -> Option<Rc<DecodedFrame>> {
+        self.cache.peek(key).map(|c| c.0.clone())
+    }
+
+    /// The DICOM JSON of the instance of `key` in viewport `i`'s series.
+    pub fn instance_of(&self, i: usize, key: &FrameKey) -> Option<Rc<Value>> {
+        self.series_of(i)?.instances.get(&key.sop_instance_uid).cloned()
+    }
+
+    /// Shows `labels` over frame `key` (replacing what was there).
+    pub fn set_labels(&mut self, key: FrameKey, labels: FrameLabels) {
+        self.labels.insert(key, labels);
+    }
+
     /// The DICOM JSON of the instance viewport `i` shows.
     pub fn current_instance(&self, i: usize) -> Option<Rc<Value>> {
         let key = self.frame_key(i, self.viewports.get(i)?.index)?;
@@ -792,6 +844,29 @@ impl ViewerCore {
         for (k, e) in failures {
             self.errors.insert(k, e);
         }
+        // Upload the label maps that changed (none while overlays are hidden).
+        for i in 0..self.viewports.len() {
+            let shown = self.overlay.shown;
+            let key = self.viewports[i].texture.as_ref().map(|(k, _)| k.clone());
+            let labels = key.as_ref().filter(|_| shown).and_then(|k| self.labels.get(k)).cloned();
+            let Some(gpu_state) = self.gpu.as_ref() else {
+                return false;
+            };
+            let v = &mut self.viewports[i];
+            match (key, labels) {
+                (Some(key), Some(l)) => {
+                    let ptr = Rc::as_ptr(&l.labels);
+                    let current = v.overlay_texture.as_ref().is_some_and(|(k, p, _)| *k == key && *p == ptr);
+                    if !current {
+                        v.overlay_texture = LabelOverlay::new(&gpu_state.gpu.device, &gpu_state.gpu.queue, l.columns, l.rows, &l.labels)
+                            .map(|t| (key, ptr, t))
+                            .map_err(|e| leptos::logging::warn!("Lumen: label overlay not shown: {e}"))
+                            .ok();
+                    }
+                }
+                _ => v.overlay_texture = None,
+            }
+        }
         let mut params = Vec::new();
         for (i, rect) in cells.iter().enumerate() {
             let Some(frame) = self.current_frame(i) else {
@@ -822,14 +897,25 @@ impl ViewerCore {
         let Some(gpu_state) = self.gpu.as_mut() else {
             return false;
         };
+        let overlay_params = &self.overlay.params;
         let list: Vec<_> = params
             .iter()
-            .filter_map(|(i, rect, p)| Some((*rect, &self.viewports[*i].texture.as_ref()?.1, p)))
+            .filter_map(|(i, rect, p)| {
+                let v = &self.viewports[*i];
+                let (_, image) = v.texture.as_ref()?;
+                // A label map is drawn only over an image of its own size.
+                let overlay = v
+                    .overlay_texture
+                    .as_ref()
+                    .filter(|(_, _, o)| image.geometry().columns == o.columns() && image.geometry().rows == o.rows())
+                    .map(|(_, _, o)| (o, overlay_params));
+                Some((*rect, image, p, overlay))
+            })
             .collect();
         let drawn =
             match gpu_state
                 .surface
-                .draw_viewports(&gpu_state.gpu, &mut gpu_state.renderer, &list)
+                .draw_viewports_with_overlays(&gpu_state.gpu, &mut gpu_state.renderer, &list)
             {
                 Ok(drawn) => drawn,
                 Err(e) => {

@@ -1,0 +1,242 @@
+// CT segmentation in the reading flow, end to end, on the demo CT served by `lumen serve`: the AI panel lists the
+// chest CT segmentation model (models/ct-chest-seg, a 2D U-Net trained on Lumen's synthetic phantom) for the CT;
+// "Run" segments the slice shown in the AI worker on WebGPU (SwiftShader), with the same label map the native run
+// (`lumen ai --labels-out`, burn Flex) gives except on ties; the overlay tints the lungs blue and the body orange
+// on the rendered image, follows the visibility/opacity controls; "Segment every slice" labels the whole series
+// with progress; "Save segmentation to archive" stores a DICOM Segmentation (STOW-RS) that dcmdump reads with one
+// segment per label; reopening the study shows the stored segmentation over its slices without running the model.
+// The CPU backend gives the same label map. Nothing is requested from another origin.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startLumen, launchBrowser, recordingPage, lumenBin, qidoStudies } from "../harness.js";
+import { waitForImage, shot, settle, seriesFiles, fittedScreen } from "../viewer-helpers.js";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const MODEL = "ct-chest-seg";
+const manifest = JSON.parse(readFileSync(path.join(repo, "models", MODEL, "manifest.json"), "utf8"));
+const LUNG = manifest.outputs.findIndex((o) => o.name === "lung");
+const BODY = manifest.outputs.findIndex((o) => o.name === "body");
+
+let server;
+let browser;
+let session;
+let ct;
+
+before(async () => {
+  server = await startLumen();
+  browser = await launchBrowser();
+  session = await recordingPage(browser);
+  const studies = await qidoStudies(server.origin);
+  const study = studies.find((s) => (s["00080061"]?.Value ?? []).includes("CT"))["0020000D"].Value[0];
+  ct = { study, files: seriesFiles(server.demo, "ct-chest/01-") };
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const viewport = (page) => page.locator('[data-testid="viewport"][data-index="0"]');
+const card = (page) => page.locator(`[data-testid="ai-model"][data-model="${MODEL}"]`);
+
+/** `lumen ai FILE --model models/ct-chest-seg --labels-out …`: the native result and its label map. */
+function native(file) {
+  const out = path.join(server.demo, `labels-${path.basename(file)}.bin`);
+  const r = spawnSync(lumenBin, ["ai", file, "--model", path.join(repo, "models", MODEL), "--labels-out", out], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (r.status !== 0) throw new Error(`lumen ai failed: ${r.stderr}`);
+  return { ...JSON.parse(r.stdout), map: readFileSync(out) };
+}
+
+async function openCt(page) {
+  await page.goto(`${server.origin}/viewer?StudyInstanceUIDs=${ct.study}`);
+  await waitForImage(page);
+  // Segmentation does not open the panel by itself: the reader asks for it.
+  if ((await page.locator('[data-testid="ai-panel"]').count()) === 0) await page.locator('[data-action="ai"]').click();
+  await card(page).waitFor({ timeout: 30_000 });
+}
+
+/** Moves to the slice with the most lung (by the native label maps), returns { sop, file, nat }. */
+async function goToLungSlice(page) {
+  let best = null;
+  for (const [sop, file] of ct.files) {
+    const nat = native(file);
+    if (!best || nat.counts[LUNG] > best.nat.counts[LUNG]) best = { sop, file, nat };
+  }
+  await viewport(page).click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("Home");
+  for (let i = 0; i < ct.files.size; i++) {
+    if ((await viewport(page).getAttribute("data-sop-instance-uid")) === best.sop) break;
+    await page.keyboard.press("ArrowDown");
+    await page.waitForTimeout(100);
+  }
+  assert.equal(await viewport(page).getAttribute("data-sop-instance-uid"), best.sop, "reached the slice with most lung");
+  await waitForImage(page);
+  return best;
+}
+
+/** Pixel counts per label the panel shows for the current slice. */
+async function shownCounts(page) {
+  const items = card(page).locator('[data-testid="seg-legend"] li');
+  await items.first().waitFor();
+  const rows = await items.evaluateAll((els) => els.map((e) => [e.getAttribute("data-label"), e.getAttribute("data-pixels")]));
+  return Object.fromEntries(rows.map(([k, v]) => [k, v === "" ? null : Number(v)]));
+}
+
+function assertSameCounts(got, nat, what) {
+  const total = nat.width * nat.height;
+  manifest.outputs.forEach((o, i) => {
+    if (i === 0) return;
+    assert.ok(got[o.name] !== null, `${what}: no count shown for ${o.name}`);
+    // Identical label maps except on ties: allow a handful of pixels.
+    assert.ok(Math.abs(got[o.name] - nat.counts[i]) <= Math.max(2, total * 0.001),
+      `${what}: ${o.name} ${got[o.name]} pixels in the browser vs ${nat.counts[i]} natively`);
+  });
+}
+
+/** Interior pixels of label `label` in a native label map (all 8 neighbours the same label). */
+function interior(nat, label) {
+  const { width: w, height: h, map } = nat;
+  const out = [];
+  for (let r = 2; r < h - 2; r++) {
+    for (let c = 2; c < w - 2; c++) {
+      let ok = true;
+      for (let dr = -2; dr <= 2 && ok; dr++) for (let dc = -2; dc <= 2 && ok; dc++) if (map[(r + dr) * w + c + dc] !== label) ok = false;
+      if (ok) out.push({ c, r });
+    }
+  }
+  return out;
+}
+
+/** Mean (B − R) over the screen positions of `pixels` in a screenshot of the fitted viewport. */
+function blueness(img, pixels, nat) {
+  let sum = 0;
+  for (const { c, r } of pixels) {
+    const { x, y } = fittedScreen(c, r, nat.width, nat.height, img.width, img.height);
+    const [R, , B] = img.rgb(x, y);
+    sum += B - R;
+  }
+  return sum / pixels.length;
+}
+
+let lungSlice;
+
+test("the CT segmentation runs on the slice shown, as natively, and the overlay tints the lungs and the body", async () => {
+  const { page } = session;
+  await openCt(page);
+  lungSlice = await goToLungSlice(page);
+  const nat = lungSlice.nat;
+  assert.ok(nat.counts[LUNG] > 0 && nat.counts[BODY] > 0, "the native run finds lung and body on this slice");
+  const before = await shot(viewport(page));
+  await card(page).locator('[data-action="ai-run"]').click();
+  await card(page).locator('[data-testid="seg-done"]').waitFor({ timeout: 240_000 });
+  assertSameCounts(await shownCounts(page), nat, "WebGPU");
+  assert.match(await card(page).innerText(), /WebGPU/);
+  await settle(page);
+  const after = await shot(viewport(page));
+  const lung = interior(nat, LUNG);
+  const body = interior(nat, BODY);
+  assert.ok(lung.length > 20 && body.length > 20, "enough interior lung and body pixels to sample");
+  // Lung is dark and grey before; the blue overlay (70,150,240) at 40% lifts B well above R.
+  assert.ok(Math.abs(blueness(before, lung, nat)) < 3, "no tint before the model ran");
+  assert.ok(blueness(after, lung, nat) > 40, `lungs tinted blue (B−R ${blueness(after, lung, nat).toFixed(1)})`);
+  // Body is orange (230,180,60): R above B.
+  assert.ok(blueness(after, body, nat) < -40, `body tinted orange (B−R ${blueness(after, body, nat).toFixed(1)})`);
+  // Hiding the lung label leaves the lungs untinted; hiding the overlay restores the image exactly.
+  await card(page).locator(`[data-testid="seg-legend"] li[data-label="lung"] input`).uncheck();
+  await settle(page);
+  assert.ok(Math.abs(blueness(await shot(viewport(page)), lung, nat)) < 3, "the lung label hidden");
+  await card(page).locator(`[data-testid="seg-legend"] li[data-label="lung"] input`).check();
+  await card(page).locator('[data-testid="seg-shown"]').uncheck();
+  await settle(page);
+  const hidden = await shot(viewport(page));
+  assert.ok(Math.abs(blueness(hidden, lung, nat) - blueness(before, lung, nat)) < 1, "overlay off: the image as before");
+  await card(page).locator('[data-testid="seg-shown"]').check();
+});
+
+let savedUid;
+
+test("every slice is segmented with progress, and the segmentation is saved as a DICOM SEG that dcmdump reads", async () => {
+  const { page } = session;
+  const progress = card(page).locator('[data-testid="seg-progress"]');
+  await card(page).locator('[data-action="seg-series"]').click();
+  const total = ct.files.size;
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid="seg-progress"]')?.getAttribute("data-done") === String(n),
+    total,
+    { timeout: 600_000 },
+  );
+  assert.equal(await progress.getAttribute("data-total"), String(total));
+  await card(page).locator('[data-action="seg-save"]').click();
+  const stored = card(page).locator('[data-testid="seg-stored"]');
+  await stored.waitFor({ timeout: 60_000 });
+  savedUid = await stored.getAttribute("data-seg-uid");
+  // The archive holds a SEG series in the CT's study with that instance.
+  const series = await (await fetch(`${server.origin}/dicom-web/studies/${ct.study}/series`, { headers: { Accept: "application/dicom+json" } })).json();
+  const seg = series.find((s) => s["00080060"]?.Value?.[0] === "SEG");
+  assert.ok(seg, "a SEG series in the study");
+  const res = await fetch(`${server.origin}/dicom-web/studies/${ct.study}/series/${seg["0020000E"].Value[0]}/instances/${savedUid}`, {
+    headers: { Accept: 'multipart/related; type="application/dicom"' },
+  });
+  assert.equal(res.status, 200);
+  const body = Buffer.from(await res.arrayBuffer());
+  const start = body.indexOf(Buffer.from("DICM")) - 128;
+  const boundary = /boundary="?([^";]+)"?/.exec(res.headers.get("content-type"))[1];
+  const end = body.indexOf(Buffer.from(`\r\n--${boundary}`), start);
+  const file = path.join(server.demo, "retrieved-seg.dcm");
+  writeFileSync(file, body.subarray(start, end));
+  const dump = spawnSync("dcmdump", ["+P", "0008,0016", "+P", "0062,0005", "+P", "0028,0008", file], { encoding: "utf8" });
+  if (dump.error) {
+    console.log(`dcmdump not available (${dump.error.message}): the SEG was not checked with dcmtk`);
+    return;
+  }
+  assert.equal(dump.status, 0, dump.stderr);
+  assert.match(dump.stdout, /SegmentationStorage/);
+  for (const o of manifest.outputs.slice(1)) assert.match(dump.stdout, new RegExp(`\\[${o.display}\\]`), `segment ${o.display}`);
+  const frames = Number(/\(0028,0008\) IS \[(\d+)\]/.exec(dump.stdout)?.[1]);
+  assert.ok(frames >= total, `one frame per segment and slice that holds it (${frames} frames for ${total} slices)`);
+});
+
+test("reopening the study shows the stored segmentation over its slices without running the model", async () => {
+  const { context } = session;
+  const page = await context.newPage();
+  await openCt(page);
+  await card(page).locator(`[data-testid="seg-stored"][data-seg-uid="${savedUid}"]`).waitFor({ timeout: 60_000 });
+  await goToLungSlice(page);
+  const counts = await shownCounts(page);
+  assertSameCounts(counts, lungSlice.nat, "stored SEG");
+  await settle(page);
+  const nat = lungSlice.nat;
+  assert.ok(blueness(await shot(viewport(page)), interior(nat, LUNG), nat) > 40, "the stored lungs are tinted blue");
+  assert.equal(await card(page).locator('[data-testid="seg-done"]').count(), 0, "the model did not run");
+  await page.close();
+});
+
+test("the CPU backend gives the same label map, and no request left Lumen's origin", async () => {
+  const { context, requests, errors } = session;
+  const page = await context.newPage();
+  await page.goto(`${server.origin}/`);
+  await page.evaluate(() => localStorage.setItem("lumen.ai.backend", "cpu"));
+  await openCt(page);
+  await viewport(page).click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("End");
+  await waitForImage(page);
+  const sop = await viewport(page).getAttribute("data-sop-instance-uid");
+  const nat = native(ct.files.get(sop));
+  // The stored segmentation is shown; the reader may still run the model afresh.
+  await card(page).locator('[data-action="ai-run"]').click();
+  await card(page).locator('[data-testid="seg-done"]').waitFor({ timeout: 240_000 });
+  assert.match(await card(page).innerText(), /CPU/);
+  assertSameCounts(await shownCounts(page), nat, "CPU");
+  await page.close();
+  const foreign = requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith("data:") && !u.startsWith("blob:"));
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
+});

@@ -1,0 +1,362 @@
+//! The AI panel's card for a segmentation model: the label map of the shown slice as an overlay (legend with the
+//! area of each label on the slice, per-label visibility, opacity, fill/outline), the whole series segmented on
+//! request with progress and cancel, "Save segmentation to archive" as a DICOM Segmentation over every slice
+//! segmented, and the segmentations Lumen stored earlier (shown as overlays when the study opens).
+//!
+//! It only shows state kept by [`AiClient`](crate::ai::AiClient) and the viewer; the model runs in the AI worker
+//! and the overlay is drawn by the viewport renderer.
+
+use super::ai_panel::AiState;
+use super::state::{FrameLabels, Viewer};
+use crate::ai::{self, ModelState, RunState};
+use crate::i18n::{t, Msg};
+use leptos::prelude::*;
+use lumen_frames::FrameKey;
+use lumen_infer::manifest::ModelManifest;
+use lumen_infer::protocol::{Backend, Stage};
+use lumen_render::{LabelPalette, OverlayMode};
+use lumen_results::Segmentation;
+use std::rc::Rc;
+
+/// What the archive holds: Lumen's segmentations found when the study opened or saved since.
+pub type StoredSegs = RwSignal<Vec<Rc<Segmentation>>, LocalStorage>;
+
+/// The source name of a stored segmentation's label maps in the viewer.
+fn stored_source(seg: &Segmentation) -> String {
+    format!("seg:{}", seg.sop_instance_uid)
+}
+
+/// Shows a stored segmentation's label maps over its slices (where no fresher result is shown) and takes its
+/// colours for the overlay palette.
+pub fn show_stored(viewer: Viewer, seg: &Segmentation) {
+    let colours: Vec<(u8, [u8; 3])> = seg.segments.iter().filter_map(|s| Some((s.number, s.colour?))).collect();
+    let source = stored_source(seg);
+    viewer.update(|c| {
+        if !colours.is_empty() {
+            c.overlay.params.palette = LabelPalette::with_colours(&colours);
+        }
+        for slice in &seg.slices {
+            let key = FrameKey::new(slice.sop_instance_uid.clone(), slice.frame_number.unwrap_or(1));
+            if c.labels.get(&key).is_some_and(|l| !l.source.starts_with("seg:")) {
+                continue;
+            }
+            c.set_labels(
+                key,
+                FrameLabels {
+                    columns: slice.columns as u32,
+                    rows: slice.rows as u32,
+                    labels: Rc::new(slice.labels.clone()),
+                    source: source.clone(),
+                },
+            );
+        }
+    });
+}
+
+/// Copies the model's finished label maps into the viewer (called whenever the AI client changes).
+pub fn sync_results(viewer: Viewer, state: AiState, manifest: &ModelManifest) {
+    let maps = state.client.label_maps(&manifest.id);
+    if maps.is_empty() {
+        return;
+    }
+    let fresh: Vec<_> = viewer.with(|c| {
+        maps.into_iter()
+            .filter(|(key, labels, _, _)| !c.labels.get(key).is_some_and(|l| Rc::ptr_eq(&l.labels, labels)))
+            .collect()
+    });
+    if fresh.is_empty() {
+        return;
+    }
+    let colours: Vec<(u8, [u8; 3])> =
+        manifest.outputs.iter().enumerate().skip(1).map(|(i, o)| (i as u8, o.colour)).collect();
+    let source = manifest.id.clone();
+    viewer.update(|c| {
+        c.overlay.params.palette = LabelPalette::with_colours(&colours);
+        for (key, labels, width, height) in fresh {
+            c.set_labels(key, FrameLabels { columns: width, rows: height, labels, source: source.clone() });
+        }
+    });
+}
+
+/// Pixels of each label index in `labels`.
+fn counts(labels: &[u8], classes: usize) -> Vec<u64> {
+    let mut out = vec![0u64; classes.max(1)];
+    for &l in labels {
+        if let Some(c) = out.get_mut(l as usize) {
+            *c += 1;
+        }
+    }
+    out
+}
+
+fn backend_name(b: Backend) -> &'static str {
+    match b {
+        Backend::WebGpu => "WebGPU",
+        Backend::Cpu => "CPU",
+    }
+}
+
+/// Where saving stands.
+#[derive(Clone, PartialEq)]
+enum Saving {
+    Idle,
+    Busy,
+    Saved(usize),
+    Failed(String),
+}
+
+#[component]
+pub fn SegmentationCard(
+    viewer: Viewer,
+    state: AiState,
+    manifest: ModelManifest,
+    frame: Rc<lumen_frames::DecodedFrame>,
+) -> impl IntoView {
+    let client = state.client;
+    let key = frame.meta.key.clone();
+    let id = manifest.id.clone();
+    let manifest = StoredValue::new(manifest);
+    let frame_value = StoredValue::new_local(frame.clone());
+    let spacing = frame.meta.pixel_spacing;
+    let classes = manifest.with_value(|m| m.outputs.len());
+
+    // The shown slice's state and label map (a live result, else a stored segmentation's).
+    let (id_s, key_s) = (id.clone(), key.clone());
+    let status = move || (client.model_state(&id_s), client.run_state(&id_s, &key_s));
+    let key_l = key.clone();
+    let shown_labels = move || viewer.read(|c| c.labels.get(&key_l).cloned());
+
+    let run_one = move |_| {
+        manifest.with_value(|m| frame_value.with_value(|f| client.run(m, f, false)));
+    };
+
+    // The whole series.
+    let stack = move || viewer.read(|c| c.stack_keys(c.active));
+    let id_p = StoredValue::new(id.clone());
+    // Copy: used inside other closures' children.
+    let progress = move || {
+        let keys = stack();
+        let (done, busy) = id_p.with_value(|id| client.progress(id, &keys));
+        (done, busy, keys.len())
+    };
+    let run_series = move |_| {
+        let keys = viewer.with(|c| c.stack_keys(c.active));
+        let frames: Vec<_> = viewer.with(|c| keys.iter().filter_map(|k| c.cached_frame(k)).collect());
+        manifest.with_value(|m| {
+            for f in &frames {
+                client.run(m, f, false);
+            }
+        });
+    };
+    let missing = move || viewer.read(|c| c.stack_keys(c.active).iter().filter(|k| c.cached_frame(k).is_none()).count());
+    let id_c = id.clone();
+    let cancel_series = move |_| {
+        let keys = viewer.with(|c| c.stack_keys(c.active));
+        client.cancel_frames(&id_c, &keys);
+    };
+
+    // Overlay controls (shared by every segmentation in the viewer).
+    let overlay = move || viewer.read(|c| c.overlay.clone());
+    let set_shown = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        viewer.update(|c| c.overlay.shown = on);
+    };
+    let set_opacity = move |ev: leptos::ev::Event| {
+        if let Ok(v) = event_target_value(&ev).parse::<f32>() {
+            viewer.update(|c| c.overlay.params.opacity = (v / 100.0).clamp(0.0, 1.0));
+        }
+    };
+    let set_mode = move |ev: leptos::ev::Event| {
+        let mode = match event_target_value(&ev).as_str() {
+            "outline" => OverlayMode::Outline,
+            "both" => OverlayMode::FillAndOutline,
+            _ => OverlayMode::Fill,
+        };
+        viewer.update(|c| c.overlay.params.mode = mode);
+    };
+
+    // Legend: colour, name, area on this slice, visibility.
+    let legend = move || {
+        let labels = shown_labels();
+        let area_of = |n: u64| match spacing {
+            Some([r, c]) => format!("{:.1} cm²", n as f64 * r * c / 100.0),
+            None => format!("{n} px"),
+        };
+        let counts = labels.as_ref().map(|l| counts(&l.labels, classes));
+        let visible = overlay().params.visible;
+        manifest.with_value(|m| {
+            m.outputs
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(i, o)| {
+                    let label = i as u8;
+                    let n = counts.as_ref().and_then(|c| c.get(i).copied());
+                    let swatch = format!("background:rgb({},{},{})", o.colour[0], o.colour[1], o.colour[2]);
+                    let toggle = move |ev: leptos::ev::Event| {
+                        let on = event_target_checked(&ev);
+                        viewer.update(|c| c.overlay.params.visible.set(label, on));
+                    };
+                    view! {
+                        <li class="seg-label" data-label=o.name.clone() data-pixels=n.map(|n| n.to_string()).unwrap_or_default()>
+                            <label>
+                                <input type="checkbox" prop:checked=visible.contains(label) on:change=toggle />
+                                <span class="seg-swatch" style=swatch></span>
+                                " "{o.display.clone()}
+                            </label>
+                            <span class="ai-value">{n.map(area_of).unwrap_or_default()}</span>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+
+    // Save: every slice of this series segmented by this model.
+    let saving = RwSignal::new(Saving::Idle);
+    let id_save = StoredValue::new(id.clone());
+    let save = move |_| {
+        let root = viewer.with(|c| c.dicomweb_root.clone());
+        let maps = id_save.with_value(|id| client.label_maps(id));
+        let slices: Vec<(serde_json::Value, Rc<Vec<u8>>)> = viewer.with(|c| {
+            let keys = c.stack_keys(c.active);
+            maps.iter()
+                .filter(|(k, _, _, _)| keys.contains(k))
+                .filter_map(|(k, labels, _, _)| Some(((*c.instance_of(c.active, k)?).clone(), labels.clone())))
+                .collect()
+        });
+        if slices.is_empty() {
+            saving.set(Saving::Failed("no segmented slice to save".into()));
+            return;
+        }
+        let backend = client.backend().map(|b| backend_name(b.backend)).unwrap_or("CPU");
+        let manifest = manifest.get_value();
+        let stored = state.stored_segs;
+        saving.set(Saving::Busy);
+        leptos::task::spawn_local(async move {
+            match ai::save::save_segmentation(&root, &slices, &manifest, backend).await {
+                Ok(seg) => {
+                    let n = seg.slices.len();
+                    stored.try_update(|s| s.push(Rc::new(seg)));
+                    saving.try_set(Saving::Saved(n));
+                }
+                Err(e) => {
+                    saving.try_set(Saving::Failed(e));
+                }
+            }
+        });
+    };
+    let can_save = move || viewer.read(|c| !c.dicomweb_root.is_empty());
+    let progress_save = progress;
+
+    let id_stored = id.clone();
+    let stored = move || {
+        let name = manifest.with_value(|m| m.name.clone());
+        state
+            .stored_segs
+            .get()
+            .into_iter()
+            .filter(|s| s.model_name == name || s.content_label.eq_ignore_ascii_case(&id_stored))
+            .map(|s| {
+                let date = crate::dicom_text::date(&s.content_date);
+                let time: String = s.content_time.chars().take(4).collect();
+                let time = if time.len() == 4 { format!("{}:{}", &time[..2], &time[2..]) } else { time };
+                let version = s.segments.first().and_then(|x| x.algorithm_version.clone()).unwrap_or_default();
+                view! {
+                    <div class="ai-stored" data-testid="seg-stored" data-seg-uid=s.sop_instance_uid.clone()>
+                        {t(Msg::SegStored)}" · "{date}" "{time}" · v"{version}" · "{s.slices.len()}" "{t(Msg::SegSlicesDone)}
+                    </div>
+                }
+            })
+            .collect_view()
+    };
+
+    let card_url = manifest.with_value(|m| format!("{}/{}/{}", ai::client::MODELS_ROOT, m.id, m.card));
+    let (name, version, disclaimer) = manifest.with_value(|m| (m.name.clone(), m.version.clone(), m.disclaimer.clone()));
+    let (id_retry, key_retry) = (id.clone(), key.clone());
+    view! {
+        <section class="ai-model" data-model=id.clone() data-testid="ai-model" data-task="segmentation">
+            <div class="ai-model-name">{name}" "<span class="muted">{format!("v{version}")}</span></div>
+            {move || match status() {
+                (ModelState::Loading { job, stage, done, total }, _) => {
+                    let label = if stage == Stage::Download { t(Msg::AiDownloading) } else { t(Msg::AiPreparing) };
+                    let pct = if total > 0 { done as f64 / total as f64 * 100.0 } else { 0.0 };
+                    view! {
+                        <div class="ai-progress" data-testid="ai-progress">
+                            <span>{label}</span>
+                            <div class="progress"><div class="progress-bar" style=format!("width:{pct:.0}%")></div></div>
+                            <button class="tool" data-action="ai-cancel" on:click=move |_| client.cancel(job)>{t(Msg::AiCancel)}</button>
+                        </div>
+                    }.into_any()
+                }
+                (ModelState::Failed(e), _) | (_, Some(RunState::Failed(e))) => {
+                    let (id, key) = (id_retry.clone(), key_retry.clone());
+                    view! {
+                        <div class="ai-error" data-testid="ai-error">{e}</div>
+                        <button class="tool" on:click=move |_| client.forget(&id, &key)>{t(Msg::Retry)}</button>
+                    }.into_any()
+                }
+                (_, Some(RunState::Running { job })) => view! {
+                    <div class="ai-progress"><span class="spinner"></span>" "{t(Msg::AiRunning)}
+                        <button class="tool" data-action="ai-cancel" on:click=move |_| client.cancel(job)>{t(Msg::AiCancel)}</button>
+                    </div>
+                }.into_any(),
+                (_, Some(RunState::Segmented { backend, ms, .. })) => view! {
+                    <div class="muted ai-timing" data-testid="seg-done">{format!("{} · {ms:.0} ms · ", backend_name(backend))}{t(Msg::SegThisSlice)}</div>
+                }.into_any(),
+                (_, _) => view! {
+                    <button class="tool" data-action="ai-run" on:click=run_one>{t(Msg::AiRun)}</button>
+                }.into_any(),
+            }}
+            <ul class="seg-legend" data-testid="seg-legend">{legend}</ul>
+            <div class="seg-controls">
+                <label><input type="checkbox" data-testid="seg-shown" prop:checked=move || overlay().shown on:change=set_shown />" "{t(Msg::SegShow)}</label>
+                <label>{t(Msg::SegOpacity)}" "
+                    <input type="range" min="0" max="100" data-testid="seg-opacity"
+                        prop:value=move || format!("{:.0}", overlay().params.opacity * 100.0) on:input=set_opacity />
+                </label>
+                <select data-testid="seg-mode" on:change=set_mode
+                    prop:value=move || match overlay().params.mode { OverlayMode::Fill => "fill", OverlayMode::Outline => "outline", OverlayMode::FillAndOutline => "both" }>
+                    <option value="fill">{t(Msg::SegFill)}</option>
+                    <option value="outline">{t(Msg::SegOutline)}</option>
+                    <option value="both">{t(Msg::SegFillOutline)}</option>
+                </select>
+            </div>
+            <div class="seg-series">
+                {move || {
+                    let (done, busy, total) = progress();
+                    let pct = if total > 0 { done as f64 / total as f64 * 100.0 } else { 0.0 };
+                    let missing = missing();
+                    view! {
+                        <div data-testid="seg-progress" data-done=done data-total=total data-busy=busy>
+                            {format!("{done} / {total} ")}{t(Msg::SegSlicesDone)}
+                            {(missing > 0).then(|| format!(" · {missing} {}", t(Msg::SegNotLoaded)))}
+                        </div>
+                        <div class="progress"><div class="progress-bar" style=format!("width:{pct:.0}%")></div></div>
+                        {if busy > 0 {
+                            view! { <button class="tool" data-action="seg-cancel" on:click=cancel_series.clone()>{t(Msg::AiCancel)}</button> }.into_any()
+                        } else if done < total {
+                            view! { <button class="tool" data-action="seg-series" on:click=run_series>{t(Msg::SegAllSlices)}</button> }.into_any()
+                        } else {
+                            ().into_any()
+                        }}
+                    }
+                }}
+            </div>
+            <Show when=can_save>
+                {move || match saving.get() {
+                    Saving::Busy => view! { <div class="muted"><span class="spinner"></span>" "{t(Msg::AiSaving)}</div> }.into_any(),
+                    Saving::Failed(e) => view! { <div class="ai-error" data-testid="ai-save-error">{e}</div> }.into_any(),
+                    Saving::Saved(_) | Saving::Idle => ().into_any(),
+                }}
+                <Show when=move || { progress_save().0 > 0 && saving.get() != Saving::Busy }>
+                    <button class="tool" data-action="seg-save" on:click=save>{t(Msg::SegSave)}</button>
+                </Show>
+            </Show>
+            {stored}
+            <div class="ai-disclaimer">{disclaimer}" "
+                <a href=card_url target="_blank" rel="noopener">{t(Msg::AiModelCard)}</a>
+            </div>
+        </section>
+    }
+}
