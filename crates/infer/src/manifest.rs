@@ -245,6 +245,21 @@ impl ModelManifest {
         }
     }
 
+    /// The grey image this model sees for a decoded frame shown with the frame's own default window: the
+    /// frame's modality values through [`Self::input_window`], or an RGB frame's luma. What the native runs
+    /// (`lumen ai`, the server) use; the browser's worker does the same from the pixels the page sends. `None`
+    /// for an empty frame.
+    pub fn frame_input(&self, frame: &lumen_frames::DecodedFrame) -> Option<crate::GreyImage> {
+        let grey = match &frame.pixels {
+            lumen_frames::Pixels::Modality { values, .. } => {
+                let (window, invert) = self.input_window(&frame.meta.default_window, frame.meta.invert);
+                lumen_frames::displayed_grey(values, &window, invert)
+            }
+            lumen_frames::Pixels::Rgb8(rgb) => lumen_frames::rgb_luma(rgb),
+        };
+        crate::GreyImage::new(frame.meta.columns as usize, frame.meta.rows as usize, grey)
+    }
+
     /// True when the model applies to a series of this modality.
     pub fn matches_modality(&self, modality: &str) -> bool {
         self.input.modalities.iter().any(|m| m.eq_ignore_ascii_case(modality.trim()))

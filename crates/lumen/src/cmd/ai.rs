@@ -38,15 +38,7 @@ pub fn run(args: Args) -> Result<(), String> {
     let model = LoadedModel::load(manifest, weights, &Device::flex()).map_err(|e| in_model(&e))?;
     let bytes = std::fs::read(&args.file).map_err(|e| in_file(&e))?;
     let frame = lumen_frames::decode_for_display(&bytes, args.frame).map_err(|e| in_file(&e))?;
-    let grey = match &frame.pixels {
-        lumen_frames::Pixels::Modality { values, .. } => {
-            let (window, invert) = model.manifest.input_window(&frame.meta.default_window, frame.meta.invert);
-            lumen_frames::displayed_grey(values, &window, invert)
-        }
-        lumen_frames::Pixels::Rgb8(rgb) => lumen_frames::rgb_luma(rgb),
-    };
-    let image = GreyImage::new(frame.meta.columns as usize, frame.meta.rows as usize, grey)
-        .ok_or_else(|| in_file(&"empty frame"))?;
+    let image = model.manifest.frame_input(&frame).ok_or_else(|| in_file(&"empty frame"))?;
     if model.manifest.task == lumen_infer::manifest::Task::Segmentation {
         return segment(&args, &model, &image);
     }
