@@ -25,6 +25,7 @@ const SLOW = 300_000;
 let server;
 let browser;
 const latency = {};
+const segLatency = {};
 
 before(async () => {
   server = await startLumen();
@@ -40,6 +41,14 @@ after(async () => {
     writeFileSync(
       path.join(out, "ai-latency.json"),
       JSON.stringify({ model: MODEL, browser: "headless Chromium, WebGPU on SwiftShader", ...latency, measured: new Date().toISOString() }, null, 2) + "\n",
+    );
+  }
+  if (Object.keys(segLatency).length > 0) {
+    const out = path.join(repo, "target", "e2e");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(
+      path.join(out, "ai-latency-seg.json"),
+      JSON.stringify({ model: "ct-chest-seg", image: "512×512 CT slice", browser: "headless Chromium, WebGPU on SwiftShader", ...segLatency, measured: new Date().toISOString() }, null, 2) + "\n",
     );
   }
 });
@@ -58,7 +67,17 @@ async function driverPage(b = browser) {
     window.aiStart = (name) => {
       const worker = new Worker("/ai-worker.js", { type: "module" });
       const log = [];
-      worker.onmessage = (e) => log.push(JSON.parse(e.data[0]));
+      worker.onmessage = (e) => {
+        const m = JSON.parse(e.data[0]);
+        // A label map (segmentation) travels as item 1: keep its length and an FNV-1a hash.
+        if (e.data[1] instanceof Uint8Array) {
+          let h = 0x811c9dc5;
+          for (const b of e.data[1]) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+          m.labels_len = e.data[1].length;
+          m.labels_hash = h;
+        }
+        log.push(m);
+      };
       worker.onerror = (e) => log.push({ type: "worker-error", message: String(e.message) });
       window.ai.set(name, { worker, log });
     };
@@ -71,7 +90,7 @@ async function driverPage(b = browser) {
   return { context, page, errors };
 }
 
-const FINAL = ["ready", "loaded", "result", "rules-result", "failed", "cancelled", "worker-error"];
+const FINAL = ["ready", "loaded", "result", "segmentation", "rules-result", "failed", "cancelled", "worker-error"];
 
 /** The first final answer of worker `name` for `job` (null: init), waiting up to `timeout` ms. */
 async function answer(page, name, job, timeout = SLOW) {
@@ -388,6 +407,74 @@ test("cancel during a download answers cancelled, and the load's own answer neve
     await context.unrouteAll();
     const loaded = await load(page, "c", 2);
     assert.equal(loaded.type, "loaded", JSON.stringify(loaded));
+  } finally {
+    await context.close();
+  }
+});
+
+/** A 512² CT-like slice in HU: air, an elliptic body (40 HU) with two lungs (−850 HU), a sternum and a spine (700 HU). */
+function ctSlice(n = 512) {
+  const hu = new Float32Array(n * n);
+  const inside = (x, y, cx, cy, rx, ry) => ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const [u, v] = [x / n, y / n];
+      let h = -1000;
+      if (inside(u, v, 0.5, 0.5, 0.42, 0.3)) h = 40;
+      if (inside(u, v, 0.33, 0.47, 0.13, 0.2) || inside(u, v, 0.67, 0.47, 0.13, 0.2)) h = -850;
+      if (inside(u, v, 0.5, 0.24, 0.05, 0.02) || inside(u, v, 0.5, 0.72, 0.05, 0.05)) h = 700;
+      hu[y * n + x] = h + ((x * 7 + y * 13) % 21) - 10;
+    }
+  }
+  return { n, hu };
+}
+
+test("the CT segmentation model answers label maps, the same on WebGPU and the CPU; cold and warm latency", { timeout: 3 * SLOW }, async () => {
+  const m = await manifest("ct-chest-seg");
+  const lung = m.outputs.findIndex((o) => o.name === "lung");
+  const body = m.outputs.findIndex((o) => o.name === "body");
+  const { n, hu } = ctSlice();
+  const { context, page } = await driverPage();
+  try {
+    const answers = {};
+    let job = 200;
+    for (const [worker, backend] of [["gpu", "auto"], ["cpu", "cpu"]]) {
+      await init(page, worker, backend);
+      const loaded = await load(page, worker, job++, "ct-chest-seg");
+      assert.equal(loaded.type, "loaded", JSON.stringify(loaded));
+      assert.ok(loaded.selftest_max_diff < 1e-3, `self-test on ${worker}: ${loaded.selftest_max_diff}`);
+      const times = [];
+      let last;
+      for (let i = 0; i < 3; i++) {
+        const id = job++;
+        // The display window (lung, inverted) must not matter: the model has its own fixed window.
+        await page.evaluate(([worker, id, n, hu]) => {
+          window.aiSend(worker, { type: "run", job: id, model: "ct-chest-seg", width: n, height: n,
+            pixels: { kind: "modality", window: { center: -600, width: 1500, function: "Linear", explanation: null }, invert: true }, rules: false },
+            Float32Array.from(hu));
+        }, [worker, id, n, Array.from(hu)]);
+        const a = await answer(page, worker, id);
+        assert.equal(a.type, "segmentation", JSON.stringify(a));
+        assert.equal(a.labels_len, n * n);
+        assert.equal(a.counts.reduce((x, y) => x + y, 0), n * n);
+        times.push(a.ms);
+        answers[a.backend] = a;
+        last = a;
+      }
+      segLatency[last.backend] = {
+        load_ms: Math.round(loaded.ms), warm_up_ms: Math.round(loaded.warm_up_ms),
+        first_run_ms: Math.round(times[0]), warm_run_ms: Math.round(Math.min(...times.slice(1))),
+      };
+    }
+    const [gpu, cpu] = [answers["web-gpu"], answers.cpu];
+    assert.ok(gpu && cpu, `answers from both backends: ${Object.keys(answers)}`);
+    for (let c = 0; c < m.outputs.length; c++) {
+      assert.ok(Math.abs(gpu.counts[c] - cpu.counts[c]) <= n * n * 0.001, `${m.outputs[c].name}: WebGPU ${gpu.counts[c]} vs CPU ${cpu.counts[c]} pixels`);
+    }
+    // The synthetic lungs are ≈ 2 × π · 0.13 · 0.2 of the slice; the model finds most of them, and the body.
+    const lungArea = 2 * Math.PI * 0.13 * 0.2 * n * n;
+    assert.ok(cpu.counts[lung] > 0.7 * lungArea && cpu.counts[lung] < 1.3 * lungArea, `lung ${cpu.counts[lung]} px vs ≈ ${Math.round(lungArea)}`);
+    assert.ok(cpu.counts[body] > 0.2 * n * n, `body ${cpu.counts[body]} px`);
   } finally {
     await context.close();
   }
