@@ -37,6 +37,10 @@ pub struct ModelManifest {
     /// Where it runs: `browser` (WebGPU, CPU fallback) or `server`.
     #[serde(default = "default_runs_on")]
     pub runs_on: RunsOn,
+    /// For a worklist triage model: the output whose probability is the study's triage score (the study list
+    /// can be sorted by it — triage support, not a diagnosis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triage_label: Option<String>,
 }
 
 fn default_runs_on() -> RunsOn {
@@ -220,6 +224,13 @@ impl ModelManifest {
                 );
             }
         }
+        if let Some(label) = &self.triage_label {
+            ensure!(self.task == Task::Classification, bad("triage_label needs task classification".into()));
+            ensure!(
+                self.outputs.iter().any(|o| &o.name == label),
+                bad(format!("triage_label {label:?} is not one of the outputs"))
+            );
+        }
         if self.input.source == InputSource::ModalityWindow {
             let ok = self.input.window.is_some_and(|w| w.width > 0.0 && w.center.is_finite());
             ensure!(ok, bad("input source modality-window needs a window with a positive width".into()));
@@ -260,6 +271,12 @@ impl ModelManifest {
         crate::GreyImage::new(frame.meta.columns as usize, frame.meta.rows as usize, grey)
     }
 
+    /// The index of the triage output, for a triage model.
+    pub fn triage_output(&self) -> Option<usize> {
+        let label = self.triage_label.as_ref()?;
+        self.outputs.iter().position(|o| &o.name == label)
+    }
+
     /// True when the model applies to a series of this modality.
     pub fn matches_modality(&self, modality: &str) -> bool {
         self.input.modalities.iter().any(|m| m.eq_ignore_ascii_case(modality.trim()))
@@ -291,6 +308,9 @@ mod tests {
         assert_eq!(m.runs_on, RunsOn::Browser);
         assert!(m.matches_modality("dx") && m.matches_modality("CR ") && !m.matches_modality("CT"));
         assert_eq!(m.outputs[1].code.value, "233604007");
+        assert_eq!(m.triage_output(), None);
+        let triage = ModelManifest::from_json(&sample().replace(r#""card": "MODEL_CARD.md""#, r#""card": "MODEL_CARD.md", "triage_label": "b""#)).unwrap();
+        assert_eq!(triage.triage_output(), Some(1));
     }
 
     #[test]
@@ -301,6 +321,7 @@ mod tests {
             (r#""std": 0.25"#, r#""std": 0"#, "std must be positive"),
             ("00000000000000000000000000000000000000000000000000000000000000ff", "abc", "64 hex digits"),
             (r#""id": "cxr-test""#, r#""id": "../etc""#, "lower-case"),
+            (r#""card": "MODEL_CARD.md""#, r#""card": "MODEL_CARD.md", "triage_label": "c""#, "not one of the outputs"),
         ];
         for (from, to, why) in cases {
             let err = ModelManifest::from_json(&sample().replace(from, to)).unwrap_err().to_string();

@@ -86,6 +86,7 @@ pub fn manifest() -> ModelManifest {
                      Lumen's synthetic chest phantom, never on patient images."
             .into(),
         runs_on: RunsOn::Browser,
+        triage_label: None,
     }
 }
 

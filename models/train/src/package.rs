@@ -67,6 +67,7 @@ pub fn pneumonia_manifest() -> ModelManifest {
                      chest radiographs with noisy text-mined labels. Every study must still be read."
             .into(),
         runs_on: RunsOn::Browser,
+        triage_label: Some("pneumonia".into()),
     }
 }
 
@@ -106,6 +107,7 @@ pub fn qc_manifest() -> ModelManifest {
                      or pathology. Self-supervised on frontal chest radiographs only."
             .into(),
         runs_on: RunsOn::Browser,
+        triage_label: None,
     }
 }
 

@@ -19,11 +19,13 @@ use bytes::Bytes;
 use snafu::Snafu;
 use std::future::Future;
 
-/// The HTTP methods DICOMweb uses here: `GET` for QIDO-RS and WADO-RS, `POST` for STOW-RS.
+/// The HTTP methods DICOMweb uses here: `GET` for QIDO-RS and WADO-RS, `POST` for STOW-RS; `DELETE` for
+/// Lumen's own job API (cancelling a server AI job).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
     Post,
+    Delete,
 }
 
 impl Method {
@@ -32,6 +34,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Delete => "DELETE",
         }
     }
 }

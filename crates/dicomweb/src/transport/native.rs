@@ -34,6 +34,7 @@ impl Transport for ReqwestTransport {
             let method = match request.method {
                 Method::Get => reqwest::Method::GET,
                 Method::Post => reqwest::Method::POST,
+                Method::Delete => reqwest::Method::DELETE,
             };
             let mut builder = client.request(method, &request.url);
             for (name, value) in &request.headers {
