@@ -11,6 +11,7 @@
 pub mod arch;
 pub mod manifest;
 pub mod preprocess;
+pub mod presentation;
 pub mod protocol;
 #[cfg(feature = "runtime")]
 pub mod pytorch;

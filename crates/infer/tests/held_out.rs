@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use lumen_infer::presentation::QC_CLASSES;
 use lumen_infer::{Device, GreyImage, LoadedModel, ModelManifest};
 
 fn repo() -> PathBuf {
@@ -78,27 +79,10 @@ fn the_qc_card_accuracy_is_reproduced_from_the_weights() {
     let Some(dir) = data_dir() else { return };
     let films = test_split(&dir);
     let (model, metrics) = load("cxr-qc");
-    let rotate = |img: &GreyImage| {
-        let (w, h) = (img.width, img.height);
-        let mut data = vec![0f32; w * h];
-        for y in 0..h {
-            for x in 0..w {
-                data[x * h + (h - 1 - y)] = img.data[y * w + x];
-            }
-        }
-        GreyImage::new(h, w, data).unwrap()
-    };
     let mut correct = [0usize; 6];
     for (img, _) in &films {
-        let r90 = rotate(img);
-        let r180 = rotate(&r90);
-        let r270 = rotate(&r180);
-        let mut mirrored = img.clone();
-        for row in mirrored.data.chunks_mut(img.width) {
-            row.reverse();
-        }
-        let inverted = GreyImage::new(img.width, img.height, img.data.iter().map(|v| 1.0 - v).collect()).unwrap();
-        let probs = model.classify_blocking(&[img.clone(), r90, r180, r270, mirrored, inverted]).unwrap();
+        let variants: Vec<GreyImage> = QC_CLASSES.iter().map(|c| c.apply(img)).collect();
+        let probs = model.classify_blocking(&variants).unwrap();
         for (truth, p) in probs.iter().enumerate() {
             let top = p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
             correct[truth] += (top == truth) as usize;
