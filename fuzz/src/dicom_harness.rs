@@ -52,8 +52,9 @@ pub fn parse_and_decode(bytes: &[u8]) -> Outcome {
     outcome
 }
 
-/// Transfer syntaxes `wrap_encapsulated` chooses from (input byte 0, modulo the length).
-pub const TRANSFER_SYNTAXES: [&str; 9] = [
+/// Transfer syntaxes `wrap_encapsulated` chooses from (input byte 0, modulo the length). New syntaxes go at the
+/// end, so that seeds written with the index of an older syntax keep it.
+pub const TRANSFER_SYNTAXES: [&str; 12] = [
     "1.2.840.10008.1.2.5",    // RLE Lossless
     "1.2.840.10008.1.2.4.50", // JPEG Baseline
     "1.2.840.10008.1.2.4.51", // JPEG Extended
@@ -63,6 +64,9 @@ pub const TRANSFER_SYNTAXES: [&str; 9] = [
     "1.2.840.10008.1.2.4.81", // JPEG-LS Near-Lossless
     "1.2.840.10008.1.2.4.90", // JPEG 2000 Lossless
     "1.2.840.10008.1.2.4.91", // JPEG 2000
+    "1.2.840.10008.1.2.4.201", // HTJ2K Lossless
+    "1.2.840.10008.1.2.4.202", // HTJ2K Lossless RPCL
+    "1.2.840.10008.1.2.4.203", // HTJ2K
 ];
 
 /// Photometric Interpretations `wrap_encapsulated` chooses from (input byte 9, modulo the length).

@@ -119,6 +119,7 @@ fn encapsulated_frames_corpus_and_crashers_never_panic() {
         "1.2.840.10008.1.2.4.70",
         "1.2.840.10008.1.2.4.8",
         "1.2.840.10008.1.2.4.9",
+        "1.2.840.10008.1.2.4.20",
     ] {
         assert!(
             outcomes
