@@ -1,5 +1,12 @@
-//! The `lumen serve` HTTP server (axum): the embedded web app, a DICOMweb API (PS3.18) under `/dicom-web`, and the
-//! `/api/config` document that tells the web app where its data comes from.
+//! The `lumen serve` HTTP server (axum): the embedded web app, a DICOMweb API (PS3.18) under `/dicom-web`, the
+//! `/api/config` document that tells the web app where its data comes from, and the AI server fallback.
+//!
+//! Routes:
+//! - `/dicom-web/**`: QIDO-RS, WADO-RS, STOW-RS (folder store) or everything forwarded to the PACS (proxy);
+//! - `GET /api/config`: the web app's DICOMweb sources and allowed embedders;
+//! - `POST /api/ai/jobs`, `GET /api/ai/jobs`, `GET /api/ai/jobs/{id}`, `DELETE /api/ai/jobs/{id}`: a model run
+//!   natively on a study of the same source, its result (SR or SEG) stored there (see `ai`, and `docs/AI.md`);
+//! - anything else: the embedded web app (`index.html` for the app's own routes).
 //!
 //! The DICOMweb API is answered either from a folder ([`lumen_store::Store`]: QIDO-RS, WADO-RS, STOW-RS) or by
 //! reverse-proxying to a PACS's DICOMweb root, so the browser only ever talks to Lumen's origin. Every response —
@@ -8,6 +15,7 @@
 //!
 //! This crate must not decode pixels for the viewer (it only re-encodes for clients that refuse a stored transfer
 //! syntax, through the store) and holds no DICOM parsing of its own beyond reading STOW-RS uploads into the store.
+//! The AI fallback decodes only for its own model runs, with `lumen-frames`, as the browser does.
 //!
 //! Two entry points:
 //! - [`router`] builds the [`axum::Router`] for an [`AppState`], for embedding or for tests with your own listener;
@@ -24,6 +32,7 @@
 //! ```
 
 mod accept;
+mod ai;
 mod api;
 mod assets;
 mod dicomweb;
@@ -71,6 +80,9 @@ pub struct Config {
     /// Extra origins the web app may connect to directly (CSP `connect-src`), for DICOMweb sources it reaches
     /// without Lumen's proxy. Empty by default: the app talks only to Lumen.
     pub connect_origins: Vec<String>,
+    /// Model packages for the AI server fallback (`/api/ai/jobs`): a folder of `<id>/manifest.json`… (e.g. the
+    /// repository's `models/`). `None`: the packages embedded with the web app, if it was built.
+    pub models_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -81,6 +93,7 @@ impl Default for Config {
             port: 8080,
             frame_ancestors: vec!["'self'".to_string()],
             connect_origins: Vec::new(),
+            models_dir: None,
         }
     }
 }
@@ -140,6 +153,8 @@ pub struct AppState {
     /// The origins allowed to frame the app ([`Config::frame_ancestors`] that are exact origins), listed in
     /// `/api/config`: the app accepts a bearer token posted by a host page of one of them.
     pub(crate) embedders: Arc<Vec<String>>,
+    /// The AI server fallback: model packages and jobs.
+    pub(crate) ai: Arc<ai::AiService>,
 }
 
 impl AppState {
@@ -174,11 +189,17 @@ impl AppState {
                 Backend::Proxy(Arc::new(proxy::Upstream::new(url, token.clone())?))
             }
         };
-        Ok(AppState::with_backend(
-            backend,
-            &config.connect_origins,
-            &config.frame_ancestors,
-        ))
+        Ok(
+            AppState::with_backend(backend, &config.connect_origins, &config.frame_ancestors)
+                .with_models_dir(config.models_dir.clone()),
+        )
+    }
+
+    /// The same state with the AI fallback's model packages read from `dir` (`<id>/manifest.json`…), or, with
+    /// `None`, from the web app embedded in the binary. Jobs of the previous state are not carried over.
+    pub fn with_models_dir(mut self, dir: Option<PathBuf>) -> AppState {
+        self.ai = Arc::new(ai::AiService::new(dir));
+        self
     }
 
     fn with_backend(
@@ -195,6 +216,7 @@ impl AppState {
             backend,
             csp: Arc::new(value),
             embedders: Arc::new(security::exact_origins(frame_ancestors)),
+            ai: Arc::new(ai::AiService::new(None)),
         }
     }
 
@@ -217,6 +239,7 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .merge(dicomweb)
+        .merge(ai::routes())
         .merge(api::routes())
         .layer(compression())
         .layer(axum::middleware::from_fn(log_failures))
@@ -306,9 +329,6 @@ pub async fn serve(config: Config) -> Result<(), Error> {
             );
         }
         Backend::Proxy(upstream) => println!("Lumen is serving {} at {url}", upstream.display()),
-    }
-    if !assets::web_app_built() {
-        eprintln!("lumen: this binary was built without the web app (run scripts/build-web.sh, then rebuild); the DICOMweb API works");
     }
     if !assets::web_app_built() {
         eprintln!(

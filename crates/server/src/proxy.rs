@@ -35,10 +35,10 @@ use std::sync::OnceLock;
 #[derive(Debug)]
 pub(crate) struct Upstream {
     /// DICOMweb root without a trailing slash, e.g. `https://pacs.example.org/dicom-web`.
-    root: String,
+    pub(crate) root: String,
     /// `Authorization` value sent when the browser sends none (`Bearer <token>`).
-    authorization: Option<HeaderValue>,
-    client: reqwest::Client,
+    pub(crate) authorization: Option<HeaderValue>,
+    pub(crate) client: reqwest::Client,
     /// Whether the upstream is Orthanc (see the module documentation); set by the first probe that got an answer.
     is_orthanc: OnceLock<bool>,
 }
