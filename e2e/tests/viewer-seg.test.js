@@ -3,7 +3,7 @@
 // "Run" segments the slice shown in the AI worker on WebGPU (SwiftShader), with the same label map the native run
 // (`lumen ai --labels-out`, burn Flex) gives except on ties; the overlay tints the lungs blue and the body orange
 // on the rendered image, follows the visibility/opacity controls; "Segment every slice" labels the whole series
-// with progress; "Save segmentation to archive" stores a DICOM Segmentation (STOW-RS) that dcmdump reads with one
+// with progress and can be cancelled part-way; "Save segmentation to archive" stores a DICOM Segmentation (STOW-RS) that dcmdump reads with one
 // segment per label; reopening the study shows the stored segmentation over its slices without running the model.
 // The CPU backend gives the same label map. Nothing is requested from another origin.
 
@@ -163,11 +163,22 @@ test("the CT segmentation runs on the slice shown, as natively, and the overlay 
 
 let savedUid;
 
-test("every slice is segmented with progress, and the segmentation is saved as a DICOM SEG that dcmdump reads", async () => {
+test("every slice is segmented with progress (cancel stops it part-way), and the segmentation is saved as a DICOM SEG that dcmdump reads", async () => {
   const { page } = session;
   const progress = card(page).locator('[data-testid="seg-progress"]');
-  await card(page).locator('[data-action="seg-series"]').click();
   const total = ct.files.size;
+  const attr = async (name) => Number(await progress.getAttribute(name));
+  // Started, then cancelled part-way: the runs stop and the count stays.
+  await card(page).locator('[data-action="seg-series"]').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="seg-progress"]')?.getAttribute("data-done")) >= 3, null, { timeout: 300_000 });
+  await card(page).locator('[data-action="seg-cancel"]').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="seg-progress"]')?.getAttribute("data-busy") === "0", null, { timeout: 60_000 });
+  const stopped = await attr("data-done");
+  assert.ok(stopped < total, `cancelled before the end (${stopped} of ${total})`);
+  await page.waitForTimeout(3000);
+  assert.equal(await attr("data-done"), stopped, "nothing ran after the cancel");
+  // Started again: it finishes the rest.
+  await card(page).locator('[data-action="seg-series"]').click();
   await page.waitForFunction(
     (n) => document.querySelector('[data-testid="seg-progress"]')?.getAttribute("data-done") === String(n),
     total,

@@ -20,6 +20,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
 const WORKER_SCRIPT: &str = "/ai-worker.js";
+/// Runs of a bulk request sent to the worker at once.
+const MAX_IN_FLIGHT: usize = 2;
 /// Where the server publishes the model packages (`index.json`, `<id>/manifest.json`, …).
 pub const MODELS_ROOT: &str = "/models";
 
@@ -66,6 +68,9 @@ struct Inner {
     /// job → (model, frame) for runs; job → model for loads.
     run_jobs: HashMap<JobId, (String, FrameKey)>,
     load_jobs: HashMap<JobId, String>,
+    /// Runs asked for in bulk (a whole series), started [`MAX_IN_FLIGHT`] at a time so that the pixels of
+    /// hundreds of slices are not all copied into messages at once.
+    backlog: std::collections::VecDeque<(ModelManifest, Rc<DecodedFrame>)>,
     _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
 }
 
@@ -140,12 +145,50 @@ impl AiClient {
                     _ => {}
                 }
             }
+            busy += i.backlog.iter().filter(|(m, f)| m.id == id && frames.contains(&f.meta.key)).count();
             (done, busy)
         })
     }
 
+    /// Runs model `manifest` on every frame of `frames` that has no result yet, a few at a time.
+    pub fn run_many(&self, manifest: &ModelManifest, frames: Vec<Rc<DecodedFrame>>) {
+        {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            for f in frames {
+                let key = (manifest.id.clone(), f.meta.key.clone());
+                let queued = i.backlog.iter().any(|(m, q)| m.id == manifest.id && q.meta.key == f.meta.key);
+                if !queued && !i.runs.contains_key(&key) {
+                    i.backlog.push_back((manifest.clone(), f));
+                }
+            }
+        }
+        self.pump();
+        self.changed();
+    }
+
+    /// Starts backlog runs while fewer than [`MAX_IN_FLIGHT`] runs are in flight.
+    fn pump(&self) {
+        loop {
+            let next = {
+                let inner = self.inner();
+                let mut i = inner.borrow_mut();
+                if i.run_jobs.len() >= MAX_IN_FLIGHT {
+                    return;
+                }
+                i.backlog.pop_front()
+            };
+            let Some((manifest, frame)) = next else { return };
+            self.run(&manifest, &frame, false);
+        }
+    }
+
     /// Cancels every queued or running job of model `id` on `frames`.
     pub fn cancel_frames(&self, id: &str, frames: &[FrameKey]) {
+        {
+            let inner = self.inner();
+            inner.borrow_mut().backlog.retain(|(m, f)| !(m.id == id && frames.contains(&f.meta.key)));
+        }
         let jobs: Vec<JobId> = self.read(|i| {
             frames
                 .iter()
@@ -400,6 +443,7 @@ impl AiClient {
         for (array, transfer) in flush {
             self.post(array, transfer);
         }
+        self.pump();
         self.changed();
     }
 }

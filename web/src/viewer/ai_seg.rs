@@ -142,11 +142,7 @@ pub fn SegmentationCard(
     let run_series = move |_| {
         let keys = viewer.with(|c| c.stack_keys(c.active));
         let frames: Vec<_> = viewer.with(|c| keys.iter().filter_map(|k| c.cached_frame(k)).collect());
-        manifest.with_value(|m| {
-            for f in &frames {
-                client.run(m, f, false);
-            }
-        });
+        manifest.with_value(|m| client.run_many(m, frames));
     };
     let missing = move || viewer.read(|c| c.stack_keys(c.active).iter().filter(|k| c.cached_frame(k).is_none()).count());
     let id_c = id.clone();
