@@ -236,6 +236,9 @@ pub enum Msg {
     SegNotLoaded,
     SegSave,
     SegStored,
+    ColTriage,
+    TriageScorePage,
+    TriageSorted,
 }
 
 /// The text of `msg` in `lang`.
@@ -777,6 +780,18 @@ pub fn text(lang: Lang, msg: Msg) -> &'static str {
         (SegStored, Fr) => "Segmentation dans l’archive",
         (SegStored, De) => "Segmentierung im Archiv",
         (SegStored, Zh) => "存档中的分割",
+        (ColTriage, En) => "AI triage",
+        (ColTriage, Fr) => "Tri IA",
+        (ColTriage, De) => "KI-Triage",
+        (ColTriage, Zh) => "AI 分诊",
+        (TriageScorePage, En) => "Score this page with AI (on the Lumen server)",
+        (TriageScorePage, Fr) => "Évaluer cette page par IA (sur le serveur Lumen)",
+        (TriageScorePage, De) => "Diese Seite mit KI bewerten (auf dem Lumen-Server)",
+        (TriageScorePage, Zh) => "用 AI 评分本页（在 Lumen 服务器上）",
+        (TriageSorted, En) => "sorted by AI triage score; unscored studies last",
+        (TriageSorted, Fr) => "trié par score de tri IA ; examens sans score en dernier",
+        (TriageSorted, De) => "nach KI-Triage-Wert sortiert; Studien ohne Wert zuletzt",
+        (TriageSorted, Zh) => "按 AI 分诊分数排序；无分数的检查排在最后",
     }
 }
 

@@ -9,6 +9,7 @@
 mod search_box;
 mod sort;
 mod table;
+mod triage;
 
 use crate::data_source::{DataSource, StudyPage, StudySearch, STUDY_PAGE};
 use crate::feedback::{EmptyPanel, ErrorPanel, Load, Loader, LoadingPanel};
@@ -18,6 +19,7 @@ use leptos::prelude::*;
 use search_box::{SearchBox, SearchFilters};
 use sort::StudySort;
 use table::StudyTable;
+use triage::{Scoring, Triage};
 use wasm_bindgen::JsValue;
 
 #[component]
@@ -27,6 +29,49 @@ pub fn StudyListPage(source: DataSource) -> impl IntoView {
     let query = RwSignal::new(search_from_url());
     let loader = Loader::<StudyPage>::new();
     let sort = RwSignal::new(StudySort::default());
+    let triage = Triage::new();
+    // Scores already stored in the archive, for each page shown.
+    Effect::new(move |_| {
+        if let Load::Ready(page) = loader.state.get() {
+            triage.load_stored(source.get_value(), page.studies);
+        }
+    });
+    let score_page = move |_| {
+        if let Load::Ready(page) = loader.state.get_untracked() {
+            triage.score_on_server(source.get_value(), page.studies);
+        }
+    };
+    let triage_bar = move || {
+        if triage.models.with(|m| m.is_empty()) {
+            return ().into_any();
+        }
+        let status = match triage.scoring.get() {
+            Scoring::Running { done, total } => view! {
+                <span data-testid="triage-progress" data-done=done data-total=total>
+                    <span class="spinner" aria-hidden="true"></span>
+                    {format!(" {done} / {total} ")}
+                </span>
+                <button class="tool" data-action="triage-cancel" on:click=move |_| triage.cancel()>{t(Msg::AiCancel)}</button>
+            }
+            .into_any(),
+            Scoring::Failed(e) => view! { <span class="ai-error" data-testid="triage-error">{e}</span> }.into_any(),
+            Scoring::Idle => view! {
+                <button class="tool" data-action="triage-score" on:click=score_page>{t(Msg::TriageScorePage)}</button>
+            }
+            .into_any(),
+        };
+        let sorted = move || sort.get().key == sort::SortKey::Triage;
+        view! {
+            <div class="triage-bar-row" data-testid="triage-bar">
+                {status}
+                <span class="muted">{t(Msg::AiTriageNote)}</span>
+                <Show when=sorted>
+                    <span class="muted" data-testid="triage-sorted">" · "{t(Msg::TriageSorted)}</span>
+                </Show>
+            </div>
+        }
+        .into_any()
+    };
 
     let search = move || {
         let wanted = query.get_untracked();
@@ -85,7 +130,7 @@ pub fn StudyListPage(source: DataSource) -> impl IntoView {
                     let message = if query.with_untracked(StudySearch::is_filtered) { Msg::NoStudiesMatching } else { Msg::NoStudies };
                     view! { <EmptyPanel message /> }.into_any()
                 }
-                Load::Ready(page) => view! { <StudyTable studies=page.studies sort /> }.into_any(),
+                Load::Ready(page) => view! { {triage_bar} <StudyTable studies=page.studies sort triage /> }.into_any(),
             }}
             {pager}
         </section>

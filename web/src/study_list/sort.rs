@@ -18,6 +18,8 @@ pub enum SortKey {
     Accession,
     Series,
     Instances,
+    /// The AI triage score (highest first): triage support, not a diagnosis.
+    Triage,
 }
 
 /// How the study list is ordered.
@@ -49,18 +51,19 @@ impl StudySort {
         } else {
             let descending = matches!(
                 key,
-                SortKey::StudyDate | SortKey::Series | SortKey::Instances
+                SortKey::StudyDate | SortKey::Series | SortKey::Instances | SortKey::Triage
             );
             StudySort { key, descending }
         }
     }
 
-    /// Sorts `studies` in this order (stable: equal rows keep the archive's order).
-    pub fn apply(self, studies: &mut [StudySummary]) {
-        studies.sort_by(|a, b| self.compare(a, b));
+    /// Sorts `studies` in this order (stable: equal rows keep the archive's order); `score` gives a study's
+    /// triage score, if any (studies without one go last).
+    pub fn apply(self, studies: &mut [StudySummary], score: impl Fn(&StudySummary) -> Option<f32>) {
+        studies.sort_by(|a, b| self.compare(a, b, &score));
     }
 
-    fn compare(self, a: &StudySummary, b: &StudySummary) -> Ordering {
+    fn compare(self, a: &StudySummary, b: &StudySummary, score: &impl Fn(&StudySummary) -> Option<f32>) -> Ordering {
         let directed = |o: Ordering| if self.descending { o.reverse() } else { o };
         match self.key {
             SortKey::PatientName => text_order(
@@ -81,6 +84,11 @@ impl StudySort {
             SortKey::Series => count_order(a.number_of_series, b.number_of_series, directed),
             SortKey::Instances => {
                 count_order(a.number_of_instances, b.number_of_instances, directed)
+            }
+            SortKey::Triage => {
+                let (sa, sb) = (score(a), score(b));
+                blanks_last(sa.is_none(), sb.is_none())
+                    .then_with(|| directed(sa.unwrap_or(0.0).total_cmp(&sb.unwrap_or(0.0))))
             }
         }
     }
@@ -133,7 +141,7 @@ mod tests {
             study("none", "B", "", None),
             study("new", "C", "20240101", None),
         ];
-        StudySort::default().apply(&mut s);
+        StudySort::default().apply(&mut s, |_| None);
         assert_eq!(order(&s), ["new", "old", "none"]);
     }
 
@@ -146,9 +154,9 @@ mod tests {
         ];
         let asc = StudySort::default().toggled(SortKey::PatientName);
         assert!(!asc.descending);
-        asc.apply(&mut s);
+        asc.apply(&mut s, |_| None);
         assert_eq!(order(&s), ["a", "b", "x"]);
-        asc.toggled(SortKey::PatientName).apply(&mut s);
+        asc.toggled(SortKey::PatientName).apply(&mut s, |_| None);
         assert_eq!(order(&s), ["b", "a", "x"]);
     }
 
@@ -161,8 +169,28 @@ mod tests {
         ];
         let by_series = StudySort::default().toggled(SortKey::Series);
         assert!(by_series.descending);
-        by_series.apply(&mut s);
+        by_series.apply(&mut s, |_| None);
         assert_eq!(order(&s), ["ten", "two", "unknown"]);
+    }
+
+    #[test]
+    fn triage_scores_sort_highest_first_with_unscored_studies_last() {
+        let mut s = vec![
+            study("low", "", "", None),
+            study("none", "", "", None),
+            study("high", "", "", None),
+        ];
+        let score = |st: &StudySummary| match st.study_instance_uid.as_str() {
+            "low" => Some(0.1),
+            "high" => Some(0.9),
+            _ => None,
+        };
+        let by_triage = StudySort::default().toggled(SortKey::Triage);
+        assert!(by_triage.descending);
+        by_triage.apply(&mut s, score);
+        assert_eq!(order(&s), ["high", "low", "none"]);
+        by_triage.toggled(SortKey::Triage).apply(&mut s, score);
+        assert_eq!(order(&s), ["low", "high", "none"]);
     }
 
     #[test]
