@@ -3,9 +3,10 @@
 // "Run" segments the slice shown in the AI worker on WebGPU (SwiftShader), with the same label map the native run
 // (`lumen ai --labels-out`, burn Flex) gives except on ties; the overlay tints the lungs blue and the body orange
 // on the rendered image, follows the visibility/opacity controls; "Segment every slice" labels the whole series
-// with progress and can be cancelled part-way; "Save segmentation to archive" stores a DICOM Segmentation (STOW-RS) that dcmdump reads with one
-// segment per label; reopening the study shows the stored segmentation over its slices without running the model.
-// The CPU backend gives the same label map. Nothing is requested from another origin.
+// with progress and can be cancelled part-way; "Save segmentation to archive" stores a DICOM Segmentation
+// (STOW-RS) that dcmdump reads with one segment per label; reopening the study shows the stored segmentation over its slices without running the model.
+// The CPU backend gives the same label map; "Segment the series on the Lumen server" has the server pull the
+// pixels and store its own SEG, shown like a stored one. Nothing is requested from another origin.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -250,4 +251,26 @@ test("the CPU backend gives the same label map, and no request left Lumen's orig
   const foreign = requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith("data:") && !u.startsWith("blob:"));
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
+});
+
+test("the series segmented on the Lumen server: progress, a second SEG in the archive, shown like a stored one", async () => {
+  const { context } = session;
+  const page = await context.newPage();
+  await openCt(page);
+  await card(page).locator(`[data-testid="seg-stored"][data-seg-uid="${savedUid}"]`).waitFor({ timeout: 60_000 });
+  await card(page).locator('[data-action="seg-server"]').click();
+  // The server's job reports progress, then its SEG is read back from the archive and listed.
+  await page.waitForFunction(
+    (saved) => [...document.querySelectorAll('[data-testid="seg-stored"]')].some((e) => e.getAttribute("data-seg-uid") !== saved),
+    savedUid,
+    { timeout: 300_000 },
+  );
+  assert.equal(await card(page).locator('[data-testid="seg-server-error"]').count(), 0);
+  const series = await (await fetch(`${server.origin}/dicom-web/studies/${ct.study}/series`, { headers: { Accept: "application/dicom+json" } })).json();
+  const segSeries = series.filter((s) => s["00080060"]?.Value?.[0] === "SEG").length;
+  assert.ok(segSeries >= 2, `two SEG series in the study (the browser's and the server's), found ${segSeries}`);
+  // The server ran the same model natively: the slice with most lung has the native label counts.
+  await goToLungSlice(page);
+  assertSameCounts(await shownCounts(page), lungSlice.nat, "server SEG");
+  await page.close();
 });

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod save;
+pub mod server;
 
 pub use client::{fetch_catalog, AiClient, ModelState, RunState};
 

@@ -10,7 +10,7 @@
 mod qido;
 
 pub(crate) use qido::{series_row, sort_by_series_number, study_row};
-pub use qido::{SeriesSummary, StudyPage, StudySearch, StudySummary, STUDY_PAGE};
+pub use qido::{series as series_of_study, SeriesSummary, StudyPage, StudySearch, StudySummary, STUDY_PAGE};
 
 use bytes::Bytes;
 use lumen_dicomweb::transport::FetchTransport;

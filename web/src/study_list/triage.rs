@@ -9,6 +9,7 @@
 //! This module keeps the scores and talks to the archive and the server; the table only shows them.
 
 use crate::ai::fetch_catalog;
+use crate::ai::server::server_job;
 use crate::data_source::{DataSource, StudySummary};
 use leptos::prelude::*;
 use lumen_infer::manifest::ModelManifest;
@@ -77,7 +78,7 @@ impl Triage {
                 if !me.models.get_untracked().is_empty() {
                     break;
                 }
-                sleep(100).await;
+                crate::ai::server::sleep(100).await;
             }
             for study in studies.iter().filter(|s| s.modalities.iter().any(|m| m == "SR")) {
                 me.read_study(&source, &study.study_instance_uid).await;
@@ -128,7 +129,7 @@ impl Triage {
                     me.scoring.try_set(Scoring::Idle);
                     return;
                 }
-                if let Err(e) = server_job(&model.id, study, || me.cancel.get_untracked() != generation).await {
+                if let Err(e) = server_job(&model.id, study, None, |_, _| {}, || me.cancel.get_untracked() != generation).await {
                     me.scoring.try_set(Scoring::Failed(e));
                     return;
                 }
@@ -168,66 +169,6 @@ fn newest_score(models: &[ModelManifest], reports: &[SrSummary]) -> Option<Triag
         })
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, s)| s)
-}
-
-/// Runs `model` on `study` on the server (`/api/ai/jobs`) and waits until its report is stored.
-async fn server_job(model: &str, study: &str, cancelled: impl Fn() -> bool) -> Result<(), String> {
-    let origin = location().origin().unwrap_or_default();
-    let body = serde_json::json!({ "model": model, "study": study }).to_string();
-    let created = request("POST", &format!("{origin}/api/ai/jobs"), Some(body)).await?;
-    let job = created.get("job").and_then(|j| j.as_str()).ok_or("the server did not name the job")?.to_string();
-    let url = format!("{origin}/api/ai/jobs/{job}");
-    loop {
-        sleep(300).await;
-        if cancelled() {
-            let _ = request("DELETE", &url, None).await;
-            return Ok(());
-        }
-        let state = request("GET", &url, None).await?;
-        match state.get("state").and_then(|s| s.as_str()) {
-            Some("done") => return Ok(()),
-            Some("failed") => {
-                let message = state.get("message").and_then(|m| m.as_str()).unwrap_or("failed");
-                return Err(format!("study {study}: {message}"));
-            }
-            Some("cancelled") => return Ok(()),
-            _ => {}
-        }
-    }
-}
-
-/// Waits `ms` milliseconds (a timer, not a busy loop).
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-/// A JSON request to Lumen's own server, with the reader's bearer token.
-async fn request(method: &str, url: &str, body: Option<String>) -> Result<serde_json::Value, String> {
-    use lumen_dicomweb::transport::FetchTransport;
-    use lumen_dicomweb::{HttpRequest, Method, Transport};
-    let method = match method {
-        "POST" => Method::Post,
-        "DELETE" => Method::Delete,
-        _ => Method::Get,
-    };
-    let mut headers = vec![("Accept".to_string(), "application/json".to_string())];
-    if body.is_some() {
-        headers.push(("Content-Type".to_string(), "application/json".to_string()));
-    }
-    if let Some(token) = crate::auth::bearer_token() {
-        headers.push(("Authorization".to_string(), format!("Bearer {token}")));
-    }
-    let request = HttpRequest { method, url: url.to_string(), headers, body: body.map(bytes::Bytes::from).unwrap_or_default() };
-    let response = FetchTransport::new().send(request).await.map_err(|e| e.to_string())?;
-    let value: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or(serde_json::Value::Null);
-    if !(200..300).contains(&response.status) {
-        let message = value.get("message").or_else(|| value.get("error")).and_then(|m| m.as_str()).unwrap_or("");
-        return Err(format!("{url}: HTTP {} {message}", response.status));
-    }
-    Ok(value)
 }
 
 #[cfg(test)]

@@ -96,6 +96,14 @@ fn backend_name(b: Backend) -> &'static str {
     }
 }
 
+/// Where a run on the server stands.
+#[derive(Clone, PartialEq)]
+enum ServerRun {
+    Idle,
+    Running { done: u64, total: u64 },
+    Failed(String),
+}
+
 /// Where saving stands.
 #[derive(Clone, PartialEq)]
 enum Saving {
@@ -243,6 +251,58 @@ pub fn SegmentationCard(
         });
     };
     let can_save = move || viewer.read(|c| !c.dicomweb_root.is_empty());
+
+    // The whole series on Lumen's server: it pulls the pixels from the archive, stores a SEG, which is then read
+    // back and shown like any stored segmentation.
+    let server = RwSignal::new(ServerRun::Idle);
+    let server_generation = RwSignal::new(0u64);
+    let id_server = StoredValue::new(id.clone());
+    let run_on_server = move |_| {
+        let (root, study, series) = viewer.with(|c| {
+            let series = c.viewports.get(c.active).and_then(|v| v.series.clone()).unwrap_or_default();
+            let study = c.study_of_series.get(&series).cloned().unwrap_or_default();
+            (c.dicomweb_root.clone(), study, series)
+        });
+        if study.is_empty() || series.is_empty() {
+            server.set(ServerRun::Failed("no series shown".into()));
+            return;
+        }
+        let generation = server_generation.get_untracked();
+        server.set(ServerRun::Running { done: 0, total: 0 });
+        let model = id_server.get_value();
+        leptos::task::spawn_local(async move {
+            let outcome = ai::server::server_job(
+                &model,
+                &study,
+                Some(&series),
+                move |done, total| {
+                    server.try_set(ServerRun::Running { done, total });
+                },
+                move || server_generation.get_untracked() != generation,
+            )
+            .await;
+            match outcome {
+                Ok(true) => {
+                    let seg_series: Vec<String> = crate::data_source::series_of_study(&root, &study)
+                        .await
+                        .map(|list| list.into_iter().filter(|s| s.modality == "SEG").map(|s| s.series_instance_uid).collect())
+                        .unwrap_or_default();
+                    state.load_stored_segs(viewer, root, study, seg_series);
+                    server.try_set(ServerRun::Idle);
+                }
+                Ok(false) => {
+                    server.try_set(ServerRun::Idle);
+                }
+                Err(e) => {
+                    server.try_set(ServerRun::Failed(e));
+                }
+            }
+        });
+    };
+    let cancel_server = move |_| {
+        server_generation.update(|g| *g += 1);
+        server.set(ServerRun::Idle);
+    };
     let progress_save = progress;
 
     let id_stored = id.clone();
@@ -348,6 +408,22 @@ pub fn SegmentationCard(
                 <Show when=move || { progress_save().0 > 0 && saving.get() != Saving::Busy }>
                     <button class="tool" data-action="seg-save" on:click=save>{t(Msg::SegSave)}</button>
                 </Show>
+            </Show>
+            <Show when=can_save>
+                <div class="seg-series">
+                    {move || match server.get() {
+                        ServerRun::Idle => view! {
+                            <button class="tool" data-action="seg-server" title=t(Msg::SegServerHint) on:click=run_on_server>{t(Msg::SegServer)}</button>
+                        }.into_any(),
+                        ServerRun::Running { done, total } => view! {
+                            <div data-testid="seg-server-progress" data-done=done data-total=total>
+                                <span class="spinner"></span>{format!(" {} {done} / {total}", t(Msg::SegServerRunning))}
+                                " "<button class="tool" data-action="seg-server-cancel" on:click=cancel_server>{t(Msg::AiCancel)}</button>
+                            </div>
+                        }.into_any(),
+                        ServerRun::Failed(e) => view! { <div class="ai-error" data-testid="seg-server-error">{e}</div> }.into_any(),
+                    }}
+                </div>
             </Show>
             {stored}
             <div class="ai-disclaimer">{disclaimer}" "
