@@ -1,0 +1,177 @@
+//! A MeshNet-style 3D segmentation network (Fedorov et al. 2017): a stack of 3×3×3 convolutions with growing and
+//! shrinking dilation (e.g. 1, 2, 4, 8, 4, 2, 1), each followed by batch norm and ReLU, at full resolution — no
+//! pooling, no up-sampling — and a 1×1×1 convolution to one logit per class and voxel. Small (a few thousand
+//! parameters per layer) and translation-equivariant, so a volume of any size is labelled block by block
+//! ([`chunked_logits`]) with exactly the result of one pass over the whole volume.
+
+use burn::nn::conv::{Conv3d, Conv3dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig3d};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+
+/// Hyper-parameters of [`Meshnet3d`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Meshnet3dSpec {
+    /// Input channels (1 for CT numbers through a window).
+    pub in_channels: usize,
+    /// Channels of every hidden layer.
+    pub channels: usize,
+    /// Dilation of each 3×3×3 layer, in order.
+    pub dilations: Vec<usize>,
+    /// Number of classes (logits per voxel), background included.
+    pub classes: usize,
+}
+
+impl Meshnet3dSpec {
+    /// How far (voxels) an output depends on the input: each 3×3×3 layer of dilation `d` reaches `d` further.
+    pub fn receptive_radius(&self) -> usize {
+        self.dilations.iter().sum()
+    }
+}
+
+/// One dilated 3×3×3 convolution (no bias), batch norm, ReLU; same size in and out.
+#[derive(Module, Debug)]
+pub struct MeshLayer {
+    pub conv: Conv3d,
+    pub bn: BatchNorm,
+}
+
+/// See the module documentation.
+#[derive(Module, Debug)]
+pub struct Meshnet3d {
+    pub layers: Vec<MeshLayer>,
+    /// 1×1×1 convolution to the class logits.
+    pub head: Conv3d,
+}
+
+impl Meshnet3d {
+    /// A freshly initialised network on `device`.
+    pub fn new(spec: &Meshnet3dSpec, device: &Device) -> Self {
+        let mut layers = Vec::with_capacity(spec.dilations.len());
+        let mut in_ch = spec.in_channels;
+        for &d in &spec.dilations {
+            layers.push(MeshLayer {
+                conv: Conv3dConfig::new([in_ch, spec.channels], [3, 3, 3])
+                    .with_dilation([d, d, d])
+                    .with_padding(PaddingConfig3d::Explicit(d, d, d))
+                    .with_bias(false)
+                    .init(device),
+                bn: BatchNormConfig::new(spec.channels).init(device),
+            });
+            in_ch = spec.channels;
+        }
+        Self { layers, head: Conv3dConfig::new([in_ch, spec.classes], [1, 1, 1]).init(device) }
+    }
+
+    /// `[batch, channels, depth, height, width]` → logits `[batch, classes, depth, height, width]`.
+    pub fn forward(&self, x: Tensor<5>) -> Tensor<5> {
+        let mut x = x;
+        for layer in &self.layers {
+            x = relu(layer.bn.forward(layer.conv.forward(x)));
+        }
+        self.head.forward(x)
+    }
+}
+
+/// Logits of `net` over a whole single-channel volume (`dims` = depth, height, width; `volume` in that order),
+/// computed block by block: each block of `block`³ output voxels is run on its input grown by the receptive
+/// radius on every side (clipped at the volume's faces, where the network's own zero padding applies as in one
+/// pass), so the result equals one pass over the whole volume while the device only ever holds a block.
+/// Returns `classes × depth × height × width` values (class-major). Synchronous read-back: native only.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn chunked_logits(
+    net: &Meshnet3d,
+    spec: &Meshnet3dSpec,
+    volume: &[f32],
+    dims: [usize; 3],
+    block: usize,
+    device: &Device,
+) -> Result<Vec<f32>, String> {
+    let [d, h, w] = dims;
+    if volume.len() != d * h * w || d == 0 || h == 0 || w == 0 {
+        return Err(format!("a {d}×{h}×{w} volume needs {} values, got {}", d * h * w, volume.len()));
+    }
+    if block == 0 {
+        return Err("the block size must be positive".into());
+    }
+    let r = spec.receptive_radius();
+    let classes = spec.classes;
+    let mut out = vec![0f32; classes * d * h * w];
+    let span = |start: usize, len: usize| (start.saturating_sub(r), (start + block + r).min(len));
+    for z0 in (0..d).step_by(block) {
+        for y0 in (0..h).step_by(block) {
+            for x0 in (0..w).step_by(block) {
+                let ((za, zb), (ya, yb), (xa, xb)) = (span(z0, d), span(y0, h), span(x0, w));
+                let (cd, ch, cw) = (zb - za, yb - ya, xb - xa);
+                let mut crop = Vec::with_capacity(cd * ch * cw);
+                for z in za..zb {
+                    for y in ya..yb {
+                        let row = (z * h + y) * w;
+                        crop.extend_from_slice(&volume[row + xa..row + xb]);
+                    }
+                }
+                let x = Tensor::<5>::from_data(TensorData::new(crop, [1, 1, cd, ch, cw]), device);
+                let logits: Vec<f32> = net
+                    .forward(x)
+                    .try_into_data()
+                    .map_err(|e| format!("{e:?}"))?
+                    .try_to_vec()
+                    .map_err(|e| format!("{e:?}"))?;
+                // Keep the block's own voxels.
+                for c in 0..classes {
+                    for z in z0..(z0 + block).min(d) {
+                        for y in y0..(y0 + block).min(h) {
+                            for xx in x0..(x0 + block).min(w) {
+                                let src = ((c * cd + (z - za)) * ch + (y - ya)) * cw + (xx - xa);
+                                out[((c * d + z) * h + y) * w + xx] = logits[src];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_by_block_equals_one_pass_over_the_volume() {
+        let device = Device::flex();
+        device.seed(7);
+        let spec = Meshnet3dSpec { in_channels: 1, channels: 4, dilations: vec![1, 2, 4, 2, 1], classes: 3 };
+        assert_eq!(spec.receptive_radius(), 10);
+        let net = Meshnet3d::new(&spec, &device);
+        let dims = [13usize, 17, 19];
+        let n = dims.iter().product::<usize>();
+        let volume: Vec<f32> = (0..n).map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0).collect();
+        let whole: Vec<f32> = net
+            .forward(Tensor::<5>::from_data(TensorData::new(volume.clone(), [1, 1, 13, 17, 19]), &device))
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        for block in [4, 6, 32] {
+            let chunked = chunked_logits(&net, &spec, &volume, dims, block, &device).unwrap();
+            assert_eq!(chunked.len(), whole.len());
+            let diff = whole.iter().zip(&chunked).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+            assert!(diff < 1e-4, "block {block}: max difference {diff}");
+        }
+        // With too small a margin the blocks' seams show: the comparison above can tell.
+        let short = Meshnet3dSpec { dilations: vec![1], ..spec.clone() };
+        let seamed = chunked_logits(&net, &short, &volume, dims, 4, &device).unwrap();
+        let diff = whole.iter().zip(&seamed).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        assert!(diff > 1e-3, "a one-voxel margin should not be exact ({diff})");
+    }
+
+    #[test]
+    fn bad_volumes_are_refused() {
+        let device = Device::flex();
+        let spec = Meshnet3dSpec { in_channels: 1, channels: 2, dilations: vec![1], classes: 2 };
+        let net = Meshnet3d::new(&spec, &device);
+        assert!(chunked_logits(&net, &spec, &[0.0; 7], [2, 2, 2], 4, &device).unwrap_err().contains("needs 8 values"));
+        assert!(chunked_logits(&net, &spec, &[0.0; 8], [2, 2, 2], 0, &device).is_err());
+    }
+}
