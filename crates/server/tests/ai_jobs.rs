@@ -603,3 +603,52 @@ async fn orthanc_behind_the_proxy_gets_the_report() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_job_is_seen_and_cancelled_only_with_the_authorization_that_submitted_it() {
+    let demo = start_demo().await;
+    let (study, series) = demo.largest("DX");
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{}/api/ai/jobs", demo.url))
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer alice")
+        .body(json!({ "model": "cxr-qc", "study": study.study_instance_uid, "series": series.series_instance_uid }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let id = json_of(r).await["job"].as_str().unwrap().to_string();
+    let get = |auth: Option<&'static str>| {
+        let mut req = client.get(format!("{}/api/ai/jobs/{id}", demo.url));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        req.send()
+    };
+    // Another user, or nobody, does not see it, cannot cancel it, and does not find it in the list.
+    assert_eq!(get(None).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(Some("Bearer bob")).await.unwrap().status(), StatusCode::NOT_FOUND);
+    let cancel = client
+        .delete(format!("{}/api/ai/jobs/{id}", demo.url))
+        .header("authorization", "Bearer bob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancel.status(), StatusCode::NOT_FOUND);
+    let list = json_of(client.get(format!("{}/api/ai/jobs", demo.url)).header("authorization", "Bearer bob").send().await.unwrap()).await;
+    assert_eq!(list, json!([]));
+    // The submitter does, and the job runs to the end.
+    let start = Instant::now();
+    loop {
+        let j = json_of(get(Some("Bearer alice")).await.unwrap()).await;
+        if j["state"] == "done" {
+            break;
+        }
+        assert!(matches!(j["state"].as_str(), Some("queued" | "running")), "{j}");
+        assert!(start.elapsed() < Duration::from_secs(300), "still {j}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mine = json_of(client.get(format!("{}/api/ai/jobs", demo.url)).header("authorization", "Bearer alice").send().await.unwrap()).await;
+    assert_eq!(mine.as_array().map(|a| a.len()), Some(1));
+}

@@ -158,7 +158,10 @@ impl AiClient {
             for f in frames {
                 let key = (manifest.id.clone(), f.meta.key.clone());
                 let queued = i.backlog.iter().any(|(m, q)| m.id == manifest.id && q.meta.key == f.meta.key);
-                if !queued && !i.runs.contains_key(&key) {
+                // A failed frame is tried again; a running or finished one is not.
+                let busy_or_done =
+                    matches!(i.runs.get(&key), Some(RunState::Running { .. } | RunState::Done { .. } | RunState::Segmented { .. }));
+                if !queued && !busy_or_done {
                     i.backlog.push_back((manifest.clone(), f));
                 }
             }
@@ -176,6 +179,10 @@ impl AiClient {
                 if i.run_jobs.len() >= MAX_IN_FLIGHT {
                     return;
                 }
+                // A model that failed to load is not downloaded again for each queued frame.
+                let failed: Vec<String> =
+                    i.models.iter().filter(|(_, s)| matches!(s, ModelState::Failed(_))).map(|(id, _)| id.clone()).collect();
+                i.backlog.retain(|(m, _)| !failed.contains(&m.id));
                 i.backlog.pop_front()
             };
             let Some((manifest, frame)) = next else { return };
@@ -332,7 +339,8 @@ impl AiClient {
             let mut i = inner.borrow_mut();
             if let Some(id) = i.load_jobs.remove(&job) {
                 i.models.insert(id.clone(), ModelState::NotLoaded);
-                // Runs waiting for this model are cancelled with it.
+                // Runs waiting for this model, and a bulk run's remaining frames, are cancelled with it.
+                i.backlog.retain(|(m, _)| m.id != id);
                 for (run_job, _) in i.waiting.remove(&id).unwrap_or_default() {
                     if let Some(key) = i.run_jobs.remove(&run_job) {
                         i.runs.remove(&key);
@@ -427,6 +435,8 @@ impl AiClient {
                     Some(job) => {
                         if let Some(id) = i.load_jobs.remove(&job) {
                             i.models.insert(id.clone(), ModelState::Failed(message.clone()));
+                            // A bulk run of this model stops: its other frames would only retry the download.
+                            i.backlog.retain(|(m, _)| m.id != id);
                             for (run_job, _) in i.waiting.remove(&id).unwrap_or_default() {
                                 if let Some(key) = i.run_jobs.remove(&run_job) {
                                     i.runs.insert(key, RunState::Failed(message.clone()));

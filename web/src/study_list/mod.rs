@@ -54,7 +54,11 @@ pub fn StudyListPage(source: DataSource) -> impl IntoView {
                 <button class="tool" data-action="triage-cancel" on:click=move |_| triage.cancel()>{t(Msg::AiCancel)}</button>
             }
             .into_any(),
-            Scoring::Failed(e) => view! { <span class="ai-error" data-testid="triage-error">{e}</span> }.into_any(),
+            Scoring::Failed(e) => view! {
+                <span class="ai-error" data-testid="triage-error">{e}</span>
+                <button class="tool" data-action="triage-score" on:click=score_page>{t(Msg::TriageScorePage)}</button>
+            }
+            .into_any(),
             Scoring::Idle => view! {
                 <button class="tool" data-action="triage-score" on:click=score_page>{t(Msg::TriageScorePage)}</button>
             }

@@ -75,8 +75,11 @@ impl Triage {
         leptos::task::spawn_local(async move {
             // The catalog may still be on its way.
             for _ in 0..50 {
-                if !me.models.get_untracked().is_empty() {
-                    break;
+                match me.models.try_with_untracked(|m| !m.is_empty()) {
+                    Some(true) => break,
+                    Some(false) => {}
+                    // The list was left: nothing to show the scores in.
+                    None => return,
                 }
                 crate::ai::server::sleep(100).await;
             }
@@ -87,7 +90,7 @@ impl Triage {
     }
 
     async fn read_study(&self, source: &DataSource, study: &str) {
-        let models = self.models.get_untracked();
+        let Some(models) = self.models.try_get_untracked() else { return };
         if models.is_empty() {
             return;
         }
@@ -124,19 +127,27 @@ impl Triage {
         let total = todo.len();
         self.scoring.set(Scoring::Running { done: 0, total });
         leptos::task::spawn_local(async move {
+            // Cancelled, or the list was left (its state is gone): stop.
+            let stopped = move || me.cancel.try_get_untracked().is_none_or(|g| g != generation);
+            let mut failures = Vec::new();
             for (i, study) in todo.iter().enumerate() {
-                if me.cancel.get_untracked() != generation {
+                if stopped() {
                     me.scoring.try_set(Scoring::Idle);
                     return;
                 }
-                if let Err(e) = server_job(&model.id, study, None, |_, _| {}, || me.cancel.get_untracked() != generation).await {
-                    me.scoring.try_set(Scoring::Failed(e));
-                    return;
+                // One study that cannot be scored (an image that does not decode, a refused store) does not stop
+                // the others; the failures are reported at the end.
+                match server_job(&model.id, study, None, |_, _| {}, stopped).await {
+                    Ok(_) => me.read_study(&source, study).await,
+                    Err(e) => failures.push(e),
                 }
-                me.read_study(&source, study).await;
                 me.scoring.try_set(Scoring::Running { done: i + 1, total });
             }
-            me.scoring.try_set(Scoring::Idle);
+            me.scoring.try_set(if failures.is_empty() {
+                Scoring::Idle
+            } else {
+                Scoring::Failed(format!("{} of {total} not scored: {}", failures.len(), failures.join("; ")))
+            });
         });
     }
 

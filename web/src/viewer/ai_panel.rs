@@ -28,6 +28,9 @@ pub struct AiState {
     pub stored: RwSignal<Vec<SrSummary>>,
     /// Lumen's segmentations in the archive for the open studies (read from their SEG series) or saved since.
     pub stored_segs: super::ai_seg::StoredSegs,
+    /// Per segmentation model: saving and server runs. Kept here, not in the card, because the card is rebuilt
+    /// whenever the slice shown changes while these go on.
+    pub seg_jobs: super::ai_seg::SegJobs,
 }
 
 impl AiState {
@@ -41,6 +44,7 @@ impl AiState {
             auto: RwSignal::new(ai::auto_run()),
             stored: RwSignal::new(Vec::new()),
             stored_segs: RwSignal::new_local(Vec::new()),
+            seg_jobs: super::ai_seg::SegJobs::new(),
         };
         let catalog = state.catalog;
         leptos::task::spawn_local(async move {
@@ -86,7 +90,11 @@ impl AiState {
             let found = ai::save::stored_segmentations(&dicomweb_root, &study, &seg_series).await;
             for seg in found {
                 let seg = std::rc::Rc::new(seg);
-                if stored.with_untracked(|s| s.iter().any(|x| x.sop_instance_uid == seg.sop_instance_uid)) {
+                // The reader may have left the study meanwhile: then the state is gone and so is the need.
+                let Some(known) = stored.try_with_untracked(|s| s.iter().any(|x| x.sop_instance_uid == seg.sop_instance_uid)) else {
+                    return;
+                };
+                if known {
                     continue;
                 }
                 super::ai_seg::show_stored(viewer, &seg);
@@ -167,17 +175,22 @@ pub fn AiPanel(viewer: Viewer, state: AiState, on_close: Callback<()>) -> impl I
         ai::set_auto_run(on);
         state.auto.set(on);
     };
+    // The cards are rebuilt only when the frame shown (or its modality) changes, not on every viewer change
+    // (a window drag, a decoded prefetch, an overlay setting): a rebuilt card loses its controls mid-drag.
+    let shown = Memo::new(move |_| viewer.read(|c| c.current_frame(c.active).map(|f| (f.meta.key.clone(), c.modality(c.active)))));
     let body = move || {
         let catalog = state.catalog.get();
         match catalog {
             None => view! { <div class="muted">{t(Msg::AiLoadingModels)}</div> }.into_any(),
             Some(Err(e)) => view! { <div class="ai-error" data-testid="ai-error">{e}</div> }.into_any(),
             Some(Ok(_)) => {
-                let frame = viewer.read(|c| c.current_frame(c.active));
+                // Read (not only tracked): a memo computes, and so follows its sources, when read.
+                let _ = shown.get();
+                let frame = viewer.with(|c| c.current_frame(c.active));
                 let Some(frame) = frame else {
                     return view! { <div class="muted">{t(Msg::AiNoImage)}</div> }.into_any();
                 };
-                let models = matching_models(viewer, state.catalog);
+                let models = untrack(|| matching_models(viewer, state.catalog));
                 if models.is_empty() {
                     return view! { <div class="muted" data-testid="ai-none">{t(Msg::AiNoModels)}</div> }.into_any();
                 }

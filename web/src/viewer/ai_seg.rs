@@ -97,20 +97,62 @@ fn backend_name(b: Backend) -> &'static str {
 }
 
 /// Where a run on the server stands.
-#[derive(Clone, PartialEq)]
-enum ServerRun {
+#[derive(Clone, Debug, PartialEq)]
+pub enum ServerRun {
     Idle,
     Running { done: u64, total: u64 },
     Failed(String),
 }
 
 /// Where saving stands.
-#[derive(Clone, PartialEq)]
-enum Saving {
+#[derive(Clone, Debug, PartialEq)]
+pub enum Saving {
     Idle,
     Busy,
     Saved(usize),
     Failed(String),
+}
+
+/// Saving and server runs per segmentation model (model id → state), kept by the study view's [`AiState`]:
+/// they outlive the card, which is rebuilt when the slice shown changes.
+#[derive(Clone, Copy)]
+pub struct SegJobs {
+    saving: RwSignal<std::collections::HashMap<String, Saving>>,
+    server: RwSignal<std::collections::HashMap<String, ServerRun>>,
+    /// Bumped to cancel the server runs in flight.
+    server_generation: RwSignal<u64>,
+}
+
+impl SegJobs {
+    pub fn new() -> Self {
+        SegJobs { saving: RwSignal::new(Default::default()), server: RwSignal::new(Default::default()), server_generation: RwSignal::new(0) }
+    }
+
+    fn saving(&self, id: &str) -> Saving {
+        self.saving.with(|m| m.get(id).cloned().unwrap_or(Saving::Idle))
+    }
+
+    fn set_saving(&self, id: &str, s: Saving) {
+        self.saving.try_update(|m| {
+            m.insert(id.to_string(), s);
+        });
+    }
+
+    fn server(&self, id: &str) -> ServerRun {
+        self.server.with(|m| m.get(id).cloned().unwrap_or(ServerRun::Idle))
+    }
+
+    fn set_server(&self, id: &str, s: ServerRun) {
+        self.server.try_update(|m| {
+            m.insert(id.to_string(), s);
+        });
+    }
+}
+
+impl Default for SegJobs {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 #[component]
@@ -133,6 +175,10 @@ pub fn SegmentationCard(
     let status = move || (client.model_state(&id_s), client.run_state(&id_s, &key_s));
     let key_l = key.clone();
     let shown_labels = move || viewer.read(|c| c.labels.get(&key_l).cloned());
+    let shown_source = {
+        let shown_labels = shown_labels.clone();
+        move || shown_labels().map(|l| l.source).unwrap_or_default()
+    };
 
     let run_one = move |_| {
         manifest.with_value(|m| frame_value.with_value(|f| client.run(m, f, false)));
@@ -217,8 +263,9 @@ pub fn SegmentationCard(
     };
 
     // Save: every slice of this series segmented by this model.
-    let saving = RwSignal::new(Saving::Idle);
+    let jobs = state.seg_jobs;
     let id_save = StoredValue::new(id.clone());
+    let saving = move || id_save.with_value(|id| jobs.saving(id));
     let save = move |_| {
         let root = viewer.with(|c| c.dicomweb_root.clone());
         let maps = id_save.with_value(|id| client.label_maps(id));
@@ -229,24 +276,23 @@ pub fn SegmentationCard(
                 .filter_map(|(k, labels, _, _)| Some(((*c.instance_of(c.active, k)?).clone(), labels.clone())))
                 .collect()
         });
+        let id = id_save.get_value();
         if slices.is_empty() {
-            saving.set(Saving::Failed("no segmented slice to save".into()));
+            jobs.set_saving(&id, Saving::Failed("no segmented slice to save".into()));
             return;
         }
         let backend = client.backend().map(|b| backend_name(b.backend)).unwrap_or("CPU");
         let manifest = manifest.get_value();
         let stored = state.stored_segs;
-        saving.set(Saving::Busy);
+        jobs.set_saving(&id, Saving::Busy);
         leptos::task::spawn_local(async move {
             match ai::save::save_segmentation(&root, &slices, &manifest, backend).await {
                 Ok(seg) => {
                     let n = seg.slices.len();
                     stored.try_update(|s| s.push(Rc::new(seg)));
-                    saving.try_set(Saving::Saved(n));
+                    jobs.set_saving(&id, Saving::Saved(n));
                 }
-                Err(e) => {
-                    saving.try_set(Saving::Failed(e));
-                }
+                Err(e) => jobs.set_saving(&id, Saving::Failed(e)),
             }
         });
     };
@@ -254,31 +300,30 @@ pub fn SegmentationCard(
 
     // The whole series on Lumen's server: it pulls the pixels from the archive, stores a SEG, which is then read
     // back and shown like any stored segmentation.
-    let server = RwSignal::new(ServerRun::Idle);
-    let server_generation = RwSignal::new(0u64);
     let id_server = StoredValue::new(id.clone());
+    let server = move || id_server.with_value(|id| jobs.server(id));
     let run_on_server = move |_| {
         let (root, study, series) = viewer.with(|c| {
             let series = c.viewports.get(c.active).and_then(|v| v.series.clone()).unwrap_or_default();
             let study = c.study_of_series.get(&series).cloned().unwrap_or_default();
             (c.dicomweb_root.clone(), study, series)
         });
+        let model = id_server.get_value();
         if study.is_empty() || series.is_empty() {
-            server.set(ServerRun::Failed("no series shown".into()));
+            jobs.set_server(&model, ServerRun::Failed("no series shown".into()));
             return;
         }
-        let generation = server_generation.get_untracked();
-        server.set(ServerRun::Running { done: 0, total: 0 });
-        let model = id_server.get_value();
+        let generation = jobs.server_generation.get_untracked();
+        jobs.set_server(&model, ServerRun::Running { done: 0, total: 0 });
         leptos::task::spawn_local(async move {
+            let m = model.clone();
             let outcome = ai::server::server_job(
                 &model,
                 &study,
                 Some(&series),
-                move |done, total| {
-                    server.try_set(ServerRun::Running { done, total });
-                },
-                move || server_generation.get_untracked() != generation,
+                move |done, total| jobs.set_server(&m, ServerRun::Running { done, total }),
+                // Left the study (state gone) or cancelled: stop the job on the server.
+                move || jobs.server_generation.try_get_untracked().is_none_or(|g| g != generation),
             )
             .await;
             match outcome {
@@ -288,20 +333,16 @@ pub fn SegmentationCard(
                         .map(|list| list.into_iter().filter(|s| s.modality == "SEG").map(|s| s.series_instance_uid).collect())
                         .unwrap_or_default();
                     state.load_stored_segs(viewer, root, study, seg_series);
-                    server.try_set(ServerRun::Idle);
+                    jobs.set_server(&model, ServerRun::Idle);
                 }
-                Ok(false) => {
-                    server.try_set(ServerRun::Idle);
-                }
-                Err(e) => {
-                    server.try_set(ServerRun::Failed(e));
-                }
+                Ok(false) => jobs.set_server(&model, ServerRun::Idle),
+                Err(e) => jobs.set_server(&model, ServerRun::Failed(e)),
             }
         });
     };
     let cancel_server = move |_| {
-        server_generation.update(|g| *g += 1);
-        server.set(ServerRun::Idle);
+        jobs.server_generation.update(|g| *g += 1);
+        id_server.with_value(|id| jobs.set_server(id, ServerRun::Idle));
     };
     let progress_save = progress;
 
@@ -364,7 +405,8 @@ pub fn SegmentationCard(
                     <button class="tool" data-action="ai-run" on:click=run_one>{t(Msg::AiRun)}</button>
                 }.into_any(),
             }}
-            <ul class="seg-legend" data-testid="seg-legend">{legend}</ul>
+            <ul class="seg-legend" data-testid="seg-legend"
+                data-source=shown_source>{legend}</ul>
             <div class="seg-controls">
                 <label><input type="checkbox" data-testid="seg-shown" prop:checked=move || overlay().shown on:change=set_shown />" "{t(Msg::SegShow)}</label>
                 <label>{t(Msg::SegOpacity)}" "
@@ -400,18 +442,18 @@ pub fn SegmentationCard(
                 }}
             </div>
             <Show when=can_save>
-                {move || match saving.get() {
+                {move || match saving() {
                     Saving::Busy => view! { <div class="muted"><span class="spinner"></span>" "{t(Msg::AiSaving)}</div> }.into_any(),
                     Saving::Failed(e) => view! { <div class="ai-error" data-testid="ai-save-error">{e}</div> }.into_any(),
                     Saving::Saved(_) | Saving::Idle => ().into_any(),
                 }}
-                <Show when=move || { progress_save().0 > 0 && saving.get() != Saving::Busy }>
+                <Show when=move || { progress_save().0 > 0 && saving() != Saving::Busy }>
                     <button class="tool" data-action="seg-save" on:click=save>{t(Msg::SegSave)}</button>
                 </Show>
             </Show>
             <Show when=can_save>
                 <div class="seg-series">
-                    {move || match server.get() {
+                    {move || match server() {
                         ServerRun::Idle => view! {
                             <button class="tool" data-action="seg-server" title=t(Msg::SegServerHint) on:click=run_on_server>{t(Msg::SegServer)}</button>
                         }.into_any(),
@@ -421,7 +463,10 @@ pub fn SegmentationCard(
                                 " "<button class="tool" data-action="seg-server-cancel" on:click=cancel_server>{t(Msg::AiCancel)}</button>
                             </div>
                         }.into_any(),
-                        ServerRun::Failed(e) => view! { <div class="ai-error" data-testid="seg-server-error">{e}</div> }.into_any(),
+                        ServerRun::Failed(e) => view! {
+                            <div class="ai-error" data-testid="seg-server-error">{e}</div>
+                            <button class="tool" data-action="seg-server" on:click=run_on_server>{t(Msg::SegServer)}</button>
+                        }.into_any(),
                     }}
                 </div>
             </Show>

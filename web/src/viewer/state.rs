@@ -124,8 +124,9 @@ pub struct ViewportState {
     pub chosen_fps: Option<f64>,
     pub cine_last_ms: f64,
     pub texture: Option<(FrameKey, ImageTexture)>,
-    /// The label map uploaded for the shown frame: its frame, the labels it was made from (identity), the texture.
-    overlay_texture: Option<(FrameKey, *const Vec<u8>, LabelOverlay)>,
+    /// The label map uploaded for the shown frame: its frame, the labels it was made from (compared by identity),
+    /// the texture.
+    overlay_texture: Option<(FrameKey, Rc<Vec<u8>>, LabelOverlay)>,
     /// Pixel probe text under the cursor.
     pub probe: Option<String>,
     /// Size of the viewport in device pixels at the last draw.
@@ -844,22 +845,26 @@ impl ViewerCore {
         for (k, e) in failures {
             self.errors.insert(k, e);
         }
-        // Upload the label maps that changed (none while overlays are hidden).
+        // Upload the label maps that changed (none while overlays are hidden). A map of another size than its
+        // frame (a stored SEG of other slices) is not drawn.
         for i in 0..self.viewports.len() {
             let shown = self.overlay.shown;
-            let key = self.viewports[i].texture.as_ref().map(|(k, _)| k.clone());
-            let labels = key.as_ref().filter(|_| shown).and_then(|k| self.labels.get(k)).cloned();
+            let image = self.viewports[i].texture.as_ref().map(|(k, t)| (k.clone(), t.geometry()));
+            let labels = image
+                .as_ref()
+                .filter(|_| shown)
+                .and_then(|(k, g)| self.labels.get(k).filter(|l| l.columns == g.columns && l.rows == g.rows))
+                .cloned();
             let Some(gpu_state) = self.gpu.as_ref() else {
                 return false;
             };
             let v = &mut self.viewports[i];
-            match (key, labels) {
-                (Some(key), Some(l)) => {
-                    let ptr = Rc::as_ptr(&l.labels);
-                    let current = v.overlay_texture.as_ref().is_some_and(|(k, p, _)| *k == key && *p == ptr);
+            match (image, labels) {
+                (Some((key, _)), Some(l)) => {
+                    let current = v.overlay_texture.as_ref().is_some_and(|(k, p, _)| *k == key && Rc::ptr_eq(p, &l.labels));
                     if !current {
                         v.overlay_texture = LabelOverlay::new(&gpu_state.gpu.device, &gpu_state.gpu.queue, l.columns, l.rows, &l.labels)
-                            .map(|t| (key, ptr, t))
+                            .map(|t| (key, l.labels.clone(), t))
                             .map_err(|e| leptos::logging::warn!("Lumen: label overlay not shown: {e}"))
                             .ok();
                     }

@@ -103,6 +103,8 @@ struct Job {
     message: Option<String>,
     result: Option<JobResult>,
     cancel: Arc<AtomicBool>,
+    /// [`owner_of`] the request that created it.
+    owner: Option<String>,
 }
 
 impl Job {
@@ -500,8 +502,16 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// A UID as it may appear in a URL path: digits and dots, at most 64 characters.
+/// A UID's shape (PS3.5 9.1): at most 64 characters, non-empty components of digits separated by single dots —
+/// so `.` and `..` never reach a PACS URL. (Leading zeros, which some vendors write, are let through.)
 fn valid_uid(uid: &str) -> bool {
-    !uid.is_empty() && uid.len() <= 64 && uid.chars().all(|c| c.is_ascii_digit() || c == '.')
+    uid.len() <= 64 && uid.split('.').all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Who submitted a request, for showing jobs only to their submitter: a hash of the Authorization header (no
+/// header: the anonymous owner — a server without authentication shows its jobs to everyone).
+fn owner_of(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::AUTHORIZATION).map(|v| lumen_infer::sha256_hex(v.as_bytes()))
 }
 
 fn accepted(body: Value) -> Response {
@@ -610,6 +620,7 @@ async fn create(
         message: None,
         result: None,
         cancel: cancel.clone(),
+        owner: owner_of(&headers),
     };
     service.add(job).ok_or_else(|| {
         ApiError::new(
@@ -637,18 +648,23 @@ async fn create(
 
 async fn status(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    let owner = owner_of(&headers);
     state
         .ai
         .get(&id)
+        .filter(|j| j.owner == owner)
         .map(|j| Json(j.to_json()))
         .ok_or_else(|| ApiError::not_found(format!("no AI job {id}")))
 }
 
-async fn list(State(state): State<AppState>) -> Json<Value> {
+/// The caller's jobs (same Authorization as when they were submitted), newest first.
+async fn list(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let owner = owner_of(&headers);
     Json(Value::Array(state.ai.with_jobs(|jobs| {
-        jobs.iter().rev().map(Job::to_json).collect()
+        jobs.iter().rev().filter(|j| j.owner == owner).map(Job::to_json).collect()
     })))
 }
 
@@ -656,10 +672,12 @@ async fn list(State(state): State<AppState>) -> Json<Value> {
 /// storing), which its state shows shortly after. A finished job cannot be cancelled (409).
 async fn cancel(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    let owner = owner_of(&headers);
     let job = state.ai.with_jobs(|jobs| {
-        let job = jobs.iter_mut().find(|j| j.id == id)?;
+        let job = jobs.iter_mut().find(|j| j.id == id && j.owner == owner)?;
         if !job.state.finished() {
             job.cancel.store(true, Ordering::SeqCst);
             if job.state == JobState::Queued {
@@ -711,6 +729,9 @@ mod tests {
         assert!(!valid_uid("1.2/../x"));
         assert!(!valid_uid(""));
         assert!(!valid_uid(&"1".repeat(65)));
+        for bad in [".", "..", "1..2", ".1", "1."] {
+            assert!(!valid_uid(bad), "{bad}");
+        }
     }
 
     #[test]
@@ -727,6 +748,7 @@ mod tests {
             message: None,
             result: None,
             cancel: Arc::new(AtomicBool::new(false)),
+            owner: None,
         };
         for i in 0..KEPT_FINISHED + 5 {
             service.add(job(i, JobState::Done)).unwrap();

@@ -160,7 +160,8 @@ impl Pacs {
                     .and_then(|a| a.get("Value"))
                     .and_then(Value::as_array)
                     .is_some_and(|f| !f.is_empty());
-                if status != 200 || failed {
+                // 202 is "stored with warnings" (PS3.18 10.5.3): stored, unless a failure is listed.
+                if !(status == 200 || status == 202) || failed {
                     return Err(bad_gateway(format!(
                         "the PACS did not store the result (STOW-RS answered {status}{})",
                         if failed {
