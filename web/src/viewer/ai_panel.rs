@@ -256,36 +256,16 @@ fn ModelCard(
             </div>
             {move || {
                 let (model, run_state) = status();
-                match (model, run_state) {
-                    (ModelState::Loading { job, stage, done, total }, _) => {
-                        let label = if stage == Stage::Download { t(Msg::AiDownloading) } else { t(Msg::AiPreparing) };
-                        let pct = if total > 0 { done as f64 / total as f64 * 100.0 } else { 0.0 };
-                        view! {
-                            <div class="ai-progress" data-testid="ai-progress">
-                                <span>{label}</span>
-                                <div class="progress"><div class="progress-bar" style=format!("width:{pct:.0}%")></div></div>
-                                <button class="tool" data-action="ai-cancel" on:click=move |_| client.cancel(job)>{t(Msg::AiCancel)}</button>
-                            </div>
-                        }.into_any()
-                    }
-                    (ModelState::Failed(e), _) | (_, Some(RunState::Failed(e))) => {
-                        let (id, key) = (id_retry.clone(), key_retry.clone());
-                        view! {
-                            <div class="ai-error" data-testid="ai-error">{e}</div>
-                            <button class="tool" on:click=move |_| client.forget(&id, &key)>{t(Msg::Retry)}</button>
-                        }.into_any()
-                    }
-                    (_, Some(RunState::Running { job })) => view! {
-                        <div class="ai-progress"><span class="spinner"></span>" "{t(Msg::AiRunning)}
-                            <button class="tool" data-action="ai-cancel" on:click=move |_| client.cancel(job)>{t(Msg::AiCancel)}</button>
-                        </div>
-                    }.into_any(),
-                    (_, Some(RunState::Done { probabilities, findings, backend, ms })) => {
+                if let Some(busy) = busy_view(client, &model, &run_state, &id_retry, &key_retry) {
+                    return busy;
+                }
+                match run_state {
+                    Some(RunState::Done { probabilities, findings, backend, ms }) => {
                         let saved = save.view(probabilities.clone(), findings.clone(), backend);
                         view! { {result_view(viewer, &outputs, qc, probabilities, findings, backend, ms)} {saved} }.into_any()
                     }
-                    // A classifier never answers with a label map; offer a fresh run if one ever does.
-                    (_, None | Some(RunState::Segmented { .. })) => view! {
+                    // Nothing yet (a classifier never answers with a label map; offer a fresh run if one ever does).
+                    _ => view! {
                         <button class="tool" data-action="ai-run" on:click=run.clone()>{t(Msg::AiRun)}</button>
                     }.into_any(),
                 }
@@ -296,6 +276,50 @@ fn ModelCard(
             </div>
         </section>
     }
+}
+
+/// What a model card shows while its model loads (progress, cancel), after a failure (the message, retry) or
+/// while it runs on this frame (cancel); `None` in the other states, which each card shows its own way.
+pub(super) fn busy_view(
+    client: crate::ai::AiClient,
+    model: &ModelState,
+    run: &Option<RunState>,
+    id: &str,
+    key: &lumen_frames::FrameKey,
+) -> Option<AnyView> {
+    Some(match (model, run) {
+        (ModelState::Loading { job, stage, done, total }, _) => {
+            let job = *job;
+            let label = if *stage == Stage::Download { t(Msg::AiDownloading) } else { t(Msg::AiPreparing) };
+            let pct = if *total > 0 { *done as f64 / *total as f64 * 100.0 } else { 0.0 };
+            view! {
+                <div class="ai-progress" data-testid="ai-progress">
+                    <span>{label}</span>
+                    <div class="progress"><div class="progress-bar" style=format!("width:{pct:.0}%")></div></div>
+                    <button class="tool" data-action="ai-cancel" on:click=move |_| client.cancel(job)>{t(Msg::AiCancel)}</button>
+                </div>
+            }
+            .into_any()
+        }
+        (ModelState::Failed(e), _) | (_, Some(RunState::Failed(e))) => {
+            let (id, key) = (id.to_string(), key.clone());
+            view! {
+                <div class="ai-error" data-testid="ai-error">{e.clone()}</div>
+                <button class="tool" on:click=move |_| client.forget(&id, &key)>{t(Msg::Retry)}</button>
+            }
+            .into_any()
+        }
+        (_, Some(RunState::Running { job })) => {
+            let job = *job;
+            view! {
+                <div class="ai-progress"><span class="spinner"></span>" "{t(Msg::AiRunning)}
+                    <button class="tool" data-action="ai-cancel" on:click=move |_| client.cancel(job)>{t(Msg::AiCancel)}</button>
+                </div>
+            }
+            .into_any()
+        }
+        _ => return None,
+    })
 }
 
 fn result_view(

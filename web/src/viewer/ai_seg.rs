@@ -8,12 +8,12 @@
 
 use super::ai_panel::AiState;
 use super::state::{FrameLabels, Viewer};
-use crate::ai::{self, ModelState, RunState};
+use crate::ai::{self, RunState};
 use crate::i18n::{t, Msg};
 use leptos::prelude::*;
 use lumen_frames::FrameKey;
 use lumen_infer::manifest::ModelManifest;
-use lumen_infer::protocol::{Backend, Stage};
+use lumen_infer::protocol::Backend;
 use lumen_render::{LabelPalette, OverlayMode};
 use lumen_results::Segmentation;
 use std::rc::Rc;
@@ -374,37 +374,19 @@ pub fn SegmentationCard(
     view! {
         <section class="ai-model" data-model=id.clone() data-testid="ai-model" data-task="segmentation">
             <div class="ai-model-name">{name}" "<span class="muted">{format!("v{version}")}</span></div>
-            {move || match status() {
-                (ModelState::Loading { job, stage, done, total }, _) => {
-                    let label = if stage == Stage::Download { t(Msg::AiDownloading) } else { t(Msg::AiPreparing) };
-                    let pct = if total > 0 { done as f64 / total as f64 * 100.0 } else { 0.0 };
-                    view! {
-                        <div class="ai-progress" data-testid="ai-progress">
-                            <span>{label}</span>
-                            <div class="progress"><div class="progress-bar" style=format!("width:{pct:.0}%")></div></div>
-                            <button class="tool" data-action="ai-cancel" on:click=move |_| client.cancel(job)>{t(Msg::AiCancel)}</button>
-                        </div>
-                    }.into_any()
+            {move || {
+                let (model, run_state) = status();
+                if let Some(busy) = super::ai_panel::busy_view(client, &model, &run_state, &id_retry, &key_retry) {
+                    return busy;
                 }
-                (ModelState::Failed(e), _) | (_, Some(RunState::Failed(e))) => {
-                    let (id, key) = (id_retry.clone(), key_retry.clone());
-                    view! {
-                        <div class="ai-error" data-testid="ai-error">{e}</div>
-                        <button class="tool" on:click=move |_| client.forget(&id, &key)>{t(Msg::Retry)}</button>
-                    }.into_any()
-                }
-                (_, Some(RunState::Running { job })) => view! {
-                    <div class="ai-progress"><span class="spinner"></span>" "{t(Msg::AiRunning)}
-                        <button class="tool" data-action="ai-cancel" on:click=move |_| client.cancel(job)>{t(Msg::AiCancel)}</button>
-                    </div>
-                }.into_any(),
-                (_, Some(RunState::Segmented { backend, ms, .. })) => view! {
+                match run_state {
+                Some(RunState::Segmented { backend, ms, .. }) => view! {
                     <div class="muted ai-timing" data-testid="seg-done">{format!("{} · {ms:.0} ms · ", backend_name(backend))}{t(Msg::SegThisSlice)}</div>
                 }.into_any(),
-                (_, _) => view! {
+                _ => view! {
                     <button class="tool" data-action="ai-run" on:click=run_one>{t(Msg::AiRun)}</button>
                 }.into_any(),
-            }}
+            }}}
             <ul class="seg-legend" data-testid="seg-legend"
                 data-source=shown_source>{legend}</ul>
             <div class="seg-controls">
