@@ -5,142 +5,18 @@
 //!
 //! The Orthanc test starts a throw-away Orthanc with its DICOMweb plugin on 127.0.0.1 (free port, temporary
 //! storage, no authentication, no DICOM port), loads small CT instances through its REST API and searches them
-//! through Lumen's proxy. It is skipped, saying so, when Orthanc or the plugin is not installed (Debian packages
-//! `orthanc` and `orthanc-dicomweb`); `ORTHANC_BIN` overrides the executable. The Orthanc it starts is killed on
+//! through Lumen's proxy (`common/orthanc.rs`: a missing Orthanc fails the test with instructions unless
+//! `LUMEN_SKIP_REFERENCE_TOOLS=1`; `ORTHANC_BIN` overrides the executable). The Orthanc it starts is killed on
 //! drop, even when an assertion fails.
 
 mod common;
+#[path = "common/orthanc.rs"]
+mod orthanc;
 
 use axum::extract::Request;
 use axum::middleware::Next;
 use reqwest::StatusCode;
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-const PLUGIN_CANDIDATES: &[&str] = &[
-    "/usr/share/orthanc/plugins/libOrthancDicomWeb.so",
-    "/usr/lib/orthanc/libOrthancDicomWeb.so.1.7",
-    "/usr/lib/orthanc/libOrthancDicomWeb.so",
-];
-
-/// A running Orthanc, killed on drop; its storage lives in `dir`.
-struct Orthanc {
-    child: Child,
-    dir: tempfile::TempDir,
-    /// `http://127.0.0.1:PORT`
-    root: String,
-}
-
-impl Drop for Orthanc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind an ephemeral port on 127.0.0.1")
-        .local_addr()
-        .expect("local address")
-        .port()
-}
-
-/// `ORTHANC_BIN`, else `/usr/sbin/Orthanc`, else `Orthanc` on `PATH`.
-fn orthanc_binary() -> Option<PathBuf> {
-    if let Ok(bin) = std::env::var("ORTHANC_BIN") {
-        return Some(PathBuf::from(bin)).filter(|p| p.exists());
-    }
-    let default = PathBuf::from("/usr/sbin/Orthanc");
-    if default.exists() {
-        return Some(default);
-    }
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join("Orthanc"))
-        .find(|p| p.exists())
-}
-
-fn dicomweb_plugin() -> Option<PathBuf> {
-    if let Some(p) = PLUGIN_CANDIDATES
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-    {
-        return Some(p);
-    }
-    let out = Command::new("dpkg")
-        .args(["-L", "orthanc-dicomweb"])
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find(|l| l.contains("libOrthancDicomWeb.so"))
-        .map(PathBuf::from)
-}
-
-/// Starts Orthanc with the DICOMweb plugin, or returns `None` after printing why the test is skipped.
-async fn start_orthanc(test: &str) -> Option<Orthanc> {
-    let (Some(bin), Some(plugin)) = (orthanc_binary(), dicomweb_plugin()) else {
-        eprintln!(
-            "SKIPPED {test}: Orthanc with its DICOMweb plugin is not installed (looked for $ORTHANC_BIN, \
-             /usr/sbin/Orthanc, Orthanc on PATH, libOrthancDicomWeb.so); install the Debian packages `orthanc` \
-             and `orthanc-dicomweb` to run it"
-        );
-        return None;
-    };
-    let dir = tempfile::tempdir().expect("temporary folder for Orthanc");
-    let storage = dir.path().join("storage");
-    std::fs::create_dir_all(&storage).expect("create Orthanc storage folder");
-    let http_port = free_port();
-    let config = serde_json::json!({
-        "Name": "LUMEN-PROXY-TEST",
-        "StorageDirectory": storage,
-        "IndexDirectory": storage,
-        "HttpServerEnabled": true,
-        "HttpPort": http_port,
-        "RemoteAccessAllowed": false,
-        "AuthenticationEnabled": false,
-        "DicomServerEnabled": false,
-        "DicomPort": free_port(),
-        "Plugins": [plugin],
-        "DicomWeb": { "Enable": true, "Root": "/dicom-web/", "EnableWado": false }
-    });
-    let config_path = dir.path().join("orthanc.json");
-    std::fs::write(
-        &config_path,
-        serde_json::to_vec_pretty(&config).expect("JSON"),
-    )
-    .expect("write Orthanc config");
-    let log = std::fs::File::create(dir.path().join("orthanc.log")).expect("Orthanc log file");
-    let child = Command::new(&bin)
-        .arg(&config_path)
-        .stdout(Stdio::from(log.try_clone().expect("log handle")))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .expect("spawn Orthanc");
-    let mut orthanc = Orthanc {
-        child,
-        dir,
-        root: format!("http://127.0.0.1:{http_port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let up = reqwest::get(format!("{}/dicom-web/studies", orthanc.root)).await;
-        if up.is_ok_and(|r| r.status().is_success()) {
-            return Some(orthanc);
-        }
-        let exited = orthanc.child.try_wait().ok().flatten();
-        if exited.is_some() || Instant::now() > deadline {
-            let log =
-                std::fs::read_to_string(orthanc.dir.path().join("orthanc.log")).unwrap_or_default();
-            panic!("Orthanc did not start ({exited:?}); its log:\n{log}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 async fn proxy_to(dicomweb_root: &str) -> String {
     let state = lumen_server::AppState::proxy(dicomweb_root, None).expect("valid PACS URL");
@@ -186,15 +62,15 @@ const SMITH: &str = "1.2.826.0.77.4";
 
 #[tokio::test]
 async fn orthanc_finds_names_typed_with_spaces_through_the_proxy() {
-    let Some(orthanc) =
-        start_orthanc("orthanc_finds_names_typed_with_spaces_through_the_proxy").await
-    else {
+    let Some(orthanc) = orthanc::start_orthanc().await else {
         return;
     };
+    // Orthanc's own REST API sits beside its DICOMweb root.
+    let root = orthanc.dicomweb.trim_end_matches("/dicom-web").to_string();
     let client = reqwest::Client::new();
     for file in studies(NAMES) {
         let r = client
-            .post(format!("{}/instances", orthanc.root))
+            .post(format!("{root}/instances"))
             .body(file)
             .send()
             .await
@@ -205,7 +81,7 @@ async fn orthanc_finds_names_typed_with_spaces_through_the_proxy() {
             "Orthanc refused a test instance"
         );
     }
-    let lumen = proxy_to(&format!("{}/dicom-web", orthanc.root)).await;
+    let lumen = proxy_to(&orthanc.dicomweb).await;
     // What the web app sends for "doe jane": a trailing `*`, fuzzy matching, the space as %20.
     assert_eq!(
         found(&lumen, "PatientName=doe%20jane*&fuzzymatching=true").await,
