@@ -132,18 +132,7 @@ impl ModelRun {
             what: what(),
             problem,
         };
-        ensure!(
-            !self.model_id.trim().is_empty(),
-            bad("the model id is empty".into())
-        );
-        ensure!(
-            !self.model_version.trim().is_empty(),
-            bad("the model version is empty".into())
-        );
-        ensure!(
-            !self.manufacturer.trim().is_empty(),
-            bad("the manufacturer is empty".into())
-        );
+        check_identity(&self.model_id, &self.model_version, &self.manufacturer)?;
         crate::uid::check_uid("Device Observer UID", &self.device_observer_uid)?;
         check_outputs(&what(), &self.outputs)?;
         check_code(&what(), "finding", &self.finding)?;
@@ -243,5 +232,14 @@ fn check_outputs(what: &str, outputs: &[ClassOutput]) -> Result<(), Error> {
             ))
         );
     }
+    Ok(())
+}
+
+/// A model run's identity (SR observer device, SEG algorithm): id, version and manufacturer must be given.
+pub(crate) fn check_identity(model_id: &str, version: &str, manufacturer: &str) -> Result<(), Error> {
+    let bad = |problem: &str| InvalidInputSnafu { what: format!("model {model_id:?}"), problem: problem.to_string() };
+    ensure!(!model_id.trim().is_empty(), bad("the model id is empty"));
+    ensure!(!version.trim().is_empty(), bad("the model version is empty"));
+    ensure!(!manufacturer.trim().is_empty(), bad("the manufacturer is empty"));
     Ok(())
 }

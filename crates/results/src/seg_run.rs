@@ -84,18 +84,7 @@ impl SegmentationRun {
             what: what.clone(),
             problem,
         };
-        ensure!(
-            !self.model_id.trim().is_empty(),
-            bad("the model id is empty".into())
-        );
-        ensure!(
-            !self.model_version.trim().is_empty(),
-            bad("the model version is empty".into())
-        );
-        ensure!(
-            !self.manufacturer.trim().is_empty(),
-            bad("the manufacturer is empty".into())
-        );
+        crate::run::check_identity(&self.model_id, &self.model_version, &self.manufacturer)?;
         ensure!(
             (2..=256).contains(&self.labels.len()),
             bad(format!(
