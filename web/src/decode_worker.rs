@@ -12,7 +12,7 @@
 //! (there is none in a worker) nor keep decoded frames; it keeps the last parsed local file, so the frames of a
 //! multi-frame file are not parsed again for each one.
 
-use js_sys::{Array, Float32Array, Int32Array, Uint8Array};
+use js_sys::{Array, Float32Array, Int16Array, Int32Array, Int8Array, Uint16Array, Uint8Array};
 use lumen_dicom::DicomFile;
 use lumen_dicomweb::TransferSyntaxRequest;
 use lumen_frames::{
@@ -233,6 +233,9 @@ fn post(
             PixelBuffer::F32(v) => Float32Array::from(v.as_slice()).into(),
             PixelBuffer::U8(v) => Uint8Array::from(v.as_slice()).into(),
             PixelBuffer::I32(v) => Int32Array::from(v.as_slice()).into(),
+            PixelBuffer::I8(v) => Int8Array::from(v.as_slice()).into(),
+            PixelBuffer::U16(v) => Uint16Array::from(v.as_slice()).into(),
+            PixelBuffer::I16(v) => Int16Array::from(v.as_slice()).into(),
         };
         if let Ok(buffer) = js_sys::Reflect::get(&array, &JsValue::from_str("buffer")) {
             transfer.push(&buffer);

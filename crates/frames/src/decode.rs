@@ -1,6 +1,8 @@
 //! Decode for display: from a DICOM instance (Part 10 bytes, or one frame fetched alone from WADO-RS `/frames`
-//! plus the instance's DICOM JSON metadata) to what the GPU renderer uploads — modality values as `f32` for
-//! monochrome images (Rescale Slope/Intercept or the Modality LUT Sequence applied, so Hounsfield units for CT),
+//! plus the instance's DICOM JSON metadata) to what the GPU renderer uploads — modality values for monochrome
+//! images (Rescale Slope/Intercept or the Modality LUT Sequence applied, so Hounsfield units for CT; 8/16-bit
+//! integer samples under a linear Modality LUT are kept as they are, 1–2 bytes per pixel, see
+//! [`ModalityValues`](crate::ModalityValues)),
 //! interleaved RGB8 for colour (YBR converted to RGB, PALETTE COLOR expanded) — with the [`FrameMeta`] the
 //! viewer needs (windows, pixel spacing, image plane, value ranges). All parsing, decompression and the C.11
 //! pipeline steps come from `lumen_dicom`; this module only assembles them. It runs inside decode workers and must
@@ -8,14 +10,14 @@
 
 use crate::error::*;
 use crate::frame::{
-    DecodedFrame, FrameKey, FrameMeta, ModalityMapping, PixelFormat, Pixels, PlaneMeta,
-    VoiLutTable, WindowFunction, WindowPreset,
+    DecodedFrame, FrameKey, FrameMeta, ModalityMapping, ModalityValues, PixelFormat, Pixels,
+    PlaneMeta, StoredSamples, VoiLutTable, WindowFunction, WindowPreset,
 };
 use dicom_core::{DataElement, PrimitiveValue, VR};
 use dicom_dictionary_std::tags;
 use lumen_dicom::display::{self, DisplayParams, ModalityLut, VoiLutFunction, Window};
 use lumen_dicom::geometry::ImagePlane;
-use lumen_dicom::{attr, DicomFile, Frame, ImageInfo, InMemDicomObject};
+use lumen_dicom::{attr, DicomFile, Frame, ImageInfo, InMemDicomObject, Samples};
 use lumen_dicomweb::json;
 use serde_json::Value;
 use snafu::prelude::*;
@@ -45,7 +47,7 @@ pub fn decode_file_frame(file: &DicomFile, frame_number: u32) -> Result<DecodedF
             context: format!("frame number {frame_number} (index {})", frame_number - 1),
         })?;
     let key = FrameKey::new(file.sop_instance_uid().unwrap_or_default(), frame_number);
-    prepare(file.object(), &frame, key)
+    prepare(file.object(), frame, key)
 }
 
 /// Decode one frame fetched alone from WADO-RS (`…/instances/{uid}/frames/{frame_number}`): `frame_bytes` is the
@@ -99,7 +101,7 @@ pub fn decode_wado_frame(
         context: format!("frame number {frame_number} (index {})", frame_number - 1),
     })?;
     let uid = json::string(instance_metadata, tags::SOP_INSTANCE_UID).unwrap_or_default();
-    prepare(&obj, &frame, FrameKey::new(uid, frame_number))
+    prepare(&obj, frame, FrameKey::new(uid, frame_number))
 }
 
 /// The transfer syntax of a WADO-RS frame part from its media type, when the part carried no `transfer-syntax`
@@ -152,8 +154,8 @@ fn pixel_spacing(obj: &InMemDicomObject, index: u32) -> Option<[f64; 2]> {
 }
 
 /// Turn a decoded frame of stored values into display pixels and their description.
-fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<DecodedFrame> {
-    let params = DisplayParams::from_object(obj, frame).context(DicomSnafu {
+fn prepare(obj: &InMemDicomObject, frame: Frame, key: FrameKey) -> Result<DecodedFrame> {
+    let params = DisplayParams::from_object(obj, &frame).context(DicomSnafu {
         context: "cannot read the display attributes",
     })?;
     let n = frame.rows as usize * frame.columns as usize;
@@ -190,10 +192,11 @@ fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<Decod
         modality_range: None,
         has_stored_values: false,
         float_pixel_data: frame.samples.is_float(),
+        stored_samples: None,
     };
 
     if !frame.photometric_interpretation.is_monochrome() {
-        let rgba = display::render_frame(frame, &params).context(DicomSnafu {
+        let rgba = display::render_frame(&frame, &params).context(DicomSnafu {
             context: format!("cannot convert {} to RGB", meta.source_photometric),
         })?;
         let rgb: Vec<u8> = rgba
@@ -224,18 +227,6 @@ fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<Decod
         }
     );
     let lut = &params.modality_lut;
-    let mut values = Vec::with_capacity(n);
-    let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
-    for i in 0..n {
-        let v = lut.apply(frame.samples.get(i).unwrap_or(0.0)) as f32;
-        if v < lo {
-            lo = v;
-        }
-        if v > hi {
-            hi = v;
-        }
-        values.push(v);
-    }
     let stored = match lut {
         ModalityLut::Lut { .. } => Some(
             (0..n)
@@ -249,6 +240,14 @@ fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<Decod
                 .collect::<Vec<i32>>(),
         ),
         _ => None,
+    };
+    let stored_range = frame.samples.min_max().map(|(a, b)| [a, b]);
+    let linear = match lut {
+        ModalityLut::Identity => Some((1.0, 0.0)),
+        ModalityLut::Rescale {
+            slope, intercept, ..
+        } => Some((*slope, *intercept)),
+        ModalityLut::Lut { .. } => None,
     };
     let input_signed = frame.signed
         || matches!(lut, ModalityLut::Rescale { intercept, slope, .. } if *intercept < 0.0 || *slope < 0.0);
@@ -289,11 +288,36 @@ fn prepare(obj: &InMemDicomObject, frame: &Frame, key: FrameKey) -> Result<Decod
         .collect();
     meta.default_window = match meta.windows.first() {
         Some(w) => w.clone(),
-        None => preset(&display::default_window(frame, lut)),
+        None => preset(&display::default_window(&frame, lut)),
     };
-    meta.stored_range = frame.samples.min_max().map(|(a, b)| [a, b]);
-    meta.modality_range = (lo <= hi).then_some([lo, hi]);
+    // 8/16-bit integer samples under a linear Modality LUT are kept as they are; everything else becomes f32.
+    let values = match (linear, frame.samples) {
+        (Some((slope, intercept)), Samples::U8(mut v)) => {
+            v.truncate(n);
+            ModalityValues::from_stored(StoredSamples::U8(v), slope, intercept)
+        }
+        (Some((slope, intercept)), Samples::I8(mut v)) => {
+            v.truncate(n);
+            ModalityValues::from_stored(StoredSamples::I8(v), slope, intercept)
+        }
+        (Some((slope, intercept)), Samples::U16(mut v)) => {
+            v.truncate(n);
+            ModalityValues::from_stored(StoredSamples::U16(v), slope, intercept)
+        }
+        (Some((slope, intercept)), Samples::I16(mut v)) => {
+            v.truncate(n);
+            ModalityValues::from_stored(StoredSamples::I16(v), slope, intercept)
+        }
+        (_, samples) => ModalityValues::from_f32(
+            (0..n)
+                .map(|i| lut.apply(samples.get(i).unwrap_or(0.0)) as f32)
+                .collect(),
+        ),
+    };
+    meta.stored_range = stored_range;
+    meta.modality_range = values.min_max();
     meta.has_stored_values = stored.is_some();
+    meta.stored_samples = values.stored().map(|(s, ..)| s.sample_type());
     Ok(DecodedFrame {
         meta,
         pixels: Pixels::Modality { values, stored },

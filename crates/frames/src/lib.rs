@@ -14,8 +14,9 @@
 //! - [`protocol`]: the serde messages between the UI thread and the workers ([`WorkerMessage`],
 //!   [`DecodeResponse`]), pixel buffers travelling as transferables beside them.
 //! - [`local`]: [`local_metadata`], the DICOM JSON of a file opened from disk, so it is viewed like an archive's.
-//! - [`decode`]: [`decode_for_display`] and [`decode_wado_frame`] — modality values (`f32`) for monochrome, RGB8
-//!   for colour, plus the [`FrameMeta`] the renderer, overlay and pixel probe need.
+//! - [`decode`]: [`decode_for_display`] and [`decode_wado_frame`] — modality values for monochrome (kept as the
+//!   stored 8/16-bit samples plus a linear Modality LUT when they are, `f32` otherwise: [`ModalityValues`]),
+//!   RGB8 for colour, plus the [`FrameMeta`] the renderer, overlay and pixel probe need.
 //!
 //! This crate must not fetch, touch the DOM or the GPU, or apply a VOI LUT: it prepares and organises frames.
 //!
@@ -48,8 +49,9 @@ pub use decode::{
 };
 pub use error::{Error, Result};
 pub use frame::{
-    displayed_grey, rgb_luma, DecodedFrame, FrameKey, FrameMeta, ModalityMapping, PixelFormat, Pixels, PlaneMeta,
-    VoiLutTable, WindowFunction, WindowPreset,
+    displayed_grey, rgb_luma, DecodedFrame, FrameKey, FrameMeta, ModalityIter, ModalityMapping, ModalityParts,
+    ModalitySource, ModalityValues, PixelFormat, Pixels, PlaneMeta, StoredSampleType, StoredSamples, VoiLutTable,
+    WindowFunction, WindowPreset,
 };
 pub use loading::{CancelToken, FrameState, LoadEvent, LoadProgress, SeriesLoad};
 pub use local::{local_metadata, local_metadata_from_bytes};

@@ -9,7 +9,10 @@
 
 use crate::decode::{decode_for_display, decode_wado_frame, transfer_syntax_for_media_type};
 use crate::error::*;
-use crate::frame::{DecodedFrame, FrameKey, FrameMeta, PixelFormat, Pixels};
+use crate::frame::{
+    DecodedFrame, FrameKey, FrameMeta, ModalityMapping, ModalityParts, ModalityValues, PixelFormat, Pixels,
+    StoredSampleType, StoredSamples,
+};
 use lumen_dicomweb::TransferSyntaxRequest;
 use serde::{Deserialize, Serialize};
 use snafu::prelude::*;
@@ -123,12 +126,19 @@ pub enum BufferElement {
     U8,
     /// `Int32Array`.
     I32,
+    /// `Int8Array` (stored samples of a compact monochrome frame).
+    I8,
+    /// `Uint16Array` (stored samples of a compact monochrome frame).
+    U16,
+    /// `Int16Array` (stored samples of a compact monochrome frame).
+    I16,
 }
 
 /// What a transferred buffer holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BufferRole {
-    /// The display pixels: modality values (`F32`) or RGB8 (`U8`).
+    /// The display pixels: modality values (`F32`), the stored samples of a compact monochrome frame (`U8`, `I8`,
+    /// `U16`, `I16`, with the linear Modality LUT in the metadata) or RGB8 (`U8`).
     Pixels,
     /// The stored values (`I32`), only with a Modality LUT table.
     StoredValues,
@@ -154,6 +164,12 @@ pub enum PixelBuffer {
     U8(Vec<u8>),
     /// `Int32Array` contents.
     I32(Vec<i32>),
+    /// `Int8Array` contents.
+    I8(Vec<i8>),
+    /// `Uint16Array` contents.
+    U16(Vec<u16>),
+    /// `Int16Array` contents.
+    I16(Vec<i16>),
 }
 
 impl PixelBuffer {
@@ -162,6 +178,9 @@ impl PixelBuffer {
             PixelBuffer::F32(v) => (BufferElement::F32, v.len()),
             PixelBuffer::U8(v) => (BufferElement::U8, v.len()),
             PixelBuffer::I32(v) => (BufferElement::I32, v.len()),
+            PixelBuffer::I8(v) => (BufferElement::I8, v.len()),
+            PixelBuffer::U16(v) => (BufferElement::U16, v.len()),
+            PixelBuffer::I16(v) => (BufferElement::I16, v.len()),
         };
         BufferLayout { role, element, len }
     }
@@ -207,12 +226,23 @@ impl DecodeResponse {
 
 impl DecodedFrame {
     /// Split into the response to request `id` and the buffers to post alongside as transferables (pixels
-    /// first, then stored values when present).
+    /// first, then stored values when present). A compact monochrome frame sends its stored samples as they are
+    /// (no `f32` buffer is made).
     pub fn into_response(self, id: RequestId) -> (DecodeResponse, Vec<PixelBuffer>) {
         let mut buffers = Vec::new();
         match self.pixels {
             Pixels::Modality { values, stored } => {
-                buffers.push((BufferRole::Pixels, PixelBuffer::F32(values)));
+                // The Modality LUT of a compact frame travels in the metadata (`modality_lut`).
+                let pixels = match values.into_parts() {
+                    ModalityParts::F32(v) => PixelBuffer::F32(v),
+                    ModalityParts::Stored { samples, .. } => match samples {
+                        StoredSamples::U8(v) => PixelBuffer::U8(v),
+                        StoredSamples::I8(v) => PixelBuffer::I8(v),
+                        StoredSamples::U16(v) => PixelBuffer::U16(v),
+                        StoredSamples::I16(v) => PixelBuffer::I16(v),
+                    },
+                };
+                buffers.push((BufferRole::Pixels, pixels));
                 if let Some(stored) = stored {
                     buffers.push((BufferRole::StoredValues, PixelBuffer::I32(stored)));
                 }
@@ -259,13 +289,58 @@ impl DecodedFrame {
             );
         }
         let n = meta.pixel_count();
+        let linear = match meta.modality_lut {
+            ModalityMapping::Identity => Some((1.0, 0.0)),
+            ModalityMapping::Rescale { slope, intercept } => Some((slope, intercept)),
+            ModalityMapping::Table { .. } => None,
+        };
+        let mismatch = |meta: &FrameMeta| {
+            BufferMismatchSnafu {
+                reason: format!(
+                    "{:?} {}×{} (stored values: {}, stored samples: {:?}, Modality LUT: {:?}) does not match buffers {layouts:?}",
+                    meta.format,
+                    meta.rows,
+                    meta.columns,
+                    meta.has_stored_values,
+                    meta.stored_samples,
+                    meta.modality_lut
+                ),
+            }
+            .fail()
+        };
         let mut it = buffers.into_iter();
-        let pixels = match (meta.format, it.next(), it.next(), meta.has_stored_values) {
+        let first = it.next();
+        let second = it.next();
+        if meta.format == PixelFormat::ModalityF32 && meta.stored_samples.is_some() {
+            // A compact frame: its stored samples, of the announced type, under a linear Modality LUT.
+            let samples = match (meta.stored_samples, first, &second) {
+                (Some(StoredSampleType::U8), Some(PixelBuffer::U8(v)), None) => StoredSamples::U8(v),
+                (Some(StoredSampleType::I8), Some(PixelBuffer::I8(v)), None) => StoredSamples::I8(v),
+                (Some(StoredSampleType::U16), Some(PixelBuffer::U16(v)), None) => {
+                    StoredSamples::U16(v)
+                }
+                (Some(StoredSampleType::I16), Some(PixelBuffer::I16(v)), None) => {
+                    StoredSamples::I16(v)
+                }
+                _ => return mismatch(&meta),
+            };
+            let (Some((slope, intercept)), false, true) =
+                (linear, meta.has_stored_values, samples.len() == n)
+            else {
+                return mismatch(&meta);
+            };
+            let pixels = Pixels::Modality {
+                values: ModalityValues::from_stored(samples, slope, intercept),
+                stored: None,
+            };
+            return Ok(DecodedFrame { meta, pixels });
+        }
+        let pixels = match (meta.format, first, second, meta.has_stored_values) {
             (PixelFormat::ModalityF32, Some(PixelBuffer::F32(values)), None, false)
                 if values.len() == n =>
             {
                 Pixels::Modality {
-                    values,
+                    values: values.into(),
                     stored: None,
                 }
             }
@@ -275,7 +350,7 @@ impl DecodedFrame {
                 Some(PixelBuffer::I32(stored)),
                 true,
             ) if values.len() == n && stored.len() == n => Pixels::Modality {
-                values,
+                values: values.into(),
                 stored: Some(stored),
             },
             (PixelFormat::Rgb8, Some(PixelBuffer::U8(rgb)), None, _)
@@ -283,15 +358,7 @@ impl DecodedFrame {
             {
                 Pixels::Rgb8(rgb)
             }
-            (format, ..) => {
-                return BufferMismatchSnafu {
-                    reason: format!(
-                        "{format:?} {}×{} (stored values: {}) does not match buffers {layouts:?}",
-                        meta.rows, meta.columns, meta.has_stored_values
-                    ),
-                }
-                .fail()
-            }
+            _ => return mismatch(&meta),
         };
         Ok(DecodedFrame { meta, pixels })
     }

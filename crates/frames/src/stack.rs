@@ -88,6 +88,11 @@ pub struct SeriesStack {
     pub slice_thickness: Option<f64>,
     /// Largest Rows × Columns × Samples per Pixel among the instances (to estimate decoded frame sizes).
     pub max_samples_per_frame: usize,
+    /// Largest decoded size of one frame among the instances, bytes, as the frame cache holds it: 1 or 2 bytes per
+    /// pixel for 8/16-bit monochrome samples, 8 with a Modality LUT Sequence, 4 otherwise, 3 per colour pixel
+    /// (see [`ModalityValues`](crate::ModalityValues)).
+    #[serde(default)]
+    pub max_frame_bytes: usize,
     /// Instances left out (not images, or no SOP Instance UID).
     pub skipped: Vec<SkippedInstance>,
 }
@@ -112,10 +117,32 @@ impl SeriesStack {
         Some((self.frames.get(b)?.position? - self.frames.get(a)?.position?).abs())
     }
 
-    /// Upper bound of one decoded frame's bytes in the cache (`f32` per monochrome sample, 3 bytes per colour
-    /// pixel), for [`frames_within_budget`](crate::frames_within_budget).
+    /// Upper bound of one decoded frame's bytes in the cache ([`SeriesStack::max_frame_bytes`]; 4 bytes per
+    /// sample when that is unknown), for [`frames_within_budget`](crate::frames_within_budget).
     pub fn estimated_frame_bytes(&self) -> usize {
-        self.max_samples_per_frame.saturating_mul(4)
+        if self.max_frame_bytes > 0 {
+            self.max_frame_bytes
+        } else {
+            self.max_samples_per_frame.saturating_mul(4)
+        }
+    }
+}
+
+/// Bytes per pixel of a decoded frame of `instance` in the frame cache, from its metadata: RGB8 for colour
+/// (more than one sample, or PALETTE COLOR), else by Bits Allocated — 1 or 8 → 1, 16 → 2 (stored samples kept as
+/// they are), anything else → 4 (`f32`) — and 8 (`f32` plus `i32` stored values) with a Modality LUT Sequence.
+fn decoded_bytes_per_pixel(instance: &Value, samples_per_pixel: i64) -> i64 {
+    let photometric = json::string(instance, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
+    if samples_per_pixel > 1 || photometric.trim().eq_ignore_ascii_case("PALETTE COLOR") {
+        return 3;
+    }
+    if !json::items(instance, tags::MODALITY_LUT_SEQUENCE).is_empty() {
+        return 8;
+    }
+    match json::integer(instance, tags::BITS_ALLOCATED) {
+        Some(1 | 8) => 1,
+        Some(16) => 2,
+        _ => 4,
     }
 }
 
@@ -239,6 +266,7 @@ pub fn build_stack(instances: &[Value]) -> SeriesStack {
     let mut candidates = Vec::new();
     let mut skipped = Vec::new();
     let mut max_samples_per_frame = 0usize;
+    let mut max_frame_bytes = 0usize;
     let mut slice_thickness = None;
     let mut seen = std::collections::HashSet::new();
     for instance in instances {
@@ -275,6 +303,10 @@ pub fn build_stack(instances: &[Value]) -> SeriesStack {
         let samples_per_frame = rows.saturating_mul(columns).saturating_mul(samples);
         max_samples_per_frame =
             max_samples_per_frame.max(usize::try_from(samples_per_frame).unwrap_or(usize::MAX));
+        let frame_bytes = rows
+            .saturating_mul(columns)
+            .saturating_mul(decoded_bytes_per_pixel(instance, samples));
+        max_frame_bytes = max_frame_bytes.max(usize::try_from(frame_bytes).unwrap_or(usize::MAX));
         if slice_thickness.is_none() {
             slice_thickness = json::number(instance, tags::SLICE_THICKNESS);
         }
@@ -319,6 +351,7 @@ pub fn build_stack(instances: &[Value]) -> SeriesStack {
         pixel_spacing,
         slice_thickness,
         max_samples_per_frame,
+        max_frame_bytes,
         skipped,
     };
     let planes: Option<Vec<(usize, ImagePlane)>> = candidates
@@ -581,7 +614,8 @@ mod tests {
         let s = build_stack(&[cine]);
         assert_eq!(uids(&s), vec!["cine:1", "cine:2", "cine:3"]);
         assert_eq!(s.max_samples_per_frame, 480 * 640 * 3);
-        assert_eq!(s.estimated_frame_bytes(), 480 * 640 * 3 * 4);
+        // Colour frames are held as RGB8.
+        assert_eq!(s.estimated_frame_bytes(), 480 * 640 * 3);
     }
 
     #[test]
@@ -615,5 +649,37 @@ mod tests {
         assert!(s.skipped[2].reason.contains("listed twice"));
         assert_eq!(s.skipped[0].sop_instance_uid.as_deref(), Some("sr"));
         assert!(s.skipped[0].reason.contains("not an image"));
+    }
+
+    #[test]
+    fn frame_bytes_follow_what_the_cache_holds() {
+        let ct = |uid: &str, bits: i64, extra: Value| {
+            let mut v = json!({
+                "00080018": {"vr": "UI", "Value": [uid]},
+                "00280010": {"vr": "US", "Value": [512]},
+                "00280011": {"vr": "US", "Value": [512]},
+                "00280004": {"vr": "CS", "Value": ["MONOCHROME2"]},
+                "00280100": {"vr": "US", "Value": [bits]}
+            });
+            if let (Value::Object(o), Value::Object(e)) = (&mut v, extra) {
+                o.extend(e);
+            }
+            v
+        };
+        // 16-bit CT: its stored samples, 2 bytes per pixel — a 1000-slice series takes 500 MiB, not 1 GiB.
+        assert_eq!(build_stack(&[ct("a", 16, json!({}))]).estimated_frame_bytes(), 512 * 512 * 2);
+        assert_eq!(build_stack(&[ct("a", 8, json!({}))]).estimated_frame_bytes(), 512 * 512);
+        assert_eq!(build_stack(&[ct("a", 32, json!({}))]).estimated_frame_bytes(), 512 * 512 * 4);
+        // Unknown Bits Allocated: the f32 upper bound.
+        let mut bare = ct("a", 16, json!({}));
+        bare.as_object_mut().unwrap().remove("00280100");
+        assert_eq!(build_stack(&[bare]).estimated_frame_bytes(), 512 * 512 * 4);
+        // A Modality LUT Sequence: f32 values plus i32 stored values.
+        let table = json!({"00283000": {"vr": "SQ", "Value": [{"00283006": {"vr": "US", "Value": [0]}}]}});
+        assert_eq!(build_stack(&[ct("a", 16, table)]).estimated_frame_bytes(), 512 * 512 * 8);
+        // PALETTE COLOR is expanded to RGB8; the largest instance wins.
+        let palette = json!({"00280004": {"vr": "CS", "Value": ["PALETTE COLOR"]}});
+        let s = build_stack(&[ct("a", 16, json!({})), ct("b", 8, palette)]);
+        assert_eq!(s.estimated_frame_bytes(), 512 * 512 * 3);
     }
 }

@@ -84,9 +84,9 @@ fn ct_le_bytes() -> Vec<u8> {
         .collect()
 }
 
-fn modality(frame: &DecodedFrame) -> &[f32] {
+fn modality(frame: &DecodedFrame) -> Vec<f32> {
     match &frame.pixels {
-        Pixels::Modality { values, .. } => values,
+        Pixels::Modality { values, .. } => values.to_f32().into_owned(),
         Pixels::Rgb8(_) => panic!("colour frame"),
     }
 }
@@ -137,7 +137,10 @@ fn assert_ct_frame(frame: &DecodedFrame) {
     assert_eq!(frame.modality_value(0, 1), Some(40.0));
     assert_eq!(frame.stored_value(0, 1), Some(1064.0));
     assert_eq!(frame.stored_value(2, 0), None);
-    assert_eq!(m.pixel_bytes(), 16);
+    // Held as the 16-bit stored samples, not as f32: 2 bytes per pixel.
+    assert_eq!(m.pixel_bytes(), 8);
+    assert_eq!(frame.pixels.byte_len(), 8);
+    assert!(m.stored_samples.is_some());
 }
 
 #[test]

@@ -106,13 +106,16 @@ fn a_decoded_frame_splits_into_metadata_and_transferable_buffers_and_joins_back(
     assert_eq!(
         frame.pixels,
         Pixels::Modality {
-            values: vec![10.0, 11.0, 12.0],
+            values: vec![10.0, 11.0, 12.0].into(),
             stored: None
         }
     );
+    // Held and sent as the 16-bit stored samples (2 bytes per pixel), the Modality LUT in the metadata.
+    assert_eq!(frame.meta.stored_samples, Some(StoredSampleType::U16));
+    assert_eq!(frame.pixels.byte_len(), 6);
     let (response, buffers) = frame.clone().into_response(42);
     assert_eq!(response.id, 42);
-    assert_eq!(buffers, vec![PixelBuffer::F32(vec![10.0, 11.0, 12.0])]);
+    assert_eq!(buffers, vec![PixelBuffer::U16(vec![0, 2, 4])]);
     // The response alone crosses the boundary as JSON.
     let response: DecodeResponse =
         serde_json::from_str(&serde_json::to_string(&response).unwrap()).unwrap();
@@ -128,13 +131,14 @@ fn a_decoded_frame_splits_into_metadata_and_transferable_buffers_and_joins_back(
         layouts,
         vec![BufferLayout {
             role: BufferRole::Pixels,
-            element: BufferElement::F32,
+            element: BufferElement::U16,
             len: 3
         }]
     );
     let back = DecodedFrame::from_response(meta, &layouts, buffers).unwrap();
     assert_eq!(back, frame);
-    // Probe: 11.0 ↦ (11 − 10) / 0.5 = 2.
+    assert_eq!(back.modality_value(2, 0), Some(12.0));
+    // Probe: the stored sample itself.
     assert_eq!(back.stored_value(1, 0), Some(2.0));
 }
 
@@ -203,11 +207,11 @@ fn buffers_that_disagree_with_the_metadata_are_refused() {
         panic!("not decoded")
     };
     let meta = *meta;
-    // Announced 3 floats, received 2.
+    // Announced 3 samples, received 2.
     assert!(DecodedFrame::from_response(
         meta.clone(),
         &layouts,
-        vec![PixelBuffer::F32(vec![1.0, 2.0])]
+        vec![PixelBuffer::U16(vec![1, 2])]
     )
     .is_err());
     // Right length but wrong element type.
@@ -220,11 +224,43 @@ fn buffers_that_disagree_with_the_metadata_are_refused() {
     // Layout and buffer agree with each other but not with Rows × Columns.
     let short = [BufferLayout {
         role: BufferRole::Pixels,
-        element: BufferElement::F32,
+        element: BufferElement::U16,
         len: 2,
     }];
     assert!(
-        DecodedFrame::from_response(meta, &short, vec![PixelBuffer::F32(vec![1.0, 2.0])]).is_err()
+        DecodedFrame::from_response(meta.clone(), &short, vec![PixelBuffer::U16(vec![1, 2])])
+            .is_err()
+    );
+    // Samples of another type than the metadata announces (signed for unsigned).
+    let signed = [BufferLayout {
+        role: BufferRole::Pixels,
+        element: BufferElement::I16,
+        len: 3,
+    }];
+    assert!(
+        DecodedFrame::from_response(meta.clone(), &signed, vec![PixelBuffer::I16(vec![1, 2, 3])])
+            .is_err()
+    );
+    // Stored samples need a linear Modality LUT to mean anything: with a table they are refused.
+    let table = FrameMeta {
+        modality_lut: ModalityMapping::Table {
+            first_mapped: 0,
+            entries: 3,
+        },
+        ..meta.clone()
+    };
+    let err = DecodedFrame::from_response(table, &layouts, vec![PixelBuffer::U16(vec![1, 2, 3])])
+        .unwrap_err();
+    assert!(matches!(err, Error::BufferMismatch { .. }), "{err}");
+    // An f32 frame's buffer is refused where the metadata announces stored samples.
+    let floats = [BufferLayout {
+        role: BufferRole::Pixels,
+        element: BufferElement::F32,
+        len: 3,
+    }];
+    assert!(
+        DecodedFrame::from_response(meta, &floats, vec![PixelBuffer::F32(vec![1.0, 2.0, 3.0])])
+            .is_err()
     );
 }
 
@@ -252,7 +288,7 @@ fn fetched_wado_frame_is_decoded_with_its_metadata_and_media_type() {
     assert_eq!(
         frame.pixels,
         Pixels::Modality {
-            values: vec![12.0, 12.0, 13.0],
+            values: vec![12.0, 12.0, 13.0].into(),
             stored: None
         }
     );
@@ -292,7 +328,7 @@ fn fetched_part10_bytes_are_decoded_under_the_requested_key() {
     assert_eq!(
         frame.pixels,
         Pixels::Modality {
-            values: vec![10.0, 20.0, 30.0],
+            values: vec![10.0, 20.0, 30.0].into(),
             stored: None
         }
     );

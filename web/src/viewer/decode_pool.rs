@@ -5,7 +5,7 @@
 //! The UI thread never decodes: it only posts requests and receives pixels. This module must not decide what to
 //! fetch (the prefetch scheduler does) nor keep frames (the frame cache does).
 
-use js_sys::{Array, Float32Array, Int32Array, Uint8Array};
+use js_sys::{Array, Float32Array, Int16Array, Int32Array, Int8Array, Uint16Array, Uint8Array};
 use lumen_frames::{
     BufferElement, DecodeOutcome, DecodeRequest, DecodeResponse, DecodedFrame, FrameKey,
     FrameSource, PixelBuffer, RequestId, WorkerMessage,
@@ -230,6 +230,9 @@ fn receive(pool: &Weak<RefCell<DecodePool>>, index: usize, data: JsValue) -> Opt
                         BufferElement::F32 => PixelBuffer::F32(Float32Array::new(&item).to_vec()),
                         BufferElement::U8 => PixelBuffer::U8(Uint8Array::new(&item).to_vec()),
                         BufferElement::I32 => PixelBuffer::I32(Int32Array::new(&item).to_vec()),
+                        BufferElement::I8 => PixelBuffer::I8(Int8Array::new(&item).to_vec()),
+                        BufferElement::U16 => PixelBuffer::U16(Uint16Array::new(&item).to_vec()),
+                        BufferElement::I16 => PixelBuffer::I16(Int16Array::new(&item).to_vec()),
                     }
                 })
                 .collect();

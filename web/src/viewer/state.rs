@@ -33,8 +33,9 @@ use wasm_bindgen::JsCast;
 /// A cine rate meaning "the series' own rate" (Cine Rate or Frame Time), resolved once its metadata is loaded.
 pub const FILE_RATE: f64 = 0.0;
 
-/// Bytes of decoded frames kept in memory.
-const CACHE_BUDGET: usize = 384 << 20;
+/// Bytes of decoded frames kept in memory: enough for a whole 1000-slice 512×512 CT series (500 MiB as the 16-bit
+/// stored samples the cache holds, see `lumen_frames::ModalityValues`), so scrolling it never refetches.
+const CACHE_BUDGET: usize = 640 << 20;
 
 /// A decoded frame shared between the cache and the viewports.
 #[derive(Clone)]
@@ -1168,7 +1169,9 @@ fn upload(gpu: &Gpu, frame: &DecodedFrame) -> Result<ImageTexture, String> {
     let spacing = frame.meta.pixel_spacing;
     match &frame.pixels {
         Pixels::Modality { values, .. } => {
-            ImageTexture::from_modality_values(&gpu.device, &gpu.queue, cols, rows, values, spacing)
+            // Compact frames are turned into f32 modality values here, in a buffer dropped after the upload.
+            let values = values.to_f32();
+            ImageTexture::from_modality_values(&gpu.device, &gpu.queue, cols, rows, &values, spacing)
         }
         Pixels::Rgb8(rgb) => {
             let rgba: Vec<u8> = rgb
@@ -1202,7 +1205,7 @@ fn thumbnail_url(frame: &DecodedFrame) -> Option<String> {
             );
             let px = match &frame.pixels {
                 Pixels::Modality { values, .. } => {
-                    let g = linear_gray(*values.get(r * cols + c)? as f64, w.center, w.width);
+                    let g = linear_gray(values.get(r * cols + c)? as f64, w.center, w.width);
                     let g = if frame.meta.invert { 255 - g } else { g };
                     [g, g, g]
                 }
