@@ -4,7 +4,8 @@
 // every WebAssembly memory (the page's module and each of the 8 decode workers' — the pool's largest size, forced so
 // the result does not depend on the machine — captured as they are instantiated) plus the JS heaps
 // (page and workers, after a garbage collection, array buffers included) — must stay within 1.3× the series' raw
-// pixel bytes (1000 × 512 × 512 × 2 B = 524 MB). The numbers are printed and written to target/e2e/memory-1000.json.
+// pixel bytes (1000 × 512 × 512 × 2 B = 524 MB), also after paging through the whole stack (each shown slice is
+// uploaded to the GPU). The numbers are printed and written to target/e2e/memory-1000.json.
 // LUMEN_MEMORY_SLICES overrides the slice count (e.g. 200 for a quick run); docs/perf/memory.md records the results.
 
 import { test, before, after } from "node:test";
@@ -123,6 +124,18 @@ test(`a ${SLICES}-slice 512×512 CT series fully loaded stays within ${LIMIT}× 
     await page.waitForTimeout(500);
   }
   const loadMs = Date.now() - t0;
+  // Page through the whole stack (every 10th slice shown, so uploaded to the GPU from the cache) to the last one:
+  // showing frames must not grow memory, nor refetch (the count stays n/n).
+  const tr = () => page.locator('[data-testid="viewport"][data-index="0"] [data-testid="overlay-tr"]').innerText();
+  const t1 = Date.now();
+  for (let i = 0; i < Math.ceil(SLICES / 10); i++) {
+    await page.keyboard.press("PageDown");
+    if (i % 10 === 9) await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+  }
+  await page.keyboard.press("End");
+  await waitForImage(page, 0, 60_000);
+  const pageMs = Date.now() - t1;
+  assert.match(await tr(), new RegExp(`\\b${SLICES}/${SLICES}\\b`), "the last slice is shown");
   // Let the last answers land and the decode workers go idle, then collect garbage everywhere.
   await page.waitForTimeout(2000);
   const cdp = await session.context.newCDPSession(page);
@@ -164,6 +177,7 @@ test(`a ${SLICES}-slice 512×512 CT series fully loaded stays within ${LIMIT}× 
     decode_workers: workers.filter((w) => w.url.includes("decode-worker")).length,
     generate_ms: generateMs,
     load_ms: loadMs,
+    page_through_ms: pageMs,
     chromium: browser.version(),
   };
   console.log(
@@ -177,6 +191,7 @@ test(`a ${SLICES}-slice 512×512 CT series fully loaded stays within ${LIMIT}× 
   writeFileSync(path.join(out, "memory-1000.json"), JSON.stringify(report, null, 2) + "\n");
 
   assert.equal(loaded, `${SLICES}/${SLICES}`, "every slice of the series is decoded and held in the cache");
+  assert.equal(await item.getAttribute("data-loaded"), `${SLICES}/${SLICES}`, "paging through refetched nothing");
   assert.ok(pageWasm.length >= 1, "the page's WebAssembly memory was seen");
   assert.equal(report.decode_workers, 8, "the decode pool runs its largest size, 8 workers");
   assert.ok(workers.every((w) => w.wasm.length >= 1), "each worker's WebAssembly memory was seen");
