@@ -140,7 +140,31 @@ fn assert_ct_frame(frame: &DecodedFrame) {
     // Held as the 16-bit stored samples, not as f32: 2 bytes per pixel.
     assert_eq!(m.pixel_bytes(), 8);
     assert_eq!(frame.pixels.byte_len(), 8);
-    assert!(m.stored_samples.is_some());
+    assert_eq!(m.stored_samples, Some(StoredSampleType::I16));
+}
+
+#[test]
+fn thirty_two_bit_samples_are_held_as_f32_modality_values() {
+    let mut obj = image("1.2.32", 1, 3, 16, false, "MONOCHROME2");
+    obj.put(el(tags::BITS_ALLOCATED, VR::US, PrimitiveValue::from(32u16)));
+    obj.put(el(tags::BITS_STORED, VR::US, PrimitiveValue::from(32u16)));
+    obj.put(el(tags::HIGH_BIT, VR::US, PrimitiveValue::from(31u16)));
+    obj.put(el(tags::RESCALE_INTERCEPT, VR::DS, "-5"));
+    obj.put(el(tags::RESCALE_SLOPE, VR::DS, "2"));
+    let bytes: Vec<u8> = [0u32, 70_000, 4_000_000_000].iter().flat_map(|v| v.to_le_bytes()).collect();
+    obj.put(el(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U8(bytes.into())));
+    let file = to_part10_bytes(obj, TransferSyntax::ExplicitVrLittleEndian).unwrap();
+    let frame = decode_for_display(&file, 1).unwrap();
+    assert_eq!(modality(&frame), &[-5.0, 139_995.0, 7_999_999_995.0]);
+    // No compact form for 32-bit samples: one f32 per pixel, as before.
+    assert_eq!(frame.meta.stored_samples, None);
+    assert_eq!(frame.meta.pixel_bytes(), 12);
+    assert_eq!(frame.pixels.byte_len(), 12);
+    assert_eq!(frame.stored_value(1, 0), Some(70_000.0));
+    let (response, buffers) = frame.clone().into_response(1);
+    assert!(matches!(buffers[..], [PixelBuffer::F32(_)]));
+    let DecodeOutcome::Decoded { meta, buffers: layouts } = response.result else { panic!("not decoded") };
+    assert_eq!(DecodedFrame::from_response(*meta, &layouts, buffers).unwrap(), frame);
 }
 
 #[test]
@@ -230,6 +254,8 @@ fn modality_lut_sequence_is_applied_and_stored_values_travel_alongside() {
     );
     assert_eq!(frame.meta.units.as_deref(), Some("OD"));
     assert!(frame.meta.has_stored_values);
+    // A table is not linear: values are held as f32 (plus the i32 stored values), not compactly.
+    assert_eq!(frame.meta.stored_samples, None);
     assert_eq!(frame.meta.stored_value(300.0), None);
     assert_eq!(frame.stored_value(1, 0), Some(2.0));
     assert_eq!(frame.meta.pixel_bytes(), 32);
