@@ -1,0 +1,415 @@
+//! The HT block decoder (ITU-T T.814 clause 7): the cleanup pass of one code-block, from its three byte streams —
+//! MagSgn (forward from the start), MEL (forward from Pcup) and VLC (backward from the end) — to signed
+//! quantization indices written into the subband. Only the cleanup pass: code-blocks with SigProp/MagRef passes
+//! are refused by the caller. This module must not know about packets, subbands or the wavelet transform.
+
+use crate::error::*;
+use crate::vlc_table::{VLC_INITIAL, VLC_OTHER};
+
+/// Lookup of the CxtVLC tables: index `context << 7 | next 7 VLC bits`; entry `len | u_off << 3 | rho << 4 |
+/// e_1 << 8 | e_k << 12`.
+const fn lookup(rows: &[[u8; 7]]) -> [u16; 1024] {
+    let mut table = [0u16; 1024];
+    let mut i = 0;
+    while i < rows.len() {
+        let [c, rho, u_off, e_k, e_1, cwd, len] = rows[i];
+        let entry = len as u16
+            | (u_off as u16) << 3
+            | (rho as u16) << 4
+            | (e_1 as u16) << 8
+            | (e_k as u16) << 12;
+        let mut high = 0usize;
+        while high < 1 << (7 - len) {
+            table[(c as usize) << 7 | high << len | cwd as usize] = entry;
+            high += 1;
+        }
+        i += 1;
+    }
+    table
+}
+
+static TABLE_INITIAL: [u16; 1024] = lookup(&VLC_INITIAL);
+static TABLE_OTHER: [u16; 1024] = lookup(&VLC_OTHER);
+
+/// MEL exponents per state (T.814 Table 2).
+const MEL_E: [u32; 13] = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5];
+
+/// The MagSgn stream: bits least significant first, a bit stuffed after each FF byte, padded with FF.
+struct MagSgn<'a> {
+    data: &'a [u8],
+    pos: usize,
+    acc: u64,
+    bits: u32,
+    unstuff: bool,
+}
+
+impl MagSgn<'_> {
+    #[inline]
+    fn fill(&mut self) {
+        while self.bits <= 56 {
+            let b = self.data.get(self.pos).copied().unwrap_or(0xFF);
+            self.pos += 1;
+            let (v, n) = if self.unstuff { (b & 0x7F, 7) } else { (b, 8) };
+            self.acc |= u64::from(v) << self.bits;
+            self.bits += n;
+            self.unstuff = b == 0xFF;
+        }
+    }
+
+    /// `n` ≤ 32 bits.
+    #[inline]
+    fn take(&mut self, n: u32) -> u32 {
+        if self.bits < n {
+            self.fill();
+        }
+        let v = (self.acc & ((1u64 << n) - 1)) as u32;
+        self.acc >>= n;
+        self.bits -= n;
+        v
+    }
+}
+
+/// The MEL stream: bits most significant first, a bit stuffed after each FF byte, padded with FF; and the
+/// adaptive run-length state machine.
+struct Mel<'a> {
+    data: &'a [u8],
+    pos: usize,
+    cur: u8,
+    bits: u32,
+    unstuff: bool,
+    k: usize,
+    run: u32,
+    one: bool,
+}
+
+impl Mel<'_> {
+    #[inline]
+    fn bit(&mut self) -> u32 {
+        if self.bits == 0 {
+            let b = self.data.get(self.pos).copied().unwrap_or(0xFF);
+            self.pos += 1;
+            (self.cur, self.bits) = if self.unstuff { (b & 0x7F, 7) } else { (b, 8) };
+            self.unstuff = b == 0xFF;
+        }
+        self.bits -= 1;
+        u32::from(self.cur >> self.bits) & 1
+    }
+
+    /// The next MEL symbol: true for "significant".
+    #[inline]
+    fn decode(&mut self) -> bool {
+        if self.run == 0 && !self.one {
+            let e = MEL_E[self.k];
+            if self.bit() == 1 {
+                self.run = 1 << e;
+                self.k = (self.k + 1).min(12);
+            } else {
+                let mut r = 0;
+                for _ in 0..e {
+                    r = r << 1 | self.bit();
+                }
+                self.run = r;
+                self.k = self.k.saturating_sub(1);
+                self.one = true;
+            }
+        }
+        if self.run > 0 {
+            self.run -= 1;
+            false
+        } else {
+            self.one = false;
+            true
+        }
+    }
+}
+
+/// The VLC stream, read backwards from the end of the code-block: bits least significant first, a bit stuffed in
+/// a byte whose low 7 bits are all 1 after a byte above 8F, padded with 0.
+struct Vlc<'a> {
+    data: &'a [u8],
+    remaining: usize,
+    acc: u64,
+    bits: u32,
+    unstuff: bool,
+}
+
+impl Vlc<'_> {
+    #[inline]
+    fn fill(&mut self) {
+        while self.bits <= 56 {
+            let b = if self.remaining > 0 {
+                self.remaining -= 1;
+                self.data.get(self.remaining).copied().unwrap_or(0)
+            } else {
+                0
+            };
+            let (v, n) = if self.unstuff && b & 0x7F == 0x7F {
+                (b & 0x7F, 7)
+            } else {
+                (b, 8)
+            };
+            self.acc |= u64::from(v) << self.bits;
+            self.bits += n;
+            self.unstuff = b > 0x8F;
+        }
+    }
+
+    #[inline]
+    fn peek(&mut self, n: u32) -> u32 {
+        if self.bits < n {
+            self.fill();
+        }
+        (self.acc & ((1u64 << n) - 1)) as u32
+    }
+
+    #[inline]
+    fn advance(&mut self, n: u32) {
+        self.acc >>= n;
+        self.bits -= n;
+    }
+
+    #[inline]
+    fn take(&mut self, n: u32) -> u32 {
+        let v = self.peek(n);
+        self.advance(n);
+        v
+    }
+
+    /// A u prefix (T.814 Table 3): 1, 2, 3 or 5.
+    #[inline]
+    fn u_prefix(&mut self) -> u32 {
+        let w = self.peek(3);
+        if w & 1 != 0 {
+            self.advance(1);
+            1
+        } else if w & 2 != 0 {
+            self.advance(2);
+            2
+        } else {
+            self.advance(3);
+            if w & 4 != 0 {
+                3
+            } else {
+                5
+            }
+        }
+    }
+
+    #[inline]
+    fn u_suffix(&mut self, prefix: u32) -> u32 {
+        match prefix {
+            3 => self.take(1),
+            5 => self.take(5),
+            _ => 0,
+        }
+    }
+
+    #[inline]
+    fn u_ext(&mut self, prefix: u32, suffix: u32) -> u32 {
+        if prefix == 5 && suffix >= 28 {
+            4 * self.take(4)
+        } else {
+            0
+        }
+    }
+}
+
+/// Per-column state of the line above the current quad row (index = column + 1).
+#[derive(Default)]
+pub(crate) struct Scratch {
+    sig_above: Vec<u8>,
+    e_above: Vec<u8>,
+    sig_cur: Vec<u8>,
+    e_cur: Vec<u8>,
+}
+
+/// Decode the cleanup pass of a `w`×`h` code-block whose least significant coded bit-plane is `p` (Mb − 1 minus
+/// the missing MSBs) and whose quads have at most `max_u` magnitude bits (Uq), writing the quantization indices
+/// into `out` at row stride `stride`: ±μ·2^p, or with `half` ±(2μ + 1)·2^p (twice the mid-point of the
+/// quantization interval, for irreversible reconstruction); 0 for insignificant samples. `out` must be zero where
+/// this block lies, and `max_u + p` at most 30.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn decode_cleanup(
+    data: &[u8],
+    w: usize,
+    h: usize,
+    p: u32,
+    max_u: u32,
+    half: bool,
+    out: &mut [i32],
+    stride: usize,
+    s: &mut Scratch,
+) -> Result<()> {
+    let lcup = data.len();
+    if lcup < 2 {
+        return corrupt("an HT cleanup segment shorter than 2 bytes");
+    }
+    let scup = (usize::from(data[lcup - 1]) << 4) | usize::from(data[lcup - 2] & 0xF);
+    if scup < 2 || scup > lcup || scup > 4079 {
+        return corrupt("an HT cleanup segment with an impossible MEL/VLC length (Scup)");
+    }
+    if w == 0 || h == 0 || w > 1024 || h > 1024 || out.len() < (h - 1) * stride + w {
+        return corrupt("a code-block outside its subband");
+    }
+    let pcup = lcup - scup;
+    if max_u + p > 30 {
+        return corrupt("a code-block with more bit-planes than 30");
+    }
+    let half = i32::from(half);
+
+    let mut ms = MagSgn {
+        data: &data[..pcup],
+        pos: 0,
+        acc: 0,
+        bits: 0,
+        unstuff: false,
+    };
+    let mut mel = Mel {
+        data: &data[pcup..lcup - 1],
+        pos: 0,
+        cur: 0,
+        bits: 0,
+        unstuff: false,
+        k: 0,
+        run: 0,
+        one: false,
+    };
+    let last = data[lcup - 2];
+    let mut vlc = {
+        let nibble = last >> 4;
+        let bits = if nibble & 7 == 7 { 3 } else { 4 };
+        Vlc {
+            data: &data[pcup..lcup - 2],
+            remaining: lcup - 2 - pcup,
+            acc: u64::from(nibble & ((1 << bits) - 1)),
+            bits,
+            unstuff: (last | 0xF) > 0x8F,
+        }
+    };
+
+    let cols = w + 4;
+    for v in [
+        &mut s.sig_above,
+        &mut s.e_above,
+        &mut s.sig_cur,
+        &mut s.e_cur,
+    ] {
+        v.clear();
+        v.resize(cols, 0);
+    }
+    let quads = w.div_ceil(2);
+    for qy in 0..h.div_ceil(2) {
+        let y0 = 2 * qy;
+        let initial = qy == 0;
+        let table = if initial {
+            &TABLE_INITIAL
+        } else {
+            &TABLE_OTHER
+        };
+        s.sig_cur.fill(0);
+        s.e_cur.fill(0);
+        let mut left_rho = 0u32;
+        let mut q = 0;
+        while q < quads {
+            // Significance patterns and exponent bits of the pair's quads (T.814 7.3.5).
+            let mut entries = [0u32; 2];
+            let pair = if q + 1 < quads { 2 } else { 1 };
+            for (i, entry) in entries.iter_mut().enumerate().take(pair) {
+                let x0 = 2 * (q + i);
+                let context = if initial {
+                    (left_rho & 1)
+                        | (left_rho >> 1 & 1)
+                        | (left_rho >> 2 & 1) << 1
+                        | (left_rho >> 3 & 1) << 2
+                } else {
+                    let nw_n = u32::from(s.sig_above[x0] | s.sig_above[x0 + 1]);
+                    let ne_nf = u32::from(s.sig_above[x0 + 2] | s.sig_above[x0 + 3]);
+                    nw_n | ((left_rho >> 2 | left_rho >> 3) & 1) << 1 | ne_nf << 2
+                };
+                let e = if context == 0 && !mel.decode() {
+                    0
+                } else {
+                    let e = u32::from(table[(context as usize) << 7 | vlc.peek(7) as usize]);
+                    vlc.advance(e & 7);
+                    e
+                };
+                *entry = e;
+                left_rho = e >> 4 & 0xF;
+            }
+            // Unsigned residuals u (T.814 7.3.6).
+            let (off0, off1) = (entries[0] >> 3 & 1 == 1, entries[1] >> 3 & 1 == 1);
+            let mut u = [0u32; 2];
+            if off0 && off1 {
+                if initial && mel.decode() {
+                    let (p0, p1) = (vlc.u_prefix(), vlc.u_prefix());
+                    let (s0, s1) = (vlc.u_suffix(p0), vlc.u_suffix(p1));
+                    let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
+                    u = [2 + p0 + s0 + x0, 2 + p1 + s1 + x1];
+                } else {
+                    let p0 = vlc.u_prefix();
+                    if initial && p0 > 2 {
+                        let p1 = vlc.take(1) + 1;
+                        let s0 = vlc.u_suffix(p0);
+                        let x0 = vlc.u_ext(p0, s0);
+                        u = [p0 + s0 + x0, p1];
+                    } else {
+                        let p1 = vlc.u_prefix();
+                        let (s0, s1) = (vlc.u_suffix(p0), vlc.u_suffix(p1));
+                        let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
+                        u = [p0 + s0 + x0, p1 + s1 + x1];
+                    }
+                }
+            } else if off0 || off1 {
+                let i = usize::from(off1);
+                let p = vlc.u_prefix();
+                let sfx = vlc.u_suffix(p);
+                u[i] = p + sfx + vlc.u_ext(p, sfx);
+            }
+            // Magnitudes and signs (T.814 7.3.7 and 7.3.8).
+            for (i, &entry) in entries.iter().enumerate().take(pair) {
+                let rho = entry >> 4 & 0xF;
+                if rho == 0 {
+                    continue;
+                }
+                let x0 = 2 * (q + i);
+                let kappa = if initial || rho & (rho - 1) == 0 {
+                    1
+                } else {
+                    let e = s.e_above[x0]
+                        .max(s.e_above[x0 + 1])
+                        .max(s.e_above[x0 + 2])
+                        .max(s.e_above[x0 + 3]);
+                    u32::from(e).saturating_sub(1).max(1)
+                };
+                let big_u = kappa + u[i];
+                if big_u > max_u {
+                    return corrupt("an HT quad with more magnitude bits than the subband has");
+                }
+                let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
+                for n in 0..4 {
+                    if rho >> n & 1 == 0 {
+                        continue;
+                    }
+                    let m = big_u - (e_k >> n & 1);
+                    let v = ms.take(m) | (e_1 >> n & 1) << m;
+                    let mu = ((((v >> 1) + 1) as i32) << half | half) << p;
+                    let (dx, dy) = (n >> 1, n & 1);
+                    let (x, y) = (x0 + dx as usize, y0 + dy as usize);
+                    if x < w && y < h {
+                        if let Some(slot) = out.get_mut(y * stride + x) {
+                            *slot = if v & 1 != 0 { -mu } else { mu };
+                        }
+                    }
+                    if dy == 1 {
+                        s.sig_cur[x + 1] = 1;
+                        s.e_cur[x + 1] = (32 - (v | 1).leading_zeros()) as u8;
+                    }
+                }
+            }
+            q += pair;
+        }
+        std::mem::swap(&mut s.sig_above, &mut s.sig_cur);
+        std::mem::swap(&mut s.e_above, &mut s.e_cur);
+    }
+    Ok(())
+}

@@ -1,0 +1,402 @@
+//! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that a single-tile HTJ2K image needs: SIZ,
+//! CAP, COD, QCD and the tile-part headers. Anything that changes decoding and is not handled here (several tiles,
+//! COC/QCC/POC/RGN, several quality layers, image offsets, subsampling) is reported as `Unsupported` so that the
+//! caller can use a general decoder. This module must not decode packets or coefficients.
+
+use crate::error::*;
+use std::borrow::Cow;
+
+const SOC: u16 = 0xFF4F;
+const SIZ: u16 = 0xFF51;
+const CAP: u16 = 0xFF50;
+const COD: u16 = 0xFF52;
+const COC: u16 = 0xFF53;
+const QCD: u16 = 0xFF5C;
+const QCC: u16 = 0xFF5D;
+const RGN: u16 = 0xFF5E;
+const POC: u16 = 0xFF5F;
+const PPM: u16 = 0xFF60;
+const PPT: u16 = 0xFF61;
+const SOT: u16 = 0xFF90;
+const SOD: u16 = 0xFF93;
+const EOC: u16 = 0xFFD9;
+
+/// One image component (SIZ Ssiz).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Component {
+    pub precision: u8,
+    pub signed: bool,
+}
+
+/// Coding style (COD).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CodingStyle {
+    pub sop: bool,
+    pub eph: bool,
+    pub progression: u8,
+    pub mct: bool,
+    pub levels: u8,
+    /// Code-block width and height exponents (xcb, ycb).
+    pub xcb: u8,
+    pub ycb: u8,
+    pub reversible: bool,
+    /// Precinct size exponents (PPx, PPy) per resolution, 15 when not signalled.
+    pub precincts: Vec<(u8, u8)>,
+}
+
+/// Quantization (QCD): guard bits and (exponent, mantissa) per subband, LL first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Quantization {
+    pub guard_bits: u8,
+    pub steps: Vec<(u8, u16)>,
+}
+
+pub(crate) struct Codestream<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub components: Vec<Component>,
+    pub cod: CodingStyle,
+    pub qcd: Quantization,
+    /// The packets of the tile: the bodies of its tile-parts, in order.
+    pub tile_data: Cow<'a, [u8]>,
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn u16(&mut self, part: &'static str) -> Result<u16> {
+        let b = self
+            .data
+            .get(self.pos..self.pos + 2)
+            .ok_or(Error::Truncated { part })?;
+        self.pos += 2;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    /// A marker segment's body (after its length field).
+    fn segment(&mut self, name: &'static str) -> Result<&'a [u8]> {
+        let len = self.u16("in a marker segment length")? as usize;
+        if len < 2 {
+            return invalid(name, format!("length {len}"));
+        }
+        let body = self
+            .data
+            .get(self.pos..self.pos + len - 2)
+            .ok_or(Error::Truncated {
+                part: "inside a marker segment",
+            })?;
+        self.pos += len - 2;
+        Ok(body)
+    }
+}
+
+fn be16(b: &[u8], o: usize) -> u16 {
+    u16::from_be_bytes([b[o], b[o + 1]])
+}
+
+fn be32(b: &[u8], o: usize) -> u32 {
+    u32::from_be_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]])
+}
+
+/// Header fields read before the first tile-part.
+pub(crate) struct MainHeader {
+    pub width: u32,
+    pub height: u32,
+    pub components: Vec<Component>,
+    pub cod: Option<CodingStyle>,
+    pub qcd: Option<Quantization>,
+    pub ht: bool,
+    /// Where the first SOT marker starts.
+    pub end: usize,
+}
+
+pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
+    if data.len() < 4 || be16(data, 0) != SOC || be16(data, 2) != SIZ {
+        return Err(Error::NotJ2k);
+    }
+    let mut r = Reader { data, pos: 4 };
+    let (width, height, components) = siz(r.segment("SIZ")?)?;
+    let mut cod = None;
+    let mut qcd = None;
+    let mut cap_ht = false;
+    loop {
+        let marker = r.u16("before the first tile (SOT)")?;
+        match marker {
+            SOT => {
+                return Ok(MainHeader {
+                    width,
+                    height,
+                    components,
+                    ht: cap_ht,
+                    cod,
+                    qcd,
+                    end: r.pos - 2,
+                })
+            }
+            CAP => {
+                let body = r.segment("CAP")?;
+                if body.len() < 4 {
+                    return invalid("CAP", "shorter than Pcap");
+                }
+                // Pcap bit 15 (counted from the most significant bit, 1-based): Part 15 capabilities.
+                cap_ht = be32(body, 0) & (1 << (32 - 15)) != 0;
+            }
+            COD => cod = Some(coding_style(r.segment("COD")?, components.len())?),
+            QCD => qcd = Some(quantization(r.segment("QCD")?)?),
+            COC => return unsupported("a per-component coding style (COC)"),
+            QCC => return unsupported("per-component quantization (QCC)"),
+            RGN => return unsupported("region of interest (RGN)"),
+            POC => return unsupported("progression order changes (POC)"),
+            PPM => return unsupported("packed packet headers (PPM)"),
+            m if m >> 8 != 0xFF || (0xFF30..=0xFF3F).contains(&m) => {
+                if (0xFF30..=0xFF3F).contains(&m) {
+                    continue; // reserved markers without a segment
+                }
+                return invalid(
+                    "main header",
+                    format!("{m:04X} where a marker was expected"),
+                );
+            }
+            // TLM, PLM, CRG, COM, CPF, NLT… carry nothing this decoder needs.
+            _ => {
+                r.segment("main header")?;
+            }
+        }
+    }
+}
+
+fn siz(b: &[u8]) -> Result<(u32, u32, Vec<Component>)> {
+    if b.len() < 36 {
+        return invalid("SIZ", "shorter than its fixed fields");
+    }
+    let (xsiz, ysiz, xo, yo) = (be32(b, 2), be32(b, 6), be32(b, 10), be32(b, 14));
+    let (xt, yt, xto, yto) = (be32(b, 18), be32(b, 22), be32(b, 26), be32(b, 30));
+    let csiz = be16(b, 34) as usize;
+    if csiz == 0 || b.len() < 36 + 3 * csiz {
+        return invalid("SIZ", format!("{csiz} components in {} bytes", b.len()));
+    }
+    if xo >= xsiz || yo >= ysiz || xt == 0 || yt == 0 || xto > xo || yto > yo {
+        return invalid("SIZ", "empty image or tile grid outside the image");
+    }
+    if xo != 0 || yo != 0 {
+        return unsupported("an image offset (XOsiz/YOsiz)");
+    }
+    if xto != 0 || yto != 0 || xt < xsiz || yt < ysiz {
+        return unsupported("more than one tile");
+    }
+    if csiz > 16 {
+        return unsupported(format!("{csiz} components"));
+    }
+    let mut components = Vec::with_capacity(csiz);
+    for c in 0..csiz {
+        let (ssiz, dx, dy) = (b[36 + 3 * c], b[37 + 3 * c], b[38 + 3 * c]);
+        if dx == 0 || dy == 0 {
+            return invalid("SIZ", "a component subsampling factor of 0");
+        }
+        if dx != 1 || dy != 1 {
+            return unsupported("subsampled components");
+        }
+        let precision = (ssiz & 0x7F) + 1;
+        if precision > 16 {
+            return unsupported(format!("{precision}-bit components"));
+        }
+        components.push(Component {
+            precision,
+            signed: ssiz & 0x80 != 0,
+        });
+    }
+    Ok((xsiz, ysiz, components))
+}
+
+fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
+    if b.len() < 10 {
+        return invalid("COD", "shorter than its fixed fields");
+    }
+    let scod = b[0];
+    let progression = b[1];
+    let layers = be16(b, 2);
+    let mct = b[4];
+    let levels = b[5];
+    let (xcb, ycb, style, transform) = (b[6].saturating_add(2), b[7].saturating_add(2), b[8], b[9]);
+    if progression > 4 || layers == 0 || mct > 1 || levels > 32 || transform > 1 {
+        return invalid("COD", "a field out of range");
+    }
+    if xcb > 10 || ycb > 10 || xcb + ycb > 12 {
+        return invalid("COD", format!("code-blocks of 2^{xcb}×2^{ycb}"));
+    }
+    if scod & !7 != 0 {
+        return invalid("COD", format!("Scod {scod:#04x}"));
+    }
+    if layers != 1 {
+        return unsupported(format!("{layers} quality layers"));
+    }
+    if style & 0xC0 != 0x40 {
+        return unsupported(if style & 0x40 == 0 {
+            "JPEG 2000 Part 1 code-blocks (not HT)"
+        } else {
+            "mixed HT and Part 1 code-blocks"
+        });
+    }
+    if mct == 1 && components < 3 {
+        return invalid(
+            "COD",
+            "a multiple component transform with fewer than 3 components",
+        );
+    }
+    let mut precincts = vec![(15, 15); levels as usize + 1];
+    if scod & 1 != 0 {
+        let p = b
+            .get(10..11 + levels as usize)
+            .ok_or(Error::InvalidSegment {
+                segment: "COD",
+                reason: "shorter than its precinct sizes".to_string(),
+            })?;
+        for (slot, &v) in precincts.iter_mut().zip(p) {
+            *slot = (v & 0xF, v >> 4);
+        }
+    }
+    Ok(CodingStyle {
+        sop: scod & 2 != 0,
+        eph: scod & 4 != 0,
+        progression,
+        mct: mct == 1,
+        levels,
+        xcb,
+        ycb,
+        reversible: transform == 1,
+        precincts,
+    })
+}
+
+fn quantization(b: &[u8]) -> Result<Quantization> {
+    let sqcd = *b.first().ok_or(Error::InvalidSegment {
+        segment: "QCD",
+        reason: "empty".to_string(),
+    })?;
+    let guard_bits = sqcd >> 5;
+    let rest = &b[1..];
+    let steps = match sqcd & 0x1F {
+        0 => rest.iter().map(|&v| (v >> 3, 0)).collect(),
+        1 | 2 => rest
+            .chunks_exact(2)
+            .map(|c| {
+                let v = u16::from_be_bytes([c[0], c[1]]);
+                ((v >> 11) as u8, v & 0x7FF)
+            })
+            .collect::<Vec<_>>(),
+        s => return invalid("QCD", format!("quantization style {s}")),
+    };
+    if steps.is_empty() {
+        return invalid("QCD", "no step sizes");
+    }
+    let derived = sqcd & 0x1F == 1;
+    Ok(Quantization {
+        guard_bits,
+        steps: if derived { steps[..1].to_vec() } else { steps },
+    })
+}
+
+/// Read the whole codestream: main header and the one tile's tile-parts.
+pub(crate) fn parse(data: &[u8]) -> Result<Codestream<'_>> {
+    let main = main_header(data)?;
+    let cod = main.cod.ok_or(Error::InvalidSegment {
+        segment: "main header",
+        reason: "no COD marker segment".to_string(),
+    })?;
+    let qcd = main.qcd.ok_or(Error::InvalidSegment {
+        segment: "main header",
+        reason: "no QCD marker segment".to_string(),
+    })?;
+    let mut parts: Vec<&[u8]> = Vec::new();
+    let mut pos = main.end;
+    loop {
+        let marker = data
+            .get(pos..pos + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]));
+        match marker {
+            None => break, // tolerated: a missing EOC
+            Some(EOC) => break,
+            Some(SOT) => {}
+            Some(m) => {
+                return invalid(
+                    "tile-part",
+                    format!("{m:04X} where SOT or EOC was expected"),
+                )
+            }
+        }
+        let sot = data.get(pos + 2..pos + 12).ok_or(Error::Truncated {
+            part: "in a tile-part header (SOT)",
+        })?;
+        if be16(sot, 0) != 10 {
+            return invalid("SOT", "length is not 10");
+        }
+        let (tile, psot) = (be16(sot, 2), be32(sot, 4) as usize);
+        if tile != 0 {
+            return invalid("SOT", format!("tile {tile} in a single-tile image"));
+        }
+        let end = if psot == 0 {
+            // The last tile-part runs to EOC.
+            if data.ends_with(&[0xFF, 0xD9]) {
+                data.len() - 2
+            } else {
+                data.len()
+            }
+        } else {
+            pos.checked_add(psot)
+                .filter(|&e| e <= data.len())
+                .ok_or(Error::Truncated {
+                    part: "inside a tile-part",
+                })?
+        };
+        if end < pos + 14 {
+            return invalid("SOT", "a tile-part shorter than its header");
+        }
+        let mut r = Reader {
+            data: &data[..end],
+            pos: pos + 12,
+        };
+        loop {
+            match r.u16("in a tile-part header")? {
+                SOD => break,
+                COD | COC | QCD | QCC | RGN | POC => {
+                    return unsupported("coding parameters in a tile-part header")
+                }
+                PPT => return unsupported("packed packet headers (PPT)"),
+                m if m >> 8 != 0xFF => {
+                    return invalid(
+                        "tile-part header",
+                        format!("{m:04X} where a marker was expected"),
+                    )
+                }
+                _ => {
+                    r.segment("tile-part header")?; // PLT, COM
+                }
+            }
+        }
+        parts.push(&data[r.pos..end]);
+        if end == data.len() || psot == 0 {
+            break;
+        }
+        pos = end;
+    }
+    let tile_data = match parts.as_slice() {
+        [] => {
+            return Err(Error::Truncated {
+                part: "before the first tile-part",
+            })
+        }
+        [one] => Cow::Borrowed(*one),
+        many => Cow::Owned(many.concat()),
+    };
+    Ok(Codestream {
+        width: main.width,
+        height: main.height,
+        components: main.components,
+        cod,
+        qcd,
+        tile_data,
+    })
+}

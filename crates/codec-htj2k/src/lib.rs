@@ -1,0 +1,454 @@
+//! # lumen-codec-htj2k — a pure-Rust HTJ2K decoder
+//!
+//! Decodes High-Throughput JPEG 2000 codestreams (ITU-T T.814 | ISO/IEC 15444-15, on the codestream and wavelet
+//! of ITU-T T.800 | ISO/IEC 15444-1): the compression of the DICOM transfer syntaxes HTJ2K Lossless
+//! (1.2.840.10008.1.2.4.201), HTJ2K Lossless RPCL (.202) and HTJ2K (.203).
+//!
+//! Coverage: what OpenJPH's `ojph_compress` writes — one tile, one quality layer, one precinct per resolution
+//! (the default precinct size), HT code-blocks coded with the cleanup pass only, any number of decomposition
+//! levels, the reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT)
+//! colour transforms, 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and
+//! signedness; any progression order. Everything else — several tiles, precincts or layers, SigProp/MagRef
+//! refinement passes, image offsets, subsampled components, COC/QCC/POC/RGN/PPM/PPT, Part 1 (non-HT)
+//! code-blocks — is refused with [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000
+//! decoder. Every other error means the codestream is damaged.
+//!
+//! The crate holds no `unsafe`, never panics on input (truncated or corrupt codestreams give an [`Error`]; the
+//! work and memory are bounded by the output size the caller accepts) and builds for `wasm32-unknown-unknown`.
+//! It knows nothing about DICOM.
+//!
+//! ```no_run
+//! let codestream = std::fs::read("image.j2c").unwrap();
+//! let header = lumen_codec_htj2k::read_header(&codestream).unwrap();
+//! let mut samples = vec![0u16; header.width as usize * header.height as usize * header.components as usize];
+//! lumen_codec_htj2k::decode_into(&codestream, &mut samples).unwrap();
+//! ```
+
+mod block;
+mod codestream;
+mod dwt;
+mod error;
+mod packet;
+mod vlc_table;
+
+pub use error::{Error, Result};
+
+use error::*;
+
+/// The default largest output [`decode`] accepts: 1 GiB.
+pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 1 << 30;
+
+/// What the main header says about the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// Samples per line.
+    pub width: u32,
+    /// Lines.
+    pub height: u32,
+    /// Number of components.
+    pub components: u16,
+    /// Bits per sample (of every component), 1 to 16.
+    pub precision: u8,
+    /// Whether the samples are signed (two's complement).
+    pub signed: bool,
+    /// Reversible 5/3 wavelet (lossless) rather than the irreversible 9/7.
+    pub reversible: bool,
+    /// Number of wavelet decomposition levels.
+    pub levels: u8,
+    /// Whether the first three components went through a colour transform (RCT or ICT): they decode as RGB.
+    pub colour_transform: bool,
+}
+
+/// Decoded samples, interleaved per pixel (all components of pixel 0, then pixel 1, …), lines top to bottom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Samples {
+    /// Unsigned, precision ≤ 8.
+    U8(Vec<u8>),
+    /// Signed, precision ≤ 8.
+    I8(Vec<i8>),
+    /// Unsigned, precision > 8.
+    U16(Vec<u16>),
+    /// Signed, precision > 8.
+    I16(Vec<i16>),
+}
+
+/// A decoded image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedImage {
+    /// The main header.
+    pub header: Header,
+    /// `width × height × components` samples.
+    pub samples: Samples,
+}
+
+/// An output sample type: the decoded value (clamped to the component's range) is converted with `as`, so a
+/// type narrower than the precision keeps the low bits and an unsigned type holds negative values in two's
+/// complement.
+pub trait Sample: Copy + Default + sealed::Sealed {
+    #[doc(hidden)]
+    fn from_i32(v: i32) -> Self;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+macro_rules! sample {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl Sample for $t {
+            #[inline]
+            fn from_i32(v: i32) -> Self {
+                v as $t
+            }
+        }
+    )*};
+}
+sample!(u8, i8, u16, i16, i32);
+
+/// Read the main header without decoding. Codestreams this decoder cannot handle give [`Error::Unsupported`].
+pub fn read_header(data: &[u8]) -> Result<Header> {
+    let main = codestream::main_header(data)?;
+    let cod = main.cod.as_ref().ok_or(Error::InvalidSegment {
+        segment: "main header",
+        reason: "no COD marker segment".to_string(),
+    })?;
+    header(main.width, main.height, &main.components, cod)
+}
+
+/// Whether the main header has a CAP marker announcing Part 15 (HTJ2K) capabilities.
+pub fn is_htj2k(data: &[u8]) -> bool {
+    codestream::main_header(data).is_ok_and(|m| m.ht)
+}
+
+fn header(
+    width: u32,
+    height: u32,
+    components: &[codestream::Component],
+    cod: &codestream::CodingStyle,
+) -> Result<Header> {
+    let first = components[0];
+    if components.iter().any(|c| *c != first) {
+        return unsupported("components of different precision or signedness");
+    }
+    Ok(Header {
+        width,
+        height,
+        components: components.len() as u16,
+        precision: first.precision,
+        signed: first.signed,
+        reversible: cod.reversible,
+        levels: cod.levels,
+        colour_transform: cod.mct,
+    })
+}
+
+/// Decode a whole codestream, refusing output larger than [`DEFAULT_MAX_OUTPUT_BYTES`].
+pub fn decode(data: &[u8]) -> Result<DecodedImage> {
+    decode_with_limit(data, DEFAULT_MAX_OUTPUT_BYTES)
+}
+
+/// Decode a whole codestream, refusing images whose samples need more than `max_output_bytes`.
+pub fn decode_with_limit(data: &[u8], max_output_bytes: u64) -> Result<DecodedImage> {
+    let header = read_header(data)?;
+    let count = u64::from(header.width) * u64::from(header.height) * u64::from(header.components);
+    let bytes = if header.precision > 8 { 2 } else { 1 };
+    if count * bytes > max_output_bytes {
+        return Err(Error::TooLarge {
+            needed: count * bytes,
+            limit: max_output_bytes,
+        });
+    }
+    fn run<T: Sample>(data: &[u8], count: u64) -> Result<Vec<T>> {
+        let mut v = vec![T::default(); count as usize];
+        decode_into(data, &mut v)?;
+        Ok(v)
+    }
+    let samples = match (header.precision > 8, header.signed) {
+        (false, false) => Samples::U8(run(data, count)?),
+        (false, true) => Samples::I8(run(data, count)?),
+        (true, false) => Samples::U16(run(data, count)?),
+        (true, true) => Samples::I16(run(data, count)?),
+    };
+    Ok(DecodedImage { header, samples })
+}
+
+/// A subband of a component: where it lies in the component buffer and how it is coded.
+struct Band {
+    x0: usize,
+    y0: usize,
+    w: usize,
+    h: usize,
+    cbw: usize,
+    cbh: usize,
+    cbx: usize,
+    /// Mb: magnitude bit-planes (guard bits + exponent − 1).
+    mb: u32,
+    /// The quantization step (irreversible only).
+    step: f32,
+}
+
+/// Decode a whole codestream into `out`, which must hold `width × height × components` samples (see
+/// [`read_header`]); samples are interleaved per pixel.
+pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
+    let cs = codestream::parse(data)?;
+    let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
+    let (w, h) = (cs.width as usize, cs.height as usize);
+    let nc = cs.components.len();
+    let needed = w as u64 * h as u64 * nc as u64;
+    if out.len() as u64 != needed {
+        return Err(Error::OutputSize {
+            needed,
+            got: out.len() as u64,
+        });
+    }
+    let cod = &cs.cod;
+    let levels = u32::from(cod.levels);
+    let resolutions = resolutions(w, h, &cs)?;
+
+    // Packets: one per (component, resolution); the progression order only decides which loop is outer.
+    let mut order: Vec<(usize, usize)> = Vec::with_capacity(nc * (levels as usize + 1));
+    if cod.progression >= 3 {
+        for c in 0..nc {
+            for r in 0..=levels as usize {
+                order.push((c, r));
+            }
+        }
+    } else {
+        for r in 0..=levels as usize {
+            for c in 0..nc {
+                order.push((c, r));
+            }
+        }
+    }
+    let tile = &cs.tile_data[..];
+    let mut pos = 0;
+    let mut contributions = Vec::new();
+    let mut packets = Vec::with_capacity(order.len());
+    for &(c, r) in &order {
+        let grids: Vec<packet::BandGrid> = resolutions[r]
+            .iter()
+            .map(|b| packet::BandGrid {
+                cbx: b.cbx,
+                cby: if b.w == 0 { 0 } else { b.h.div_ceil(b.cbh) },
+            })
+            .collect();
+        let first = contributions.len();
+        pos = packet::read_packet(tile, pos, &grids, cod.sop, cod.eph, &mut contributions)?;
+        packets.push((c, r, first, contributions.len()));
+    }
+
+    let mut planes: Vec<Vec<i32>> = Vec::with_capacity(nc);
+    for _ in 0..nc {
+        planes.push(vec![0i32; w * h]);
+    }
+    let mut scratch = block::Scratch::default();
+    for &(c, r, first, last) in &packets {
+        let plane = &mut planes[c];
+        for contribution in &contributions[first..last] {
+            let band = &resolutions[r][contribution.band];
+            let (bx, by) = (contribution.block % band.cbx, contribution.block / band.cbx);
+            let (x0, y0) = (bx * band.cbw, by * band.cbh);
+            let (cw, ch) = (band.cbw.min(band.w - x0), band.cbh.min(band.h - y0));
+            // The cleanup pass codes every magnitude bit down to bit-plane p (T.814 7.1).
+            let Some(p) = (band.mb - 1).checked_sub(contribution.missing_msbs) else {
+                return corrupt("a code-block with more missing bit-planes than its subband has");
+            };
+            let max_u = band.mb + 1 - p;
+            let start = (band.y0 + y0) * w + band.x0 + x0;
+            let coded = &tile[contribution.start..contribution.start + contribution.len];
+            block::decode_cleanup(
+                coded,
+                cw,
+                ch,
+                p,
+                max_u,
+                !cod.reversible,
+                &mut plane[start..],
+                w,
+                &mut scratch,
+            )?;
+        }
+    }
+
+    let precision = u32::from(header.precision);
+    let (min, max) = if header.signed {
+        (-(1i32 << (precision - 1)), (1i32 << (precision - 1)) - 1)
+    } else {
+        (0, (1i32 << precision) - 1)
+    };
+    let dc = if header.signed {
+        0
+    } else {
+        1i32 << (precision - 1)
+    };
+    if cod.reversible {
+        for plane in &mut planes {
+            dwt::inverse_53(plane, w, h, levels);
+        }
+        if cod.mct {
+            // RCT (T.800 G.2.2).
+            let (p0, rest) = planes.split_at_mut(1);
+            let (p1, p2) = rest.split_at_mut(1);
+            for ((y0, y1), y2) in p0[0].iter_mut().zip(p1[0].iter_mut()).zip(p2[0].iter_mut()) {
+                let g = y0.wrapping_sub(y1.wrapping_add(*y2) >> 2);
+                let red = y2.wrapping_add(g);
+                let blue = y1.wrapping_add(g);
+                (*y0, *y1, *y2) = (red, g, blue);
+            }
+        }
+        for (c, plane) in planes.iter().enumerate() {
+            let convert = |v: &i32| T::from_i32(v.wrapping_add(dc).clamp(min, max));
+            if nc == 1 {
+                for (o, v) in out.iter_mut().zip(plane) {
+                    *o = convert(v);
+                }
+            } else {
+                for (o, v) in out.chunks_exact_mut(nc).zip(plane) {
+                    o[c] = convert(v);
+                }
+            }
+        }
+    } else {
+        let mut fplanes: Vec<Vec<f32>> = Vec::with_capacity(nc);
+        for plane in &planes {
+            let mut f = vec![0f32; w * h];
+            for band in resolutions.iter().flatten() {
+                for y in band.y0..band.y0 + band.h {
+                    let row = y * w + band.x0..y * w + band.x0 + band.w;
+                    let half_step = band.step * 0.5;
+                    for (f, &q) in f[row.clone()].iter_mut().zip(&plane[row]) {
+                        // Mid-point reconstruction (T.800 E.1.1.2, r = 1/2): q is twice the index plus 1/2.
+                        *f = q as f32 * half_step;
+                    }
+                }
+            }
+            dwt::inverse_97(&mut f, w, h, levels);
+            fplanes.push(f);
+        }
+        drop(planes);
+        if cod.mct {
+            // ICT (T.800 G.3.2).
+            let (p0, rest) = fplanes.split_at_mut(1);
+            let (p1, p2) = rest.split_at_mut(1);
+            for ((y, cb), cr) in p0[0].iter_mut().zip(p1[0].iter_mut()).zip(p2[0].iter_mut()) {
+                let red = *y + 1.402 * *cr;
+                let green = *y - 0.344_136 * *cb - 0.714_136 * *cr;
+                let blue = *y + 1.772 * *cb;
+                (*y, *cb, *cr) = (red, green, blue);
+            }
+        }
+        let (fmin, fmax) = (min as f32, max as f32);
+        let fdc = dc as f32 + 0.5;
+        for (c, plane) in fplanes.iter().enumerate() {
+            let convert = |v: &f32| T::from_i32((v + fdc).floor().clamp(fmin, fmax) as i32);
+            if nc == 1 {
+                for (o, v) in out.iter_mut().zip(plane) {
+                    *o = convert(v);
+                }
+            } else {
+                for (o, v) in out.chunks_exact_mut(nc).zip(plane) {
+                    o[c] = convert(v);
+                }
+            }
+        }
+    }
+    Ok(header)
+}
+
+/// The subbands of each resolution (LL for resolution 0; HL, LH, HH for the others), checked against what this
+/// decoder handles.
+fn resolutions(w: usize, h: usize, cs: &codestream::Codestream) -> Result<Vec<Vec<Band>>> {
+    let cod = &cs.cod;
+    let levels = u32::from(cod.levels);
+    let guard = u32::from(cs.qcd.guard_bits);
+    let precision = i32::from(cs.components[0].precision);
+    let size = |d: u32| -> (usize, usize) {
+        let s = 1u64 << d;
+        (
+            (w as u64).div_ceil(s) as usize,
+            (h as u64).div_ceil(s) as usize,
+        )
+    };
+    let derived = cs.qcd.steps.len() == 1 && levels > 0;
+    let step = |index: usize, d: u32| -> Result<(u32, u16)> {
+        if derived && !cod.reversible {
+            let (e0, m0) = cs.qcd.steps[0];
+            let e = i32::from(e0) - levels as i32 + d as i32;
+            if e < 0 {
+                return invalid("QCD", "a derived exponent below 0");
+            }
+            Ok((e as u32, m0))
+        } else {
+            let &(e, m) = cs.qcd.steps.get(index).ok_or(Error::InvalidSegment {
+                segment: "QCD",
+                reason: "fewer step sizes than subbands".to_string(),
+            })?;
+            Ok((u32::from(e), m))
+        }
+    };
+    let mut out = Vec::with_capacity(levels as usize + 1);
+    for r in 0..=levels {
+        let d = levels - r; // the decomposition level whose details resolution r adds (0: the LL band)
+        let (rw, rh) = size(d);
+        let (ppx, ppy) = cod.precincts[r as usize];
+        if r > 0 && (ppx == 0 || ppy == 0) {
+            return invalid("COD", "a precinct exponent of 0 above resolution 0");
+        }
+        if (rw as u64) > 1u64 << ppx || (rh as u64) > 1u64 << ppy {
+            return unsupported("more than one precinct per resolution");
+        }
+        let sub = u8::from(r > 0);
+        let cbw = 1usize << cod.xcb.min(ppx - sub);
+        let cbh = 1usize << cod.ycb.min(ppy - sub);
+        let mut bands = Vec::new();
+        let kinds: &[u8] = if r == 0 { &[0] } else { &[1, 2, 3] };
+        for &kind in kinds {
+            let (bw, bh, x0, y0, level) = if r == 0 {
+                (rw, rh, 0, 0, levels)
+            } else {
+                let level = d + 1;
+                let (pw, ph) = size(level - 1);
+                let (lw, lh) = size(level);
+                match kind {
+                    1 => (pw - lw, lh, lw, 0, level),
+                    2 => (lw, ph - lh, 0, lh, level),
+                    _ => (pw - lw, ph - lh, lw, lh, level),
+                }
+            };
+            let index = if r == 0 {
+                0
+            } else {
+                3 * (r as usize - 1) + kind as usize
+            };
+            let (eps, mu) = step(index, level)?;
+            let mb = (guard + eps).saturating_sub(1);
+            if mb == 0 {
+                return invalid("QCD", "a subband with no magnitude bit-planes");
+            }
+            if mb > 29 {
+                return unsupported(format!("{mb} magnitude bit-planes in a subband"));
+            }
+            let gain = [0, 1, 1, 2][kind as usize];
+            let step = if cod.reversible {
+                1.0
+            } else {
+                let exponent = precision + gain - eps as i32;
+                (2f64.powi(exponent) * (1.0 + f64::from(mu) / 2048.0)) as f32
+            };
+            bands.push(Band {
+                x0,
+                y0,
+                w: bw,
+                h: bh,
+                cbw,
+                cbh,
+                cbx: if bh == 0 { 0 } else { bw.div_ceil(cbw) },
+                mb,
+                step,
+            });
+        }
+        out.push(bands);
+    }
+    Ok(out)
+}

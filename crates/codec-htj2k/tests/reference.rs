@@ -1,0 +1,180 @@
+//! Decodes of the codestreams in `tests/data` (made by `make_test_data.py` with OpenJPH's `ojph_compress`)
+//! against `ojph_expand`'s decodes: lossless streams exactly, lossy streams within 1 (rounding order).
+//! Must not depend on OpenJPH being installed.
+
+use lumen_codec_htj2k::{decode, decode_into, read_header, Error, Samples};
+use std::path::PathBuf;
+
+fn data(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every case with a stored reference, by file name.
+fn cases() -> Vec<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".ref").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Samples as the reference files store them (one byte up to 8 bits, two little-endian bytes above), widened.
+fn values(samples: &Samples) -> Vec<i32> {
+    match samples {
+        Samples::U8(v) => v.iter().map(|&s| i32::from(s)).collect(),
+        Samples::I8(v) => v.iter().map(|&s| i32::from(s)).collect(),
+        Samples::U16(v) => v.iter().map(|&s| i32::from(s)).collect(),
+        Samples::I16(v) => v.iter().map(|&s| i32::from(s)).collect(),
+    }
+}
+
+fn reference(name: &str, like: &Samples) -> Vec<i32> {
+    let bytes = data(&format!("{name}.ref"));
+    match like {
+        Samples::U8(_) => bytes.iter().map(|&b| i32::from(b)).collect(),
+        Samples::I8(_) => bytes.iter().map(|&b| i32::from(b as i8)).collect(),
+        Samples::U16(_) => bytes
+            .chunks_exact(2)
+            .map(|c| i32::from(u16::from_le_bytes([c[0], c[1]])))
+            .collect(),
+        Samples::I16(_) => bytes
+            .chunks_exact(2)
+            .map(|c| i32::from(i16::from_le_bytes([c[0], c[1]])))
+            .collect(),
+    }
+}
+
+#[test]
+fn every_case_decodes_like_ojph_expand() {
+    let names = cases();
+    assert!(names.len() >= 30, "the test data is missing: {names:?}");
+    let mut lossy = 0;
+    for name in &names {
+        let image = decode(&data(&format!("{name}.j2c"))).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got = values(&image.samples);
+        let want = reference(name, &image.samples);
+        assert_eq!(got.len(), want.len(), "{name}: sample count");
+        if name.contains("lossy") {
+            assert!(
+                !image.header.reversible,
+                "{name} is coded with the 9/7 wavelet"
+            );
+            let diff = got
+                .iter()
+                .zip(&want)
+                .map(|(a, b)| (a - b).abs())
+                .max()
+                .unwrap();
+            assert!(
+                diff <= 1,
+                "{name}: lossy decode differs from ojph_expand by {diff}"
+            );
+            lossy += 1;
+        } else {
+            assert!(
+                image.header.reversible,
+                "{name} is coded with the 5/3 wavelet"
+            );
+            if let Some(i) = got.iter().zip(&want).position(|(a, b)| a != b) {
+                panic!(
+                    "{name}: sample {i} is {}, ojph_expand gives {}",
+                    got[i], want[i]
+                );
+            }
+        }
+    }
+    assert!(lossy >= 5);
+}
+
+#[test]
+fn headers_describe_the_images() {
+    let h = read_header(&data("ct16s_96x80.j2c")).unwrap();
+    assert_eq!(
+        (h.width, h.height, h.components, h.precision, h.signed),
+        (96, 80, 1, 16, true)
+    );
+    assert!(h.reversible && !h.colour_transform);
+    assert_eq!(h.levels, 5);
+    let h = read_header(&data("rgb8_ict_45x37_lossy.j2c")).unwrap();
+    assert_eq!(
+        (h.width, h.height, h.components, h.precision, h.signed),
+        (45, 37, 3, 8, false)
+    );
+    assert!(!h.reversible && h.colour_transform);
+    assert_eq!(read_header(&data("u12_7x13_l3.j2c")).unwrap().levels, 3);
+}
+
+#[test]
+fn a_large_odd_sized_image_is_exact() {
+    // make_test_data.py: the 513×511 source is (7x + 3y) mod 4096, coded losslessly with 5 levels.
+    let mut out = vec![0u16; 513 * 511];
+    decode_into(&data("u12_513x511.j2c"), &mut out).unwrap();
+    for y in 0..511 {
+        for x in 0..513 {
+            assert_eq!(
+                out[y * 513 + x],
+                ((7 * x + 3 * y) % 4096) as u16,
+                "sample ({x}, {y})"
+            );
+        }
+    }
+}
+
+#[test]
+fn decode_into_other_types_keeps_the_values() {
+    // 16-bit signed samples into i32, and 12-bit ones into i32, match the typed decode.
+    for name in ["ct16s_96x80", "u12_100x75_lossy"] {
+        let cs = data(&format!("{name}.j2c"));
+        let typed = values(&decode(&cs).unwrap().samples);
+        let mut wide = vec![0i32; typed.len()];
+        decode_into(&cs, &mut wide).unwrap();
+        assert_eq!(wide, typed, "{name}");
+    }
+}
+
+#[test]
+fn a_wrong_output_size_is_refused() {
+    let cs = data("u8_65x33_lossy.j2c");
+    let mut out = vec![0u8; 65 * 33 - 1];
+    assert!(matches!(
+        decode_into(&cs, &mut out),
+        Err(Error::OutputSize { .. })
+    ));
+    assert!(matches!(
+        lumen_codec_htj2k::decode_with_limit(&cs, 65 * 33 - 1),
+        Err(Error::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn what_the_decoder_does_not_handle_is_unsupported() {
+    // Several quality layers (COD SGcod layers = 2).
+    let mut cs = data("u8_65x33_lossy.j2c");
+    let cod = cs.windows(2).position(|w| w == [0xFF, 0x52]).unwrap();
+    cs[cod + 6..cod + 8].copy_from_slice(&2u16.to_be_bytes());
+    assert!(
+        matches!(decode(&cs), Err(Error::Unsupported { .. })),
+        "{:?}",
+        decode(&cs)
+    );
+    // Part 1 code-blocks (code-block style without the HT bit).
+    let mut cs = data("u8_65x33_lossy.j2c");
+    cs[cod + 12] &= !0x40;
+    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+    // Several tiles (XTsiz smaller than Xsiz).
+    let mut cs = data("u8_65x33_lossy.j2c");
+    cs[24..28].copy_from_slice(&32u32.to_be_bytes());
+    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+}
+
+#[test]
+fn a_codestream_is_recognised_as_htj2k_by_its_cap_marker() {
+    assert!(lumen_codec_htj2k::is_htj2k(&data("u8_1x1.j2c")));
+    assert!(!lumen_codec_htj2k::is_htj2k(b"\xFF\xD8\xFF\xE0"));
+}
