@@ -46,6 +46,25 @@ struct MagSgn<'a> {
 impl MagSgn<'_> {
     #[inline]
     fn fill(&mut self) {
+        // Fast path: the next bytes hold no FF, so none of them is followed by a stuffed bit.
+        if !self.unstuff {
+            if let Some(bytes) = self.data.get(self.pos..self.pos + 8) {
+                let word = u64::from_le_bytes([
+                    bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                ]);
+                let n = (64 - self.bits) / 8;
+                let keep = if n >= 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
+                let inverted = !word;
+                // Bytes that are FF in `word` (exact for the lowest one, which is the one that matters).
+                let ff = inverted.wrapping_sub(0x0101_0101_0101_0101) & word & 0x8080_8080_8080_8080;
+                if ff & keep == 0 {
+                    self.acc |= (word & keep) << self.bits;
+                    self.bits += 8 * n;
+                    self.pos += n as usize;
+                    return;
+                }
+            }
+        }
         while self.bits <= 56 {
             let b = self.data.get(self.pos).copied().unwrap_or(0xFF);
             self.pos += 1;
@@ -386,25 +405,40 @@ pub(crate) fn decode_cleanup(
                     return corrupt("an HT quad with more magnitude bits than the subband has");
                 }
                 let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
+                // Branch-free over the four samples: an insignificant one reads 0 bits and gives 0.
+                let mut values = [0i32; 4];
+                let mut exponents = [0u8; 4];
                 for n in 0..4 {
-                    if rho >> n & 1 == 0 {
-                        continue;
-                    }
-                    let m = big_u - (e_k >> n & 1);
+                    let sig = rho >> n & 1;
+                    let m = (big_u - (e_k >> n & 1)) * sig;
                     let v = ms.take(m) | (e_1 >> n & 1) << m;
-                    let mu = ((((v >> 1) + 1) as i32) << half | half) << p;
-                    let (dx, dy) = (n >> 1, n & 1);
-                    let (x, y) = (x0 + dx as usize, y0 + dy as usize);
-                    if x < w && y < h {
-                        if let Some(slot) = out.get_mut(y * stride + x) {
-                            *slot = if v & 1 != 0 { -mu } else { mu };
+                    let magnitude = (((((v >> 1) + 1) as i32) << half | half) << p) * sig as i32;
+                    let negative = (v & 1) as i32;
+                    values[n as usize] = (magnitude ^ -negative) + negative;
+                    exponents[n as usize] = ((32 - (v | 1).leading_zeros()) * sig) as u8;
+                }
+                let base = y0 * stride + x0;
+                if x0 + 1 < w && y0 + 1 < h {
+                    if let Some(rows) = out.get_mut(base..base + stride + 2) {
+                        rows[0] = values[0];
+                        rows[1] = values[2];
+                        rows[stride] = values[1];
+                        rows[stride + 1] = values[3];
+                    }
+                } else {
+                    for (n, &value) in values.iter().enumerate() {
+                        let (dx, dy) = (n >> 1, n & 1);
+                        if x0 + dx < w && y0 + dy < h {
+                            if let Some(slot) = out.get_mut(base + dy * stride + dx) {
+                                *slot = value;
+                            }
                         }
                     }
-                    if dy == 1 {
-                        s.sig_cur[x + 1] = 1;
-                        s.e_cur[x + 1] = (32 - (v | 1).leading_zeros()) as u8;
-                    }
                 }
+                s.sig_cur[x0 + 1] = (rho >> 1 & 1) as u8;
+                s.sig_cur[x0 + 2] = (rho >> 3 & 1) as u8;
+                s.e_cur[x0 + 1] = exponents[1];
+                s.e_cur[x0 + 2] = exponents[3];
             }
             q += pair;
         }

@@ -1,13 +1,14 @@
 //! Encapsulated pixel data (PS3.5 section A.4): find the fragments of one frame (Extended Offset Table, one
 //! fragment per frame, Basic Offset Table, or codestream start markers), check the codestream header against the
 //! Image Pixel attributes, and decode it — RLE here, JPEG-LS with lumen-codec-jpegls, sequential lossy JPEG
-//! (Baseline and Extended, 8 and 12 bits) with lumen-codec-jpeg, lossless and progressive JPEG and JPEG 2000 with
-//! dicom-pixeldata's decoders. The
+//! (Baseline and Extended, 8 and 12 bits) with lumen-codec-jpeg, HTJ2K with lumen-codec-htj2k (falling back to
+//! openjp2 for what it does not handle), lossless and progressive JPEG and JPEG 2000 with dicom-pixeldata's
+//! decoders. The
 //! header checks exist so that a codec never sees input that would make it panic. Must not apply any LUT.
 
 use super::{expanded_photometric, native, rle, unpack};
 use crate::error::*;
-use crate::image::{Frame, ImageInfo, PhotometricInterpretation, PixelDataKind};
+use crate::image::{Frame, ImageInfo, PhotometricInterpretation, PixelDataKind, Samples};
 use crate::transfer_syntax::PixelEncoding;
 use dicom_core::value::{InMemFragment, PixelFragmentSequence, C};
 use dicom_encoding::adapters::{PixelDataObject, RawPixelData};
@@ -139,6 +140,17 @@ pub(crate) fn decode_codestream(
                 "JPEG 2000",
             )
             .map_err(fail)?;
+            // HTJ2K first with lumen-codec-htj2k; what it does not handle (several tiles, layers or precincts,
+            // refinement passes…) goes on to openjp2 below.
+            if matches!(
+                syntax,
+                "1.2.840.10008.1.2.4.201" | "1.2.840.10008.1.2.4.202" | "1.2.840.10008.1.2.4.203"
+            ) || lumen_codec_htj2k::is_htj2k(data)
+            {
+                if let Some(frame) = decode_htj2k(data, info, index, &fail)? {
+                    return Ok(frame);
+                }
+            }
             let decoded_bits = if info.bits_allocated <= 8 { 8 } else { 16 };
             ensure!(
                 header.precision <= 16,
@@ -255,6 +267,84 @@ fn decode_sequential_jpeg(
         expanded_photometric(&info.photometric_interpretation)
     };
     finish(&bytes, info, index, pi)
+}
+
+/// Decode an HTJ2K codestream with lumen-codec-htj2k, straight into the typed samples of the frame when the
+/// codestream's precision and signedness agree with the Image Pixel attributes (no repacking), through [`finish`]
+/// otherwise. `None` when the codec does not handle the codestream (`Unsupported`): the caller falls back.
+fn decode_htj2k(
+    data: &[u8],
+    info: &ImageInfo,
+    index: u32,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<Option<Frame>> {
+    // The codestream may sit in a JP2 wrapper.
+    let start = data
+        .windows(4)
+        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])
+        .unwrap_or(0);
+    let data = &data[start..];
+    let header = match lumen_codec_htj2k::read_header(data) {
+        Ok(h) => h,
+        Err(lumen_codec_htj2k::Error::Unsupported { .. }) => return Ok(None),
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    if !matches!(info.bits_allocated, 8 | 16) || (info.bits_allocated == 8 && header.precision > 8)
+    {
+        return Ok(None);
+    }
+    let count = info.pixels_per_frame() * info.samples_per_pixel as usize;
+    let exact = u16::from(header.precision) <= info.bits_stored
+        && info.high_bit + 1 == info.bits_stored
+        && header.signed == info.is_signed();
+    fn run<T: lumen_codec_htj2k::Sample>(
+        data: &[u8],
+        count: usize,
+    ) -> lumen_codec_htj2k::Result<Vec<T>> {
+        let mut v = vec![T::default(); count];
+        lumen_codec_htj2k::decode_into(data, &mut v)?;
+        Ok(v)
+    }
+    let decoded = match (info.bits_allocated, exact, info.is_signed()) {
+        (8, true, false) => run::<u8>(data, count).map(Samples::U8),
+        (8, true, true) => run::<i8>(data, count).map(Samples::I8),
+        (16, true, false) => run::<u16>(data, count).map(Samples::U16),
+        (16, true, true) => run::<i16>(data, count).map(Samples::I16),
+        (8, false, _) => run::<u8>(data, count).map(Samples::U8),
+        _ => run::<u16>(data, count).map(Samples::U16),
+    };
+    let samples = match decoded {
+        Ok(s) => s,
+        Err(lumen_codec_htj2k::Error::Unsupported { .. }) => return Ok(None),
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    // The decoder undoes the multi-component transform: YBR_ICT/YBR_RCT come out as RGB.
+    let pi = match &info.photometric_interpretation {
+        PhotometricInterpretation::YbrIct | PhotometricInterpretation::YbrRct => {
+            PhotometricInterpretation::Rgb
+        }
+        other => expanded_photometric(other),
+    };
+    if exact {
+        return Ok(Some(Frame {
+            index,
+            rows: info.rows,
+            columns: info.columns,
+            samples_per_pixel: info.samples_per_pixel,
+            bits_stored: info.bits_stored,
+            signed: info.is_signed(),
+            photometric_interpretation: pi,
+            samples,
+        }));
+    }
+    // Stored bits narrower than the codestream, a High Bit above them, or another signedness: mask and
+    // sign-extend the container values as for any other decoder.
+    let bytes: Vec<u8> = match samples {
+        Samples::U8(v) => v,
+        Samples::U16(v) => v.iter().flat_map(|s| s.to_le_bytes()).collect(),
+        _ => return Err(fail("unexpected HTJ2K sample type".to_string())),
+    };
+    finish(&bytes, info, index, pi).map(Some)
 }
 
 fn finish(
@@ -630,6 +720,105 @@ mod tests {
         assert!(jpeg_header(&[0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 8]).is_err());
         assert!(jpeg_header(&[0x00, 0x01]).is_err());
         assert!(j2k_header(&[0xFF, 0x4F, 0xFF, 0x51, 0x00]).is_err());
+    }
+
+    fn htj2k_test_codestream(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/../codec-htj2k/tests/data/{name}.j2c",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn mono_info(columns: u16, rows: u16, bits_stored: u16, signed: bool) -> ImageInfo {
+        use crate::image::{PixelRepresentation, PlanarConfiguration};
+        ImageInfo {
+            rows,
+            columns,
+            samples_per_pixel: 1,
+            bits_allocated: if bits_stored > 8 { 16 } else { 8 },
+            bits_stored,
+            high_bit: bits_stored - 1,
+            pixel_representation: if signed {
+                PixelRepresentation::Signed
+            } else {
+                PixelRepresentation::Unsigned
+            },
+            photometric_interpretation: PhotometricInterpretation::Monochrome2,
+            planar_configuration: PlanarConfiguration::Interleaved,
+            number_of_frames: 1,
+            pixel_data_kind: PixelDataKind::Integer,
+        }
+    }
+
+    #[test]
+    fn htj2k_is_decoded_by_lumen_codec_htj2k_into_typed_samples() {
+        // A signed 16-bit CT-like image (lumen-codec-htj2k's test data), with the extremes in its first pixels.
+        let cs = htj2k_test_codestream("ct16s_96x80");
+        let info = mono_info(96, 80, 16, true);
+        let fail = |reason: String| Error::Decode {
+            frame: 0,
+            syntax: String::new(),
+            reason,
+        };
+        let frame = decode_htj2k(&cs, &info, 0, &fail)
+            .unwrap()
+            .expect("handled, not left to openjp2");
+        let Samples::I16(v) = &frame.samples else {
+            panic!("{:?}", frame.samples)
+        };
+        assert_eq!((v[0], v[1], v[96]), (-32768, 32767, -2048));
+        // The same codestream through the public path of a .201 frame.
+        let via = decode_codestream(
+            &cs,
+            PixelEncoding::Jpeg2000,
+            "1.2.840.10008.1.2.4.201",
+            &info,
+            0,
+        )
+        .unwrap();
+        assert_eq!(via.samples, frame.samples);
+    }
+
+    #[test]
+    fn htj2k_with_stored_bits_narrower_than_the_codestream_is_masked_like_other_decoders() {
+        // 12-bit unsigned samples declared as 10 bits stored: values keep their low 10 bits, as unpack does.
+        let cs = htj2k_test_codestream("u12_7x13_l3");
+        let mut info = mono_info(7, 13, 10, false);
+        info.bits_allocated = 16;
+        let fail = |reason: String| Error::Decode {
+            frame: 0,
+            syntax: String::new(),
+            reason,
+        };
+        let frame = decode_htj2k(&cs, &info, 0, &fail).unwrap().unwrap();
+        let full = lumen_codec_htj2k::decode(&cs).unwrap();
+        let (Samples::U16(got), lumen_codec_htj2k::Samples::U16(want)) =
+            (&frame.samples, &full.samples)
+        else {
+            panic!("16-bit samples expected")
+        };
+        assert!(
+            want.iter().any(|&v| v >= 1024),
+            "the test needs values above 10 bits"
+        );
+        assert_eq!(got, &want.iter().map(|v| v & 0x3FF).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn htj2k_the_codec_does_not_handle_is_left_to_openjp2() {
+        // Two quality layers: lumen-codec-htj2k says Unsupported, so the caller falls back.
+        let mut cs = htj2k_test_codestream("u12_7x13_l3");
+        let cod = cs.windows(2).position(|w| w == [0xFF, 0x52]).unwrap();
+        cs[cod + 6..cod + 8].copy_from_slice(&2u16.to_be_bytes());
+        let fail = |reason: String| Error::Decode {
+            frame: 0,
+            syntax: String::new(),
+            reason,
+        };
+        assert!(decode_htj2k(&cs, &mono_info(7, 13, 12, false), 0, &fail)
+            .unwrap()
+            .is_none());
     }
 
     fn seq(fragments: Vec<Vec<u8>>, bot: Vec<u32>) -> PixelFragmentSequence<InMemFragment> {
