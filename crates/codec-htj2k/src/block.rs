@@ -53,10 +53,15 @@ impl MagSgn<'_> {
                     bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                 ]);
                 let n = (64 - self.bits) / 8;
-                let keep = if n >= 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
+                let keep = if n >= 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * n)) - 1
+                };
                 let inverted = !word;
                 // Bytes that are FF in `word` (exact for the lowest one, which is the one that matters).
-                let ff = inverted.wrapping_sub(0x0101_0101_0101_0101) & word & 0x8080_8080_8080_8080;
+                let ff =
+                    inverted.wrapping_sub(0x0101_0101_0101_0101) & word & 0x8080_8080_8080_8080;
                 if ff & keep == 0 {
                     self.acc |= (word & keep) << self.bits;
                     self.bits += 8 * n;
@@ -73,6 +78,36 @@ impl MagSgn<'_> {
             self.bits += n;
             self.unstuff = b == 0xFF;
         }
+    }
+
+    /// Four fields of `m[i]` ≤ 30 bits each, one after the other: taken from one refill when they fit in it, so
+    /// that the four extractions do not wait on each other.
+    #[inline]
+    fn take4(&mut self, m: [u32; 4]) -> [u32; 4] {
+        let (o1, o2, o3) = (m[0], m[0] + m[1], m[0] + m[1] + m[2]);
+        let total = o3 + m[3];
+        if total > 56 {
+            return [
+                self.take(m[0]),
+                self.take(m[1]),
+                self.take(m[2]),
+                self.take(m[3]),
+            ];
+        }
+        if self.bits < total {
+            self.fill();
+        }
+        let a = self.acc;
+        let field = |shift: u32, n: u32| ((a >> shift) & ((1u64 << n) - 1)) as u32;
+        let v = [
+            field(0, m[0]),
+            field(o1, m[1]),
+            field(o2, m[2]),
+            field(o3, m[3]),
+        ];
+        self.acc >>= total;
+        self.bits -= total;
+        v
     }
 
     /// `n` ≤ 32 bits.
@@ -341,8 +376,9 @@ pub(crate) fn decode_cleanup(
                         | (left_rho >> 2 & 1) << 1
                         | (left_rho >> 3 & 1) << 2
                 } else {
-                    let nw_n = u32::from(s.sig_above[x0] | s.sig_above[x0 + 1]);
-                    let ne_nf = u32::from(s.sig_above[x0 + 2] | s.sig_above[x0 + 3]);
+                    let above = s.sig_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
+                    let nw_n = u32::from(above[0] | above[1]);
+                    let ne_nf = u32::from(above[2] | above[3]);
                     nw_n | ((left_rho >> 2 | left_rho >> 3) & 1) << 1 | ne_nf << 2
                 };
                 let e = if context == 0 && !mel.decode() {
@@ -394,10 +430,8 @@ pub(crate) fn decode_cleanup(
                 let kappa = if initial || rho & (rho - 1) == 0 {
                     1
                 } else {
-                    let e = s.e_above[x0]
-                        .max(s.e_above[x0 + 1])
-                        .max(s.e_above[x0 + 2])
-                        .max(s.e_above[x0 + 3]);
+                    let above = s.e_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
+                    let e = above[0].max(above[1]).max(above[2].max(above[3]));
                     u32::from(e).saturating_sub(1).max(1)
                 };
                 let big_u = kappa + u[i];
@@ -408,10 +442,15 @@ pub(crate) fn decode_cleanup(
                 // Branch-free over the four samples: an insignificant one reads 0 bits and gives 0.
                 let mut values = [0i32; 4];
                 let mut exponents = [0u8; 4];
+                let mut m = [0u32; 4];
+                for (n, m) in m.iter_mut().enumerate() {
+                    *m = (big_u - (e_k >> n & 1)) * (rho >> n & 1);
+                }
+                let raw = ms.take4(m);
                 for n in 0..4 {
                     let sig = rho >> n & 1;
-                    let m = (big_u - (e_k >> n & 1)) * sig;
-                    let v = ms.take(m) | (e_1 >> n & 1) << m;
+                    let m = m[n as usize];
+                    let v = raw[n as usize] | (e_1 >> n & 1) << m;
                     let magnitude = (((((v >> 1) + 1) as i32) << half | half) << p) * sig as i32;
                     let negative = (v & 1) as i32;
                     values[n as usize] = (magnitude ^ -negative) + negative;

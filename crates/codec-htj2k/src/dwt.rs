@@ -68,13 +68,23 @@ fn row_1d<T: Lift>(row: &mut [T], tmp: &mut [T]) {
     let (low, high) = row.split_at_mut(nl);
     T::scale(low, true);
     T::scale(high, false);
-    let (s, d) = tmp[..n].split_at_mut(nl);
-    s.copy_from_slice(low);
-    d.copy_from_slice(high);
-    let nh = d.len();
+    row_lift(low, high);
+    let tmp = &mut tmp[..n];
+    for (pair, (&e, &o)) in tmp.chunks_exact_mut(2).zip(low.iter().zip(high.iter())) {
+        pair[0] = e;
+        pair[1] = o;
+    }
+    if n % 2 == 1 {
+        tmp[n - 1] = low[nl - 1];
+    }
+    row.copy_from_slice(tmp);
+}
+
+/// The lifting steps along one row (sample-wise neighbours), without per-sample index clamping.
+fn row_lift<T: Lift>(s: &mut [T], d: &mut [T]) {
+    let (nl, nh) = (s.len(), d.len());
     for step in 0..T::STEPS {
         if step % 2 == 0 {
-            // Even samples from their odd neighbours: d[k-1] and d[k], mirrored at both ends.
             T::step(&mut s[..1], &d[..1], &d[..1], step);
             if nh > 1 {
                 T::step(&mut s[1..nh], &d[..nh - 1], &d[1..nh], step);
@@ -83,7 +93,6 @@ fn row_1d<T: Lift>(row: &mut [T], tmp: &mut [T]) {
                 T::step(&mut s[nh..nl], &d[nh - 1..nh], &d[nh - 1..nh], step);
             }
         } else {
-            // Odd samples from s[k] and s[k+1], mirrored at the end.
             let paired = nh.min(nl - 1);
             T::step(&mut d[..paired], &s[..paired], &s[1..paired + 1], step);
             if paired < nh {
@@ -96,80 +105,112 @@ fn row_1d<T: Lift>(row: &mut [T], tmp: &mut [T]) {
             }
         }
     }
-    for (pair, (&e, &o)) in row.chunks_exact_mut(2).zip(s.iter().zip(d.iter())) {
-        pair[0] = e;
-        pair[1] = o;
-    }
-    if n % 2 == 1 {
-        row[n - 1] = s[nl - 1];
-    }
 }
 
-/// Columns of a `w`×`h` area, in place, with `tmp` holding `w × h` samples.
-fn columns<T: Lift>(buf: &mut [T], stride: usize, w: usize, h: usize, tmp: &mut [T]) {
+/// Columns of a `w`×`h` area, lifted in place: the low rows (top half) and high rows (bottom half) stay
+/// deinterleaved; row `y` of the result is row [`source_row`]`(y, h)`.
+fn columns<T: Lift>(buf: &mut [T], stride: usize, w: usize, h: usize) {
     if h < 2 {
         return;
     }
     let nl = h.div_ceil(2);
-    let tmp = &mut tmp[..w * h];
-    // Interleave: row 2k from low row k, row 2k+1 from high row k.
-    for y in 0..h {
-        let src = if y % 2 == 0 { y / 2 } else { nl + y / 2 };
-        let dst = &mut tmp[y * w..(y + 1) * w];
-        dst.copy_from_slice(&buf[src * stride..src * stride + w]);
-        T::scale(dst, y % 2 == 0);
+    let nh = h / 2;
+    let (low, high) = buf.split_at_mut(nl * stride);
+    for k in 0..nl {
+        T::scale(&mut low[k * stride..k * stride + w], true);
     }
-    let mirror = |r: isize| -> usize {
-        let last = h as isize - 1;
-        (if r < 0 {
-            -r
-        } else if r > last {
-            2 * last - r
-        } else {
-            r
-        }) as usize
-    };
+    for k in 0..nh {
+        T::scale(&mut high[k * stride..k * stride + w], false);
+    }
     for step in 0..T::STEPS {
-        let first = if step % 2 == 0 { 0 } else { 1 };
-        for y in (first..h).step_by(2) {
-            let (a, b) = (mirror(y as isize - 1), mirror(y as isize + 1));
-            // a and b are on the other parity, so they never alias row y.
-            let (before, rest) = tmp.split_at_mut(y * w);
-            let (row, after) = rest.split_at_mut(w);
-            let get = |r: usize| -> &[T] {
-                if r < y {
-                    &before[r * w..(r + 1) * w]
-                } else {
-                    &after[(r - y - 1) * w..(r - y) * w]
-                }
-            };
-            T::step(row, get(a), get(b), step);
+        if step % 2 == 0 {
+            for k in 0..nl {
+                let (a, b) = (k.saturating_sub(1).min(nh - 1), k.min(nh - 1));
+                T::step(
+                    &mut low[k * stride..k * stride + w],
+                    &high[a * stride..a * stride + w],
+                    &high[b * stride..b * stride + w],
+                    step,
+                );
+            }
+        } else {
+            for k in 0..nh {
+                let b = (k + 1).min(nl - 1);
+                T::step(
+                    &mut high[k * stride..k * stride + w],
+                    &low[k * stride..k * stride + w],
+                    &low[b * stride..b * stride + w],
+                    step,
+                );
+            }
         }
-    }
-    for y in 0..h {
-        buf[y * stride..y * stride + w].copy_from_slice(&tmp[y * w..(y + 1) * w]);
     }
 }
 
-fn inverse<T: Lift>(buf: &mut [T], stride: usize, w: usize, h: usize, levels: u32) {
-    let mut tmp = vec![T::default(); w * h];
+/// Where row `y` of a column-transformed area of `h` rows lies.
+fn source_row(y: usize, h: usize) -> usize {
+    if y & 1 == 0 || h < 2 {
+        y / 2
+    } else {
+        h.div_ceil(2) + y / 2
+    }
+}
+
+/// Inverse transform of `levels` levels of a `w`×`h` component in `buf` (row stride `w`); the rows of the
+/// result go to `emit(y, row)` in order (the last level is never interleaved in memory).
+fn inverse<T: Lift>(
+    buf: &mut [T],
+    w: usize,
+    h: usize,
+    levels: u32,
+    mut emit: impl FnMut(usize, &[T]),
+) {
+    let mut row_tmp = vec![T::default(); w];
+    let (qw, qh) = area(w, h, 1);
+    let mut tmp = vec![T::default(); if levels > 1 { qw * qh } else { 0 }];
     for d in (1..=levels).rev() {
         let (aw, ah) = area(w, h, d - 1);
         if aw >= 2 {
             for y in 0..ah {
-                row_1d(&mut buf[y * stride..y * stride + aw], &mut tmp);
+                row_1d(&mut buf[y * w..y * w + aw], &mut row_tmp);
             }
         }
-        columns(buf, stride, aw, ah, &mut tmp);
+        columns(buf, w, aw, ah);
+        if d > 1 {
+            // Interleave the rows for the next level.
+            for y in 0..ah {
+                let src = source_row(y, ah);
+                tmp[y * aw..(y + 1) * aw].copy_from_slice(&buf[src * w..src * w + aw]);
+            }
+            for y in 0..ah {
+                buf[y * w..y * w + aw].copy_from_slice(&tmp[y * aw..(y + 1) * aw]);
+            }
+        }
+    }
+    for y in 0..h {
+        let src = if levels == 0 { y } else { source_row(y, h) };
+        emit(y, &buf[src * w..(src + 1) * w]);
     }
 }
 
-/// Inverse reversible 5/3 transform of `levels` levels of a `w`×`h` component.
-pub(crate) fn inverse_53(buf: &mut [i32], w: usize, h: usize, levels: u32) {
-    inverse(buf, w, w, h, levels);
+/// Inverse reversible 5/3 transform of `levels` levels of a `w`×`h` component; rows of the result to `emit`.
+pub(crate) fn inverse_53(
+    buf: &mut [i32],
+    w: usize,
+    h: usize,
+    levels: u32,
+    emit: impl FnMut(usize, &[i32]),
+) {
+    inverse(buf, w, h, levels, emit);
 }
 
-/// Inverse irreversible 9/7 transform of `levels` levels of a `w`×`h` component.
-pub(crate) fn inverse_97(buf: &mut [f32], w: usize, h: usize, levels: u32) {
-    inverse(buf, w, w, h, levels);
+/// Inverse irreversible 9/7 transform of `levels` levels of a `w`×`h` component; rows of the result to `emit`.
+pub(crate) fn inverse_97(
+    buf: &mut [f32],
+    w: usize,
+    h: usize,
+    levels: u32,
+    emit: impl FnMut(usize, &[f32]),
+) {
+    inverse(buf, w, h, levels, emit);
 }

@@ -282,13 +282,49 @@ pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
     } else {
         1i32 << (precision - 1)
     };
-    if cod.reversible {
-        for plane in &mut planes {
-            dwt::inverse_53(plane, w, h, levels);
+    // Without a colour transform each component's rows go straight from the last wavelet level to the output.
+    let direct = !cod.mct;
+    /// Row `y` of component `c` into the interleaved output.
+    fn put<T: Copy>(
+        out: &mut [T],
+        nc: usize,
+        w: usize,
+        c: usize,
+        y: usize,
+        row: impl Iterator<Item = T>,
+    ) {
+        if nc == 1 {
+            for (o, v) in out[y * w..(y + 1) * w].iter_mut().zip(row) {
+                *o = v;
+            }
+        } else {
+            for (o, v) in out[y * w * nc..(y + 1) * w * nc]
+                .chunks_exact_mut(nc)
+                .zip(row)
+            {
+                o[c] = v;
+            }
         }
-        if cod.mct {
+    }
+    if cod.reversible {
+        let convert = move |v: &i32| T::from_i32(v.wrapping_add(dc).clamp(min, max));
+        let mut kept: Vec<Vec<i32>> = Vec::new();
+        for (c, plane) in planes.iter_mut().enumerate() {
+            if direct {
+                dwt::inverse_53(plane, w, h, levels, |y, row| {
+                    put(out, nc, w, c, y, row.iter().map(convert))
+                });
+            } else {
+                let mut result = vec![0i32; w * h];
+                dwt::inverse_53(plane, w, h, levels, |y, row| {
+                    result[y * w..(y + 1) * w].copy_from_slice(row)
+                });
+                kept.push(result);
+            }
+        }
+        if !direct {
             // RCT (T.800 G.2.2).
-            let (p0, rest) = planes.split_at_mut(1);
+            let (p0, rest) = kept.split_at_mut(1);
             let (p1, p2) = rest.split_at_mut(1);
             for ((y0, y1), y2) in p0[0].iter_mut().zip(p1[0].iter_mut()).zip(p2[0].iter_mut()) {
                 let g = y0.wrapping_sub(y1.wrapping_add(*y2) >> 2);
@@ -296,40 +332,51 @@ pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
                 let blue = y1.wrapping_add(g);
                 (*y0, *y1, *y2) = (red, g, blue);
             }
-        }
-        for (c, plane) in planes.iter().enumerate() {
-            let convert = |v: &i32| T::from_i32(v.wrapping_add(dc).clamp(min, max));
-            if nc == 1 {
-                for (o, v) in out.iter_mut().zip(plane) {
-                    *o = convert(v);
-                }
-            } else {
-                for (o, v) in out.chunks_exact_mut(nc).zip(plane) {
-                    o[c] = convert(v);
+            for (c, plane) in kept.iter().enumerate() {
+                for y in 0..h {
+                    put(
+                        out,
+                        nc,
+                        w,
+                        c,
+                        y,
+                        plane[y * w..(y + 1) * w].iter().map(convert),
+                    );
                 }
             }
         }
     } else {
-        let mut fplanes: Vec<Vec<f32>> = Vec::with_capacity(nc);
-        for plane in &planes {
+        let (fmin, fmax) = (min as f32, max as f32);
+        let fdc = dc as f32 + 0.5;
+        let convert = move |v: &f32| T::from_i32((v + fdc).floor().clamp(fmin, fmax) as i32);
+        let mut kept: Vec<Vec<f32>> = Vec::new();
+        for (c, plane) in planes.iter().enumerate() {
             let mut f = vec![0f32; w * h];
             for band in resolutions.iter().flatten() {
+                // Mid-point reconstruction (T.800 E.1.1.2, r = 1/2): the indices are twice the index plus 1/2.
+                let half_step = band.step * 0.5;
                 for y in band.y0..band.y0 + band.h {
                     let row = y * w + band.x0..y * w + band.x0 + band.w;
-                    let half_step = band.step * 0.5;
                     for (f, &q) in f[row.clone()].iter_mut().zip(&plane[row]) {
-                        // Mid-point reconstruction (T.800 E.1.1.2, r = 1/2): q is twice the index plus 1/2.
                         *f = q as f32 * half_step;
                     }
                 }
             }
-            dwt::inverse_97(&mut f, w, h, levels);
-            fplanes.push(f);
+            if direct {
+                dwt::inverse_97(&mut f, w, h, levels, |y, row| {
+                    put(out, nc, w, c, y, row.iter().map(convert))
+                });
+            } else {
+                let mut result = vec![0f32; w * h];
+                dwt::inverse_97(&mut f, w, h, levels, |y, row| {
+                    result[y * w..(y + 1) * w].copy_from_slice(row)
+                });
+                kept.push(result);
+            }
         }
-        drop(planes);
-        if cod.mct {
+        if !direct {
             // ICT (T.800 G.3.2).
-            let (p0, rest) = fplanes.split_at_mut(1);
+            let (p0, rest) = kept.split_at_mut(1);
             let (p1, p2) = rest.split_at_mut(1);
             for ((y, cb), cr) in p0[0].iter_mut().zip(p1[0].iter_mut()).zip(p2[0].iter_mut()) {
                 let red = *y + 1.402 * *cr;
@@ -337,18 +384,16 @@ pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
                 let blue = *y + 1.772 * *cb;
                 (*y, *cb, *cr) = (red, green, blue);
             }
-        }
-        let (fmin, fmax) = (min as f32, max as f32);
-        let fdc = dc as f32 + 0.5;
-        for (c, plane) in fplanes.iter().enumerate() {
-            let convert = |v: &f32| T::from_i32((v + fdc).floor().clamp(fmin, fmax) as i32);
-            if nc == 1 {
-                for (o, v) in out.iter_mut().zip(plane) {
-                    *o = convert(v);
-                }
-            } else {
-                for (o, v) in out.chunks_exact_mut(nc).zip(plane) {
-                    o[c] = convert(v);
+            for (c, plane) in kept.iter().enumerate() {
+                for y in 0..h {
+                    put(
+                        out,
+                        nc,
+                        w,
+                        c,
+                        y,
+                        plane[y * w..(y + 1) * w].iter().map(convert),
+                    );
                 }
             }
         }
