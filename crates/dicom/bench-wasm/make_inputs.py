@@ -10,6 +10,7 @@ that ojph_compress needs). Sources: CT slice 110 of the 1.25 mm series (512×512
   HTJ2K lossless (.201)      ojph_compress -reversible true (OpenJPH 0.9.0; 5 decompositions, 64×64 blocks),
                              wrapped by tests/fixtures/htj2k/make_htj2k_fixtures.py's Part 10 writer; the signed
                              CT is coded the way that script explains (unsigned + 2^15, then the SIZ sign bit)
+  HTJ2K lossy (.203)         the same with the 9/7 wavelet: ojph_compress -qstep 0.0005 (CT), 0.002 (DX)
   JPEG baseline (.50)        dcmcjpeg +eb (dcmtk, quality 90, YBR_FULL_422), the cine only (8-bit)
 Prints one line per file written. Existing outputs are kept.
 """
@@ -32,7 +33,7 @@ def raw(lumen, src, out, frame=0):
     return open(out, "rb").read()
 
 
-def htj2k(out, cs_path, w, h, spp, bits, signed, pi, ct):
+def htj2k(out, cs_path, w, h, spp, bits, signed, pi, ct, ts=fx.HT_LOSSLESS):
     cs = bytearray(open(cs_path, "rb").read())
     assert cs[:4] == b"\xff\x4f\xff\x51" and b"\xff\x50" in cs[:200], f"{cs_path}: not an HTJ2K codestream"
     if signed:
@@ -40,7 +41,7 @@ def htj2k(out, cs_path, w, h, spp, bits, signed, pi, ct):
             assert cs[42 + 3 * c] == bits - 1
             cs[42 + 3 * c] |= 0x80
     with open(out, "wb") as f:
-        f.write(fx.part10(fx.HT_LOSSLESS, w, h, spp, pi, bits, signed, [bytes(cs)], ct))
+        f.write(fx.part10(ts, w, h, spp, pi, bits, signed, [bytes(cs)], ct))
 
 
 def main():
@@ -76,6 +77,15 @@ def main():
             "-signed", "false", "-bit_depth", "12", "-downsamp", "{1,1}", "-reversible", "true")
         htj2k(o("dx1800x2000_htj2k.dcm"), o("dx.j2c"), 1800, 2000, 1, 12, False, "MONOCHROME2", False)
         print("make_inputs: dx1800x2000_htj2k.dcm (ojph_compress -reversible true)")
+    for name, src, size, bits, signed, qstep, ct_flag in (
+        ("ct512_htj2k_lossy.dcm", "ct_u.yuv", (512, 512), 16, True, "0.0005", True),
+        ("dx1800x2000_htj2k_lossy.dcm", "dx.raw", (1800, 2000), 12, False, "0.002", False),
+    ):
+        if not os.path.exists(o(name)):
+            run("ojph_compress", "-i", o(src), "-o", o("lossy.j2c"), "-dims", "{%d,%d}" % size, "-num_comps", "1",
+                "-signed", "false", "-bit_depth", str(bits), "-downsamp", "{1,1}", "-qstep", qstep)
+            htj2k(o(name), o("lossy.j2c"), *size, 1, bits, signed, "MONOCHROME2", ct_flag, fx.HT_LOSSY)
+            print(f"make_inputs: {name} (ojph_compress -qstep {qstep})")
     if not os.path.exists(o("us640x480rgb_htj2k.dcm")):
         rgb = raw(lumen, us, o("us.raw"))
         assert len(rgb) == 640 * 480 * 3, "the demo cine is not 640×480 RGB"
