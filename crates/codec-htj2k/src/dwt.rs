@@ -116,32 +116,28 @@ fn columns<T: Lift>(buf: &mut [T], stride: usize, w: usize, h: usize) {
     let nl = h.div_ceil(2);
     let nh = h / 2;
     let (low, high) = buf.split_at_mut(nl * stride);
-    for k in 0..nl {
-        T::scale(&mut low[k * stride..k * stride + w], true);
-    }
-    for k in 0..nh {
-        T::scale(&mut high[k * stride..k * stride + w], false);
-    }
-    for step in 0..T::STEPS {
-        if step % 2 == 0 {
-            for k in 0..nl {
-                let (a, b) = (k.saturating_sub(1).min(nh - 1), k.min(nh - 1));
-                T::step(
-                    &mut low[k * stride..k * stride + w],
-                    &high[a * stride..a * stride + w],
-                    &high[b * stride..b * stride + w],
-                    step,
-                );
-            }
-        } else {
-            for k in 0..nh {
-                let b = (k + 1).min(nl - 1);
-                T::step(
-                    &mut high[k * stride..k * stride + w],
-                    &low[k * stride..k * stride + w],
-                    &low[b * stride..b * stride + w],
-                    step,
-                );
+    // In strips of columns narrow enough for every lifting step over a strip to stay in cache.
+    const STRIP: usize = 64;
+    for x0 in (0..w).step_by(STRIP) {
+        let x1 = (x0 + STRIP).min(w);
+        let r = |k: usize| k * stride + x0..k * stride + x1;
+        for k in 0..nl {
+            T::scale(&mut low[r(k)], true);
+        }
+        for k in 0..nh {
+            T::scale(&mut high[r(k)], false);
+        }
+        for step in 0..T::STEPS {
+            if step % 2 == 0 {
+                for k in 0..nl {
+                    let (a, b) = (k.saturating_sub(1).min(nh - 1), k.min(nh - 1));
+                    T::step(&mut low[r(k)], &high[r(a)], &high[r(b)], step);
+                }
+            } else {
+                for k in 0..nh {
+                    let b = (k + 1).min(nl - 1);
+                    T::step(&mut high[r(k)], &low[r(k)], &low[r(b)], step);
+                }
             }
         }
     }

@@ -238,13 +238,16 @@ pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
         packets.push((c, r, first, contributions.len()));
     }
 
-    let mut planes: Vec<Vec<i32>> = Vec::with_capacity(nc);
-    for _ in 0..nc {
-        planes.push(vec![0i32; w * h]);
-    }
+    // Reversible: the indices are the coefficients (i32 planes). Irreversible: each code-block is decoded into a
+    // small buffer and dequantised into f32 planes.
+    let plane_len = if cod.reversible { w * h } else { 0 };
+    let mut planes: Vec<Vec<i32>> = (0..nc).map(|_| vec![0i32; plane_len]).collect();
+    let mut fplanes: Vec<Vec<f32>> = (0..nc)
+        .map(|_| vec![0f32; if cod.reversible { 0 } else { w * h }])
+        .collect();
+    let mut block_buf: Vec<i32> = Vec::new();
     let mut scratch = block::Scratch::default();
     for &(c, r, first, last) in &packets {
-        let plane = &mut planes[c];
         for contribution in &contributions[first..last] {
             let band = &resolutions[r][contribution.band];
             let (bx, by) = (contribution.block % band.cbx, contribution.block / band.cbx);
@@ -257,17 +260,43 @@ pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
             let max_u = band.mb + 1 - p;
             let start = (band.y0 + y0) * w + band.x0 + x0;
             let coded = &tile[contribution.start..contribution.start + contribution.len];
-            block::decode_cleanup(
-                coded,
-                cw,
-                ch,
-                p,
-                max_u,
-                !cod.reversible,
-                &mut plane[start..],
-                w,
-                &mut scratch,
-            )?;
+            if cod.reversible {
+                let plane = &mut planes[c];
+                block::decode_cleanup(
+                    coded,
+                    cw,
+                    ch,
+                    p,
+                    max_u,
+                    false,
+                    &mut plane[start..],
+                    w,
+                    &mut scratch,
+                )?;
+            } else {
+                block_buf.clear();
+                block_buf.resize(cw * ch, 0);
+                block::decode_cleanup(
+                    coded,
+                    cw,
+                    ch,
+                    p,
+                    max_u,
+                    true,
+                    &mut block_buf,
+                    cw,
+                    &mut scratch,
+                )?;
+                // Mid-point reconstruction (T.800 E.1.1.2, r = 1/2): the indices are twice the index plus 1/2.
+                let half_step = band.step * 0.5;
+                let plane = &mut fplanes[c];
+                for (y, src) in block_buf.chunks_exact(cw).enumerate() {
+                    let row = start + y * w;
+                    for (f, &q) in plane[row..row + cw].iter_mut().zip(src) {
+                        *f = q as f32 * half_step;
+                    }
+                }
+            }
         }
     }
 
@@ -348,27 +377,21 @@ pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
     } else {
         let (fmin, fmax) = (min as f32, max as f32);
         let fdc = dc as f32 + 0.5;
-        let convert = move |v: &f32| T::from_i32((v + fdc).floor().clamp(fmin, fmax) as i32);
+        // Rounded down without a libm call: truncate, then step down where that went up (negative values).
+        let convert = move |v: &f32| {
+            let x = (v + fdc).clamp(fmin, fmax);
+            let t = x as i32;
+            T::from_i32(t - i32::from(t as f32 > x))
+        };
         let mut kept: Vec<Vec<f32>> = Vec::new();
-        for (c, plane) in planes.iter().enumerate() {
-            let mut f = vec![0f32; w * h];
-            for band in resolutions.iter().flatten() {
-                // Mid-point reconstruction (T.800 E.1.1.2, r = 1/2): the indices are twice the index plus 1/2.
-                let half_step = band.step * 0.5;
-                for y in band.y0..band.y0 + band.h {
-                    let row = y * w + band.x0..y * w + band.x0 + band.w;
-                    for (f, &q) in f[row.clone()].iter_mut().zip(&plane[row]) {
-                        *f = q as f32 * half_step;
-                    }
-                }
-            }
+        for (c, f) in fplanes.iter_mut().enumerate() {
             if direct {
-                dwt::inverse_97(&mut f, w, h, levels, |y, row| {
+                dwt::inverse_97(f, w, h, levels, |y, row| {
                     put(out, nc, w, c, y, row.iter().map(convert))
                 });
             } else {
                 let mut result = vec![0f32; w * h];
-                dwt::inverse_97(&mut f, w, h, levels, |y, row| {
+                dwt::inverse_97(f, w, h, levels, |y, row| {
                     result[y * w..(y + 1) * w].copy_from_slice(row)
                 });
                 kept.push(result);
