@@ -31,6 +31,11 @@ const fn lookup(rows: &[[u8; 7]]) -> [u16; 1024] {
 static TABLE_INITIAL: [u16; 1024] = lookup(&VLC_INITIAL);
 static TABLE_OTHER: [u16; 1024] = lookup(&VLC_OTHER);
 
+/// u prefix by its next 3 VLC bits (first bit least significant): (bits used, prefix value).
+const U_PREFIX: [(u8, u8); 8] = [(3, 5), (1, 1), (2, 2), (1, 1), (3, 3), (1, 1), (2, 2), (1, 1)];
+/// u suffix length by prefix value.
+const U_SUFFIX_BITS: [u32; 6] = [0, 0, 0, 1, 0, 5];
+
 /// MEL exponents per state (T.814 Table 2).
 const MEL_E: [u32; 13] = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5];
 
@@ -190,6 +195,22 @@ struct Vlc<'a> {
 impl Vlc<'_> {
     #[inline]
     fn fill(&mut self) {
+        // Fast path: four bytes none of which can hold a stuffed bit (low 7 bits all 1).
+        if self.bits <= 32 && self.remaining >= 4 {
+            if let Some(b) = self.data.get(self.remaining - 4..self.remaining) {
+                let word = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                let low7 = word & 0x7F7F_7F7F;
+                // A byte whose low 7 bits are all 1 makes `low7 + 0x01010101` carry into its top bit.
+                if (low7.wrapping_add(0x0101_0101) & 0x8080_8080) == 0 {
+                    // Bytes are read from the end: the highest-addressed byte comes first.
+                    self.acc |= u64::from(word.swap_bytes()) << self.bits;
+                    self.bits += 32;
+                    self.remaining -= 4;
+                    self.unstuff = b[0] > 0x8F;
+                    return;
+                }
+            }
+        }
         while self.bits <= 56 {
             let b = if self.remaining > 0 {
                 self.remaining -= 1;
@@ -227,6 +248,14 @@ impl Vlc<'_> {
         let v = self.peek(n);
         self.advance(n);
         v
+    }
+
+    /// A u prefix when `present` is 1, else 0 (nothing read).
+    #[inline]
+    fn u_prefix_if(&mut self, present: u32) -> u32 {
+        let (len, value) = U_PREFIX[self.peek(3) as usize];
+        self.advance(u32::from(len) * present);
+        u32::from(value) * present
     }
 
     /// A u prefix (T.814 Table 3): 1, 2, 3 or 5.
@@ -394,7 +423,17 @@ pub(crate) fn decode_cleanup(
             // Unsigned residuals u (T.814 7.3.6).
             let (off0, off1) = (entries[0] >> 3 & 1 == 1, entries[1] >> 3 & 1 == 1);
             let mut u = [0u32; 2];
-            if off0 && off1 {
+            if !initial {
+                // Outside the initial line pair each present u is prefix (both), then suffix (both), then
+                // extension: decoded without branching on which quads have one.
+                let (o0, o1) = (u32::from(off0), u32::from(off1));
+                let p0 = vlc.u_prefix_if(o0);
+                let p1 = vlc.u_prefix_if(o1);
+                let s0 = vlc.take(U_SUFFIX_BITS[p0 as usize]);
+                let s1 = vlc.take(U_SUFFIX_BITS[p1 as usize]);
+                let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
+                u = [p0 + s0 + x0, p1 + s1 + x1];
+            } else if off0 && off1 {
                 if initial && mel.decode() {
                     let (p0, p1) = (vlc.u_prefix(), vlc.u_prefix());
                     let (s0, s1) = (vlc.u_suffix(p0), vlc.u_suffix(p1));
