@@ -466,13 +466,12 @@ pub(crate) fn decode_cleanup(
                     continue;
                 }
                 let x0 = 2 * (q + i);
-                let kappa = if initial || rho & (rho - 1) == 0 {
-                    1
-                } else {
-                    let above = s.e_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
-                    let e = above[0].max(above[1]).max(above[2].max(above[3]));
-                    u32::from(e).saturating_sub(1).max(1)
-                };
+                // κ (T.814 7.3.7): 1, or for quads with several significant samples the largest exponent above
+                // minus 1 (the line above is all zero in the initial line pair).
+                let above = s.e_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
+                let e_max = u32::from(above[0].max(above[1]).max(above[2].max(above[3])));
+                let gamma = u32::from(rho & (rho - 1) != 0);
+                let kappa = (gamma * e_max.saturating_sub(1)).max(1);
                 let big_u = kappa + u[i];
                 if big_u > max_u {
                     return corrupt("an HT quad with more magnitude bits than the subband has");
