@@ -32,7 +32,16 @@ static TABLE_INITIAL: [u16; 1024] = lookup(&VLC_INITIAL);
 static TABLE_OTHER: [u16; 1024] = lookup(&VLC_OTHER);
 
 /// u prefix by its next 3 VLC bits (first bit least significant): (bits used, prefix value).
-const U_PREFIX: [(u8, u8); 8] = [(3, 5), (1, 1), (2, 2), (1, 1), (3, 3), (1, 1), (2, 2), (1, 1)];
+const U_PREFIX: [(u8, u8); 8] = [
+    (3, 5),
+    (1, 1),
+    (2, 2),
+    (1, 1),
+    (3, 3),
+    (1, 1),
+    (2, 2),
+    (1, 1),
+];
 /// u suffix length by prefix value.
 const U_SUFFIX_BITS: [u32; 6] = [0, 0, 0, 1, 0, 5];
 

@@ -10,11 +10,31 @@ fn area(w: usize, h: usize, d: u32) -> (usize, usize) {
     (w.div_ceil(s), h.div_ceil(s))
 }
 
+/// The 9/7's K normalisation (T.800 F.3.8.2, step 1: low-pass samples × K, high-pass × 1/K) that the synthesis
+/// of level `d` applies to its band `kind` (0 LL, 1 HL, 2 LH, 3 HH), horizontally and vertically; a direction
+/// with fewer than 2 samples is not filtered. The transform here leaves it out: it is folded into the subbands'
+/// quantization steps and, for the LL quadrant of lower levels, into the copy between levels.
+pub(crate) fn k_gain(w: usize, h: usize, d: u32, kind: u8) -> f32 {
+    let (aw, ah) = area(w, h, d.saturating_sub(1));
+    let horizontal = match (aw >= 2, kind & 1 == 0) {
+        (false, _) => 1.0,
+        (true, true) => K,
+        (true, false) => 1.0 / K,
+    };
+    let vertical = match (ah >= 2, kind < 2) {
+        (false, _) => 1.0,
+        (true, true) => K,
+        (true, false) => 1.0 / K,
+    };
+    horizontal * vertical
+}
+
 /// Arithmetic the two transforms share.
 trait Lift: Copy + Default {
     /// Row-wise `x -= f(a + b)` (even step) or `x += g(a + b)`, per transform and step.
     fn step(x: &mut [Self], a: &[Self], b: &[Self], step: usize);
-    fn scale(x: &mut [Self], low: bool);
+    /// `dst = src × f` (the 9/7's K normalisation of a whole LL quadrant; a copy for the 5/3).
+    fn copy_scaled(dst: &mut [Self], src: &[Self], f: f32);
     const STEPS: usize;
 }
 
@@ -32,7 +52,9 @@ impl Lift for i32 {
             }
         }
     }
-    fn scale(_: &mut [i32], _: bool) {}
+    fn copy_scaled(dst: &mut [i32], src: &[i32], _: f32) {
+        dst.copy_from_slice(src);
+    }
 }
 
 const ALPHA: f32 = -1.586_134_3;
@@ -50,10 +72,9 @@ impl Lift for f32 {
             *x -= c * (a + b);
         }
     }
-    fn scale(x: &mut [f32], low: bool) {
-        let k = if low { K } else { 1.0 / K };
-        for v in x {
-            *v *= k;
+    fn copy_scaled(dst: &mut [f32], src: &[f32], f: f32) {
+        for (d, &v) in dst.iter_mut().zip(src) {
+            *d = v * f;
         }
     }
 }
@@ -66,8 +87,6 @@ fn row_1d<T: Lift>(row: &mut [T], tmp: &mut [T]) {
     }
     let nl = n.div_ceil(2);
     let (low, high) = row.split_at_mut(nl);
-    T::scale(low, true);
-    T::scale(high, false);
     row_lift(low, high);
     let tmp = &mut tmp[..n];
     for (pair, (&e, &o)) in tmp.chunks_exact_mut(2).zip(low.iter().zip(high.iter())) {
@@ -121,12 +140,6 @@ fn columns<T: Lift>(buf: &mut [T], stride: usize, w: usize, h: usize) {
     for x0 in (0..w).step_by(STRIP) {
         let x1 = (x0 + STRIP).min(w);
         let r = |k: usize| k * stride + x0..k * stride + x1;
-        for k in 0..nl {
-            T::scale(&mut low[r(k)], true);
-        }
-        for k in 0..nh {
-            T::scale(&mut high[r(k)], false);
-        }
         for step in 0..T::STEPS {
             if step % 2 == 0 {
                 for k in 0..nl {
@@ -178,8 +191,10 @@ fn inverse<T: Lift>(
                 let src = source_row(y, ah);
                 tmp[y * aw..(y + 1) * aw].copy_from_slice(&buf[src * w..src * w + aw]);
             }
+            // Copied back with the K normalisation the next level applies to this LL quadrant.
+            let f = k_gain(w, h, d - 1, 0);
             for y in 0..ah {
-                buf[y * w..y * w + aw].copy_from_slice(&tmp[y * aw..(y + 1) * aw]);
+                T::copy_scaled(&mut buf[y * w..y * w + aw], &tmp[y * aw..(y + 1) * aw], f);
             }
         }
     }

@@ -502,7 +502,12 @@ fn resolutions(w: usize, h: usize, cs: &codestream::Codestream) -> Result<Vec<Ve
                 1.0
             } else {
                 let exponent = precision + gain - eps as i32;
-                (2f64.powi(exponent) * (1.0 + f64::from(mu) / 2048.0)) as f32
+                let k = if levels == 0 {
+                    1.0
+                } else {
+                    dwt::k_gain(w, h, level, kind)
+                };
+                (2f64.powi(exponent) * (1.0 + f64::from(mu) / 2048.0)) as f32 * k
             };
             bands.push(Band {
                 x0,
