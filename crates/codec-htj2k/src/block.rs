@@ -84,6 +84,12 @@ impl MagSgn<'_> {
                 }
             }
         }
+        self.fill_bytewise();
+    }
+
+    /// Byte by byte, with bit unstuffing and padding: near FF bytes and the end of the stream.
+    #[inline(never)]
+    fn fill_bytewise(&mut self) {
         while self.bits <= 56 {
             let b = self.data.get(self.pos).copied().unwrap_or(0xFF);
             self.pos += 1;
@@ -167,6 +173,21 @@ impl Mel<'_> {
     #[inline]
     fn decode(&mut self) -> bool {
         if self.run == 0 && !self.one {
+            self.next_run();
+        }
+        if self.run > 0 {
+            self.run -= 1;
+            false
+        } else {
+            self.one = false;
+            true
+        }
+    }
+
+    /// Read the next run: 2^E zeros, or fewer zeros and a one.
+    #[inline(never)]
+    fn next_run(&mut self) {
+        {
             let e = MEL_E[self.k];
             if self.bit() == 1 {
                 self.run = 1 << e;
@@ -180,13 +201,6 @@ impl Mel<'_> {
                 self.k = self.k.saturating_sub(1);
                 self.one = true;
             }
-        }
-        if self.run > 0 {
-            self.run -= 1;
-            false
-        } else {
-            self.one = false;
-            true
         }
     }
 }
@@ -220,6 +234,12 @@ impl Vlc<'_> {
                 }
             }
         }
+        self.fill_bytewise();
+    }
+
+    /// Byte by byte, with bit unstuffing and zero padding: near stuffed bytes and the start of the segment.
+    #[inline(never)]
+    fn fill_bytewise(&mut self) {
         while self.bits <= 56 {
             let b = if self.remaining > 0 {
                 self.remaining -= 1;
