@@ -17,9 +17,11 @@ pub mod protocol;
 pub mod pytorch;
 pub mod qc_rules;
 pub mod selftest;
+pub mod volume;
 
 pub use manifest::{Classifier2dSpec, ModelManifest};
 pub use preprocess::GreyImage;
+pub use volume::GreyVolume;
 
 #[cfg(feature = "runtime")]
 mod runtime;

@@ -73,6 +73,30 @@ pub enum Architecture {
     /// A small 2D U-Net labelling every pixel (`arch::Unet2d`).
     #[serde(rename = "unet-2d")]
     Unet2d(Unet2dSpec),
+    /// A MeshNet-style 3D network labelling every voxel of a volume (`arch::Meshnet3d`): the series is resampled
+    /// to [`InputSpec::voxel_mm`] and run in blocks of [`InputSpec::size`]³ voxels.
+    #[serde(rename = "meshnet-3d")]
+    Meshnet3d(Meshnet3dSpec),
+}
+
+/// Hyper-parameters of the 3D MeshNet (`arch::Meshnet3d`, feature `runtime`), as written in a model manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meshnet3dSpec {
+    /// Input channels (1 for CT numbers through a window).
+    pub in_channels: usize,
+    /// Channels of every hidden layer.
+    pub channels: usize,
+    /// Dilation of each 3×3×3 layer, in order.
+    pub dilations: Vec<usize>,
+    /// Number of classes (logits per voxel), background included.
+    pub classes: usize,
+}
+
+impl Meshnet3dSpec {
+    /// How far (voxels) an output depends on the input: each 3×3×3 layer of dilation `d` reaches `d` further.
+    pub fn receptive_radius(&self) -> usize {
+        self.dilations.iter().sum()
+    }
 }
 
 /// Hyper-parameters of the 2D U-Net (`arch::Unet2d`, feature `runtime`), as written in a model manifest.
@@ -110,7 +134,8 @@ pub struct InputSpec {
     pub body_parts: Vec<String>,
     /// Which image the model sees.
     pub source: InputSource,
-    /// Square side the image is resized to (area averaging), in pixels.
+    /// Square side the image is resized to (area averaging), in pixels. For a 3D model: the side of the cubic
+    /// blocks (voxels) the resampled volume is run in.
     pub size: usize,
     /// `(x - mean) / std` on the [0, 1] grey levels after resizing.
     pub mean: f32,
@@ -118,6 +143,9 @@ pub struct InputSpec {
     /// The fixed window for [`InputSource::ModalityWindow`] (ignored otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<FixedWindow>,
+    /// For a 3D model: the isotropic voxel size (mm) the series is resampled to before it is run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voxel_mm: Option<f32>,
 }
 
 /// A window in modality units (e.g. Hounsfield units), applied as LINEAR_EXACT (`(v − center) / width + ½`,
@@ -223,6 +251,24 @@ impl ModelManifest {
                     bad(format!("input size {} is not divisible by 2^{} (one pooling per level)", self.input.size, spec.widths.len() - 1))
                 );
             }
+            Architecture::Meshnet3d(spec) => {
+                ensure!(self.task == Task::Segmentation, bad("a meshnet-3d architecture needs task segmentation".into()));
+                ensure!(
+                    spec.classes == self.outputs.len(),
+                    bad(format!("the architecture has {} classes but {} outputs are listed", spec.classes, self.outputs.len()))
+                );
+                ensure!(spec.classes >= 2 && spec.classes <= 255, bad("meshnet-3d needs 2 to 255 classes (background first)".into()));
+                ensure!(
+                    !spec.dilations.is_empty() && spec.dilations.iter().all(|&d| (1..=64).contains(&d)),
+                    bad("meshnet-3d needs at least one layer, dilations 1 to 64".into())
+                );
+                ensure!(spec.in_channels == 1 && spec.channels > 0, bad("meshnet-3d takes one input channel".into()));
+                ensure!(
+                    self.input.voxel_mm.is_some_and(|v| v.is_finite() && (0.1..=20.0).contains(&v)),
+                    bad("meshnet-3d needs input.voxel_mm between 0.1 and 20 (the resampling grid)".into())
+                );
+                ensure!(self.input.size <= 256, bad(format!("block size {} too large for a 3D model (≤ 256)", self.input.size)));
+            }
         }
         if let Some(label) = &self.triage_label {
             ensure!(self.task == Task::Classification, bad("triage_label needs task classification".into()));
@@ -269,6 +315,11 @@ impl ModelManifest {
             lumen_frames::Pixels::Rgb8(rgb) => lumen_frames::rgb_luma(rgb),
         };
         crate::GreyImage::new(frame.meta.columns as usize, frame.meta.rows as usize, grey)
+    }
+
+    /// Whether the model labels a whole volume at once (a 3D architecture) rather than one image at a time.
+    pub fn is_volumetric(&self) -> bool {
+        matches!(self.architecture, Architecture::Meshnet3d(_))
     }
 
     /// The index of the triage output, for a triage model.

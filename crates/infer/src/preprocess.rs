@@ -64,7 +64,7 @@ impl GreyImage {
 }
 
 /// For each output index, the source indices and weights (summing to 1) of a box filter.
-fn area_weights(src: usize, dst: usize) -> Vec<Vec<(usize, f32)>> {
+pub(crate) fn area_weights(src: usize, dst: usize) -> Vec<Vec<(usize, f32)>> {
     let scale = src as f64 / dst as f64;
     (0..dst)
         .map(|o| {
@@ -109,35 +109,45 @@ pub fn label_map(probabilities: &[f32], classes: usize, size: usize, width: usiz
     let side = width.max(height);
     let (x0, y0) = ((side - width) / 2, (side - height) / 2);
     let scale = size as f64 / side as f64;
-    // Source pixel centre → model grid coordinate in pixel-centre units, with its two taps and weight.
-    let taps = |i: usize, offset: usize| {
-        let g = ((i + offset) as f64 + 0.5) * scale - 0.5;
-        let g = g.clamp(0.0, (size - 1) as f64);
-        let lo = g.floor() as usize;
-        let hi = (lo + 1).min(size - 1);
-        (lo, hi, (g - lo as f64) as f32)
-    };
-    let xs: Vec<(usize, usize, f32)> = (0..width).map(|x| taps(x, x0)).collect();
-    let mut out = vec![0u8; width * height];
-    let plane = size * size;
-    for y in 0..height {
-        let (ya, yb, fy) = taps(y, y0);
+    let xs: Vec<Tap> = (0..width).map(|x| grid_tap(x + x0, scale, size)).collect();
+    let ys: Vec<Tap> = (0..height).map(|y| grid_tap(y + y0, scale, size)).collect();
+    Some(argmax_bilinear(probabilities, classes, size, size, &xs, &ys))
+}
+
+/// Two neighbouring grid indices and the weight of the second.
+pub(crate) type Tap = (usize, usize, f32);
+
+/// Where the centre of source pixel `i` falls on a grid of `grid` cells (`scale` = grid cells per source pixel):
+/// the two cells to interpolate between and the weight of the second (edge values held).
+pub(crate) fn grid_tap(i: usize, scale: f64, grid: usize) -> Tap {
+    let g = ((i as f64 + 0.5) * scale - 0.5).clamp(0.0, (grid - 1) as f64);
+    let lo = g.floor() as usize;
+    let hi = (lo + 1).min(grid - 1);
+    (lo, hi, (g - lo as f64) as f32)
+}
+
+/// For each output pixel (`xs` × `ys` taps into a `gw × gh` grid of `classes` class-major probability planes),
+/// every class's probability interpolated bilinearly and the most probable class (ties: the lower index).
+pub(crate) fn argmax_bilinear(probabilities: &[f32], classes: usize, gw: usize, gh: usize, xs: &[Tap], ys: &[Tap]) -> Vec<u8> {
+    let mut out = vec![0u8; xs.len() * ys.len()];
+    let plane = gw * gh;
+    for (y, &(ya, yb, fy)) in ys.iter().enumerate() {
         for (x, &(xa, xb, fx)) in xs.iter().enumerate() {
             let (mut best, mut best_p) = (0usize, f32::NEG_INFINITY);
             for c in 0..classes {
                 let p = &probabilities[c * plane..(c + 1) * plane];
-                let top = p[ya * size + xa] * (1.0 - fx) + p[ya * size + xb] * fx;
-                let bottom = p[yb * size + xa] * (1.0 - fx) + p[yb * size + xb] * fx;
+                let top = p[ya * gw + xa] * (1.0 - fx) + p[ya * gw + xb] * fx;
+                let bottom = p[yb * gw + xa] * (1.0 - fx) + p[yb * gw + xb] * fx;
                 let v = top * (1.0 - fy) + bottom * fy;
                 if v > best_p {
                     best = c;
                     best_p = v;
                 }
             }
-            out[y * width + x] = best as u8;
+            out[y * xs.len() + x] = best as u8;
         }
     }
-    Some(out)
+    out
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use burn::tensor::activation::softmax;
 use sha2::{Digest, Sha256};
 use snafu::{ensure, Snafu};
 
-pub use crate::arch::{Classifier2d, Unet2d};
+pub use crate::arch::{Classifier2d, Meshnet3d, Unet2d};
 pub use burn::tensor::Device;
 use crate::{manifest, preprocess, GreyImage, ModelManifest};
 
@@ -21,7 +21,12 @@ pub enum InferError {
     Input { id: String, message: String },
     #[snafu(display("model {id}: reading the result from the device failed: {message}"))]
     Readback { id: String, message: String },
+    #[snafu(display("model {id}: cancelled"))]
+    Cancelled { id: String },
 }
+
+/// The largest resampled grid a 3D model is run on (voxels): 512³ / 8, e.g. 400 mm × 400 mm × 500 mm at 2 mm.
+pub const MAX_GRID_VOXELS: usize = 1 << 24;
 
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -33,6 +38,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub enum Network {
     Classifier2d(Classifier2d),
     Unet2d(Unet2d),
+    Meshnet3d(Meshnet3d),
 }
 
 impl Network {
@@ -41,6 +47,7 @@ impl Network {
         match &manifest.architecture {
             manifest::Architecture::Classifier2d(spec) => Network::Classifier2d(Classifier2d::new(spec, device)),
             manifest::Architecture::Unet2d(spec) => Network::Unet2d(Unet2d::new(spec, device)),
+            manifest::Architecture::Meshnet3d(spec) => Network::Meshnet3d(Meshnet3d::new(spec, device)),
         }
     }
 }
@@ -92,6 +99,58 @@ impl Segmentation {
     }
 }
 
+/// A 3D model's answer for a volume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeSegmentation {
+    /// The source slices' size.
+    pub width: usize,
+    pub height: usize,
+    /// One label map per source slice, in the volume's order (row-major, 0 = background).
+    pub slices: Vec<Vec<u8>>,
+    pub classes: usize,
+    /// The resampled grid, `[depth, height, width]`.
+    pub grid: [usize; 3],
+    /// Softmax probabilities on the grid (`classes × depth × height × width`, class-major).
+    pub probabilities: Vec<f32>,
+}
+
+/// Softmax over `classes` class-major planes of `cells` values each.
+#[cfg(not(target_arch = "wasm32"))]
+fn softmax_classes(mut logits: Vec<f32>, classes: usize, cells: usize) -> Vec<f32> {
+    for i in 0..cells {
+        let max = (0..classes).map(|c| logits[c * cells + i]).fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for c in 0..classes {
+            let e = (logits[c * cells + i] - max).exp();
+            logits[c * cells + i] = e;
+            sum += e;
+        }
+        for c in 0..classes {
+            logits[c * cells + i] /= sum;
+        }
+    }
+    logits
+}
+
+/// Probabilities of every class at a 4 × 4 × 4 lattice of grid voxel centres (a 3D model's self-test numbers).
+#[cfg(not(target_arch = "wasm32"))]
+fn volume_lattice(probabilities: &[f32], classes: usize, grid: [usize; 3]) -> Vec<f32> {
+    let [d, h, w] = grid;
+    let at = |n: usize, i: usize| ((2 * i + 1) * n / 8).min(n - 1);
+    let mut out = Vec::with_capacity(64 * classes);
+    for z in 0..4 {
+        for y in 0..4 {
+            for x in 0..4 {
+                let cell = (at(d, z) * h + at(h, y)) * w + at(w, x);
+                for c in 0..classes {
+                    out.push(probabilities[c * d * h * w + cell]);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A model ready to run: manifest, trained network, device.
 #[derive(Debug)]
 pub struct LoadedModel {
@@ -112,6 +171,7 @@ impl LoadedModel {
         let loaded = match &mut network {
             Network::Classifier2d(net) => from_safetensors(net, weights),
             Network::Unet2d(net) => from_safetensors(net, weights),
+            Network::Meshnet3d(net) => from_safetensors(net, weights),
         };
         loaded.map_err(|message| InferError::Weights { id: manifest.id.clone(), message })?;
         Ok(Self { manifest, network, device: device.clone() })
@@ -133,7 +193,7 @@ impl LoadedModel {
         let x = self.input_tensor(images)?;
         match &self.network {
             Network::Classifier2d(net) => Ok(softmax(net.forward(x), 1)),
-            Network::Unet2d(_) => self.input_error("is a segmentation model: use segment"),
+            Network::Unet2d(_) | Network::Meshnet3d(_) => self.input_error("is a segmentation model: use segment"),
         }
     }
 
@@ -147,6 +207,7 @@ impl LoadedModel {
         match &self.network {
             Network::Unet2d(net) => Ok(softmax(net.forward(x), 1)),
             Network::Classifier2d(_) => self.input_error("is a classification model: use classify"),
+            Network::Meshnet3d(_) => self.input_error("is a 3D model: it labels whole volumes (segment_volume_blocking)"),
         }
     }
 
@@ -211,6 +272,7 @@ impl LoadedModel {
         match &self.network {
             Network::Classifier2d(_) => Ok(self.classify(std::slice::from_ref(&image)).await?.remove(0)),
             Network::Unet2d(_) => Ok(self.selftest_lattice(&self.segment(&image).await?.probabilities)),
+            Network::Meshnet3d(_) => self.input_error("is a 3D model: it runs on the server (blocking read-back)"),
         }
     }
 
@@ -221,7 +283,62 @@ impl LoadedModel {
         match &self.network {
             Network::Classifier2d(_) => Ok(self.classify_blocking(std::slice::from_ref(&image))?.remove(0)),
             Network::Unet2d(_) => Ok(self.selftest_lattice(&self.segment_blocking(&image)?.probabilities)),
+            Network::Meshnet3d(_) => {
+                let voxel = self.manifest.input.voxel_mm.unwrap_or(1.0);
+                let seg = self.segment_volume_blocking(&crate::selftest::volume(voxel), &mut |_, _| true)?;
+                Ok(volume_lattice(&seg.probabilities, seg.classes, seg.grid))
+            }
         }
+    }
+
+    /// For a 3D model: how many blocks [`Self::segment_volume_blocking`] runs for a `width × height × depth`
+    /// series of this voxel `spacing` (mm: column, row, slice); `None` for a 2D model.
+    pub fn volume_blocks(&self, width: usize, height: usize, depth: usize, spacing: [f32; 3]) -> Option<usize> {
+        let voxel = self.manifest.input.voxel_mm.filter(|_| self.manifest.is_volumetric())?;
+        let probe = crate::GreyVolume { width, height, depth, spacing, data: Vec::new() };
+        let block = self.manifest.input.size.max(1);
+        Some(probe.grid_dims(voxel).iter().map(|n| n.div_ceil(block)).product())
+    }
+
+    /// Labels every voxel of `volume` with a 3D model: the volume is resampled to the manifest's isotropic
+    /// `voxel_mm` grid, run block by block ([`crate::arch::chunked_logits`], blocks of `input.size`³ voxels with
+    /// the network's receptive-field margin, so the result equals one pass), turned into probabilities (softmax
+    /// per voxel) and mapped back to one label map per source slice ([`crate::volume::slice_label_maps`]).
+    /// `progress(done, total)` is called after every block; returning `false` cancels (→ [`InferError::Cancelled`]).
+    /// Native only (blocking read-back).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn segment_volume_blocking(
+        &self,
+        volume: &crate::GreyVolume,
+        progress: &mut dyn FnMut(usize, usize) -> bool,
+    ) -> Result<VolumeSegmentation, InferError> {
+        let id = || self.manifest.id.clone();
+        let (Network::Meshnet3d(net), manifest::Architecture::Meshnet3d(spec)) = (&self.network, &self.manifest.architecture) else {
+            return self.input_error("is not a 3D model: use segment");
+        };
+        ensure!(
+            volume.data.len() == volume.width * volume.height * volume.depth && !volume.data.is_empty(),
+            InputSnafu { id: id(), message: "the volume's values do not match its size" }
+        );
+        let voxel = self.manifest.input.voxel_mm.unwrap_or(1.0);
+        let grid = volume.grid_dims(voxel);
+        let cells = grid.iter().product::<usize>();
+        ensure!(
+            cells <= MAX_GRID_VOXELS,
+            InputSnafu { id: id(), message: format!("the series spans {grid:?} voxels of {voxel} mm, more than {MAX_GRID_VOXELS}") }
+        );
+        let input = &self.manifest.input;
+        let x: Vec<f32> = volume.resample(grid).iter().map(|v| (v - input.mean) / input.std).collect();
+        let logits = crate::arch::chunked_logits(net, spec, &x, grid, input.size.max(1), &self.device, progress).map_err(|e| match e {
+            crate::arch::ChunkError::Cancelled => InferError::Cancelled { id: id() },
+            crate::arch::ChunkError::Input(message) => InferError::Input { id: id(), message },
+            crate::arch::ChunkError::Device(message) => InferError::Readback { id: id(), message },
+        })?;
+        let classes = spec.classes;
+        let probabilities = softmax_classes(logits, classes, cells);
+        let slices = crate::volume::slice_label_maps(&probabilities, classes, grid, volume.width, volume.height, volume.depth)
+            .ok_or_else(|| InferError::Readback { id: id(), message: "wrong output size".into() })?;
+        Ok(VolumeSegmentation { width: volume.width, height: volume.height, slices, classes, grid, probabilities })
     }
 
     /// Probabilities (class-major grid) sampled at an 8 × 8 lattice of pixel centres, every class per point.

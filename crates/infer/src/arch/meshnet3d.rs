@@ -9,25 +9,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig3d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-/// Hyper-parameters of [`Meshnet3d`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Meshnet3dSpec {
-    /// Input channels (1 for CT numbers through a window).
-    pub in_channels: usize,
-    /// Channels of every hidden layer.
-    pub channels: usize,
-    /// Dilation of each 3×3×3 layer, in order.
-    pub dilations: Vec<usize>,
-    /// Number of classes (logits per voxel), background included.
-    pub classes: usize,
-}
-
-impl Meshnet3dSpec {
-    /// How far (voxels) an output depends on the input: each 3×3×3 layer of dilation `d` reaches `d` further.
-    pub fn receptive_radius(&self) -> usize {
-        self.dilations.iter().sum()
-    }
-}
+pub use crate::manifest::Meshnet3dSpec;
 
 /// One dilated 3×3×3 convolution (no bias), batch norm, ReLU; same size in and out.
 #[derive(Module, Debug)]
@@ -77,7 +59,8 @@ impl Meshnet3d {
 /// computed block by block: each block of `block`³ output voxels is run on its input grown by the receptive
 /// radius on every side (clipped at the volume's faces, where the network's own zero padding applies as in one
 /// pass), so the result equals one pass over the whole volume while the device only ever holds a block.
-/// Returns `classes × depth × height × width` values (class-major). Synchronous read-back: native only.
+/// Returns `classes × depth × height × width` values (class-major). `progress(done, total)` is called after
+/// each block; returning `false` stops with [`ChunkError::Cancelled`]. Synchronous read-back: native only.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn chunked_logits(
     net: &Meshnet3d,
@@ -86,14 +69,17 @@ pub fn chunked_logits(
     dims: [usize; 3],
     block: usize,
     device: &Device,
-) -> Result<Vec<f32>, String> {
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<Vec<f32>, ChunkError> {
     let [d, h, w] = dims;
     if volume.len() != d * h * w || d == 0 || h == 0 || w == 0 {
-        return Err(format!("a {d}×{h}×{w} volume needs {} values, got {}", d * h * w, volume.len()));
+        return Err(ChunkError::Input(format!("a {d}×{h}×{w} volume needs {} values, got {}", d * h * w, volume.len())));
     }
     if block == 0 {
-        return Err("the block size must be positive".into());
+        return Err(ChunkError::Input("the block size must be positive".into()));
     }
+    let blocks = [d, h, w].iter().map(|n| n.div_ceil(block)).product::<usize>();
+    let mut done = 0;
     let r = spec.receptive_radius();
     let classes = spec.classes;
     let mut out = vec![0f32; classes * d * h * w];
@@ -114,9 +100,9 @@ pub fn chunked_logits(
                 let logits: Vec<f32> = net
                     .forward(x)
                     .try_into_data()
-                    .map_err(|e| format!("{e:?}"))?
+                    .map_err(|e| ChunkError::Device(format!("{e:?}")))?
                     .try_to_vec()
-                    .map_err(|e| format!("{e:?}"))?;
+                    .map_err(|e| ChunkError::Device(format!("{e:?}")))?;
                 // Keep the block's own voxels.
                 for c in 0..classes {
                     for z in z0..(z0 + block).min(d) {
@@ -128,10 +114,36 @@ pub fn chunked_logits(
                         }
                     }
                 }
+                done += 1;
+                if !progress(done, blocks) {
+                    return Err(ChunkError::Cancelled);
+                }
             }
         }
     }
     Ok(out)
+}
+
+/// Why [`chunked_logits`] stopped.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChunkError {
+    /// The volume or block size is wrong.
+    Input(String),
+    /// Reading a block's result from the device failed.
+    Device(String),
+    /// The progress callback asked to stop.
+    Cancelled,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::fmt::Display for ChunkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChunkError::Input(m) | ChunkError::Device(m) => f.write_str(m),
+            ChunkError::Cancelled => f.write_str("cancelled"),
+        }
+    }
 }
 
 #[cfg(all(test, feature = "flex"))]
@@ -154,14 +166,21 @@ mod tests {
             .try_to_vec()
             .unwrap();
         for block in [4, 6, 32] {
-            let chunked = chunked_logits(&net, &spec, &volume, dims, block, &device).unwrap();
+            let mut calls = Vec::new();
+            let chunked = chunked_logits(&net, &spec, &volume, dims, block, &device, &mut |done, total| {
+                calls.push((done, total));
+                true
+            })
+            .unwrap();
+            let total = dims.iter().map(|n| n.div_ceil(block)).product::<usize>();
+            assert_eq!(calls, (1..=total).map(|k| (k, total)).collect::<Vec<_>>(), "one progress call per block");
             assert_eq!(chunked.len(), whole.len());
             let diff = whole.iter().zip(&chunked).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
             assert!(diff < 1e-4, "block {block}: max difference {diff}");
         }
         // With too small a margin the blocks' seams show: the comparison above can tell.
         let short = Meshnet3dSpec { dilations: vec![1], ..spec.clone() };
-        let seamed = chunked_logits(&net, &short, &volume, dims, 4, &device).unwrap();
+        let seamed = chunked_logits(&net, &short, &volume, dims, 4, &device, &mut |_, _| true).unwrap();
         let diff = whole.iter().zip(&seamed).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
         assert!(diff > 1e-3, "a one-voxel margin should not be exact ({diff})");
     }
@@ -171,7 +190,11 @@ mod tests {
         let device = Device::flex();
         let spec = Meshnet3dSpec { in_channels: 1, channels: 2, dilations: vec![1], classes: 2 };
         let net = Meshnet3d::new(&spec, &device);
-        assert!(chunked_logits(&net, &spec, &[0.0; 7], [2, 2, 2], 4, &device).unwrap_err().contains("needs 8 values"));
-        assert!(chunked_logits(&net, &spec, &[0.0; 8], [2, 2, 2], 0, &device).is_err());
+        let go = &mut |_, _| true;
+        assert!(chunked_logits(&net, &spec, &[0.0; 7], [2, 2, 2], 4, &device, go).unwrap_err().to_string().contains("needs 8 values"));
+        assert!(chunked_logits(&net, &spec, &[0.0; 8], [2, 2, 2], 0, &device, go).is_err());
+        // Stopping after the second of eight blocks.
+        let stop = &mut |done, _| done < 2;
+        assert_eq!(chunked_logits(&net, &spec, &[0.0; 8], [2, 2, 2], 1, &device, stop), Err(ChunkError::Cancelled));
     }
 }
