@@ -69,6 +69,7 @@ pub fn manifest() -> ModelManifest {
             mean: 0.35,
             std: 0.3,
             window: Some(FixedWindow { center: 0.0, width: 2000.0 }),
+            voxel_mm: None,
         },
         outputs: vec![
             label("background", "Background", [0, 0, 0], Code {
@@ -99,7 +100,7 @@ pub struct SegSample {
 
 /// The model's grey input from CT numbers: the manifest's fixed window, exactly as the viewer's AI worker applies
 /// it ([`ModelManifest::input_window`] ignores the display window for this model).
-fn window_grey(hu: &[f32], m: &ModelManifest) -> Vec<f32> {
+pub(crate) fn window_grey(hu: &[f32], m: &ModelManifest) -> Vec<f32> {
     let any_display = lumen_frames::WindowPreset {
         center: 40.0,
         width: 400.0,

@@ -4,12 +4,15 @@
 //! cargo run --release -p lumen-train -- pneumonia   # models/cxr-pneumonia
 //! cargo run --release -p lumen-train -- qc          # models/cxr-qc
 //! cargo run --release -p lumen-train -- ct-seg      # models/ct-chest-seg (synthetic phantom, needs no data)
+//! cargo run --release -p lumen-train -- ct-seg3d    # models/ct-chest-seg3d (3D, synthetic phantom)
+//! cargo run --release -p lumen-train --features gpu -- ct-seg3d --gpu   # the same on a GPU (Vulkan)
 //! ```
 //! Data: `../shared/data/cxr-pneumonia` (or `--data DIR` / `LUMEN_CXR_DATA`). Everything is seeded: the same
 //! command on the same machine writes the same weights.
 
 mod augment;
 mod ctseg;
+mod ctseg3d;
 mod data;
 mod metrics;
 mod package;
@@ -40,6 +43,16 @@ struct Cli {
     /// Override the number of epochs (for quick experiments; the committed models use the defaults).
     #[arg(long, global = true)]
     epochs: Option<usize>,
+    /// ct-seg3d: number of random training crops (default 512).
+    #[arg(long, global = true)]
+    crops: Option<usize>,
+    /// ct-seg3d: train on the GPU (burn's Vulkan backend; build with `--features gpu`).
+    #[arg(long, global = true)]
+    gpu: bool,
+    /// ct-seg3d: stop before an epoch that would end after this many seconds of training (the best epoch so far
+    /// is kept).
+    #[arg(long, global = true)]
+    time_budget: Option<f64>,
 }
 
 #[derive(Subcommand)]
@@ -50,6 +63,8 @@ enum Model {
     Qc,
     /// Chest CT segmentation (background, body, lung, bone) on the synthetic phantom, models/ct-chest-seg.
     CtSeg,
+    /// The same classes labelled in 3D over the whole series (MeshNet, runs on the server), models/ct-chest-seg3d.
+    CtSeg3d,
     /// How often each pixel rule (lumen_infer::qc_rules) fires on the films as they are, and on degraded copies
     /// (burnt-out centre, black edges, flattened contrast): prints a Markdown table for docs/AI.md.
     Rules,
@@ -70,6 +85,24 @@ fn main() {
         }
         return;
     }
+    if let Model::CtSeg3d = cli.model {
+        let (device, name) = match training_device(cli.gpu) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("lumen-train: {e}");
+                std::process::exit(2);
+            }
+        };
+        let manifest = ctseg3d::manifest();
+        let t0 = std::time::Instant::now();
+        let trained = ctseg3d::train(&manifest, cli.epochs.unwrap_or(6), cli.crops.unwrap_or(512), 20261127, device, &name, cli.time_budget);
+        let seconds = t0.elapsed().as_secs_f64();
+        if let Err(e) = ctseg3d::write(&out_root, manifest, &trained, seconds) {
+            eprintln!("lumen-train: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let films = match data::load(&data_dir) {
         Ok(f) => f,
         Err(e) => {
@@ -85,7 +118,7 @@ fn main() {
             rules(&films);
             Ok(())
         }
-        Model::CtSeg => unreachable!("handled above: needs no radiographs"),
+        Model::CtSeg | Model::CtSeg3d => unreachable!("handled above: needs no radiographs"),
     };
     if let Err(e) = result {
         eprintln!("lumen-train: {e}");
@@ -218,4 +251,18 @@ fn rules(films: &[Radiograph]) {
             counts.iter().map(|c| format!("{:.1}%", 100.0 * *c as f64 / films.len() as f64)).collect();
         println!("| {name} | {} |", cells.join(" | "));
     }
+}
+
+/// The device to train on: burn's Flex CPU backend, or with `--gpu` the first Vulkan GPU (feature `gpu`).
+fn training_device(gpu: bool) -> Result<(lumen_infer::Device, String), String> {
+    if !gpu {
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        return Ok((lumen_infer::Device::flex(), format!("the CPU (burn Flex, {threads} threads)")));
+    }
+    #[cfg(feature = "gpu")]
+    {
+        Ok((lumen_infer::Device::vulkan(burn::tensor::DeviceKind::DefaultDevice), "a GPU (burn wgpu, Vulkan)".into()))
+    }
+    #[cfg(not(feature = "gpu"))]
+    Err("--gpu needs a build with `--features gpu`".into())
 }

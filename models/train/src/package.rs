@@ -33,6 +33,7 @@ fn chest_radiograph_input(size: usize) -> InputSpec {
         mean: 0.5,
         std: 0.25,
         window: None,
+        voxel_mm: None,
     }
 }
 
@@ -166,7 +167,11 @@ pub(crate) fn write_package(
     write("manifest.json", (serde_json::to_string_pretty(manifest).unwrap() + "\n").as_bytes())?;
     write("metrics.json", (serde_json::to_string_pretty(&metrics).unwrap() + "\n").as_bytes())?;
     let selftest = lumen_infer::selftest::SelfTest {
-        image: "lumen_infer::selftest::image(): 256×256 synthetic pattern".into(),
+        image: if manifest.is_volumetric() {
+            "lumen_infer::selftest::volume(voxel_mm): 40×40×12 synthetic pattern, 4×4×4 lattice of grid voxels".into()
+        } else {
+            "lumen_infer::selftest::image(): 256×256 synthetic pattern".into()
+        },
         probabilities: selftest,
         backend: "burn Flex (native CPU)".into(),
     };
