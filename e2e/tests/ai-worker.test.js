@@ -143,6 +143,12 @@ async function run(page, name, job, { width, height, grey }, as = "rgb8", model 
 
 const manifest = async (model = MODEL) => (await fetch(`${server.origin}/models/${model}/manifest.json`)).json();
 const packageIds = async () => (await fetch(`${server.origin}/models/index.json`)).json();
+/** The packages whose manifest says they run in the browser (a `runs_on: server` model, e.g. a 3D one, does not). */
+const browserPackageIds = async () => {
+  const out = [];
+  for (const id of await packageIds()) if (((await manifest(id)).runs_on ?? "browser") === "browser") out.push(id);
+  return out;
+};
 const argmax = (p) => p.indexOf(Math.max(...p));
 
 /** Test-split films of ../shared/data/cxr-pneumonia as 8-bit grey, or null when the data is absent. */
@@ -205,7 +211,7 @@ test("WebGPU (SwiftShader): ready on webgpu, load reproduces the self-test, a se
     assert.ok(!log2.some((x) => x.type === "progress" && x.stage === "download" && x.done > 0), "nothing downloaded");
     // Every shipped package reproduces its own self-test on WebGPU.
     let job = 3;
-    for (const id of await packageIds()) {
+    for (const id of await browserPackageIds()) {
       const other = await load(page, "gpu2", job++, id);
       assert.equal(other.type, "loaded", JSON.stringify(other));
       assert.ok(other.selftest_max_diff < 1e-3, `${id} on WebGPU differs by ${other.selftest_max_diff}`);
@@ -227,10 +233,17 @@ test("CPU (Flex in wasm): ready on cpu, the self-test within 1e-4, bad requests 
     assert.ok(loaded.selftest_max_diff < 1e-4, `CPU self-test differs by ${loaded.selftest_max_diff}`);
     latency.cpu = { load_ms: Math.round(loaded.ms), warm_up_ms: Math.round(loaded.warm_up_ms) };
     let job = 100;
-    for (const id of await packageIds()) {
+    for (const id of await browserPackageIds()) {
       const other = await load(page, "cpu", job++, id);
       assert.equal(other.type, "loaded", JSON.stringify(other));
       assert.ok(other.selftest_max_diff < 1e-4, `${id} on the CPU differs by ${other.selftest_max_diff}`);
+    }
+    // A server-only package is refused by the worker with the reason, and the worker goes on.
+    for (const id of await packageIds()) {
+      if (((await manifest(id)).runs_on ?? "browser") !== "server") continue;
+      const refused = await load(page, "cpu", job++, id);
+      assert.equal(refused.type, "failed", JSON.stringify(refused));
+      assert.match(refused.message, /server/, JSON.stringify(refused));
     }
 
     // Mismatched pixels, an unknown model, an unreadable message, a model id that leaves the models folder.

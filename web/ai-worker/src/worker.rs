@@ -460,6 +460,10 @@ async fn load(job: JobId, model: &str, base_url: &str) -> Result<AiResponse, Str
     if manifest.id != model {
         return Err(format!("{manifest_url} describes model {:?}, not {model:?}", manifest.id));
     }
+    if manifest.runs_on == lumen_infer::manifest::RunsOn::Server {
+        // Refused before its weights are downloaded: the viewer asks the Lumen server to run it.
+        return Err(format!("model {model} runs on the Lumen server, not in the browser (its manifest says runs_on: server)"));
+    }
     request::check_file_name(&manifest.weights.file)?;
     let expected = manifest.weights.sha256.to_ascii_lowercase();
     let weights_url = request::package_url(&base, model, &manifest.weights.file);

@@ -310,7 +310,8 @@ impl AiClient {
         let (pixels, buffer): (RunPixels, JsValue) = match &frame.pixels {
             Pixels::Modality { values, .. } => (
                 RunPixels::Modality { window: frame.meta.default_window.clone(), invert: frame.meta.invert },
-                Float32Array::from(values.as_slice()).into(),
+                // Converted for this message only: the cached frame keeps its compact stored samples.
+                Float32Array::from(values.to_f32().as_ref()).into(),
             ),
             Pixels::Rgb8(rgb) => (RunPixels::Rgb8, Uint8Array::from(rgb.as_slice()).into()),
         };

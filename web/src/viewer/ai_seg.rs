@@ -169,6 +169,8 @@ pub fn SegmentationCard(
     let frame_value = StoredValue::new_local(frame.clone());
     let spacing = frame.meta.pixel_spacing;
     let classes = manifest.with_value(|m| m.outputs.len());
+    // A server-only model (a 3D network) has no browser run, per slice or per series, and nothing to save from here.
+    let in_browser = manifest.with_value(|m| m.runs_on == lumen_infer::manifest::RunsOn::Browser);
 
     // The shown slice's state and label map (a live result, else a stored segmentation's).
     let (id_s, key_s) = (id.clone(), key.clone());
@@ -374,7 +376,8 @@ pub fn SegmentationCard(
     view! {
         <section class="ai-model" data-model=id.clone() data-testid="ai-model" data-task="segmentation">
             <div class="ai-model-name">{name}" "<span class="muted">{format!("v{version}")}</span></div>
-            {move || {
+            {(!in_browser).then(|| view! { <div class="muted" data-testid="seg-server-only">{t(Msg::SegServerOnly)}</div> })}
+            {in_browser.then(|| move || {
                 let (model, run_state) = status();
                 if let Some(busy) = super::ai_panel::busy_view(client, &model, &run_state, &id_retry, &key_retry) {
                     return busy;
@@ -386,7 +389,7 @@ pub fn SegmentationCard(
                 _ => view! {
                     <button class="tool" data-action="ai-run" on:click=run_one>{t(Msg::AiRun)}</button>
                 }.into_any(),
-            }}}
+            }})}
             <ul class="seg-legend" data-testid="seg-legend"
                 data-source=shown_source>{legend}</ul>
             <div class="seg-controls">
@@ -402,6 +405,7 @@ pub fn SegmentationCard(
                     <option value="both">{t(Msg::SegFillOutline)}</option>
                 </select>
             </div>
+            {in_browser.then(|| view! {
             <div class="seg-series">
                 {move || {
                     let (done, busy, total) = progress();
@@ -433,6 +437,7 @@ pub fn SegmentationCard(
                     <button class="tool" data-action="seg-save" on:click=save>{t(Msg::SegSave)}</button>
                 </Show>
             </Show>
+            })}
             <Show when=can_save>
                 <div class="seg-series">
                     {move || match server() {
