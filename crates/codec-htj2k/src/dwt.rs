@@ -156,6 +156,15 @@ fn columns<T: Lift>(buf: &mut [T], stride: usize, w: usize, h: usize) {
     }
 }
 
+/// Where row `y` of a component's result lies in its buffer after [`inverse_53`] or [`inverse_97`].
+pub(crate) fn result_row(y: usize, h: usize, levels: u32) -> usize {
+    if levels == 0 {
+        y
+    } else {
+        source_row(y, h)
+    }
+}
+
 /// Where row `y` of a column-transformed area of `h` rows lies.
 fn source_row(y: usize, h: usize) -> usize {
     if y & 1 == 0 || h < 2 {
@@ -199,7 +208,7 @@ fn inverse<T: Lift>(
         }
     }
     for y in 0..h {
-        let src = if levels == 0 { y } else { source_row(y, h) };
+        let src = result_row(y, h, levels);
         emit(y, &buf[src * w..(src + 1) * w]);
     }
 }

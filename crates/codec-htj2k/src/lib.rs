@@ -337,40 +337,33 @@ pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
     }
     if cod.reversible {
         let convert = move |v: &i32| T::from_i32(v.wrapping_add(dc).clamp(min, max));
-        let mut kept: Vec<Vec<i32>> = Vec::new();
-        for (c, plane) in planes.iter_mut().enumerate() {
-            if direct {
+        if direct {
+            for (c, plane) in planes.iter_mut().enumerate() {
                 dwt::inverse_53(plane, w, h, levels, |y, row| {
                     put(out, nc, w, c, y, row.iter().map(convert))
                 });
-            } else {
-                let mut result = vec![0i32; w * h];
-                dwt::inverse_53(plane, w, h, levels, |y, row| {
-                    result[y * w..(y + 1) * w].copy_from_slice(row)
-                });
-                kept.push(result);
             }
-        }
-        if !direct {
-            // RCT (T.800 G.2.2).
-            let (p0, rest) = kept.split_at_mut(1);
-            let (p1, p2) = rest.split_at_mut(1);
-            for ((y0, y1), y2) in p0[0].iter_mut().zip(p1[0].iter_mut()).zip(p2[0].iter_mut()) {
-                let g = y0.wrapping_sub(y1.wrapping_add(*y2) >> 2);
-                let red = y2.wrapping_add(g);
-                let blue = y1.wrapping_add(g);
-                (*y0, *y1, *y2) = (red, g, blue);
+        } else {
+            // RCT (T.800 G.2.2) on the rows where the last wavelet level left them.
+            for plane in planes.iter_mut() {
+                dwt::inverse_53(plane, w, h, levels, |_, _| {});
             }
-            for (c, plane) in kept.iter().enumerate() {
-                for y in 0..h {
-                    put(
-                        out,
-                        nc,
-                        w,
-                        c,
-                        y,
-                        plane[y * w..(y + 1) * w].iter().map(convert),
-                    );
+            for y in 0..h {
+                let r = dwt::result_row(y, h, levels) * w..dwt::result_row(y, h, levels) * w + w;
+                let (p0, p1, p2) = (
+                    &planes[0][r.clone()],
+                    &planes[1][r.clone()],
+                    &planes[2][r.clone()],
+                );
+                let line = &mut out[y * w * nc..(y + 1) * w * nc];
+                for (((o, &y0), &y1), &y2) in line.chunks_exact_mut(nc).zip(p0).zip(p1).zip(p2) {
+                    let g = y0.wrapping_sub(y1.wrapping_add(y2) >> 2);
+                    o[0] = convert(&y2.wrapping_add(g));
+                    o[1] = convert(&g);
+                    o[2] = convert(&y1.wrapping_add(g));
+                }
+                for (c, plane) in planes.iter().enumerate().skip(3) {
+                    put(out, nc, w, c, y, plane[r.clone()].iter().map(convert));
                 }
             }
         }
@@ -383,40 +376,32 @@ pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
             let t = x as i32;
             T::from_i32(t - i32::from(t as f32 > x))
         };
-        let mut kept: Vec<Vec<f32>> = Vec::new();
-        for (c, f) in fplanes.iter_mut().enumerate() {
-            if direct {
+        if direct {
+            for (c, f) in fplanes.iter_mut().enumerate() {
                 dwt::inverse_97(f, w, h, levels, |y, row| {
                     put(out, nc, w, c, y, row.iter().map(convert))
                 });
-            } else {
-                let mut result = vec![0f32; w * h];
-                dwt::inverse_97(f, w, h, levels, |y, row| {
-                    result[y * w..(y + 1) * w].copy_from_slice(row)
-                });
-                kept.push(result);
             }
-        }
-        if !direct {
-            // ICT (T.800 G.3.2).
-            let (p0, rest) = kept.split_at_mut(1);
-            let (p1, p2) = rest.split_at_mut(1);
-            for ((y, cb), cr) in p0[0].iter_mut().zip(p1[0].iter_mut()).zip(p2[0].iter_mut()) {
-                let red = *y + 1.402 * *cr;
-                let green = *y - 0.344_136 * *cb - 0.714_136 * *cr;
-                let blue = *y + 1.772 * *cb;
-                (*y, *cb, *cr) = (red, green, blue);
+        } else {
+            // ICT (T.800 G.3.2) on the rows where the last wavelet level left them.
+            for f in fplanes.iter_mut() {
+                dwt::inverse_97(f, w, h, levels, |_, _| {});
             }
-            for (c, plane) in kept.iter().enumerate() {
-                for y in 0..h {
-                    put(
-                        out,
-                        nc,
-                        w,
-                        c,
-                        y,
-                        plane[y * w..(y + 1) * w].iter().map(convert),
-                    );
+            for y in 0..h {
+                let r = dwt::result_row(y, h, levels) * w..dwt::result_row(y, h, levels) * w + w;
+                let (p0, p1, p2) = (
+                    &fplanes[0][r.clone()],
+                    &fplanes[1][r.clone()],
+                    &fplanes[2][r.clone()],
+                );
+                let line = &mut out[y * w * nc..(y + 1) * w * nc];
+                for (((o, &luma), &cb), &cr) in line.chunks_exact_mut(nc).zip(p0).zip(p1).zip(p2) {
+                    o[0] = convert(&(luma + 1.402 * cr));
+                    o[1] = convert(&(luma - 0.344_136 * cb - 0.714_136 * cr));
+                    o[2] = convert(&(luma + 1.772 * cb));
+                }
+                for (c, plane) in fplanes.iter().enumerate().skip(3) {
+                    put(out, nc, w, c, y, plane[r.clone()].iter().map(convert));
                 }
             }
         }
