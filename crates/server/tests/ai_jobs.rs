@@ -201,6 +201,76 @@ async fn segmentation_job_stores_a_seg_equal_to_the_native_run() {
     );
 }
 
+/// A 3D model (`runs_on: server`): the server stacks the series into one volume along the slice normal, labels it
+/// at once and stores one SEG; its label maps equal a native run of the same model over the same files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_3d_model_labels_the_series_as_one_volume() {
+    let demo = start_demo().await;
+    let (study, series) = demo.largest("CT");
+    let t0 = Instant::now();
+    let (status, body) = post_job(
+        &demo.url,
+        json!({ "model": "ct-chest-seg3d", "study": study.study_instance_uid }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = body["job"].as_str().unwrap().to_string();
+    let done = wait(&demo.url, &id, Duration::from_secs(900)).await;
+    eprintln!(
+        "3D segmentation job over {} slices: {:.1} s",
+        series.instances.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    assert_eq!(done["state"], "done", "{done}");
+    let n = series.instances.len();
+    let total = done["total"].as_u64().unwrap() as usize;
+    assert!(total > n, "progress counts the instances, then the blocks: {done}");
+    assert_eq!(done["done"], total);
+    let result = &done["result"];
+    assert_eq!(result["sop_class_uid"], lumen_results::SEGMENTATION_STORAGE);
+    let (seg_series, seg_sop) = (
+        result["series_instance_uid"].as_str().unwrap(),
+        result["sop_instance_uid"].as_str().unwrap(),
+    );
+    let bytes = retrieve(&demo.url, &study.study_instance_uid, seg_series, seg_sop).await;
+    let seg = lumen_results::read_segmentation(&bytes).unwrap();
+    assert_eq!(seg.slices.len(), n);
+
+    // The native run: the same files, stacked by position along the normal (the demo's instances run head to
+    // feet, i.e. downwards in z, so the volume is their reverse).
+    let model = load_model("ct-chest-seg3d");
+    let geom = lumen_phantom::DemoOptions::small().ct;
+    assert_eq!(n, geom.slices as usize, "the main series holds every slice");
+    let mut instances: Vec<&lumen_phantom::InstanceEntry> = series.instances.iter().collect();
+    instances.sort_by_key(|i| std::cmp::Reverse(i.instance_number));
+    let images: Vec<lumen_infer::GreyImage> = instances
+        .iter()
+        .map(|instance| {
+            let frame = lumen_frames::decode_for_display(&demo.file(&instance.path), 1).unwrap();
+            model.manifest.frame_input(&frame).unwrap()
+        })
+        .collect();
+    let (ps, dz) = (geom.pixel_spacing as f32, geom.slice_spacing as f32);
+    let volume = lumen_infer::GreyVolume::from_slices(&images, [ps, ps, dz]).unwrap();
+    let native = model.segment_volume_blocking(&volume, &mut |_, _| true).unwrap();
+    let mut counts = [0usize; 4];
+    for (instance, labels) in instances.iter().zip(&native.slices) {
+        let stored = seg
+            .label_map(&instance.sop_instance_uid)
+            .unwrap_or_else(|| panic!("no label map for {}", instance.sop_instance_uid));
+        assert!(
+            &stored.labels == labels,
+            "slice {}: the stored labels differ from the native run in {} pixels",
+            instance.instance_number,
+            stored.labels.iter().zip(labels).filter(|(a, b)| a != b).count()
+        );
+        for &l in labels {
+            counts[l as usize] += 1;
+        }
+    }
+    assert!(counts[1] > 0 && counts[2] > 0, "body and lung are found: {counts:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classification_job_stores_an_sr_with_the_native_probabilities() {
     let demo = start_demo().await;

@@ -332,6 +332,7 @@ async fn run_job(service: &Arc<AiService>, work: Work) -> Result<JobResult, Stop
     }
     let total = match work.manifest.task {
         Task::Classification => 1,
+        // A 3D model's total (instances plus blocks) is known once the series' geometry is.
         Task::Segmentation => instances.len(),
     };
     service.update(&work.id, |j| j.total = total);
@@ -345,6 +346,9 @@ async fn run_job(service: &Arc<AiService>, work: Work) -> Result<JobResult, Stop
     check(&work.cancel)?;
     match work.manifest.task {
         Task::Classification => classify(service, &work, model, &instances[0]).await,
+        Task::Segmentation if model.manifest.is_volumetric() => {
+            segment_volume(service, &work, model, &instances).await
+        }
         Task::Segmentation => segment(service, &work, model, &instances).await,
     }
 }
@@ -461,7 +465,116 @@ async fn segment(
         maps.push(seg.labels);
         service.update(&work.id, |j| j.done = k + 1);
     }
-    let manifest = model.manifest.clone();
+    store_segmentation(work, &model.manifest, slices, maps).await
+}
+
+/// The series as one volume for a 3D model: its slices sorted along their normal (they must form one regular
+/// volume of equal-sized, parallel, evenly spaced slices), fetched and decoded in that order, labelled by the
+/// model in one piece ([`LoadedModel::segment_volume_blocking`], which reports every block and stops when the
+/// job is cancelled) and stored as one SEG. Progress counts the instances, then the blocks.
+async fn segment_volume(
+    service: &Arc<AiService>,
+    work: &Work,
+    model: Arc<LoadedModel>,
+    instances: &[(String, Value)],
+) -> Result<JobResult, Stop> {
+    let mut sources = Vec::with_capacity(instances.len());
+    let mut planes = Vec::with_capacity(instances.len());
+    for (i, (sop, json)) in instances.iter().enumerate() {
+        let frames = json_number(json, "00280008").unwrap_or(1.0);
+        if frames > 1.0 {
+            return Err(failed(format!(
+                "instance {sop} is a multi-frame image ({frames} frames): server segmentation takes single-frame slices"
+            )));
+        }
+        let slice = lumen_results::SourceSlice::from_dicom_json(json)
+            .map_err(|e| failed(format!("instance {sop}: {e}")))?;
+        let o = slice.image_orientation;
+        let plane = lumen_dicom::geometry::ImagePlane::new(
+            slice.image_position,
+            [o[0], o[1], o[2]],
+            [o[3], o[4], o[5]],
+            Some(slice.pixel_spacing),
+        )
+        .map_err(|e| failed(format!("instance {sop}: {e}")))?;
+        planes.push((i, plane));
+        sources.push(slice);
+    }
+    let layout = lumen_dicom::geometry::sort_volume(&planes).map_err(failed)?;
+    let size = (sources[0].columns, sources[0].rows);
+    if let Some(odd) = sources.iter().find(|s| (s.columns, s.rows) != size) {
+        return Err(failed(format!(
+            "the series is not one volume: instance {} is {}×{}, others {}×{}",
+            odd.image.sop_instance_uid, odd.columns, odd.rows, size.0, size.1
+        )));
+    }
+    if !layout.is_regular() {
+        return Err(failed(format!(
+            "the series is not one regular volume ({}): a 3D model needs evenly spaced parallel slices",
+            layout.warnings().join("; ")
+        )));
+    }
+    let dz = layout
+        .spacing
+        .ok_or_else(|| failed("a 3D model needs at least two slices at different positions"))?;
+    let ps = sources[0].pixel_spacing;
+    // Columns are `pixel_spacing[1]` apart, rows `pixel_spacing[0]`.
+    let spacing = [ps[1] as f32, ps[0] as f32, dz as f32];
+    let (width, height, depth) = (size.0 as usize, size.1 as usize, instances.len());
+    let blocks = model
+        .volume_blocks(width, height, depth, spacing)
+        .ok_or_else(|| failed(format!("model {} is not a 3D model", model.manifest.id)))?;
+    service.update(&work.id, |j| j.total = depth + blocks);
+    let mut images = Vec::with_capacity(depth);
+    for (k, &i) in layout.order.iter().enumerate() {
+        if work.cancel.load(Ordering::SeqCst) {
+            return Err(Stop::Cancelled);
+        }
+        let sop = &instances[i].0;
+        let bytes = work.pacs.instance(&work.study, &work.series, sop).await?;
+        let (m, s) = (model.clone(), sop.clone());
+        let image = tokio::task::spawn_blocking(move || model_input(&m, &s, &bytes))
+            .await
+            .map_err(failed)??;
+        if (image.width, image.height) != (width, height) {
+            return Err(failed(format!(
+                "instance {sop}: its pixels are {}×{} but its metadata says {width}×{height}",
+                image.width, image.height
+            )));
+        }
+        images.push(image);
+        service.update(&work.id, |j| j.done = k + 1);
+    }
+    let volume = lumen_infer::GreyVolume::from_slices(&images, spacing).map_err(failed)?;
+    drop(images);
+    let (svc, id, cancel) = (service.clone(), work.id.clone(), work.cancel.clone());
+    let seg = tokio::task::spawn_blocking(move || {
+        model.segment_volume_blocking(&volume, &mut |done, _| {
+            svc.update(&id, |j| j.done = depth + done);
+            !cancel.load(Ordering::SeqCst)
+        })
+    })
+    .await
+    .map_err(failed)?
+    .map_err(|e| match e {
+        lumen_infer::InferError::Cancelled { .. } => Stop::Cancelled,
+        other => failed(other),
+    })?;
+    let mut slices = Vec::with_capacity(depth);
+    for &i in &layout.order {
+        slices.push(sources[i].clone());
+    }
+    store_segmentation(work, &work.manifest, slices, seg.slices).await
+}
+
+/// Builds the SEG of `maps` over `slices` (same order) and stores it in the study, unless the job was cancelled.
+async fn store_segmentation(
+    work: &Work,
+    manifest: &ModelManifest,
+    slices: Vec<lumen_results::SourceSlice>,
+    maps: Vec<Vec<u8>>,
+) -> Result<JobResult, Stop> {
+    let manifest = manifest.clone();
     let (bytes, uids) = tokio::task::spawn_blocking(move || -> Result<_, Stop> {
         let run =
             lumen_results::SegmentationRun::from_manifest(&manifest, "native").map_err(failed)?;
