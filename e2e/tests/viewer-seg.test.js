@@ -293,3 +293,37 @@ test("the series segmented on the Lumen server: progress, a second SEG in the ar
   assertSameCounts(await shownCounts(page), lungSlice.nat, "server SEG");
   await page.close();
 });
+
+test("a 3D model runs only on the server: the whole series labelled as one volume, stored as a SEG, shown over the lungs", async () => {
+  const { context } = session;
+  const page = await context.newPage();
+  await openCt(page);
+  const card3d = page.locator('[data-testid="ai-model"][data-model="ct-chest-seg3d"]');
+  await card3d.waitFor({ timeout: 30_000 });
+  // No browser run for a server model: no per-slice run, no "every slice", the server button only.
+  await card3d.locator('[data-testid="seg-server-only"]').waitFor();
+  assert.equal(await card3d.locator('[data-action="ai-run"]').count(), 0);
+  assert.equal(await card3d.locator('[data-action="seg-series"]').count(), 0);
+  const before = await card3d.locator('[data-testid="seg-stored"]').count();
+  await card3d.locator('[data-action="seg-server"]').click();
+  // Progress counts the instances, then the volume's blocks.
+  await card3d.locator('[data-testid="seg-server-progress"]').waitFor({ timeout: 30_000 });
+  await card3d.locator('[data-testid="seg-stored"]').nth(before).waitFor({ timeout: 600_000 });
+  assert.equal(await card3d.locator('[data-testid="seg-server-error"]').count(), 0);
+  const uid = await card3d.locator('[data-testid="seg-stored"]').nth(before).getAttribute("data-seg-uid");
+  // On the slice with most lung the 3D model's label map is shown: lung where the 2D model finds lung.
+  const slice = await goToLungSlice(page);
+  await page.waitForFunction(
+    (src) => document.querySelector('[data-model="ct-chest-seg3d"] [data-testid="seg-legend"]')?.getAttribute("data-source") === src,
+    `seg:${uid}`,
+    { timeout: 30_000 },
+  );
+  const rows = await card3d.locator('[data-testid="seg-legend"] li').evaluateAll((els) => els.map((e) => [e.getAttribute("data-label"), Number(e.getAttribute("data-pixels"))]));
+  const counts = Object.fromEntries(rows);
+  const lung2d = slice.nat.counts[LUNG];
+  assert.ok(Math.abs(counts.lung - lung2d) < 0.25 * lung2d, `3D lung ${counts.lung} pixels vs 2D ${lung2d} on the same slice`);
+  await settle(page);
+  const nat = slice.nat;
+  assert.ok(blueness(await shot(viewport(page)), interior(nat, LUNG), nat) > 40, "the 3D model's lungs are tinted blue");
+  await page.close();
+});
