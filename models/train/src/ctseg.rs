@@ -176,6 +176,54 @@ pub fn dice((inter, pred, truth): (u64, u64, u64)) -> f64 {
     }
 }
 
+/// `f(seed)` for every seed on every core, in the seeds' order (so the result does not depend on the thread count).
+pub(crate) fn in_parallel<T: Send>(seeds: &[u64], f: impl Fn(u64) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = seeds
+            .chunks(seeds.len().div_ceil(threads).max(1))
+            .map(|part| scope.spawn(move || part.iter().map(|&s| f(s)).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("rendering thread")).collect()
+    })
+}
+
+/// Per-class overlap counts summed over slices.
+pub(crate) fn summed(slices: &[&Vec<(u64, u64, u64)>]) -> Vec<(u64, u64, u64)> {
+    let mut t = vec![(0u64, 0u64, 0u64); CLASSES.len()];
+    for s in slices {
+        for (a, b) in t.iter_mut().zip(s.iter()) {
+            a.0 += b.0;
+            a.1 += b.1;
+            a.2 += b.2;
+        }
+    }
+    t
+}
+
+/// The summed overlap counts of every class over `per_slice`, and each class's 95% CI of Dice: percentile
+/// bootstrap over slices (2000 resamples, seed 1).
+pub(crate) fn dice_with_ci(per_slice: &[Vec<(u64, u64, u64)>]) -> (Vec<(u64, u64, u64)>, Vec<(f64, f64)>) {
+    let all: Vec<&Vec<(u64, u64, u64)>> = per_slice.iter().collect();
+    let mut rng = Rng::new(1);
+    let mut boot: Vec<Vec<f64>> = vec![Vec::with_capacity(2000); CLASSES.len()];
+    for _ in 0..2000 {
+        let pick: Vec<&Vec<(u64, u64, u64)>> = (0..all.len()).map(|_| all[rng.below(all.len())]).collect();
+        for (c, t) in summed(&pick).into_iter().enumerate() {
+            boot[c].push(dice(t));
+        }
+    }
+    let cis = boot
+        .iter_mut()
+        .map(|v| {
+            v.sort_by(f64::total_cmp);
+            (v[(v.len() as f64 * 0.025) as usize], v[((v.len() as f64 * 0.975) as usize).min(v.len() - 1)])
+        })
+        .collect();
+    (summed(&all), cis)
+}
+
 pub struct TrainedSeg {
     pub weights: Vec<u8>,
     pub best_epoch: usize,
@@ -196,17 +244,7 @@ pub fn train(m: &ModelManifest, epochs: usize, seed: u64) -> TrainedSeg {
     let t0 = Instant::now();
     // One seed per slice, drawn up front, so that rendering in parallel gives the same slices.
     let seeds: Vec<u64> = (0..train_slices).map(|_| rng.next_u64()).collect();
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let train_set: Vec<SegSample> = std::thread::scope(|scope| {
-        let handles: Vec<_> = seeds
-            .chunks(train_slices.div_ceil(threads))
-            .map(|part| {
-                let (phantom, geom) = (&phantom, &geom);
-                scope.spawn(move || part.iter().map(|&s| training_slice(phantom, m, geom, &mut Rng::new(s))).collect::<Vec<_>>())
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("rendering thread")).collect()
-    });
+    let train_set: Vec<SegSample> = in_parallel(&seeds, |s| training_slice(&phantom, m, &geom, &mut Rng::new(s)));
     eprintln!("{} training slices rendered in {:.1} s", train_set.len(), t0.elapsed().as_secs_f64());
     let val: Vec<(GreyImage, Vec<u8>)> = (0..geom.slices).step_by(5).map(|k| demo_slice(&phantom, m, &geom, k)).collect();
 
@@ -298,39 +336,14 @@ pub fn write(out_root: &std::path::Path, m: ModelManifest, trained: &TrainedSeg,
         let seg = model.segment_blocking(&img).map_err(|e| e.to_string())?;
         per_slice.push(overlap(&seg.labels, &truth));
     }
-    let sum = |slices: &[&Vec<(u64, u64, u64)>]| {
-        let mut t = vec![(0u64, 0u64, 0u64); classes];
-        for s in slices {
-            for (a, b) in t.iter_mut().zip(s.iter()) {
-                a.0 += b.0;
-                a.1 += b.1;
-                a.2 += b.2;
-            }
-        }
-        t
-    };
-    let all: Vec<&Vec<(u64, u64, u64)>> = per_slice.iter().collect();
-    let totals = sum(&all);
-    // 95% CI: percentile bootstrap over slices (2000 resamples, seed 1).
-    let mut rng = Rng::new(1);
-    let mut boot: Vec<Vec<f64>> = vec![Vec::with_capacity(2000); classes];
-    for _ in 0..2000 {
-        let pick: Vec<&Vec<(u64, u64, u64)>> = (0..all.len()).map(|_| all[rng.below(all.len())]).collect();
-        for (c, t) in sum(&pick).into_iter().enumerate() {
-            boot[c].push(dice(t));
-        }
-    }
-    let ci = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        (v[(v.len() as f64 * 0.025) as usize], v[((v.len() as f64 * 0.975) as usize).min(v.len() - 1)])
-    };
+    let (totals, cis) = dice_with_ci(&per_slice);
     let mut card = String::from(
         "| class | Dice on the 220 demo CT slices (512², full resolution) | 95% CI (bootstrap over slices) |\n|---|---|---|\n",
     );
     let mut per_class = Vec::new();
     for c in 1..classes {
         let d = dice(totals[c]);
-        let (lo, hi) = ci(&mut boot[c]);
+        let (lo, hi) = cis[c];
         eprintln!("{:>10}: Dice {d:.4} ({lo:.4}–{hi:.4})", CLASSES[c]);
         card += &format!("| {} | **{d:.3}** | {lo:.3}–{hi:.3} |\n", manifest.outputs[c].display);
         per_class.push(serde_json::json!({"class": CLASSES[c], "dice": d, "ci95": [lo, hi],

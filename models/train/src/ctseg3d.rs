@@ -22,7 +22,7 @@ use lumen_infer::{to_safetensors, GreyImage, GreyVolume, LoadedModel, Meshnet3d}
 use lumen_phantom::{ChestPhantom, CtGeometry};
 use std::time::Instant;
 
-use crate::ctseg::{class_of, demo_slice, dice, overlap, window_grey, CLASSES};
+use crate::ctseg::{class_of, demo_slice, dice, dice_with_ci, in_parallel, overlap, summed, window_grey, CLASSES};
 use crate::rng::Rng;
 
 /// The isotropic grid the series is resampled to, mm.
@@ -131,15 +131,8 @@ fn training_crop(phantom: &ChestPhantom, m: &ModelManifest, geom: &CtGeometry, r
 /// A demo series as the server receives it: its grey volume (the model's window) and the true class of every
 /// source voxel, slice by slice.
 pub fn demo_volume(phantom: &ChestPhantom, m: &ModelManifest, geom: &CtGeometry) -> (GreyVolume, Vec<Vec<u8>>) {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let ks: Vec<u32> = (0..geom.slices).collect();
-    let slices: Vec<(GreyImage, Vec<u8>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = ks
-            .chunks(ks.len().div_ceil(threads))
-            .map(|part| scope.spawn(move || part.iter().map(|&k| demo_slice(phantom, m, geom, k)).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("rendering thread")).collect()
-    });
+    let ks: Vec<u64> = (0..u64::from(geom.slices)).collect();
+    let slices: Vec<(GreyImage, Vec<u8>)> = in_parallel(&ks, |k| demo_slice(phantom, m, geom, k as u32));
     let spacing = [geom.pixel_spacing as f32, geom.pixel_spacing as f32, geom.slice_spacing as f32];
     let (images, truth): (Vec<GreyImage>, Vec<Vec<u8>>) = slices.into_iter().unzip();
     (GreyVolume::from_slices(&images, spacing).expect("demo slices"), truth)
@@ -148,18 +141,6 @@ pub fn demo_volume(phantom: &ChestPhantom, m: &ModelManifest, geom: &CtGeometry)
 /// Per-class overlap counts of each slice's label map against the truth.
 pub fn slice_overlaps(pred: &[Vec<u8>], truth: &[Vec<u8>]) -> Vec<Vec<(u64, u64, u64)>> {
     pred.iter().zip(truth).map(|(p, t)| overlap(p, t)).collect()
-}
-
-fn summed(slices: &[&Vec<(u64, u64, u64)>]) -> Vec<(u64, u64, u64)> {
-    let mut t = vec![(0u64, 0u64, 0u64); CLASSES.len()];
-    for s in slices {
-        for (a, b) in t.iter_mut().zip(s.iter()) {
-            a.0 += b.0;
-            a.1 += b.1;
-            a.2 += b.2;
-        }
-    }
-    t
 }
 
 pub struct Trained3d {
@@ -185,17 +166,7 @@ pub fn train(m: &ModelManifest, epochs: usize, crops: usize, seed: u64, device: 
     let mut rng = Rng::new(seed);
     let t0 = Instant::now();
     let seeds: Vec<u64> = (0..crops).map(|_| rng.next_u64()).collect();
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let train_set: Vec<Crop> = std::thread::scope(|scope| {
-        let handles: Vec<_> = seeds
-            .chunks(crops.div_ceil(threads))
-            .map(|part| {
-                let (phantom, geom) = (&phantom, &geom);
-                scope.spawn(move || part.iter().map(|&s| training_crop(phantom, m, geom, &mut Rng::new(s))).collect::<Vec<_>>())
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("rendering thread")).collect()
-    });
+    let train_set: Vec<Crop> = in_parallel(&seeds, |s| training_crop(&phantom, m, &geom, &mut Rng::new(s)));
     eprintln!("{} training crops of {CROP}³ rendered in {:.1} s", train_set.len(), t0.elapsed().as_secs_f64());
     let small_geom = CtGeometry::covering(96, 22);
     let (val_volume, val_truth) = demo_volume(&phantom, m, &small_geom);
@@ -281,21 +252,7 @@ pub fn write(out_root: &std::path::Path, m: ModelManifest, trained: &Trained3d, 
         let seg = model.segment_volume_blocking(&volume, &mut |_, _| true).map_err(|e| e.to_string())?;
         let secs = t.elapsed().as_secs_f64();
         let per_slice = slice_overlaps(&seg.slices, &truth);
-        let all: Vec<&Vec<(u64, u64, u64)>> = per_slice.iter().collect();
-        let totals = summed(&all);
-        // 95% CI: percentile bootstrap over slices (2000 resamples, seed 1).
-        let mut rng = Rng::new(1);
-        let mut boot: Vec<Vec<f64>> = vec![Vec::with_capacity(2000); classes];
-        for _ in 0..2000 {
-            let pick: Vec<&Vec<(u64, u64, u64)>> = (0..all.len()).map(|_| all[rng.below(all.len())]).collect();
-            for (c, t) in summed(&pick).into_iter().enumerate() {
-                boot[c].push(dice(t));
-            }
-        }
-        let ci = |v: &mut Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            (v[(v.len() as f64 * 0.025) as usize], v[((v.len() as f64 * 0.975) as usize).min(v.len() - 1)])
-        };
+        let (totals, cis) = dice_with_ci(&per_slice);
         card += &format!(
             "\n**{name}** (grid {:?} voxels of {VOXEL_MM} mm; {:.1} s on the CPU, burn Flex):\n\n\
              | class | Dice per source voxel | 95% CI (bootstrap over slices) |\n|---|---|---|\n",
@@ -304,7 +261,7 @@ pub fn write(out_root: &std::path::Path, m: ModelManifest, trained: &Trained3d, 
         let mut per_class = Vec::new();
         for c in 1..classes {
             let d = dice(totals[c]);
-            let (lo, hi) = ci(&mut boot[c]);
+            let (lo, hi) = cis[c];
             eprintln!("{name}: {:>6}: Dice {d:.4} ({lo:.4}–{hi:.4})", CLASSES[c]);
             card += &format!("| {} | **{d:.3}** | {lo:.3}–{hi:.3} |\n", manifest.outputs[c].display);
             per_class.push(serde_json::json!({"class": CLASSES[c], "dice": d, "ci95": [lo, hi],

@@ -426,6 +426,18 @@ async fn classify(
     })
 }
 
+/// A single-frame instance's slice geometry and identity from its metadata, for a SEG (multi-frame instances are
+/// refused: server segmentation takes single-frame slices).
+fn source_slice(sop: &str, json: &Value) -> Result<lumen_results::SourceSlice, Stop> {
+    let frames = json_number(json, "00280008").unwrap_or(1.0);
+    if frames > 1.0 {
+        return Err(failed(format!(
+            "instance {sop} is a multi-frame image ({frames} frames): server segmentation takes single-frame slices"
+        )));
+    }
+    lumen_results::SourceSlice::from_dicom_json(json).map_err(|e| failed(format!("instance {sop}: {e}")))
+}
+
 async fn segment(
     service: &Arc<AiService>,
     work: &Work,
@@ -438,14 +450,7 @@ async fn segment(
         if work.cancel.load(Ordering::SeqCst) {
             return Err(Stop::Cancelled);
         }
-        let frames = json_number(json, "00280008").unwrap_or(1.0);
-        if frames > 1.0 {
-            return Err(failed(format!(
-                "instance {sop} is a multi-frame image ({frames} frames): server segmentation takes single-frame slices"
-            )));
-        }
-        let slice = lumen_results::SourceSlice::from_dicom_json(json)
-            .map_err(|e| failed(format!("instance {sop}: {e}")))?;
+        let slice = source_slice(sop, json)?;
         let bytes = work.pacs.instance(&work.study, &work.series, sop).await?;
         let (m, s) = (model.clone(), sop.clone());
         let seg = tokio::task::spawn_blocking(move || -> Result<_, Stop> {
@@ -481,14 +486,7 @@ async fn segment_volume(
     let mut sources = Vec::with_capacity(instances.len());
     let mut planes = Vec::with_capacity(instances.len());
     for (i, (sop, json)) in instances.iter().enumerate() {
-        let frames = json_number(json, "00280008").unwrap_or(1.0);
-        if frames > 1.0 {
-            return Err(failed(format!(
-                "instance {sop} is a multi-frame image ({frames} frames): server segmentation takes single-frame slices"
-            )));
-        }
-        let slice = lumen_results::SourceSlice::from_dicom_json(json)
-            .map_err(|e| failed(format!("instance {sop}: {e}")))?;
+        let slice = source_slice(sop, json)?;
         let o = slice.image_orientation;
         let plane = lumen_dicom::geometry::ImagePlane::new(
             slice.image_position,
