@@ -326,16 +326,7 @@ fn decode_htj2k(
         other => expanded_photometric(other),
     };
     if exact {
-        return Ok(Some(Frame {
-            index,
-            rows: info.rows,
-            columns: info.columns,
-            samples_per_pixel: info.samples_per_pixel,
-            bits_stored: info.bits_stored,
-            signed: info.is_signed(),
-            photometric_interpretation: pi,
-            samples,
-        }));
+        return Ok(Some(frame_of(info, index, pi, samples)));
     }
     // Stored bits narrower than the codestream, a High Bit above them, or another signedness: mask and
     // sign-extend the container values as for any other decoder.
@@ -358,7 +349,12 @@ fn finish(
         info,
         info.pixels_per_frame() * info.samples_per_pixel as usize,
     )?;
-    Ok(Frame {
+    Ok(frame_of(info, index, pi, samples))
+}
+
+/// Frame `index` of the image `info` describes, holding `samples` with photometric interpretation `pi`.
+fn frame_of(info: &ImageInfo, index: u32, pi: PhotometricInterpretation, samples: Samples) -> Frame {
+    Frame {
         index,
         rows: info.rows,
         columns: info.columns,
@@ -367,7 +363,7 @@ fn finish(
         signed: info.is_signed(),
         photometric_interpretation: pi,
         samples,
-    })
+    }
 }
 
 /// Put 8-bit decoder output in a 16-bit container when Bits Allocated is 16 (and check the size).
