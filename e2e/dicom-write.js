@@ -42,17 +42,6 @@ export function writeRadiograph(file, { rows, columns, pixels, patientName, pati
   const series = uidFrom(`${seed}/series`);
   const sop = uidFrom(`${seed}/sop`);
   const sopClass = "1.2.840.10008.5.1.4.1.1.1.1"; // Digital X-Ray Image Storage - For Presentation
-  const ts = "1.2.840.10008.1.2.1";
-  const metaBody = Buffer.concat([
-    element(0x0002, 0x0001, "OB", Buffer.from([0, 1])),
-    element(0x0002, 0x0002, "UI", sopClass),
-    element(0x0002, 0x0003, "UI", sop),
-    element(0x0002, 0x0010, "UI", ts),
-    element(0x0002, 0x0012, "UI", "1.2.826.0.1.3680043.9.7433.1"),
-  ]);
-  const groupLength = Buffer.alloc(4);
-  groupLength.writeUInt32LE(metaBody.length);
-  const meta = Buffer.concat([element(0x0002, 0x0000, "UL", Buffer.alloc(0)).subarray(0, 6), Buffer.from([4, 0]), groupLength, metaBody]);
   const data = Buffer.concat([
     element(0x0008, 0x0016, "UI", sopClass),
     element(0x0008, 0x0018, "UI", sop),
@@ -82,7 +71,7 @@ export function writeRadiograph(file, { rows, columns, pixels, patientName, pati
     element(0x0028, 0x1056, "CS", "LINEAR_EXACT"),
     element(0x7fe0, 0x0010, "OB", Buffer.from(pixels)),
   ]);
-  writeFileSync(file, Buffer.concat([Buffer.alloc(128), Buffer.from("DICM", "latin1"), meta, data]));
+  writeFileSync(file, Buffer.concat([fileMeta(sopClass, sop), data]));
   return { study, series, sop };
 }
 
