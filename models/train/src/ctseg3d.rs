@@ -184,7 +184,7 @@ pub fn train(m: &ModelManifest, epochs: usize, crops: usize, seed: u64, device: 
     for epoch in 0..epochs {
         let t = Instant::now();
         rng.shuffle(&mut order);
-        let lr = if epoch == 0 { lr0 / 3.0 } else { lr0 * 0.5 * (1.0 + (std::f64::consts::PI * epoch as f64 / epochs as f64).cos()) };
+        let lr = crate::train::epoch_lr(lr0, epoch, epochs);
         let (mut loss_sum, mut batches) = (0.0, 0);
         for chunk in order.chunks(batch) {
             let n = chunk.len();

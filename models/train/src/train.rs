@@ -63,12 +63,7 @@ pub fn train(
         let t0 = Instant::now();
         let mut samples = epoch_samples(epoch, &mut rng);
         rng.shuffle(&mut samples);
-        // Cosine decay per epoch, with one warm-up epoch at a third of the rate.
-        let lr = if epoch == 0 {
-            cfg.lr / 3.0
-        } else {
-            cfg.lr * 0.5 * (1.0 + (std::f64::consts::PI * epoch as f64 / total_steps as f64).cos())
-        };
+        let lr = epoch_lr(cfg.lr, epoch, total_steps);
         let (mut loss_sum, mut batches) = (0.0, 0);
         for chunk in samples.chunks(cfg.batch) {
             if chunk.len() < 2 {
@@ -118,4 +113,13 @@ pub fn predict(model: &Classifier2d, samples: &[Sample], size: usize, device: &D
         out.extend(v.chunks(classes).map(|c| c.to_vec()));
     }
     out
+}
+
+/// The learning rate of `epoch` of `epochs`: one warm-up epoch at a third of `lr0`, then cosine decay per epoch.
+pub fn epoch_lr(lr0: f64, epoch: usize, epochs: usize) -> f64 {
+    if epoch == 0 {
+        lr0 / 3.0
+    } else {
+        lr0 * 0.5 * (1.0 + (std::f64::consts::PI * epoch as f64 / epochs as f64).cos())
+    }
 }
