@@ -301,6 +301,17 @@ fn quantization(b: &[u8]) -> Result<Quantization> {
 
 /// Read the whole codestream: main header and the one tile's tile-parts.
 pub(crate) fn parse(data: &[u8]) -> Result<Codestream<'_>> {
+    parse_with(data, false)
+}
+
+/// Read the first bytes of a codestream as they arrive: the main header must be complete; a tile-part cut short
+/// contributes the bytes present, and one whose header is incomplete is left out. Packets that run past the
+/// data then give `Truncated` when read.
+pub(crate) fn parse_prefix(data: &[u8]) -> Result<Codestream<'_>> {
+    parse_with(data, true)
+}
+
+fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
     let main = main_header(data)?;
     let cod = main.cod.ok_or(Error::InvalidSegment {
         segment: "main header",
@@ -327,9 +338,14 @@ pub(crate) fn parse(data: &[u8]) -> Result<Codestream<'_>> {
                 )
             }
         }
-        let sot = data.get(pos + 2..pos + 12).ok_or(Error::Truncated {
-            part: "in a tile-part header (SOT)",
-        })?;
+        let Some(sot) = data.get(pos + 2..pos + 12) else {
+            if prefix && !parts.is_empty() {
+                break;
+            }
+            return Err(Error::Truncated {
+                part: "in a tile-part header (SOT)",
+            });
+        };
         if be16(sot, 0) != 10 {
             return invalid("SOT", "length is not 10");
         }
@@ -345,38 +361,34 @@ pub(crate) fn parse(data: &[u8]) -> Result<Codestream<'_>> {
                 data.len()
             }
         } else {
-            pos.checked_add(psot)
-                .filter(|&e| e <= data.len())
-                .ok_or(Error::Truncated {
-                    part: "inside a tile-part",
-                })?
-        };
-        if end < pos + 14 {
-            return invalid("SOT", "a tile-part shorter than its header");
-        }
-        let mut r = Reader {
-            data: &data[..end],
-            pos: pos + 12,
-        };
-        loop {
-            match r.u16("in a tile-part header")? {
-                SOD => break,
-                COD | COC | QCD | QCC | RGN | POC => {
-                    return unsupported("coding parameters in a tile-part header")
-                }
-                PPT => return unsupported("packed packet headers (PPT)"),
-                m if m >> 8 != 0xFF => {
-                    return invalid(
-                        "tile-part header",
-                        format!("{m:04X} where a marker was expected"),
-                    )
-                }
+            match pos.checked_add(psot) {
+                Some(e) if e <= data.len() => e,
+                // A prefix holds the start of this tile-part: its packets go as far as the data.
+                Some(_) if prefix => data.len(),
                 _ => {
-                    r.segment("tile-part header")?; // PLT, COM
+                    return Err(Error::Truncated {
+                        part: "inside a tile-part",
+                    })
                 }
             }
+        };
+        if psot != 0 && psot < 14 {
+            return invalid("SOT", "a tile-part shorter than its header");
         }
-        parts.push(&data[r.pos..end]);
+        if end < pos + 14 {
+            if prefix && !parts.is_empty() {
+                break;
+            }
+            return Err(Error::Truncated {
+                part: "in a tile-part header",
+            });
+        }
+        let body = match tile_part_body(&data[..end], pos + 12) {
+            Ok(body) => body,
+            Err(Error::Truncated { .. }) if prefix && !parts.is_empty() => break,
+            Err(e) => return Err(e),
+        };
+        parts.push(&data[body..end]);
         if end == data.len() || psot == 0 {
             break;
         }
@@ -399,4 +411,28 @@ pub(crate) fn parse(data: &[u8]) -> Result<Codestream<'_>> {
         qcd,
         tile_data,
     })
+}
+
+/// Where the body of the tile-part whose header markers start at `pos` begins (after SOD); `data` ends with the
+/// tile-part.
+fn tile_part_body(data: &[u8], pos: usize) -> Result<usize> {
+    let mut r = Reader { data, pos };
+    loop {
+        match r.u16("in a tile-part header")? {
+            SOD => return Ok(r.pos),
+            COD | COC | QCD | QCC | RGN | POC => {
+                return unsupported("coding parameters in a tile-part header")
+            }
+            PPT => return unsupported("packed packet headers (PPT)"),
+            m if m >> 8 != 0xFF => {
+                return invalid(
+                    "tile-part header",
+                    format!("{m:04X} where a marker was expected"),
+                )
+            }
+            _ => {
+                r.segment("tile-part header")?; // PLT, COM
+            }
+        }
+    }
 }

@@ -54,6 +54,17 @@ pub enum Error {
         got: u64,
     },
 
+    /// A reduced-resolution decode was asked to leave out more resolution levels than the codestream has.
+    #[snafu(display(
+        "cannot leave out {discard} resolution levels of a JPEG 2000 codestream with {levels} decomposition levels"
+    ))]
+    TooManyLevels {
+        /// Levels asked to leave out.
+        discard: u8,
+        /// Decomposition levels of the codestream.
+        levels: u8,
+    },
+
     /// The decoded image would be larger than the caller allows.
     #[snafu(display(
         "the JPEG 2000 image needs {needed} bytes of output, more than the limit of {limit} bytes"

@@ -13,6 +13,12 @@
 //! code-blocks — is refused with [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000
 //! decoder. Every other error means the codestream is damaged.
 //!
+//! Reduced resolutions: [`decode_reduced`] leaves out the highest resolution levels of a whole codestream (like
+//! `ojph_expand -skip_res`: fewer inverse wavelet levels, an image of [`reduced_size`]); [`prefix_resolution`]
+//! and [`decode_prefix`] decode the first bytes of a codestream as they arrive at the highest resolution whose
+//! packets (of every component) they hold — a preview while the rest of a resolution-major (RPCL, RLCP, or
+//! single-layer LRCP) codestream is still on its way.
+//!
 //! The crate holds no `unsafe`, never panics on input (truncated or corrupt codestreams give an [`Error`]; the
 //! work and memory are bounded by the output size the caller accepts) and builds for `wasm32-unknown-unknown`.
 //! It knows nothing about DICOM.
@@ -173,6 +179,162 @@ pub fn decode_with_limit(data: &[u8], max_output_bytes: u64) -> Result<DecodedIm
     Ok(DecodedImage { header, samples })
 }
 
+/// The size of the image without its `discard` highest resolution levels: `⌈width / 2^discard⌉ ×
+/// ⌈height / 2^discard⌉` (T.800 B.5 for an image at the origin).
+pub fn reduced_size(width: u32, height: u32, discard: u8) -> (u32, u32) {
+    let s = 1u64 << discard.min(32);
+    (
+        u64::from(width).div_ceil(s) as u32,
+        u64::from(height).div_ceil(s) as u32,
+    )
+}
+
+/// An image decoded at a reduced resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReducedImage {
+    /// The main header (of the whole image).
+    pub header: Header,
+    /// How many resolution levels were left out (0: the whole image).
+    pub discarded: u8,
+    /// Samples per line of the reduced image, `⌈header.width / 2^discarded⌉`.
+    pub width: u32,
+    /// Lines of the reduced image, `⌈header.height / 2^discarded⌉`.
+    pub height: u32,
+    /// `width × height × components` samples, interleaved per pixel.
+    pub samples: Samples,
+}
+
+/// Decode a whole codestream without its `discard` highest resolution levels (like `ojph_expand -skip_res
+/// discard`): fewer inverse wavelet levels, an image of [`reduced_size`]. `discard` may be at most the number of
+/// decomposition levels ([`Error::TooManyLevels`] otherwise).
+pub fn decode_reduced(data: &[u8], discard: u8) -> Result<ReducedImage> {
+    reduced(&codestream::parse(data)?, discard, DEFAULT_MAX_OUTPUT_BYTES)
+}
+
+/// [`decode_reduced`] into `out`, which must hold `reduced_size × components` samples.
+pub fn decode_reduced_into<T: Sample>(data: &[u8], discard: u8, out: &mut [T]) -> Result<Header> {
+    decode_levels(&codestream::parse(data)?, discard, out)
+}
+
+/// What a prefix of a codestream can be decoded to ([`prefix_resolution`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrefixResolution {
+    /// The main header.
+    pub header: Header,
+    /// The fewest resolution levels that must be left out: the packets of every component of all the other
+    /// resolutions are complete in the prefix. 0: the prefix holds every packet.
+    pub discard: u8,
+}
+
+/// Which resolution the first bytes of a codestream (`data`, as received so far) can be decoded at: `None` while
+/// the main header or the packets of the lowest resolution (of every component) are incomplete. Meaningful for
+/// resolution-major progressions (RPCL, RLCP, LRCP with one layer), which send all the packets of resolution r
+/// before any of r + 1; in a component-major order (PCRL, CPRL) of several components nothing is decodable until
+/// the last component starts to arrive. Errors: the prefix is damaged, or the codestream is one this decoder does
+/// not handle ([`Error::Unsupported`]).
+pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
+    let cs = match codestream::parse_prefix(data) {
+        Ok(cs) => cs,
+        Err(Error::Truncated { .. }) => return Ok(None),
+        // Not even SOC and SIZ yet.
+        Err(Error::NotJ2k) if data.len() < 4 && [0xFF, 0x4F, 0xFF, 0x51].starts_with(data) => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e),
+    };
+    let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
+    let levels = usize::from(cs.cod.levels);
+    let resolutions = resolutions(cs.width as usize, cs.height as usize, &cs, levels as u32)?;
+    // complete[r]: components whose packet of resolution r was read in full.
+    let mut complete = vec![0usize; levels + 1];
+    let mut contributions = Vec::new();
+    let mut pos = 0;
+    for (_, r) in packet_order(&cs) {
+        contributions.clear();
+        match packet::read_packet(
+            &cs.tile_data,
+            pos,
+            &grids(&resolutions[r]),
+            cs.cod.sop,
+            cs.cod.eph,
+            &mut contributions,
+        ) {
+            Ok(next) => pos = next,
+            Err(Error::Truncated { .. }) => break,
+            Err(e) => return Err(e),
+        }
+        complete[r] += 1;
+    }
+    let nc = cs.components.len();
+    let kept = complete.iter().take_while(|&&n| n == nc).count();
+    Ok((kept > 0).then(|| PrefixResolution {
+        header,
+        discard: (levels + 1 - kept) as u8,
+    }))
+}
+
+/// Decode the first bytes of a codestream at the highest resolution they hold (see [`prefix_resolution`]), or
+/// `None` while nothing is decodable yet. Output larger than [`DEFAULT_MAX_OUTPUT_BYTES`] is refused.
+pub fn decode_prefix(data: &[u8]) -> Result<Option<ReducedImage>> {
+    let Some(p) = prefix_resolution(data)? else {
+        return Ok(None);
+    };
+    reduced(
+        &codestream::parse_prefix(data)?,
+        p.discard,
+        DEFAULT_MAX_OUTPUT_BYTES,
+    )
+    .map(Some)
+}
+
+/// Decode the first bytes of a codestream without its `discard` highest resolution levels into `out` (which must
+/// hold `reduced_size × components` samples); [`Error::Truncated`] when the prefix does not hold all the packets
+/// of those resolutions (see [`prefix_resolution`]).
+pub fn decode_prefix_into<T: Sample>(data: &[u8], discard: u8, out: &mut [T]) -> Result<Header> {
+    decode_levels(&codestream::parse_prefix(data)?, discard, out)
+}
+
+fn reduced(
+    cs: &codestream::Codestream,
+    discard: u8,
+    max_output_bytes: u64,
+) -> Result<ReducedImage> {
+    let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
+    if discard > header.levels {
+        return Err(Error::TooManyLevels {
+            discard,
+            levels: header.levels,
+        });
+    }
+    let (width, height) = reduced_size(header.width, header.height, discard);
+    let count = u64::from(width) * u64::from(height) * u64::from(header.components);
+    let bytes = if header.precision > 8 { 2 } else { 1 };
+    if count * bytes > max_output_bytes {
+        return Err(Error::TooLarge {
+            needed: count * bytes,
+            limit: max_output_bytes,
+        });
+    }
+    fn run<T: Sample>(cs: &codestream::Codestream, discard: u8, count: u64) -> Result<Vec<T>> {
+        let mut v = vec![T::default(); count as usize];
+        decode_levels(cs, discard, &mut v)?;
+        Ok(v)
+    }
+    let samples = match (header.precision > 8, header.signed) {
+        (false, false) => Samples::U8(run(cs, discard, count)?),
+        (false, true) => Samples::I8(run(cs, discard, count)?),
+        (true, false) => Samples::U16(run(cs, discard, count)?),
+        (true, true) => Samples::I16(run(cs, discard, count)?),
+    };
+    Ok(ReducedImage {
+        header,
+        discarded: discard,
+        width,
+        height,
+        samples,
+    })
+}
+
 /// A subband of a component: where it lies in the component buffer and how it is coded.
 struct Band {
     x0: usize,
@@ -191,10 +353,30 @@ struct Band {
 /// Decode a whole codestream into `out`, which must hold `width × height × components` samples (see
 /// [`read_header`]); samples are interleaved per pixel.
 pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
-    let cs = codestream::parse(data)?;
+    decode_levels(&codestream::parse(data)?, 0, out)
+}
+
+/// Decode `cs` without its `discard` highest resolution levels into `out` (see [`reduced_size`]); only the packets
+/// of the kept resolutions are read, so the tile data may end after the last of them.
+fn decode_levels<T: Sample>(
+    cs: &codestream::Codestream,
+    discard: u8,
+    out: &mut [T],
+) -> Result<Header> {
     let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
-    let (w, h) = (cs.width as usize, cs.height as usize);
+    let (fw, fh) = (cs.width as usize, cs.height as usize);
     let nc = cs.components.len();
+    let cod = &cs.cod;
+    if discard > cod.levels {
+        return Err(Error::TooManyLevels {
+            discard,
+            levels: cod.levels,
+        });
+    }
+    // The image without the highest `discard` levels is the image of their LL band: ⌈w / 2^discard⌉ ×
+    // ⌈h / 2^discard⌉ with `levels − discard` levels, its subbands where they lie in the whole image.
+    let (rw, rh) = reduced_size(cs.width, cs.height, discard);
+    let (w, h) = (rw as usize, rh as usize);
     let needed = w as u64 * h as u64 * nc as u64;
     if out.len() as u64 != needed {
         return Err(Error::OutputSize {
@@ -202,40 +384,31 @@ pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
             got: out.len() as u64,
         });
     }
-    let cod = &cs.cod;
-    let levels = u32::from(cod.levels);
-    let resolutions = resolutions(w, h, &cs)?;
-
-    // Packets: one per (component, resolution); the progression order only decides which loop is outer.
-    let mut order: Vec<(usize, usize)> = Vec::with_capacity(nc * (levels as usize + 1));
-    if cod.progression >= 3 {
-        for c in 0..nc {
-            for r in 0..=levels as usize {
-                order.push((c, r));
-            }
-        }
-    } else {
-        for r in 0..=levels as usize {
-            for c in 0..nc {
-                order.push((c, r));
-            }
-        }
-    }
+    let levels = u32::from(cod.levels - discard);
+    let resolutions = resolutions(fw, fh, cs, levels)?;
     let tile = &cs.tile_data[..];
-    let mut pos = 0;
     let mut contributions = Vec::new();
-    let mut packets = Vec::with_capacity(order.len());
-    for &(c, r) in &order {
-        let grids: Vec<packet::BandGrid> = resolutions[r]
-            .iter()
-            .map(|b| packet::BandGrid {
-                cbx: b.cbx,
-                cby: if b.w == 0 { 0 } else { b.h.div_ceil(b.cbh) },
-            })
-            .collect();
+    let mut packets = Vec::with_capacity(nc * (levels as usize + 1));
+    let order = packet_order(cs);
+    // The packets of the kept resolutions; in a resolution-major order they come first.
+    let last_needed = order
+        .iter()
+        .rposition(|&(_, r)| r <= levels as usize)
+        .unwrap_or(0);
+    let mut pos = 0;
+    for &(c, r) in &order[..=last_needed] {
         let first = contributions.len();
-        pos = packet::read_packet(tile, pos, &grids, cod.sop, cod.eph, &mut contributions)?;
-        packets.push((c, r, first, contributions.len()));
+        pos = packet::read_packet(
+            tile,
+            pos,
+            &grids(&resolutions[r]),
+            cod.sop,
+            cod.eph,
+            &mut contributions,
+        )?;
+        if r <= levels as usize {
+            packets.push((c, r, first, contributions.len()));
+        }
     }
 
     // Reversible: the indices are the coefficients (i32 planes). Irreversible: each code-block is decoded into a
@@ -409,9 +582,51 @@ pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
     Ok(header)
 }
 
+/// The packets of the tile in codestream order, as (component, resolution): one per pair (one layer, one precinct);
+/// the progression order only decides which loop is outer.
+fn packet_order(cs: &codestream::Codestream) -> Vec<(usize, usize)> {
+    let nc = cs.components.len();
+    let resolutions = usize::from(cs.cod.levels) + 1;
+    let mut order = Vec::with_capacity(nc * resolutions);
+    if cs.cod.progression >= 3 {
+        // PCRL, CPRL: component-major (one precinct).
+        for c in 0..nc {
+            for r in 0..resolutions {
+                order.push((c, r));
+            }
+        }
+    } else {
+        // LRCP (one layer), RLCP, RPCL: resolution-major.
+        for r in 0..resolutions {
+            for c in 0..nc {
+                order.push((c, r));
+            }
+        }
+    }
+    order
+}
+
+/// The code-block grids of a resolution's subbands, for reading its packets.
+fn grids(bands: &[Band]) -> Vec<packet::BandGrid> {
+    bands
+        .iter()
+        .map(|b| packet::BandGrid {
+            cbx: b.cbx,
+            cby: if b.w == 0 { 0 } else { b.h.div_ceil(b.cbh) },
+        })
+        .collect()
+}
+
 /// The subbands of each resolution (LL for resolution 0; HL, LH, HH for the others), checked against what this
 /// decoder handles.
-fn resolutions(w: usize, h: usize, cs: &codestream::Codestream) -> Result<Vec<Vec<Band>>> {
+/// `kept_levels`: the wavelet levels the decode inverts (fewer than the codestream's when resolutions are
+/// discarded); it decides the 9/7 normalisation folded into the steps of the lowest kept subbands.
+fn resolutions(
+    w: usize,
+    h: usize,
+    cs: &codestream::Codestream,
+    kept_levels: u32,
+) -> Result<Vec<Vec<Band>>> {
     let cod = &cs.cod;
     let levels = u32::from(cod.levels);
     let guard = u32::from(cs.qcd.guard_bits);
@@ -487,7 +702,8 @@ fn resolutions(w: usize, h: usize, cs: &codestream::Codestream) -> Result<Vec<Ve
                 1.0
             } else {
                 let exponent = precision + gain - eps as i32;
-                let k = if levels == 0 {
+                // Without any synthesis level (all levels discarded) the LL band is the image itself.
+                let k = if kept_levels == 0 {
                     1.0
                 } else {
                     dwt::k_gain(w, h, level, kind)

@@ -155,8 +155,17 @@ pub(crate) fn read_packet(
     out: &mut Vec<Contribution>,
 ) -> Result<usize> {
     let mut pos = pos;
-    if sop && data.get(pos..pos + 2) == Some(&[0xFF, 0x91]) {
-        pos += 6;
+    if sop {
+        // Cut before the two bytes that tell whether an SOP marker is there: the packet is incomplete.
+        match data.get(pos..pos + 2) {
+            None => {
+                return Err(Error::Truncated {
+                    part: "before a packet",
+                })
+            }
+            Some([0xFF, 0x91]) => pos += 6,
+            Some(_) => {}
+        }
     }
     let mut bits = HeaderBits::new(data, pos);
     let first = out.len();
@@ -211,10 +220,15 @@ pub(crate) fn read_packet(
     bits.align();
     let mut pos = bits.pos;
     if eph {
-        if data.get(pos..pos + 2) != Some(&[0xFF, 0x92]) {
-            return corrupt("a packet header without its EPH marker");
+        match data.get(pos..pos + 2) {
+            None => {
+                return Err(Error::Truncated {
+                    part: "before the EPH marker of a packet header",
+                })
+            }
+            Some([0xFF, 0x92]) => pos += 2,
+            Some(_) => return corrupt("a packet header without its EPH marker"),
         }
-        pos += 2;
     }
     for c in &mut out[first..] {
         c.start = pos;

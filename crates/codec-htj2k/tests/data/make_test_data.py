@@ -62,9 +62,11 @@ def run(*args):
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
 
 
-def case(name, w, h, bits, signed, samples, nc=1, options=(), write_ref=True):
+def case(name, w, h, bits, signed, samples, nc=1, options=(), write_ref=True, skips=()):
     """samples: per pixel values (nc == 1) or tuples (nc == 3). Without `write_ref` the test computes the
-    reference itself (the source of a lossless case)."""
+    reference itself (the source of a lossless case). For each n of `skips` (unsigned cases only),
+    `<case>.skip<n>` is ojph_expand -skip_res n's decode: the image without its n highest resolution levels,
+    stored like a `.ref`."""
     offset = 1 << (bits - 1) if signed else 0
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "in")
@@ -98,6 +100,14 @@ def case(name, w, h, bits, signed, samples, nc=1, options=(), write_ref=True):
                 # truth for a lossless stream.
                 print(f"{name}: ojph_expand does not give back the source; the reference is the source")
                 values = flat
+        assert not (signed and skips)
+        for n in skips:
+            out = os.path.join(tmp, "skip%d" % n + (".yuv" if nc == 1 else ".ppm"))
+            run("ojph_expand", "-i", cs_path, "-o", out, "-skip_res", str(n))
+            dec = open(out, "rb").read()
+            if nc == 3:
+                dec = dec[dec.index(b"255\n") + 4:]
+            open(os.path.join(HERE, "%s.skip%d" % (name, n)), "wb").write(dec)
         cs = bytearray(open(cs_path, "rb").read())
     if signed:
         for c in range(nc):
@@ -136,11 +146,19 @@ def main():
          options=LOSSLESS + ("-block_size", "{16,128}", "-num_decomps", "3"))
     for order in ("LRCP", "RLCP", "RPCL", "PCRL", "CPRL"):
         case(f"rgb8_rct_{order.lower()}_45x37", 45, 37, 8, False, rgb(45, 37), 3,
-             options=LOSSLESS + ("-prog_order", order))
+             options=LOSSLESS + ("-prog_order", order), skips=(1, 2, 5) if order[0] in "LR" else ())
+    # Reduced-resolution decodes (ojph_expand -skip_res) of resolution-major codestreams; RPCL is ojph_compress's
+    # default, so the 513x511 and 100x90 cases above are RPCL too.
+    case("u12_rpcl_300x200", 300, 200, 12, False, ramp(300, 200, 12), options=LOSSLESS +
+         ("-prog_order", "RPCL", "-block_size", "{32,32}"), skips=(1, 2, 3, 4, 5))
+    case("u16_rlcp_97x61", 97, 61, 16, False, ramp(97, 61, 16), options=LOSSLESS +
+         ("-prog_order", "RLCP", "-num_decomps", "4"), skips=(1, 2, 3, 4))
+    case("u8_cprl_65x33", 65, 33, 8, False, noise(65, 33, 8, 19), options=LOSSLESS + ("-prog_order", "CPRL"),
+         skips=(2,))
     case("rgb8_noct_20x9", 20, 9, 8, False, rgb(20, 9), 3, options=LOSSLESS + ("-colour_trans", "false"))
     # Lossy (irreversible 9/7).
     case("ct16s_96x80_lossy", 96, 80, 16, True, ct_like(96, 80, False), options=("-qstep", "0.0005"))
-    case("u12_100x75_lossy", 100, 75, 12, False, ramp(100, 75, 12), options=("-qstep", "0.002"))
+    case("u12_100x75_lossy", 100, 75, 12, False, ramp(100, 75, 12), options=("-qstep", "0.002"), skips=(1, 3, 5))
     case("u12_7x13_lossy_l3", 7, 13, 12, False, ramp(7, 13, 12), options=("-qstep", "0.002", "-num_decomps", "3"))
     case("u8_65x33_lossy", 65, 33, 8, False, noise(65, 33, 8, 13), options=("-qstep", "0.01"))
     case("rgb8_ict_45x37_lossy", 45, 37, 8, False, rgb(45, 37), 3, options=())
