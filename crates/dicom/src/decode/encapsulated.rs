@@ -278,17 +278,67 @@ fn decode_htj2k(
     index: u32,
     fail: &dyn Fn(String) -> Error,
 ) -> Result<Option<Frame>> {
+    Ok(htj2k_frame(data, info, index, fail, false)?.map(|(frame, _)| frame))
+}
+
+/// The preview of an HTJ2K frame whose codestream has not fully arrived: `prefix` (its first bytes) decoded at the
+/// highest resolution it holds, each pixel of that reduced image repeated over the 2^d × 2^d pixels it stands for,
+/// so that the frame has the full Rows × Columns. With the number of resolution levels left out (0: the prefix
+/// holds the whole image). `None` while nothing is decodable yet, or when lumen-codec-htj2k does not handle the
+/// codestream.
+pub(crate) fn htj2k_preview(
+    prefix: &[u8],
+    info: &ImageInfo,
+    index: u32,
+    syntax: &str,
+) -> Result<Option<(Frame, u8)>> {
+    let fail = |reason: String| Error::Decode {
+        frame: index,
+        syntax: syntax.to_string(),
+        reason,
+    };
+    htj2k_frame(prefix, info, index, &fail, true)
+}
+
+/// [`decode_htj2k`], or with `prefix` the [`htj2k_preview`] of the data.
+fn htj2k_frame(
+    data: &[u8],
+    info: &ImageInfo,
+    index: u32,
+    fail: &dyn Fn(String) -> Error,
+    prefix: bool,
+) -> Result<Option<(Frame, u8)>> {
     // The codestream may sit in a JP2 wrapper.
     let start = data
         .windows(4)
         .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])
         .unwrap_or(0);
     let data = &data[start..];
-    let header = match lumen_codec_htj2k::read_header(data) {
-        Ok(h) => h,
-        Err(lumen_codec_htj2k::Error::Unsupported { .. }) => return Ok(None),
-        Err(e) => return Err(fail(e.to_string())),
+    let (header, discard) = if prefix {
+        match lumen_codec_htj2k::prefix_resolution(data) {
+            Ok(Some(p)) => (p.header, p.discard),
+            Ok(None) | Err(lumen_codec_htj2k::Error::Unsupported { .. }) => return Ok(None),
+            Err(e) => return Err(fail(e.to_string())),
+        }
+    } else {
+        match lumen_codec_htj2k::read_header(data) {
+            Ok(h) => (h, 0),
+            Err(lumen_codec_htj2k::Error::Unsupported { .. }) => return Ok(None),
+            Err(e) => return Err(fail(e.to_string())),
+        }
     };
+    if prefix {
+        // The whole decode checks the main header against the data set before it gets here.
+        check_dimensions(
+            info,
+            header.width,
+            header.height,
+            u32::from(header.components),
+            u32::from(header.precision),
+            "JPEG 2000",
+        )
+        .map_err(fail)?;
+    }
     if !matches!(info.bits_allocated, 8 | 16) || (info.bits_allocated == 8 && header.precision > 8)
     {
         return Ok(None);
@@ -297,21 +347,20 @@ fn decode_htj2k(
     let exact = u16::from(header.precision) <= info.bits_stored
         && info.high_bit + 1 == info.bits_stored
         && header.signed == info.is_signed();
-    fn run<T: lumen_codec_htj2k::Sample>(
-        data: &[u8],
-        count: usize,
-    ) -> lumen_codec_htj2k::Result<Vec<T>> {
-        let mut v = vec![T::default(); count];
-        lumen_codec_htj2k::decode_into(data, &mut v)?;
-        Ok(v)
-    }
+    let run = Decode {
+        data,
+        count,
+        discard,
+        prefix,
+        header,
+    };
     let decoded = match (info.bits_allocated, exact, info.is_signed()) {
-        (8, true, false) => run::<u8>(data, count).map(Samples::U8),
-        (8, true, true) => run::<i8>(data, count).map(Samples::I8),
-        (16, true, false) => run::<u16>(data, count).map(Samples::U16),
-        (16, true, true) => run::<i16>(data, count).map(Samples::I16),
-        (8, false, _) => run::<u8>(data, count).map(Samples::U8),
-        _ => run::<u16>(data, count).map(Samples::U16),
+        (8, true, false) => run.run::<u8>().map(Samples::U8),
+        (8, true, true) => run.run::<i8>().map(Samples::I8),
+        (16, true, false) => run.run::<u16>().map(Samples::U16),
+        (16, true, true) => run.run::<i16>().map(Samples::I16),
+        (8, false, _) => run.run::<u8>().map(Samples::U8),
+        _ => run.run::<u16>().map(Samples::U16),
     };
     let samples = match decoded {
         Ok(s) => s,
@@ -326,7 +375,7 @@ fn decode_htj2k(
         other => expanded_photometric(other),
     };
     if exact {
-        return Ok(Some(frame_of(info, index, pi, samples)));
+        return Ok(Some((frame_of(info, index, pi, samples), discard)));
     }
     // Stored bits narrower than the codestream, a High Bit above them, or another signedness: mask and
     // sign-extend the container values as for any other decoder.
@@ -335,7 +384,57 @@ fn decode_htj2k(
         Samples::U16(v) => v.iter().flat_map(|s| s.to_le_bytes()).collect(),
         _ => return Err(fail("unexpected HTJ2K sample type".to_string())),
     };
-    finish(&bytes, info, index, pi).map(Some)
+    finish(&bytes, info, index, pi).map(|frame| Some((frame, discard)))
+}
+
+/// One typed HTJ2K decode of [`htj2k_frame`].
+struct Decode<'a> {
+    data: &'a [u8],
+    /// Samples of the whole frame.
+    count: usize,
+    discard: u8,
+    prefix: bool,
+    header: lumen_codec_htj2k::Header,
+}
+
+impl Decode<'_> {
+    fn run<T: lumen_codec_htj2k::Sample>(&self) -> lumen_codec_htj2k::Result<Vec<T>> {
+        if !self.prefix {
+            let mut v = vec![T::default(); self.count];
+            lumen_codec_htj2k::decode_into(self.data, &mut v)?;
+            return Ok(v);
+        }
+        let h = &self.header;
+        let (rw, rh) = lumen_codec_htj2k::reduced_size(h.width, h.height, self.discard);
+        let nc = usize::from(h.components);
+        let mut small = vec![T::default(); rw as usize * rh as usize * nc];
+        lumen_codec_htj2k::decode_prefix_into(self.data, self.discard, &mut small)?;
+        Ok(upscale(
+            &small,
+            rw as usize,
+            h.width as usize,
+            h.height as usize,
+            nc,
+            self.discard,
+        ))
+    }
+}
+
+/// The `w`×`h` image (of `nc` interleaved components) where pixel (x, y) is pixel (x >> d, y >> d) of `small`
+/// (`sw` pixels a line).
+fn upscale<T: Copy>(small: &[T], sw: usize, w: usize, h: usize, nc: usize, d: u8) -> Vec<T> {
+    if d == 0 {
+        return small.to_vec();
+    }
+    let mut out = Vec::with_capacity(w * h * nc);
+    for y in 0..h {
+        let row = &small[(y >> d) * sw * nc..((y >> d) + 1) * sw * nc];
+        for x in 0..w {
+            let sx = (x >> d) * nc;
+            out.extend_from_slice(&row[sx..sx + nc]);
+        }
+    }
+    out
 }
 
 fn finish(
@@ -353,7 +452,12 @@ fn finish(
 }
 
 /// Frame `index` of the image `info` describes, holding `samples` with photometric interpretation `pi`.
-fn frame_of(info: &ImageInfo, index: u32, pi: PhotometricInterpretation, samples: Samples) -> Frame {
+fn frame_of(
+    info: &ImageInfo,
+    index: u32,
+    pi: PhotometricInterpretation,
+    samples: Samples,
+) -> Frame {
     Frame {
         index,
         rows: info.rows,
@@ -799,6 +903,58 @@ mod tests {
             "the test needs values above 10 bits"
         );
         assert_eq!(got, &want.iter().map(|v| v & 0x3FF).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn htj2k_previews_of_a_prefix_have_the_full_geometry_and_end_in_the_whole_frame() {
+        // 300×200 12-bit RPCL with 5 levels: the first bytes give the small images, each pixel repeated.
+        let cs = htj2k_test_codestream("u12_rpcl_300x200");
+        let info = mono_info(300, 200, 12, false);
+        let ts = "1.2.840.10008.1.2.4.202";
+        let whole = super::super::decode_frame_data(&cs, ts, &info, 0).unwrap();
+        let mut seen = Vec::new();
+        for cut in (0..=cs.len()).step_by(97).chain([cs.len()]) {
+            let Some(p) = super::super::preview_frame_data(&cs[..cut], ts, &info, 0).unwrap()
+            else {
+                assert!(seen.is_empty(), "nothing at {cut} after a preview");
+                continue;
+            };
+            assert_eq!((p.frame.columns, p.frame.rows), (300, 200));
+            let d = p.discarded_levels;
+            if seen.last() != Some(&d) {
+                seen.push(d);
+            }
+            let reduced = lumen_codec_htj2k::decode_reduced(&cs, d).unwrap();
+            let (Samples::U16(got), lumen_codec_htj2k::Samples::U16(small)) =
+                (&p.frame.samples, &reduced.samples)
+            else {
+                panic!("16-bit samples expected")
+            };
+            let sw = reduced.width as usize;
+            for (i, &v) in got.iter().enumerate() {
+                let (x, y) = (i % 300, i / 300);
+                assert_eq!(
+                    v,
+                    small[(y >> d) * sw + (x >> d)],
+                    "({x}, {y}) at -{d}, {cut} bytes"
+                );
+            }
+            if d == 0 {
+                assert_eq!(p.frame, whole);
+            }
+        }
+        assert_eq!(seen, [5, 4, 3, 2, 1, 0]);
+        // Another syntax, or a codestream that contradicts the data set.
+        assert!(
+            super::super::preview_frame_data(&cs, "1.2.840.10008.1.2.4.90", &info, 0)
+                .unwrap()
+                .is_none()
+        );
+        let wrong = mono_info(301, 200, 12, false);
+        assert!(super::super::preview_frame_data(&cs, ts, &wrong, 0).is_err());
+        assert!(super::super::preview_frame_data(&cs[..20], ts, &wrong, 0)
+            .unwrap()
+            .is_none());
     }
 
     #[test]

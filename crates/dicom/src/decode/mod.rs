@@ -100,6 +100,45 @@ pub fn decode_frame_data(data: &[u8], ts_uid: &str, info: &ImageInfo, index: u32
     }
 }
 
+/// A frame shown while its codestream is still arriving.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    /// The frame at full Rows × Columns: each pixel of the reduced-resolution decode repeated over the
+    /// 2^`discarded_levels` × 2^`discarded_levels` pixels it stands for (so geometry and measurements hold).
+    pub frame: Frame,
+    /// Resolution levels left out (0: the data held the whole image).
+    pub discarded_levels: u8,
+}
+
+/// A preview of a frame from the first bytes of its codestream (`prefix`, as DICOMweb delivers them for a
+/// `…/frames/{n}` request), for the HTJ2K transfer syntaxes (.201, .202, .203): the highest resolution whose
+/// packets the bytes hold, decoded with lumen-codec-htj2k (useful for resolution-major codestreams, e.g. .202's
+/// RPCL). `None` for any other syntax, while nothing is decodable yet, or for a codestream lumen-codec-htj2k
+/// does not handle (the whole frame then decodes as usual). Errors: the bytes contradict `info` or are corrupt.
+pub fn preview_frame_data(
+    prefix: &[u8],
+    ts_uid: &str,
+    info: &ImageInfo,
+    index: u32,
+) -> Result<Option<Preview>> {
+    if !matches!(
+        ts_uid.trim(),
+        "1.2.840.10008.1.2.4.201" | "1.2.840.10008.1.2.4.202" | "1.2.840.10008.1.2.4.203"
+    ) || info.pixel_data_kind != PixelDataKind::Integer
+    {
+        return Ok(None);
+    }
+    let syntax = transfer_syntax::lookup(ts_uid.trim()).name;
+    Ok(
+        encapsulated::htj2k_preview(prefix, info, index, syntax)?.map(
+            |(frame, discarded_levels)| Preview {
+                frame,
+                discarded_levels,
+            },
+        ),
+    )
+}
+
 /// Extended Offset Table (7FE0,0001) and Extended Offset Table Lengths (7FE0,0002), when both are present.
 fn extended_offset_table(obj: &InMemDicomObject) -> Option<(Vec<u64>, Vec<u64>)> {
     let read = |tag| -> Option<Vec<u64>> {
