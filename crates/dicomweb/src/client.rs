@@ -9,7 +9,7 @@ use crate::error::*;
 use crate::json;
 use crate::multipart::{self, MediaType, Part};
 use crate::qido::QidoQuery;
-use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
+use crate::transport::{HttpRequest, HttpResponse, Method, StreamingTransport, Transport};
 use bytes::Bytes;
 use dicom_dictionary_std::tags;
 use serde_json::Value;
@@ -43,6 +43,17 @@ pub struct FrameData {
     pub transfer_syntax: Option<String>,
     /// The frame's bytes: native pixel data, or one compressed bitstream (JPEG, JPEG-LS, JPEG 2000, HTJ2K, RLE).
     pub data: Bytes,
+}
+
+/// The first bytes of a frame while its response is still arriving ([`Client::retrieve_frame_progressive`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FramePrefix<'a> {
+    /// The part's media type (essence), as [`FrameData::media_type`].
+    pub media_type: &'a str,
+    /// Its transfer syntax, as [`FrameData::transfer_syntax`].
+    pub transfer_syntax: Option<&'a str>,
+    /// The frame's bytes received so far (no multipart framing).
+    pub data: &'a [u8],
 }
 
 /// An instance a STOW-RS request stored (an item of _Referenced SOP Sequence_ (0008,1199)).
@@ -334,50 +345,7 @@ impl<T: Transport> Client<T> {
             list
         );
         let response = self.get(&url, &frame_accept(syntax)).await?;
-        let message_ts = response
-            .header("content-type")
-            .and_then(|ct| MediaType::parse(ct).ok())
-            .and_then(|m| m.param("type").and_then(|t| MediaType::parse(t).ok()))
-            .and_then(|t| t.param("transfer-syntax").map(str::to_string));
-        let parts = multipart_parts(
-            &url,
-            &response,
-            "multipart/related; type=\"application/octet-stream\"",
-        )?;
-        ensure!(
-            parts.len() == frames.len(),
-            PartCountSnafu {
-                url,
-                expected: frames.len(),
-                actual: parts.len()
-            }
-        );
-        Ok(frames
-            .iter()
-            .zip(parts)
-            .map(|(&number, part)| {
-                let mt = part.media_type();
-                let media_type = mt
-                    .as_ref()
-                    .map(|m| m.essence.clone())
-                    .unwrap_or_else(|| part.content_type.clone());
-                let transfer_syntax = mt
-                    .as_ref()
-                    .and_then(|m| m.param("transfer-syntax"))
-                    .map(str::to_string)
-                    .or_else(|| message_ts.clone())
-                    .or_else(|| {
-                        (media_type == "application/octet-stream")
-                            .then(|| EXPLICIT_VR_LITTLE_ENDIAN.to_string())
-                    });
-                FrameData {
-                    number,
-                    media_type,
-                    transfer_syntax,
-                    data: part.body,
-                }
-            })
-            .collect())
+        frames_from_response(url, &response, frames)
     }
 
     /// The bulk data at `uri` (a `BulkDataURI` from metadata; absolute, or relative to the service root) as the
@@ -491,28 +459,111 @@ impl<T: Transport> Client<T> {
         Ok(response)
     }
 
-    async fn send(
+    /// A request with the bearer token added when it goes to the service's origin.
+    fn request(
         &self,
         method: Method,
         url: &str,
         mut headers: Vec<(String, String)>,
         body: Bytes,
-    ) -> Result<HttpResponse> {
+    ) -> HttpRequest {
         if let Some(token) = &self.bearer_token {
             if origin(url) == origin(&self.base_url) {
                 headers.push(("Authorization".to_string(), format!("Bearer {token}")));
             }
         }
-        let request = HttpRequest {
+        HttpRequest {
             method,
             url: url.to_string(),
             headers,
             body,
-        };
+        }
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: Vec<(String, String)>,
+        body: Bytes,
+    ) -> Result<HttpResponse> {
+        let request = self.request(method, url, headers, body);
         self.transport
             .send(request)
             .await
             .context(TransportSnafu { url })
+    }
+}
+
+impl<T: StreamingTransport> Client<T> {
+    /// Frame `frame` (1-based) of one instance, as [`retrieve_frames`](Client::retrieve_frames) gives it, while
+    /// `on_prefix` sees the frame's first bytes each time more of them have arrived (with the part's media type and
+    /// transfer syntax), so that a caller can show something before the whole frame is there. The result does not
+    /// depend on what `on_prefix` does.
+    pub async fn retrieve_frame_progressive(
+        &self,
+        study: &str,
+        series: &str,
+        instance: &str,
+        frame: u32,
+        syntax: &TransferSyntaxRequest,
+        on_prefix: &mut dyn FnMut(&FramePrefix<'_>),
+    ) -> Result<FrameData> {
+        ensure!(
+            frame != 0,
+            InvalidFrameListSnafu {
+                frames: vec![frame]
+            }
+        );
+        let url = format!(
+            "{}/frames/{frame}",
+            self.instance_url(study, series, instance)?
+        );
+        let headers = vec![("Accept".to_string(), frame_accept(syntax))];
+        let request = self.request(Method::Get, &url, headers, Bytes::new());
+        let mut stream: Option<(multipart::FirstPartStream, Option<String>)> = None;
+        let mut seen = 0;
+        let mut on_data = |status: u16, headers: &[(String, String)], chunk: &[u8]| {
+            if !(200..300).contains(&status) {
+                return;
+            }
+            let (part, message_ts) = stream.get_or_insert_with(|| {
+                let content_type = headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or("");
+                (
+                    multipart::FirstPartStream::new(content_type),
+                    message_transfer_syntax(Some(content_type)),
+                )
+            });
+            part.push(chunk);
+            let data = part.body();
+            if data.len() == seen {
+                return;
+            }
+            seen = data.len();
+            let Some(content_type) = part.content_type() else {
+                return;
+            };
+            let (media_type, transfer_syntax) = part_syntax(content_type, message_ts.as_deref());
+            on_prefix(&FramePrefix {
+                media_type: &media_type,
+                transfer_syntax: transfer_syntax.as_deref(),
+                data,
+            });
+        };
+        let response = self
+            .transport
+            .send_streaming(request, &mut on_data)
+            .await
+            .context(TransportSnafu { url: url.as_str() })?;
+        if !(200..300).contains(&response.status) {
+            return Err(http_error(&url, &response));
+        }
+        let mut frames = frames_from_response(url, &response, &[frame])?;
+        Ok(frames.remove(0))
     }
 }
 
@@ -546,6 +597,71 @@ fn http_error(url: &str, response: &HttpResponse) -> Error {
         status: response.status,
         message: body_excerpt(&response.body),
     }
+}
+
+/// The transfer syntax the message `Content-Type` of a frames response gives all its parts (Orthanc puts it inside
+/// the `type` parameter).
+fn message_transfer_syntax(response_content_type: Option<&str>) -> Option<String> {
+    response_content_type
+        .and_then(|ct| MediaType::parse(ct).ok())
+        .and_then(|m| m.param("type").and_then(|t| MediaType::parse(t).ok()))
+        .and_then(|t| t.param("transfer-syntax").map(str::to_string))
+}
+
+/// A frame part's media type (essence) and transfer syntax: its own `transfer-syntax` parameter, else the
+/// message's, else Explicit VR Little Endian for `application/octet-stream`.
+fn part_syntax(content_type: &str, message_ts: Option<&str>) -> (String, Option<String>) {
+    let mt = MediaType::parse(content_type).ok();
+    let media_type = mt
+        .as_ref()
+        .map(|m| m.essence.clone())
+        .unwrap_or_else(|| content_type.to_string());
+    let transfer_syntax = mt
+        .as_ref()
+        .and_then(|m| m.param("transfer-syntax"))
+        .map(str::to_string)
+        .or_else(|| message_ts.map(str::to_string))
+        .or_else(|| {
+            (media_type == "application/octet-stream")
+                .then(|| EXPLICIT_VR_LITTLE_ENDIAN.to_string())
+        });
+    (media_type, transfer_syntax)
+}
+
+/// The frames of a successful WADO-RS frames response, one part per frame number asked for.
+fn frames_from_response(
+    url: String,
+    response: &HttpResponse,
+    frames: &[u32],
+) -> Result<Vec<FrameData>> {
+    let message_ts = message_transfer_syntax(response.header("content-type"));
+    let parts = multipart_parts(
+        &url,
+        response,
+        "multipart/related; type=\"application/octet-stream\"",
+    )?;
+    ensure!(
+        parts.len() == frames.len(),
+        PartCountSnafu {
+            url,
+            expected: frames.len(),
+            actual: parts.len()
+        }
+    );
+    Ok(frames
+        .iter()
+        .zip(parts)
+        .map(|(&number, part)| {
+            let (media_type, transfer_syntax) =
+                part_syntax(&part.content_type, message_ts.as_deref());
+            FrameData {
+                number,
+                media_type,
+                transfer_syntax,
+                data: part.body,
+            }
+        })
+        .collect())
 }
 
 fn json_array(url: &str, body: &[u8]) -> Result<Vec<Value>> {
@@ -644,7 +760,7 @@ pub fn frame_media_type(ts: &str) -> &'static str {
 mod tests {
     //! The client against a mock transport that records each request and replays canned responses.
     use super::*;
-    use crate::transport::TransportError;
+    use crate::transport::{OnBodyData, TransportError};
     use serde_json::json;
     use std::collections::VecDeque;
     use std::sync::{Arc, Mutex};
@@ -986,6 +1102,96 @@ mod tests {
             Some(EXPLICIT_VR_LITTLE_ENDIAN),
             "octet-stream default"
         );
+    }
+
+    /// Streams each canned response in pieces of `chunk` bytes.
+    impl StreamingTransport for Mock {
+        async fn send_streaming(
+            &self,
+            request: HttpRequest,
+            on_data: &mut OnBodyData<'_>,
+        ) -> Result<HttpResponse, TransportError> {
+            let response = self.send(request).await?;
+            for piece in response.body.chunks(CHUNK) {
+                on_data(response.status, &response.headers, piece);
+            }
+            Ok(response)
+        }
+    }
+
+    const CHUNK: usize = 5;
+
+    #[tokio::test]
+    async fn a_frame_retrieved_progressively_shows_its_growing_prefix_and_ends_like_retrieve_frames(
+    ) {
+        let (client, mock) = client();
+        let client = client.with_bearer_token("t0k");
+        let frame: Vec<u8> = (0..200u8).collect();
+        let ct = "multipart/related; type=\"image/jphc; transfer-syntax=1.2.840.10008.1.2.4.202\"; boundary=q";
+        let mut body = b"--q\r\nContent-Type: image/jphc\r\n\r\n".to_vec();
+        body.extend_from_slice(&frame);
+        body.extend_from_slice(b"\r\n--q--\r\n");
+        mock.reply(200, ct, body.clone());
+        mock.reply(200, ct, body);
+        let mut prefixes: Vec<(String, Option<String>, Vec<u8>)> = Vec::new();
+        let got = client
+            .retrieve_frame_progressive("1", "2", "3", 4, &TransferSyntaxRequest::Any, &mut |p| {
+                prefixes.push((
+                    p.media_type.to_string(),
+                    p.transfer_syntax.map(str::to_string),
+                    p.data.to_vec(),
+                ))
+            })
+            .await
+            .unwrap();
+        let request = mock.last();
+        assert!(
+            request
+                .url
+                .ends_with("/studies/1/series/2/instances/3/frames/4"),
+            "{}",
+            request.url
+        );
+        assert_eq!(request.header("authorization"), Some("Bearer t0k"));
+        let whole = client
+            .retrieve_frames("1", "2", "3", &[4], &TransferSyntaxRequest::Any)
+            .await
+            .unwrap();
+        assert_eq!(got, whole[0]);
+        assert_eq!(
+            got.transfer_syntax.as_deref(),
+            Some("1.2.840.10008.1.2.4.202")
+        );
+        // Many growing prefixes, each the start of the frame, the last one all of it.
+        assert!(prefixes.len() > 10, "{}", prefixes.len());
+        for (i, (media_type, ts, data)) in prefixes.iter().enumerate() {
+            assert_eq!(media_type, "image/jphc");
+            assert_eq!(ts.as_deref(), Some("1.2.840.10008.1.2.4.202"));
+            assert_eq!(&data[..], &frame[..data.len()]);
+            if i > 0 {
+                assert!(data.len() > prefixes[i - 1].2.len());
+            }
+        }
+        assert_eq!(prefixes.last().unwrap().2, frame);
+    }
+
+    #[tokio::test]
+    async fn a_failed_progressive_retrieval_is_an_http_error_with_no_prefix() {
+        let (client, mock) = client();
+        mock.reply(404, "text/plain", "no such frame");
+        let mut calls = 0;
+        let err = client
+            .retrieve_frame_progressive("1", "2", "3", 1, &TransferSyntaxRequest::Any, &mut |_| {
+                calls += 1
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Http { status: 404, .. }), "{err}");
+        assert_eq!(calls, 0);
+        assert!(client
+            .retrieve_frame_progressive("1", "2", "3", 0, &TransferSyntaxRequest::Any, &mut |_| {})
+            .await
+            .is_err());
     }
 
     #[tokio::test]

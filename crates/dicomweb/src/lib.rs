@@ -25,9 +25,11 @@ mod qido;
 pub mod transport;
 
 pub use client::{
-    frame_media_type, Client, FailedInstance, FrameData, StoreResponse, StoredInstance,
-    TransferSyntaxRequest, EXPLICIT_VR_LITTLE_ENDIAN,
+    frame_media_type, Client, FailedInstance, FrameData, FramePrefix, StoreResponse,
+    StoredInstance, TransferSyntaxRequest, EXPLICIT_VR_LITTLE_ENDIAN,
 };
 pub use error::{Error, Result};
 pub use qido::{encode_query_value, QidoQuery};
-pub use transport::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+pub use transport::{
+    HttpRequest, HttpResponse, Method, StreamingTransport, Transport, TransportError,
+};

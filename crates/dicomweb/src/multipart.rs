@@ -382,6 +382,157 @@ pub fn parse_related_bytes(content_type_header: &str, body: Bytes) -> Result<Vec
     }
 }
 
+/// The first part of a response body while the body is still arriving: [`push`](Self::push) each chunk as it
+/// comes, and [`body`](Self::body) gives the part's body bytes received so far — never a byte of the framing
+/// (bytes that may turn out to be the start of the next delimiter are held back until they are known). For a
+/// response that is not `multipart/*` (one frame sent as a plain body) the whole body is the part. A body this
+/// cannot follow (a multipart type without a usable boundary, a malformed part header) gives no bytes; parse the
+/// whole body with [`parse_related`] when it has arrived, as usual.
+#[derive(Debug, Clone)]
+pub struct FirstPartStream {
+    /// `--boundary`, or `None` for a single-part body.
+    delim: Option<Vec<u8>>,
+    data: Vec<u8>,
+    /// The part's Content-Type (for a single-part body: the message's).
+    content_type: Option<String>,
+    /// Where the part's body starts in `data`, once its headers have arrived.
+    body_start: Option<usize>,
+    /// Where it ends, once the next delimiter has arrived.
+    body_end: Option<usize>,
+    /// Where the search for that delimiter goes on.
+    scanned: usize,
+    failed: bool,
+}
+
+impl FirstPartStream {
+    /// Follows a body sent with the message `Content-Type` `content_type_header`.
+    pub fn new(content_type_header: &str) -> Self {
+        let multipart = MediaType::parse(content_type_header)
+            .map(|m| m.essence.starts_with("multipart/"))
+            .unwrap_or(false);
+        let mut stream = FirstPartStream {
+            delim: None,
+            data: Vec::new(),
+            content_type: None,
+            body_start: None,
+            body_end: None,
+            scanned: 0,
+            failed: false,
+        };
+        if multipart {
+            match boundary_from_content_type(content_type_header) {
+                Ok(b) => stream.delim = Some(format!("--{b}").into_bytes()),
+                Err(_) => stream.failed = true,
+            }
+        } else {
+            stream.content_type = Some(content_type_header.to_string());
+            stream.body_start = Some(0);
+        }
+        stream
+    }
+
+    /// Adds the next bytes of the body.
+    pub fn push(&mut self, chunk: &[u8]) {
+        if self.failed || self.body_end.is_some() {
+            return;
+        }
+        self.data.extend_from_slice(chunk);
+        let Some(delim) = self.delim.as_deref() else {
+            return;
+        };
+        let data = &self.data[..];
+        if self.body_start.is_none() {
+            let Some((_, after)) = next_delimiter(data, delim, 0, true) else {
+                return;
+            };
+            if data.len() < after + 2 {
+                return;
+            }
+            if data.get(after..after + 2) == Some(b"--") {
+                // A close delimiter first: no part at all.
+                self.failed = true;
+                return;
+            }
+            let Some(start) = skip_to_line_start(data, after) else {
+                // Not yet the line end, or garbage after the delimiter.
+                if data[after..]
+                    .iter()
+                    .any(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+                {
+                    self.failed = true;
+                }
+                return;
+            };
+            let Some((headers_end, body_start)) = header_section_end(data, start) else {
+                return;
+            };
+            match parse_part_headers(&data[start..headers_end], 1) {
+                Ok((content_type, _)) => {
+                    self.content_type = Some(content_type);
+                    self.body_start = Some(body_start);
+                    self.scanned = body_start;
+                }
+                Err(_) => {
+                    self.failed = true;
+                    return;
+                }
+            }
+        }
+        let body_start = self.body_start.unwrap_or(0);
+        // The part ends at a line break followed by `--boundary` and then `--`, padding or a line end.
+        let mut from = self.scanned;
+        while let Some(at) = find(data, delim, from) {
+            let after = at + delim.len();
+            let Some(&next) = data.get(after) else {
+                break; // not yet known whether this is the delimiter
+            };
+            if at > body_start
+                && data[at - 1] == b'\n'
+                && matches!(next, b'-' | b' ' | b'\t' | b'\r' | b'\n')
+            {
+                let mut end = at - 1;
+                if end > body_start && data[end - 1] == b'\r' {
+                    end -= 1;
+                }
+                self.body_end = Some(end);
+                return;
+            }
+            from = at + 1;
+        }
+        self.scanned = self.scanned.max(data.len().saturating_sub(delim.len() + 2));
+    }
+
+    /// The part's `Content-Type` once its headers have arrived.
+    pub fn content_type(&self) -> Option<&str> {
+        if self.failed {
+            return None;
+        }
+        self.content_type.as_deref()
+    }
+
+    /// The part's body bytes known so far (all of them once [`is_complete`](Self::is_complete)).
+    pub fn body(&self) -> &[u8] {
+        if self.failed {
+            return &[];
+        }
+        let Some(start) = self.body_start else {
+            return &[];
+        };
+        let end = match (self.body_end, &self.delim) {
+            (Some(end), _) => end,
+            (None, None) => self.data.len(),
+            // The last bytes may be the CRLF and the start of the next delimiter.
+            (None, Some(delim)) => self.data.len().saturating_sub(delim.len() + 2),
+        };
+        self.data.get(start..end.max(start)).unwrap_or_default()
+    }
+
+    /// Whether the part's end has arrived (always false for a single-part body: it ends with the response).
+    pub fn is_complete(&self) -> bool {
+        !self.failed && self.body_end.is_some()
+    }
+}
+
 /// Finds the next delimiter line `--boundary` at or after `from`. Returns where the preceding content ends (before
 /// the CRLF or LF that belongs to the delimiter) and the position just past `--boundary`. When `at_start` is true,
 /// a delimiter at `from` itself with no line break before it also counts (the body may begin with it).
@@ -486,6 +637,67 @@ fn parse_part_headers(raw: &[u8], part: usize) -> Result<(String, Vec<(String, S
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_first_part_streams_byte_by_byte_without_its_framing() {
+        let body: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let parts = vec![
+            Part::new(
+                "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.4.202",
+                body.clone(),
+            ),
+            Part::new("application/octet-stream", b"second".to_vec()),
+        ];
+        let (content_type, message) = build_related(&parts, "application/octet-stream");
+        for chunk in [1usize, 2, 7, 64, 1000, message.len()] {
+            let mut stream = FirstPartStream::new(&content_type);
+            let mut last = 0;
+            for piece in message.chunks(chunk) {
+                stream.push(piece);
+                let got = stream.body();
+                assert!(got.len() >= last, "chunks of {chunk}: the body shrank");
+                assert_eq!(got, &body[..got.len()], "chunks of {chunk}");
+                last = got.len();
+                if stream.content_type().is_some() {
+                    assert_eq!(
+                        stream.content_type(),
+                        Some("application/octet-stream; transfer-syntax=1.2.840.10008.1.2.4.202")
+                    );
+                }
+            }
+            assert!(stream.is_complete(), "chunks of {chunk}");
+            assert_eq!(stream.body(), &body[..]);
+        }
+        // Orthanc's framing: a preamble-free body with CRLFs, and the part's body ending in the boundary's
+        // first characters.
+        let tricky = b"--X\r\nContent-Type: image/jphc\r\n\r\nab\r\n--Xy\r\n--X--\r\n";
+        let mut stream = FirstPartStream::new("multipart/related; type=\"image/jphc\"; boundary=X");
+        for b in tricky.iter() {
+            stream.push(std::slice::from_ref(b));
+        }
+        assert!(stream.is_complete());
+        assert_eq!(stream.body(), b"ab\r\n--Xy");
+    }
+
+    #[test]
+    fn a_single_part_body_streams_whole_and_bad_framing_gives_nothing() {
+        let mut stream = FirstPartStream::new("image/jphc");
+        stream.push(b"abc");
+        stream.push(b"def");
+        assert_eq!(stream.body(), b"abcdef");
+        assert_eq!(stream.content_type(), Some("image/jphc"));
+        assert!(!stream.is_complete());
+        let mut stream = FirstPartStream::new("multipart/related");
+        stream.push(b"--X\r\n\r\nabc");
+        assert_eq!(stream.body(), b"");
+        let mut stream = FirstPartStream::new("multipart/related; boundary=X");
+        stream.push(b"--X garbage\r\n\r\nabcdefghijklmnop");
+        assert_eq!(stream.body(), b"");
+        assert_eq!(stream.content_type(), None);
+        let mut stream = FirstPartStream::new("multipart/related; boundary=X");
+        stream.push(b"--X\r\nno colon here\r\n\r\nabcdefghijklmnop");
+        assert_eq!(stream.body(), b"");
+    }
     use super::*;
 
     #[test]

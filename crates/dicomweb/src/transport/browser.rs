@@ -5,10 +5,13 @@
 //! interpret statuses. A CORS rejection or network failure surfaces as a [`TransportError`] carrying the browser's
 //! message (browsers deliberately hide the reason; the console shows it).
 
-use super::{HttpRequest, HttpResponse, Transport, TransportError};
+use super::{HttpRequest, HttpResponse, OnBodyData, StreamingTransport, Transport, TransportError};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestInit, RequestMode, Response, Window, WorkerGlobalScope};
+use web_sys::{
+    Headers, ReadableStreamDefaultReader, Request, RequestInit, RequestMode, Response, Window,
+    WorkerGlobalScope,
+};
 
 /// A [`Transport`] using the global `fetch` of the current page, worker or JavaScript host.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +34,68 @@ impl Transport for FetchTransport {
     }
 }
 
+impl StreamingTransport for FetchTransport {
+    async fn send_streaming(
+        &self,
+        request: HttpRequest,
+        on_data: &mut OnBodyData<'_>,
+    ) -> Result<HttpResponse, TransportError> {
+        fetch_streaming(request, on_data)
+            .await
+            .map_err(|e| TransportError::new(js_message(&e)))
+    }
+}
+
+/// Reads the body with the response's `ReadableStream` reader, chunk by chunk (the whole body at once where the
+/// host has no stream).
+async fn fetch_streaming(
+    request: HttpRequest,
+    on_data: &mut OnBodyData<'_>,
+) -> Result<HttpResponse, JsValue> {
+    let (response, status, headers) = start(request).await?;
+    let Some(stream) = response.body() else {
+        let buffer = JsFuture::from(response.array_buffer()?).await?;
+        let body = js_sys::Uint8Array::new(&buffer).to_vec();
+        on_data(status, &headers, &body);
+        return Ok(HttpResponse {
+            status,
+            headers,
+            body: body.into(),
+        });
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().dyn_into()?;
+    let mut body = Vec::new();
+    loop {
+        let result = JsFuture::from(reader.read()).await?;
+        let done = js_sys::Reflect::get(&result, &JsValue::from_str("done"))?;
+        if done.as_bool().unwrap_or(true) {
+            break;
+        }
+        let value = js_sys::Reflect::get(&result, &JsValue::from_str("value"))?;
+        let chunk = js_sys::Uint8Array::new(&value).to_vec();
+        body.extend_from_slice(&chunk);
+        on_data(status, &headers, &chunk);
+    }
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: body.into(),
+    })
+}
+
 async fn fetch(request: HttpRequest) -> Result<HttpResponse, JsValue> {
+    let (response, status, headers) = start(request).await?;
+    let buffer = JsFuture::from(response.array_buffer()?).await?;
+    let body = js_sys::Uint8Array::new(&buffer).to_vec();
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: body.into(),
+    })
+}
+
+/// Sends the request; the response with its status and headers, its body not read yet.
+async fn start(request: HttpRequest) -> Result<(Response, u16, Vec<(String, String)>), JsValue> {
     let init = RequestInit::new();
     init.set_method(request.method.as_str());
     init.set_mode(RequestMode::Cors);
@@ -71,13 +135,7 @@ async fn fetch(request: HttpRequest) -> Result<HttpResponse, JsValue> {
             }
         }
     }
-    let buffer = JsFuture::from(response.array_buffer()?).await?;
-    let body = js_sys::Uint8Array::new(&buffer).to_vec();
-    Ok(HttpResponse {
-        status,
-        headers: response_headers,
-        body: body.into(),
-    })
+    Ok((response, status, response_headers))
 }
 
 /// The message of a JavaScript exception (`TypeError: Failed to fetch`), or its debug form.

@@ -122,3 +122,20 @@ pub trait Transport {
         request: HttpRequest,
     ) -> impl Future<Output = Result<HttpResponse, TransportError>>;
 }
+
+/// What [`StreamingTransport::send_streaming`] calls with each piece of a body: `(status, headers, chunk)`.
+pub type OnBodyData<'a> = dyn FnMut(u16, &[(String, String)], &[u8]) + 'a;
+
+/// A transport that can hand over a response body while it arrives (the browser's `fetch` with a
+/// `ReadableStream`), for showing a frame before all of it is there. Only the client's progressive frame retrieval
+/// needs it; its futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait StreamingTransport: Transport {
+    /// Sends `request` like [`Transport::send`] and returns the whole response; meanwhile calls
+    /// `on_data(status, headers, chunk)` for each piece of the body as it arrives, in order.
+    async fn send_streaming(
+        &self,
+        request: HttpRequest,
+        on_data: &mut OnBodyData<'_>,
+    ) -> Result<HttpResponse, TransportError>;
+}
