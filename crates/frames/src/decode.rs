@@ -61,6 +61,30 @@ pub fn decode_wado_frame(
     instance_metadata: &Value,
     frame_number: u32,
 ) -> Result<DecodedFrame> {
+    let (obj, info) = wado_image(instance_metadata)?;
+    let count = info.number_of_frames;
+    ensure!(
+        frame_number >= 1 && frame_number <= count,
+        FrameNumberSnafu {
+            frame_number,
+            count
+        }
+    );
+    let frame = lumen_dicom::decode::decode_frame_data(
+        frame_bytes,
+        transfer_syntax_uid.trim(),
+        &info,
+        frame_number - 1,
+    )
+    .with_context(|_| DicomSnafu {
+        context: format!("frame number {frame_number} (index {})", frame_number - 1),
+    })?;
+    let uid = json::string(instance_metadata, tags::SOP_INSTANCE_UID).unwrap_or_default();
+    prepare(&obj, frame, FrameKey::new(uid, frame_number))
+}
+
+/// The data set and Image Pixel description of an instance from its DICOM JSON (WADO-RS metadata).
+fn wado_image(instance_metadata: &Value) -> Result<(InMemDicomObject, ImageInfo)> {
     let mut obj = json::from_dicom_json(instance_metadata).map_err(|e| Error::Metadata {
         reason: e.to_string(),
     })?;
@@ -83,25 +107,81 @@ pub fn decode_wado_frame(
     let info = ImageInfo::from_object(&obj).context(DicomSnafu {
         context: "the instance metadata does not describe an image",
     })?;
-    let count = info.number_of_frames;
-    ensure!(
-        frame_number >= 1 && frame_number <= count,
-        FrameNumberSnafu {
+    Ok((obj, info))
+}
+
+/// Previews of one WADO-RS frame while its bytes arrive: an HTJ2K codestream of a resolution-major progression
+/// (e.g. .202, RPCL) can be shown at a reduced resolution from its first bytes (`lumen_dicom::decode::
+/// preview_frame_data`: each pixel of the small image repeated to the full Rows × Columns, so the frame's geometry
+/// and measurements hold). [`offer`](Self::offer) the bytes received so far each time more arrive; it answers a
+/// frame only when a higher resolution than the last one became decodable, and never the whole image (the normal
+/// decode gives that). Any failure ends the previews silently: the frame then appears when all of it has arrived.
+pub struct WadoFramePreview {
+    obj: InMemDicomObject,
+    info: ImageInfo,
+    frame_number: u32,
+    key: FrameKey,
+    /// Resolution levels left out by the last preview given.
+    last: Option<u8>,
+    off: bool,
+}
+
+impl WadoFramePreview {
+    /// Previews of frame `frame_number` (1-based) of the instance whose DICOM JSON is `instance_metadata`, labelled
+    /// `key`; `None` when the metadata does not describe an image.
+    pub fn new(instance_metadata: &Value, frame_number: u32, key: FrameKey) -> Option<Self> {
+        let dataset = match instance_metadata {
+            Value::Array(items) => items.first()?,
+            other => other,
+        };
+        let (obj, info) = wado_image(dataset).ok()?;
+        (frame_number >= 1 && frame_number <= info.number_of_frames).then_some(WadoFramePreview {
+            obj,
+            info,
             frame_number,
-            count
+            key,
+            last: None,
+            off: false,
+        })
+    }
+
+    /// The first bytes of the frame (`prefix`) in `transfer_syntax_uid`: a new preview and the number of
+    /// resolution levels it leaves out, or `None` (nothing new, not a syntax with previews, or previews ended).
+    pub fn offer(
+        &mut self,
+        prefix: &[u8],
+        transfer_syntax_uid: &str,
+    ) -> Option<(DecodedFrame, u8)> {
+        if self.off {
+            return None;
         }
-    );
-    let frame = lumen_dicom::decode::decode_frame_data(
-        frame_bytes,
-        transfer_syntax_uid.trim(),
-        &info,
-        frame_number - 1,
-    )
-    .with_context(|_| DicomSnafu {
-        context: format!("frame number {frame_number} (index {})", frame_number - 1),
-    })?;
-    let uid = json::string(instance_metadata, tags::SOP_INSTANCE_UID).unwrap_or_default();
-    prepare(&obj, frame, FrameKey::new(uid, frame_number))
+        let index = self.frame_number - 1;
+        let preview = match lumen_dicom::decode::preview_frame_data(
+            prefix,
+            transfer_syntax_uid,
+            &self.info,
+            index,
+        ) {
+            Ok(Some(p)) => p,
+            Ok(None) => return None,
+            Err(_) => {
+                self.off = true;
+                return None;
+            }
+        };
+        let d = preview.discarded_levels;
+        if d == 0 || self.last.is_some_and(|last| d >= last) {
+            return None;
+        }
+        self.last = Some(d);
+        match prepare(&self.obj, preview.frame, self.key.clone()) {
+            Ok(frame) => Some((frame, d)),
+            Err(_) => {
+                self.off = true;
+                None
+            }
+        }
+    }
 }
 
 /// The transfer syntax of a WADO-RS frame part from its media type, when the part carried no `transfer-syntax`

@@ -736,7 +736,10 @@ impl WindowPreset {
         let window = if window.is_valid() {
             window
         } else {
-            lumen_dicom::display::Window { width: 1.0, ..window }
+            lumen_dicom::display::Window {
+                width: 1.0,
+                ..window
+            }
         };
         window.apply(x, 0.0, 1.0)
     }
@@ -786,8 +789,14 @@ mod tests {
         let (slope, intercept) = (0.37, -1024.3);
         let signed: Vec<i16> = (i16::MIN..=i16::MAX).collect();
         let unsigned: Vec<u16> = (0..=u16::MAX).collect();
-        let expect_i: Vec<f32> = signed.iter().map(|&s| (s as f64 * slope + intercept) as f32).collect();
-        let expect_u: Vec<f32> = unsigned.iter().map(|&s| (s as f64 * slope + intercept) as f32).collect();
+        let expect_i: Vec<f32> = signed
+            .iter()
+            .map(|&s| (s as f64 * slope + intercept) as f32)
+            .collect();
+        let expect_u: Vec<f32> = unsigned
+            .iter()
+            .map(|&s| (s as f64 * slope + intercept) as f32)
+            .collect();
         let vi = ModalityValues::from_stored(StoredSamples::I16(signed), slope, intercept);
         let vu = ModalityValues::from_stored(StoredSamples::U16(unsigned), slope, intercept);
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();

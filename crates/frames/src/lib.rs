@@ -16,7 +16,8 @@
 //! - [`local`]: [`local_metadata`], the DICOM JSON of a file opened from disk, so it is viewed like an archive's.
 //! - [`decode`]: [`decode_for_display`] and [`decode_wado_frame`] — modality values for monochrome (kept as the
 //!   stored 8/16-bit samples plus a linear Modality LUT when they are, `f32` otherwise: [`ModalityValues`]),
-//!   RGB8 for colour, plus the [`FrameMeta`] the renderer, overlay and pixel probe need.
+//!   RGB8 for colour, plus the [`FrameMeta`] the renderer, overlay and pixel probe need; [`WadoFramePreview`], a
+//!   reduced-resolution preview of an HTJ2K frame from its first bytes while the rest arrives.
 //!
 //! This crate must not fetch, touch the DOM or the GPU, or apply a VOI LUT: it prepares and organises frames.
 //!
@@ -46,12 +47,13 @@ pub use cache::{ByteSize, CacheStats, FrameCache, InsertOutcome};
 pub type DecodedFrameCache = FrameCache<FrameKey, DecodedFrame>;
 pub use decode::{
     decode_file_frame, decode_for_display, decode_wado_frame, transfer_syntax_for_media_type,
+    WadoFramePreview,
 };
 pub use error::{Error, Result};
 pub use frame::{
-    displayed_grey, rgb_luma, DecodedFrame, FrameKey, FrameMeta, ModalityIter, ModalityMapping, ModalityParts,
-    ModalitySource, ModalityValues, PixelFormat, Pixels, PlaneMeta, StoredSampleType, StoredSamples, VoiLutTable,
-    WindowFunction, WindowPreset,
+    displayed_grey, rgb_luma, DecodedFrame, FrameKey, FrameMeta, ModalityIter, ModalityMapping,
+    ModalityParts, ModalitySource, ModalityValues, PixelFormat, Pixels, PlaneMeta,
+    StoredSampleType, StoredSamples, VoiLutTable, WindowFunction, WindowPreset,
 };
 pub use loading::{CancelToken, FrameState, LoadEvent, LoadProgress, SeriesLoad};
 pub use local::{local_metadata, local_metadata_from_bytes};

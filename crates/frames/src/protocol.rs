@@ -10,8 +10,8 @@
 use crate::decode::{decode_for_display, decode_wado_frame, transfer_syntax_for_media_type};
 use crate::error::*;
 use crate::frame::{
-    DecodedFrame, FrameKey, FrameMeta, ModalityMapping, ModalityParts, ModalityValues, PixelFormat, Pixels,
-    StoredSampleType, StoredSamples,
+    DecodedFrame, FrameKey, FrameMeta, ModalityMapping, ModalityParts, ModalityValues, PixelFormat,
+    Pixels, StoredSampleType, StoredSamples,
 };
 use lumen_dicomweb::TransferSyntaxRequest;
 use serde::{Deserialize, Serialize};
@@ -205,6 +205,15 @@ pub enum DecodeOutcome {
         meta: Box<FrameMeta>,
         buffers: Vec<BufferLayout>,
     },
+    /// A reduced-resolution preview of the frame, decoded from its first bytes while the rest arrives (each pixel
+    /// repeated to the full Rows × Columns): shown until the frame's [`Decoded`](Self::Decoded) answer, never kept
+    /// as the frame. The buffers follow as for `Decoded`; the request goes on (more previews, then its answer).
+    Preview {
+        meta: Box<FrameMeta>,
+        buffers: Vec<BufferLayout>,
+        /// Resolution levels left out (each halves the detail).
+        discarded_levels: u8,
+    },
     /// Failed; `message` is shown on the frame's error placeholder.
     Failed { message: String },
     /// Dropped after a [`WorkerMessage::Cancel`].
@@ -262,6 +271,24 @@ impl DecodedFrame {
         (response, buffers.into_iter().map(|(_, b)| b).collect())
     }
 
+    /// As [`into_response`](Self::into_response), for a preview leaving out `discarded_levels` resolution levels
+    /// ([`DecodeOutcome::Preview`]).
+    pub fn into_preview_response(
+        self,
+        id: RequestId,
+        discarded_levels: u8,
+    ) -> (DecodeResponse, Vec<PixelBuffer>) {
+        let (mut response, buffers) = self.into_response(id);
+        if let DecodeOutcome::Decoded { meta, buffers } = response.result {
+            response.result = DecodeOutcome::Preview {
+                meta,
+                buffers,
+                discarded_levels,
+            };
+        }
+        (response, buffers)
+    }
+
     /// Rebuild a frame on the UI thread from a response's metadata, its layouts and the buffers received, checking
     /// that they agree (count, element types, lengths against Rows × Columns).
     pub fn from_response(
@@ -314,8 +341,12 @@ impl DecodedFrame {
         if meta.format == PixelFormat::ModalityF32 && meta.stored_samples.is_some() {
             // A compact frame: its stored samples, of the announced type, under a linear Modality LUT.
             let samples = match (meta.stored_samples, first, &second) {
-                (Some(StoredSampleType::U8), Some(PixelBuffer::U8(v)), None) => StoredSamples::U8(v),
-                (Some(StoredSampleType::I8), Some(PixelBuffer::I8(v)), None) => StoredSamples::I8(v),
+                (Some(StoredSampleType::U8), Some(PixelBuffer::U8(v)), None) => {
+                    StoredSamples::U8(v)
+                }
+                (Some(StoredSampleType::I8), Some(PixelBuffer::I8(v)), None) => {
+                    StoredSamples::I8(v)
+                }
                 (Some(StoredSampleType::U16), Some(PixelBuffer::U16(v)), None) => {
                     StoredSamples::U16(v)
                 }

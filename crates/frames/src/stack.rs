@@ -667,16 +667,29 @@ mod tests {
             v
         };
         // 16-bit CT: its stored samples, 2 bytes per pixel — a 1000-slice series takes 500 MiB, not 1 GiB.
-        assert_eq!(build_stack(&[ct("a", 16, json!({}))]).estimated_frame_bytes(), 512 * 512 * 2);
-        assert_eq!(build_stack(&[ct("a", 8, json!({}))]).estimated_frame_bytes(), 512 * 512);
-        assert_eq!(build_stack(&[ct("a", 32, json!({}))]).estimated_frame_bytes(), 512 * 512 * 4);
+        assert_eq!(
+            build_stack(&[ct("a", 16, json!({}))]).estimated_frame_bytes(),
+            512 * 512 * 2
+        );
+        assert_eq!(
+            build_stack(&[ct("a", 8, json!({}))]).estimated_frame_bytes(),
+            512 * 512
+        );
+        assert_eq!(
+            build_stack(&[ct("a", 32, json!({}))]).estimated_frame_bytes(),
+            512 * 512 * 4
+        );
         // Unknown Bits Allocated: the f32 upper bound.
         let mut bare = ct("a", 16, json!({}));
         bare.as_object_mut().unwrap().remove("00280100");
         assert_eq!(build_stack(&[bare]).estimated_frame_bytes(), 512 * 512 * 4);
         // A Modality LUT Sequence: f32 values plus i32 stored values.
-        let table = json!({"00283000": {"vr": "SQ", "Value": [{"00283006": {"vr": "US", "Value": [0]}}]}});
-        assert_eq!(build_stack(&[ct("a", 16, table)]).estimated_frame_bytes(), 512 * 512 * 8);
+        let table =
+            json!({"00283000": {"vr": "SQ", "Value": [{"00283006": {"vr": "US", "Value": [0]}}]}});
+        assert_eq!(
+            build_stack(&[ct("a", 16, table)]).estimated_frame_bytes(),
+            512 * 512 * 8
+        );
         // PALETTE COLOR is expanded to RGB8; the largest instance wins.
         let palette = json!({"00280004": {"vr": "CS", "Value": ["PALETTE COLOR"]}});
         let s = build_stack(&[ct("a", 16, json!({})), ct("b", 8, palette)]);
