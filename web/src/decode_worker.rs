@@ -2,7 +2,9 @@
 //! [`worker_main`]. It receives [`WorkerMessage`]s (JSON text), fetches each frame with WADO-RS (the frame as the
 //! archive holds it, `transfer-syntax=*`, so compressed frames travel compressed) or reads it from a file of the
 //! reader's disk, decodes it with `lumen_frames` (lumen-dicom underneath) and posts back `[response JSON, buffers…]`
-//! with the pixel buffers *transferred*, not copied.
+//! with the pixel buffers *transferred*, not copied. A WADO-RS frame is read as it arrives; an HTJ2K frame of a
+//! resolution-major progression first yields reduced-resolution `Preview` answers (one per new resolution, same
+//! request id), then its `Decoded` answer.
 //!
 //! Protocol on the wire: the worker posts the string `"ready"` once it listens; every answer is a JS array whose
 //! first item is the [`DecodeResponse`] as JSON and whose other items are typed arrays in the order of its
@@ -14,10 +16,10 @@
 
 use js_sys::{Array, Float32Array, Int16Array, Int32Array, Int8Array, Uint16Array, Uint8Array};
 use lumen_dicom::DicomFile;
-use lumen_dicomweb::TransferSyntaxRequest;
+use lumen_dicomweb::{FramePrefix, TransferSyntaxRequest};
 use lumen_frames::{
-    decode_fetched, decode_file_frame, DecodeOutcome, DecodeRequest, DecodeResponse, FrameSource,
-    PixelBuffer, WorkerMessage,
+    decode_fetched, decode_file_frame, DecodeOutcome, DecodeRequest, DecodeResponse, FrameKey,
+    FrameSource, PixelBuffer, WadoFramePreview, WorkerMessage,
 };
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -87,7 +89,7 @@ pub fn worker_main() {
                                 Vec::new(),
                             )
                         } else {
-                            decode(request).await
+                            decode(request, &scope, &cancelled).await
                         };
                         post(&scope, response);
                     });
@@ -105,8 +107,14 @@ pub fn worker_main() {
     let _ = scope.post_message(&JsValue::from_str("ready"));
 }
 
-/// Fetches and decodes one frame; every failure becomes a [`DecodeOutcome::Failed`] with a readable reason.
-async fn decode(request: DecodeRequest) -> (DecodeResponse, Vec<PixelBuffer>) {
+/// Fetches and decodes one frame; every failure becomes a [`DecodeOutcome::Failed`] with a readable reason. A frame
+/// fetched from WADO-RS is read as it arrives: while its bytes come in, reduced-resolution previews of an HTJ2K
+/// frame are posted as [`DecodeOutcome::Preview`] answers to the same request (see [`Previews`]).
+async fn decode(
+    request: DecodeRequest,
+    scope: &DedicatedWorkerGlobalScope,
+    cancelled: &Rc<RefCell<HashSet<u64>>>,
+) -> (DecodeResponse, Vec<PixelBuffer>) {
     let DecodeRequest { id, key, source } = request;
     if let FrameSource::Bytes {
         file_id,
@@ -127,7 +135,8 @@ async fn decode(request: DecodeRequest) -> (DecodeResponse, Vec<PixelBuffer>) {
             Err(message) => (DecodeResponse::failed(id, key, message), Vec::new()),
         };
     }
-    let fetched = fetch(&source).await;
+    let mut previews = Previews::new(id, &key, &source, scope, cancelled);
+    let fetched = fetch(&source, &mut previews).await;
     let decoded = fetched.and_then(|(bytes, syntax, media_type)| {
         decode_fetched(
             &key,
@@ -144,8 +153,62 @@ async fn decode(request: DecodeRequest) -> (DecodeResponse, Vec<PixelBuffer>) {
     }
 }
 
+/// Reduced-resolution previews of one WADO-RS frame while it arrives, posted to the page as
+/// [`DecodeOutcome::Preview`] answers (only when a higher resolution became decodable; none once the request is
+/// cancelled). Nothing here can fail the request: the frame's answer comes from the whole bytes as before.
+struct Previews<'a> {
+    id: u64,
+    preview: Option<WadoFramePreview>,
+    scope: &'a DedicatedWorkerGlobalScope,
+    cancelled: &'a Rc<RefCell<HashSet<u64>>>,
+}
+
+impl<'a> Previews<'a> {
+    fn new(
+        id: u64,
+        key: &FrameKey,
+        source: &FrameSource,
+        scope: &'a DedicatedWorkerGlobalScope,
+        cancelled: &'a Rc<RefCell<HashSet<u64>>>,
+    ) -> Self {
+        let preview = match source {
+            FrameSource::WadoFrame {
+                instance_metadata,
+                frame_number,
+                ..
+            } => serde_json::from_str::<serde_json::Value>(instance_metadata)
+                .ok()
+                .and_then(|m| WadoFramePreview::new(&m, *frame_number, key.clone())),
+            _ => None,
+        };
+        Previews {
+            id,
+            preview,
+            scope,
+            cancelled,
+        }
+    }
+
+    /// The frame's first bytes arrived (more of them than last time).
+    fn offer(&mut self, prefix: &FramePrefix<'_>) {
+        let (Some(preview), Some(syntax)) = (self.preview.as_mut(), prefix.transfer_syntax) else {
+            return;
+        };
+        if self.cancelled.borrow().contains(&self.id) {
+            self.preview = None;
+            return;
+        }
+        if let Some((frame, levels)) = preview.offer(prefix.data, syntax) {
+            post(self.scope, frame.into_preview_response(self.id, levels));
+        }
+    }
+}
+
 /// The bytes for `source`, with the frame's transfer syntax and media type when fetched as a frame.
-async fn fetch(source: &FrameSource) -> Result<(Vec<u8>, Option<String>, Option<String>), String> {
+async fn fetch(
+    source: &FrameSource,
+    previews: &mut Previews<'_>,
+) -> Result<(Vec<u8>, Option<String>, Option<String>), String> {
     let syntax = source.transfer_syntax_request().unwrap_or_default();
     match source {
         FrameSource::WadoFrame {
@@ -167,7 +230,19 @@ async fn fetch(source: &FrameSource) -> Result<(Vec<u8>, Option<String>, Option<
                     syntax,
                 )
             };
-            let frames = match retrieve(&syntax).await {
+            // Read as it arrives, for previews; the frame is the same as `retrieve_frames` gives.
+            let progressive = client
+                .retrieve_frame_progressive(
+                    study_instance_uid,
+                    series_instance_uid,
+                    sop_instance_uid,
+                    *frame_number,
+                    &syntax,
+                    &mut |prefix| previews.offer(prefix),
+                )
+                .await
+                .map(|frame| vec![frame]);
+            let frames = match progressive {
                 // Some archives fail to hand out a frame as stored (Orthanc's DICOMweb plugin answers 500 to
                 // `transfer-syntax=*` for Explicit VR Big Endian and Deflated instances): ask again for the default,
                 // uncompressed Explicit VR Little Endian, which every origin server must provide (PS3.18 8.7.3).

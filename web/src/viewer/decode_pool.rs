@@ -24,6 +24,12 @@ const WORKER_SCRIPT: &str = "/decode-worker.js";
 pub enum PoolEvent {
     /// The frame, decoded.
     Decoded(Box<DecodedFrame>),
+    /// A reduced-resolution preview of a frame still arriving (full Rows × Columns, `discarded_levels` resolution
+    /// levels left out): to show until its `Decoded` answer, never to keep as the frame.
+    Preview {
+        frame: Box<DecodedFrame>,
+        discarded_levels: u8,
+    },
     /// Fetching or decoding failed; `message` says why (shown on the frame's placeholder).
     Failed { key: FrameKey, message: String },
     /// The worker dropped the request after a cancel.
@@ -205,7 +211,12 @@ fn receive(pool: &Weak<RefCell<DecodePool>>, index: usize, data: JsValue) -> Opt
             return None;
         }
     };
-    {
+    let preview = matches!(response.result, DecodeOutcome::Preview { .. });
+    if preview && !pool.borrow().outstanding.contains_key(&response.id) {
+        // A preview of a request already answered or cancelled.
+        return None;
+    }
+    if !preview {
         let mut pool = pool.borrow_mut();
         if pool.outstanding.remove(&response.id).is_some() {
             if let Some(slot) = pool.slots.get_mut(index) {
@@ -217,25 +228,24 @@ fn receive(pool: &Weak<RefCell<DecodePool>>, index: usize, data: JsValue) -> Opt
     Some(match response.result {
         DecodeOutcome::Cancelled => PoolEvent::Cancelled { key },
         DecodeOutcome::Failed { message } => PoolEvent::Failed { key, message },
+        DecodeOutcome::Preview {
+            meta,
+            buffers: layouts,
+            discarded_levels,
+        } => {
+            let buffers = received_buffers(&array, &layouts);
+            // A preview that does not join back is dropped: the frame's own answer follows.
+            let frame = DecodedFrame::from_response(*meta, &layouts, buffers).ok()?;
+            PoolEvent::Preview {
+                frame: Box::new(frame),
+                discarded_levels,
+            }
+        }
         DecodeOutcome::Decoded {
             meta,
             buffers: layouts,
         } => {
-            let buffers: Vec<PixelBuffer> = layouts
-                .iter()
-                .enumerate()
-                .map(|(i, layout)| {
-                    let item = array.get(i as u32 + 1);
-                    match layout.element {
-                        BufferElement::F32 => PixelBuffer::F32(Float32Array::new(&item).to_vec()),
-                        BufferElement::U8 => PixelBuffer::U8(Uint8Array::new(&item).to_vec()),
-                        BufferElement::I32 => PixelBuffer::I32(Int32Array::new(&item).to_vec()),
-                        BufferElement::I8 => PixelBuffer::I8(Int8Array::new(&item).to_vec()),
-                        BufferElement::U16 => PixelBuffer::U16(Uint16Array::new(&item).to_vec()),
-                        BufferElement::I16 => PixelBuffer::I16(Int16Array::new(&item).to_vec()),
-                    }
-                })
-                .collect();
+            let buffers = received_buffers(&array, &layouts);
             match DecodedFrame::from_response(*meta, &layouts, buffers) {
                 Ok(frame) => PoolEvent::Decoded(Box::new(frame)),
                 Err(e) => PoolEvent::Failed {
@@ -245,4 +255,23 @@ fn receive(pool: &Weak<RefCell<DecodePool>>, index: usize, data: JsValue) -> Opt
             }
         }
     })
+}
+
+/// The typed arrays after the response text of a worker's message, as `layouts` announces them.
+fn received_buffers(array: &Array, layouts: &[lumen_frames::BufferLayout]) -> Vec<PixelBuffer> {
+    layouts
+        .iter()
+        .enumerate()
+        .map(|(i, layout)| {
+            let item = array.get(i as u32 + 1);
+            match layout.element {
+                BufferElement::F32 => PixelBuffer::F32(Float32Array::new(&item).to_vec()),
+                BufferElement::U8 => PixelBuffer::U8(Uint8Array::new(&item).to_vec()),
+                BufferElement::I32 => PixelBuffer::I32(Int32Array::new(&item).to_vec()),
+                BufferElement::I8 => PixelBuffer::I8(Int8Array::new(&item).to_vec()),
+                BufferElement::U16 => PixelBuffer::U16(Uint16Array::new(&item).to_vec()),
+                BufferElement::I16 => PixelBuffer::I16(Int16Array::new(&item).to_vec()),
+            }
+        })
+        .collect()
 }

@@ -125,6 +125,8 @@ pub struct ViewportState {
     pub chosen_fps: Option<f64>,
     pub cine_last_ms: f64,
     pub texture: Option<(FrameKey, ImageTexture)>,
+    /// Whether `texture` holds a reduced-resolution preview (the resolution levels it leaves out), not the frame.
+    pub texture_preview: Option<u8>,
     /// The label map uploaded for the shown frame: its frame, the labels it was made from (compared by identity),
     /// the texture.
     overlay_texture: Option<(FrameKey, Rc<Vec<u8>>, LabelOverlay)>,
@@ -173,6 +175,9 @@ pub struct ViewerCore {
     pub series: HashMap<String, SeriesEntry>,
     pub cache: FrameCache<FrameKey, Cached>,
     pub errors: HashMap<FrameKey, String>,
+    /// Reduced-resolution previews of frames still arriving (and the resolution levels they leave out): shown
+    /// where the cache has no frame yet, dropped when the frame's answer comes; never in the cache.
+    pub previews: HashMap<FrameKey, (Rc<DecodedFrame>, u8)>,
     pub layout: Layout,
     pub viewports: Vec<ViewportState>,
     pub active: usize,
@@ -208,6 +213,7 @@ impl Viewer {
             series: HashMap::new(),
             cache: FrameCache::new(CACHE_BUDGET),
             errors: HashMap::new(),
+            previews: HashMap::new(),
             layout: Layout::One,
             viewports: vec![ViewportState {
                 fit: true,
@@ -548,6 +554,27 @@ impl ViewerCore {
         self.cache.peek(&key).map(|c| c.0.clone())
     }
 
+    /// What viewport `i` can draw for its frame: the decoded frame, else a reduced-resolution preview of it (with
+    /// the resolution levels it leaves out). Only for drawing: everything else uses [`Self::current_frame`].
+    fn shown_frame(&self, key: &FrameKey) -> Option<(Rc<DecodedFrame>, Option<u8>)> {
+        if let Some(c) = self.cache.peek(key) {
+            return Some((c.0.clone(), None));
+        }
+        self.previews
+            .get(key)
+            .map(|(frame, levels)| (frame.clone(), Some(*levels)))
+    }
+
+    /// The resolution levels the preview viewport `i` shows leaves out, while it shows a preview.
+    pub fn preview_levels(&self, i: usize) -> Option<u8> {
+        let v = self.viewports.get(i)?;
+        let key = self.frame_key(i, v.index)?;
+        v.texture
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .and(v.texture_preview)
+    }
+
     /// The frame keys of viewport `i`'s stack, in order.
     pub fn stack_keys(&self, i: usize) -> Vec<FrameKey> {
         self.series_of(i).map(|d| d.stack.frames.iter().map(|f| f.key.clone()).collect()).unwrap_or_default()
@@ -715,8 +742,22 @@ impl ViewerCore {
     fn on_pool_event(&mut self, event: PoolEvent) {
         let key = match &event {
             PoolEvent::Decoded(f) => f.meta.key.clone(),
+            PoolEvent::Preview { frame, .. } => frame.meta.key.clone(),
             PoolEvent::Failed { key, .. } | PoolEvent::Cancelled { key } => key.clone(),
         };
+        if let PoolEvent::Preview {
+            frame,
+            discarded_levels,
+        } = event
+        {
+            // Shown until the frame arrives; a late preview of a frame already decoded is dropped.
+            if !self.cache.contains(&key) && !self.errors.contains_key(&key) {
+                self.previews
+                    .insert(key, (Rc::new(*frame), discarded_levels));
+            }
+            return;
+        }
+        self.previews.remove(&key);
         let thumb_for = self.thumb_requests.remove(&key);
         match event {
             PoolEvent::Decoded(frame) => {
@@ -763,6 +804,7 @@ impl ViewerCore {
                     }
                 }
             }
+            PoolEvent::Preview { .. } => {} // handled above
             PoolEvent::Cancelled { .. } => {
                 for entry in self.series.values_mut() {
                     if let SeriesEntry::Ready(d) = entry {
@@ -787,10 +829,17 @@ impl ViewerCore {
 
     /// What the overlays depend on that [`ViewerCore::draw`] may change: each viewport's view, size and
     /// uploaded frame.
-    fn view_signature(&self) -> Vec<(ViewTransform, [f64; 2], Option<FrameKey>)> {
+    fn view_signature(&self) -> Vec<ViewSignature> {
         self.viewports
             .iter()
-            .map(|v| (v.view, v.size, v.texture.as_ref().map(|(k, _)| k.clone())))
+            .map(|v| {
+                (
+                    v.view,
+                    v.size,
+                    v.texture.as_ref().map(|(k, _)| k.clone()),
+                    v.texture_preview,
+                )
+            })
             .collect()
     }
 
@@ -812,31 +861,43 @@ impl ViewerCore {
         let cells = self.layout.cells(w, h);
         // Upload the frames that changed.
         let mut failures = Vec::new();
+        let mut uploaded = Vec::new();
         for i in 0..self.viewports.len() {
             let key = self
                 .viewports
                 .get(i)
                 .and_then(|v| self.frame_key(i, v.index));
-            let frame = key
-                .as_ref()
-                .and_then(|k| self.cache.peek(k))
-                .map(|c| c.0.clone());
+            let frame = key.as_ref().and_then(|k| self.shown_frame(k));
             let v = &mut self.viewports[i];
             if let Some(rect) = cells.get(i) {
                 v.size = [rect.width as f64, rect.height as f64];
             }
             match frame {
-                None => v.texture = None,
-                Some(frame) => {
-                    if v.texture.as_ref().map(|(k, _)| k) != Some(&frame.meta.key) {
+                None => {
+                    v.texture = None;
+                    v.texture_preview = None;
+                }
+                Some((frame, preview)) => {
+                    // A preview is replaced by a finer one, or by the frame itself (same key).
+                    if v.texture.as_ref().map(|(k, _)| k) != Some(&frame.meta.key)
+                        || v.texture_preview != preview
+                    {
                         let Some(gpu_state) = self.gpu.as_ref() else {
                             return false;
                         };
                         match upload(&gpu_state.gpu, &frame) {
-                            Ok(t) => v.texture = Some((frame.meta.key.clone(), t)),
+                            Ok(t) => {
+                                v.texture = Some((frame.meta.key.clone(), t));
+                                v.texture_preview = preview;
+                                uploaded.push((frame.meta.key.clone(), preview));
+                            }
                             Err(e) => {
                                 v.texture = None;
-                                failures.push((frame.meta.key.clone(), e));
+                                v.texture_preview = None;
+                                // A preview that cannot be shown is no error of the frame: the frame follows.
+                                if preview.is_none() {
+                                    failures.push((frame.meta.key.clone(), e));
+                                }
                             }
                         }
                     }
@@ -875,7 +936,12 @@ impl ViewerCore {
         }
         let mut params = Vec::new();
         for (i, rect) in cells.iter().enumerate() {
-            let Some(frame) = self.current_frame(i) else {
+            let Some((frame, _)) = self
+                .viewports
+                .get(i)
+                .and_then(|v| self.frame_key(i, v.index))
+                .and_then(|k| self.shown_frame(&k))
+            else {
                 continue;
             };
             let window = self.window_of(i, &frame);
@@ -929,6 +995,11 @@ impl ViewerCore {
                     false
                 }
             };
+        if drawn {
+            for (key, preview) in &uploaded {
+                record_presented(key, *preview);
+            }
+        }
         if drawn && !list.is_empty() && !self.first_image_marked {
             self.first_image_marked = true;
             mark_first_image();
@@ -1232,6 +1303,41 @@ fn thumbnail_url(frame: &DecodedFrame) -> Option<String> {
     ctx.put_image_data(&data, 0.0, 0.0).ok()?;
     canvas.to_data_url().ok()
 }
+
+/// Appends `{ms, sop, frame, levels}` (milliseconds since navigation start; `levels`: resolution levels a preview
+/// leaves out, 0 for the frame itself) to `window.__lumenPresented`, for the tests and measurements of
+/// progressive retrieval.
+fn record_presented(key: &FrameKey, preview: Option<u8>) {
+    use wasm_bindgen::JsValue;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(perf) = window.performance() else {
+        return;
+    };
+    let name = JsValue::from_str("__lumenPresented");
+    let list = match js_sys::Reflect::get(&window, &name) {
+        Ok(v) if js_sys::Array::is_array(&v) => js_sys::Array::from(&v),
+        _ => {
+            let a = js_sys::Array::new();
+            let _ = js_sys::Reflect::set(&window, &name, &a);
+            a
+        }
+    };
+    let entry = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&entry, &"ms".into(), &JsValue::from_f64(perf.now()));
+    let _ = js_sys::Reflect::set(&entry, &"sop".into(), &JsValue::from_str(&key.sop_instance_uid));
+    let _ = js_sys::Reflect::set(&entry, &"frame".into(), &JsValue::from_f64(f64::from(key.frame_number)));
+    let _ = js_sys::Reflect::set(
+        &entry,
+        &"levels".into(),
+        &JsValue::from_f64(f64::from(preview.unwrap_or(0))),
+    );
+    list.push(&entry);
+}
+
+/// A viewport's view, size, uploaded frame and whether that is a preview (see [`ViewerCore::view_signature`]).
+type ViewSignature = (ViewTransform, [f64; 2], Option<FrameKey>, Option<u8>);
 
 /// Records when the first image was presented: a `lumen-first-image` performance mark, and
 /// `window.__lumenFirstImageMs` (milliseconds since navigation start) for the tests.

@@ -347,6 +347,8 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
             }
         })
     };
+    // A reduced-resolution preview on screen: the levels it leaves out, for the "loading full resolution" cue.
+    let preview = move || viewer.read(|c| c.preview_levels(index));
     let shown_series = move || {
         viewer.read(|c| {
             c.viewports
@@ -384,6 +386,7 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
             data-index=index.to_string()
             data-series-uid=shown_series
             data-sop-instance-uid=shown_sop
+            data-preview=move || preview().map(|l| l.to_string())
             on:pointerdown=on_down
             on:pointermove=on_move
             on:pointerup=on_up
@@ -412,7 +415,17 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
                     })}
                 }
             }}
-            {move || status().map(|(error, text)| view! {
+            {move || {
+                // While a preview is shown, the loading cue moves to the bottom so that it does not hide the image.
+                let text = status().filter(|(error, _)| !error)?.1;
+                preview().map(|_| view! {
+                    <div class="viewport-status" data-testid="frame-preview"
+                        style="top: auto; bottom: 30px; transform: translateX(-50%); font-size: 12px">
+                        <span class="spinner"></span>{text}
+                    </div>
+                })
+            }}
+            {move || status().filter(|(error, _)| *error || preview().is_none()).map(|(error, text)| view! {
                 <div class="viewport-status" class:error=error data-testid=if error { "frame-error" } else { "frame-loading" }>
                     {(!error).then(|| view! { <span class="spinner"></span> })}{text}
                 </div>
