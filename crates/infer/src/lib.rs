@@ -18,8 +18,9 @@ pub mod pytorch;
 pub mod qc_rules;
 pub mod selftest;
 pub mod volume;
+pub mod weights;
 
-pub use manifest::{Classifier2dSpec, ModelManifest};
+pub use manifest::{Classifier2dSpec, ModelManifest, WeightsDtype};
 pub use preprocess::GreyImage;
 pub use volume::GreyVolume;
 

@@ -198,8 +198,50 @@ pub struct WeightsRef {
     pub sha256: String,
     /// Size in bytes, for download progress.
     pub bytes: u64,
-    /// Stored element type: `f32` or `f16`.
+    /// Stored element type of every tensor in the file: `f32` or `f16` ([`WeightsDtype`]). The runtime computes in
+    /// f32 whatever the file stores; f16 halves the download.
     pub dtype: String,
+}
+
+/// The element type a package's weights are stored in (`weights.dtype`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightsDtype {
+    F32,
+    F16,
+}
+
+impl WeightsDtype {
+    /// `f32` / `f16`, as in the manifest; anything else is `None`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "f32" => Some(Self::F32),
+            "f16" => Some(Self::F16),
+            _ => None,
+        }
+    }
+
+    /// The manifest's spelling (`f32`, `f16`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::F32 => "f32",
+            Self::F16 => "f16",
+        }
+    }
+
+    /// The safetensors header's spelling (`F32`, `F16`).
+    pub fn safetensors_name(self) -> &'static str {
+        match self {
+            Self::F32 => "F32",
+            Self::F16 => "F16",
+        }
+    }
+}
+
+impl WeightsRef {
+    /// The declared element type; `None` for a value [`ModelManifest::validate`] refuses.
+    pub fn element_type(&self) -> Option<WeightsDtype> {
+        WeightsDtype::parse(&self.dtype)
+    }
 }
 
 impl ModelManifest {
@@ -222,6 +264,10 @@ impl ModelManifest {
         ensure!(
             self.weights.sha256.len() == 64 && self.weights.sha256.bytes().all(|b| b.is_ascii_hexdigit()),
             bad("weights.sha256 must be 64 hex digits".into())
+        );
+        ensure!(
+            self.weights.element_type().is_some(),
+            bad(format!("weights.dtype must be \"f32\" or \"f16\", not {:?}", self.weights.dtype))
         );
         match &self.architecture {
             Architecture::Classifier2d(spec) => {
@@ -362,6 +408,9 @@ mod tests {
         assert_eq!(m.triage_output(), None);
         let triage = ModelManifest::from_json(&sample().replace(r#""card": "MODEL_CARD.md""#, r#""card": "MODEL_CARD.md", "triage_label": "b""#)).unwrap();
         assert_eq!(triage.triage_output(), Some(1));
+        assert_eq!(m.weights.element_type(), Some(WeightsDtype::F32));
+        let half = ModelManifest::from_json(&sample().replace(r#""dtype": "f32""#, r#""dtype": "f16""#)).unwrap();
+        assert_eq!(half.weights.element_type(), Some(WeightsDtype::F16));
     }
 
     #[test]
@@ -371,6 +420,8 @@ mod tests {
             (r#""size": 64"#, r#""size": 66"#, "not divisible"),
             (r#""std": 0.25"#, r#""std": 0"#, "std must be positive"),
             ("00000000000000000000000000000000000000000000000000000000000000ff", "abc", "64 hex digits"),
+            (r#""dtype": "f32""#, r#""dtype": "bf16""#, r#"weights.dtype must be "f32" or "f16", not "bf16""#),
+            (r#""dtype": "f32""#, r#""dtype": "F16""#, "weights.dtype must be"),
             (r#""id": "cxr-test""#, r#""id": "../etc""#, "lower-case"),
             (r#""card": "MODEL_CARD.md""#, r#""card": "MODEL_CARD.md", "triage_label": "c""#, "not one of the outputs"),
         ];

@@ -1,14 +1,15 @@
 //! Loading and running model packages on a burn device (feature `runtime`).
 
 use burn::prelude::*;
-use burn::store::{ModuleSnapshot, SafetensorsStore};
+use burn::store::{FloatCastAdapter, ModuleSnapshot, SafetensorsStore};
+use burn::tensor::DType;
 use burn::tensor::activation::softmax;
 use sha2::{Digest, Sha256};
 use snafu::{ensure, Snafu};
 
 pub use crate::arch::{Classifier2d, Meshnet3d, Unet2d};
 pub use burn::tensor::Device;
-use crate::{manifest, preprocess, GreyImage, ModelManifest};
+use crate::{manifest, preprocess, GreyImage, ModelManifest, WeightsDtype};
 
 /// Why a model could not be loaded or run.
 #[derive(Debug, Snafu)]
@@ -17,6 +18,9 @@ pub enum InferError {
     Hash { id: String, expected: String, actual: String },
     #[snafu(display("model {id}: cannot load the weights: {message}"))]
     Weights { id: String, message: String },
+    /// The weights file is not stored in the element type the manifest's `weights.dtype` declares.
+    #[snafu(display("model {id}: the manifest declares {declared} weights, but {problem}"))]
+    Dtype { id: String, declared: String, problem: String },
     #[snafu(display("model {id}: {message}"))]
     Input { id: String, message: String },
     #[snafu(display("model {id}: reading the result from the device failed: {message}"))]
@@ -50,18 +54,49 @@ impl Network {
             manifest::Architecture::Meshnet3d(spec) => Network::Meshnet3d(Meshnet3d::new(spec, device)),
         }
     }
+
+    /// The network's weights as a package's safetensors file, every tensor stored as `dtype`.
+    pub fn weights_as(&self, dtype: WeightsDtype) -> Result<Vec<u8>, String> {
+        match self {
+            Network::Classifier2d(net) => to_safetensors_as(net, dtype),
+            Network::Unet2d(net) => to_safetensors_as(net, dtype),
+            Network::Meshnet3d(net) => to_safetensors_as(net, dtype),
+        }
+    }
 }
 
-/// Serialises a network's parameters (and batch-norm statistics) to safetensors bytes.
+/// Serialises a network's parameters (and batch-norm statistics) to safetensors bytes, as f32.
 pub fn to_safetensors<M: ModuleSnapshot>(net: &M) -> Result<Vec<u8>, String> {
+    to_safetensors_as(net, WeightsDtype::F32)
+}
+
+fn burn_dtype(dtype: WeightsDtype) -> DType {
+    match dtype {
+        WeightsDtype::F32 => DType::F32,
+        WeightsDtype::F16 => DType::F16,
+    }
+}
+
+/// Serialises a network's parameters (and batch-norm statistics) to safetensors bytes with every tensor stored
+/// as `dtype` (f16: rounded to nearest, half the size).
+pub fn to_safetensors_as<M: ModuleSnapshot>(net: &M, dtype: WeightsDtype) -> Result<Vec<u8>, String> {
     let mut store = SafetensorsStore::from_bytes(None);
+    if dtype != WeightsDtype::F32 {
+        store = store.with_to_adapter(FloatCastAdapter::to(burn_dtype(dtype)));
+    }
     net.save_into(&mut store).map_err(|e| e.to_string())?;
     store.get_bytes().map_err(|e| e.to_string())
 }
 
-/// Loads safetensors bytes into a network; every parameter must be present and no stray one left over.
-pub fn from_safetensors<M: ModuleSnapshot>(net: &mut M, bytes: Vec<u8>) -> Result<(), String> {
+/// Loads safetensors bytes whose every tensor is stored as `dtype` into a network, converting them to the
+/// runtime's f32; every parameter must be present and no stray one left over. A file stored otherwise than
+/// `dtype` is refused before anything is loaded ([`crate::weights::check_dtype`]).
+pub fn from_safetensors<M: ModuleSnapshot>(net: &mut M, bytes: Vec<u8>, dtype: WeightsDtype) -> Result<(), String> {
+    crate::weights::check_dtype(&bytes, dtype).map_err(|problem| format!("declared {}: {problem}", dtype.as_str()))?;
     let mut store = SafetensorsStore::from_bytes(Some(bytes));
+    if dtype != WeightsDtype::F32 {
+        store = store.with_from_adapter(FloatCastAdapter::to(DType::F32));
+    }
     let applied = net.load_from(&mut store).map_err(|e| e.to_string())?;
     if !applied.errors.is_empty() || !applied.missing.is_empty() || !applied.unused.is_empty() {
         return Err(format!(
@@ -160,18 +195,29 @@ pub struct LoadedModel {
 }
 
 impl LoadedModel {
-    /// Checks the weights against the manifest's hash and loads them onto `device`.
+    /// Checks the weights against the manifest's hash and declared element type (`weights.dtype`: f32 or f16,
+    /// converted to f32 here) and loads them onto `device`.
     pub fn load(manifest: ModelManifest, weights: Vec<u8>, device: &Device) -> Result<Self, InferError> {
         let actual = sha256_hex(&weights);
         ensure!(
             actual == manifest.weights.sha256,
             HashSnafu { id: manifest.id.clone(), expected: manifest.weights.sha256.clone(), actual }
         );
+        let dtype_error = |problem: String| InferError::Dtype {
+            id: manifest.id.clone(),
+            declared: manifest.weights.dtype.clone(),
+            problem,
+        };
+        let dtype = manifest
+            .weights
+            .element_type()
+            .ok_or_else(|| dtype_error("only f32 and f16 are supported".into()))?;
+        crate::weights::check_dtype(&weights, dtype).map_err(dtype_error)?;
         let mut network = Network::new(&manifest, device);
         let loaded = match &mut network {
-            Network::Classifier2d(net) => from_safetensors(net, weights),
-            Network::Unet2d(net) => from_safetensors(net, weights),
-            Network::Meshnet3d(net) => from_safetensors(net, weights),
+            Network::Classifier2d(net) => from_safetensors(net, weights, dtype),
+            Network::Unet2d(net) => from_safetensors(net, weights, dtype),
+            Network::Meshnet3d(net) => from_safetensors(net, weights, dtype),
         };
         loaded.map_err(|message| InferError::Weights { id: manifest.id.clone(), message })?;
         Ok(Self { manifest, network, device: device.clone() })
@@ -362,5 +408,91 @@ impl LoadedModel {
             .try_to_vec()
             .map_err(|e| InferError::Readback { id: self.manifest.id.clone(), message: format!("{e:?}") })?;
         Ok(values.chunks(classes).map(|c| c.to_vec()).collect())
+    }
+}
+
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    use super::*;
+
+    /// A tiny classifier package (random weights, 16² input) whose weights are stored as `dtype`.
+    fn package(dtype: WeightsDtype) -> (ModelManifest, Vec<u8>, Vec<u8>) {
+        let json = r#"{
+          "id": "tiny", "name": "Tiny", "version": "1", "task": "classification",
+          "architecture": {"kind": "classifier-2d", "in_channels": 1, "widths": [4, 8], "classes": 3},
+          "input": {"modalities": ["DX"], "source": "displayed-grey", "size": 16, "mean": 0.5, "std": 0.25},
+          "outputs": [
+            {"name": "a", "display": "A", "colour": [1, 2, 3], "code": {"scheme": "99LUMEN", "value": "a", "meaning": "A"}},
+            {"name": "b", "display": "B", "colour": [1, 2, 3], "code": {"scheme": "99LUMEN", "value": "b", "meaning": "B"}},
+            {"name": "c", "display": "C", "colour": [1, 2, 3], "code": {"scheme": "99LUMEN", "value": "c", "meaning": "C"}}
+          ],
+          "weights": {"file": "w.safetensors", "sha256": "00000000000000000000000000000000000000000000000000000000000000ff", "bytes": 0, "dtype": "f32"},
+          "card": "MODEL_CARD.md", "disclaimer": "test"
+        }"#;
+        let mut manifest = ModelManifest::from_json(json).unwrap();
+        let manifest::Architecture::Classifier2d(spec) = &manifest.architecture else { unreachable!() };
+        let net = Classifier2d::new(spec, &Device::flex());
+        let f32_bytes = to_safetensors(&net).unwrap();
+        let bytes = to_safetensors_as(&net, dtype).unwrap();
+        manifest.weights.dtype = dtype.as_str().into();
+        manifest.weights.sha256 = sha256_hex(&bytes);
+        manifest.weights.bytes = bytes.len() as u64;
+        (manifest, bytes, f32_bytes)
+    }
+
+    fn with_weights(mut manifest: ModelManifest, bytes: &[u8], dtype: &str) -> ModelManifest {
+        manifest.weights.sha256 = sha256_hex(bytes);
+        manifest.weights.dtype = dtype.into();
+        manifest
+    }
+
+    #[test]
+    fn f16_weights_are_half_the_size_and_load_as_the_f32_weights_rounded() {
+        let device = Device::flex();
+        let (m16, f16_bytes, f32_bytes) = package(WeightsDtype::F16);
+        let dtypes = crate::weights::tensor_dtypes(&f16_bytes).unwrap();
+        assert!(dtypes.len() > 10 && dtypes.iter().all(|(_, d)| d == "F16"), "{dtypes:?}");
+        assert!(crate::weights::tensor_dtypes(&f32_bytes).unwrap().iter().all(|(_, d)| d == "F32"));
+        // The tensor data (after the 8-byte length and the JSON header) is exactly half as large.
+        let data = |b: &[u8]| b.len() - 8 - u64::from_le_bytes(b[..8].try_into().unwrap()) as usize;
+        assert_eq!(2 * data(&f16_bytes), data(&f32_bytes), "f16 {} bytes vs f32 {}", f16_bytes.len(), f32_bytes.len());
+        let half = LoadedModel::load(m16.clone(), f16_bytes.clone(), &device).unwrap();
+        let full = LoadedModel::load(with_weights(m16, &f32_bytes, "f32"), f32_bytes, &device).unwrap();
+        // Loaded as f32 values that are exactly the f16 ones: written back as f16 they are the same tensors (the
+        // header's metadata order may differ).
+        let again = half.network.weights_as(WeightsDtype::F16).unwrap();
+        let tensors = |b: &[u8]| b[b.len() - data(b)..].to_vec();
+        assert!(tensors(&again) == tensors(&f16_bytes), "the f16 values changed on a load and save");
+        assert_eq!(crate::weights::tensor_dtypes(&again).unwrap(), dtypes);
+        // And the network computes in f32 with them: close to the f32 weights' answer, not identical.
+        let image = crate::selftest::image();
+        let (p16, p32) = (half.classify_blocking(std::slice::from_ref(&image)).unwrap(), full.classify_blocking(&[image]).unwrap());
+        let diff = p16[0].iter().zip(&p32[0]).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        assert!(diff < 1e-2, "f16 vs f32 probabilities differ by {diff}");
+        assert!((p16[0].iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn weights_stored_otherwise_than_the_manifest_declares_are_refused() {
+        let device = Device::flex();
+        let (m16, f16_bytes, f32_bytes) = package(WeightsDtype::F16);
+        let cases = [
+            (with_weights(m16.clone(), &f16_bytes, "f32"), f16_bytes.clone(), "the manifest declares f32 weights, but"),
+            (with_weights(m16.clone(), &f32_bytes, "f16"), f32_bytes.clone(), "tensors are not F16, e.g."),
+            (with_weights(m16.clone(), &f32_bytes, "bf16"), f32_bytes.clone(), "only f32 and f16 are supported"),
+            (with_weights(m16.clone(), b"garbage", "f16"), b"garbage".to_vec(), "not a safetensors file"),
+            (with_weights(m16.clone(), &f16_bytes[..100], "f16"), f16_bytes[..100].to_vec(), "the header claims"),
+        ];
+        for (manifest, bytes, why) in cases {
+            match LoadedModel::load(manifest, bytes, &device) {
+                Err(e @ InferError::Dtype { .. }) => assert!(e.to_string().contains(why), "{e} lacks {why:?}"),
+                other => panic!("expected a dtype error ({why}), got {other:?}"),
+            }
+        }
+        // The same check guards from_safetensors used directly.
+        let manifest::Architecture::Classifier2d(spec) = &m16.architecture else { unreachable!() };
+        let mut net = Classifier2d::new(spec, &device);
+        let err = from_safetensors(&mut net, f32_bytes, WeightsDtype::F16).unwrap_err();
+        assert!(err.starts_with("declared f16: ") && err.contains("is F32"), "{err}");
     }
 }
