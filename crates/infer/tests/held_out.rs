@@ -69,6 +69,11 @@ fn the_pneumonia_card_auc_is_reproduced_from_the_weights() {
         }
     }
     let auc = won / pairs;
+    // Per film: the recorded scores are the committed weights' (after an f16 conversion, the f16 weights').
+    let recorded_scores: Vec<f64> = metrics["test"]["scores"].as_array().unwrap().iter().map(|s| s.as_f64().unwrap()).collect();
+    assert_eq!(recorded_scores.len(), scores.len());
+    let worst = scores.iter().zip(&recorded_scores).map(|(a, b)| (f64::from(*a) - b).abs()).fold(0.0, f64::max);
+    assert!(worst < 1e-5, "a film's score differs from metrics.json by {worst}");
     let recorded = metrics["test"]["auc"].as_f64().unwrap();
     assert!((auc - recorded).abs() < 1e-3, "AUC {auc} from the weights vs {recorded} in metrics.json");
     assert!(auc > 0.8, "the committed triage model separates the held-out films (AUC {auc})");

@@ -65,6 +65,44 @@ fn every_package_loads_and_reproduces_its_selftest() {
     }
 }
 
+/// What `lumen-train f16` recorded in metrics.json (`"weights"`) agrees with the package, and a package that ships
+/// f16 weights met the rule of docs/AI.md ("f16 weights") on its held-out evaluation.
+#[test]
+fn f16_weights_ship_only_where_the_recorded_parity_holds() {
+    let mut converted = 0;
+    for dir in packages() {
+        let (manifest, weights) = load(&dir);
+        let dtypes = lumen_infer::weights::tensor_dtypes(&weights).unwrap();
+        let want = manifest.weights.element_type().unwrap().safetensors_name();
+        assert!(dtypes.iter().all(|(_, d)| d == want), "{}: tensors {dtypes:?}, manifest {want}", manifest.id);
+        let metrics: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("metrics.json")).unwrap()).unwrap();
+        let record = &metrics["weights"];
+        if record.is_null() {
+            assert_eq!(manifest.weights.dtype, "f32", "{}: f16 weights without a recorded parity check", manifest.id);
+            continue;
+        }
+        converted += 1;
+        assert_eq!(record["dtype"], manifest.weights.dtype.as_str(), "{}", manifest.id);
+        assert_eq!(record["bytes"], manifest.weights.bytes, "{}", manifest.id);
+        let card = std::fs::read_to_string(dir.join(&manifest.card)).unwrap();
+        assert!(card.contains(&manifest.weights.sha256), "{}: the card's weights section is stale", manifest.id);
+        let parity = &record["parity"];
+        let holds = parity["metrics"].as_array().unwrap().iter().all(|m| {
+            m["change"].as_f64().unwrap().abs() <= m["allowed"].as_f64().unwrap()
+        }) && match manifest.task {
+            Task::Classification => parity["max_abs_probability_change"].as_f64().unwrap() <= 1e-3,
+            Task::Segmentation => parity["label_agreement"].as_f64().unwrap() >= 0.999,
+        };
+        assert_eq!(record["f16_holds"].as_bool(), Some(holds), "{}: recorded verdict vs its numbers", manifest.id);
+        assert_eq!(manifest.weights.dtype == "f16", holds, "{}: ships {} but f16 holds: {holds}", manifest.id, manifest.weights.dtype);
+        if holds {
+            assert!(record["f16_bytes"].as_u64().unwrap() * 2 < record["f32_bytes"].as_u64().unwrap() + 16384);
+        }
+    }
+    assert!(converted >= 1, "no package has been through lumen-train f16");
+}
+
 #[test]
 fn corrupt_weights_are_refused_by_hash() {
     let dir = models_dir().join("cxr-qc");
@@ -79,10 +117,16 @@ fn corrupt_weights_are_refused_by_hash() {
 
 #[test]
 fn weights_for_another_architecture_are_refused() {
-    // The QC weights (6 classes) under the pneumonia manifest (2 classes), hash patched to match.
+    // The QC weights (6 classes) under the pneumonia manifest (2 classes), hash and dtype patched to match.
     let (mut manifest, _) = load(&models_dir().join("cxr-pneumonia"));
-    let (_, qc_weights) = load(&models_dir().join("cxr-qc"));
+    let (qc, qc_weights) = load(&models_dir().join("cxr-qc"));
     manifest.weights.sha256 = lumen_infer::sha256_hex(&qc_weights);
-    let err = LoadedModel::load(manifest, qc_weights, &Device::flex()).unwrap_err();
+    manifest.weights.dtype = qc.weights.dtype.clone();
+    let err = LoadedModel::load(manifest.clone(), qc_weights.clone(), &Device::flex()).unwrap_err();
     assert!(matches!(err, InferError::Weights { .. }), "{err}");
+    // Declared in the other element type, the same file is refused for that first, naming a tensor.
+    manifest.weights.dtype = if qc.weights.dtype == "f32" { "f16".into() } else { "f32".into() };
+    let err = LoadedModel::load(manifest.clone(), qc_weights, &Device::flex()).unwrap_err();
+    assert!(matches!(err, InferError::Dtype { .. }), "{err}");
+    assert!(err.to_string().contains(&format!("the manifest declares {} weights, but", manifest.weights.dtype)), "{err}");
 }

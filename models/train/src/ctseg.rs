@@ -19,10 +19,11 @@ use lumen_infer::manifest::{
     Architecture, Code, FixedWindow, InputSource, InputSpec, ModelManifest, OutputLabel, RunsOn, Task, Unet2dSpec, WeightsRef,
 };
 use lumen_infer::preprocess::{label_map, model_input};
-use lumen_infer::{to_safetensors, GreyImage, Unet2d};
+use lumen_infer::{to_safetensors, GreyImage, LoadedModel, Unet2d};
 use lumen_phantom::{ct_slice, ChestPhantom, CtGeometry, Label};
 use std::time::Instant;
 
+use crate::package::Evaluation;
 use crate::rng::Rng;
 
 /// Model classes, in output order (index = label value in the label map).
@@ -323,46 +324,78 @@ fn evaluate(model: &Unet2d, m: &ModelManifest, slices: &[(GreyImage, Vec<u8>)], 
     total
 }
 
+/// The held-out evaluation on all 220 slices of the demo series at full resolution, through the runtime's own
+/// path (Dice per class with a bootstrap CI over slices), for each of `models` on the same slices.
+pub fn evaluate_held_out(models: &[&LoadedModel]) -> Result<Vec<Evaluation>, String> {
+    let Some(first) = models.first() else { return Ok(Vec::new()) };
+    let manifest = &first.manifest;
+    let phantom = ChestPhantom::new();
+    let geom = CtGeometry::default();
+    let classes = CLASSES.len();
+    let mut per_slice = vec![Vec::with_capacity(geom.slices as usize); models.len()];
+    let mut probabilities = vec![Vec::with_capacity(geom.slices as usize); models.len()];
+    let mut label_maps = vec![Vec::with_capacity(geom.slices as usize); models.len()];
+    for k in 0..geom.slices {
+        let (img, truth) = demo_slice(&phantom, manifest, &geom, k);
+        for (i, model) in models.iter().enumerate() {
+            let seg = model.segment_blocking(&img).map_err(|e| e.to_string())?;
+            per_slice[i].push(overlap(&seg.labels, &truth));
+            probabilities[i].push(seg.probabilities);
+            label_maps[i].push(seg.labels);
+        }
+    }
+    let mut out = Vec::new();
+    for ((per_slice, probabilities), label_maps) in per_slice.into_iter().zip(probabilities).zip(label_maps) {
+        let (totals, cis) = dice_with_ci(&per_slice);
+        let mut table = String::from(
+            "| class | Dice on the 220 demo CT slices (512², full resolution) | 95% CI (bootstrap over slices) |\n|---|---|---|\n",
+        );
+        let mut per_class = Vec::new();
+        let mut metrics = Vec::new();
+        for c in 1..classes {
+            let d = dice(totals[c]);
+            let (lo, hi) = cis[c];
+            eprintln!("{:>10}: Dice {d:.4} ({lo:.4}–{hi:.4})", CLASSES[c]);
+            table += &format!("| {} | **{d:.3}** | {lo:.3}–{hi:.3} |\n", manifest.outputs[c].display);
+            per_class.push(serde_json::json!({"class": CLASSES[c], "dice": d, "ci95": [lo, hi],
+                "intersection": totals[c].0, "predicted": totals[c].1, "true": totals[c].2}));
+            metrics.push((format!("Dice {}", CLASSES[c]), d, (lo, hi)));
+        }
+        let test = serde_json::json!({"slices": geom.slices, "per_class": per_class,
+                 "ci_method": "percentile bootstrap over slices, 2000 resamples, seed 1",
+                 "note": "same synthetic anatomy as training (different sampling): a pipeline check, not generalisation"});
+        out.push(Evaluation { test, table, probabilities, label_maps, metrics });
+    }
+    Ok(out)
+}
+
+/// The card's sentence on model selection and training, from metrics.json.
+pub fn note(m: &serde_json::Value) -> String {
+    format!(
+        "\nModel selected at epoch {} of {} (validation mean foreground Dice {:.3} on every 5th demo slice). \
+         Training: {} random planes through the same phantom, {:.0} s on the CPU.\n",
+        m["selection"]["best_epoch"],
+        m["training"]["epochs"],
+        m["selection"]["val_mean_dice"].as_f64().unwrap_or(f64::NAN),
+        m["training"]["slices"],
+        m["training"]["seconds"].as_f64().unwrap_or(f64::NAN)
+    )
+}
+
 /// Evaluates the trained weights on all slices of the demo series through the runtime's own loading path and
 /// writes `models/ct-chest-seg/`.
 pub fn write(out_root: &std::path::Path, m: ModelManifest, trained: &TrainedSeg, train_seconds: f64) -> Result<(), String> {
     let (manifest, model) = crate::package::finalise(m, &trained.weights)?;
-    let phantom = ChestPhantom::new();
-    let geom = CtGeometry::default();
-    let classes = CLASSES.len();
-    let mut per_slice = Vec::with_capacity(geom.slices as usize);
-    for k in 0..geom.slices {
-        let (img, truth) = demo_slice(&phantom, &manifest, &geom, k);
-        let seg = model.segment_blocking(&img).map_err(|e| e.to_string())?;
-        per_slice.push(overlap(&seg.labels, &truth));
-    }
-    let (totals, cis) = dice_with_ci(&per_slice);
-    let mut card = String::from(
-        "| class | Dice on the 220 demo CT slices (512², full resolution) | 95% CI (bootstrap over slices) |\n|---|---|---|\n",
-    );
-    let mut per_class = Vec::new();
-    for c in 1..classes {
-        let d = dice(totals[c]);
-        let (lo, hi) = cis[c];
-        eprintln!("{:>10}: Dice {d:.4} ({lo:.4}–{hi:.4})", CLASSES[c]);
-        card += &format!("| {} | **{d:.3}** | {lo:.3}–{hi:.3} |\n", manifest.outputs[c].display);
-        per_class.push(serde_json::json!({"class": CLASSES[c], "dice": d, "ci95": [lo, hi],
-            "intersection": totals[c].0, "predicted": totals[c].1, "true": totals[c].2}));
-    }
-    card += &format!(
-        "\nModel selected at epoch {} of {} (validation mean foreground Dice {:.3} on every 5th demo slice). \
-         Training: {} random planes through the same phantom, {:.0} s on the CPU.\n",
-        trained.best_epoch, trained.epochs, trained.best_val, trained.train_slices, train_seconds
-    );
+    let eval = evaluate_held_out(&[&model])?.remove(0);
     let metrics = serde_json::json!({
         "model": manifest.id, "version": manifest.version,
-        "test": {"slices": geom.slices, "per_class": per_class,
-                 "ci_method": "percentile bootstrap over slices, 2000 resamples, seed 1",
-                 "note": "same synthetic anatomy as training (different sampling): a pipeline check, not generalisation"},
+        "test": eval.test,
         "selection": {"best_epoch": trained.best_epoch, "val_mean_dice": trained.best_val},
         "training": {"epochs": trained.epochs, "slices": trained.train_slices, "seed": trained.seed, "seconds": train_seconds,
                       "log": trained.log.iter().map(|(e, l, v, s)| serde_json::json!({"epoch": e, "train_loss": l, "val": v, "seconds": s})).collect::<Vec<_>>()},
         "command": "cargo run --release -p lumen-train -- ct-seg",
     });
-    crate::package::write_package(out_root, &manifest, &model, &trained.weights, metrics, &card)
+    let card = eval.table + &note(&metrics);
+    let weights = crate::package::weights_section(&manifest, None);
+    crate::package::write_package(out_root, &manifest, &model, &trained.weights, metrics, &card, &weights)
 }

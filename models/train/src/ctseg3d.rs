@@ -23,6 +23,7 @@ use lumen_phantom::{ChestPhantom, CtGeometry};
 use std::time::Instant;
 
 use crate::ctseg::{class_of, demo_slice, dice, dice_with_ci, in_parallel, overlap, summed, window_grey, CLASSES};
+use crate::package::Evaluation;
 use crate::rng::Rng;
 
 /// The isotropic grid the series is resampled to, mm.
@@ -238,53 +239,84 @@ fn mean_foreground_dice(model: &LoadedModel, volume: &GreyVolume, truth: &[Vec<u
     totals.iter().skip(1).map(|&t| dice(t)).sum::<f64>() / (CLASSES.len() - 1) as f64
 }
 
+/// The held-out evaluation on both demo series through the runtime's own path (Dice per class and series with a
+/// bootstrap CI over slices), for each of `models` on the same volumes.
+pub fn evaluate_held_out(models: &[&LoadedModel]) -> Result<Vec<Evaluation>, String> {
+    let Some(first) = models.first() else { return Ok(Vec::new()) };
+    let manifest = &first.manifest;
+    let phantom = ChestPhantom::new();
+    let classes = CLASSES.len();
+    let mut out: Vec<Evaluation> = models
+        .iter()
+        .map(|_| Evaluation { test: serde_json::Value::Null, table: String::new(), probabilities: Vec::new(), label_maps: Vec::new(), metrics: Vec::new() })
+        .collect();
+    let mut tests = vec![Vec::new(); models.len()];
+    for (name, geom) in [("demo CT 512² × 220", CtGeometry::default()), ("small demo CT 96² × 22", CtGeometry::covering(96, 22))] {
+        let (volume, truth) = demo_volume(&phantom, manifest, &geom);
+        for ((model, eval), tests) in models.iter().zip(out.iter_mut()).zip(tests.iter_mut()) {
+            let t = Instant::now();
+            let seg = model.segment_volume_blocking(&volume, &mut |_, _| true).map_err(|e| e.to_string())?;
+            let secs = t.elapsed().as_secs_f64();
+            let per_slice = slice_overlaps(&seg.slices, &truth);
+            let (totals, cis) = dice_with_ci(&per_slice);
+            eval.table += &format!(
+                "\n**{name}** (grid {:?} voxels of {VOXEL_MM} mm; {:.1} s on the CPU, burn Flex):\n\n\
+                 | class | Dice per source voxel | 95% CI (bootstrap over slices) |\n|---|---|---|\n",
+                seg.grid, secs
+            );
+            let mut per_class = Vec::new();
+            for c in 1..classes {
+                let d = dice(totals[c]);
+                let (lo, hi) = cis[c];
+                eprintln!("{name}: {:>6}: Dice {d:.4} ({lo:.4}–{hi:.4})", CLASSES[c]);
+                eval.table += &format!("| {} | **{d:.3}** | {lo:.3}–{hi:.3} |\n", manifest.outputs[c].display);
+                per_class.push(serde_json::json!({"class": CLASSES[c], "dice": d, "ci95": [lo, hi],
+                    "intersection": totals[c].0, "predicted": totals[c].1, "true": totals[c].2}));
+                eval.metrics.push((format!("Dice {} ({name})", CLASSES[c]), d, (lo, hi)));
+            }
+            tests.push(serde_json::json!({"series": name, "slices": geom.slices, "grid": seg.grid, "seconds": secs,
+                "per_class": per_class}));
+            eval.probabilities.push(seg.probabilities);
+            eval.label_maps.extend(seg.slices);
+        }
+    }
+    for (eval, tests) in out.iter_mut().zip(tests) {
+        eval.test = serde_json::json!({"series": tests,
+                 "ci_method": "percentile bootstrap over slices, 2000 resamples, seed 1",
+                 "note": "same synthetic anatomy as training (different sampling): a pipeline check, not generalisation"});
+    }
+    Ok(out)
+}
+
+/// The card's sentence on model selection and training, from metrics.json.
+pub fn note(m: &serde_json::Value) -> String {
+    format!(
+        "\nModel selected at epoch {} of {} (validation mean foreground Dice {:.3} on the small demo series). \
+         Training: {} random {CROP}³ crops of the phantom, {:.0} s on {}.\n",
+        m["selection"]["best_epoch"],
+        m["training"]["epochs"],
+        m["selection"]["val_mean_dice"].as_f64().unwrap_or(f64::NAN),
+        m["training"]["crops"],
+        m["training"]["seconds"].as_f64().unwrap_or(f64::NAN),
+        m["training"]["device"].as_str().unwrap_or("an unrecorded device")
+    )
+}
+
 /// Evaluates the trained weights on both demo series through the runtime's own loading path and writes
 /// `models/ct-chest-seg3d/`.
 pub fn write(out_root: &std::path::Path, m: ModelManifest, trained: &Trained3d, train_seconds: f64) -> Result<(), String> {
     let (manifest, model) = finalise(m, &trained.weights)?;
-    let phantom = ChestPhantom::new();
-    let classes = CLASSES.len();
-    let mut card = String::new();
-    let mut tests = Vec::new();
-    for (name, geom) in [("demo CT 512² × 220", CtGeometry::default()), ("small demo CT 96² × 22", CtGeometry::covering(96, 22))] {
-        let (volume, truth) = demo_volume(&phantom, &manifest, &geom);
-        let t = Instant::now();
-        let seg = model.segment_volume_blocking(&volume, &mut |_, _| true).map_err(|e| e.to_string())?;
-        let secs = t.elapsed().as_secs_f64();
-        let per_slice = slice_overlaps(&seg.slices, &truth);
-        let (totals, cis) = dice_with_ci(&per_slice);
-        card += &format!(
-            "\n**{name}** (grid {:?} voxels of {VOXEL_MM} mm; {:.1} s on the CPU, burn Flex):\n\n\
-             | class | Dice per source voxel | 95% CI (bootstrap over slices) |\n|---|---|---|\n",
-            seg.grid, secs
-        );
-        let mut per_class = Vec::new();
-        for c in 1..classes {
-            let d = dice(totals[c]);
-            let (lo, hi) = cis[c];
-            eprintln!("{name}: {:>6}: Dice {d:.4} ({lo:.4}–{hi:.4})", CLASSES[c]);
-            card += &format!("| {} | **{d:.3}** | {lo:.3}–{hi:.3} |\n", manifest.outputs[c].display);
-            per_class.push(serde_json::json!({"class": CLASSES[c], "dice": d, "ci95": [lo, hi],
-                "intersection": totals[c].0, "predicted": totals[c].1, "true": totals[c].2}));
-        }
-        tests.push(serde_json::json!({"series": name, "slices": geom.slices, "grid": seg.grid, "seconds": secs,
-            "per_class": per_class}));
-    }
-    card += &format!(
-        "\nModel selected at epoch {} of {} (validation mean foreground Dice {:.3} on the small demo series). \
-         Training: {} random {CROP}³ crops of the phantom, {:.0} s on {}.\n",
-        trained.best_epoch, trained.epochs, trained.best_val, trained.crops, train_seconds, trained.device
-    );
+    let eval = evaluate_held_out(&[&model])?.remove(0);
     let metrics = serde_json::json!({
         "model": manifest.id, "version": manifest.version,
-        "test": {"series": tests,
-                 "ci_method": "percentile bootstrap over slices, 2000 resamples, seed 1",
-                 "note": "same synthetic anatomy as training (different sampling): a pipeline check, not generalisation"},
+        "test": eval.test,
         "selection": {"best_epoch": trained.best_epoch, "val_mean_dice": trained.best_val},
         "training": {"epochs": trained.epochs, "planned_epochs": trained.planned_epochs, "crops": trained.crops, "crop": CROP, "seed": trained.seed,
                       "seconds": train_seconds, "device": trained.device,
                       "log": trained.log.iter().map(|(e, l, v, s)| serde_json::json!({"epoch": e, "train_loss": l, "val": v, "seconds": s})).collect::<Vec<_>>()},
         "command": "cargo run --release -p lumen-train -- ct-seg3d",
     });
-    crate::package::write_package(out_root, &manifest, &model, &trained.weights, metrics, &card)
+    let card = eval.table + &note(&metrics);
+    let weights = crate::package::weights_section(&manifest, None);
+    crate::package::write_package(out_root, &manifest, &model, &trained.weights, metrics, &card, &weights)
 }

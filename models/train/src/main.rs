@@ -6,6 +6,7 @@
 //! cargo run --release -p lumen-train -- ct-seg      # models/ct-chest-seg (synthetic phantom, needs no data)
 //! cargo run --release -p lumen-train -- ct-seg3d    # models/ct-chest-seg3d (3D, synthetic phantom)
 //! cargo run --release -p lumen-train --features gpu -- ct-seg3d --gpu   # the same on a GPU (Vulkan)
+//! cargo run --release -p lumen-train -- f16 [ID…]   # f16 weights where the held-out evaluation holds (all four)
 //! ```
 //! Data: `../shared/data/cxr-pneumonia` (or `--data DIR` / `LUMEN_CXR_DATA`). Everything is seeded: the same
 //! command on the same machine writes the same weights.
@@ -14,6 +15,7 @@ mod augment;
 mod ctseg;
 mod ctseg3d;
 mod data;
+mod half;
 mod metrics;
 mod package;
 mod rng;
@@ -65,6 +67,13 @@ enum Model {
     CtSeg,
     /// The same classes labelled in 3D over the whole series (MeshNet, runs on the server), models/ct-chest-seg3d.
     CtSeg3d,
+    /// Converts packages' f32 weights to f16 where accuracy holds: re-runs each package's held-out evaluation with
+    /// the f32 and the f16 weights on the same inputs, records the parity in metrics.json and the model card, and
+    /// keeps f16 only within the tolerances of docs/AI.md ("f16 weights"). No ID: all four packages.
+    F16 {
+        /// Package ids (cxr-pneumonia, cxr-qc, ct-chest-seg, ct-chest-seg3d).
+        ids: Vec<String>,
+    },
     /// How often each pixel rule (lumen_infer::qc_rules) fires on the films as they are, and on degraded copies
     /// (burnt-out centre, black edges, flattened contrast): prints a Markdown table for docs/AI.md.
     Rules,
@@ -74,6 +83,13 @@ fn main() {
     let cli = Cli::parse();
     let data_dir = cli.data.clone().unwrap_or_else(data::default_data_dir);
     let out_root = cli.out.clone().unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
+    if let Model::F16 { ids } = &cli.model {
+        if let Err(e) = half::run(&out_root, &data_dir, ids) {
+            eprintln!("lumen-train: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if let Model::CtSeg = cli.model {
         let manifest = ctseg::manifest();
         let t0 = std::time::Instant::now();
@@ -118,7 +134,7 @@ fn main() {
             rules(&films);
             Ok(())
         }
-        Model::CtSeg | Model::CtSeg3d => unreachable!("handled above: needs no radiographs"),
+        Model::CtSeg | Model::CtSeg3d | Model::F16 { .. } => unreachable!("handled above"),
     };
     if let Err(e) = result {
         eprintln!("lumen-train: {e}");
