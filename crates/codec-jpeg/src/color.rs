@@ -55,12 +55,14 @@ impl Upsampler {
         })
     }
 
-    /// Output line `y` of `plane` upsampled, in `out` (at least `2 × plane.width` and the image width long).
-    pub(crate) fn line(self, plane: &Plane<'_>, y: usize, out: &mut [u16]) {
+    /// Output line `y` of `plane` upsampled: the plane's own line when it is at full resolution, else written
+    /// into `out` (at least `2 × plane.width` and the image width long).
+    pub(crate) fn line<'r>(self, plane: &Plane<'r>, y: usize, out: &'r mut [u16]) -> &'r [u16] {
         let (dw, dh) = (plane.width, plane.height);
-        let row = |y: usize| &plane.samples[y * plane.stride..y * plane.stride + dw];
+        let samples: &'r [u16] = plane.samples;
+        let row = |y: usize| &samples[y * plane.stride..y * plane.stride + dw];
         match self {
-            Upsampler::None => out[..dw].copy_from_slice(row(y)),
+            Upsampler::None => return row(y),
             Upsampler::H2V1Fancy => h2v1_fancy(row(y), out),
             Upsampler::H2V2Fancy => {
                 let inrow = y / 2;
@@ -73,11 +75,13 @@ impl Upsampler {
                 h2v2_fancy(row(inrow), row(other), out);
             }
             Upsampler::Replicate { h, v } => {
+                let src = &samples[(y / v) * plane.stride..];
                 for (x, o) in out[..dw * h].iter_mut().enumerate() {
-                    *o = plane.samples[(y / v) * plane.stride + x / h];
+                    *o = src[x / h];
                 }
             }
         }
+        out
     }
 }
 
@@ -95,8 +99,7 @@ fn upsample(
     let mut line = vec![0u16; (plane.width * hmax).max(width)];
     let mut out = Vec::with_capacity(width * height);
     for y in 0..height {
-        up.line(plane, y, &mut line);
-        out.extend_from_slice(&line[..width]);
+        out.extend_from_slice(&up.line(plane, y, &mut line)[..width]);
     }
     Ok(out)
 }
@@ -105,15 +108,15 @@ fn upsample(
 /// rounding biased alternately (+1, +2). `input.len() > 2`.
 fn h2v1_fancy(input: &[u16], out: &mut [u16]) {
     let n = input.len();
-    let s = |i: usize| u32::from(input[i]);
+    let out = &mut out[..2 * n];
     out[0] = input[0];
-    out[1] = ((s(0) * 3 + s(1) + 2) >> 2) as u16;
-    for i in 1..n - 1 {
-        let v = s(i) * 3;
-        out[2 * i] = ((v + s(i - 1) + 1) >> 2) as u16;
-        out[2 * i + 1] = ((v + s(i + 1) + 2) >> 2) as u16;
+    out[1] = ((u32::from(input[0]) * 3 + u32::from(input[1]) + 2) >> 2) as u16;
+    for (o, w) in out[2..2 * n - 2].chunks_exact_mut(2).zip(input.windows(3)) {
+        let v = u32::from(w[1]) * 3;
+        o[0] = ((v + u32::from(w[0]) + 1) >> 2) as u16;
+        o[1] = ((v + u32::from(w[2]) + 2) >> 2) as u16;
     }
-    out[2 * n - 2] = ((s(n - 1) * 3 + s(n - 2) + 1) >> 2) as u16;
+    out[2 * n - 2] = ((u32::from(input[n - 1]) * 3 + u32::from(input[n - 2]) + 1) >> 2) as u16;
     out[2 * n - 1] = input[n - 1];
 }
 
@@ -121,17 +124,18 @@ fn h2v1_fancy(input: &[u16], out: &mut [u16]) {
 /// the other (`far`), then the same triangle filter horizontally, with biases 8 and 7. `near.len() > 2`.
 fn h2v2_fancy(near: &[u16], far: &[u16], out: &mut [u16]) {
     let n = near.len();
+    let far = &far[..n];
+    let out = &mut out[..2 * n];
     let sum = |i: usize| u32::from(near[i]) * 3 + u32::from(far[i]);
-    let mut this = sum(0);
-    let mut next = sum(1);
-    out[0] = ((this * 4 + 8) >> 4) as u16;
-    out[1] = ((this * 3 + next + 7) >> 4) as u16;
-    let mut last = this;
-    this = next;
-    for i in 1..n - 1 {
-        next = sum(i + 1);
-        out[2 * i] = ((this * 3 + last + 8) >> 4) as u16;
-        out[2 * i + 1] = ((this * 3 + next + 7) >> 4) as u16;
+    let (first, second) = (sum(0), sum(1));
+    out[0] = ((first * 4 + 8) >> 4) as u16;
+    out[1] = ((first * 3 + second + 7) >> 4) as u16;
+    let mut last = first;
+    let mut this = second;
+    for ((o, &a), &b) in out[2..2 * n - 2].chunks_exact_mut(2).zip(&near[2..]).zip(&far[2..]) {
+        let next = u32::from(a) * 3 + u32::from(b);
+        o[0] = ((this * 3 + last + 8) >> 4) as u16;
+        o[1] = ((this * 3 + next + 7) >> 4) as u16;
         last = this;
         this = next;
     }
@@ -147,47 +151,42 @@ const FIX_1_77200: i64 = 116130;
 const FIX_0_71414: i64 = 46802;
 const FIX_0_34414: i64 = 22554;
 
-/// jdcolor.c's YCbCr→RGB tables for one sample precision.
+/// jdcolor.c's YCbCr→RGB conversion for one sample precision. libjpeg looks the products up in tables built as
+/// `Cr_r[i] = (FIX(1.40200) × x + ONE_HALF) >> 16`, `Cb_b[i] = (FIX(1.77200) × x + ONE_HALF) >> 16`,
+/// `Cr_g[i] = -FIX(0.71414) × x`, `Cb_g[i] = -FIX(0.34414) × x + ONE_HALF` with `x = i - CENTERJSAMPLE`; here the
+/// same integers are computed for each pixel (in `i32`: at most 116130 × 2048 in magnitude), which the compiler
+/// can vectorise, where table lookups cannot be.
 pub(crate) struct YccTables {
-    cr_r: Vec<i32>,
-    cb_b: Vec<i32>,
-    cr_g: Vec<i64>,
-    cb_g: Vec<i64>,
+    center: i32,
     max: i32,
 }
 
 impl YccTables {
     pub(crate) fn new(precision: u8) -> Self {
-        let size = 1usize << precision;
-        let center = (size / 2) as i64;
-        let mut t = YccTables {
-            cr_r: Vec::with_capacity(size),
-            cb_b: Vec::with_capacity(size),
-            cr_g: Vec::with_capacity(size),
-            cb_g: Vec::with_capacity(size),
-            max: size as i32 - 1,
-        };
-        for i in 0..size as i64 {
-            let x = i - center;
-            t.cr_r
-                .push(((FIX_1_40200 * x + ONE_HALF) >> SCALEBITS) as i32);
-            t.cb_b
-                .push(((FIX_1_77200 * x + ONE_HALF) >> SCALEBITS) as i32);
-            t.cr_g.push(-FIX_0_71414 * x);
-            t.cb_g.push(-FIX_0_34414 * x + ONE_HALF);
+        let size = 1i32 << precision;
+        YccTables {
+            center: size / 2,
+            max: size - 1,
         }
-        t
     }
 
     /// Convert one pixel. Samples must be below 2^precision.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn rgb(&self, y: u16, cb: u16, cr: u16) -> [u16; 3] {
-        let (y, cb, cr) = (i32::from(y), usize::from(cb), usize::from(cr));
-        let g = ((self.cb_g[cb] + self.cr_g[cr]) >> SCALEBITS) as i32;
+        const fn k(v: i64) -> i32 {
+            v as i32
+        }
+        let y = i32::from(y);
+        let cb = i32::from(cb) - self.center;
+        let cr = i32::from(cr) - self.center;
+        let half = k(ONE_HALF);
+        let r = (k(FIX_1_40200) * cr + half) >> SCALEBITS;
+        let g = (k(-FIX_0_71414) * cr + (k(-FIX_0_34414) * cb + half)) >> SCALEBITS;
+        let b = (k(FIX_1_77200) * cb + half) >> SCALEBITS;
         [
-            (y + self.cr_r[cr]).clamp(0, self.max) as u16,
+            (y + r).clamp(0, self.max) as u16,
             (y + g).clamp(0, self.max) as u16,
-            (y + self.cb_b[cb]).clamp(0, self.max) as u16,
+            (y + b).clamp(0, self.max) as u16,
         ]
     }
 }

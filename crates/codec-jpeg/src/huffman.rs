@@ -11,7 +11,12 @@ const LOOKUP_BITS: u32 = 9;
 #[derive(Debug, Clone)]
 pub(crate) struct HuffmanTable {
     /// Indexed by the next LOOKUP_BITS bits: (code length, symbol), length 0 when the code is longer.
-    lookup: Vec<(u8, u8)>,
+    lookup: Box<[(u8, u8); 1 << LOOKUP_BITS]>,
+    /// Indexed by the next LOOKUP_BITS bits, for codes that fit there together with the magnitude bits their
+    /// symbol announces: `value << 16 | run << 8 | bits used`, where the symbol is `run << 4 | size` (a DC
+    /// table's category is a size with run 0) and `value` is the EXTENDed coefficient (0 when size is 0).
+    /// 0 where the code or its magnitude bits are longer.
+    fast: Box<[i32; 1 << LOOKUP_BITS]>,
     /// Largest code of each length 1..=16 (index = length), -1 when there is none.
     maxcode: [i32; 18],
     /// Symbol index of the first code of each length, minus that code.
@@ -32,7 +37,8 @@ impl HuffmanTable {
         );
         let mut maxcode = [-1i32; 18];
         let mut valoffset = [0i32; 17];
-        let mut lookup = vec![(0u8, 0u8); 1 << LOOKUP_BITS];
+        let mut lookup = Box::new([(0u8, 0u8); 1 << LOOKUP_BITS]);
+        let mut fast = Box::new([0i32; 1 << LOOKUP_BITS]);
         let mut code: i32 = 0;
         let mut k: i32 = 0;
         for len in 1..=16u32 {
@@ -56,6 +62,14 @@ impl HuffmanTable {
                         for e in &mut lookup[first..first + (1 << shift)] {
                             *e = (len as u8, sym);
                         }
+                        let (run, size) = (i32::from(sym >> 4), u32::from(sym & 15));
+                        if len + size <= LOOKUP_BITS {
+                            for (j, e) in fast[first..first + (1 << shift)].iter_mut().enumerate() {
+                                let extra = (j as u32 >> (shift - size)) & ((1 << size) - 1);
+                                let value = extend(extra, size);
+                                *e = value << 16 | run << 8 | (len + size) as i32;
+                            }
+                        }
                     }
                 }
                 code += n;
@@ -67,6 +81,7 @@ impl HuffmanTable {
         maxcode[17] = i32::MAX; // sentinel: no code is longer than 16 bits
         Ok(HuffmanTable {
             lookup,
+            fast,
             maxcode,
             valoffset,
             values: values.to_vec(),
@@ -101,6 +116,21 @@ impl<'a> BitReader<'a> {
 
     #[inline(never)]
     fn fill(&mut self) {
+        // Fast path: the next 8 bytes hold no FF (so no stuffing, no marker): take as many as fit at once.
+        if let Some(chunk) = self.data.get(self.pos..self.pos + 8) {
+            let chunk = u64::from_be_bytes(chunk.try_into().expect("8 bytes"));
+            let inverted = !chunk;
+            let has_ff =
+                inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080 != 0;
+            if !has_ff && !self.at_marker {
+                let n = (64 - self.bits) / 8;
+                let taken = if n == 8 { chunk } else { chunk & !(u64::MAX >> (8 * n)) };
+                self.buffer |= taken >> self.bits;
+                self.bits += 8 * n;
+                self.pos += n as usize;
+                return;
+            }
+        }
         while self.bits <= 56 {
             let byte = if self.at_marker {
                 self.padding += 8;
@@ -151,6 +181,27 @@ impl<'a> BitReader<'a> {
             self.fill();
         }
         (self.buffer >> (64 - n)) as u32
+    }
+
+    /// Make sure at least 32 bits are buffered: enough for one code and its magnitude bits without a check.
+    #[inline(always)]
+    pub(crate) fn refill(&mut self) {
+        if self.bits < 32 {
+            self.fill();
+        }
+    }
+
+    /// Decode a code and its magnitude bits in one lookup when the table's fast entry covers them: (run,
+    /// EXTENDed value, 0 when the symbol's size is 0). Call [`refill`](Self::refill) first. `None` when the
+    /// code is not in the fast table: then use [`decode`](Self::decode) and [`bits`](Self::bits).
+    #[inline(always)]
+    pub(crate) fn decode_fast(&mut self, table: &HuffmanTable) -> Option<(usize, i32)> {
+        let e = table.fast[(self.buffer >> (64 - LOOKUP_BITS)) as usize];
+        if e == 0 {
+            return None;
+        }
+        self.consume((e & 0xFF) as u32);
+        Some((((e >> 8) & 0xFF) as usize, e >> 16))
     }
 
     #[inline(always)]

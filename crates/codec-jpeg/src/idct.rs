@@ -3,8 +3,12 @@
 //! limit (which wraps out-of-range values modulo 4 × the sample range before clamping). Reproducing it exactly is
 //! what makes the output byte-identical to dcmtk's dcmdjpeg. Must not know about scans, Huffman codes or colour.
 //!
-//! Arithmetic is done in `i64`, so no input can overflow; for every codestream whose intermediate values fit
-//! libjpeg's 32-bit integers (all real ones) the results are the same.
+//! dcmtk's libjpeg computes in `long` (64 bits on the platforms it is built for), so no input overflows there.
+//! Here a block is transformed in `i32` — written as loops over 8 independent columns (then rows), which the
+//! compiler turns into SIMD (wasm simd128: `i32x4`) — when a bound on its coefficients proves that no
+//! intermediate value can leave the `i32` range, so that the result is exactly the 64-bit one; any other block
+//! (only corrupt or extreme ones) takes the same transform in `i64`. A block with only a DC coefficient is filled
+//! with its value directly, which is what the transform gives.
 
 const CONST_BITS: u32 = 13;
 
@@ -38,6 +42,8 @@ pub(crate) struct IdctParams {
     max: i64,
     /// 4 × 2^P - 1: libjpeg's RANGE_MASK.
     mask: i64,
+    /// Blocks whose dequantised coefficients have a sum of magnitudes up to this are transformed in `i32`.
+    i32_l1_limit: u32,
 }
 
 impl IdctParams {
@@ -48,7 +54,19 @@ impl IdctParams {
             center: range / 2,
             max: range - 1,
             mask: 4 * range - 1,
+            i32_l1_limit: if precision <= 8 {
+                I32_L1_LIMIT_8
+            } else {
+                I32_L1_LIMIT_12
+            },
         }
+    }
+
+    /// [`limit`](Self::limit) in `i32`: sign-extend from P + 2 bits (the wrap modulo 4 × 2^P), level-shift, clamp.
+    #[inline(always)]
+    fn limit_i32(&self, x: i32) -> u16 {
+        let shift = 30 - (self.max + 1).trailing_zeros();
+        (((x << shift) >> shift) + self.center as i32).clamp(0, self.max as i32) as u16
     }
 
     /// libjpeg's post-IDCT range limit: the value is taken modulo 4 × 2^P as a signed number, level-shifted and
@@ -63,22 +81,88 @@ impl IdctParams {
     }
 }
 
-/// Dequantize `coef` (natural order) with `quant` (natural order), run the inverse DCT and write the 8×8 samples
-/// to `out` (row `r` at `out[r * stride..]`).
+/// The largest sum of magnitudes of a block's dequantised coefficients for which the `i32` transform cannot
+/// overflow, for 8-bit samples (PASS1_BITS 2). Every intermediate value of the 1-D transform is a linear
+/// combination of its 8 inputs with coefficients of magnitude at most `C_INT` = 25172 (FIX_3_072711026), and every
+/// output one with coefficients at most `C_OUT` = 11363; so pass 1 stays below `C_INT × L` + its rounding, and a
+/// row of the work array sums to at most `W = (C_OUT × L + 8 × 2^(n1-1)) / 2^n1 + 8`, keeping pass 2 below
+/// `C_INT × W + 2^(n2-1)`. The limits are the largest `L` for which both are below 2^31 (checked by a test).
+const I32_L1_LIMIT_8: u32 = 15373;
+/// The same for 12-bit samples (PASS1_BITS 1).
+const I32_L1_LIMIT_12: u32 = 30747;
+#[cfg(test)]
+const C_INT: i64 = 25172;
+#[cfg(test)]
+const C_OUT: i64 = 11363;
+
+/// Run the inverse DCT of a block of dequantised coefficients `x` (natural order; coefficient × quantisation
+/// value, as libjpeg multiplies them) and write the 8×8 samples to `out` (row `r` at `out[r * stride..]`).
+/// `l1` is the sum of the coefficients' magnitudes (saturating) and `dc_only` says that all but `x[0]` are zero.
 pub(crate) fn idct_islow(
-    coef: &[i16; 64],
-    quant: &[u16; 64],
+    x: &[i32; 64],
+    l1: u32,
+    dc_only: bool,
     p: &IdctParams,
     out: &mut [u16],
     stride: usize,
 ) {
-    let pass1 = p.pass1_bits;
-    // Dequantise first. The DC-only shortcuts test the dequantised values: when those are zero the full
-    // transform gives exactly the shortcut's values, so this matches libjpeg's test on the quantised ones.
-    let mut x = [0i64; 64];
-    for ((d, &c), &q) in x.iter_mut().zip(coef).zip(quant) {
-        *d = i64::from(c) * i64::from(q);
+    let out = &mut out[..7 * stride + 8];
+    if dc_only {
+        // libjpeg's column and row shortcuts: every sample is the descaled DC.
+        let v = p.limit(descale(i64::from(x[0]) << p.pass1_bits, p.pass1_bits + 3));
+        for r in 0..8 {
+            out[r * stride..r * stride + 8].fill(v);
+        }
+    } else if l1 <= p.i32_l1_limit {
+        idct_i32(x, p, out, stride);
+    } else {
+        idct_i64(x, p, out, stride);
     }
+}
+
+/// The transform in `i32`, for blocks within [`IdctParams::i32_l1_limit`]. The shortcuts of libjpeg for zero
+/// columns and rows give exactly what the full transform gives, so it is not taken here.
+#[inline(always)]
+fn idct_i32(x: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) {
+    let pass1 = p.pass1_bits;
+    let (n1, n2) = (CONST_BITS - pass1, CONST_BITS + pass1 + 3);
+    let (round1, round2) = (1i32 << (n1 - 1), 1i32 << (n2 - 1));
+    // Pass 1: the 8 columns side by side (one lane each), into the work array, row-major.
+    let mut ws = [0i32; 64];
+    for c in 0..8 {
+        let o = butterfly_i32(std::array::from_fn(|r| x[r * 8 + c]));
+        for r in 0..8 {
+            ws[r * 8 + c] = (o[r] + round1) >> n1;
+        }
+    }
+    // Pass 2: the 8 rows side by side, from the transposed work array; results come out transposed.
+    let mut wt = [0i32; 64];
+    for r in 0..8 {
+        for c in 0..8 {
+            wt[c * 8 + r] = ws[r * 8 + c];
+        }
+    }
+    let mut res = [0u16; 64];
+    for r in 0..8 {
+        let o = butterfly_i32(std::array::from_fn(|c| wt[c * 8 + r]));
+        for k in 0..8 {
+            res[k * 8 + r] = p.limit_i32((o[k] + round2) >> n2);
+        }
+    }
+    for r in 0..8 {
+        let dst = &mut out[r * stride..r * stride + 8];
+        for (k, d) in dst.iter_mut().enumerate() {
+            *d = res[k * 8 + r];
+        }
+    }
+}
+
+/// The transform in `i64`, where no input can overflow: libjpeg's loops, with its zero-column and zero-row
+/// shortcuts.
+#[inline(never)]
+fn idct_i64(coef: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) {
+    let pass1 = p.pass1_bits;
+    let x: [i64; 64] = std::array::from_fn(|i| i64::from(coef[i]));
     let mut ws = [0i64; 64];
     // Pass 1: columns from the input into the work array, scaled up by 2^PASS1_BITS.
     for c in 0..8 {
@@ -113,60 +197,82 @@ pub(crate) fn idct_islow(
     }
 }
 
-/// The 1-D transform of jidctint.c, before descaling: outputs 0..7 scaled by 2^CONST_BITS.
-#[inline(always)]
-fn butterfly(x: [i64; 8]) -> [i64; 8] {
-    // Even part.
-    let z2 = x[2];
-    let z3 = x[6];
-    let z1 = (z2 + z3) * FIX_0_541196100;
-    let tmp2 = z1 + z3 * -FIX_1_847759065;
-    let tmp3 = z1 + z2 * FIX_0_765366865;
-    let tmp0 = (x[0] + x[4]) << CONST_BITS;
-    let tmp1 = (x[0] - x[4]) << CONST_BITS;
-    let tmp10 = tmp0 + tmp3;
-    let tmp13 = tmp0 - tmp3;
-    let tmp11 = tmp1 + tmp2;
-    let tmp12 = tmp1 - tmp2;
-    // Odd part.
-    let (t0, t1, t2, t3) = (x[7], x[5], x[3], x[1]);
-    let z1 = t0 + t3;
-    let z2 = t1 + t2;
-    let z3 = t0 + t2;
-    let z4 = t1 + t3;
-    let z5 = (z3 + z4) * FIX_1_175875602;
-    let t0 = t0 * FIX_0_298631336;
-    let t1 = t1 * FIX_2_053119869;
-    let t2 = t2 * FIX_3_072711026;
-    let t3 = t3 * FIX_1_501321110;
-    let z1 = z1 * -FIX_0_899976223;
-    let z2 = z2 * -FIX_2_562915447;
-    let z3 = z3 * -FIX_1_961570560 + z5;
-    let z4 = z4 * -FIX_0_390180644 + z5;
-    let t0 = t0 + z1 + z3;
-    let t1 = t1 + z2 + z4;
-    let t2 = t2 + z2 + z3;
-    let t3 = t3 + z1 + z4;
-    [
-        tmp10 + t3,
-        tmp11 + t2,
-        tmp12 + t1,
-        tmp13 + t0,
-        tmp13 - t0,
-        tmp12 - t1,
-        tmp11 - t2,
-        tmp10 - t3,
-    ]
+/// The 1-D transform of jidctint.c, before descaling: outputs 0..7 scaled by 2^CONST_BITS. One body for the
+/// `i64` transform and the `i32` one (only for inputs within [`IdctParams::i32_l1_limit`]).
+macro_rules! butterfly_fn {
+    ($name:ident, $t:ty) => {
+        #[inline(always)]
+        fn $name(x: [$t; 8]) -> [$t; 8] {
+            const fn k(v: i64) -> $t {
+                v as $t
+            }
+            // Even part.
+            let z2 = x[2];
+            let z3 = x[6];
+            let z1 = (z2 + z3) * k(FIX_0_541196100);
+            let tmp2 = z1 + z3 * k(-FIX_1_847759065);
+            let tmp3 = z1 + z2 * k(FIX_0_765366865);
+            let tmp0 = (x[0] + x[4]) << CONST_BITS;
+            let tmp1 = (x[0] - x[4]) << CONST_BITS;
+            let tmp10 = tmp0 + tmp3;
+            let tmp13 = tmp0 - tmp3;
+            let tmp11 = tmp1 + tmp2;
+            let tmp12 = tmp1 - tmp2;
+            // Odd part.
+            let (t0, t1, t2, t3) = (x[7], x[5], x[3], x[1]);
+            let z1 = t0 + t3;
+            let z2 = t1 + t2;
+            let z3 = t0 + t2;
+            let z4 = t1 + t3;
+            let z5 = (z3 + z4) * k(FIX_1_175875602);
+            let t0 = t0 * k(FIX_0_298631336);
+            let t1 = t1 * k(FIX_2_053119869);
+            let t2 = t2 * k(FIX_3_072711026);
+            let t3 = t3 * k(FIX_1_501321110);
+            let z1 = z1 * k(-FIX_0_899976223);
+            let z2 = z2 * k(-FIX_2_562915447);
+            let z3 = z3 * k(-FIX_1_961570560) + z5;
+            let z4 = z4 * k(-FIX_0_390180644) + z5;
+            let t0 = t0 + z1 + z3;
+            let t1 = t1 + z2 + z4;
+            let t2 = t2 + z2 + z3;
+            let t3 = t3 + z1 + z4;
+            [
+                tmp10 + t3,
+                tmp11 + t2,
+                tmp12 + t1,
+                tmp13 + t0,
+                tmp13 - t0,
+                tmp12 - t1,
+                tmp11 - t2,
+                tmp10 - t3,
+            ]
+        }
+    };
 }
+butterfly_fn!(butterfly, i64);
+butterfly_fn!(butterfly_i32, i32);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The transform of `coef` with all quantisation values 1, through `idct_islow` as the decoder calls it.
     fn run(coef: [i16; 64], precision: u8) -> [u16; 64] {
+        let x: [i32; 64] = std::array::from_fn(|i| i32::from(coef[i]));
+        let l1 = x.iter().map(|v| v.unsigned_abs()).sum();
+        let dc_only = x[1..].iter().all(|&v| v == 0);
         let mut out = [0u16; 64];
-        idct_islow(&coef, &[1; 64], &IdctParams::new(precision), &mut out, 8);
+        idct_islow(&x, l1, dc_only, &IdctParams::new(precision), &mut out, 8);
         out
+    }
+
+    fn both_paths(x: &[i32; 64], precision: u8) -> ([u16; 64], [u16; 64]) {
+        let p = IdctParams::new(precision);
+        let (mut a, mut b) = ([0u16; 64], [0u16; 64]);
+        idct_i32(x, &p, &mut a, 8);
+        idct_i64(x, &p, &mut b, 8);
+        (a, b)
     }
 
     #[test]
@@ -178,6 +284,10 @@ mod tests {
         assert_eq!(run(coef, 8), [118; 64]);
         coef[0] = 800;
         assert_eq!(run(coef, 12), [2148; 64]);
+        // The full transforms agree with the shortcut.
+        let mut x = [0i32; 64];
+        x[0] = -84;
+        assert_eq!(both_paths(&x, 8), ([118; 64], [118; 64]));
     }
 
     #[test]
@@ -191,6 +301,10 @@ mod tests {
         for r in 1..8 {
             assert_eq!(out[r * 8..r * 8 + 8], out[..8], "row {r}");
         }
+        let x: [i32; 64] = std::array::from_fn(|i| i32::from(coef[i]));
+        let (a, b) = both_paths(&x, 8);
+        assert_eq!(a, out);
+        assert_eq!(b, out);
     }
 
     #[test]
@@ -203,5 +317,84 @@ mod tests {
         // 4200 / 8 = 525 ≡ 525 - 1024 = -499 (mod 1024) → 0: libjpeg's range limit table wraps.
         coef[0] = 4200;
         assert_eq!(run(coef, 8), [0; 64]);
+        // The same wrap in the i32 transform, with an AC coefficient so that no shortcut applies.
+        let mut x = [0i32; 64];
+        x[0] = 4200;
+        x[9] = 1;
+        let (a, b) = both_paths(&x, 8);
+        assert_eq!(a, b);
+        assert!(a.iter().all(|&v| v < 5), "wrapped below 0 and clamped: {a:?}");
+    }
+
+    /// xorshift64*: reproducible pseudo-random numbers for the tests.
+    fn rng(seed: u64) -> impl FnMut() -> u64 {
+        let mut s = seed;
+        move || {
+            s ^= s >> 12;
+            s ^= s << 25;
+            s ^= s >> 27;
+            s.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+    }
+
+    #[test]
+    fn i32_transform_equals_i64_one_up_to_the_bound_and_blocks_past_it_take_i64() {
+        for precision in [8u8, 12] {
+            let p = IdctParams::new(precision);
+            let limit = p.i32_l1_limit;
+            let mut next = rng(u64::from(precision));
+            for case in 0..20_000 {
+                // Random supports and signs; sums of magnitudes from small to exactly the limit, with the
+                // mass on few coefficients (worst for the intermediate values) or spread out.
+                let n = 1 + (next() % if case % 2 == 0 { 4 } else { 64 }) as usize;
+                let total = if case % 3 == 0 { limit } else { (next() % u64::from(limit)) as u32 + 1 };
+                let mut x = [0i32; 64];
+                let mut left = total as i64;
+                for i in 0..n {
+                    let pos = (next() % 64) as usize;
+                    let share = if i + 1 == n { left } else { (next() % (left as u64 + 1)) as i64 };
+                    left -= share;
+                    x[pos] += if next() & 1 == 0 { share as i32 } else { -(share as i32) };
+                }
+                let l1: u32 = x.iter().map(|v| v.unsigned_abs()).sum();
+                assert!(l1 <= limit);
+                let (a, b) = both_paths(&x, precision);
+                assert_eq!(a, b, "precision {precision}, block {x:?}");
+            }
+        }
+        // Past the bound the decoder's entry point takes the i64 transform: here the i32 one would overflow.
+        let mut x = [0i32; 64];
+        x[3] = i32::MAX / 2;
+        x[5] = -(i32::MAX / 2);
+        let mut out = [0u16; 64];
+        let p = IdctParams::new(8);
+        idct_islow(&x, u32::MAX, false, &p, &mut out, 8);
+        let mut expected = [0u16; 64];
+        idct_i64(&x, &p, &mut expected, 8);
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn i32_limits_follow_from_the_transform_constants() {
+        // C_OUT: the largest weight of one input in an output of the 1-D transform.
+        let mut c_out = 0;
+        for i in 0..8 {
+            let mut x = [0i64; 8];
+            x[i] = 1;
+            c_out = c_out.max(butterfly(x).iter().map(|v| v.abs()).max().unwrap());
+        }
+        assert_eq!(c_out, C_OUT);
+        // C_INT: the largest constant a single input is multiplied by on its way (FIX_3_072711026 on x[3]).
+        assert_eq!(C_INT, FIX_3_072711026);
+        for (precision, limit) in [(8u8, I32_L1_LIMIT_8), (12, I32_L1_LIMIT_12)] {
+            let pass1 = IdctParams::new(precision).pass1_bits;
+            let (n1, n2) = (CONST_BITS - pass1, CONST_BITS + pass1 + 3);
+            let fits = |l: i64| {
+                let w = (C_OUT * l + 8 * (1 << (n1 - 1))) / (1 << n1) + 8;
+                C_INT * l + (1 << (n1 - 1)) < 1 << 31 && C_INT * w + (1 << (n2 - 1)) < 1 << 31
+            };
+            assert!(fits(i64::from(limit)), "{precision}-bit limit too high");
+            assert!(!fits(i64::from(limit) + 1), "{precision}-bit limit not the largest");
+        }
     }
 }

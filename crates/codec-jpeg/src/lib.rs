@@ -394,14 +394,16 @@ impl Frame {
         let tables = convert.then(|| YccTables::new(self.info.precision));
         let mut out = vec![T::default(); width * height * n];
         for (y, dst) in out.chunks_exact_mut(width * n).enumerate() {
-            for ((plane, up), line) in planes.iter().zip(&mut lines) {
-                up.line(plane, y, line);
+            let mut rows: [&[u16]; 4] = [&[]; 4];
+            for (((plane, up), line), row) in planes.iter().zip(&mut lines).zip(&mut rows) {
+                *row = &up.line(plane, y, line)[..width];
             }
+            let lines = &rows[..n];
             match &tables {
                 Some(t) => {
                     let (l0, l1, l2) = (&lines[0][..width], &lines[1][..width], &lines[2][..width]);
-                    for (x, px) in dst.chunks_exact_mut(3).enumerate() {
-                        let [r, g, b] = t.rgb(l0[x], l1[x], l2[x]);
+                    for (((px, &y), &cb), &cr) in dst.chunks_exact_mut(3).zip(l0).zip(l1).zip(l2) {
+                        let [r, g, b] = t.rgb(y, cb, cr);
                         px[0] = T::from_u16(r);
                         px[1] = T::from_u16(g);
                         px[2] = T::from_u16(b);
@@ -788,7 +790,8 @@ impl<'a> Parser<'a> {
         let restart = self.restart_interval as usize;
         let mut reader = BitReader::new(self.data, self.pos);
         let mut pred = [0i32; 4];
-        let mut coef = [0i16; 64];
+        // Dequantised coefficients of the block being decoded, in natural order.
+        let mut block = [0i32; 64];
         for mcu in 0..mcus_total {
             let corrupt = |reason: &'static str| Error::CorruptData {
                 scan: scan_index,
@@ -827,6 +830,7 @@ impl<'a> Parser<'a> {
                         .as_ref()
                         .ok_or_else(|| corrupt("no AC table"))?,
                 );
+                let q = &quant[si];
                 let comp = &mut frame.components[s.index];
                 let (bh, bv) = if ns == 1 {
                     (1, 1)
@@ -835,23 +839,46 @@ impl<'a> Parser<'a> {
                 };
                 for by in 0..bv {
                     for bx in 0..bh {
-                        coef.fill(0);
-                        let cat = reader
-                            .decode(dc)
-                            .ok_or_else(|| corrupt("invalid DC code"))?;
-                        let cat = u32::from(cat);
-                        let diff = extend(reader.bits(cat), cat);
+                        block.fill(0);
+                        reader.refill();
+                        let diff = match reader.decode_fast(dc) {
+                            Some((_, diff)) => diff,
+                            None => {
+                                let cat = reader
+                                    .decode(dc)
+                                    .ok_or_else(|| corrupt("invalid DC code"))?;
+                                let cat = u32::from(cat);
+                                extend(reader.bits(cat), cat)
+                            }
+                        };
                         pred[si] = pred[si].wrapping_add(diff);
-                        coef[0] = pred[si] as i16;
+                        // libjpeg keeps coefficients in 16 bits (JCOEF) and multiplies them by the table
+                        // value in its IDCT; i16 × u16 fits in i32.
+                        let x0 = i32::from(pred[si] as i16) * i32::from(q[0]);
+                        block[0] = x0;
+                        let mut l1 = x0.unsigned_abs();
+                        let mut dc_only = true;
                         let mut k = 1;
                         while k < 64 {
-                            let rs = reader
-                                .decode(ac)
-                                .ok_or_else(|| corrupt("invalid AC code"))?;
-                            let (r, size) = (usize::from(rs >> 4), u32::from(rs & 15));
-                            if size != 0 {
+                            reader.refill();
+                            let (r, value) = match reader.decode_fast(ac) {
+                                Some(rv) => rv,
+                                None => {
+                                    let rs = reader
+                                        .decode(ac)
+                                        .ok_or_else(|| corrupt("invalid AC code"))?;
+                                    let (r, size) = (usize::from(rs >> 4), u32::from(rs & 15));
+                                    (r, if size == 0 { 0 } else { extend(reader.bits(size), size) })
+                                }
+                            };
+                            // A size of 0 (value 0) is EOB, or ZRL with a run of 15; EXTEND never gives 0.
+                            if value != 0 {
                                 k += r;
-                                coef[NATURAL_ORDER[k]] = extend(reader.bits(size), size) as i16;
+                                let n = NATURAL_ORDER[k];
+                                let v = i32::from(value as i16) * i32::from(q[n]);
+                                block[n] = v;
+                                l1 = l1.saturating_add(v.unsigned_abs());
+                                dc_only = false;
                             } else if r == 15 {
                                 k += 15;
                             } else {
@@ -866,7 +893,7 @@ impl<'a> Parser<'a> {
                             .samples
                             .get_mut(start..start + 7 * stride + 8)
                             .ok_or_else(|| corrupt("block outside the component"))?;
-                        idct_islow(&coef, &quant[si], &params, out, stride);
+                        idct_islow(&block, l1, dc_only, &params, out, stride);
                     }
                 }
             }
