@@ -2,7 +2,7 @@
 # Builds the Lumen web app (crate `lumen-web`, folder `web/`) and its AI worker (crate `lumen-ai-worker`, folder
 # `web/ai-worker/`) into target/web-dist/, with the model packages, ready for the server to embed.
 #
-# Steps: cargo build for wasm32-unknown-unknown (the two crates separately, so burn's features never leak into the
+# Steps: cargo build for wasm32-unknown-unknown with SIMD128 (the two crates separately, so burn's features never leak into the
 # viewer's module) → wasm-bindgen --target web (lumen_web.js, lumen_ai.js) → wasm-opt (only if installed) → copy
 # static/* → copy each model package models/<id>/ that has a manifest.json into models/<id>/, and list the ids in
 # models/index.json. The server's build.rs embeds target/web-dist/ on its next build, so run `cargo build -p lumen` after
@@ -48,6 +48,15 @@ cli_version="$(wasm-bindgen --version | awk '{ print $2 }')"
     || die "wasm-bindgen CLI is $cli_version but Cargo.lock has wasm-bindgen $lock_version. Run: cargo install wasm-bindgen-cli --version $lock_version --force"
 
 # --- compile -----------------------------------------------------------------------------------------------------
+# Both modules use WebAssembly SIMD128: .cargo/config.toml sets `-C target-feature=+simd128` for wasm32. A
+# RUSTFLAGS / CARGO_ENCODED_RUSTFLAGS variable replaces config rustflags, so the feature is added to it here.
+simd_flag="target-feature=+simd128"
+if [[ -n "${CARGO_ENCODED_RUSTFLAGS+x}" ]]; then
+    [[ "$CARGO_ENCODED_RUSTFLAGS" == *simd128* ]] \
+        || export CARGO_ENCODED_RUSTFLAGS="${CARGO_ENCODED_RUSTFLAGS:+$CARGO_ENCODED_RUSTFLAGS$'\x1f'}-C"$'\x1f'"$simd_flag"
+elif [[ -n "${RUSTFLAGS+x}" ]]; then
+    [[ "$RUSTFLAGS" == *simd128* ]] || export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C $simd_flag"
+fi
 echo "build-web: cargo build -p lumen-web --target wasm32-unknown-unknown --profile $profile"
 cargo build -p lumen-web --target wasm32-unknown-unknown --profile "$profile"
 wasm="$target_dir/wasm32-unknown-unknown/$profile_dir/lumen_web.wasm"
@@ -77,7 +86,7 @@ if [[ "${LUMEN_WASM_OPT:-1}" != "0" ]] && command -v wasm-opt >/dev/null; then
     for name in "${opt_names[@]}"; do
         echo "build-web: wasm-opt -Oz $name ($(wasm-opt --version))"
         wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-            --enable-reference-types --enable-multivalue --enable-mutable-globals \
+            --enable-reference-types --enable-multivalue --enable-mutable-globals --enable-simd \
             -o "$stage/${name}_bg.opt.wasm" "$stage/${name}_bg.wasm"
         mv "$stage/${name}_bg.opt.wasm" "$stage/${name}_bg.wasm"
     done
