@@ -132,7 +132,11 @@ fn h2v2_fancy(near: &[u16], far: &[u16], out: &mut [u16]) {
     out[1] = ((first * 3 + second + 7) >> 4) as u16;
     let mut last = first;
     let mut this = second;
-    for ((o, &a), &b) in out[2..2 * n - 2].chunks_exact_mut(2).zip(&near[2..]).zip(&far[2..]) {
+    for ((o, &a), &b) in out[2..2 * n - 2]
+        .chunks_exact_mut(2)
+        .zip(&near[2..])
+        .zip(&far[2..])
+    {
         let next = u32::from(a) * 3 + u32::from(b);
         o[0] = ((this * 3 + last + 8) >> 4) as u16;
         o[1] = ((this * 3 + next + 7) >> 4) as u16;

@@ -121,10 +121,15 @@ impl<'a> BitReader<'a> {
             let chunk = u64::from_be_bytes(chunk.try_into().expect("8 bytes"));
             let inverted = !chunk;
             let has_ff =
-                inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080 != 0;
+                inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080
+                    != 0;
             if !has_ff && !self.at_marker {
                 let n = (64 - self.bits) / 8;
-                let taken = if n == 8 { chunk } else { chunk & !(u64::MAX >> (8 * n)) };
+                let taken = if n == 8 {
+                    chunk
+                } else {
+                    chunk & !(u64::MAX >> (8 * n))
+                };
                 self.buffer |= taken >> self.bits;
                 self.bits += 8 * n;
                 self.pos += n as usize;

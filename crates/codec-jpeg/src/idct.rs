@@ -5,9 +5,9 @@
 //!
 //! dcmtk's libjpeg computes in `long` (64 bits on the platforms it is built for), so no input overflows there.
 //! Here a block is transformed in `i32` — written as loops over 8 independent columns (then rows), which the
-//! compiler turns into SIMD (wasm simd128: `i32x4`) — when a bound on its coefficients proves that no
-//! intermediate value can leave the `i32` range, so that the result is exactly the 64-bit one; any other block
-//! (only corrupt or extreme ones) takes the same transform in `i64`. A block with only a DC coefficient is filled
+//! compiler turns into SIMD (wasm simd128: `i32x4`) — when bounds on its coefficients and on the work array
+//! prove that no intermediate value can leave the `i32` range, so that the result is exactly the 64-bit one; any
+//! other block (only corrupt or extreme ones) takes the same transform in `i64`. A block with only a DC coefficient is filled
 //! with its value directly, which is what the transform gives.
 
 const CONST_BITS: u32 = 13;
@@ -42,8 +42,10 @@ pub(crate) struct IdctParams {
     max: i64,
     /// 4 × 2^P - 1: libjpeg's RANGE_MASK.
     mask: i64,
-    /// Blocks whose dequantised coefficients have a sum of magnitudes up to this are transformed in `i32`.
+    /// Blocks whose dequantised coefficients have a sum of magnitudes up to this take pass 1 in `i32`.
     i32_l1_limit: u32,
+    /// Pass 2 runs in `i32` when no row of the work array has a sum of magnitudes above this.
+    i32_row_limit: i32,
 }
 
 impl IdctParams {
@@ -58,6 +60,11 @@ impl IdctParams {
                 I32_L1_LIMIT_8
             } else {
                 I32_L1_LIMIT_12
+            },
+            i32_row_limit: if precision <= 8 {
+                I32_ROW_LIMIT_8
+            } else {
+                I32_ROW_LIMIT_12
             },
         }
     }
@@ -81,19 +88,19 @@ impl IdctParams {
     }
 }
 
-/// The largest sum of magnitudes of a block's dequantised coefficients for which the `i32` transform cannot
-/// overflow, for 8-bit samples (PASS1_BITS 2). Every intermediate value of the 1-D transform is a linear
-/// combination of its 8 inputs with coefficients of magnitude at most `C_INT` = 25172 (FIX_3_072711026), and every
-/// output one with coefficients at most `C_OUT` = 11363; so pass 1 stays below `C_INT × L` + its rounding, and a
-/// row of the work array sums to at most `W = (C_OUT × L + 8 × 2^(n1-1)) / 2^n1 + 8`, keeping pass 2 below
-/// `C_INT × W + 2^(n2-1)`. The limits are the largest `L` for which both are below 2^31 (checked by a test).
-const I32_L1_LIMIT_8: u32 = 15373;
+/// Every intermediate value of the 1-D transform is a linear combination of its 8 inputs with weights of
+/// magnitude at most `C_INT` = 25172 (FIX_3_072711026), plus its rounding term; so a pass stays within `i32` when
+/// the inputs of each 1-D transform have a sum of magnitudes `L` with `C_INT × L + 2^(n-1) < 2^31` (n: the pass's
+/// descaling shift). Pass 1 (n = 13 − PASS1_BITS) is checked on the sum over the whole block, which bounds every
+/// column's; pass 2 (n = 16 + PASS1_BITS) on the actual rows of the work array. The limits are the largest such
+/// `L` (checked by a test). For 8-bit samples (PASS1_BITS 2):
+const I32_L1_LIMIT_8: u32 = 85_312;
+const I32_ROW_LIMIT_8: i32 = 85_307;
 /// The same for 12-bit samples (PASS1_BITS 1).
-const I32_L1_LIMIT_12: u32 = 30747;
+const I32_L1_LIMIT_12: u32 = 85_312;
+const I32_ROW_LIMIT_12: i32 = 85_309;
 #[cfg(test)]
 const C_INT: i64 = 25172;
-#[cfg(test)]
-const C_OUT: i64 = 11363;
 
 /// Run the inverse DCT of a block of dequantised coefficients `x` (natural order; coefficient × quantisation
 /// value, as libjpeg multiplies them) and write the 8×8 samples to `out` (row `r` at `out[r * stride..]`).
@@ -113,17 +120,16 @@ pub(crate) fn idct_islow(
         for r in 0..8 {
             out[r * stride..r * stride + 8].fill(v);
         }
-    } else if l1 <= p.i32_l1_limit {
-        idct_i32(x, p, out, stride);
-    } else {
+    } else if l1 > p.i32_l1_limit || !idct_i32(x, p, out, stride) {
         idct_i64(x, p, out, stride);
     }
 }
 
-/// The transform in `i32`, for blocks within [`IdctParams::i32_l1_limit`]. The shortcuts of libjpeg for zero
-/// columns and rows give exactly what the full transform gives, so it is not taken here.
+/// The transform in `i32`, for blocks within [`IdctParams::i32_l1_limit`]; `false` (and nothing written) when
+/// the work array is past [`IdctParams::i32_row_limit`]. The shortcuts of libjpeg for zero columns and rows give
+/// exactly what the full transform gives, so they are not taken here.
 #[inline(always)]
-fn idct_i32(x: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) {
+fn idct_i32(x: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) -> bool {
     let pass1 = p.pass1_bits;
     let (n1, n2) = (CONST_BITS - pass1, CONST_BITS + pass1 + 3);
     let (round1, round2) = (1i32 << (n1 - 1), 1i32 << (n2 - 1));
@@ -134,6 +140,14 @@ fn idct_i32(x: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) {
         for r in 0..8 {
             ws[r * 8 + c] = (o[r] + round1) >> n1;
         }
+    }
+    // Values in the work array are at most (C_OUT × L + 2^(n1-1)) / 2^n1 ≈ 2^19: their sums fit.
+    let mut worst = 0;
+    for r in 0..8 {
+        worst = worst.max(ws[r * 8..r * 8 + 8].iter().map(|v| v.abs()).sum::<i32>());
+    }
+    if worst > p.i32_row_limit {
+        return false;
     }
     // Pass 2: the 8 rows side by side, from the transposed work array; results come out transposed.
     let mut wt = [0i32; 64];
@@ -155,6 +169,7 @@ fn idct_i32(x: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) {
             *d = res[k * 8 + r];
         }
     }
+    true
 }
 
 /// The transform in `i64`, where no input can overflow: libjpeg's loops, with its zero-column and zero-row
@@ -198,7 +213,7 @@ fn idct_i64(coef: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) {
 }
 
 /// The 1-D transform of jidctint.c, before descaling: outputs 0..7 scaled by 2^CONST_BITS. One body for the
-/// `i64` transform and the `i32` one (only for inputs within [`IdctParams::i32_l1_limit`]).
+/// `i64` transform and the `i32` one (only for inputs within the limits of [`IdctParams`]).
 macro_rules! butterfly_fn {
     ($name:ident, $t:ty) => {
         #[inline(always)]
@@ -267,10 +282,11 @@ mod tests {
         out
     }
 
+    /// The i32 transform (which must accept the block) and the i64 one.
     fn both_paths(x: &[i32; 64], precision: u8) -> ([u16; 64], [u16; 64]) {
         let p = IdctParams::new(precision);
         let (mut a, mut b) = ([0u16; 64], [0u16; 64]);
-        idct_i32(x, &p, &mut a, 8);
+        assert!(idct_i32(x, &p, &mut a, 8), "i32 transform refused {x:?}");
         idct_i64(x, &p, &mut b, 8);
         (a, b)
     }
@@ -323,7 +339,10 @@ mod tests {
         x[9] = 1;
         let (a, b) = both_paths(&x, 8);
         assert_eq!(a, b);
-        assert!(a.iter().all(|&v| v < 5), "wrapped below 0 and clamped: {a:?}");
+        assert!(
+            a.iter().all(|&v| v < 5),
+            "wrapped below 0 and clamped: {a:?}"
+        );
     }
 
     /// xorshift64*: reproducible pseudo-random numbers for the tests.
@@ -338,31 +357,57 @@ mod tests {
     }
 
     #[test]
-    fn i32_transform_equals_i64_one_up_to_the_bound_and_blocks_past_it_take_i64() {
+    fn i32_transform_equals_i64_one_wherever_it_is_taken() {
         for precision in [8u8, 12] {
             let p = IdctParams::new(precision);
             let limit = p.i32_l1_limit;
             let mut next = rng(u64::from(precision));
+            let mut refused = 0;
             for case in 0..20_000 {
                 // Random supports and signs; sums of magnitudes from small to exactly the limit, with the
                 // mass on few coefficients (worst for the intermediate values) or spread out.
                 let n = 1 + (next() % if case % 2 == 0 { 4 } else { 64 }) as usize;
-                let total = if case % 3 == 0 { limit } else { (next() % u64::from(limit)) as u32 + 1 };
+                let total = if case % 3 == 0 {
+                    limit
+                } else {
+                    (next() % u64::from(limit)) as u32 + 1
+                };
                 let mut x = [0i32; 64];
-                let mut left = total as i64;
+                let mut left = i64::from(total);
                 for i in 0..n {
                     let pos = (next() % 64) as usize;
-                    let share = if i + 1 == n { left } else { (next() % (left as u64 + 1)) as i64 };
+                    let share = if i + 1 == n {
+                        left
+                    } else {
+                        (next() % (left as u64 + 1)) as i64
+                    };
                     left -= share;
-                    x[pos] += if next() & 1 == 0 { share as i32 } else { -(share as i32) };
+                    x[pos] += if next() & 1 == 0 {
+                        share as i32
+                    } else {
+                        -(share as i32)
+                    };
                 }
                 let l1: u32 = x.iter().map(|v| v.unsigned_abs()).sum();
                 assert!(l1 <= limit);
-                let (a, b) = both_paths(&x, precision);
-                assert_eq!(a, b, "precision {precision}, block {x:?}");
+                let (mut a, mut b) = ([0u16; 64], [0u16; 64]);
+                if idct_i32(&x, &p, &mut a, 8) {
+                    idct_i64(&x, &p, &mut b, 8);
+                    assert_eq!(a, b, "precision {precision}, block {x:?}");
+                } else {
+                    refused += 1;
+                    assert_eq!(a, [0; 64], "nothing written when refused");
+                }
+                // The entry point always gives the i64 result.
+                let mut c = [0u16; 64];
+                idct_islow(&x, l1, false, &p, &mut c, 8);
+                idct_i64(&x, &p, &mut b, 8);
+                assert_eq!(c, b);
             }
+            // Blocks near the limit with their mass on a few coefficients exceed the row check.
+            assert!(refused > 0 && refused < 20_000, "{refused} refused");
         }
-        // Past the bound the decoder's entry point takes the i64 transform: here the i32 one would overflow.
+        // Past the bound the entry point takes the i64 transform: here the i32 one would overflow.
         let mut x = [0i32; 64];
         x[3] = i32::MAX / 2;
         x[5] = -(i32::MAX / 2);
@@ -376,25 +421,27 @@ mod tests {
 
     #[test]
     fn i32_limits_follow_from_the_transform_constants() {
-        // C_OUT: the largest weight of one input in an output of the 1-D transform.
-        let mut c_out = 0;
-        for i in 0..8 {
-            let mut x = [0i64; 8];
-            x[i] = 1;
-            c_out = c_out.max(butterfly(x).iter().map(|v| v.abs()).max().unwrap());
-        }
-        assert_eq!(c_out, C_OUT);
-        // C_INT: the largest constant a single input is multiplied by on its way (FIX_3_072711026 on x[3]).
+        // C_INT: the largest weight of one input in any intermediate value: FIX_3_072711026, on x[3] alone
+        // (t2 = x[3] × FIX_3_072711026) — no sum of weights in the transform is larger.
         assert_eq!(C_INT, FIX_3_072711026);
-        for (precision, limit) in [(8u8, I32_L1_LIMIT_8), (12, I32_L1_LIMIT_12)] {
-            let pass1 = IdctParams::new(precision).pass1_bits;
-            let (n1, n2) = (CONST_BITS - pass1, CONST_BITS + pass1 + 3);
-            let fits = |l: i64| {
-                let w = (C_OUT * l + 8 * (1 << (n1 - 1))) / (1 << n1) + 8;
-                C_INT * l + (1 << (n1 - 1)) < 1 << 31 && C_INT * w + (1 << (n2 - 1)) < 1 << 31
-            };
-            assert!(fits(i64::from(limit)), "{precision}-bit limit too high");
-            assert!(!fits(i64::from(limit) + 1), "{precision}-bit limit not the largest");
+        let fits = |l: i64, n: u32| C_INT * l + (1 << (n - 1)) < 1 << 31;
+        for precision in [8u8, 12] {
+            let p = IdctParams::new(precision);
+            let (n1, n2) = (CONST_BITS - p.pass1_bits, CONST_BITS + p.pass1_bits + 3);
+            let (l1, row) = (i64::from(p.i32_l1_limit), i64::from(p.i32_row_limit));
+            assert!(
+                fits(l1, n1) && !fits(l1 + 1, n1),
+                "{precision}-bit pass 1 limit"
+            );
+            assert!(
+                fits(row, n2) && !fits(row + 1, n2),
+                "{precision}-bit pass 2 limit"
+            );
         }
+        // A unit input reaches the largest weight: the i64 transform of x[3] = 2^20 shows 25172 × 2^20 in no
+        // output, but its outputs stay below C_INT × 2^20.
+        let mut x = [0i64; 8];
+        x[3] = 1 << 20;
+        assert!(butterfly(x).iter().all(|v| v.abs() <= C_INT << 20));
     }
 }

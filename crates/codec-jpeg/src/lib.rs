@@ -124,11 +124,14 @@ pub struct DecodedImage {
 }
 
 /// Coefficient index in natural (row-major) order of the k-th coefficient in zig-zag order, with libjpeg's 16
-/// extra entries so that a corrupt run length cannot index past the block.
-const NATURAL_ORDER: [usize; 80] = [
+/// extra entries so that a corrupt run length cannot index past the block, padded to 128 (entries past 79 are
+/// never used: they let an index masked with 127 go without a bounds check).
+const NATURAL_ORDER: [usize; 128] = [
     0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
     13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59,
     52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+    63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+    63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
     63, 63, 63, 63, 63, 63,
 ];
 
@@ -856,7 +859,8 @@ impl<'a> Parser<'a> {
                         // value in its IDCT; i16 × u16 fits in i32.
                         let x0 = i32::from(pred[si] as i16) * i32::from(q[0]);
                         block[0] = x0;
-                        let mut l1 = x0.unsigned_abs();
+                        // At most 80 terms below 2^31 each: no overflow in u64.
+                        let mut l1 = u64::from(x0.unsigned_abs());
                         let mut dc_only = true;
                         let mut k = 1;
                         while k < 64 {
@@ -868,16 +872,25 @@ impl<'a> Parser<'a> {
                                         .decode(ac)
                                         .ok_or_else(|| corrupt("invalid AC code"))?;
                                     let (r, size) = (usize::from(rs >> 4), u32::from(rs & 15));
-                                    (r, if size == 0 { 0 } else { extend(reader.bits(size), size) })
+                                    (
+                                        r,
+                                        if size == 0 {
+                                            0
+                                        } else {
+                                            extend(reader.bits(size), size)
+                                        },
+                                    )
                                 }
                             };
                             // A size of 0 (value 0) is EOB, or ZRL with a run of 15; EXTEND never gives 0.
                             if value != 0 {
                                 k += r;
-                                let n = NATURAL_ORDER[k];
+                                // k < 80 (k < 64 before, a run of at most 15): the masks only spare the
+                                // bounds checks.
+                                let n = NATURAL_ORDER[k & 127] & 63;
                                 let v = i32::from(value as i16) * i32::from(q[n]);
                                 block[n] = v;
-                                l1 = l1.saturating_add(v.unsigned_abs());
+                                l1 += u64::from(v.unsigned_abs());
                                 dc_only = false;
                             } else if r == 15 {
                                 k += 15;
@@ -893,6 +906,7 @@ impl<'a> Parser<'a> {
                             .samples
                             .get_mut(start..start + 7 * stride + 8)
                             .ok_or_else(|| corrupt("block outside the component"))?;
+                        let l1 = u32::try_from(l1).unwrap_or(u32::MAX);
                         idct_islow(&block, l1, dc_only, &params, out, stride);
                     }
                 }
