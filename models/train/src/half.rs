@@ -68,6 +68,11 @@ pub struct Parity {
     pub metrics: Vec<MetricChange>,
 }
 
+/// `x ≤ limit`; false for NaN (a measurement that failed never passes).
+fn within(x: f64, limit: f64) -> bool {
+    x <= limit
+}
+
 /// Dice of class `c` between two label maps (1 when both lack it).
 fn dice_between(a: &[Vec<u8>], b: &[Vec<u8>], c: u8) -> f64 {
     let (mut both, mut sum) = (0u64, 0u64);
@@ -149,19 +154,19 @@ impl Parity {
     pub fn failures(&self) -> Vec<String> {
         let mut out = Vec::new();
         for m in &self.metrics {
-            if !(m.delta().abs() <= m.allowed) {
+            if !within(m.delta().abs(), m.allowed) {
                 out.push(format!("{} moved by {:+.4}, more than the allowed ±{:.4}", m.name, m.delta(), m.allowed));
             }
         }
         match self.task {
             Task::Classification => {
-                if !(self.max_abs_probability <= PROBABILITY_TOLERANCE) {
+                if !within(self.max_abs_probability, PROBABILITY_TOLERANCE) {
                     out.push(format!("a probability moved by {:.2e}, more than {PROBABILITY_TOLERANCE:e}", self.max_abs_probability));
                 }
             }
             Task::Segmentation => {
                 let fraction = self.labels_changed as f64 / self.labels.max(1) as f64;
-                if !(fraction <= LABEL_TOLERANCE) || self.labels == 0 {
+                if !within(fraction, LABEL_TOLERANCE) || self.labels == 0 {
                     out.push(format!("{:.3}% of the labels changed, more than {:.1}%", 100.0 * fraction, 100.0 * LABEL_TOLERANCE));
                 }
             }
