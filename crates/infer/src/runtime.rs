@@ -150,7 +150,6 @@ pub struct VolumeSegmentation {
 }
 
 /// Softmax over `classes` class-major planes of `cells` values each.
-#[cfg(not(target_arch = "wasm32"))]
 fn softmax_classes(mut logits: Vec<f32>, classes: usize, cells: usize) -> Vec<f32> {
     for i in 0..cells {
         let max = (0..classes).map(|c| logits[c * cells + i]).fold(f32::NEG_INFINITY, f32::max);
@@ -168,7 +167,6 @@ fn softmax_classes(mut logits: Vec<f32>, classes: usize, cells: usize) -> Vec<f3
 }
 
 /// Probabilities of every class at a 4 × 4 × 4 lattice of grid voxel centres (a 3D model's self-test numbers).
-#[cfg(not(target_arch = "wasm32"))]
 fn volume_lattice(probabilities: &[f32], classes: usize, grid: [usize; 3]) -> Vec<f32> {
     let [d, h, w] = grid;
     let at = |n: usize, i: usize| ((2 * i + 1) * n / 8).min(n - 1);
@@ -318,7 +316,11 @@ impl LoadedModel {
         match &self.network {
             Network::Classifier2d(_) => Ok(self.classify(std::slice::from_ref(&image)).await?.remove(0)),
             Network::Unet2d(_) => Ok(self.selftest_lattice(&self.segment(&image).await?.probabilities)),
-            Network::Meshnet3d(_) => self.input_error("is a 3D model: it runs on the server (blocking read-back)"),
+            Network::Meshnet3d(_) => {
+                let voxel = self.manifest.input.voxel_mm.unwrap_or(1.0);
+                let seg = self.segment_volume(&crate::selftest::volume(voxel), |_, _| std::future::ready(true)).await?;
+                Ok(volume_lattice(&seg.probabilities, seg.classes, seg.grid))
+            }
         }
     }
 
@@ -351,13 +353,41 @@ impl LoadedModel {
     /// the network's receptive-field margin, so the result equals one pass), turned into probabilities (softmax
     /// per voxel) and mapped back to one label map per source slice ([`crate::volume::slice_label_maps`]).
     /// `progress(done, total)` is called after every block; returning `false` cancels (→ [`InferError::Cancelled`]).
-    /// Native only (blocking read-back).
+    /// Native only (blocking read-back); [`Self::segment_volume`] is the same with asynchronous read-back.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn segment_volume_blocking(
         &self,
         volume: &crate::GreyVolume,
         progress: &mut dyn FnMut(usize, usize) -> bool,
     ) -> Result<VolumeSegmentation, InferError> {
+        let (net, spec, x, grid) = self.volume_input(volume)?;
+        let logits = crate::arch::chunked_logits(net, spec, &x, grid, self.manifest.input.size.max(1), &self.device, progress)
+            .map_err(|e| self.chunk_error(e))?;
+        self.volume_segmentation(volume, grid, logits)
+    }
+
+    /// [`Self::segment_volume_blocking`] with asynchronous read-back, safe in wasm on every backend (the browser's
+    /// AI worker): the same grid, blocks and label maps. `between(done, total)` is awaited after every block —
+    /// report progress and yield to the event loop there; resolving to `false` cancels (→
+    /// [`InferError::Cancelled`]).
+    pub async fn segment_volume<F, Fut>(&self, volume: &crate::GreyVolume, between: F) -> Result<VolumeSegmentation, InferError>
+    where
+        F: FnMut(usize, usize) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let (net, spec, x, grid) = self.volume_input(volume)?;
+        let block = self.manifest.input.size.max(1);
+        let logits = crate::arch::chunked_logits_async(net, spec, &x, grid, block, &self.device, between)
+            .await
+            .map_err(|e| self.chunk_error(e))?;
+        self.volume_segmentation(volume, grid, logits)
+    }
+
+    /// A 3D model's network and its input for `volume`: checked, resampled to the grid and normalised.
+    fn volume_input(
+        &self,
+        volume: &crate::GreyVolume,
+    ) -> Result<(&Meshnet3d, &manifest::Meshnet3dSpec, Vec<f32>, [usize; 3]), InferError> {
         let id = || self.manifest.id.clone();
         let (Network::Meshnet3d(net), manifest::Architecture::Meshnet3d(spec)) = (&self.network, &self.manifest.architecture) else {
             return self.input_error("is not a 3D model: use segment");
@@ -375,15 +405,24 @@ impl LoadedModel {
         );
         let input = &self.manifest.input;
         let x: Vec<f32> = volume.resample(grid).iter().map(|v| (v - input.mean) / input.std).collect();
-        let logits = crate::arch::chunked_logits(net, spec, &x, grid, input.size.max(1), &self.device, progress).map_err(|e| match e {
-            crate::arch::ChunkError::Cancelled => InferError::Cancelled { id: id() },
-            crate::arch::ChunkError::Input(message) => InferError::Input { id: id(), message },
-            crate::arch::ChunkError::Device(message) => InferError::Readback { id: id(), message },
-        })?;
-        let classes = spec.classes;
-        let probabilities = softmax_classes(logits, classes, cells);
+        Ok((net, spec, x, grid))
+    }
+
+    fn chunk_error(&self, e: crate::arch::ChunkError) -> InferError {
+        let id = self.manifest.id.clone();
+        match e {
+            crate::arch::ChunkError::Cancelled => InferError::Cancelled { id },
+            crate::arch::ChunkError::Input(message) => InferError::Input { id, message },
+            crate::arch::ChunkError::Device(message) => InferError::Readback { id, message },
+        }
+    }
+
+    /// The grid's logits → probabilities (softmax per voxel) → one label map per source slice.
+    fn volume_segmentation(&self, volume: &crate::GreyVolume, grid: [usize; 3], logits: Vec<f32>) -> Result<VolumeSegmentation, InferError> {
+        let classes = self.manifest.outputs.len();
+        let probabilities = softmax_classes(logits, classes, grid.iter().product());
         let slices = crate::volume::slice_label_maps(&probabilities, classes, grid, volume.width, volume.height, volume.depth)
-            .ok_or_else(|| InferError::Readback { id: id(), message: "wrong output size".into() })?;
+            .ok_or_else(|| InferError::Readback { id: self.manifest.id.clone(), message: "wrong output size".into() })?;
         Ok(VolumeSegmentation { width: volume.width, height: volume.height, slices, classes, grid, probabilities })
     }
 

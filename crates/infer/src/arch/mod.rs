@@ -10,5 +10,6 @@ mod unet2d;
 pub use classifier2d::{Classifier2d, Classifier2dSpec};
 pub use unet2d::{DoubleConv, Unet2d, Unet2dSpec, UpBlock};
 #[cfg(not(target_arch = "wasm32"))]
-pub use meshnet3d::{chunked_logits, ChunkError};
+pub use meshnet3d::chunked_logits;
+pub use meshnet3d::{chunked_logits_async, ChunkError};
 pub use meshnet3d::{MeshLayer, Meshnet3d, Meshnet3dSpec};
