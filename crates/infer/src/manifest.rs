@@ -34,7 +34,9 @@ pub struct ModelManifest {
     pub card: String,
     /// Shown next to every result: what the output is for and what it is not.
     pub disclaimer: String,
-    /// Where it runs: `browser` (WebGPU, CPU fallback) or `server`.
+    /// Where it runs: `browser` (WebGPU, CPU fallback; the default), `server`, or either of the two with a
+    /// preference (`server-or-browser`, `browser-or-server`: the first is the default, the reader may force the
+    /// other). See [`RunsOn`].
     #[serde(default = "default_runs_on")]
     pub runs_on: RunsOn,
     /// For a worklist triage model: the output whose probability is the study's triage score (the study list
@@ -56,11 +58,57 @@ pub enum Task {
     Segmentation,
 }
 
+/// Where a model may run. `browser` and `server` keep the meaning they always had (a `server` model is never
+/// run in the browser); the two `…-or-…` values allow both places, the first named being the default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunsOn {
+    /// In the browser's AI worker (WebGPU, CPU fallback).
+    Browser,
+    /// Only on the Lumen server (its AI jobs); the browser's worker refuses it.
+    Server,
+    /// Either place, on the server unless the reader (or a browser-only setting) asks for the browser.
+    ServerOrBrowser,
+    /// Either place, in the browser unless the reader asks for the server.
+    BrowserOrServer,
+}
+
+/// One of the two places a model runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Place {
     Browser,
     Server,
+}
+
+impl RunsOn {
+    /// Whether the browser's AI worker may run the model.
+    pub fn in_browser(self) -> bool {
+        self != RunsOn::Server
+    }
+
+    /// Where the model runs when nobody chooses: the first place the manifest names.
+    pub fn preferred(self) -> Place {
+        match self {
+            RunsOn::Browser | RunsOn::BrowserOrServer => Place::Browser,
+            RunsOn::Server | RunsOn::ServerOrBrowser => Place::Server,
+        }
+    }
+
+    /// Whether the reader may pick the other place (the manifest allows both).
+    pub fn either(self) -> bool {
+        matches!(self, RunsOn::ServerOrBrowser | RunsOn::BrowserOrServer)
+    }
+
+    /// The manifest's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunsOn::Browser => "browser",
+            RunsOn::Server => "server",
+            RunsOn::ServerOrBrowser => "server-or-browser",
+            RunsOn::BrowserOrServer => "browser-or-server",
+        }
+    }
 }
 
 /// The network and its hyper-parameters; enough to build it before loading weights.
@@ -430,5 +478,28 @@ mod tests {
             assert!(err.contains(why), "{to}: {err}");
         }
         assert!(matches!(ModelManifest::from_json("{"), Err(ManifestError::Json { .. })));
+    }
+
+    #[test]
+    fn runs_on_keeps_its_old_meaning_and_may_name_both_places_with_a_preference() {
+        let with = |v: &str| ModelManifest::from_json(&sample().replace(r#""card": "MODEL_CARD.md""#, &format!(r#""card": "MODEL_CARD.md", "runs_on": {v}"#)));
+        // Old manifests: absent or "browser" = the browser only by default, "server" = never in the browser.
+        let absent = ModelManifest::from_json(&sample()).unwrap().runs_on;
+        assert_eq!((absent.in_browser(), absent.preferred(), absent.either()), (true, Place::Browser, false));
+        let server = with(r#""server""#).unwrap().runs_on;
+        assert_eq!((server.in_browser(), server.preferred(), server.either()), (false, Place::Server, false));
+        let s_or_b = with(r#""server-or-browser""#).unwrap().runs_on;
+        assert_eq!((s_or_b, s_or_b.in_browser(), s_or_b.preferred(), s_or_b.either()), (RunsOn::ServerOrBrowser, true, Place::Server, true));
+        let b_or_s = with(r#""browser-or-server""#).unwrap().runs_on;
+        assert_eq!((b_or_s.in_browser(), b_or_s.preferred(), b_or_s.either()), (true, Place::Browser, true));
+        // Written back as read.
+        let m = with(r#""server-or-browser""#).unwrap();
+        assert!(serde_json::to_string(&m).unwrap().contains(r#""runs_on":"server-or-browser""#));
+        assert_eq!(s_or_b.as_str(), "server-or-browser");
+        // Anything else is refused, naming what is allowed (an "either" without a preference included).
+        for bad in [r#""either""#, r#""gpu""#, r#""Server""#, "true"] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(err.contains("server-or-browser") || err.contains("expected"), "{bad}: {err}");
+        }
     }
 }

@@ -103,6 +103,46 @@ fn f16_weights_ship_only_where_the_recorded_parity_holds() {
     assert!(converted >= 1, "no package has been through lumen-train f16");
 }
 
+/// What the browser's worker runs as its warm-up parity check (`selftest_outputs`, asynchronous read-back) gives
+/// the recorded numbers for every package it may run — the 3D one too, block by block — and a 3D package allowed in
+/// the browser keeps its blocks small enough for WebGPU: its largest activation (a block with its margin, every
+/// channel, f32) fits the default `maxStorageBufferBindingSize` of 128 MiB.
+#[test]
+fn packages_the_browser_may_run_pass_the_worker_selftest() {
+    let device = Device::flex();
+    let mut volumetric = 0;
+    for dir in packages() {
+        let (manifest, weights) = load(&dir);
+        if !manifest.runs_on.in_browser() {
+            continue;
+        }
+        if let lumen_infer::manifest::Architecture::Meshnet3d(spec) = &manifest.architecture {
+            volumetric += 1;
+            let side = manifest.input.size + 2 * spec.receptive_radius();
+            let bytes = side.pow(3) * spec.channels.max(spec.classes) * 4;
+            assert!(bytes <= 128 << 20, "{}: a block's activation is {bytes} bytes", manifest.id);
+        }
+        let expected: SelfTest =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("selftest.json")).unwrap()).unwrap();
+        let model = LoadedModel::load(manifest.clone(), weights, &device).unwrap();
+        let got = block_on(model.selftest_outputs()).unwrap();
+        assert_eq!(got.len(), expected.probabilities.len(), "{}", manifest.id);
+        let diff = got.iter().zip(&expected.probabilities).map(|(g, e)| (g - e).abs()).fold(0f32, f32::max);
+        assert!(diff < 1e-5, "{}: the worker's self-test is off by {diff}", manifest.id);
+    }
+    assert!(volumetric >= 1, "ct-chest-seg3d may run in the browser (runs_on server-or-browser)");
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
 #[test]
 fn corrupt_weights_are_refused_by_hash() {
     let dir = models_dir().join("cxr-qc");
