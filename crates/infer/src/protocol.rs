@@ -5,7 +5,12 @@
 //! only) the pixels — a `Float32Array` of modality values ([`RunPixels::Modality`]) or a `Uint8Array` of RGB
 //! bytes ([`RunPixels::Rgb8`]), transferred. A segmentation model answers [`AiResponse::Segmentation`] with the
 //! label map (one byte per pixel, row-major, the output index; 0 = background) as item 1, a transferred
-//! `Uint8Array`. The worker posts [`AiResponse::Ready`] once it has chosen its
+//! `Uint8Array`. A 3D model runs on a whole series with [`AiRequest::RunVolume`]: item 1 is a `Float32Array` of
+//! every slice's modality values, slice after slice in volume order (sorted along the slice normal by the page,
+//! `lumen_dicom::geometry::sort_volume`, as the server does), with the voxel spacing; it reports
+//! [`AiResponse::Progress`] (stage `run`) after every block, stops between two blocks on a `Cancel`, and answers
+//! [`AiResponse::VolumeSegmentation`] with every slice's label map, concatenated in the same order, as item 1 (a
+//! transferred `Uint8Array`). The worker posts [`AiResponse::Ready`] once it has chosen its
 //! backend; requests sent before are queued by the page.
 //!
 //! `static/ai-worker.js` holds messages posted while the module starts, so the page may post `Init` at once.
@@ -66,6 +71,11 @@ pub enum AiRequest {
     /// whose input is a fixed window ([`crate::manifest::InputSource::ModalityWindow`]) the request's window and
     /// inversion are ignored.
     Run { job: JobId, model: String, width: u32, height: u32, pixels: RunPixels, rules: bool },
+    /// Run a loaded 3D model ([`crate::manifest::ModelManifest::is_volumetric`]) on a whole series of `depth`
+    /// slices of `width` × `height` (item 1: `depth × height × width` modality values, slice-major, in volume
+    /// order) whose voxels measure `spacing` mm (along a row, along a column, between slices). Answered with
+    /// progress per block, then [`AiResponse::VolumeSegmentation`].
+    RunVolume { job: JobId, model: String, width: u32, height: u32, depth: u32, spacing: [f32; 3], pixels: RunPixels },
     /// Run only the pixel rules ([`crate::qc_rules`]) on one image; needs no model.
     Rules { job: JobId, width: u32, height: u32, pixels: RunPixels },
     /// Drop job `job`: a download is aborted; a result not yet posted is not posted.
@@ -132,6 +142,24 @@ pub enum AiResponse {
         /// Inference time (preprocessing and up-sampling included), ms.
         ms: f64,
     },
+    /// A 3D model's answer; the label maps (`depth` slices of `width × height` bytes, in the request's order)
+    /// travel as item 1.
+    VolumeSegmentation {
+        job: JobId,
+        model: String,
+        width: u32,
+        height: u32,
+        depth: u32,
+        /// The model's grid, `[depth, height, width]` voxels.
+        grid: [u32; 3],
+        /// Blocks run.
+        blocks: u32,
+        /// Voxels of each output index, in the order of the manifest's outputs.
+        counts: Vec<u64>,
+        backend: Backend,
+        /// Inference time (resampling and label maps included), ms.
+        ms: f64,
+    },
     RulesResult { job: JobId, findings: Vec<crate::qc_rules::Finding> },
     Failed { job: Option<JobId>, message: String },
     Cancelled { job: JobId },
@@ -165,5 +193,26 @@ mod tests {
         .unwrap();
         assert!(matches!(ready, AiResponse::Ready { backend: Backend::Cpu, .. }));
         assert!(serde_json::from_str::<AiRequest>(r#"{"type":"explode"}"#).is_err());
+        let volume: AiRequest = serde_json::from_str(
+            r#"{"type":"run-volume","job":9,"model":"ct-chest-seg3d","width":96,"height":96,"depth":22,"spacing":[3.7,3.7,12.5],
+                "pixels":{"kind":"modality","window":{"center":40,"width":400,"function":"Linear","explanation":null},"invert":false}}"#,
+        )
+        .unwrap();
+        assert!(matches!(volume, AiRequest::RunVolume { depth: 22, spacing: [_, _, s], .. } if s == 12.5));
+        let answer = AiResponse::VolumeSegmentation {
+            job: 9,
+            model: "ct-chest-seg3d".into(),
+            width: 96,
+            height: 96,
+            depth: 22,
+            grid: [92, 119, 119],
+            blocks: 8,
+            counts: vec![1, 2, 3, 4],
+            backend: Backend::Cpu,
+            ms: 1.0,
+        };
+        let text = serde_json::to_string(&answer).unwrap();
+        assert!(text.starts_with(r#"{"type":"volume-segmentation","job":9"#), "{text}");
+        assert_eq!(serde_json::from_str::<AiResponse>(&text).unwrap(), answer);
     }
 }

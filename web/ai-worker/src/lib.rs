@@ -10,7 +10,12 @@
 //!   weights' SHA-256 before anything is cached or loaded, keeps them in the Cache API (`lumen-models-v1`, keyed by
 //!   URL and hash), loads them and runs the package's self-test image as warm-up and parity check;
 //! - `run` / `rules` turn the page's pixels into displayed grey levels and classify them / apply the pixel rules;
-//! - `cancel` aborts a download and suppresses a job's answer.
+//! - `run-volume` runs a 3D model on a whole series (the slices' modality values in volume order and the voxel
+//!   spacing) block by block, posting progress after each block and yielding to the event loop so that a `cancel`
+//!   stops it before the next; the answer carries every slice's label map (transferred);
+//! - `cancel` aborts a download, stops a volume between two blocks and suppresses a job's answer.
+//!
+//! A model whose manifest says `runs_on: server` is refused at `load` (the two `…-or-…` values are accepted).
 //!
 //! Every failure is a `failed` message; the worker never panics on bad input (a panic would kill it).
 

@@ -3,7 +3,7 @@
 
 use lumen_frames::{displayed_grey, rgb_luma};
 use lumen_infer::protocol::{JobId, RunPixels};
-use lumen_infer::GreyImage;
+use lumen_infer::{GreyImage, GreyVolume};
 
 /// Largest image side the worker accepts (larger frames are a page bug, not a radiograph).
 pub const MAX_SIDE: u32 = 16_384;
@@ -24,27 +24,67 @@ pub fn grey_image(width: u32, height: u32, pixels: &RunPixels, buf: PixelBuf<'_>
     }
     let n = width as usize * height as usize;
     let data = match (pixels, buf) {
-        (RunPixels::Modality { window, invert }, PixelBuf::F32(values)) => {
+        (RunPixels::Modality { .. }, PixelBuf::F32(values)) => {
             if values.len() != n {
                 return Err(format!("{width} × {height} needs {n} modality values, the Float32Array has {}", values.len()));
             }
-            if !(window.width.is_finite() && window.center.is_finite()) {
-                return Err("the window's centre and width must be finite numbers".into());
-            }
-            displayed_grey(values, window, *invert)
+            return GreyImage::new(width as usize, height as usize, modality_grey(values, pixels)?)
+                .ok_or_else(|| "cannot build the grey image".to_string());
         }
         (RunPixels::Rgb8, PixelBuf::U8(rgb)) => {
             if rgb.len() != 3 * n {
                 return Err(format!("{width} × {height} RGB needs {} bytes, the Uint8Array has {}", 3 * n, rgb.len()));
             }
-            rgb_luma(rgb)
+            finite_grey(rgb_luma(rgb))
         }
         (RunPixels::Modality { .. }, _) => return Err("modality pixels must come as a Float32Array (item 1)".into()),
         (RunPixels::Rgb8, _) => return Err("RGB pixels must come as a Uint8Array (item 1)".into()),
     };
-    // Non-finite modality values (NaN from a broken decoder) must not reach the network.
-    let data = data.into_iter().map(|v| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 }).collect();
     GreyImage::new(width as usize, height as usize, data).ok_or_else(|| "cannot build the grey image".to_string())
+}
+
+/// Modality values through the request's window (inverted for MONOCHROME1), as grey levels in [0, 1].
+fn modality_grey(values: &[f32], pixels: &RunPixels) -> Result<Vec<f32>, String> {
+    let RunPixels::Modality { window, invert } = pixels else {
+        return Err("modality values need a modality pixels description".into());
+    };
+    if !(window.width.is_finite() && window.center.is_finite()) {
+        return Err("the window's centre and width must be finite numbers".into());
+    }
+    Ok(finite_grey(displayed_grey(values, window, *invert)))
+}
+
+/// Grey levels clamped to [0, 1]; non-finite ones (NaN from a broken decoder) become 0 and never reach the network.
+fn finite_grey(data: Vec<f32>) -> Vec<f32> {
+    data.into_iter().map(|v| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 }).collect()
+}
+
+/// Most voxels a volume request may carry (a 512 × 512 × 256 CT; 256 MiB of modality values).
+pub const MAX_VOLUME_VOXELS: usize = 1 << 26;
+
+/// The grey volume of a `run-volume` request: `depth` slices of `width` × `height` modality values (slice-major, in
+/// volume order) through the window, with voxels of `spacing` mm. Every mismatch is an error.
+pub fn grey_volume(width: u32, height: u32, depth: u32, spacing: [f32; 3], pixels: &RunPixels, buf: PixelBuf<'_>) -> Result<GreyVolume, String> {
+    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+        return Err(format!("slice size {width} × {height} is out of range (1 to {MAX_SIDE} per side)"));
+    }
+    let voxels = width as usize * height as usize * depth as usize;
+    if depth == 0 || voxels > MAX_VOLUME_VOXELS {
+        return Err(format!("{depth} slices of {width} × {height} are out of range (1 slice to {MAX_VOLUME_VOXELS} voxels)"));
+    }
+    if !spacing.iter().all(|s| s.is_finite() && *s > 0.0) {
+        return Err(format!("voxel spacing {spacing:?} mm must be positive"));
+    }
+    let values = match (pixels, buf) {
+        (RunPixels::Modality { .. }, PixelBuf::F32(values)) => values,
+        _ => return Err("a volume's modality values must come as a Float32Array (item 1)".into()),
+    };
+    if values.len() != voxels {
+        return Err(format!("{depth} slices of {width} × {height} need {voxels} modality values, the Float32Array has {}", values.len()));
+    }
+    // The whole stack through the window at once: the same per-pixel mapping as one slice.
+    let data = modality_grey(values, pixels)?;
+    Ok(GreyVolume { width: width as usize, height: height as usize, depth: depth as usize, spacing, data })
 }
 
 /// The pixels description the model sees: the request's own, except that a model with a fixed input window
@@ -161,6 +201,34 @@ mod tests {
         assert_eq!((window.center, window.width), (0.0, 2000.0));
         // A displayed-grey model keeps what the reader sees.
         assert_eq!(model_pixels(&load("cxr-qc"), &shown), shown);
+    }
+
+    #[test]
+    fn a_volume_request_becomes_the_grey_volume_the_server_builds() {
+        // Three 2 × 2 slices; the same values through the same window as three single-slice requests.
+        let values: Vec<f32> = (0..12).map(|i| i as f32 * 100.0 - 600.0).collect();
+        let v = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], &window(0.0, 1000.0), PixelBuf::F32(&values)).unwrap();
+        assert_eq!((v.width, v.height, v.depth, v.spacing), (2, 2, 3, [0.7, 0.7, 2.5]));
+        let slices: Vec<GreyImage> =
+            values.chunks(4).map(|c| grey_image(2, 2, &window(0.0, 1000.0), PixelBuf::F32(c)).unwrap()).collect();
+        assert_eq!(v, GreyVolume::from_slices(&slices, [0.7, 0.7, 2.5]).unwrap());
+        // A full CT's stack (taller than any one image may be) is fine.
+        let ct = vec![0f32; 64 * 64 * 300];
+        assert_eq!(grey_volume(64, 64, 300, [0.7, 0.7, 1.0], &window(0.0, 1000.0), PixelBuf::F32(&ct)).unwrap().depth, 300);
+        let cases: [(u32, u32, u32, [f32; 3], PixelBuf<'_>, &str); 6] = [
+            (2, 2, 2, [1.0; 3], PixelBuf::F32(&values), "need 8 modality values, the Float32Array has 12"),
+            (2, 2, 3, [1.0, 1.0, 0.0], PixelBuf::F32(&values), "must be positive"),
+            (2, 2, 3, [1.0, f32::NAN, 1.0], PixelBuf::F32(&values), "must be positive"),
+            (2, 2, 3, [1.0; 3], PixelBuf::F32(&values[1..]), "the Float32Array has 11"),
+            (2, 2, 3, [1.0; 3], PixelBuf::U8(&[0; 12]), "Float32Array"),
+            (4096, 4096, 5, [1.0; 3], PixelBuf::F32(&values), "out of range"),
+        ];
+        for (w, h, depth, spacing, buf, why) in cases {
+            let err = grey_volume(w, h, depth, spacing, &window(0.0, 1.0), buf).unwrap_err();
+            assert!(err.contains(why), "{why}: {err}");
+        }
+        assert!(grey_volume(2, 2, 0, [1.0; 3], &window(0.0, 1.0), PixelBuf::F32(&[])).unwrap_err().contains("out of range"));
+        assert!(grey_volume(2, 2, 3, [1.0; 3], &RunPixels::Rgb8, PixelBuf::U8(&[0; 36])).unwrap_err().contains("Float32Array"));
     }
 
     #[test]

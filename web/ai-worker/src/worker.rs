@@ -143,6 +143,30 @@ fn on_message(data: JsValue) {
                 }));
             });
         }
+        AiRequest::RunVolume { job, model, width, height, depth, spacing, pixels } => {
+            if let Err(message) = begin(job) {
+                return fail(Some(job), message);
+            }
+            spawn_local(async move {
+                let outcome = run_volume(job, &model, width, height, depth, spacing, &pixels, &buf).await;
+                finish_with(job, outcome.map(|out| {
+                    let bytes = Uint8Array::from(out.labels.as_slice());
+                    let resp = AiResponse::VolumeSegmentation {
+                        job,
+                        model,
+                        width,
+                        height,
+                        depth,
+                        grid: out.grid,
+                        blocks: out.blocks,
+                        counts: out.counts,
+                        backend: out.backend,
+                        ms: out.ms,
+                    };
+                    (resp, Some(bytes))
+                }));
+            });
+        }
         AiRequest::Rules { job, width, height, pixels } => match grey_from_js(width, height, &pixels, &buf) {
             Ok(img) => post(&AiResponse::RulesResult { job, findings: qc_rules::check(&img) }),
             Err(message) => fail(Some(job), message),
@@ -460,7 +484,7 @@ async fn load(job: JobId, model: &str, base_url: &str) -> Result<AiResponse, Str
     if manifest.id != model {
         return Err(format!("{manifest_url} describes model {:?}, not {model:?}", manifest.id));
     }
-    if manifest.runs_on == lumen_infer::manifest::RunsOn::Server {
+    if !manifest.runs_on.in_browser() {
         // Refused before its weights are downloaded: the viewer asks the Lumen server to run it.
         return Err(format!("model {model} runs on the Lumen server, not in the browser (its manifest says runs_on: server)"));
     }
@@ -559,4 +583,80 @@ async fn run(model: &str, width: u32, height: u32, pixels: &RunPixels, buf: &JsV
     let probs = loaded.classify(std::slice::from_ref(&img)).await.map_err(|e| e.to_string())?;
     let probabilities = probs.into_iter().next().ok_or_else(|| format!("model {model}: no output"))?;
     Ok(RunOutput::Classes { probabilities, findings, backend: engine.backend, ms: now_ms() - t0 })
+}
+
+struct VolumeOutput {
+    /// Every slice's label map, concatenated in the request's order.
+    labels: Vec<u8>,
+    grid: [u32; 3],
+    blocks: u32,
+    counts: Vec<u64>,
+    backend: Backend,
+    ms: f64,
+}
+
+/// Resolves after the worker's event loop has run once (a zero timeout), so that a `cancel` posted meanwhile is
+/// handled between two blocks.
+async fn next_turn() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).is_err() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// A 3D model on a whole series: block by block ([`LoadedModel::segment_volume`]), progress after every block,
+/// stopped between two blocks once the job is cancelled.
+#[allow(clippy::too_many_arguments)]
+async fn run_volume(
+    job: JobId,
+    model: &str,
+    width: u32,
+    height: u32,
+    depth: u32,
+    spacing: [f32; 3],
+    pixels: &RunPixels,
+    buf: &JsValue,
+) -> Result<VolumeOutput, String> {
+    let engine = engine()?;
+    let loaded = with_state(|s| s.models.get(model).cloned())
+        .ok_or_else(|| format!("model {model:?} is not loaded: send load first"))?;
+    if !loaded.manifest.is_volumetric() {
+        return Err(format!("model {model} labels one image at a time: send run, not run-volume"));
+    }
+    let t0 = now_ms();
+    let pixels = request::model_pixels(&loaded.manifest, pixels);
+    let values = buf.dyn_ref::<Float32Array>().map(|a| a.to_vec());
+    let buf = match &values {
+        Some(v) => PixelBuf::F32(v),
+        None => PixelBuf::Missing,
+    };
+    let volume = request::grey_volume(width, height, depth, spacing, &pixels, buf)?;
+    drop(values);
+    let mut blocks = 0;
+    let seg = loaded
+        .segment_volume(&volume, |done, total| {
+            blocks = done;
+            post(&AiResponse::Progress { job, stage: Stage::Run, done: done as u64, total: total as u64 });
+            async move {
+                next_turn().await;
+                !is_cancelled(job)
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let classes = loaded.manifest.outputs.len();
+    let mut counts = vec![0u64; classes];
+    let mut labels = Vec::with_capacity(seg.slices.iter().map(Vec::len).sum());
+    for slice in &seg.slices {
+        for &l in slice {
+            if let Some(c) = counts.get_mut(l as usize) {
+                *c += 1;
+            }
+        }
+        labels.extend_from_slice(slice);
+    }
+    let grid = seg.grid.map(|n| n as u32);
+    Ok(VolumeOutput { labels, grid, blocks: blocks as u32, counts, backend: engine.backend, ms: now_ms() - t0 })
 }
