@@ -193,6 +193,10 @@ pub struct ViewerCore {
     pub thumbnail_failed: std::collections::HashSet<String>,
     pool: Option<Rc<RefCell<DecodePool>>>,
     draw_scheduled: bool,
+    /// Frames uploaded (and whether each is a preview) not yet presented: logged when a draw is presented.
+    unpresented: Vec<(FrameKey, Option<u8>)>,
+    /// The browser skipped the last draw of new images: draw again on the next animation frame.
+    draw_again: bool,
     cine_running: bool,
     first_image_marked: bool,
 }
@@ -229,6 +233,8 @@ impl Viewer {
             thumbnail_failed: Default::default(),
             pool: None,
             draw_scheduled: false,
+            unpresented: Vec::new(),
+            draw_again: false,
             cine_running: false,
             first_image_marked: false,
         }));
@@ -418,6 +424,10 @@ impl Viewer {
             });
             if changed {
                 viewer.revision.try_update(|r| *r += 1);
+            }
+            // A new image the browser did not present (a preview replaced quickly, a busy GPU) is drawn again.
+            if viewer.with_mut(|c| std::mem::take(&mut c.draw_again)) {
+                viewer.schedule_draw();
             }
         });
     }
@@ -861,7 +871,6 @@ impl ViewerCore {
         let cells = self.layout.cells(w, h);
         // Upload the frames that changed.
         let mut failures = Vec::new();
-        let mut uploaded = Vec::new();
         for i in 0..self.viewports.len() {
             let key = self
                 .viewports
@@ -889,7 +898,7 @@ impl ViewerCore {
                             Ok(t) => {
                                 v.texture = Some((frame.meta.key.clone(), t));
                                 v.texture_preview = preview;
-                                uploaded.push((frame.meta.key.clone(), preview));
+                                self.unpresented.push((frame.meta.key.clone(), preview));
                             }
                             Err(e) => {
                                 v.texture = None;
@@ -996,9 +1005,11 @@ impl ViewerCore {
                 }
             };
         if drawn {
-            for (key, preview) in &uploaded {
-                record_presented(key, *preview);
+            for (key, preview) in std::mem::take(&mut self.unpresented) {
+                record_presented(&key, preview);
             }
+        } else if !self.unpresented.is_empty() {
+            self.draw_again = true;
         }
         if drawn && !list.is_empty() && !self.first_image_marked {
             self.first_image_marked = true;
@@ -1317,7 +1328,7 @@ fn record_presented(key: &FrameKey, preview: Option<u8>) {
     };
     let name = JsValue::from_str("__lumenPresented");
     let list = match js_sys::Reflect::get(&window, &name) {
-        Ok(v) if js_sys::Array::is_array(&v) => js_sys::Array::from(&v),
+        Ok(v) if js_sys::Array::is_array(&v) => wasm_bindgen::JsCast::unchecked_into::<js_sys::Array>(v),
         _ => {
             let a = js_sys::Array::new();
             let _ = js_sys::Reflect::set(&window, &name, &a);
