@@ -125,11 +125,22 @@ pub(crate) fn idct_islow(
     }
 }
 
+/// [`idct_i32_scalar`], or its explicit wasm SIMD128 form where that is enabled: the compiler vectorises the
+/// scalar loops only at opt-level 3 before linking, which the viewer's LTO build does not keep.
+#[inline(always)]
+fn idct_i32(x: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) -> bool {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return simd::idct_i32(x, p, out, stride);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    return idct_i32_scalar(x, p, out, stride);
+}
+
 /// The transform in `i32`, for blocks within [`IdctParams::i32_l1_limit`]; `false` (and nothing written) when
 /// the work array is past [`IdctParams::i32_row_limit`]. The shortcuts of libjpeg for zero columns and rows give
 /// exactly what the full transform gives, so they are not taken here.
+#[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128"), allow(dead_code))]
 #[inline(always)]
-fn idct_i32(x: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) -> bool {
+fn idct_i32_scalar(x: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) -> bool {
     let pass1 = p.pass1_bits;
     let (n1, n2) = (CONST_BITS - pass1, CONST_BITS + pass1 + 3);
     let (round1, round2) = (1i32 << (n1 - 1), 1i32 << (n2 - 1));
@@ -215,12 +226,10 @@ fn idct_i64(coef: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) {
 /// The 1-D transform of jidctint.c, before descaling: outputs 0..7 scaled by 2^CONST_BITS. One body for the
 /// `i64` transform and the `i32` one (only for inputs within the limits of [`IdctParams`]).
 macro_rules! butterfly_fn {
-    ($name:ident, $t:ty) => {
+    ($name:ident, $t:ty, $k:expr) => {
         #[inline(always)]
         fn $name(x: [$t; 8]) -> [$t; 8] {
-            const fn k(v: i64) -> $t {
-                v as $t
-            }
+            let k = $k;
             // Even part.
             let z2 = x[2];
             let z3 = x[6];
@@ -265,8 +274,146 @@ macro_rules! butterfly_fn {
         }
     };
 }
-butterfly_fn!(butterfly, i64);
-butterfly_fn!(butterfly_i32, i32);
+butterfly_fn!(butterfly, i64, |v: i64| v);
+butterfly_fn!(butterfly_i32, i32, |v: i64| v as i32);
+
+/// [`idct_i32_scalar`] with wasm SIMD128, four columns (then rows) per vector: the same `i32` operations in the
+/// same order, lane by lane, so the same results; the transposes are lane shuffles.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd {
+    use super::*;
+    use core::arch::wasm32::*;
+    use std::ops::{Add, Mul, Shl, Sub};
+
+    /// Four `i32` lanes.
+    #[derive(Clone, Copy)]
+    pub(super) struct V(v128);
+
+    impl Add for V {
+        type Output = V;
+        #[inline(always)]
+        fn add(self, o: V) -> V {
+            V(i32x4_add(self.0, o.0))
+        }
+    }
+    impl Sub for V {
+        type Output = V;
+        #[inline(always)]
+        fn sub(self, o: V) -> V {
+            V(i32x4_sub(self.0, o.0))
+        }
+    }
+    impl Mul for V {
+        type Output = V;
+        #[inline(always)]
+        fn mul(self, o: V) -> V {
+            V(i32x4_mul(self.0, o.0))
+        }
+    }
+    impl Shl<u32> for V {
+        type Output = V;
+        #[inline(always)]
+        fn shl(self, n: u32) -> V {
+            V(i32x4_shl(self.0, n))
+        }
+    }
+
+    butterfly_fn!(butterfly_v, V, |v: i64| V(i32x4_splat(v as i32)));
+
+    /// Transpose a 4×4 block held as four row vectors.
+    #[inline(always)]
+    fn transpose4(a: V, b: V, c: V, d: V) -> [V; 4] {
+        let t0 = i32x4_shuffle::<0, 4, 1, 5>(a.0, b.0);
+        let t1 = i32x4_shuffle::<2, 6, 3, 7>(a.0, b.0);
+        let t2 = i32x4_shuffle::<0, 4, 1, 5>(c.0, d.0);
+        let t3 = i32x4_shuffle::<2, 6, 3, 7>(c.0, d.0);
+        [
+            V(i32x4_shuffle::<0, 1, 4, 5>(t0, t2)),
+            V(i32x4_shuffle::<2, 3, 6, 7>(t0, t2)),
+            V(i32x4_shuffle::<0, 1, 4, 5>(t1, t3)),
+            V(i32x4_shuffle::<2, 3, 6, 7>(t1, t3)),
+        ]
+    }
+
+    /// Transpose an 8×8 block held as `m[row][half]` (half 0: columns 0..4, half 1: columns 4..8).
+    #[inline(always)]
+    fn transpose8(m: &[[V; 2]; 8]) -> [[V; 2]; 8] {
+        let mut t = m.clone();
+        for rb in 0..2 {
+            for hb in 0..2 {
+                let r = rb * 4;
+                let q = transpose4(m[r][hb], m[r + 1][hb], m[r + 2][hb], m[r + 3][hb]);
+                for (j, v) in q.into_iter().enumerate() {
+                    t[hb * 4 + j][rb] = v;
+                }
+            }
+        }
+        t
+    }
+
+    #[inline(always)]
+    pub(super) fn idct_i32(x: &[i32; 64], p: &IdctParams, out: &mut [u16], stride: usize) -> bool {
+        let pass1 = p.pass1_bits;
+        let (n1, n2) = (CONST_BITS - pass1, CONST_BITS + pass1 + 3);
+        let (round1, round2) = (i32x4_splat(1 << (n1 - 1)), i32x4_splat(1 << (n2 - 1)));
+        let load = |r: usize, h: usize| {
+            let b = r * 8 + h * 4;
+            V(i32x4(x[b], x[b + 1], x[b + 2], x[b + 3]))
+        };
+        // Pass 1: columns, four per vector; ws[row][half].
+        let mut ws = [[V(i32x4_splat(0)); 2]; 8];
+        for h in 0..2 {
+            let o = butterfly_v(std::array::from_fn(|r| load(r, h)));
+            for r in 0..8 {
+                ws[r][h] = V(i32x4_shr(i32x4_add(o[r].0, round1), n1));
+            }
+        }
+        // Rows of the work array as lanes: wt[column][row half].
+        let wt = transpose8(&ws);
+        let limit = i32x4_splat(p.i32_row_limit);
+        for rb in 0..2 {
+            let mut sum = i32x4_splat(0);
+            for c in wt.iter() {
+                sum = i32x4_add(sum, i32x4_abs(c[rb].0));
+            }
+            if v128_any_true(i32x4_gt(sum, limit)) {
+                return false;
+            }
+        }
+        // Pass 2: rows, four per vector; res[column][row half], range-limited.
+        let shift = 30 - (p.max as i32 + 1).trailing_zeros();
+        let (center, max, zero) = (
+            i32x4_splat(p.center as i32),
+            i32x4_splat(p.max as i32),
+            i32x4_splat(0),
+        );
+        let mut res = [[V(zero); 2]; 8];
+        for rb in 0..2 {
+            let o = butterfly_v(std::array::from_fn(|c| wt[c][rb]));
+            for k in 0..8 {
+                let v = i32x4_shr(i32x4_add(o[k].0, round2), n2);
+                let v = i32x4_shr(i32x4_shl(v, shift), shift);
+                res[k][rb] = V(i32x4_min(i32x4_max(i32x4_add(v, center), zero), max));
+            }
+        }
+        let rows = transpose8(&res);
+        for (r, row) in rows.iter().enumerate() {
+            let v = u16x8_narrow_i32x4(row[0].0, row[1].0);
+            let lanes = [
+                u16x8_extract_lane::<0>(v),
+                u16x8_extract_lane::<1>(v),
+                u16x8_extract_lane::<2>(v),
+                u16x8_extract_lane::<3>(v),
+                u16x8_extract_lane::<4>(v),
+                u16x8_extract_lane::<5>(v),
+                u16x8_extract_lane::<6>(v),
+                u16x8_extract_lane::<7>(v),
+            ];
+            out[r * stride..r * stride + 8].copy_from_slice(&lanes);
+        }
+        true
+    }
+}
 
 #[cfg(test)]
 mod tests {
