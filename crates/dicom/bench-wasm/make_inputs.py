@@ -12,6 +12,7 @@ that ojph_compress needs). Sources: CT slice 110 of the 1.25 mm series (512×512
                              CT is coded the way that script explains (unsigned + 2^15, then the SIZ sign bit)
   HTJ2K lossy (.203)         the same with the 9/7 wavelet: ojph_compress -qstep 0.0005 (CT), 0.002 (DX)
   JPEG baseline (.50)        dcmcjpeg +eb (dcmtk, quality 90, YBR_FULL_422), the cine only (8-bit)
+  JPEG extended (.51)        dcmcjpeg +ee (dcmtk, quality 90, 12 bits), the radiograph only
 Prints one line per file written. Existing outputs are kept.
 """
 import os
@@ -62,6 +63,9 @@ def main():
     if not os.path.exists(o("us640x480rgb_jpeg.dcm")):
         run("dcmcjpeg", "+eb", us, o("us640x480rgb_jpeg.dcm"))
         print("make_inputs: us640x480rgb_jpeg.dcm (dcmcjpeg +eb)")
+    if not os.path.exists(o("dx1800x2000_jpeg12.dcm")):
+        run("dcmcjpeg", "+ee", dx, o("dx1800x2000_jpeg12.dcm"))
+        print("make_inputs: dx1800x2000_jpeg12.dcm (dcmcjpeg +ee)")
 
     if not os.path.exists(o("ct512_htj2k.dcm")):
         v = struct.unpack("<%dh" % (512 * 512), raw(lumen, ct, o("ct.raw")))
