@@ -7,7 +7,7 @@
 // (`window.__lumenPresented`) holds previews leaving out resolution levels, coarse to fine, before the frame
 // itself — and then the frame, whose rendered pixels equal the display model of the file's own values (decoded by
 // `lumen decode`, the non-progressive path): the preview is not kept. Times to the first preview and to the full
-// image go to target/e2e/progressive.json. Skipped without OpenJPH's tools.
+// image (after the frame was asked for) go to target/e2e/progressive.json. Skipped without OpenJPH's tools.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -80,11 +80,23 @@ async function throttledPage(mbits) {
   return session;
 }
 
-/** Opens `name`'s study throttled and waits for its full image; returns the log of presented images of its frame. */
+/**
+ * Opens `name`'s study throttled and waits for its full image. Returns the log of presented images of its frame
+ * (`ms`: milliseconds after the frame was asked for) and its frame requests (`sent`, `done` in the same time).
+ */
 async function openThrottled(name) {
   const { sop, study } = files[name];
   const session = await throttledPage(30);
   const { page } = session;
+  // The decode workers' fetches show up on the page (Chromium routes them through it, throttled alike).
+  const frameRequests = [];
+  page.on("request", (r) => {
+    if (r.url().includes(`/instances/${sop}/frames/`)) frameRequests.push({ request: r, sent: Date.now() });
+  });
+  page.on("requestfinished", (r) => {
+    const entry = frameRequests.find((e) => e.request === r);
+    if (entry) entry.done = Date.now();
+  });
   await page.goto(`${server.origin}/viewer?StudyInstanceUIDs=${study}`);
   await waitForImage(page, 0, 120_000);
   await page.waitForFunction(
@@ -92,12 +104,19 @@ async function openThrottled(name) {
     sop,
     { timeout: 60_000 },
   );
-  const presented = await page.evaluate((sop) => (window.__lumenPresented ?? []).filter((e) => e.sop === sop), sop);
-  return { session, presented };
+  const { origin, list } = await page.evaluate((sop) => ({
+    origin: performance.timeOrigin,
+    list: (window.__lumenPresented ?? []).filter((e) => e.sop === sop),
+  }), sop);
+  assert.ok(frameRequests.length >= 1, "the frame was fetched");
+  const t0 = frameRequests[0].sent;
+  const presented = list.map((e) => ({ ...e, ms: Math.round(origin + e.ms - t0) }));
+  const requests = frameRequests.map((e) => ({ sent: e.sent - t0, done: e.done === undefined ? null : e.done - t0 }));
+  return { session, presented, requests };
 }
 
 test("a throttled HTJ2K RPCL radiograph shows reduced-resolution previews, then exactly the full frame", { skip }, async () => {
-  const { session, presented } = await openThrottled("dx");
+  const { session, presented, requests } = await openThrottled("dx");
   const { page, errors } = session;
   const fullAt = presented.findIndex((e) => e.levels === 0);
   const previews = presented.slice(0, fullAt);
@@ -121,6 +140,7 @@ test("a throttled HTJ2K RPCL radiograph shows reduced-resolution previews, then 
     codestream_bytes: files.dx.bytes,
     mbit_s: 30,
     latency_ms: 10,
+    frame_requests: requests,
     first_preview_ms: previews[0].ms,
     first_preview_levels_left_out: previews[0].levels,
     previews: previews.map((p) => ({ ms: p.ms, levels: p.levels })),
@@ -130,7 +150,7 @@ test("a throttled HTJ2K RPCL radiograph shows reduced-resolution previews, then 
 });
 
 test("a throttled HTJ2K RPCL CT slice ends in the same full frame", { skip }, async () => {
-  const { session, presented } = await openThrottled("ct");
+  const { session, presented, requests } = await openThrottled("ct");
   const fullAt = presented.findIndex((e) => e.levels === 0);
   const img = modalityValues(files.ct.file);
   const { width, center } = await shownWindow(session.page);
@@ -140,6 +160,7 @@ test("a throttled HTJ2K RPCL CT slice ends in the same full frame", { skip }, as
     codestream_bytes: files.ct.bytes,
     mbit_s: 30,
     latency_ms: 10,
+    frame_requests: requests,
     previews: presented.slice(0, fullAt).map((p) => ({ ms: p.ms, levels: p.levels })),
     full_ms: presented[fullAt].ms,
   };
