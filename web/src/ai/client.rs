@@ -44,6 +44,24 @@ pub enum RunState {
     Failed(String),
 }
 
+/// A 3D model's run on a whole series in this browser.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VolumeRun {
+    /// `done` of `total` blocks (0 / 0 while the model loads and the volume is prepared).
+    Running { job: JobId, done: u64, total: u64 },
+    /// Every slice's label map is in [`AiClient::label_maps`].
+    Done { slices: usize, blocks: u32, grid: [u32; 3], backend: Backend, ms: f64 },
+    Failed(String),
+}
+
+/// A volume job in flight: the model and the frames of its slices, in the order the worker gets them.
+struct VolumeJob {
+    model: String,
+    keys: Vec<FrameKey>,
+    width: u32,
+    height: u32,
+}
+
 /// Which backend the worker uses, once it said.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackendInfo {
@@ -68,6 +86,9 @@ struct Inner {
     /// job → (model, frame) for runs; job → model for loads.
     run_jobs: HashMap<JobId, (String, FrameKey)>,
     load_jobs: HashMap<JobId, String>,
+    /// 3D runs: model id → state; job → what it covers.
+    volumes: HashMap<String, VolumeRun>,
+    volume_jobs: HashMap<JobId, VolumeJob>,
     /// Runs asked for in bulk (a whole series), started [`MAX_IN_FLIGHT`] at a time so that the pixels of
     /// hundreds of slices are not all copied into messages at once.
     backlog: std::collections::VecDeque<(ModelManifest, Rc<DecodedFrame>)>,
@@ -117,6 +138,73 @@ impl AiClient {
 
     pub fn run_state(&self, id: &str, frame: &FrameKey) -> Option<RunState> {
         self.read(|i| i.runs.get(&(id.to_string(), frame.clone())).cloned())
+    }
+
+    /// Model `id`'s run on a whole series in this browser, if one was asked for (tracks the revision).
+    pub fn volume_run(&self, id: &str) -> Option<VolumeRun> {
+        self.read(|i| i.volumes.get(id).cloned())
+    }
+
+    /// Runs 3D model `manifest` on `volume` (its slices in volume order) in the worker, loading the model first if
+    /// needed: progress per block, then every slice's label map (in [`Self::label_maps`], so the overlay and the
+    /// save path are the 2D ones).
+    pub fn run_volume(&self, manifest: &ModelManifest, volume: super::volume::SeriesVolume) {
+        let inner = self.inner();
+        if matches!(inner.borrow().volumes.get(&manifest.id), Some(VolumeRun::Running { .. })) {
+            return;
+        }
+        let job = self.job();
+        let (width, height, depth) = (volume.width, volume.height, volume.frames.len() as u32);
+        let slice = width as usize * height as usize;
+        let mut values = Vec::with_capacity(slice * volume.frames.len());
+        for f in &volume.frames {
+            if let Pixels::Modality { values: v, .. } = &f.pixels {
+                values.extend_from_slice(&v.to_f32());
+            }
+        }
+        if values.len() != slice * volume.frames.len() {
+            inner.borrow_mut().volumes.insert(manifest.id.clone(), VolumeRun::Failed("a slice has no modality values".into()));
+            self.changed();
+            return;
+        }
+        let first = &volume.frames[0].meta;
+        let pixels = RunPixels::Modality { window: first.default_window.clone(), invert: first.invert };
+        let request = AiRequest::RunVolume { job, model: manifest.id.clone(), width, height, depth, spacing: volume.spacing, pixels };
+        let array = message(&request);
+        let buffer: JsValue = Float32Array::from(values.as_slice()).into();
+        drop(values);
+        array.push(&buffer);
+        let keys = volume.frames.iter().map(|f| f.meta.key.clone()).collect();
+        {
+            let mut i = inner.borrow_mut();
+            i.volumes.insert(manifest.id.clone(), VolumeRun::Running { job, done: 0, total: 0 });
+            i.volume_jobs.insert(job, VolumeJob { model: manifest.id.clone(), keys, width, height });
+        }
+        let loaded = matches!(inner.borrow().models.get(&manifest.id), Some(ModelState::Loaded { .. }));
+        if loaded {
+            self.post(array, buffer_of(&buffer));
+        } else {
+            inner.borrow_mut().waiting.entry(manifest.id.clone()).or_default().push((job, array));
+            self.load(&manifest.id);
+        }
+        self.changed();
+    }
+
+    /// Stops model `id`'s run on a series (between two blocks in the worker); nothing of it is shown.
+    pub fn cancel_volume(&self, id: &str) {
+        let job = {
+            let inner = self.inner();
+            let mut i = inner.borrow_mut();
+            let Some(VolumeRun::Running { job, .. }) = i.volumes.get(id).cloned() else { return };
+            i.volumes.remove(id);
+            i.volume_jobs.remove(&job);
+            for list in i.waiting.values_mut() {
+                list.retain(|(j, _)| *j != job);
+            }
+            job
+        };
+        self.post(message(&AiRequest::Cancel { job }), None);
+        self.changed();
     }
 
     /// Every finished label map of model `id`: frame → labels (tracks the revision).
@@ -299,6 +387,10 @@ impl AiClient {
     pub fn run(&self, manifest: &ModelManifest, frame: &DecodedFrame, rules: bool) {
         let key = (manifest.id.clone(), frame.meta.key.clone());
         let inner = self.inner();
+        if manifest.is_volumetric() {
+            // A 3D model labels a whole series ([`Self::run_volume`]), never one image.
+            return;
+        }
         if matches!(
             inner.borrow().runs.get(&key),
             Some(RunState::Running { .. } | RunState::Done { .. } | RunState::Segmented { .. })
@@ -345,6 +437,9 @@ impl AiClient {
                 for (run_job, _) in i.waiting.remove(&id).unwrap_or_default() {
                     if let Some(key) = i.run_jobs.remove(&run_job) {
                         i.runs.remove(&key);
+                    }
+                    if let Some(v) = i.volume_jobs.remove(&run_job) {
+                        i.volumes.remove(&v.model);
                     }
                 }
             }
@@ -399,6 +494,34 @@ impl AiClient {
                 AiResponse::Progress { job, stage, done, total } => {
                     if let Some(id) = i.load_jobs.get(&job).cloned() {
                         i.models.insert(id, ModelState::Loading { job, stage, done, total });
+                    } else if let Some(model) = i.volume_jobs.get(&job).map(|v| v.model.clone()) {
+                        i.volumes.insert(model, VolumeRun::Running { job, done, total });
+                    }
+                }
+                AiResponse::VolumeSegmentation { job, width, height, depth, grid, blocks, backend, ms, .. } => {
+                    if let Some(v) = i.volume_jobs.remove(&job) {
+                        let slice = width as usize * height as usize;
+                        let state = match array.get(1).dyn_into::<Uint8Array>() {
+                            Ok(bytes)
+                                if (width, height) == (v.width, v.height)
+                                    && depth as usize == v.keys.len()
+                                    && bytes.length() as usize == slice * v.keys.len() =>
+                            {
+                                let labels = bytes.to_vec();
+                                let classes = labels.iter().copied().max().unwrap_or(0) as usize + 1;
+                                for (key, map) in v.keys.iter().zip(labels.chunks_exact(slice.max(1))) {
+                                    let mut counts = vec![0u64; classes];
+                                    for &l in map {
+                                        counts[l as usize] += 1;
+                                    }
+                                    let seg = RunState::Segmented { labels: Rc::new(map.to_vec()), width, height, counts, backend, ms };
+                                    i.runs.insert((v.model.clone(), key.clone()), seg);
+                                }
+                                VolumeRun::Done { slices: v.keys.len(), blocks, grid, backend, ms }
+                            }
+                            _ => VolumeRun::Failed("the AI worker sent label maps of the wrong size".into()),
+                        };
+                        i.volumes.insert(v.model, state);
                     }
                 }
                 AiResponse::Loaded { job, model, from_cache, selftest_max_diff, warm_up_ms, .. } => {
@@ -442,9 +565,14 @@ impl AiClient {
                                 if let Some(key) = i.run_jobs.remove(&run_job) {
                                     i.runs.insert(key, RunState::Failed(message.clone()));
                                 }
+                                if let Some(v) = i.volume_jobs.remove(&run_job) {
+                                    i.volumes.insert(v.model, VolumeRun::Failed(message.clone()));
+                                }
                             }
                         } else if let Some(key) = i.run_jobs.remove(&job) {
                             i.runs.insert(key, RunState::Failed(message));
+                        } else if let Some(v) = i.volume_jobs.remove(&job) {
+                            i.volumes.insert(v.model, VolumeRun::Failed(message));
                         }
                     }
                     None => i.worker_error = Some(message),

@@ -5,8 +5,9 @@
 pub mod client;
 pub mod save;
 pub mod server;
+pub mod volume;
 
-pub use client::{fetch_catalog, AiClient, ModelState, RunState};
+pub use client::{fetch_catalog, AiClient, ModelState, RunState, VolumeRun};
 
 /// Whether models run automatically when an image they apply to is shown (localStorage `lumen.ai.auto`,
 /// on unless the reader turned it off).

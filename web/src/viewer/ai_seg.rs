@@ -8,11 +8,11 @@
 
 use super::ai_panel::AiState;
 use super::state::{FrameLabels, Viewer};
-use crate::ai::{self, RunState};
+use crate::ai::{self, RunState, VolumeRun};
 use crate::i18n::{t, Msg};
 use leptos::prelude::*;
 use lumen_frames::FrameKey;
-use lumen_infer::manifest::ModelManifest;
+use lumen_infer::manifest::{ModelManifest, Place, RunsOn};
 use lumen_infer::protocol::Backend;
 use lumen_render::{LabelPalette, OverlayMode};
 use lumen_results::Segmentation;
@@ -121,11 +121,18 @@ pub struct SegJobs {
     server: RwSignal<std::collections::HashMap<String, ServerRun>>,
     /// Bumped to cancel the server runs in flight.
     server_generation: RwSignal<u64>,
+    /// Where the reader chose to run a model that may run in either place (model id → place).
+    place: RwSignal<std::collections::HashMap<String, Place>>,
 }
 
 impl SegJobs {
     pub fn new() -> Self {
-        SegJobs { saving: RwSignal::new(Default::default()), server: RwSignal::new(Default::default()), server_generation: RwSignal::new(0) }
+        SegJobs {
+            saving: RwSignal::new(Default::default()),
+            server: RwSignal::new(Default::default()),
+            server_generation: RwSignal::new(0),
+            place: RwSignal::new(Default::default()),
+        }
     }
 
     fn saving(&self, id: &str) -> Saving {
@@ -149,6 +156,70 @@ impl SegJobs {
     }
 }
 
+/// Where a model that may run in either place runs when the reader has not chosen in the card: `lumen.ai.place`
+/// in localStorage (`browser` or `server`) forces one for every such model; else the manifest's preference,
+/// except that without a Lumen server (local files) it runs in this browser.
+pub fn default_place(runs_on: RunsOn, server_available: bool) -> Place {
+    if !runs_on.either() {
+        return runs_on.preferred();
+    }
+    if !server_available {
+        return Place::Browser;
+    }
+    let forced = window().local_storage().ok().flatten().and_then(|s| s.get_item("lumen.ai.place").ok().flatten());
+    match forced.as_deref() {
+        Some("browser") => Place::Browser,
+        Some("server") => Place::Server,
+        _ => runs_on.preferred(),
+    }
+}
+
+/// Texts of the 3D browser run, in the reader's language.
+#[derive(Clone, Copy)]
+enum Local {
+    RunIn,
+    ThisBrowser,
+    LumenServer,
+    SegVolume,
+    SegVolumeHint,
+    Blocks,
+    Prepare,
+}
+
+fn local(msg: Local) -> &'static str {
+    use crate::i18n::Lang::*;
+    match (msg, crate::i18n::use_lang()) {
+        (Local::RunIn, En) => "Run on:",
+        (Local::RunIn, Fr) => "Exécuter :",
+        (Local::RunIn, De) => "Ausführen:",
+        (Local::RunIn, Zh) => "运行位置：",
+        (Local::ThisBrowser, En) => "this browser",
+        (Local::ThisBrowser, Fr) => "ce navigateur",
+        (Local::ThisBrowser, De) => "diesem Browser",
+        (Local::ThisBrowser, Zh) => "此浏览器",
+        (Local::LumenServer, En) => "the Lumen server",
+        (Local::LumenServer, Fr) => "le serveur Lumen",
+        (Local::LumenServer, De) => "dem Lumen-Server",
+        (Local::LumenServer, Zh) => "Lumen 服务器",
+        (Local::SegVolume, En) => "Segment the series in this browser",
+        (Local::SegVolume, Fr) => "Segmenter la série dans ce navigateur",
+        (Local::SegVolume, De) => "Serie in diesem Browser segmentieren",
+        (Local::SegVolume, Zh) => "在此浏览器中分割序列",
+        (Local::SegVolumeHint, En) => "The AI worker labels the slices loaded here as one volume; nothing leaves this browser until you save",
+        (Local::SegVolumeHint, Fr) => "Le worker IA segmente les coupes chargées ici comme un volume ; rien ne quitte ce navigateur avant l’enregistrement",
+        (Local::SegVolumeHint, De) => "Der KI-Worker segmentiert die hier geladenen Schichten als ein Volumen; nichts verlässt diesen Browser vor dem Speichern",
+        (Local::SegVolumeHint, Zh) => "AI 工作线程将此处加载的切片作为一个体积进行分割；保存前不会离开此浏览器",
+        (Local::Blocks, En) => "blocks",
+        (Local::Blocks, Fr) => "blocs",
+        (Local::Blocks, De) => "Blöcke",
+        (Local::Blocks, Zh) => "块",
+        (Local::Prepare, En) => "Preparing the volume…",
+        (Local::Prepare, Fr) => "Préparation du volume…",
+        (Local::Prepare, De) => "Volumen wird vorbereitet…",
+        (Local::Prepare, Zh) => "正在准备体积…",
+    }
+}
+
 impl Default for SegJobs {
     fn default() -> Self {
         Self::new()
@@ -169,8 +240,13 @@ pub fn SegmentationCard(
     let frame_value = StoredValue::new_local(frame.clone());
     let spacing = frame.meta.pixel_spacing;
     let classes = manifest.with_value(|m| m.outputs.len());
-    // A server-only model (a 3D network) has no browser run, per slice or per series, and nothing to save from here.
-    let in_browser = manifest.with_value(|m| m.runs_on == lumen_infer::manifest::RunsOn::Browser);
+    // A server-only model has no browser run, per slice or per series, and nothing to save from here. A 3D model
+    // allowed in the browser labels the whole series at once in the worker (no per-slice run); a model allowed in
+    // either place runs where the reader chose (default: the manifest's preference).
+    let runs_on = manifest.with_value(|m| m.runs_on);
+    let volumetric = manifest.with_value(|m| m.is_volumetric());
+    let in_browser = runs_on.in_browser();
+    let per_slice = in_browser && !volumetric;
 
     // The shown slice's state and label map (a live result, else a stored segmentation's).
     let (id_s, key_s) = (id.clone(), key.clone());
@@ -348,6 +424,89 @@ pub fn SegmentationCard(
     };
     let progress_save = progress;
 
+    // Where it runs: for a model allowed in either place, the reader's choice in this card, else the default;
+    // for any other model the server run is offered as before (a browser-only 2D model keeps both).
+    let id_place = StoredValue::new(id.clone());
+    let place = move || {
+        if !runs_on.either() {
+            return if in_browser && volumetric { Place::Browser } else { Place::Server };
+        }
+        let chosen = id_place.with_value(|id| jobs.place.with(|m| m.get(id).copied()));
+        chosen.unwrap_or_else(|| default_place(runs_on, can_save()))
+    };
+    let place_name = |p: Place| match p {
+        Place::Browser => "browser",
+        Place::Server => "server",
+    };
+    let choose_place = move |ev: leptos::ev::Event| {
+        let p = if event_target_value(&ev) == "server" { Place::Server } else { Place::Browser };
+        id_place.with_value(|id| jobs.place.update(|m| {
+            m.insert(id.clone(), p);
+        }));
+    };
+
+    // A 3D model in this browser: the series' decoded slices as one volume (refused with the reason when they are
+    // not one regular volume, as on the server), run block by block in the worker.
+    let id_volume = StoredValue::new(id.clone());
+    let refused = RwSignal::new(None::<String>);
+    let run_volume = move |_| {
+        let (frames, missing) = viewer.with(|c| {
+            let keys = c.stack_keys(c.active);
+            let frames: Vec<_> = keys.iter().filter_map(|k| c.cached_frame(k)).collect();
+            let missing = keys.len() - frames.len();
+            (frames, missing)
+        });
+        match ai::volume::series_volume(frames, missing) {
+            Ok(volume) => {
+                refused.set(None);
+                manifest.with_value(|m| client.run_volume(m, volume));
+            }
+            Err(reason) => refused.set(Some(reason)),
+        }
+    };
+    let cancel_volume = move |_| id_volume.with_value(|id| client.cancel_volume(id));
+    let volume_view = move || {
+        let run = id_volume.with_value(|id| client.volume_run(id));
+        let model = id_volume.with_value(|id| client.model_state(id));
+        let button = || view! {
+            <button class="tool" data-action="seg-volume" title=local(Local::SegVolumeHint) on:click=run_volume>{local(Local::SegVolume)}</button>
+        };
+        let refusal = refused.get().map(|e| view! { <div class="ai-error" data-testid="seg-volume-error">{e}</div> });
+        let body = match run {
+            Some(VolumeRun::Running { done, total, .. }) => {
+                let pct = if total > 0 { done as f64 / total as f64 * 100.0 } else { 0.0 };
+                let what = match model {
+                    ai::ModelState::Loading { .. } | ai::ModelState::NotLoaded => t(Msg::AiPreparing).to_string(),
+                    _ if total == 0 => local(Local::Prepare).to_string(),
+                    _ => format!("{done} / {total} {}", local(Local::Blocks)),
+                };
+                view! {
+                    <div data-testid="seg-volume-progress" data-done=done data-total=total>
+                        <span class="spinner"></span>" "{what}
+                        " "<button class="tool" data-action="seg-volume-cancel" on:click=cancel_volume>{t(Msg::AiCancel)}</button>
+                    </div>
+                    <div class="progress"><div class="progress-bar" style=format!("width:{pct:.0}%")></div></div>
+                }
+                .into_any()
+            }
+            Some(VolumeRun::Done { slices, blocks, grid, backend, ms }) => view! {
+                <div class="muted ai-timing" data-testid="seg-volume-done" data-slices=slices data-blocks=blocks data-ms=format!("{ms:.0}")>
+                    {format!("{} · {:.1} s · {blocks} {} · {}×{}×{} · {slices} ", backend_name(backend), ms / 1000.0, local(Local::Blocks), grid[2], grid[1], grid[0])}
+                    {t(Msg::SegSlicesDone)}
+                </div>
+                {button()}
+            }
+            .into_any(),
+            Some(VolumeRun::Failed(e)) => view! {
+                <div class="ai-error" data-testid="seg-volume-error">{e}</div>
+                {button()}
+            }
+            .into_any(),
+            None => button().into_any(),
+        };
+        view! { {refusal}{body} }
+    };
+
     let id_stored = id.clone();
     let stored = move || {
         let name = manifest.with_value(|m| m.name.clone());
@@ -377,7 +536,15 @@ pub fn SegmentationCard(
         <section class="ai-model" data-model=id.clone() data-testid="ai-model" data-task="segmentation">
             <div class="ai-model-name">{name}" "<span class="muted">{format!("v{version}")}</span></div>
             {(!in_browser).then(|| view! { <div class="muted" data-testid="seg-server-only">{t(Msg::SegServerOnly)}</div> })}
-            {in_browser.then(|| move || {
+            {runs_on.either().then(|| view! {
+                <label class="seg-place">{local(Local::RunIn)}" "
+                    <select data-testid="seg-place" on:change=choose_place prop:value=move || place_name(place())>
+                        <option value="browser">{local(Local::ThisBrowser)}</option>
+                        <option value="server">{local(Local::LumenServer)}</option>
+                    </select>
+                </label>
+            })}
+            {per_slice.then(|| move || {
                 let (model, run_state) = status();
                 if let Some(busy) = super::ai_panel::busy_view(client, &model, &run_state, &id_retry, &key_retry) {
                     return busy;
@@ -405,7 +572,12 @@ pub fn SegmentationCard(
                     <option value="both">{t(Msg::SegFillOutline)}</option>
                 </select>
             </div>
-            {in_browser.then(|| view! {
+            {(in_browser && volumetric).then(|| view! {
+                <Show when=move || place() == Place::Browser>
+                    <div class="seg-series">{volume_view}</div>
+                </Show>
+            })}
+            {per_slice.then(|| view! {
             <div class="seg-series">
                 {move || {
                     let (done, busy, total) = progress();
@@ -427,6 +599,8 @@ pub fn SegmentationCard(
                     }
                 }}
             </div>
+            })}
+            {in_browser.then(|| view! {
             <Show when=can_save>
                 {move || match saving() {
                     Saving::Busy => view! { <div class="muted"><span class="spinner"></span>" "{t(Msg::AiSaving)}</div> }.into_any(),
@@ -438,7 +612,7 @@ pub fn SegmentationCard(
                 </Show>
             </Show>
             })}
-            <Show when=can_save>
+            <Show when=move || can_save() && place() == Place::Server>
                 <div class="seg-series">
                     {move || match server() {
                         ServerRun::Idle => view! {
