@@ -7,6 +7,9 @@
 // (STOW-RS) that dcmdump reads with one segment per label; reopening the study shows the stored segmentation over its slices without running the model.
 // The CPU backend gives the same label map; "Segment the series on the Lumen server" has the server pull the
 // pixels and store its own SEG, shown like a stored one. Nothing is requested from another origin.
+// The 3D model (models/ct-chest-seg3d, `runs_on: server-or-browser`) runs on the server by default and, when the
+// reader picks "this browser", in the AI worker block by block (progress, cancel), with the server's label maps
+// on every slice except ties (≥ 99.9% agreement), the lungs tinted blue, and its SEG saved from the browser.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -136,6 +139,44 @@ function blueness(img, pixels, nat) {
 
 let lungSlice;
 
+/**
+ * Retrieves SEG instance `uid` of the CT's study from the archive and checks it with dcmdump: a Segmentation with
+ * one segment per foreground output of `outputs` and at least `minFrames` frames. Returns false when dcmdump is
+ * not installed (outside CI).
+ */
+async function checkStoredSeg(uid, outputs, minFrames, name) {
+  const series = await (await fetch(`${server.origin}/dicom-web/studies/${ct.study}/series`, { headers: { Accept: "application/dicom+json" } })).json();
+  const segs = series.filter((s) => s["00080060"]?.Value?.[0] === "SEG");
+  assert.ok(segs.length > 0, "a SEG series in the study");
+  let res = null;
+  for (const seg of segs) {
+    const r = await fetch(`${server.origin}/dicom-web/studies/${ct.study}/series/${seg["0020000E"].Value[0]}/instances/${uid}`, {
+      headers: { Accept: 'multipart/related; type="application/dicom"' },
+    });
+    if (r.status === 200) res = r;
+  }
+  assert.ok(res, `SEG instance ${uid} retrieved from the archive`);
+  const body = Buffer.from(await res.arrayBuffer());
+  const start = body.indexOf(Buffer.from("DICM")) - 128;
+  const boundary = /boundary="?([^";]+)"?/.exec(res.headers.get("content-type"))[1];
+  const end = body.indexOf(Buffer.from(`\r\n--${boundary}`), start);
+  const file = path.join(server.demo, name);
+  writeFileSync(file, body.subarray(start, end));
+  const dump = spawnSync("dcmdump", ["+P", "0008,0016", "+P", "0062,0005", "+P", "0028,0008", file], { encoding: "utf8" });
+  if (dump.error) {
+    // CI installs dcmtk: there, a missing dcmdump is a failure, not a skip.
+    assert.ok(!process.env.CI, `dcmdump not available in CI: ${dump.error.message}`);
+    console.log(`dcmdump not available (${dump.error.message}): the SEG was not checked with dcmtk`);
+    return false;
+  }
+  assert.equal(dump.status, 0, dump.stderr);
+  assert.match(dump.stdout, /SegmentationStorage/);
+  for (const o of outputs.slice(1)) assert.match(dump.stdout, new RegExp(`\\[${o.display}\\]`), `segment ${o.display}`);
+  const frames = Number(/\(0028,0008\) IS \[(\d+)\]/.exec(dump.stdout)?.[1]);
+  assert.ok(frames >= minFrames, `one frame per segment and slice that holds it (${frames} frames, at least ${minFrames})`);
+  return true;
+}
+
 test("the CT segmentation runs on the slice shown, as natively, and the overlay tints the lungs and the body", async () => {
   const { page } = session;
   await openCt(page);
@@ -197,32 +238,7 @@ test("every slice is segmented with progress (cancel stops it part-way), and the
   const stored = card(page).locator('[data-testid="seg-stored"]');
   await stored.waitFor({ timeout: 60_000 });
   savedUid = await stored.getAttribute("data-seg-uid");
-  // The archive holds a SEG series in the CT's study with that instance.
-  const series = await (await fetch(`${server.origin}/dicom-web/studies/${ct.study}/series`, { headers: { Accept: "application/dicom+json" } })).json();
-  const seg = series.find((s) => s["00080060"]?.Value?.[0] === "SEG");
-  assert.ok(seg, "a SEG series in the study");
-  const res = await fetch(`${server.origin}/dicom-web/studies/${ct.study}/series/${seg["0020000E"].Value[0]}/instances/${savedUid}`, {
-    headers: { Accept: 'multipart/related; type="application/dicom"' },
-  });
-  assert.equal(res.status, 200);
-  const body = Buffer.from(await res.arrayBuffer());
-  const start = body.indexOf(Buffer.from("DICM")) - 128;
-  const boundary = /boundary="?([^";]+)"?/.exec(res.headers.get("content-type"))[1];
-  const end = body.indexOf(Buffer.from(`\r\n--${boundary}`), start);
-  const file = path.join(server.demo, "retrieved-seg.dcm");
-  writeFileSync(file, body.subarray(start, end));
-  const dump = spawnSync("dcmdump", ["+P", "0008,0016", "+P", "0062,0005", "+P", "0028,0008", file], { encoding: "utf8" });
-  if (dump.error) {
-    // CI installs dcmtk: there, a missing dcmdump is a failure, not a skip.
-    assert.ok(!process.env.CI, `dcmdump not available in CI: ${dump.error.message}`);
-    console.log(`dcmdump not available (${dump.error.message}): the SEG was not checked with dcmtk`);
-    return;
-  }
-  assert.equal(dump.status, 0, dump.stderr);
-  assert.match(dump.stdout, /SegmentationStorage/);
-  for (const o of manifest.outputs.slice(1)) assert.match(dump.stdout, new RegExp(`\\[${o.display}\\]`), `segment ${o.display}`);
-  const frames = Number(/\(0028,0008\) IS \[(\d+)\]/.exec(dump.stdout)?.[1]);
-  assert.ok(frames >= total, `one frame per segment and slice that holds it (${frames} frames for ${total} slices)`);
+  await checkStoredSeg(savedUid, manifest.outputs, total, "retrieved-seg.dcm");
 });
 
 test("reopening the study shows the stored segmentation over its slices without running the model", async () => {
@@ -294,16 +310,53 @@ test("the series segmented on the Lumen server: progress, a second SEG in the ar
   await page.close();
 });
 
-test("a 3D model runs only on the server: the whole series labelled as one volume, stored as a SEG, shown over the lungs", async () => {
+const card3d = (page) => page.locator('[data-testid="ai-model"][data-model="ct-chest-seg3d"]');
+const MANIFEST_3D = JSON.parse(readFileSync(path.join(repo, "models", "ct-chest-seg3d", "manifest.json"), "utf8"));
+
+/** Label counts (name → pixels) the 3D card's legend shows for the current slice once they come from `source`. */
+async function counts3d(page, source) {
+  await page.waitForFunction(
+    (src) => document.querySelector('[data-model="ct-chest-seg3d"] [data-testid="seg-legend"]')?.getAttribute("data-source") === src,
+    source,
+    { timeout: 30_000 },
+  );
+  const rows = await card3d(page).locator('[data-testid="seg-legend"] li').evaluateAll((els) => els.map((e) => [e.getAttribute("data-label"), Number(e.getAttribute("data-pixels"))]));
+  return Object.fromEntries(rows);
+}
+
+/** The 3D card's label counts on every slice (SOP Instance UID → counts), from the first slice down. */
+async function countsPerSlice(page, source) {
+  const out = new Map();
+  await viewport(page).click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("Home");
+  for (let i = 0; i < ct.files.size; i++) {
+    if (i > 0) {
+      await page.keyboard.press("ArrowDown");
+      await page.waitForTimeout(100);
+    }
+    out.set(await viewport(page).getAttribute("data-sop-instance-uid"), await counts3d(page, source));
+  }
+  assert.equal(out.size, ct.files.size, "every slice visited");
+  return out;
+}
+
+/** The server's 3D label counts per slice (filled by the server test, compared by the browser test). */
+let server3d;
+
+test("a 3D model runs on the server by default: the whole series labelled as one volume, stored as a SEG, shown over the lungs", async () => {
   const { context } = session;
   const page = await context.newPage();
   await openCt(page);
   const card3d = page.locator('[data-testid="ai-model"][data-model="ct-chest-seg3d"]');
   await card3d.waitFor({ timeout: 30_000 });
-  // No browser run for a server model: no per-slice run, no "every slice", the server button only.
-  await card3d.locator('[data-testid="seg-server-only"]').waitFor();
+  // A model for either place, preferring the server: the choice says server, no per-slice run, no "every slice",
+  // no browser run while the server is chosen.
+  assert.equal(MANIFEST_3D.runs_on, "server-or-browser");
+  assert.equal(await card3d.locator('[data-testid="seg-place"]').inputValue(), "server");
+  assert.equal(await card3d.locator('[data-testid="seg-server-only"]').count(), 0);
   assert.equal(await card3d.locator('[data-action="ai-run"]').count(), 0);
   assert.equal(await card3d.locator('[data-action="seg-series"]').count(), 0);
+  assert.equal(await card3d.locator('[data-action="seg-volume"]').count(), 0);
   const before = await card3d.locator('[data-testid="seg-stored"]').count();
   await card3d.locator('[data-action="seg-server"]').click();
   // Progress counts the instances, then the volume's blocks.
@@ -325,5 +378,81 @@ test("a 3D model runs only on the server: the whole series labelled as one volum
   await settle(page);
   const nat = slice.nat;
   assert.ok(blueness(await shot(viewport(page)), interior(nat, LUNG), nat) > 40, "the 3D model's lungs are tinted blue");
+  server3d = { uid, counts: await countsPerSlice(page, `seg:${uid}`) };
+  await page.close();
+});
+
+test("a 3D model in this browser: block by block with progress and cancel, the server's label maps, the lungs tinted, its SEG saved", async () => {
+  assert.ok(server3d, "the server test ran first");
+  const { context } = session;
+  const page = await context.newPage();
+  const seen = [];
+  page.on("console", (m) => seen.push(m.text()));
+  await openCt(page);
+  const card = card3d(page);
+  await card.waitFor({ timeout: 30_000 });
+  await card.locator('[data-testid="seg-place"]').selectOption("browser");
+  assert.equal(await card.locator('[data-action="seg-server"]').count(), 0, "the server run is hidden while the browser is chosen");
+  const before = await card.locator('[data-testid="seg-stored"]').count();
+  const progress = card.locator('[data-testid="seg-volume-progress"]');
+  const attr = async (name) => Number(await progress.getAttribute(name));
+  // Started (as soon as every slice is loaded), then cancelled after the first block.
+  const start = async () => {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      await card.locator('[data-action="seg-volume"]').click();
+      const error = card.locator('[data-testid="seg-volume-error"]');
+      await page.waitForTimeout(300);
+      if ((await error.count()) === 0) return;
+      const text = await error.innerText();
+      assert.match(text, /not loaded yet/, "the only refusal for the demo CT is slices still loading");
+      assert.ok(Date.now() < deadline, `the series never finished loading: ${text}`);
+      await page.waitForTimeout(1000);
+    }
+  };
+  await start();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="seg-volume-progress"]')?.getAttribute("data-done")) >= 1, null, { timeout: 600_000 });
+  const total = await attr("data-total");
+  assert.equal(total, 8, "the demo CT's 92 × 119 × 119 grid is 2 × 2 × 2 blocks of 64³");
+  await card.locator('[data-action="seg-volume-cancel"]').click();
+  await card.locator('[data-action="seg-volume"]').waitFor({ timeout: 10_000 });
+  await page.waitForTimeout(5000);
+  assert.equal(await card.locator('[data-testid="seg-volume-done"]').count(), 0, "nothing finished after the cancel");
+  assert.equal(await card.locator('[data-action="seg-save"]').count(), 0, "no label maps to save after the cancel");
+  // Started again: every block, then every slice's label map.
+  await start();
+  const t0 = Date.now();
+  await card.locator('[data-testid="seg-volume-done"]').waitFor({ timeout: 900_000 });
+  const done = card.locator('[data-testid="seg-volume-done"]');
+  assert.equal(await done.getAttribute("data-blocks"), "8");
+  assert.equal(await done.getAttribute("data-slices"), String(ct.files.size));
+  console.log(`ct-chest-seg3d in the browser: ${await done.innerText()} (${((Date.now() - t0) / 1000).toFixed(1)} s from the click, model load included)`);
+  assert.equal(await card.locator('[data-testid="seg-volume-error"]').count(), 0);
+  // The same label maps as the server's on every slice, except ties: ≥ 99.9% of the pixels agree (compared by
+  // the pixels of each label, per slice).
+  const browser = await countsPerSlice(page, "ct-chest-seg3d");
+  let differing = 0;
+  let pixels = 0;
+  for (const [sop, got] of browser) {
+    const want = server3d.counts.get(sop);
+    assert.ok(want, `the server labelled slice ${sop}`);
+    for (const o of MANIFEST_3D.outputs.slice(1)) differing += Math.abs(got[o.name] - want[o.name]);
+    pixels += 96 * 96;
+  }
+  assert.ok(differing <= 0.001 * pixels, `${differing} of ${pixels} pixels differ from the server's label maps`);
+  // The lungs tinted blue on the slice with most lung.
+  const slice = await goToLungSlice(page);
+  const lung = (await counts3d(page, "ct-chest-seg3d")).lung;
+  assert.ok(Math.abs(lung - slice.nat.counts[LUNG]) < 0.25 * slice.nat.counts[LUNG], `3D lung ${lung} pixels vs 2D ${slice.nat.counts[LUNG]}`);
+  await settle(page);
+  assert.ok(blueness(await shot(viewport(page)), interior(slice.nat, LUNG), slice.nat) > 40, "the browser's 3D lungs are tinted blue");
+  // Saved from the browser as the 2D whole-series segmentation is: a SEG in the archive that dcmdump reads.
+  await card.locator('[data-action="seg-save"]').click();
+  await card.locator('[data-testid="seg-stored"]').nth(before).waitFor({ timeout: 60_000 });
+  assert.equal(await card.locator('[data-testid="ai-save-error"]').count(), 0);
+  const uids = await card.locator('[data-testid="seg-stored"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-seg-uid")));
+  const saved = uids.find((u) => u !== server3d.uid && u !== savedUid);
+  assert.ok(saved, `a new SEG listed (${uids})`);
+  await checkStoredSeg(saved, MANIFEST_3D.outputs, ct.files.size, "retrieved-seg3d.dcm");
   await page.close();
 });
