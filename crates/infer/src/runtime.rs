@@ -184,6 +184,14 @@ fn volume_lattice(probabilities: &[f32], classes: usize, grid: [usize; 3]) -> Ve
     out
 }
 
+/// A 3D model's network and its input for a volume: resampled to the grid `[d, h, w]` and normalised.
+struct VolumeInput<'a> {
+    net: &'a Meshnet3d,
+    spec: &'a manifest::Meshnet3dSpec,
+    x: Vec<f32>,
+    grid: [usize; 3],
+}
+
 /// A model ready to run: manifest, trained network, device.
 #[derive(Debug)]
 pub struct LoadedModel {
@@ -360,7 +368,7 @@ impl LoadedModel {
         volume: &crate::GreyVolume,
         progress: &mut dyn FnMut(usize, usize) -> bool,
     ) -> Result<VolumeSegmentation, InferError> {
-        let (net, spec, x, grid) = self.volume_input(volume)?;
+        let VolumeInput { net, spec, x, grid } = self.volume_input(volume)?;
         let logits = crate::arch::chunked_logits(net, spec, &x, grid, self.manifest.input.size.max(1), &self.device, progress)
             .map_err(|e| self.chunk_error(e))?;
         self.volume_segmentation(volume, grid, logits)
@@ -375,7 +383,7 @@ impl LoadedModel {
         F: FnMut(usize, usize) -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        let (net, spec, x, grid) = self.volume_input(volume)?;
+        let VolumeInput { net, spec, x, grid } = self.volume_input(volume)?;
         let block = self.manifest.input.size.max(1);
         let logits = crate::arch::chunked_logits_async(net, spec, &x, grid, block, &self.device, between)
             .await
@@ -384,10 +392,7 @@ impl LoadedModel {
     }
 
     /// A 3D model's network and its input for `volume`: checked, resampled to the grid and normalised.
-    fn volume_input(
-        &self,
-        volume: &crate::GreyVolume,
-    ) -> Result<(&Meshnet3d, &manifest::Meshnet3dSpec, Vec<f32>, [usize; 3]), InferError> {
+    fn volume_input(&self, volume: &crate::GreyVolume) -> Result<VolumeInput<'_>, InferError> {
         let id = || self.manifest.id.clone();
         let (Network::Meshnet3d(net), manifest::Architecture::Meshnet3d(spec)) = (&self.network, &self.manifest.architecture) else {
             return self.input_error("is not a 3D model: use segment");
@@ -405,7 +410,7 @@ impl LoadedModel {
         );
         let input = &self.manifest.input;
         let x: Vec<f32> = volume.resample(grid).iter().map(|v| (v - input.mean) / input.std).collect();
-        Ok((net, spec, x, grid))
+        Ok(VolumeInput { net, spec, x, grid })
     }
 
     fn chunk_error(&self, e: crate::arch::ChunkError) -> InferError {

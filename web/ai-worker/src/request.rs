@@ -215,7 +215,8 @@ mod tests {
         // A full CT's stack (taller than any one image may be) is fine.
         let ct = vec![0f32; 64 * 64 * 300];
         assert_eq!(grey_volume(64, 64, 300, [0.7, 0.7, 1.0], &window(0.0, 1000.0), PixelBuf::F32(&ct)).unwrap().depth, 300);
-        let cases: [(u32, u32, u32, [f32; 3], PixelBuf<'_>, &str); 6] = [
+        type Case<'a> = (u32, u32, u32, [f32; 3], PixelBuf<'a>, &'a str);
+        let cases: [Case<'_>; 6] = [
             (2, 2, 2, [1.0; 3], PixelBuf::F32(&values), "need 8 modality values, the Float32Array has 12"),
             (2, 2, 3, [1.0, 1.0, 0.0], PixelBuf::F32(&values), "must be positive"),
             (2, 2, 3, [1.0, f32::NAN, 1.0], PixelBuf::F32(&values), "must be positive"),
