@@ -123,8 +123,14 @@ pub struct WadoFramePreview {
     key: FrameKey,
     /// Resolution levels left out by the last preview given.
     last: Option<u8>,
+    /// How many bytes the last look at the prefix saw.
+    looked_at: usize,
     off: bool,
 }
+
+/// New bytes a prefix must have gained before [`WadoFramePreview::offer`] looks at it again: responses arrive in
+/// chunks of a few KiB, and each look parses every packet header received so far.
+const LOOK_EVERY: usize = 16 << 10;
 
 impl WadoFramePreview {
     /// Previews of frame `frame_number` (1-based) of the instance whose DICOM JSON is `instance_metadata`, labelled
@@ -141,20 +147,23 @@ impl WadoFramePreview {
             frame_number,
             key,
             last: None,
+            looked_at: 0,
             off: false,
         })
     }
 
     /// The first bytes of the frame (`prefix`) in `transfer_syntax_uid`: a new preview and the number of
     /// resolution levels it leaves out, or `None` (nothing new, not a syntax with previews, or previews ended).
+    /// The prefix is looked at again only once it has grown by 16 KiB.
     pub fn offer(
         &mut self,
         prefix: &[u8],
         transfer_syntax_uid: &str,
     ) -> Option<(DecodedFrame, u8)> {
-        if self.off {
+        if self.off || prefix.len() < self.looked_at + LOOK_EVERY {
             return None;
         }
+        self.looked_at = prefix.len();
         let index = self.frame_number - 1;
         let preview = match lumen_dicom::decode::preview_frame_data(
             prefix,

@@ -71,33 +71,58 @@ fn previews_grow_in_resolution_at_full_size_and_stop_before_the_whole_frame() {
             assert_eq!(v, want, "({x}, {y}) at {d} levels left out, {end} bytes");
         }
     }
-    // Each preview finer than the last (the two lowest resolutions fit in the first KiB), the last one leaving out
-    // only the finest level: the whole image is the normal decode's.
+    // Each preview finer than the last (the prefix is looked at every 16 KiB: the three lowest resolutions come
+    // together), the last one leaving out only the finest level: the whole image is the normal decode's.
     assert!(levels.windows(2).all(|w| w[1] < w[0]), "{levels:?}");
     assert_eq!(levels.last(), Some(&1));
-    assert!(levels.len() >= 4, "{levels:?}");
+    assert!(levels.len() >= 2, "{levels:?}");
     // The whole codestream offers nothing new: its frame is the normal decode.
     assert!(preview.offer(&cs, HTJ2K_RPCL).is_none());
+}
+
+#[test]
+fn a_prefix_is_looked_at_again_only_after_16_kib_more() {
+    let cs = codestream();
+    let mut preview = WadoFramePreview::new(&metadata(), 1, FrameKey::new("1.2.3.4", 1)).unwrap();
+    // Less than 16 KiB: not looked at, although the lowest resolutions are complete.
+    assert!(lumen_codec_htj2k::prefix_resolution(&cs[..16000])
+        .unwrap()
+        .is_some());
+    assert!(preview.offer(&cs[..16000], HTJ2K_RPCL).is_none());
+    let (_, first) = preview.offer(&cs[..16384], HTJ2K_RPCL).unwrap();
+    // A finer level complete a few KiB later waits for the next 16 KiB.
+    let finer = (16385..cs.len())
+        .find(|&n| {
+            lumen_codec_htj2k::prefix_resolution(&cs[..n])
+                .unwrap()
+                .unwrap()
+                .discard
+                < first
+        })
+        .unwrap();
+    assert!(
+        finer < 16384 * 2,
+        "the test needs a finer level within the next 16 KiB"
+    );
+    assert!(preview.offer(&cs[..finer], HTJ2K_RPCL).is_none());
+    assert!(preview.offer(&cs[..16384 * 2], HTJ2K_RPCL).is_some());
 }
 
 #[test]
 fn other_syntaxes_and_broken_data_give_no_preview() {
     let cs = codestream();
     let key = FrameKey::new("1.2.3.4", 1);
-    let mut preview = WadoFramePreview::new(&metadata(), 1, key.clone()).unwrap();
-    assert!(preview
-        .offer(&cs[..cs.len() / 2], "1.2.840.10008.1.2.4.90")
-        .is_none());
-    assert!(preview
-        .offer(&cs[..cs.len() / 2], "1.2.840.10008.1.2.1")
-        .is_none());
+    let fresh = || WadoFramePreview::new(&metadata(), 1, key.clone()).unwrap();
+    let half = &cs[..cs.len() / 2];
+    assert!(fresh().offer(half, HTJ2K_RPCL).is_some());
+    assert!(fresh().offer(half, "1.2.840.10008.1.2.4.90").is_none());
+    assert!(fresh().offer(half, "1.2.840.10008.1.2.1").is_none());
     // A codestream of another size than Rows × Columns ends the previews for good.
     let mut wrong = cs.clone();
     wrong[12..16].copy_from_slice(&199u32.to_be_bytes()); // SIZ Ysiz
-    assert!(preview
-        .offer(&wrong[..wrong.len() / 2], HTJ2K_RPCL)
-        .is_none());
-    assert!(preview.offer(&cs[..cs.len() / 2], HTJ2K_RPCL).is_none());
+    let mut preview = fresh();
+    assert!(preview.offer(&wrong[..cs.len() / 2], HTJ2K_RPCL).is_none());
+    assert!(preview.offer(&cs[..cs.len() - 3], HTJ2K_RPCL).is_none());
     // A frame number the instance does not have, metadata that is not an image.
     assert!(WadoFramePreview::new(&metadata(), 2, key.clone()).is_none());
     assert!(WadoFramePreview::new(&json!([{}]), 1, key).is_none());
