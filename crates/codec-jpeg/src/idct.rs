@@ -5,7 +5,8 @@
 //!
 //! dcmtk's libjpeg computes in `long` (64 bits on the platforms it is built for), so no input overflows there.
 //! Here a block is transformed in `i32` — written as loops over 8 independent columns (then rows), which the
-//! compiler turns into SIMD (wasm simd128: `i32x4`) — when bounds on its coefficients and on the work array
+//! compiler vectorises natively, and with `core::arch::wasm32` `i32x4` intrinsics where wasm simd128 is enabled
+//! (module `simd`) — when bounds on its coefficients and on the work array
 //! prove that no intermediate value can leave the `i32` range, so that the result is exactly the 64-bit one; any
 //! other block (only corrupt or extreme ones) takes the same transform in `i64`. A block with only a DC coefficient is filled
 //! with its value directly, which is what the transform gives.
