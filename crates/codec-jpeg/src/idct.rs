@@ -281,6 +281,7 @@ butterfly_fn!(butterfly_i32, i32, |v: i64| v as i32);
 /// [`idct_i32_scalar`] with wasm SIMD128, four columns (then rows) per vector: the same `i32` operations in the
 /// same order, lane by lane, so the same results; the transposes are lane shuffles.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[allow(clippy::needless_range_loop)] // row/column indices are what the loops compute with
 mod simd {
     use super::*;
     use core::arch::wasm32::*;
@@ -339,7 +340,7 @@ mod simd {
     /// Transpose an 8×8 block held as `m[row][half]` (half 0: columns 0..4, half 1: columns 4..8).
     #[inline(always)]
     fn transpose8(m: &[[V; 2]; 8]) -> [[V; 2]; 8] {
-        let mut t = m.clone();
+        let mut t = *m;
         for rb in 0..2 {
             for hb in 0..2 {
                 let r = rb * 4;
