@@ -279,14 +279,6 @@ impl Vlc<'_> {
         v
     }
 
-    /// A u prefix when `present` is 1, else 0 (nothing read).
-    #[inline]
-    fn u_prefix_if(&mut self, present: u32) -> u32 {
-        let (len, value) = U_PREFIX[self.peek(3) as usize];
-        self.advance(u32::from(len) * present);
-        u32::from(value) * present
-    }
-
     /// A u prefix (T.814 Table 3): 1, 2, 3 or 5.
     #[inline]
     fn u_prefix(&mut self) -> u32 {
@@ -326,13 +318,50 @@ impl Vlc<'_> {
     }
 }
 
-/// Per-column state of the line above the current quad row (index = column + 1).
+/// The u prefixes and suffix lengths of a quad pair outside the initial line pair, by which quads have a u
+/// (`mode`: bit 0 the first, bit 1 the second) and the next 6 VLC bits: index `mode << 6 | bits`; entry
+/// `prefix bits | suffix bits of the first << 3 | of the second << 6 | first prefix << 9 | second prefix << 12`.
+const fn uvlc_lookup() -> [u16; 256] {
+    let mut table = [0u16; 256];
+    let mut mode = 1;
+    while mode < 4 {
+        let mut bits = 0usize;
+        while bits < 64 {
+            let (l0, v0) = U_PREFIX[bits & 7];
+            let entry = if mode == 3 {
+                let (l1, v1) = U_PREFIX[(bits >> l0) & 7];
+                (l0 + l1) as u16
+                    | (U_SUFFIX_BITS[v0 as usize] as u16) << 3
+                    | (U_SUFFIX_BITS[v1 as usize] as u16) << 6
+                    | (v0 as u16) << 9
+                    | (v1 as u16) << 12
+            } else if mode == 1 {
+                l0 as u16 | (U_SUFFIX_BITS[v0 as usize] as u16) << 3 | (v0 as u16) << 9
+            } else {
+                l0 as u16 | (U_SUFFIX_BITS[v0 as usize] as u16) << 6 | (v0 as u16) << 12
+            };
+            table[mode << 6 | bits] = entry;
+            bits += 1;
+        }
+        mode += 1;
+    }
+    table
+}
+
+static TABLE_UVLC: [u16; 256] = uvlc_lookup();
+
+/// Per-column state of the line above the current quad row (index = column + 1), and the per-quad results of
+/// the VLC pass of the current quad row; kept between code-blocks so that a block allocates nothing.
 #[derive(Default)]
 pub(crate) struct Scratch {
     sig_above: Vec<u8>,
     e_above: Vec<u8>,
     sig_cur: Vec<u8>,
     e_cur: Vec<u8>,
+    /// Per quad: its CxtVLC table entry (0 for an all-insignificant quad).
+    entries: Vec<u16>,
+    /// Per quad: its unsigned residual u.
+    u: Vec<u32>,
 }
 
 /// Decode the cleanup pass of a `w`×`h` code-block whose least significant coded bit-plane is `p` (Mb − 1 minus
@@ -340,6 +369,10 @@ pub(crate) struct Scratch {
 /// into `out` at row stride `stride`: ±μ·2^p, or with `half` ±(2μ + 1)·2^p (twice the mid-point of the
 /// quantization interval, for irreversible reconstruction); 0 for insignificant samples. `out` must be zero where
 /// this block lies, and `max_u + p` at most 30.
+///
+/// Each quad row is decoded in two passes, as the three streams allow: first the significance, exponent and u
+/// information of every quad (MEL and VLC streams), then the magnitudes and signs (MagSgn stream), so that each
+/// loop carries only one stream's dependency chain.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn decode_cleanup(
     data: &[u8],
@@ -410,6 +443,12 @@ pub(crate) fn decode_cleanup(
         v.resize(cols, 0);
     }
     let quads = w.div_ceil(2);
+    // Rounded up to pairs of quads.
+    let slots = 2 * quads.div_ceil(2);
+    s.entries.clear();
+    s.entries.resize(slots, 0);
+    s.u.clear();
+    s.u.resize(slots, 0);
     for qy in 0..h.div_ceil(2) {
         let y0 = 2 * qy;
         let initial = qy == 0;
@@ -420,13 +459,20 @@ pub(crate) fn decode_cleanup(
         };
         s.sig_cur.fill(0);
         s.e_cur.fill(0);
+
+        // Pass 1: significance patterns, exponent bits (T.814 7.3.5) and unsigned residuals u (7.3.6) of every
+        // quad of the row, a pair of quads at a time.
         let mut left_rho = 0u32;
-        let mut q = 0;
-        while q < quads {
-            // Significance patterns and exponent bits of the pair's quads (T.814 7.3.5).
-            let mut entries = [0u32; 2];
+        for (qp, (entries, u)) in s
+            .entries
+            .chunks_exact_mut(2)
+            .zip(s.u.chunks_exact_mut(2))
+            .enumerate()
+        {
+            let q = 2 * qp;
             let pair = if q + 1 < quads { 2 } else { 1 };
-            for (i, entry) in entries.iter_mut().enumerate().take(pair) {
+            let mut e2 = [0u32; 2];
+            for (i, entry) in e2.iter_mut().enumerate().take(pair) {
                 let x0 = 2 * (q + i);
                 let context = if initial {
                     (left_rho & 1)
@@ -448,105 +494,124 @@ pub(crate) fn decode_cleanup(
                 };
                 *entry = e;
                 left_rho = e >> 4 & 0xF;
+                if let Some(sig) = s.sig_cur.get_mut(x0 + 1..x0 + 3) {
+                    sig[0] = (left_rho >> 1 & 1) as u8;
+                    sig[1] = (left_rho >> 3 & 1) as u8;
+                }
             }
-            // Unsigned residuals u (T.814 7.3.6).
-            let (off0, off1) = (entries[0] >> 3 & 1 == 1, entries[1] >> 3 & 1 == 1);
-            let mut u = [0u32; 2];
+            let (off0, off1) = (e2[0] >> 3 & 1, e2[1] >> 3 & 1);
+            let mut uq = [0u32; 2];
             if !initial {
                 // Outside the initial line pair each present u is prefix (both), then suffix (both), then
-                // extension: decoded without branching on which quads have one.
-                let (o0, o1) = (u32::from(off0), u32::from(off1));
-                let p0 = vlc.u_prefix_if(o0);
-                let p1 = vlc.u_prefix_if(o1);
-                let s0 = vlc.take(U_SUFFIX_BITS[p0 as usize]);
-                let s1 = vlc.take(U_SUFFIX_BITS[p1 as usize]);
-                let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
-                u = [p0 + s0 + x0, p1 + s1 + x1];
-            } else if off0 && off1 {
-                if initial && mel.decode() {
+                // extension: prefixes and suffix lengths from one lookup, both suffixes from one read.
+                let bits = vlc.peek(16);
+                let t = u32::from(TABLE_UVLC[((off0 | off1 << 1) << 6 | (bits & 63)) as usize]);
+                let (prefix_len, s0_len, s1_len) = (t & 7, t >> 3 & 7, t >> 6 & 7);
+                let suffix = (bits >> prefix_len) & ((1 << (s0_len + s1_len)) - 1);
+                vlc.advance(prefix_len + s0_len + s1_len);
+                uq = [
+                    (t >> 9 & 7) + (suffix & ((1 << s0_len) - 1)),
+                    (t >> 12 & 7) + (suffix >> s0_len),
+                ];
+                // A prefix of 5 with a suffix of 28 or more has a 4-bit extension.
+                if uq[0] > 32 {
+                    uq[0] += 4 * vlc.take(4);
+                }
+                if uq[1] > 32 {
+                    uq[1] += 4 * vlc.take(4);
+                }
+            } else if off0 == 1 && off1 == 1 {
+                if mel.decode() {
                     let (p0, p1) = (vlc.u_prefix(), vlc.u_prefix());
                     let (s0, s1) = (vlc.u_suffix(p0), vlc.u_suffix(p1));
                     let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
-                    u = [2 + p0 + s0 + x0, 2 + p1 + s1 + x1];
+                    uq = [2 + p0 + s0 + x0, 2 + p1 + s1 + x1];
                 } else {
                     let p0 = vlc.u_prefix();
-                    if initial && p0 > 2 {
+                    if p0 > 2 {
                         let p1 = vlc.take(1) + 1;
                         let s0 = vlc.u_suffix(p0);
                         let x0 = vlc.u_ext(p0, s0);
-                        u = [p0 + s0 + x0, p1];
+                        uq = [p0 + s0 + x0, p1];
                     } else {
                         let p1 = vlc.u_prefix();
                         let (s0, s1) = (vlc.u_suffix(p0), vlc.u_suffix(p1));
                         let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
-                        u = [p0 + s0 + x0, p1 + s1 + x1];
+                        uq = [p0 + s0 + x0, p1 + s1 + x1];
                     }
                 }
-            } else if off0 || off1 {
-                let i = usize::from(off1);
+            } else if off0 == 1 || off1 == 1 {
+                let i = off1 as usize;
                 let p = vlc.u_prefix();
                 let sfx = vlc.u_suffix(p);
-                u[i] = p + sfx + vlc.u_ext(p, sfx);
+                uq[i] = p + sfx + vlc.u_ext(p, sfx);
             }
-            // Magnitudes and signs (T.814 7.3.7 and 7.3.8).
-            for (i, &entry) in entries.iter().enumerate().take(pair) {
-                let rho = entry >> 4 & 0xF;
-                if rho == 0 {
-                    continue;
+            entries[0] = e2[0] as u16;
+            entries[1] = e2[1] as u16;
+            u[0] = uq[0];
+            u[1] = uq[1];
+        }
+
+        // Pass 2: magnitudes and signs (T.814 7.3.7 and 7.3.8).
+        let full_rows = y0 + 1 < h;
+        let base = y0 * stride;
+        for (q, (&entry, &u)) in s.entries[..quads].iter().zip(&s.u[..quads]).enumerate() {
+            let entry = u32::from(entry);
+            let rho = entry >> 4 & 0xF;
+            if rho == 0 {
+                continue;
+            }
+            let x0 = 2 * q;
+            // κ (T.814 7.3.7): 1, or for quads with several significant samples the largest exponent above
+            // minus 1 (the line above is all zero in the initial line pair).
+            let above = s.e_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
+            let e_max = u32::from(above[0].max(above[1]).max(above[2].max(above[3])));
+            let gamma = u32::from(rho & (rho - 1) != 0);
+            let kappa = (gamma * e_max.saturating_sub(1)).max(1);
+            let big_u = kappa + u;
+            if big_u > max_u {
+                return corrupt("an HT quad with more magnitude bits than the subband has");
+            }
+            let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
+            // Branch-free over the four samples: an insignificant one reads 0 bits and gives 0.
+            let mut values = [0i32; 4];
+            let mut exponents = [0u8; 4];
+            let mut m = [0u32; 4];
+            for (n, m) in m.iter_mut().enumerate() {
+                *m = (big_u - (e_k >> n & 1)) * (rho >> n & 1);
+            }
+            let raw = ms.take4(m);
+            for n in 0..4 {
+                let sig = rho >> n & 1;
+                let m = m[n as usize];
+                let v = raw[n as usize] | (e_1 >> n & 1) << m;
+                let magnitude = (((((v >> 1) + 1) as i32) << half | half) << p) * sig as i32;
+                let negative = (v & 1) as i32;
+                values[n as usize] = (magnitude ^ -negative) + negative;
+                exponents[n as usize] = ((32 - (v | 1).leading_zeros()) * sig) as u8;
+            }
+            let at = base + x0;
+            if x0 + 1 < w && full_rows {
+                if let Some(rows) = out.get_mut(at..at + stride + 2) {
+                    rows[0] = values[0];
+                    rows[1] = values[2];
+                    rows[stride] = values[1];
+                    rows[stride + 1] = values[3];
                 }
-                let x0 = 2 * (q + i);
-                // κ (T.814 7.3.7): 1, or for quads with several significant samples the largest exponent above
-                // minus 1 (the line above is all zero in the initial line pair).
-                let above = s.e_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
-                let e_max = u32::from(above[0].max(above[1]).max(above[2].max(above[3])));
-                let gamma = u32::from(rho & (rho - 1) != 0);
-                let kappa = (gamma * e_max.saturating_sub(1)).max(1);
-                let big_u = kappa + u[i];
-                if big_u > max_u {
-                    return corrupt("an HT quad with more magnitude bits than the subband has");
-                }
-                let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
-                // Branch-free over the four samples: an insignificant one reads 0 bits and gives 0.
-                let mut values = [0i32; 4];
-                let mut exponents = [0u8; 4];
-                let mut m = [0u32; 4];
-                for (n, m) in m.iter_mut().enumerate() {
-                    *m = (big_u - (e_k >> n & 1)) * (rho >> n & 1);
-                }
-                let raw = ms.take4(m);
-                for n in 0..4 {
-                    let sig = rho >> n & 1;
-                    let m = m[n as usize];
-                    let v = raw[n as usize] | (e_1 >> n & 1) << m;
-                    let magnitude = (((((v >> 1) + 1) as i32) << half | half) << p) * sig as i32;
-                    let negative = (v & 1) as i32;
-                    values[n as usize] = (magnitude ^ -negative) + negative;
-                    exponents[n as usize] = ((32 - (v | 1).leading_zeros()) * sig) as u8;
-                }
-                let base = y0 * stride + x0;
-                if x0 + 1 < w && y0 + 1 < h {
-                    if let Some(rows) = out.get_mut(base..base + stride + 2) {
-                        rows[0] = values[0];
-                        rows[1] = values[2];
-                        rows[stride] = values[1];
-                        rows[stride + 1] = values[3];
-                    }
-                } else {
-                    for (n, &value) in values.iter().enumerate() {
-                        let (dx, dy) = (n >> 1, n & 1);
-                        if x0 + dx < w && y0 + dy < h {
-                            if let Some(slot) = out.get_mut(base + dy * stride + dx) {
-                                *slot = value;
-                            }
+            } else {
+                for (n, &value) in values.iter().enumerate() {
+                    let (dx, dy) = (n >> 1, n & 1);
+                    if x0 + dx < w && y0 + dy < h {
+                        if let Some(slot) = out.get_mut(at + dy * stride + dx) {
+                            *slot = value;
                         }
                     }
                 }
-                s.sig_cur[x0 + 1] = (rho >> 1 & 1) as u8;
-                s.sig_cur[x0 + 2] = (rho >> 3 & 1) as u8;
-                s.e_cur[x0 + 1] = exponents[1];
-                s.e_cur[x0 + 2] = exponents[3];
             }
-            q += pair;
+            if let Some(e) = s.e_cur.get_mut(x0 + 1..x0 + 3) {
+                e[0] = exponents[1];
+                e[1] = exponents[3];
+            }
         }
         std::mem::swap(&mut s.sig_above, &mut s.sig_cur);
         std::mem::swap(&mut s.e_above, &mut s.e_cur);
