@@ -385,6 +385,25 @@ pub(crate) fn decode_cleanup(
     stride: usize,
     s: &mut Scratch,
 ) -> Result<()> {
+    if half {
+        cleanup::<true>(data, w, h, p, max_u, out, stride, s)
+    } else {
+        cleanup::<false>(data, w, h, p, max_u, out, stride, s)
+    }
+}
+
+/// [`decode_cleanup`], with `half` a constant.
+#[allow(clippy::too_many_arguments)]
+fn cleanup<const HALF: bool>(
+    data: &[u8],
+    w: usize,
+    h: usize,
+    p: u32,
+    max_u: u32,
+    out: &mut [i32],
+    stride: usize,
+    s: &mut Scratch,
+) -> Result<()> {
     let lcup = data.len();
     if lcup < 2 {
         return corrupt("an HT cleanup segment shorter than 2 bytes");
@@ -400,7 +419,6 @@ pub(crate) fn decode_cleanup(
     if max_u + p > 30 {
         return corrupt("a code-block with more bit-planes than 30");
     }
-    let half = i32::from(half);
 
     let mut ms = MagSgn {
         data: &data[..pcup],
@@ -574,22 +592,29 @@ pub(crate) fn decode_cleanup(
             }
             let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
             // Branch-free over the four samples: an insignificant one reads 0 bits and gives 0.
-            let mut values = [0i32; 4];
-            let mut exponents = [0u8; 4];
+            let mut sig = [0u32; 4];
             let mut m = [0u32; 4];
-            for (n, m) in m.iter_mut().enumerate() {
-                *m = (big_u - (e_k >> n & 1)) * (rho >> n & 1);
+            for n in 0..4 {
+                sig[n] = 0u32.wrapping_sub(rho >> n & 1);
+                m[n] = (big_u - (e_k >> n & 1)) & sig[n];
             }
             let raw = ms.take4(m);
+            let mut values = [0i32; 4];
+            let mut v = [0u32; 4];
             for n in 0..4 {
-                let sig = rho >> n & 1;
-                let m = m[n as usize];
-                let v = raw[n as usize] | (e_1 >> n & 1) << m;
-                let magnitude = (((((v >> 1) + 1) as i32) << half | half) << p) * sig as i32;
-                let negative = (v & 1) as i32;
-                values[n as usize] = (magnitude ^ -negative) + negative;
-                exponents[n as usize] = ((32 - (v | 1).leading_zeros()) * sig) as u8;
+                // v = 2(μ − 1) + sign, with the implicit top bit of the samples whose exponent is known.
+                v[n] = raw[n] | (e_1 >> n & 1) << m[n];
+                let magnitude = if HALF {
+                    ((v[n] | 1) + 2) << p
+                } else {
+                    ((v[n] >> 1) + 1) << p
+                } & sig[n];
+                let negative = 0u32.wrapping_sub(v[n] & 1);
+                values[n] = ((magnitude ^ negative).wrapping_sub(negative)) as i32;
             }
+            // Exponents of the bottom two samples, for κ of the quads below.
+            let exponent = |n: usize| ((32 - (v[n] | 1).leading_zeros()) & sig[n]) as u8;
+            let exponents = [exponent(1), exponent(3)];
             let at = base + x0;
             if x0 + 1 < w && full_rows {
                 if let Some(rows) = out.get_mut(at..at + stride + 2) {
@@ -609,8 +634,8 @@ pub(crate) fn decode_cleanup(
                 }
             }
             if let Some(e) = s.e_cur.get_mut(x0 + 1..x0 + 3) {
-                e[0] = exponents[1];
-                e[1] = exponents[3];
+                e[0] = exponents[0];
+                e[1] = exponents[1];
             }
         }
         std::mem::swap(&mut s.sig_above, &mut s.sig_cur);
