@@ -45,6 +45,25 @@ const U_PREFIX: [(u8, u8); 8] = [
 /// u suffix length by prefix value.
 const U_SUFFIX_BITS: [u32; 6] = [0, 0, 0, 1, 0, 5];
 
+/// Bit n of the index spread to byte n: as 0xFF (`SPREAD_FF`) or 0x01 (`SPREAD_01`).
+const fn spread(byte: u32) -> [u32; 16] {
+    let mut t = [0u32; 16];
+    let mut i = 0;
+    while i < 16 {
+        let mut n = 0;
+        while n < 4 {
+            if i >> n & 1 == 1 {
+                t[i] |= byte << (8 * n);
+            }
+            n += 1;
+        }
+        i += 1;
+    }
+    t
+}
+const SPREAD_FF: [u32; 16] = spread(0xFF);
+const SPREAD_01: [u32; 16] = spread(0x01);
+
 /// MEL exponents per state (T.814 Table 2).
 const MEL_E: [u32; 13] = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5];
 
@@ -100,38 +119,8 @@ impl MagSgn<'_> {
         }
     }
 
-    /// Four fields of `m[i]` ≤ 30 bits each, one after the other: taken from one refill when they fit in it, so
-    /// that the four extractions do not wait on each other.
-    #[inline]
-    fn take4(&mut self, m: [u32; 4]) -> [u32; 4] {
-        let (o1, o2, o3) = (m[0], m[0] + m[1], m[0] + m[1] + m[2]);
-        let total = o3 + m[3];
-        if total > 56 {
-            return [
-                self.take(m[0]),
-                self.take(m[1]),
-                self.take(m[2]),
-                self.take(m[3]),
-            ];
-        }
-        if self.bits < total {
-            self.fill();
-        }
-        let a = self.acc;
-        let field = |shift: u32, n: u32| ((a >> shift) & ((1u64 << n) - 1)) as u32;
-        let v = [
-            field(0, m[0]),
-            field(o1, m[1]),
-            field(o2, m[2]),
-            field(o3, m[3]),
-        ];
-        self.acc >>= total;
-        self.bits -= total;
-        v
-    }
-
     /// `n` ≤ 32 bits.
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, n: u32) -> u32 {
         if self.bits < n {
             self.fill();
@@ -592,18 +581,37 @@ fn cleanup<const HALF: bool>(
             }
             let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
             // Branch-free over the four samples: an insignificant one reads 0 bits and gives 0.
+            // The four samples' magnitude bit counts m_n = U − (bit n of e_k), 0 for insignificant ones, one per
+            // byte (the tables give e_k ⊆ ρ, so no byte borrows), and their bit offsets in the MagSgn stream.
+            let mb = ((big_u * 0x0101_0101) & SPREAD_FF[rho as usize]) - SPREAD_01[e_k as usize];
+            let total = mb.wrapping_mul(0x0101_0101) >> 24;
+            let offsets = mb.wrapping_mul(0x0101_0100);
+            // v = 2(μ − 1) + sign, with the implicit top bit (e_1) of the samples whose exponent is known.
+            let mut v = [0u32; 4];
+            if total <= 56 {
+                if ms.bits < total {
+                    ms.fill();
+                }
+                let a = ms.acc;
+                for (n, v) in v.iter_mut().enumerate() {
+                    let m = mb >> (8 * n) & 0xFF;
+                    let o = offsets >> (8 * n) & 0xFF;
+                    let bit = 1u64.wrapping_shl(m);
+                    let e1 = 0u64.wrapping_sub(u64::from(e_1 >> n & 1));
+                    *v = ((a.wrapping_shr(o) & (bit - 1)) | (bit & e1)) as u32;
+                }
+                ms.acc >>= total;
+                ms.bits -= total;
+            } else {
+                for (n, v) in v.iter_mut().enumerate() {
+                    let m = mb >> (8 * n) & 0xFF;
+                    *v = ms.take(m) | (e_1 >> n & 1) << m;
+                }
+            }
+            let mut values = [0i32; 4];
             let mut sig = [0u32; 4];
-            let mut m = [0u32; 4];
             for n in 0..4 {
                 sig[n] = 0u32.wrapping_sub(rho >> n & 1);
-                m[n] = (big_u - (e_k >> n & 1)) & sig[n];
-            }
-            let raw = ms.take4(m);
-            let mut values = [0i32; 4];
-            let mut v = [0u32; 4];
-            for n in 0..4 {
-                // v = 2(μ − 1) + sign, with the implicit top bit of the samples whose exponent is known.
-                v[n] = raw[n] | (e_1 >> n & 1) << m[n];
                 let magnitude = if HALF {
                     ((v[n] | 1) + 2) << p
                 } else {
