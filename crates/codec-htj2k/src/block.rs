@@ -343,14 +343,27 @@ static TABLE_UVLC: [u16; 256] = uvlc_lookup();
 /// the VLC pass of the current quad row; kept between code-blocks so that a block allocates nothing.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    sig_above: Vec<u8>,
     e_above: Vec<u8>,
-    sig_cur: Vec<u8>,
     e_cur: Vec<u8>,
+    /// ρ of each quad of the row above and of the current row (index = quad + 1).
+    rho_above: Vec<u8>,
+    rho_cur: Vec<u8>,
     /// Per quad: its CxtVLC table entry (0 for an all-insignificant quad).
     entries: Vec<u16>,
     /// Per quad: its unsigned residual u.
     u: Vec<u32>,
+}
+
+/// The CxtVLC table entry of a quad of context `context` < 8 (0 for a quad the MEL says is insignificant).
+#[inline(always)]
+fn quad_entry(context: u32, table: &[u16; 1024], mel: &mut Mel, vlc: &mut Vlc) -> u32 {
+    if context == 0 && !mel.decode() {
+        0
+    } else {
+        let e = u32::from(table[(context as usize & 7) << 7 | vlc.peek(7) as usize]);
+        vlc.advance(e & 7);
+        e
+    }
 }
 
 /// Decode the cleanup pass of a `w`×`h` code-block whose least significant coded bit-plane is `p` (Mb − 1 minus
@@ -440,12 +453,7 @@ fn cleanup<const HALF: bool>(
     };
 
     let cols = w + 4;
-    for v in [
-        &mut s.sig_above,
-        &mut s.e_above,
-        &mut s.sig_cur,
-        &mut s.e_cur,
-    ] {
+    for v in [&mut s.e_above, &mut s.e_cur] {
         v.clear();
         v.resize(cols, 0);
     }
@@ -456,6 +464,10 @@ fn cleanup<const HALF: bool>(
     s.entries.resize(slots, 0);
     s.u.clear();
     s.u.resize(slots, 0);
+    for v in [&mut s.rho_above, &mut s.rho_cur] {
+        v.clear();
+        v.resize(slots + 2, 0);
+    }
     for qy in 0..h.div_ceil(2) {
         let y0 = 2 * qy;
         let initial = qy == 0;
@@ -464,48 +476,50 @@ fn cleanup<const HALF: bool>(
         } else {
             &TABLE_OTHER
         };
-        s.sig_cur.fill(0);
         s.e_cur.fill(0);
 
         // Pass 1: significance patterns, exponent bits (T.814 7.3.5) and unsigned residuals u (7.3.6) of every
         // quad of the row, a pair of quads at a time.
         let mut left_rho = 0u32;
-        for (qp, (entries, u)) in s
+        for (qp, ((entries, u), rho_cur)) in s
             .entries
             .chunks_exact_mut(2)
             .zip(s.u.chunks_exact_mut(2))
+            .zip(s.rho_cur[1..].chunks_exact_mut(2))
             .enumerate()
         {
             let q = 2 * qp;
-            let pair = if q + 1 < quads { 2 } else { 1 };
-            let mut e2 = [0u32; 2];
-            for (i, entry) in e2.iter_mut().enumerate().take(pair) {
-                let x0 = 2 * (q + i);
-                let context = if initial {
-                    (left_rho & 1)
-                        | (left_rho >> 1 & 1)
-                        | (left_rho >> 2 & 1) << 1
-                        | (left_rho >> 3 & 1) << 2
+            // ρ of quads q − 1 to q + 2 of the row above (0 outside the block and in the initial row): bit 1
+            // is the bottom-left sample, bit 3 the bottom-right.
+            let above = s.rho_above.get(q..q + 4).unwrap_or(&[0; 4]);
+            let [a0, a1, a2, a3] = [0, 1, 2, 3].map(|i| u32::from(above[i]));
+            // σ^nw | σ^n of quad q + 1, σ^ne | σ^nf of quad q.
+            let mid = (a1 >> 3 | a2 >> 1) & 1;
+            let initial_context =
+                |l: u32| (l & 1) | (l >> 1 & 1) | (l >> 2 & 1) << 1 | (l >> 3 & 1) << 2;
+            let west = |l: u32| ((l >> 2 | l >> 3) & 1) << 1;
+            let c0 = if initial {
+                initial_context(left_rho)
+            } else {
+                ((a0 >> 3 | a1 >> 1) & 1) | west(left_rho) | mid << 2
+            };
+            let e0 = quad_entry(c0, table, &mut mel, &mut vlc);
+            left_rho = e0 >> 4 & 0xF;
+            let e1 = if q + 1 < quads {
+                let c1 = if initial {
+                    initial_context(left_rho)
                 } else {
-                    let above = s.sig_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
-                    let nw_n = u32::from(above[0] | above[1]);
-                    let ne_nf = u32::from(above[2] | above[3]);
-                    nw_n | ((left_rho >> 2 | left_rho >> 3) & 1) << 1 | ne_nf << 2
+                    mid | west(left_rho) | ((a2 >> 3 | a3 >> 1) & 1) << 2
                 };
-                let e = if context == 0 && !mel.decode() {
-                    0
-                } else {
-                    let e = u32::from(table[(context as usize) << 7 | vlc.peek(7) as usize]);
-                    vlc.advance(e & 7);
-                    e
-                };
-                *entry = e;
+                let e = quad_entry(c1, table, &mut mel, &mut vlc);
                 left_rho = e >> 4 & 0xF;
-                if let Some(sig) = s.sig_cur.get_mut(x0 + 1..x0 + 3) {
-                    sig[0] = (left_rho >> 1 & 1) as u8;
-                    sig[1] = (left_rho >> 3 & 1) as u8;
-                }
-            }
+                e
+            } else {
+                0
+            };
+            rho_cur[0] = (e0 >> 4 & 0xF) as u8;
+            rho_cur[1] = (e1 >> 4 & 0xF) as u8;
+            let e2 = [e0, e1];
             let (off0, off1) = (e2[0] >> 3 & 1, e2[1] >> 3 & 1);
             let mut uq = [0u32; 2];
             if !initial {
@@ -646,7 +660,7 @@ fn cleanup<const HALF: bool>(
                 e[1] = exponents[1];
             }
         }
-        std::mem::swap(&mut s.sig_above, &mut s.sig_cur);
+        std::mem::swap(&mut s.rho_above, &mut s.rho_cur);
         std::mem::swap(&mut s.e_above, &mut s.e_cur);
     }
     Ok(())
