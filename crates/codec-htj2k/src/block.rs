@@ -492,7 +492,8 @@ fn cleanup<const HALF: bool>(
             // ρ of quads q − 1 to q + 2 of the row above (0 outside the block and in the initial row): bit 1
             // is the bottom-left sample, bit 3 the bottom-right.
             let above = s.rho_above.get(q..q + 4).unwrap_or(&[0; 4]);
-            let [a0, a1, a2, a3] = [0, 1, 2, 3].map(|i| u32::from(above[i]));
+            let (a0, a1) = (u32::from(above[0]), u32::from(above[1]));
+            let (a2, a3) = (u32::from(above[2]), u32::from(above[3]));
             // σ^nw | σ^n of quad q + 1, σ^ne | σ^nf of quad q.
             let mid = (a1 >> 3 | a2 >> 1) & 1;
             let initial_context =
