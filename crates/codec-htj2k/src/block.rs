@@ -45,6 +45,25 @@ const U_PREFIX: [(u8, u8); 8] = [
 /// u suffix length by prefix value.
 const U_SUFFIX_BITS: [u32; 6] = [0, 0, 0, 1, 0, 5];
 
+/// Bit n of the index spread to byte n: as 0xFF (`SPREAD_FF`) or 0x01 (`SPREAD_01`).
+const fn spread(byte: u32) -> [u32; 16] {
+    let mut t = [0u32; 16];
+    let mut i = 0;
+    while i < 16 {
+        let mut n = 0;
+        while n < 4 {
+            if i >> n & 1 == 1 {
+                t[i] |= byte << (8 * n);
+            }
+            n += 1;
+        }
+        i += 1;
+    }
+    t
+}
+const SPREAD_FF: [u32; 16] = spread(0xFF);
+const SPREAD_01: [u32; 16] = spread(0x01);
+
 /// MEL exponents per state (T.814 Table 2).
 const MEL_E: [u32; 13] = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5];
 
@@ -100,38 +119,8 @@ impl MagSgn<'_> {
         }
     }
 
-    /// Four fields of `m[i]` ≤ 30 bits each, one after the other: taken from one refill when they fit in it, so
-    /// that the four extractions do not wait on each other.
-    #[inline]
-    fn take4(&mut self, m: [u32; 4]) -> [u32; 4] {
-        let (o1, o2, o3) = (m[0], m[0] + m[1], m[0] + m[1] + m[2]);
-        let total = o3 + m[3];
-        if total > 56 {
-            return [
-                self.take(m[0]),
-                self.take(m[1]),
-                self.take(m[2]),
-                self.take(m[3]),
-            ];
-        }
-        if self.bits < total {
-            self.fill();
-        }
-        let a = self.acc;
-        let field = |shift: u32, n: u32| ((a >> shift) & ((1u64 << n) - 1)) as u32;
-        let v = [
-            field(0, m[0]),
-            field(o1, m[1]),
-            field(o2, m[2]),
-            field(o3, m[3]),
-        ];
-        self.acc >>= total;
-        self.bits -= total;
-        v
-    }
-
     /// `n` ≤ 32 bits.
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, n: u32) -> u32 {
         if self.bits < n {
             self.fill();
@@ -279,14 +268,6 @@ impl Vlc<'_> {
         v
     }
 
-    /// A u prefix when `present` is 1, else 0 (nothing read).
-    #[inline]
-    fn u_prefix_if(&mut self, present: u32) -> u32 {
-        let (len, value) = U_PREFIX[self.peek(3) as usize];
-        self.advance(u32::from(len) * present);
-        u32::from(value) * present
-    }
-
     /// A u prefix (T.814 Table 3): 1, 2, 3 or 5.
     #[inline]
     fn u_prefix(&mut self) -> u32 {
@@ -326,13 +307,63 @@ impl Vlc<'_> {
     }
 }
 
-/// Per-column state of the line above the current quad row (index = column + 1).
+/// The u prefixes and suffix lengths of a quad pair outside the initial line pair, by which quads have a u
+/// (`mode`: bit 0 the first, bit 1 the second) and the next 6 VLC bits: index `mode << 6 | bits`; entry
+/// `prefix bits | suffix bits of the first << 3 | of the second << 6 | first prefix << 9 | second prefix << 12`.
+const fn uvlc_lookup() -> [u16; 256] {
+    let mut table = [0u16; 256];
+    let mut mode = 1;
+    while mode < 4 {
+        let mut bits = 0usize;
+        while bits < 64 {
+            let (l0, v0) = U_PREFIX[bits & 7];
+            let entry = if mode == 3 {
+                let (l1, v1) = U_PREFIX[(bits >> l0) & 7];
+                (l0 + l1) as u16
+                    | (U_SUFFIX_BITS[v0 as usize] as u16) << 3
+                    | (U_SUFFIX_BITS[v1 as usize] as u16) << 6
+                    | (v0 as u16) << 9
+                    | (v1 as u16) << 12
+            } else if mode == 1 {
+                l0 as u16 | (U_SUFFIX_BITS[v0 as usize] as u16) << 3 | (v0 as u16) << 9
+            } else {
+                l0 as u16 | (U_SUFFIX_BITS[v0 as usize] as u16) << 6 | (v0 as u16) << 12
+            };
+            table[mode << 6 | bits] = entry;
+            bits += 1;
+        }
+        mode += 1;
+    }
+    table
+}
+
+static TABLE_UVLC: [u16; 256] = uvlc_lookup();
+
+/// Per-column state of the line above the current quad row (index = column + 1), and the per-quad results of
+/// the VLC pass of the current quad row; kept between code-blocks so that a block allocates nothing.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    sig_above: Vec<u8>,
     e_above: Vec<u8>,
-    sig_cur: Vec<u8>,
     e_cur: Vec<u8>,
+    /// ρ of each quad of the row above and of the current row (index = quad + 1).
+    rho_above: Vec<u8>,
+    rho_cur: Vec<u8>,
+    /// Per quad: its CxtVLC table entry (0 for an all-insignificant quad).
+    entries: Vec<u16>,
+    /// Per quad: its unsigned residual u.
+    u: Vec<u32>,
+}
+
+/// The CxtVLC table entry of a quad of context `context` < 8 (0 for a quad the MEL says is insignificant).
+#[inline(always)]
+fn quad_entry(context: u32, table: &[u16; 1024], mel: &mut Mel, vlc: &mut Vlc) -> u32 {
+    if context == 0 && !mel.decode() {
+        0
+    } else {
+        let e = u32::from(table[(context as usize & 7) << 7 | vlc.peek(7) as usize]);
+        vlc.advance(e & 7);
+        e
+    }
 }
 
 /// Decode the cleanup pass of a `w`×`h` code-block whose least significant coded bit-plane is `p` (Mb − 1 minus
@@ -340,6 +371,10 @@ pub(crate) struct Scratch {
 /// into `out` at row stride `stride`: ±μ·2^p, or with `half` ±(2μ + 1)·2^p (twice the mid-point of the
 /// quantization interval, for irreversible reconstruction); 0 for insignificant samples. `out` must be zero where
 /// this block lies, and `max_u + p` at most 30.
+///
+/// Each quad row is decoded in two passes, as the three streams allow: first the significance, exponent and u
+/// information of every quad (MEL and VLC streams), then the magnitudes and signs (MagSgn stream), so that each
+/// loop carries only one stream's dependency chain.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn decode_cleanup(
     data: &[u8],
@@ -348,6 +383,25 @@ pub(crate) fn decode_cleanup(
     p: u32,
     max_u: u32,
     half: bool,
+    out: &mut [i32],
+    stride: usize,
+    s: &mut Scratch,
+) -> Result<()> {
+    if half {
+        cleanup::<true>(data, w, h, p, max_u, out, stride, s)
+    } else {
+        cleanup::<false>(data, w, h, p, max_u, out, stride, s)
+    }
+}
+
+/// [`decode_cleanup`], with `half` a constant.
+#[allow(clippy::too_many_arguments)]
+fn cleanup<const HALF: bool>(
+    data: &[u8],
+    w: usize,
+    h: usize,
+    p: u32,
+    max_u: u32,
     out: &mut [i32],
     stride: usize,
     s: &mut Scratch,
@@ -367,7 +421,6 @@ pub(crate) fn decode_cleanup(
     if max_u + p > 30 {
         return corrupt("a code-block with more bit-planes than 30");
     }
-    let half = i32::from(half);
 
     let mut ms = MagSgn {
         data: &data[..pcup],
@@ -400,16 +453,21 @@ pub(crate) fn decode_cleanup(
     };
 
     let cols = w + 4;
-    for v in [
-        &mut s.sig_above,
-        &mut s.e_above,
-        &mut s.sig_cur,
-        &mut s.e_cur,
-    ] {
+    for v in [&mut s.e_above, &mut s.e_cur] {
         v.clear();
         v.resize(cols, 0);
     }
     let quads = w.div_ceil(2);
+    // Rounded up to pairs of quads.
+    let slots = 2 * quads.div_ceil(2);
+    s.entries.clear();
+    s.entries.resize(slots, 0);
+    s.u.clear();
+    s.u.resize(slots, 0);
+    for v in [&mut s.rho_above, &mut s.rho_cur] {
+        v.clear();
+        v.resize(slots + 2, 0);
+    }
     for qy in 0..h.div_ceil(2) {
         let y0 = 2 * qy;
         let initial = qy == 0;
@@ -418,137 +476,192 @@ pub(crate) fn decode_cleanup(
         } else {
             &TABLE_OTHER
         };
-        s.sig_cur.fill(0);
         s.e_cur.fill(0);
+
+        // Pass 1: significance patterns, exponent bits (T.814 7.3.5) and unsigned residuals u (7.3.6) of every
+        // quad of the row, a pair of quads at a time.
         let mut left_rho = 0u32;
-        let mut q = 0;
-        while q < quads {
-            // Significance patterns and exponent bits of the pair's quads (T.814 7.3.5).
-            let mut entries = [0u32; 2];
-            let pair = if q + 1 < quads { 2 } else { 1 };
-            for (i, entry) in entries.iter_mut().enumerate().take(pair) {
-                let x0 = 2 * (q + i);
-                let context = if initial {
-                    (left_rho & 1)
-                        | (left_rho >> 1 & 1)
-                        | (left_rho >> 2 & 1) << 1
-                        | (left_rho >> 3 & 1) << 2
+        for (qp, ((entries, u), rho_cur)) in s
+            .entries
+            .chunks_exact_mut(2)
+            .zip(s.u.chunks_exact_mut(2))
+            .zip(s.rho_cur[1..].chunks_exact_mut(2))
+            .enumerate()
+        {
+            let q = 2 * qp;
+            // ρ of quads q − 1 to q + 2 of the row above (0 outside the block and in the initial row): bit 1
+            // is the bottom-left sample, bit 3 the bottom-right.
+            let above = s.rho_above.get(q..q + 4).unwrap_or(&[0; 4]);
+            let (a0, a1) = (u32::from(above[0]), u32::from(above[1]));
+            let (a2, a3) = (u32::from(above[2]), u32::from(above[3]));
+            // σ^nw | σ^n of quad q + 1, σ^ne | σ^nf of quad q.
+            let mid = (a1 >> 3 | a2 >> 1) & 1;
+            let initial_context =
+                |l: u32| (l & 1) | (l >> 1 & 1) | (l >> 2 & 1) << 1 | (l >> 3 & 1) << 2;
+            let west = |l: u32| ((l >> 2 | l >> 3) & 1) << 1;
+            let c0 = if initial {
+                initial_context(left_rho)
+            } else {
+                ((a0 >> 3 | a1 >> 1) & 1) | west(left_rho) | mid << 2
+            };
+            let e0 = quad_entry(c0, table, &mut mel, &mut vlc);
+            left_rho = e0 >> 4 & 0xF;
+            let e1 = if q + 1 < quads {
+                let c1 = if initial {
+                    initial_context(left_rho)
                 } else {
-                    let above = s.sig_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
-                    let nw_n = u32::from(above[0] | above[1]);
-                    let ne_nf = u32::from(above[2] | above[3]);
-                    nw_n | ((left_rho >> 2 | left_rho >> 3) & 1) << 1 | ne_nf << 2
+                    mid | west(left_rho) | ((a2 >> 3 | a3 >> 1) & 1) << 2
                 };
-                let e = if context == 0 && !mel.decode() {
-                    0
-                } else {
-                    let e = u32::from(table[(context as usize) << 7 | vlc.peek(7) as usize]);
-                    vlc.advance(e & 7);
-                    e
-                };
-                *entry = e;
+                let e = quad_entry(c1, table, &mut mel, &mut vlc);
                 left_rho = e >> 4 & 0xF;
-            }
-            // Unsigned residuals u (T.814 7.3.6).
-            let (off0, off1) = (entries[0] >> 3 & 1 == 1, entries[1] >> 3 & 1 == 1);
-            let mut u = [0u32; 2];
+                e
+            } else {
+                0
+            };
+            rho_cur[0] = (e0 >> 4 & 0xF) as u8;
+            rho_cur[1] = (e1 >> 4 & 0xF) as u8;
+            let e2 = [e0, e1];
+            let (off0, off1) = (e2[0] >> 3 & 1, e2[1] >> 3 & 1);
+            let mut uq = [0u32; 2];
             if !initial {
                 // Outside the initial line pair each present u is prefix (both), then suffix (both), then
-                // extension: decoded without branching on which quads have one.
-                let (o0, o1) = (u32::from(off0), u32::from(off1));
-                let p0 = vlc.u_prefix_if(o0);
-                let p1 = vlc.u_prefix_if(o1);
-                let s0 = vlc.take(U_SUFFIX_BITS[p0 as usize]);
-                let s1 = vlc.take(U_SUFFIX_BITS[p1 as usize]);
-                let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
-                u = [p0 + s0 + x0, p1 + s1 + x1];
-            } else if off0 && off1 {
-                if initial && mel.decode() {
+                // extension: prefixes and suffix lengths from one lookup, both suffixes from one read.
+                let bits = vlc.peek(16);
+                let t = u32::from(TABLE_UVLC[((off0 | off1 << 1) << 6 | (bits & 63)) as usize]);
+                let (prefix_len, s0_len, s1_len) = (t & 7, t >> 3 & 7, t >> 6 & 7);
+                let suffix = (bits >> prefix_len) & ((1 << (s0_len + s1_len)) - 1);
+                vlc.advance(prefix_len + s0_len + s1_len);
+                uq = [
+                    (t >> 9 & 7) + (suffix & ((1 << s0_len) - 1)),
+                    (t >> 12 & 7) + (suffix >> s0_len),
+                ];
+                // A prefix of 5 with a suffix of 28 or more has a 4-bit extension.
+                if uq[0] > 32 {
+                    uq[0] += 4 * vlc.take(4);
+                }
+                if uq[1] > 32 {
+                    uq[1] += 4 * vlc.take(4);
+                }
+            } else if off0 == 1 && off1 == 1 {
+                if mel.decode() {
                     let (p0, p1) = (vlc.u_prefix(), vlc.u_prefix());
                     let (s0, s1) = (vlc.u_suffix(p0), vlc.u_suffix(p1));
                     let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
-                    u = [2 + p0 + s0 + x0, 2 + p1 + s1 + x1];
+                    uq = [2 + p0 + s0 + x0, 2 + p1 + s1 + x1];
                 } else {
                     let p0 = vlc.u_prefix();
-                    if initial && p0 > 2 {
+                    if p0 > 2 {
                         let p1 = vlc.take(1) + 1;
                         let s0 = vlc.u_suffix(p0);
                         let x0 = vlc.u_ext(p0, s0);
-                        u = [p0 + s0 + x0, p1];
+                        uq = [p0 + s0 + x0, p1];
                     } else {
                         let p1 = vlc.u_prefix();
                         let (s0, s1) = (vlc.u_suffix(p0), vlc.u_suffix(p1));
                         let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
-                        u = [p0 + s0 + x0, p1 + s1 + x1];
+                        uq = [p0 + s0 + x0, p1 + s1 + x1];
                     }
                 }
-            } else if off0 || off1 {
-                let i = usize::from(off1);
+            } else if off0 == 1 || off1 == 1 {
+                let i = off1 as usize;
                 let p = vlc.u_prefix();
                 let sfx = vlc.u_suffix(p);
-                u[i] = p + sfx + vlc.u_ext(p, sfx);
+                uq[i] = p + sfx + vlc.u_ext(p, sfx);
             }
-            // Magnitudes and signs (T.814 7.3.7 and 7.3.8).
-            for (i, &entry) in entries.iter().enumerate().take(pair) {
-                let rho = entry >> 4 & 0xF;
-                if rho == 0 {
-                    continue;
+            entries[0] = e2[0] as u16;
+            entries[1] = e2[1] as u16;
+            u[0] = uq[0];
+            u[1] = uq[1];
+        }
+
+        // Pass 2: magnitudes and signs (T.814 7.3.7 and 7.3.8).
+        let full_rows = y0 + 1 < h;
+        let base = y0 * stride;
+        for (q, (&entry, &u)) in s.entries[..quads].iter().zip(&s.u[..quads]).enumerate() {
+            let entry = u32::from(entry);
+            let rho = entry >> 4 & 0xF;
+            if rho == 0 {
+                continue;
+            }
+            let x0 = 2 * q;
+            // κ (T.814 7.3.7): 1, or for quads with several significant samples the largest exponent above
+            // minus 1 (the line above is all zero in the initial line pair).
+            let above = s.e_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
+            let e_max = u32::from(above[0].max(above[1]).max(above[2].max(above[3])));
+            let gamma = u32::from(rho & (rho - 1) != 0);
+            let kappa = (gamma * e_max.saturating_sub(1)).max(1);
+            let big_u = kappa + u;
+            if big_u > max_u {
+                return corrupt("an HT quad with more magnitude bits than the subband has");
+            }
+            let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
+            // Branch-free over the four samples: an insignificant one reads 0 bits and gives 0.
+            // The four samples' magnitude bit counts m_n = U − (bit n of e_k), 0 for insignificant ones, one per
+            // byte (the tables give e_k ⊆ ρ, so no byte borrows), and their bit offsets in the MagSgn stream.
+            let mb = ((big_u * 0x0101_0101) & SPREAD_FF[rho as usize]) - SPREAD_01[e_k as usize];
+            let total = mb.wrapping_mul(0x0101_0101) >> 24;
+            let offsets = mb.wrapping_mul(0x0101_0100);
+            // v = 2(μ − 1) + sign, with the implicit top bit (e_1) of the samples whose exponent is known.
+            let mut v = [0u32; 4];
+            if total <= 56 {
+                if ms.bits < total {
+                    ms.fill();
                 }
-                let x0 = 2 * (q + i);
-                // κ (T.814 7.3.7): 1, or for quads with several significant samples the largest exponent above
-                // minus 1 (the line above is all zero in the initial line pair).
-                let above = s.e_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
-                let e_max = u32::from(above[0].max(above[1]).max(above[2].max(above[3])));
-                let gamma = u32::from(rho & (rho - 1) != 0);
-                let kappa = (gamma * e_max.saturating_sub(1)).max(1);
-                let big_u = kappa + u[i];
-                if big_u > max_u {
-                    return corrupt("an HT quad with more magnitude bits than the subband has");
+                let a = ms.acc;
+                for (n, v) in v.iter_mut().enumerate() {
+                    let m = mb >> (8 * n) & 0xFF;
+                    let o = offsets >> (8 * n) & 0xFF;
+                    let bit = 1u64.wrapping_shl(m);
+                    let e1 = 0u64.wrapping_sub(u64::from(e_1 >> n & 1));
+                    *v = ((a.wrapping_shr(o) & (bit - 1)) | (bit & e1)) as u32;
                 }
-                let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
-                // Branch-free over the four samples: an insignificant one reads 0 bits and gives 0.
-                let mut values = [0i32; 4];
-                let mut exponents = [0u8; 4];
-                let mut m = [0u32; 4];
-                for (n, m) in m.iter_mut().enumerate() {
-                    *m = (big_u - (e_k >> n & 1)) * (rho >> n & 1);
+                ms.acc >>= total;
+                ms.bits -= total;
+            } else {
+                for (n, v) in v.iter_mut().enumerate() {
+                    let m = mb >> (8 * n) & 0xFF;
+                    *v = ms.take(m) | (e_1 >> n & 1) << m;
                 }
-                let raw = ms.take4(m);
-                for n in 0..4 {
-                    let sig = rho >> n & 1;
-                    let m = m[n as usize];
-                    let v = raw[n as usize] | (e_1 >> n & 1) << m;
-                    let magnitude = (((((v >> 1) + 1) as i32) << half | half) << p) * sig as i32;
-                    let negative = (v & 1) as i32;
-                    values[n as usize] = (magnitude ^ -negative) + negative;
-                    exponents[n as usize] = ((32 - (v | 1).leading_zeros()) * sig) as u8;
-                }
-                let base = y0 * stride + x0;
-                if x0 + 1 < w && y0 + 1 < h {
-                    if let Some(rows) = out.get_mut(base..base + stride + 2) {
-                        rows[0] = values[0];
-                        rows[1] = values[2];
-                        rows[stride] = values[1];
-                        rows[stride + 1] = values[3];
-                    }
+            }
+            let mut values = [0i32; 4];
+            let mut sig = [0u32; 4];
+            for n in 0..4 {
+                sig[n] = 0u32.wrapping_sub(rho >> n & 1);
+                let magnitude = if HALF {
+                    ((v[n] | 1) + 2) << p
                 } else {
-                    for (n, &value) in values.iter().enumerate() {
-                        let (dx, dy) = (n >> 1, n & 1);
-                        if x0 + dx < w && y0 + dy < h {
-                            if let Some(slot) = out.get_mut(base + dy * stride + dx) {
-                                *slot = value;
-                            }
+                    ((v[n] >> 1) + 1) << p
+                } & sig[n];
+                let negative = 0u32.wrapping_sub(v[n] & 1);
+                values[n] = ((magnitude ^ negative).wrapping_sub(negative)) as i32;
+            }
+            // Exponents of the bottom two samples, for κ of the quads below.
+            let exponent = |n: usize| ((32 - (v[n] | 1).leading_zeros()) & sig[n]) as u8;
+            let exponents = [exponent(1), exponent(3)];
+            let at = base + x0;
+            if x0 + 1 < w && full_rows {
+                if let Some(rows) = out.get_mut(at..at + stride + 2) {
+                    rows[0] = values[0];
+                    rows[1] = values[2];
+                    rows[stride] = values[1];
+                    rows[stride + 1] = values[3];
+                }
+            } else {
+                for (n, &value) in values.iter().enumerate() {
+                    let (dx, dy) = (n >> 1, n & 1);
+                    if x0 + dx < w && y0 + dy < h {
+                        if let Some(slot) = out.get_mut(at + dy * stride + dx) {
+                            *slot = value;
                         }
                     }
                 }
-                s.sig_cur[x0 + 1] = (rho >> 1 & 1) as u8;
-                s.sig_cur[x0 + 2] = (rho >> 3 & 1) as u8;
-                s.e_cur[x0 + 1] = exponents[1];
-                s.e_cur[x0 + 2] = exponents[3];
             }
-            q += pair;
+            if let Some(e) = s.e_cur.get_mut(x0 + 1..x0 + 3) {
+                e[0] = exponents[0];
+                e[1] = exponents[1];
+            }
         }
-        std::mem::swap(&mut s.sig_above, &mut s.sig_cur);
+        std::mem::swap(&mut s.rho_above, &mut s.rho_cur);
         std::mem::swap(&mut s.e_above, &mut s.e_cur);
     }
     Ok(())

@@ -128,6 +128,12 @@ fn row_lift<T: Lift>(s: &mut [T], d: &mut [T]) {
 
 /// Columns of a `w`×`h` area, lifted in place: the low rows (top half) and high rows (bottom half) stay
 /// deinterleaved; row `y` of the result is row [`source_row`]`(y, h)`.
+///
+/// All lifting steps in one sweep down the rows: at row `t`, step 0 updates low row `t`, step 1 high row `t − 1`,
+/// step 2 low row `t − 1`, step 3 high row `t − 2` (step `s` lags by `⌈s/2⌉` rows), so that every step finds
+/// the rows it reads already updated by the steps before it and not yet by the steps after it — including at the
+/// symmetric extension of the ends, where indices clamp to `nl − 1` ≤ `nh` and `nh − 1`. Each row is read and
+/// written once per level instead of once per step.
 fn columns<T: Lift>(buf: &mut [T], stride: usize, w: usize, h: usize) {
     if h < 2 {
         return;
@@ -135,19 +141,22 @@ fn columns<T: Lift>(buf: &mut [T], stride: usize, w: usize, h: usize) {
     let nl = h.div_ceil(2);
     let nh = h / 2;
     let (low, high) = buf.split_at_mut(nl * stride);
-    // In strips of columns narrow enough for every lifting step over a strip to stay in cache.
-    const STRIP: usize = 64;
+    // In strips of columns narrow enough for the few rows a sweep works on to stay in the L1 cache.
+    const STRIP: usize = 512;
     for x0 in (0..w).step_by(STRIP) {
         let x1 = (x0 + STRIP).min(w);
         let r = |k: usize| k * stride + x0..k * stride + x1;
-        for step in 0..T::STEPS {
-            if step % 2 == 0 {
-                for k in 0..nl {
-                    let (a, b) = (k.saturating_sub(1).min(nh - 1), k.min(nh - 1));
-                    T::step(&mut low[r(k)], &high[r(a)], &high[r(b)], step);
-                }
-            } else {
-                for k in 0..nh {
+        for t in 0..nl + T::STEPS / 2 + 1 {
+            for step in 0..T::STEPS {
+                let Some(k) = t.checked_sub(step.div_ceil(2)) else {
+                    continue;
+                };
+                if step % 2 == 0 {
+                    if k < nl {
+                        let (a, b) = (k.saturating_sub(1).min(nh - 1), k.min(nh - 1));
+                        T::step(&mut low[r(k)], &high[r(a)], &high[r(b)], step);
+                    }
+                } else if k < nh {
                     let b = (k + 1).min(nl - 1);
                     T::step(&mut high[r(k)], &low[r(k)], &low[r(b)], step);
                 }
