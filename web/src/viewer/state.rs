@@ -189,6 +189,8 @@ pub struct ViewerCore {
     pub overlay: OverlayStyle,
     /// Thumbnail requests in flight: frame → (series, index in its stack).
     thumb_requests: HashMap<FrameKey, (String, usize)>,
+    /// The decode request of each thumbnail frame asked for on its own, which the prefetch then shares.
+    thumb_request_ids: HashMap<FrameKey, RequestId>,
     /// Series whose thumbnail could not be made from any frame tried.
     pub thumbnail_failed: std::collections::HashSet<String>,
     pool: Option<Rc<RefCell<DecodePool>>>,
@@ -230,6 +232,7 @@ impl Viewer {
             labels: HashMap::new(),
             overlay: OverlayStyle::default(),
             thumb_requests: HashMap::new(),
+            thumb_request_ids: HashMap::new(),
             thumbnail_failed: Default::default(),
             pool: None,
             draw_scheduled: false,
@@ -708,6 +711,12 @@ impl ViewerCore {
                 }
             }
             for k in plan.start {
+                // A thumbnail's request for the same frame is in flight: it serves the prefetch too.
+                if let Some(&id) = self.thumb_request_ids.get(&k) {
+                    data.load.started(&k);
+                    data.requests.insert(k, id);
+                    continue;
+                }
                 let Some(source) = frame_source(&base_url, data, &k) else {
                     continue;
                 };
@@ -734,11 +743,18 @@ impl ViewerCore {
             self.make_thumbnail(uid, &frame);
             return;
         }
+        // Already asked for by the series' prefetch (a one-image series): its answer makes the thumbnail too, and
+        // the frame is not downloaded twice.
+        if data.requests.contains_key(&key) {
+            self.thumb_requests.insert(key, (uid.to_string(), index));
+            return;
+        }
         let Some(source) = frame_source(&self.dicomweb_root, data, &key) else {
             return;
         };
         if let Some(pool) = &self.pool {
-            pool.borrow_mut().submit(key.clone(), source);
+            let id = pool.borrow_mut().submit(key.clone(), source);
+            self.thumb_request_ids.insert(key.clone(), id);
             self.thumb_requests.insert(key, (uid.to_string(), index));
         }
     }
@@ -768,6 +784,7 @@ impl ViewerCore {
             return;
         }
         self.previews.remove(&key);
+        self.thumb_request_ids.remove(&key);
         let thumb_for = self.thumb_requests.remove(&key);
         match event {
             PoolEvent::Decoded(frame) => {
@@ -823,6 +840,10 @@ impl ViewerCore {
                             d.load.abandoned(&key);
                         }
                     }
+                }
+                // A prefetch the thumbnail was waiting for was cancelled: ask for it on its own.
+                if let Some((uid, index)) = &thumb_for {
+                    self.request_thumbnail(uid, *index);
                 }
             }
         }
