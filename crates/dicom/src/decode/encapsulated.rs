@@ -250,23 +250,36 @@ fn decode_sequential_jpeg(
         max_bytes: u64::MAX,
     };
     let image = lumen_codec_jpeg::decode(data, &options).map_err(|e| fail(e.to_string()))?;
-    let (bytes, decoded_bits) = match image.samples {
-        lumen_codec_jpeg::Samples::U8(v) => (v, 8),
-        lumen_codec_jpeg::Samples::U16(v) => (v.iter().flat_map(|s| s.to_le_bytes()).collect(), 16),
+    let count = info.pixels_per_frame() * spp;
+    let produced = match &image.samples {
+        lumen_codec_jpeg::Samples::U8(v) => v.len(),
+        lumen_codec_jpeg::Samples::U16(v) => v.len(),
     };
-    let bytes = widen(
-        bytes,
-        decoded_bits,
-        info.bits_allocated,
-        info.pixels_per_frame() * spp,
-    )
-    .map_err(fail)?;
+    if produced < count {
+        return Err(fail(format!(
+            "the decoder produced {produced} samples, {count} were expected"
+        )));
+    }
+    // The decoder's buffer is handed over as the frame's samples (8-bit, nothing to mask) or converted to them in
+    // one pass — no detour through little-endian bytes; the stored values are those `unpack::unpack` gives.
+    let samples = match image.samples {
+        lumen_codec_jpeg::Samples::U8(v) => unpack::unpack_u8_values(v, info, count)?,
+        lumen_codec_jpeg::Samples::U16(v) => {
+            if info.bits_allocated < 16 {
+                return Err(fail(format!(
+                    "the decoder produced 16-bit samples, Bits Allocated is {}",
+                    info.bits_allocated
+                )));
+            }
+            unpack::unpack_u16_values(v, info, count)?
+        }
+    };
     let pi = if image.converted_to_rgb {
         PhotometricInterpretation::Rgb
     } else {
         expanded_photometric(&info.photometric_interpretation)
     };
-    finish(&bytes, info, index, pi)
+    Ok(frame_of(info, index, pi, samples))
 }
 
 /// Decode an HTJ2K codestream with lumen-codec-htj2k, straight into the typed samples of the frame when the

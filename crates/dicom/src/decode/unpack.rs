@@ -83,13 +83,107 @@ pub(crate) fn unpack(bytes: &[u8], info: &ImageInfo, count: usize) -> Result<Sam
                 .map(|c| stored.signed(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
                 .collect(),
         ),
-        (other, _) => {
-            return UnsupportedImageSnafu {
-                reason: format!("Bits Allocated {other} cannot be unpacked here"),
-            }
-            .fail()
-        }
+        (other, _) => return cannot_unpack(other),
     })
+}
+
+/// [`unpack`] for a decoder that returns 8-bit samples as values rather than bytes (`samples[i]` is the container
+/// value of sample `i`, zero-extended to Bits Allocated 8, 16 or 32): the same stored values, without going through
+/// little-endian bytes. The decoder's buffer becomes the frame's `Samples::U8` as it is when the mask is a no-op
+/// (unsigned, Bits Stored 8, High Bit 7); other 8-bit layouts are converted in place, wider containers in one pass.
+pub(crate) fn unpack_u8_values(
+    mut samples: Vec<u8>,
+    info: &ImageInfo,
+    count: usize,
+) -> Result<Samples> {
+    check_values(samples.len(), info, count)?;
+    samples.truncate(count);
+    let stored = StoredBits::new(info);
+    Ok(match (info.bits_allocated, info.is_signed()) {
+        (8, false) if stored.keeps(8) => Samples::U8(samples),
+        (8, false) => Samples::U8(
+            samples
+                .into_iter()
+                .map(|b| stored.unsigned(b as u32) as u8)
+                .collect(),
+        ),
+        (8, true) => Samples::I8(
+            samples
+                .into_iter()
+                .map(|b| stored.signed(b as u32) as i8)
+                .collect(),
+        ),
+        (16, false) => Samples::U16(
+            samples
+                .iter()
+                .map(|&b| stored.unsigned(b as u32) as u16)
+                .collect(),
+        ),
+        (16, true) => Samples::I16(
+            samples
+                .iter()
+                .map(|&b| stored.signed(b as u32) as i16)
+                .collect(),
+        ),
+        (32, false) => Samples::U32(samples.iter().map(|&b| stored.unsigned(b as u32)).collect()),
+        (32, true) => Samples::I32(samples.iter().map(|&b| stored.signed(b as u32)).collect()),
+        (other, _) => return cannot_unpack(other),
+    })
+}
+
+/// [`unpack_u8_values`] for 16-bit decoder output (12- or 16-bit samples) in a 16- or 32-bit container: the
+/// decoder's buffer is kept as `Samples::U16` when the mask is a no-op (unsigned, Bits Stored 16, High Bit 15),
+/// masked (or sign-extended to `Samples::I16`) in place in a 16-bit container otherwise, widened in one pass to 32.
+pub(crate) fn unpack_u16_values(
+    mut samples: Vec<u16>,
+    info: &ImageInfo,
+    count: usize,
+) -> Result<Samples> {
+    check_values(samples.len(), info, count)?;
+    samples.truncate(count);
+    let stored = StoredBits::new(info);
+    Ok(match (info.bits_allocated, info.is_signed()) {
+        (16, false) if stored.keeps(16) => Samples::U16(samples),
+        (16, false) => Samples::U16(
+            samples
+                .into_iter()
+                .map(|s| stored.unsigned(s as u32) as u16)
+                .collect(),
+        ),
+        (16, true) => Samples::I16(
+            samples
+                .into_iter()
+                .map(|s| stored.signed(s as u32) as i16)
+                .collect(),
+        ),
+        (32, false) => Samples::U32(samples.iter().map(|&s| stored.unsigned(s as u32)).collect()),
+        (32, true) => Samples::I32(samples.iter().map(|&s| stored.signed(s as u32)).collect()),
+        (other, _) => return cannot_unpack(other),
+    })
+}
+
+/// The checks [`unpack`] makes before converting decoder values: integer pixel data, at least `count` values.
+fn check_values(len: usize, info: &ImageInfo, count: usize) -> Result<()> {
+    ensure!(
+        info.pixel_data_kind == PixelDataKind::Integer,
+        UnsupportedImageSnafu {
+            reason: "a decoder's integer samples cannot be float pixel data".to_string()
+        }
+    );
+    ensure!(
+        len >= count,
+        TruncatedSnafu {
+            detail: format!("a frame needs {count} samples, the decoder produced {len}")
+        }
+    );
+    Ok(())
+}
+
+fn cannot_unpack<T>(bits_allocated: u16) -> Result<T> {
+    UnsupportedImageSnafu {
+        reason: format!("Bits Allocated {bits_allocated} cannot be unpacked here"),
+    }
+    .fail()
 }
 
 /// Unpack `count` 1-bit samples starting `bit_offset` bits into `bytes` (bit 0 of each byte comes first,
@@ -133,6 +227,11 @@ impl StoredBits {
         } else {
             (1u32 << self.bits) - 1
         }
+    }
+
+    /// Whether every `container_bits`-bit container value is its own stored value (as an unsigned number).
+    fn keeps(&self, container_bits: u32) -> bool {
+        self.shift == 0 && self.bits >= container_bits
     }
 
     /// The stored value as an unsigned number.
@@ -224,6 +323,95 @@ mod tests {
     fn short_data_is_reported_as_truncated() {
         let err = unpack(&[0, 1, 2], &info(16, 16, 15, false), 4).unwrap_err();
         assert!(matches!(err, Error::Truncated { .. }), "{err}");
+    }
+
+    /// `values` as the little-endian bytes of a `bits`-bit container each, what decoders used to hand to `unpack`.
+    fn container_bytes(values: &[u32], bits_allocated: u16) -> Vec<u8> {
+        let width = bits_allocated as usize / 8;
+        values
+            .iter()
+            .flat_map(|v| v.to_le_bytes()[..width].to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn eight_bit_decoder_values_give_what_unpacking_their_bytes_gives() {
+        let values: Vec<u8> = (0..=255).collect();
+        let wide: Vec<u32> = values.iter().map(|&v| v as u32).collect();
+        for (ba, bs, hb) in [
+            (8, 8, 7),
+            (8, 7, 6),
+            (8, 6, 7),
+            (16, 8, 7),
+            (16, 12, 11),
+            (32, 8, 7),
+        ] {
+            for signed in [false, true] {
+                let info = info(ba, bs, hb, signed);
+                let expected = unpack(&container_bytes(&wide, ba), &info, 256).unwrap();
+                let got = unpack_u8_values(values.clone(), &info, 256).unwrap();
+                assert_eq!(
+                    got, expected,
+                    "Bits Allocated {ba}, Stored {bs}, High Bit {hb}, signed {signed}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn sixteen_bit_decoder_values_give_what_unpacking_their_bytes_gives() {
+        // Every 12-bit value, and values above 12 bits (which a Bits Stored 12 mask must clear).
+        let values: Vec<u16> = (0..4096).chain([0x1000, 0x8001, 0xFFFF]).collect();
+        let wide: Vec<u32> = values.iter().map(|&v| v as u32).collect();
+        let n = values.len();
+        for (ba, bs, hb) in [
+            (16, 16, 15),
+            (16, 12, 11),
+            (16, 12, 15),
+            (16, 14, 13),
+            (32, 12, 11),
+            (32, 16, 15),
+        ] {
+            for signed in [false, true] {
+                let info = info(ba, bs, hb, signed);
+                let expected = unpack(&container_bytes(&wide, ba), &info, n).unwrap();
+                let got = unpack_u16_values(values.clone(), &info, n).unwrap();
+                assert_eq!(
+                    got, expected,
+                    "Bits Allocated {ba}, Stored {bs}, High Bit {hb}, signed {signed}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unmasked_decoder_buffer_becomes_the_samples_without_a_copy() {
+        let values = vec![0u8, 17, 255, 128, 9];
+        let ptr = values.as_ptr();
+        match unpack_u8_values(values, &info(8, 8, 7, false), 4).unwrap() {
+            Samples::U8(v) => {
+                assert_eq!(v, [0, 17, 255, 128], "only `count` samples are kept");
+                assert_eq!(v.as_ptr(), ptr, "the 8-bit buffer was copied");
+            }
+            other => panic!("expected U8 samples, got {other:?}"),
+        }
+        let values = vec![4095u16, 0, 0x1234];
+        let ptr = values.as_ptr();
+        match unpack_u16_values(values, &info(16, 16, 15, false), 3).unwrap() {
+            Samples::U16(v) => {
+                assert_eq!(v, [4095, 0, 0x1234]);
+                assert_eq!(v.as_ptr(), ptr, "the 16-bit buffer was copied");
+            }
+            other => panic!("expected U16 samples, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn too_few_decoder_values_or_a_narrow_container_are_errors() {
+        let err = unpack_u8_values(vec![1, 2, 3], &info(8, 8, 7, false), 4).unwrap_err();
+        assert!(matches!(err, Error::Truncated { .. }), "{err}");
+        let err = unpack_u16_values(vec![1, 2, 3, 4], &info(8, 8, 7, false), 4).unwrap_err();
+        assert!(matches!(err, Error::UnsupportedImage { .. }), "{err}");
     }
 
     #[test]
