@@ -53,7 +53,7 @@ pub fn manifest() -> ModelManifest {
         window: Some(FixedWindow { center: 0.0, width: 2000.0 }),
         voxel_mm: Some(VOXEL_MM),
     };
-    m.runs_on = RunsOn::Server;
+    m.runs_on = RunsOn::ServerOrBrowser;
     m
 }
 
