@@ -174,52 +174,6 @@ pub fn default_place(runs_on: RunsOn, server_available: bool) -> Place {
     }
 }
 
-/// Texts of the 3D browser run, in the reader's language.
-#[derive(Clone, Copy)]
-enum Local {
-    RunIn,
-    ThisBrowser,
-    LumenServer,
-    SegVolume,
-    SegVolumeHint,
-    Blocks,
-    Prepare,
-}
-
-fn local(msg: Local) -> &'static str {
-    use crate::i18n::Lang::*;
-    match (msg, crate::i18n::use_lang()) {
-        (Local::RunIn, En) => "Run on:",
-        (Local::RunIn, Fr) => "Exécuter :",
-        (Local::RunIn, De) => "Ausführen:",
-        (Local::RunIn, Zh) => "运行位置：",
-        (Local::ThisBrowser, En) => "this browser",
-        (Local::ThisBrowser, Fr) => "ce navigateur",
-        (Local::ThisBrowser, De) => "diesem Browser",
-        (Local::ThisBrowser, Zh) => "此浏览器",
-        (Local::LumenServer, En) => "the Lumen server",
-        (Local::LumenServer, Fr) => "le serveur Lumen",
-        (Local::LumenServer, De) => "dem Lumen-Server",
-        (Local::LumenServer, Zh) => "Lumen 服务器",
-        (Local::SegVolume, En) => "Segment the series in this browser",
-        (Local::SegVolume, Fr) => "Segmenter la série dans ce navigateur",
-        (Local::SegVolume, De) => "Serie in diesem Browser segmentieren",
-        (Local::SegVolume, Zh) => "在此浏览器中分割序列",
-        (Local::SegVolumeHint, En) => "The AI worker labels the slices loaded here as one volume; nothing leaves this browser until you save",
-        (Local::SegVolumeHint, Fr) => "Le worker IA segmente les coupes chargées ici comme un volume ; rien ne quitte ce navigateur avant l’enregistrement",
-        (Local::SegVolumeHint, De) => "Der KI-Worker segmentiert die hier geladenen Schichten als ein Volumen; nichts verlässt diesen Browser vor dem Speichern",
-        (Local::SegVolumeHint, Zh) => "AI 工作线程将此处加载的切片作为一个体积进行分割；保存前不会离开此浏览器",
-        (Local::Blocks, En) => "blocks",
-        (Local::Blocks, Fr) => "blocs",
-        (Local::Blocks, De) => "Blöcke",
-        (Local::Blocks, Zh) => "块",
-        (Local::Prepare, En) => "Preparing the volume…",
-        (Local::Prepare, Fr) => "Préparation du volume…",
-        (Local::Prepare, De) => "Volumen wird vorbereitet…",
-        (Local::Prepare, Zh) => "正在准备体积…",
-    }
-}
-
 impl Default for SegJobs {
     fn default() -> Self {
         Self::new()
@@ -469,7 +423,7 @@ pub fn SegmentationCard(
         let run = id_volume.with_value(|id| client.volume_run(id));
         let model = id_volume.with_value(|id| client.model_state(id));
         let button = || view! {
-            <button class="tool" data-action="seg-volume" title=local(Local::SegVolumeHint) on:click=run_volume>{local(Local::SegVolume)}</button>
+            <button class="tool" data-action="seg-volume" title=t(Msg::SegVolumeHint) on:click=run_volume>{t(Msg::SegVolume)}</button>
         };
         let refusal = refused.get().map(|e| view! { <div class="ai-error" data-testid="seg-volume-error">{e}</div> });
         let body = match run {
@@ -477,8 +431,8 @@ pub fn SegmentationCard(
                 let pct = if total > 0 { done as f64 / total as f64 * 100.0 } else { 0.0 };
                 let what = match model {
                     ai::ModelState::Loading { .. } | ai::ModelState::NotLoaded => t(Msg::AiPreparing).to_string(),
-                    _ if total == 0 => local(Local::Prepare).to_string(),
-                    _ => format!("{done} / {total} {}", local(Local::Blocks)),
+                    _ if total == 0 => t(Msg::SegPrepare).to_string(),
+                    _ => format!("{done} / {total} {}", t(Msg::SegBlocks)),
                 };
                 view! {
                     <div data-testid="seg-volume-progress" data-done=done data-total=total>
@@ -491,7 +445,7 @@ pub fn SegmentationCard(
             }
             Some(VolumeRun::Done { slices, blocks, grid, backend, ms }) => view! {
                 <div class="muted ai-timing" data-testid="seg-volume-done" data-slices=slices data-blocks=blocks data-ms=format!("{ms:.0}")>
-                    {format!("{} · {:.1} s · {blocks} {} · {}×{}×{} · {slices} ", backend_name(backend), ms / 1000.0, local(Local::Blocks), grid[2], grid[1], grid[0])}
+                    {format!("{} · {:.1} s · {blocks} {} · {}×{}×{} · {slices} ", backend_name(backend), ms / 1000.0, t(Msg::SegBlocks), grid[2], grid[1], grid[0])}
                     {t(Msg::SegSlicesDone)}
                 </div>
                 {button()}
@@ -537,10 +491,10 @@ pub fn SegmentationCard(
             <div class="ai-model-name">{name}" "<span class="muted">{format!("v{version}")}</span></div>
             {(!in_browser).then(|| view! { <div class="muted" data-testid="seg-server-only">{t(Msg::SegServerOnly)}</div> })}
             {runs_on.either().then(|| view! {
-                <label class="seg-place">{local(Local::RunIn)}" "
+                <label class="seg-place">{t(Msg::SegRunOn)}" "
                     <select data-testid="seg-place" on:change=choose_place prop:value=move || place_name(place())>
-                        <option value="browser">{local(Local::ThisBrowser)}</option>
-                        <option value="server">{local(Local::LumenServer)}</option>
+                        <option value="browser">{t(Msg::SegThisBrowser)}</option>
+                        <option value="server">{t(Msg::SegLumenServer)}</option>
                     </select>
                 </label>
             })}
