@@ -428,6 +428,8 @@ test("a 3D model in this browser: block by block with progress and cancel, the s
   assert.equal(await done.getAttribute("data-slices"), String(ct.files.size));
   console.log(`ct-chest-seg3d in the browser: ${await done.innerText()} (${((Date.now() - t0) / 1000).toFixed(1)} s from the click, model load included)`);
   assert.equal(await card.locator('[data-testid="seg-volume-error"]').count(), 0);
+  // WebGPU here is SwiftShader, a software rasteriser: the worker runs 3D models on its CPU backend instead.
+  assert.match(await done.innerText(), /^CPU ·/, "a 3D model on a software WebGPU adapter runs on the CPU backend");
   // The same label maps as the server's on every slice, except ties: ≥ 99.9% of the pixels agree (compared by
   // the pixels of each label, per slice).
   const browser = await countsPerSlice(page, "ct-chest-seg3d");

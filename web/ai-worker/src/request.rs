@@ -159,6 +159,14 @@ pub fn job_of(text: &str) -> Option<JobId> {
     serde_json::from_str::<serde_json::Value>(text).ok()?.get("job")?.as_u64()
 }
 
+/// Whether a WebGPU adapter's description (`GPUAdapterInfo` vendor, architecture, device, description) names a
+/// software rasteriser: Chromium's SwiftShader, Mesa's llvmpipe or lavapipe, Microsoft's WARP ("Basic Render
+/// Driver").
+pub fn is_software_adapter(description: &str) -> bool {
+    let d = description.to_ascii_lowercase();
+    ["swiftshader", "llvmpipe", "lavapipe", "basic render driver", "microsoft warp"].iter().any(|n| d.contains(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +295,15 @@ mod tests {
     fn the_job_of_an_unreadable_request_is_recovered() {
         assert_eq!(job_of(r#"{"type":"run","job":12,"model":3}"#), Some(12));
         assert_eq!(job_of("not json"), None);
+    }
+
+    #[test]
+    fn software_adapters_are_recognised_and_real_gpus_are_not() {
+        assert!(is_software_adapter("google swiftshader"));
+        assert!(is_software_adapter("mesa llvmpipe (LLVM 15.0.6, 256 bits)"));
+        assert!(is_software_adapter("Microsoft Basic Render Driver"));
+        assert!(!is_software_adapter("nvidia ampere NVIDIA H200"));
+        assert!(!is_software_adapter("apple metal-3"));
+        assert!(!is_software_adapter(""));
     }
 }
