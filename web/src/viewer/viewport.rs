@@ -419,8 +419,7 @@ fn ViewportCell(viewer: Viewer, index: usize) -> impl IntoView {
                 // While a preview is shown, the loading cue moves to the bottom so that it does not hide the image.
                 let text = status().filter(|(error, _)| !error)?.1;
                 preview().map(|_| view! {
-                    <div class="viewport-status" data-testid="frame-preview"
-                        style="top: auto; bottom: 30px; transform: translateX(-50%); font-size: 12px">
+                    <div class="viewport-status preview" data-testid="frame-preview">
                         <span class="spinner"></span>{text}
                     </div>
                 })
