@@ -3,11 +3,12 @@
 //! coded data must never decode. Must not depend on OpenJPH.
 
 use lumen_codec_htj2k::{decode, decode_with_limit, Error, Samples};
-use std::path::PathBuf;
+
+mod common;
+use common::Rng;
 
 fn data(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/{name}.j2c"));
-    std::fs::read(path).expect("test codestream")
+    common::data(&format!("{name}.j2c"))
 }
 
 const CASES: [&str; 5] = [
@@ -46,18 +47,6 @@ fn prefixes_without_all_the_coded_data_are_errors() {
                 }
             }
         }
-    }
-}
-
-/// xorshift64*: a fixed pseudo-random sequence, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 }
 

@@ -8,25 +8,9 @@ use lumen_codec_htj2k::{
     decode, decode_prefix, decode_prefix_into, decode_reduced, decode_reduced_into,
     prefix_resolution, read_header, reduced_size, Error, ReducedImage, Samples,
 };
-use std::path::PathBuf;
 
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
-
-fn data(name: &str) -> Vec<u8> {
-    let path = dir().join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn values(samples: &Samples) -> Vec<i32> {
-    match samples {
-        Samples::U8(v) => v.iter().map(|&s| i32::from(s)).collect(),
-        Samples::I8(v) => v.iter().map(|&s| i32::from(s)).collect(),
-        Samples::U16(v) => v.iter().map(|&s| i32::from(s)).collect(),
-        Samples::I16(v) => v.iter().map(|&s| i32::from(s)).collect(),
-    }
-}
+mod common;
+use common::{data, dir, values, Rng};
 
 /// `(case, n)` for every `<case>.skip<n>` reference.
 fn skip_cases() -> Vec<(String, u8)> {
@@ -254,18 +238,6 @@ fn the_first_bytes_and_garbage() {
         prefix_resolution(b"\xFF\x4F\x00"),
         Err(Error::NotJ2k)
     ));
-}
-
-/// xorshift64*: a fixed pseudo-random sequence, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
 }
 
 #[test]

@@ -3,18 +3,13 @@
 //! Must not depend on OpenJPH being installed.
 
 use lumen_codec_htj2k::{decode, decode_into, read_header, Error, Samples};
-use std::path::PathBuf;
 
-fn data(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+mod common;
+use common::{data, values};
 
 /// Every case with a stored reference, by file name.
 fn cases() -> Vec<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let dir = common::dir();
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
@@ -22,16 +17,6 @@ fn cases() -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// Samples as the reference files store them (one byte up to 8 bits, two little-endian bytes above), widened.
-fn values(samples: &Samples) -> Vec<i32> {
-    match samples {
-        Samples::U8(v) => v.iter().map(|&s| i32::from(s)).collect(),
-        Samples::I8(v) => v.iter().map(|&s| i32::from(s)).collect(),
-        Samples::U16(v) => v.iter().map(|&s| i32::from(s)).collect(),
-        Samples::I16(v) => v.iter().map(|&s| i32::from(s)).collect(),
-    }
 }
 
 fn reference(name: &str, like: &Samples) -> Vec<i32> {

@@ -1,0 +1,40 @@
+//! What the integration tests share: the committed test codestreams, samples widened for comparison, and a fixed
+//! pseudo-random sequence.
+// Each test binary uses its own subset.
+#![allow(dead_code)]
+
+use lumen_codec_htj2k::Samples;
+use std::path::PathBuf;
+
+/// `tests/data`, where `make_test_data.py` wrote the codestreams and their reference decodes.
+pub fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+/// A file of `tests/data`.
+pub fn data(name: &str) -> Vec<u8> {
+    let path = dir().join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Decoded samples widened to i32.
+pub fn values(samples: &Samples) -> Vec<i32> {
+    match samples {
+        Samples::U8(v) => v.iter().map(|&s| i32::from(s)).collect(),
+        Samples::I8(v) => v.iter().map(|&s| i32::from(s)).collect(),
+        Samples::U16(v) => v.iter().map(|&s| i32::from(s)).collect(),
+        Samples::I16(v) => v.iter().map(|&s| i32::from(s)).collect(),
+    }
+}
+
+/// xorshift64*: a fixed pseudo-random sequence, so failures reproduce.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
