@@ -8,6 +8,9 @@ use lumen_infer::selftest::SelfTest;
 use lumen_infer::manifest::Task;
 use lumen_infer::{Device, InferError, LoadedModel, ModelManifest};
 
+mod common;
+use common::block_on;
+
 fn models_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
 }
@@ -131,16 +134,6 @@ fn packages_the_browser_may_run_pass_the_worker_selftest() {
         assert!(diff < 1e-5, "{}: the worker's self-test is off by {diff}", manifest.id);
     }
     assert!(volumetric >= 1, "ct-chest-seg3d may run in the browser (runs_on server-or-browser)");
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
 }
 
 #[test]

@@ -6,15 +6,8 @@ use std::path::Path;
 
 use lumen_infer::{Device, GreyImage, GreyVolume, InferError, LoadedModel, ModelManifest};
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
+mod common;
+use common::block_on;
 
 fn model() -> LoadedModel {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/ct-chest-seg3d");
