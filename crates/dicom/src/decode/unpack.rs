@@ -113,21 +113,7 @@ pub(crate) fn unpack_u8_values(
                 .map(|b| stored.signed(b as u32) as i8)
                 .collect(),
         ),
-        (16, false) => Samples::U16(
-            samples
-                .iter()
-                .map(|&b| stored.unsigned(b as u32) as u16)
-                .collect(),
-        ),
-        (16, true) => Samples::I16(
-            samples
-                .iter()
-                .map(|&b| stored.signed(b as u32) as i16)
-                .collect(),
-        ),
-        (32, false) => Samples::U32(samples.iter().map(|&b| stored.unsigned(b as u32)).collect()),
-        (32, true) => Samples::I32(samples.iter().map(|&b| stored.signed(b as u32)).collect()),
-        (other, _) => return cannot_unpack(other),
+        (bits_allocated, signed) => return widened(&samples, &stored, bits_allocated, signed),
     })
 }
 
@@ -156,8 +142,23 @@ pub(crate) fn unpack_u16_values(
                 .map(|s| stored.signed(s as u32) as i16)
                 .collect(),
         ),
-        (32, false) => Samples::U32(samples.iter().map(|&s| stored.unsigned(s as u32)).collect()),
-        (32, true) => Samples::I32(samples.iter().map(|&s| stored.signed(s as u32)).collect()),
+        (bits_allocated, signed) => return widened(&samples, &stored, bits_allocated, signed),
+    })
+}
+
+/// Decoder values in a wider container (16 or 32 bits), masked or sign-extended in the one pass that widens them;
+/// any other Bits Allocated cannot be unpacked.
+fn widened<T: Copy + Into<u32>>(
+    samples: &[T],
+    stored: &StoredBits,
+    bits_allocated: u16,
+    signed: bool,
+) -> Result<Samples> {
+    Ok(match (bits_allocated, signed) {
+        (16, false) => Samples::U16(samples.iter().map(|&s| stored.unsigned(s.into()) as u16).collect()),
+        (16, true) => Samples::I16(samples.iter().map(|&s| stored.signed(s.into()) as i16).collect()),
+        (32, false) => Samples::U32(samples.iter().map(|&s| stored.unsigned(s.into())).collect()),
+        (32, true) => Samples::I32(samples.iter().map(|&s| stored.signed(s.into())).collect()),
         (other, _) => return cannot_unpack(other),
     })
 }
