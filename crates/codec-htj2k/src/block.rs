@@ -366,44 +366,80 @@ fn quad_entry(context: u32, table: &[u16; 1024], mel: &mut Mel, vlc: &mut Vlc) -
     }
 }
 
+/// Where the cleanup pass writes a sample's quantization index: the integer plane of a reversible subband, or the
+/// float plane of an irreversible one, dequantised on the way.
+pub(crate) trait Coefficient: Copy {
+    /// The coefficient of index `q` (±μ·2^p, or twice the mid-point ±(2μ + 1)·2^p), scaled by `scale`
+    /// (integers: always 1).
+    fn from_index(q: i32, scale: f32) -> Self;
+}
+
+impl Coefficient for i32 {
+    #[inline(always)]
+    fn from_index(q: i32, _: f32) -> i32 {
+        q
+    }
+}
+
+impl Coefficient for f32 {
+    #[inline(always)]
+    fn from_index(q: i32, scale: f32) -> f32 {
+        q as f32 * scale
+    }
+}
+
 /// Decode the cleanup pass of a `w`×`h` code-block whose least significant coded bit-plane is `p` (Mb − 1 minus
 /// the missing MSBs) and whose quads have at most `max_u` magnitude bits (Uq), writing the quantization indices
-/// into `out` at row stride `stride`: ±μ·2^p, or with `half` ±(2μ + 1)·2^p (twice the mid-point of the
-/// quantization interval, for irreversible reconstruction); 0 for insignificant samples. `out` must be zero where
-/// this block lies, and `max_u + p` at most 30.
+/// into `out` at row stride `stride`: ±μ·2^p (reversible, into `i32`), or the dequantised coefficients
+/// ±(2μ + 1)·2^p × `half_step` (irreversible, into `f32`: twice the mid-point of the quantization interval times
+/// half the step); 0 for insignificant samples. `out` must be zero where this block lies, and `max_u + p` at
+/// most 30.
 ///
 /// Each quad row is decoded in two passes, as the three streams allow: first the significance, exponent and u
 /// information of every quad (MEL and VLC streams), then the magnitudes and signs (MagSgn stream), so that each
 /// loop carries only one stream's dependency chain.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn decode_cleanup(
+pub(crate) fn decode_cleanup_53(
     data: &[u8],
     w: usize,
     h: usize,
     p: u32,
     max_u: u32,
-    half: bool,
     out: &mut [i32],
     stride: usize,
     s: &mut Scratch,
 ) -> Result<()> {
-    if half {
-        cleanup::<true>(data, w, h, p, max_u, out, stride, s)
-    } else {
-        cleanup::<false>(data, w, h, p, max_u, out, stride, s)
-    }
+    cleanup::<false, i32>(data, w, h, p, max_u, out, stride, 1.0, s)
 }
 
-/// [`decode_cleanup`], with `half` a constant.
+/// [`decode_cleanup_53`] for an irreversible subband: mid-point reconstruction (T.800 E.1.1.2, r = 1/2),
+/// dequantised with `half_step` (half the quantization step) straight into the float plane.
 #[allow(clippy::too_many_arguments)]
-fn cleanup<const HALF: bool>(
+pub(crate) fn decode_cleanup_97(
     data: &[u8],
     w: usize,
     h: usize,
     p: u32,
     max_u: u32,
-    out: &mut [i32],
+    out: &mut [f32],
     stride: usize,
+    half_step: f32,
+    s: &mut Scratch,
+) -> Result<()> {
+    cleanup::<true, f32>(data, w, h, p, max_u, out, stride, half_step, s)
+}
+
+/// The cleanup pass, with the reconstruction (`HALF`: the irreversible mid-point) and the output type constant.
+#[allow(clippy::too_many_arguments)]
+fn cleanup<const HALF: bool, T: Coefficient>(
+    data: &[u8],
+    w: usize,
+    h: usize,
+    p: u32,
+    max_u: u32,
+    out: &mut [T],
+    stride: usize,
+    scale: f32,
     s: &mut Scratch,
 ) -> Result<()> {
     let lcup = data.len();
@@ -623,7 +659,7 @@ fn cleanup<const HALF: bool>(
                     *v = ms.take(m) | (e_1 >> n & 1) << m;
                 }
             }
-            let mut values = [0i32; 4];
+            let mut values = [T::from_index(0, scale); 4];
             let mut sig = [0u32; 4];
             for n in 0..4 {
                 sig[n] = 0u32.wrapping_sub(rho >> n & 1);
@@ -633,7 +669,10 @@ fn cleanup<const HALF: bool>(
                     ((v[n] >> 1) + 1) << p
                 } & sig[n];
                 let negative = 0u32.wrapping_sub(v[n] & 1);
-                values[n] = ((magnitude ^ negative).wrapping_sub(negative)) as i32;
+                values[n] = T::from_index(
+                    ((magnitude ^ negative).wrapping_sub(negative)) as i32,
+                    scale,
+                );
             }
             // Exponents of the bottom two samples, for κ of the quads below.
             let exponent = |n: usize| ((32 - (v[n] | 1).leading_zeros()) & sig[n]) as u8;

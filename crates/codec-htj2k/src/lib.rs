@@ -411,14 +411,13 @@ fn decode_levels<T: Sample>(
         }
     }
 
-    // Reversible: the indices are the coefficients (i32 planes). Irreversible: each code-block is decoded into a
-    // small buffer and dequantised into f32 planes.
+    // Reversible: the indices are the coefficients (i32 planes). Irreversible: each code-block is dequantised
+    // straight into f32 planes.
     let plane_len = if cod.reversible { w * h } else { 0 };
     let mut planes: Vec<Vec<i32>> = (0..nc).map(|_| vec![0i32; plane_len]).collect();
     let mut fplanes: Vec<Vec<f32>> = (0..nc)
         .map(|_| vec![0f32; if cod.reversible { 0 } else { w * h }])
         .collect();
-    let mut block_buf: Vec<i32> = Vec::new();
     let mut scratch = block::Scratch::default();
     for &(c, r, first, last) in &packets {
         for contribution in &contributions[first..last] {
@@ -434,41 +433,30 @@ fn decode_levels<T: Sample>(
             let start = (band.y0 + y0) * w + band.x0 + x0;
             let coded = &tile[contribution.start..contribution.start + contribution.len];
             if cod.reversible {
-                let plane = &mut planes[c];
-                block::decode_cleanup(
+                block::decode_cleanup_53(
                     coded,
                     cw,
                     ch,
                     p,
                     max_u,
-                    false,
-                    &mut plane[start..],
+                    &mut planes[c][start..],
                     w,
                     &mut scratch,
                 )?;
             } else {
-                block_buf.clear();
-                block_buf.resize(cw * ch, 0);
-                block::decode_cleanup(
+                // Mid-point reconstruction (T.800 E.1.1.2, r = 1/2): the block decoder gives twice the index plus
+                // 1/2, dequantised with half the step.
+                block::decode_cleanup_97(
                     coded,
                     cw,
                     ch,
                     p,
                     max_u,
-                    true,
-                    &mut block_buf,
-                    cw,
+                    &mut fplanes[c][start..],
+                    w,
+                    band.step * 0.5,
                     &mut scratch,
                 )?;
-                // Mid-point reconstruction (T.800 E.1.1.2, r = 1/2): the indices are twice the index plus 1/2.
-                let half_step = band.step * 0.5;
-                let plane = &mut fplanes[c];
-                for (y, src) in block_buf.chunks_exact(cw).enumerate() {
-                    let row = start + y * w;
-                    for (f, &q) in plane[row..row + cw].iter_mut().zip(src) {
-                        *f = q as f32 * half_step;
-                    }
-                }
             }
         }
     }
