@@ -530,12 +530,17 @@ fn decode_levels<T: Sample>(
         }
     } else {
         let (fmin, fmax) = (min as f32, max as f32);
-        let fdc = dc as f32 + 0.5;
-        // Rounded down without a libm call: truncate, then step down where that went up (negative values).
+        let fdc = dc as f32;
+        // Rounded to the nearest integer (ties to even) without a float-to-integer conversion, whose saturating
+        // semantics keep the loop from vectorising: adding 1.5 × 2^23 to a value of magnitude below 2^22 leaves
+        // the rounded integer in the low mantissa bits. The coefficients are finite (at most 2^31 × a step below
+        // 2^19, times the gains of the levels), so no NaN comes here; clamping first keeps the value in range.
+        const ROUND: f32 = 12_582_912.0;
         let convert = move |v: &f32| {
-            let x = (v + fdc).clamp(fmin, fmax);
-            let t = x as i32;
-            T::from_i32(t - i32::from(t as f32 > x))
+            let x = v + fdc;
+            let x = if x < fmin { fmin } else { x };
+            let x = if x > fmax { fmax } else { x };
+            T::from_i32(((x + ROUND).to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32))
         };
         if direct {
             for (c, f) in fplanes.iter_mut().enumerate() {
