@@ -126,40 +126,71 @@ fn row_lift<T: Lift>(s: &mut [T], d: &mut [T]) {
     }
 }
 
-/// Columns of a `w`×`h` area, lifted in place: the low rows (top half) and high rows (bottom half) stay
-/// deinterleaved; row `y` of the result is row [`source_row`]`(y, h)`.
+/// One synthesis level of a `w`×`h` area (row stride `stride`): rows, then columns, lifted in place in one sweep
+/// down the rows. The low rows (top half) and high rows (bottom half) stay deinterleaved: row `y` of the result
+/// is row [`source_row`]`(y, h)`, and goes to `done(y, row)` as soon as it is final (in the order y = 0, 2, 1,
+/// 4, 3, …), so that a caller can consume it while it is still in the cache.
 ///
-/// All lifting steps in one sweep down the rows: at row `t`, step 0 updates low row `t`, step 1 high row `t − 1`,
+/// All column lifting steps run in one sweep: at row `t`, step 0 updates low row `t`, step 1 high row `t − 1`,
 /// step 2 low row `t − 1`, step 3 high row `t − 2` (step `s` lags by `⌈s/2⌉` rows), so that every step finds
 /// the rows it reads already updated by the steps before it and not yet by the steps after it — including at the
-/// symmetric extension of the ends, where indices clamp to `nl − 1` ≤ `nh` and `nh − 1`. Each row is read and
-/// written once per level instead of once per step.
-fn columns<T: Lift>(buf: &mut [T], stride: usize, w: usize, h: usize) {
+/// symmetric extension of the ends, where indices clamp to `nl − 1` ≤ `nh` and `nh − 1`. No step reads a row
+/// below `t`, so rows `t` (low and high) get their horizontal transform at the start of that sweep step. Each row
+/// is read and written once per level instead of once per step and pass.
+fn level<T: Lift>(
+    buf: &mut [T],
+    stride: usize,
+    w: usize,
+    h: usize,
+    row_tmp: &mut [T],
+    mut done: impl FnMut(usize, &[T]),
+) {
+    let r = |k: usize| k * stride..k * stride + w;
     if h < 2 {
+        for y in 0..h {
+            if w >= 2 {
+                row_1d(&mut buf[r(y)], row_tmp);
+            }
+            done(y, &buf[r(y)]);
+        }
         return;
     }
     let nl = h.div_ceil(2);
     let nh = h / 2;
     let (low, high) = buf.split_at_mut(nl * stride);
-    // In strips of columns narrow enough for the few rows a sweep works on to stay in the L1 cache.
-    const STRIP: usize = 512;
-    for x0 in (0..w).step_by(STRIP) {
-        let x1 = (x0 + STRIP).min(w);
-        let r = |k: usize| k * stride + x0..k * stride + x1;
-        for t in 0..nl + T::STEPS / 2 + 1 {
-            for step in 0..T::STEPS {
-                let Some(k) = t.checked_sub(step.div_ceil(2)) else {
-                    continue;
-                };
-                if step % 2 == 0 {
-                    if k < nl {
-                        let (a, b) = (k.saturating_sub(1).min(nh - 1), k.min(nh - 1));
-                        T::step(&mut low[r(k)], &high[r(a)], &high[r(b)], step);
-                    }
-                } else if k < nh {
-                    let b = (k + 1).min(nl - 1);
-                    T::step(&mut high[r(k)], &low[r(k)], &low[r(b)], step);
+    // Low row k is final after the last even step (lag STEPS/2 − 1), high row k after the last odd one.
+    let lag = T::STEPS / 2;
+    for t in 0..nl + lag + 1 {
+        if w >= 2 {
+            if t < nl {
+                row_1d(&mut low[r(t)], row_tmp);
+            }
+            if t < nh {
+                row_1d(&mut high[r(t)], row_tmp);
+            }
+        }
+        for step in 0..T::STEPS {
+            let Some(k) = t.checked_sub(step.div_ceil(2)) else {
+                continue;
+            };
+            if step % 2 == 0 {
+                if k < nl {
+                    let (a, b) = (k.saturating_sub(1).min(nh - 1), k.min(nh - 1));
+                    T::step(&mut low[r(k)], &high[r(a)], &high[r(b)], step);
                 }
+            } else if k < nh {
+                let b = (k + 1).min(nl - 1);
+                T::step(&mut high[r(k)], &low[r(k)], &low[r(b)], step);
+            }
+        }
+        if let Some(k) = (t + 1).checked_sub(lag) {
+            if k < nl {
+                done(2 * k, &low[r(k)]);
+            }
+        }
+        if let Some(k) = t.checked_sub(lag) {
+            if k < nh {
+                done(2 * k + 1, &high[r(k)]);
             }
         }
     }
@@ -184,7 +215,8 @@ fn source_row(y: usize, h: usize) -> usize {
 }
 
 /// Inverse transform of `levels` levels of a `w`×`h` component in `buf` (row stride `w`); the rows of the
-/// result go to `emit(y, row)` in order (the last level is never interleaved in memory).
+/// result go to `emit(y, row)` as each becomes final, in no particular order (the last level is never interleaved
+/// in memory: afterwards row `y` lies at [`result_row`]).
 fn inverse<T: Lift>(
     buf: &mut [T],
     w: usize,
@@ -192,34 +224,28 @@ fn inverse<T: Lift>(
     levels: u32,
     mut emit: impl FnMut(usize, &[T]),
 ) {
+    if levels == 0 {
+        for y in 0..h {
+            emit(y, &buf[y * w..(y + 1) * w]);
+        }
+        return;
+    }
     let mut row_tmp = vec![T::default(); w];
     let (qw, qh) = area(w, h, 1);
     let mut tmp = vec![T::default(); if levels > 1 { qw * qh } else { 0 }];
-    for d in (1..=levels).rev() {
+    for d in (2..=levels).rev() {
         let (aw, ah) = area(w, h, d - 1);
-        if aw >= 2 {
-            for y in 0..ah {
-                row_1d(&mut buf[y * w..y * w + aw], &mut row_tmp);
-            }
-        }
-        columns(buf, w, aw, ah);
-        if d > 1 {
-            // Interleave the rows for the next level.
-            for y in 0..ah {
-                let src = source_row(y, ah);
-                tmp[y * aw..(y + 1) * aw].copy_from_slice(&buf[src * w..src * w + aw]);
-            }
-            // Copied back with the K normalisation the next level applies to this LL quadrant.
-            let f = k_gain(w, h, d - 1, 0);
-            for y in 0..ah {
-                T::copy_scaled(&mut buf[y * w..y * w + aw], &tmp[y * aw..(y + 1) * aw], f);
-            }
+        // Interleaved into `tmp` with the K normalisation the next level applies to this LL quadrant, then
+        // copied back for the next level.
+        let f = k_gain(w, h, d - 1, 0);
+        level(buf, w, aw, ah, &mut row_tmp, |y, row| {
+            T::copy_scaled(&mut tmp[y * aw..(y + 1) * aw], row, f)
+        });
+        for (y, src) in tmp[..aw * ah].chunks_exact(aw.max(1)).enumerate() {
+            buf[y * w..y * w + aw].copy_from_slice(src);
         }
     }
-    for y in 0..h {
-        let src = result_row(y, h, levels);
-        emit(y, &buf[src * w..(src + 1) * w]);
-    }
+    level(buf, w, w, h, &mut row_tmp, emit);
 }
 
 /// Inverse reversible 5/3 transform of `levels` levels of a `w`×`h` component; rows of the result to `emit`.
