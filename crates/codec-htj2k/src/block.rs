@@ -348,10 +348,14 @@ pub(crate) struct Scratch {
     /// ρ of each quad of the row above and of the current row (index = quad + 1).
     rho_above: Vec<u8>,
     rho_cur: Vec<u8>,
-    /// Per quad: its CxtVLC table entry (0 for an all-insignificant quad).
+    /// Per quad of the row whose magnitudes are being decoded: its CxtVLC table entry (0 for an
+    /// all-insignificant quad).
     entries: Vec<u16>,
-    /// Per quad: its unsigned residual u.
+    /// Per quad of that row: its unsigned residual u.
     u: Vec<u32>,
+    /// The same for the next row, whose VLC pass runs alongside.
+    entries_next: Vec<u16>,
+    u_next: Vec<u32>,
 }
 
 /// The CxtVLC table entry of a quad of context `context` < 8 (0 for a quad the MEL says is insignificant).
@@ -496,212 +500,312 @@ fn cleanup<const HALF: bool, T: Coefficient>(
     let quads = w.div_ceil(2);
     // Rounded up to pairs of quads.
     let slots = 2 * quads.div_ceil(2);
-    s.entries.clear();
-    s.entries.resize(slots, 0);
-    s.u.clear();
-    s.u.resize(slots, 0);
+    for v in [&mut s.entries, &mut s.entries_next] {
+        v.clear();
+        v.resize(slots, 0);
+    }
+    for v in [&mut s.u, &mut s.u_next] {
+        v.clear();
+        v.resize(slots, 0);
+    }
     for v in [&mut s.rho_above, &mut s.rho_cur] {
         v.clear();
         v.resize(slots + 2, 0);
     }
-    for qy in 0..h.div_ceil(2) {
-        let y0 = 2 * qy;
-        let initial = qy == 0;
-        let table = if initial {
-            &TABLE_INITIAL
-        } else {
-            &TABLE_OTHER
-        };
-        s.e_cur.fill(0);
+    let ctx = Magnitudes {
+        w,
+        h,
+        p,
+        max_u,
+        stride,
+        scale,
+    };
 
-        // Pass 1: significance patterns, exponent bits (T.814 7.3.5) and unsigned residuals u (7.3.6) of every
-        // quad of the row, a pair of quads at a time.
-        let mut left_rho = 0u32;
-        for (qp, ((entries, u), rho_cur)) in s
-            .entries
-            .chunks_exact_mut(2)
-            .zip(s.u.chunks_exact_mut(2))
-            .zip(s.rho_cur[1..].chunks_exact_mut(2))
-            .enumerate()
-        {
-            let q = 2 * qp;
-            // ρ of quads q − 1 to q + 2 of the row above (0 outside the block and in the initial row): bit 1
-            // is the bottom-left sample, bit 3 the bottom-right.
-            let above = s.rho_above.get(q..q + 4).unwrap_or(&[0; 4]);
-            let (a0, a1) = (u32::from(above[0]), u32::from(above[1]));
-            let (a2, a3) = (u32::from(above[2]), u32::from(above[3]));
-            // σ^nw | σ^n of quad q + 1, σ^ne | σ^nf of quad q.
-            let mid = (a1 >> 3 | a2 >> 1) & 1;
-            let initial_context =
-                |l: u32| (l & 1) | (l >> 1 & 1) | (l >> 2 & 1) << 1 | (l >> 3 & 1) << 2;
-            let west = |l: u32| ((l >> 2 | l >> 3) & 1) << 1;
-            let c0 = if initial {
-                initial_context(left_rho)
+    // The VLC pass of the initial row alone; then the VLC pass of each row alongside the magnitude pass of the
+    // row above it, which does not depend on it: the two loops' dependency chains (the VLC and MEL streams, the
+    // MagSgn stream) overlap.
+    initial_row(quads, &mut mel, &mut vlc, s);
+    let rows = h.div_ceil(2);
+    for qy in 0..rows {
+        std::mem::swap(&mut s.rho_above, &mut s.rho_cur);
+        let y0 = 2 * qy;
+        let base = y0 * stride;
+        if qy + 1 < rows {
+            let mut left_rho = 0u32;
+            for (qp, ((((entries, u), rho_cur), done), done_u)) in s
+                .entries_next
+                .chunks_exact_mut(2)
+                .zip(s.u_next.chunks_exact_mut(2))
+                .zip(s.rho_cur[1..].chunks_exact_mut(2))
+                .zip(s.entries.chunks_exact(2))
+                .zip(s.u.chunks_exact(2))
+                .enumerate()
+            {
+                let q = 2 * qp;
+                // ρ of quads q − 1 to q + 2 of the row above.
+                let above = s.rho_above.get(q..q + 4).unwrap_or(&[0; 4]);
+                let [e0, e1, u0, u1] =
+                    vlc_pair(above, &mut left_rho, q + 1 < quads, &mut mel, &mut vlc);
+                entries[0] = e0 as u16;
+                entries[1] = e1 as u16;
+                rho_cur[0] = (e0 >> 4 & 0xF) as u8;
+                rho_cur[1] = (e1 >> 4 & 0xF) as u8;
+                u[0] = u0;
+                u[1] = u1;
+                for n in 0..2 {
+                    if q + n < quads {
+                        magnitudes::<HALF, T>(
+                            u32::from(done[n]),
+                            done_u[n],
+                            q + n,
+                            y0,
+                            base,
+                            &ctx,
+                            &mut ms,
+                            &s.e_above,
+                            &mut s.e_cur,
+                            out,
+                        )?;
+                    }
+                }
+            }
+        } else {
+            for (q, (&entry, &u)) in s.entries[..quads].iter().zip(&s.u[..quads]).enumerate() {
+                magnitudes::<HALF, T>(
+                    u32::from(entry),
+                    u,
+                    q,
+                    y0,
+                    base,
+                    &ctx,
+                    &mut ms,
+                    &s.e_above,
+                    &mut s.e_cur,
+                    out,
+                )?;
+            }
+        }
+        std::mem::swap(&mut s.entries, &mut s.entries_next);
+        std::mem::swap(&mut s.u, &mut s.u_next);
+        std::mem::swap(&mut s.e_above, &mut s.e_cur);
+        s.e_cur.fill(0);
+    }
+    Ok(())
+}
+
+/// The VLC pass of the initial quad row of a block of `quads` quads per row (T.814 7.3.5, 7.3.6: its own CxtVLC
+/// table, contexts from the left only, and the u code with the MEL-coded bit for pairs of quads that both have
+/// a u), into `s.entries`, `s.u` and `s.rho_cur`, a pair of quads at a time.
+fn initial_row(quads: usize, mel: &mut Mel, vlc: &mut Vlc, s: &mut Scratch) {
+    let initial_context = |l: u32| (l & 1) | (l >> 1 & 1) | (l >> 2 & 1) << 1 | (l >> 3 & 1) << 2;
+    let mut left_rho = 0u32;
+    for (qp, ((entries, u), rho_cur)) in s
+        .entries
+        .chunks_exact_mut(2)
+        .zip(s.u.chunks_exact_mut(2))
+        .zip(s.rho_cur[1..].chunks_exact_mut(2))
+        .enumerate()
+    {
+        let e0 = quad_entry(initial_context(left_rho), &TABLE_INITIAL, mel, vlc);
+        left_rho = e0 >> 4 & 0xF;
+        let e1 = if 2 * qp + 1 < quads {
+            let e = quad_entry(initial_context(left_rho), &TABLE_INITIAL, mel, vlc);
+            left_rho = e >> 4 & 0xF;
+            e
+        } else {
+            0
+        };
+        let (off0, off1) = (e0 >> 3 & 1, e1 >> 3 & 1);
+        let mut uq = [0u32; 2];
+        if off0 == 1 && off1 == 1 {
+            if mel.decode() {
+                let (p0, p1) = (vlc.u_prefix(), vlc.u_prefix());
+                let (s0, s1) = (vlc.u_suffix(p0), vlc.u_suffix(p1));
+                let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
+                uq = [2 + p0 + s0 + x0, 2 + p1 + s1 + x1];
             } else {
-                ((a0 >> 3 | a1 >> 1) & 1) | west(left_rho) | mid << 2
-            };
-            let e0 = quad_entry(c0, table, &mut mel, &mut vlc);
-            left_rho = e0 >> 4 & 0xF;
-            let e1 = if q + 1 < quads {
-                let c1 = if initial {
-                    initial_context(left_rho)
+                let p0 = vlc.u_prefix();
+                if p0 > 2 {
+                    let p1 = vlc.take(1) + 1;
+                    let s0 = vlc.u_suffix(p0);
+                    let x0 = vlc.u_ext(p0, s0);
+                    uq = [p0 + s0 + x0, p1];
                 } else {
-                    mid | west(left_rho) | ((a2 >> 3 | a3 >> 1) & 1) << 2
-                };
-                let e = quad_entry(c1, table, &mut mel, &mut vlc);
-                left_rho = e >> 4 & 0xF;
-                e
-            } else {
-                0
-            };
-            rho_cur[0] = (e0 >> 4 & 0xF) as u8;
-            rho_cur[1] = (e1 >> 4 & 0xF) as u8;
-            let e2 = [e0, e1];
-            let (off0, off1) = (e2[0] >> 3 & 1, e2[1] >> 3 & 1);
-            let mut uq = [0u32; 2];
-            if !initial {
-                // Outside the initial line pair each present u is prefix (both), then suffix (both), then
-                // extension: prefixes and suffix lengths from one lookup, both suffixes from one read.
-                let bits = vlc.peek(16);
-                let t = u32::from(TABLE_UVLC[((off0 | off1 << 1) << 6 | (bits & 63)) as usize]);
-                let (prefix_len, s0_len, s1_len) = (t & 7, t >> 3 & 7, t >> 6 & 7);
-                let suffix = (bits >> prefix_len) & ((1 << (s0_len + s1_len)) - 1);
-                vlc.advance(prefix_len + s0_len + s1_len);
-                uq = [
-                    (t >> 9 & 7) + (suffix & ((1 << s0_len) - 1)),
-                    (t >> 12 & 7) + (suffix >> s0_len),
-                ];
-                // A prefix of 5 with a suffix of 28 or more has a 4-bit extension.
-                if uq[0] > 32 {
-                    uq[0] += 4 * vlc.take(4);
-                }
-                if uq[1] > 32 {
-                    uq[1] += 4 * vlc.take(4);
-                }
-            } else if off0 == 1 && off1 == 1 {
-                if mel.decode() {
-                    let (p0, p1) = (vlc.u_prefix(), vlc.u_prefix());
+                    let p1 = vlc.u_prefix();
                     let (s0, s1) = (vlc.u_suffix(p0), vlc.u_suffix(p1));
                     let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
-                    uq = [2 + p0 + s0 + x0, 2 + p1 + s1 + x1];
-                } else {
-                    let p0 = vlc.u_prefix();
-                    if p0 > 2 {
-                        let p1 = vlc.take(1) + 1;
-                        let s0 = vlc.u_suffix(p0);
-                        let x0 = vlc.u_ext(p0, s0);
-                        uq = [p0 + s0 + x0, p1];
-                    } else {
-                        let p1 = vlc.u_prefix();
-                        let (s0, s1) = (vlc.u_suffix(p0), vlc.u_suffix(p1));
-                        let (x0, x1) = (vlc.u_ext(p0, s0), vlc.u_ext(p1, s1));
-                        uq = [p0 + s0 + x0, p1 + s1 + x1];
-                    }
+                    uq = [p0 + s0 + x0, p1 + s1 + x1];
                 }
-            } else if off0 == 1 || off1 == 1 {
-                let i = off1 as usize;
-                let p = vlc.u_prefix();
-                let sfx = vlc.u_suffix(p);
-                uq[i] = p + sfx + vlc.u_ext(p, sfx);
             }
-            entries[0] = e2[0] as u16;
-            entries[1] = e2[1] as u16;
-            u[0] = uq[0];
-            u[1] = uq[1];
+        } else if off0 == 1 || off1 == 1 {
+            let i = off1 as usize;
+            let p = vlc.u_prefix();
+            let sfx = vlc.u_suffix(p);
+            uq[i] = p + sfx + vlc.u_ext(p, sfx);
         }
+        entries[0] = e0 as u16;
+        entries[1] = e1 as u16;
+        rho_cur[0] = (e0 >> 4 & 0xF) as u8;
+        rho_cur[1] = (e1 >> 4 & 0xF) as u8;
+        u[0] = uq[0];
+        u[1] = uq[1];
+    }
+}
 
-        // Pass 2: magnitudes and signs (T.814 7.3.7 and 7.3.8).
-        let full_rows = y0 + 1 < h;
-        let base = y0 * stride;
-        for (q, (&entry, &u)) in s.entries[..quads].iter().zip(&s.u[..quads]).enumerate() {
-            let entry = u32::from(entry);
-            let rho = entry >> 4 & 0xF;
-            if rho == 0 {
-                continue;
-            }
-            let x0 = 2 * q;
-            // κ (T.814 7.3.7): 1, or for quads with several significant samples the largest exponent above
-            // minus 1 (the line above is all zero in the initial line pair).
-            let above = s.e_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
-            let e_max = u32::from(above[0].max(above[1]).max(above[2].max(above[3])));
-            let gamma = u32::from(rho & (rho - 1) != 0);
-            let kappa = (gamma * e_max.saturating_sub(1)).max(1);
-            let big_u = kappa + u;
-            if big_u > max_u {
-                return corrupt("an HT quad with more magnitude bits than the subband has");
-            }
-            let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
-            // Branch-free over the four samples: an insignificant one reads 0 bits and gives 0.
-            // The four samples' magnitude bit counts m_n = U − (bit n of e_k), 0 for insignificant ones, one per
-            // byte (the tables give e_k ⊆ ρ, so no byte borrows), and their bit offsets in the MagSgn stream.
-            let mb = ((big_u * 0x0101_0101) & SPREAD_FF[rho as usize]) - SPREAD_01[e_k as usize];
-            let total = mb.wrapping_mul(0x0101_0101) >> 24;
-            let offsets = mb.wrapping_mul(0x0101_0100);
-            // v = 2(μ − 1) + sign, with the implicit top bit (e_1) of the samples whose exponent is known.
-            let mut v = [0u32; 4];
-            if total <= 56 {
-                if ms.bits < total {
-                    ms.fill();
+/// The VLC pass of a pair of quads outside the initial row (T.814 7.3.5, 7.3.6): `above` holds ρ of the quads
+/// q − 1 to q + 2 of the row above (bit 1 the bottom-left sample, bit 3 the bottom-right), `left_rho` ρ of the
+/// quad to the left (updated); `second`: whether the second quad lies in the block. Gives both quads' CxtVLC
+/// entries and u. Each present u is prefix (both), then suffix (both), then extension: prefixes and suffix
+/// lengths from one lookup, both suffixes from one read.
+#[inline(always)]
+fn vlc_pair(
+    above: &[u8],
+    left_rho: &mut u32,
+    second: bool,
+    mel: &mut Mel,
+    vlc: &mut Vlc,
+) -> [u32; 4] {
+    let (a0, a1) = (u32::from(above[0]), u32::from(above[1]));
+    let (a2, a3) = (u32::from(above[2]), u32::from(above[3]));
+    // σ^nw | σ^n of quad q + 1, σ^ne | σ^nf of quad q.
+    let mid = (a1 >> 3 | a2 >> 1) & 1;
+    let west = |l: u32| ((l >> 2 | l >> 3) & 1) << 1;
+    let c0 = ((a0 >> 3 | a1 >> 1) & 1) | west(*left_rho) | mid << 2;
+    let e0 = quad_entry(c0, &TABLE_OTHER, mel, vlc);
+    *left_rho = e0 >> 4 & 0xF;
+    let e1 = if second {
+        let c1 = mid | west(*left_rho) | ((a2 >> 3 | a3 >> 1) & 1) << 2;
+        let e = quad_entry(c1, &TABLE_OTHER, mel, vlc);
+        *left_rho = e >> 4 & 0xF;
+        e
+    } else {
+        0
+    };
+    let (off0, off1) = (e0 >> 3 & 1, e1 >> 3 & 1);
+    let bits = vlc.peek(16);
+    let t = u32::from(TABLE_UVLC[((off0 | off1 << 1) << 6 | (bits & 63)) as usize]);
+    let (prefix_len, s0_len, s1_len) = (t & 7, t >> 3 & 7, t >> 6 & 7);
+    let suffix = (bits >> prefix_len) & ((1 << (s0_len + s1_len)) - 1);
+    vlc.advance(prefix_len + s0_len + s1_len);
+    let mut u0 = (t >> 9 & 7) + (suffix & ((1 << s0_len) - 1));
+    let mut u1 = (t >> 12 & 7) + (suffix >> s0_len);
+    // A prefix of 5 with a suffix of 28 or more has a 4-bit extension.
+    if u0 > 32 {
+        u0 += 4 * vlc.take(4);
+    }
+    if u1 > 32 {
+        u1 += 4 * vlc.take(4);
+    }
+    [e0, e1, u0, u1]
+}
+
+/// What the magnitude pass of a block needs besides the streams.
+struct Magnitudes {
+    w: usize,
+    h: usize,
+    p: u32,
+    max_u: u32,
+    stride: usize,
+    scale: f32,
+}
+
+/// The magnitudes and signs (T.814 7.3.7 and 7.3.8) of quad `q` of the quad row starting at line `y0` (at
+/// `base` in `out`), from its CxtVLC `entry` and `u`; the exponents of its bottom samples go to `e_cur` for the
+/// κ of the quads below.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn magnitudes<const HALF: bool, T: Coefficient>(
+    entry: u32,
+    u: u32,
+    q: usize,
+    y0: usize,
+    base: usize,
+    c: &Magnitudes,
+    ms: &mut MagSgn,
+    e_above: &[u8],
+    e_cur: &mut [u8],
+    out: &mut [T],
+) -> Result<()> {
+    let rho = entry >> 4 & 0xF;
+    if rho == 0 {
+        return Ok(());
+    }
+    let (w, h, p, stride, scale) = (c.w, c.h, c.p, c.stride, c.scale);
+    let x0 = 2 * q;
+    // κ (T.814 7.3.7): 1, or for quads with several significant samples the largest exponent above minus 1 (the
+    // line above is all zero in the initial line pair).
+    let above = e_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
+    let e_max = u32::from(above[0].max(above[1]).max(above[2].max(above[3])));
+    let gamma = u32::from(rho & (rho - 1) != 0);
+    let kappa = (gamma * e_max.saturating_sub(1)).max(1);
+    let big_u = kappa + u;
+    if big_u > c.max_u {
+        return corrupt("an HT quad with more magnitude bits than the subband has");
+    }
+    let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
+    // Branch-free over the four samples: an insignificant one reads 0 bits and gives 0.
+    // The four samples' magnitude bit counts m_n = U − (bit n of e_k), 0 for insignificant ones, one per byte
+    // (the tables give e_k ⊆ ρ, so no byte borrows), and their bit offsets in the MagSgn stream.
+    let mb = ((big_u * 0x0101_0101) & SPREAD_FF[rho as usize]) - SPREAD_01[e_k as usize];
+    let total = mb.wrapping_mul(0x0101_0101) >> 24;
+    let offsets = mb.wrapping_mul(0x0101_0100);
+    // v = 2(μ − 1) + sign, with the implicit top bit (e_1) of the samples whose exponent is known.
+    let mut v = [0u32; 4];
+    if total <= 56 {
+        if ms.bits < total {
+            ms.fill();
+        }
+        let a = ms.acc;
+        for (n, v) in v.iter_mut().enumerate() {
+            let m = mb >> (8 * n) & 0xFF;
+            let o = offsets >> (8 * n) & 0xFF;
+            let bit = 1u64.wrapping_shl(m);
+            let e1 = 0u64.wrapping_sub(u64::from(e_1 >> n & 1));
+            *v = ((a.wrapping_shr(o) & (bit - 1)) | (bit & e1)) as u32;
+        }
+        ms.acc >>= total;
+        ms.bits -= total;
+    } else {
+        for (n, v) in v.iter_mut().enumerate() {
+            let m = mb >> (8 * n) & 0xFF;
+            *v = ms.take(m) | (e_1 >> n & 1) << m;
+        }
+    }
+    let mut values = [T::from_index(0, scale); 4];
+    let mut sig = [0u32; 4];
+    for n in 0..4 {
+        sig[n] = 0u32.wrapping_sub(rho >> n & 1);
+        let magnitude = if HALF {
+            ((v[n] | 1) + 2) << p
+        } else {
+            ((v[n] >> 1) + 1) << p
+        } & sig[n];
+        let negative = 0u32.wrapping_sub(v[n] & 1);
+        values[n] = T::from_index(((magnitude ^ negative).wrapping_sub(negative)) as i32, scale);
+    }
+    // Exponents of the bottom two samples, for κ of the quads below.
+    let exponent = |n: usize| ((32 - (v[n] | 1).leading_zeros()) & sig[n]) as u8;
+    let at = base + x0;
+    if x0 + 1 < w && y0 + 1 < h {
+        if let Some(rows) = out.get_mut(at..at + stride + 2) {
+            rows[0] = values[0];
+            rows[1] = values[2];
+            rows[stride] = values[1];
+            rows[stride + 1] = values[3];
+        }
+    } else {
+        for (n, &value) in values.iter().enumerate() {
+            let (dx, dy) = (n >> 1, n & 1);
+            if x0 + dx < w && y0 + dy < h {
+                if let Some(slot) = out.get_mut(at + dy * stride + dx) {
+                    *slot = value;
                 }
-                let a = ms.acc;
-                for (n, v) in v.iter_mut().enumerate() {
-                    let m = mb >> (8 * n) & 0xFF;
-                    let o = offsets >> (8 * n) & 0xFF;
-                    let bit = 1u64.wrapping_shl(m);
-                    let e1 = 0u64.wrapping_sub(u64::from(e_1 >> n & 1));
-                    *v = ((a.wrapping_shr(o) & (bit - 1)) | (bit & e1)) as u32;
-                }
-                ms.acc >>= total;
-                ms.bits -= total;
-            } else {
-                for (n, v) in v.iter_mut().enumerate() {
-                    let m = mb >> (8 * n) & 0xFF;
-                    *v = ms.take(m) | (e_1 >> n & 1) << m;
-                }
-            }
-            let mut values = [T::from_index(0, scale); 4];
-            let mut sig = [0u32; 4];
-            for n in 0..4 {
-                sig[n] = 0u32.wrapping_sub(rho >> n & 1);
-                let magnitude = if HALF {
-                    ((v[n] | 1) + 2) << p
-                } else {
-                    ((v[n] >> 1) + 1) << p
-                } & sig[n];
-                let negative = 0u32.wrapping_sub(v[n] & 1);
-                values[n] = T::from_index(
-                    ((magnitude ^ negative).wrapping_sub(negative)) as i32,
-                    scale,
-                );
-            }
-            // Exponents of the bottom two samples, for κ of the quads below.
-            let exponent = |n: usize| ((32 - (v[n] | 1).leading_zeros()) & sig[n]) as u8;
-            let exponents = [exponent(1), exponent(3)];
-            let at = base + x0;
-            if x0 + 1 < w && full_rows {
-                if let Some(rows) = out.get_mut(at..at + stride + 2) {
-                    rows[0] = values[0];
-                    rows[1] = values[2];
-                    rows[stride] = values[1];
-                    rows[stride + 1] = values[3];
-                }
-            } else {
-                for (n, &value) in values.iter().enumerate() {
-                    let (dx, dy) = (n >> 1, n & 1);
-                    if x0 + dx < w && y0 + dy < h {
-                        if let Some(slot) = out.get_mut(at + dy * stride + dx) {
-                            *slot = value;
-                        }
-                    }
-                }
-            }
-            if let Some(e) = s.e_cur.get_mut(x0 + 1..x0 + 3) {
-                e[0] = exponents[0];
-                e[1] = exponents[1];
             }
         }
-        std::mem::swap(&mut s.rho_above, &mut s.rho_cur);
-        std::mem::swap(&mut s.e_above, &mut s.e_cur);
+    }
+    if let Some(e) = e_cur.get_mut(x0 + 1..x0 + 3) {
+        e[0] = exponent(1);
+        e[1] = exponent(3);
     }
     Ok(())
 }
