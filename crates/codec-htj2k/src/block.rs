@@ -670,23 +670,34 @@ fn vlc_pair(
     // σ^nw | σ^n of quad q + 1, σ^ne | σ^nf of quad q.
     let mid = (a1 >> 3 | a2 >> 1) & 1;
     let west = |l: u32| ((l >> 2 | l >> 3) & 1) << 1;
+    // The two CxtVLC codewords (≤ 7 bits each), the two u prefixes (≤ 3 bits each) and suffixes (≤ 5 bits
+    // each) come from one 32-bit window, consumed at once: the lookups chain through shifts of the window only.
+    let bits = vlc.peek(32);
+    let entry = |context: u32, bits: u32, mel: &mut Mel| {
+        if context == 0 && !mel.decode() {
+            0
+        } else {
+            u32::from(TABLE_OTHER[(context as usize & 7) << 7 | (bits & 0x7F) as usize])
+        }
+    };
     let c0 = ((a0 >> 3 | a1 >> 1) & 1) | west(*left_rho) | mid << 2;
-    let e0 = quad_entry(c0, &TABLE_OTHER, mel, vlc);
+    let e0 = entry(c0, bits, mel);
     *left_rho = e0 >> 4 & 0xF;
+    let bits = bits >> (e0 & 7);
     let e1 = if second {
         let c1 = mid | west(*left_rho) | ((a2 >> 3 | a3 >> 1) & 1) << 2;
-        let e = quad_entry(c1, &TABLE_OTHER, mel, vlc);
+        let e = entry(c1, bits, mel);
         *left_rho = e >> 4 & 0xF;
         e
     } else {
         0
     };
+    let bits = bits >> (e1 & 7);
     let (off0, off1) = (e0 >> 3 & 1, e1 >> 3 & 1);
-    let bits = vlc.peek(16);
     let t = u32::from(TABLE_UVLC[((off0 | off1 << 1) << 6 | (bits & 63)) as usize]);
     let (prefix_len, s0_len, s1_len) = (t & 7, t >> 3 & 7, t >> 6 & 7);
     let suffix = (bits >> prefix_len) & ((1 << (s0_len + s1_len)) - 1);
-    vlc.advance(prefix_len + s0_len + s1_len);
+    vlc.advance((e0 & 7) + (e1 & 7) + prefix_len + s0_len + s1_len);
     let mut u0 = (t >> 9 & 7) + (suffix & ((1 << s0_len) - 1));
     let mut u1 = (t >> 12 & 7) + (suffix >> s0_len);
     // A prefix of 5 with a suffix of 28 or more has a 4-bit extension.
