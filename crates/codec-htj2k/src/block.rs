@@ -375,13 +375,31 @@ fn quad_entry(context: u32, table: &[u16; 1024], mel: &mut Mel, vlc: &mut Vlc) -
 pub(crate) trait Coefficient: Copy {
     /// The coefficient of index `q` (±μ·2^p, or twice the mid-point ±(2μ + 1)·2^p), scaled by `scale`
     /// (integers: always 1).
+    #[cfg_attr(
+        all(target_arch = "wasm32", target_feature = "simd128"),
+        allow(dead_code)
+    )]
     fn from_index(q: i32, scale: f32) -> Self;
+    /// [`Coefficient::from_index`] of the four lanes of `q`.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    fn from_indices(q: core::arch::wasm32::v128, scale: f32) -> [Self; 4];
 }
 
 impl Coefficient for i32 {
     #[inline(always)]
     fn from_index(q: i32, _: f32) -> i32 {
         q
+    }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[inline(always)]
+    fn from_indices(q: core::arch::wasm32::v128, _: f32) -> [i32; 4] {
+        use core::arch::wasm32::i32x4_extract_lane;
+        [
+            i32x4_extract_lane::<0>(q),
+            i32x4_extract_lane::<1>(q),
+            i32x4_extract_lane::<2>(q),
+            i32x4_extract_lane::<3>(q),
+        ]
     }
 }
 
@@ -390,6 +408,72 @@ impl Coefficient for f32 {
     fn from_index(q: i32, scale: f32) -> f32 {
         q as f32 * scale
     }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[inline(always)]
+    fn from_indices(q: core::arch::wasm32::v128, scale: f32) -> [f32; 4] {
+        use core::arch::wasm32::*;
+        let f = f32x4_mul(f32x4_convert_i32x4(q), f32x4_splat(scale));
+        [
+            f32x4_extract_lane::<0>(f),
+            f32x4_extract_lane::<1>(f),
+            f32x4_extract_lane::<2>(f),
+            f32x4_extract_lane::<3>(f),
+        ]
+    }
+}
+
+/// The signed coefficients (before scaling) of a quad's four samples from their `v` = 2(μ − 1) + sign and
+/// significance pattern `rho`: ±μ·2^p, or with `HALF` ±(2μ + 1)·2^p; 0 for insignificant samples.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn quad_values<const HALF: bool, T: Coefficient>(
+    v: [u32; 4],
+    rho: u32,
+    p: u32,
+    scale: f32,
+) -> [T; 4] {
+    let mut values = [T::from_index(0, scale); 4];
+    for n in 0..4 {
+        let sig = 0u32.wrapping_sub(rho >> n & 1);
+        let magnitude = if HALF {
+            ((v[n] | 1) + 2) << p
+        } else {
+            ((v[n] >> 1) + 1) << p
+        } & sig;
+        let negative = 0u32.wrapping_sub(v[n] & 1);
+        values[n] = T::from_index(
+            ((magnitude ^ negative).wrapping_sub(negative)) as i32,
+            scale,
+        );
+    }
+    values
+}
+
+/// [`quad_values`] with the four lanes in one SIMD128 vector (the field extraction before it needs per-lane
+/// variable shifts, which wasm lacks, so it stays scalar).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn quad_values<const HALF: bool, T: Coefficient>(
+    v: [u32; 4],
+    rho: u32,
+    p: u32,
+    scale: f32,
+) -> [T; 4] {
+    use core::arch::wasm32::*;
+    let vv = u32x4(v[0], v[1], v[2], v[3]);
+    let one = u32x4_splat(1);
+    let sig = i32x4_ne(
+        v128_and(u32x4_splat(rho), u32x4(1, 2, 4, 8)),
+        u32x4_splat(0),
+    );
+    let magnitude = if HALF {
+        i32x4_shl(i32x4_add(v128_or(vv, one), u32x4_splat(2)), p)
+    } else {
+        i32x4_shl(i32x4_add(u32x4_shr(vv, 1), one), p)
+    };
+    let magnitude = v128_and(magnitude, sig);
+    let negative = i32x4_neg(v128_and(vv, one));
+    T::from_indices(i32x4_sub(v128_xor(magnitude, negative), negative), scale)
 }
 
 /// Decode the cleanup pass of a `w`×`h` code-block whose least significant coded bit-plane is `p` (Mb − 1 minus
@@ -782,20 +866,10 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
             *v = ms.take(m) | (e_1 >> n & 1) << m;
         }
     }
-    let mut values = [T::from_index(0, scale); 4];
-    let mut sig = [0u32; 4];
-    for n in 0..4 {
-        sig[n] = 0u32.wrapping_sub(rho >> n & 1);
-        let magnitude = if HALF {
-            ((v[n] | 1) + 2) << p
-        } else {
-            ((v[n] >> 1) + 1) << p
-        } & sig[n];
-        let negative = 0u32.wrapping_sub(v[n] & 1);
-        values[n] = T::from_index(((magnitude ^ negative).wrapping_sub(negative)) as i32, scale);
-    }
+    let values = quad_values::<HALF, T>(v, rho, p, scale);
     // Exponents of the bottom two samples, for κ of the quads below.
-    let exponent = |n: usize| ((32 - (v[n] | 1).leading_zeros()) & sig[n]) as u8;
+    let exponent =
+        |n: usize| ((32 - (v[n] | 1).leading_zeros()) & 0u32.wrapping_sub(rho >> n & 1)) as u8;
     let at = base + x0;
     if x0 + 1 < w && y0 + 1 < h {
         if let Some(rows) = out.get_mut(at..at + stride + 2) {
