@@ -9,9 +9,14 @@
 //! levels, the reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT)
 //! colour transforms, 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and
 //! signedness; any progression order. Everything else — several tiles, precincts or layers, SigProp/MagRef
-//! refinement passes, image offsets, subsampled components, COC/QCC/POC/RGN/PPM/PPT, Part 1 (non-HT)
-//! code-blocks — is refused with [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000
-//! decoder. Every other error means the codestream is damaged.
+//! refinement passes, image offsets, subsampled components, COC/QCC/POC/RGN/PPM/PPT — is refused with
+//! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error means
+//! the codestream is damaged.
+//!
+//! JPEG 2000 Part 1 codestreams (COD without the HT flag: DICOM JPEG 2000, .90/.91) go through the same pipeline
+//! with the EBCOT code-block decoder (MQ arithmetic decoder and the three coding passes, T.800 Annexes C and D),
+//! under the same limits; of the Part 1 code-block styles, arithmetic bypass, termination on each pass and
+//! vertically causal contexts are refused with [`Error::Unsupported`].
 //!
 //! Reduced resolutions: [`decode_reduced`] leaves out the highest resolution levels of a whole codestream (like
 //! `ojph_expand -skip_res`: fewer inverse wavelet levels, an image of [`reduced_size`]); [`prefix_resolution`]
@@ -34,7 +39,9 @@ mod block;
 mod codestream;
 mod dwt;
 mod error;
+mod mq;
 mod packet;
+mod t1;
 mod vlc_table;
 
 pub use error::{Error, Result};
@@ -257,6 +264,7 @@ pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
             &grids(&resolutions[r]),
             cs.cod.sop,
             cs.cod.eph,
+            cs.cod.ht,
             &mut contributions,
         ) {
             Ok(next) => pos = next,
@@ -404,6 +412,7 @@ fn decode_levels<T: Sample>(
             &grids(&resolutions[r]),
             cod.sop,
             cod.eph,
+            cod.ht,
             &mut contributions,
         )?;
         if r <= levels as usize {
@@ -420,6 +429,7 @@ fn decode_levels<T: Sample>(
         .collect();
     let mut block_buf: Vec<i32> = Vec::new();
     let mut scratch = block::Scratch::default();
+    let mut t1 = t1::T1::default();
     for &(c, r, first, last) in &packets {
         for contribution in &contributions[first..last] {
             let band = &resolutions[r][contribution.band];
@@ -433,33 +443,22 @@ fn decode_levels<T: Sample>(
             let max_u = band.mb + 1 - p;
             let start = (band.y0 + y0) * w + band.x0 + x0;
             let coded = &tile[contribution.start..contribution.start + contribution.len];
+            // HT code-blocks: the cleanup pass; Part 1 code-blocks: the EBCOT decoder, with the same output.
+            let mut decode_block = |half: bool, out: &mut [i32], stride: usize| {
+                if cod.ht {
+                    block::decode_cleanup(coded, cw, ch, p, max_u, half, out, stride, &mut scratch)
+                } else {
+                    let kind = if r == 0 { 0 } else { contribution.band + 1 };
+                    let (passes, style) = (contribution.passes, cod.block_style);
+                    t1.decode(coded, cw, ch, p, passes, kind, style, half, out, stride)
+                }
+            };
             if cod.reversible {
-                let plane = &mut planes[c];
-                block::decode_cleanup(
-                    coded,
-                    cw,
-                    ch,
-                    p,
-                    max_u,
-                    false,
-                    &mut plane[start..],
-                    w,
-                    &mut scratch,
-                )?;
+                decode_block(false, &mut planes[c][start..], w)?;
             } else {
                 block_buf.clear();
                 block_buf.resize(cw * ch, 0);
-                block::decode_cleanup(
-                    coded,
-                    cw,
-                    ch,
-                    p,
-                    max_u,
-                    true,
-                    &mut block_buf,
-                    cw,
-                    &mut scratch,
-                )?;
+                decode_block(true, &mut block_buf, cw)?;
                 // Mid-point reconstruction (T.800 E.1.1.2, r = 1/2): the indices are twice the index plus 1/2.
                 let half_step = band.step * 0.5;
                 let plane = &mut fplanes[c];

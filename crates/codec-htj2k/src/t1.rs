@@ -1,0 +1,413 @@
+//! The JPEG 2000 Part 1 code-block decoder (EBCOT tier-1, ITU-T T.800 Annex D): the significance propagation,
+//! magnitude refinement and cleanup passes over the MQ-coded data of one code-block, with the zero coding, sign
+//! coding, magnitude refinement, run-length and uniform contexts of D.3, to signed quantization indices written
+//! into the subband. Handled code-block styles: context reset, predictable termination (nothing to do when
+//! decoding) and segmentation symbols; the others (arithmetic bypass, termination on each pass, vertically causal
+//! contexts) are refused by the codestream reader. This module must not know about packets, subbands or the
+//! wavelet transform.
+//!
+//! State: one `u32` of flags per coefficient in a grid with a one-sample border, so that a coefficient's eight
+//! neighbours are always in the grid; each coefficient holds the significance of its neighbours (and the signs
+//! of the four direct ones), set when a neighbour becomes significant, so a context is one table lookup. The
+//! buffers live in [`T1`] and are reused from code-block to code-block.
+
+use crate::error::*;
+use crate::mq::{context, Mq};
+
+// Significance of the neighbours (N, W, E, S first: with the sign bits they index the sign context table).
+const SIG_N: u32 = 1 << 0;
+const SIG_W: u32 = 1 << 1;
+const SIG_E: u32 = 1 << 2;
+const SIG_S: u32 = 1 << 3;
+const SIG_NW: u32 = 1 << 4;
+const SIG_NE: u32 = 1 << 5;
+const SIG_SW: u32 = 1 << 6;
+const SIG_SE: u32 = 1 << 7;
+const NEIGHBOURS: u32 = 0xFF;
+// Signs of the direct neighbours (set with their significance when negative).
+const NEG_N: u32 = 1 << 8;
+const NEG_W: u32 = 1 << 9;
+const NEG_E: u32 = 1 << 10;
+const NEG_S: u32 = 1 << 11;
+/// The coefficient is significant.
+const SIG: u32 = 1 << 12;
+/// The coefficient has been refined at least once.
+const REFINED: u32 = 1 << 13;
+/// The coefficient was coded by the significance propagation pass of the current bit-plane.
+const VISITED: u32 = 1 << 14;
+/// The coefficient is negative.
+const NEG: u32 = 1 << 15;
+
+// Context numbers: zero coding 0–8, sign coding 9–13, magnitude refinement 14–16, run-length 17, uniform 18.
+const CX_MR_FIRST: usize = 14;
+const CX_RL: usize = 17;
+const CX_UNIFORM: usize = 18;
+
+/// Code-block style bits (COD SPcod) this decoder acts on.
+pub(crate) const STYLE_RESET: u8 = 0x02;
+pub(crate) const STYLE_SEGMARK: u8 = 0x20;
+
+/// Zero coding contexts (Table D.1) by the eight neighbour significance bits, for LL and LH (index 0), HL (1)
+/// and HH (2) subbands.
+const fn zc_tables() -> [[u8; 256]; 3] {
+    let mut t = [[0u8; 256]; 3];
+    let mut m = 0;
+    while m < 256 {
+        let f = m as u32;
+        let h = ((f & SIG_W != 0) as u32) + ((f & SIG_E != 0) as u32);
+        let v = ((f & SIG_N != 0) as u32) + ((f & SIG_S != 0) as u32);
+        let d = ((f & SIG_NW != 0) as u32)
+            + ((f & SIG_NE != 0) as u32)
+            + ((f & SIG_SW != 0) as u32)
+            + ((f & SIG_SE != 0) as u32);
+        t[0][m] = zc_ll(h, v, d);
+        t[1][m] = zc_ll(v, h, d);
+        t[2][m] = if d >= 3 {
+            8
+        } else if d == 2 {
+            if h + v >= 1 {
+                7
+            } else {
+                6
+            }
+        } else if d == 1 {
+            match h + v {
+                0 => 3,
+                1 => 4,
+                _ => 5,
+            }
+        } else {
+            match h + v {
+                0 => 0,
+                1 => 1,
+                _ => 2,
+            }
+        };
+        m += 1;
+    }
+    t
+}
+
+const fn zc_ll(h: u32, v: u32, d: u32) -> u8 {
+    if h == 2 {
+        8
+    } else if h == 1 {
+        if v >= 1 {
+            7
+        } else if d >= 1 {
+            6
+        } else {
+            5
+        }
+    } else if v == 2 {
+        4
+    } else if v == 1 {
+        3
+    } else if d >= 2 {
+        2
+    } else if d == 1 {
+        1
+    } else {
+        0
+    }
+}
+
+static ZC: [[u8; 256]; 3] = zc_tables();
+
+/// Sign coding (Tables D.2, D.3) by the significance and sign bits of the four direct neighbours (flags bits 0–3
+/// and 8–11 packed into 8 bits): context | XOR bit << 7.
+const fn sc_table() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let f = (i as u32 & 0xF) | ((i as u32 & 0xF0) << 4);
+        let h = clamp(contribution(f, SIG_W, NEG_W) + contribution(f, SIG_E, NEG_E));
+        let v = clamp(contribution(f, SIG_N, NEG_N) + contribution(f, SIG_S, NEG_S));
+        let (cx, xor) = match (h, v) {
+            (1, 1) => (13, 0),
+            (1, 0) => (12, 0),
+            (1, _) => (11, 0),
+            (0, 1) => (10, 0),
+            (0, 0) => (9, 0),
+            (0, _) => (10, 1),
+            (_, 1) => (11, 1),
+            (_, 0) => (12, 1),
+            _ => (13, 1),
+        };
+        t[i] = cx | xor << 7;
+        i += 1;
+    }
+    t
+}
+
+/// A direct neighbour's sign contribution (Table D.2): 0 insignificant, 1 positive, −1 negative.
+const fn contribution(f: u32, sig: u32, neg: u32) -> i32 {
+    if f & sig == 0 {
+        0
+    } else if f & neg != 0 {
+        -1
+    } else {
+        1
+    }
+}
+
+const fn clamp(x: i32) -> i32 {
+    if x > 1 {
+        1
+    } else if x < -1 {
+        -1
+    } else {
+        x
+    }
+}
+
+static SC: [u8; 256] = sc_table();
+
+/// The initial contexts (Table D.7): all in state 0 except the all-zero neighbourhood zero coding context (4),
+/// run-length (3) and uniform (46). 32 entries so that a masked index needs no bounds check.
+const fn initial_contexts() -> [u8; 32] {
+    let mut c = [context(0); 32];
+    c[0] = context(4);
+    c[CX_RL] = context(3);
+    c[CX_UNIFORM] = context(46);
+    c
+}
+
+const INITIAL_CONTEXTS: [u8; 32] = initial_contexts();
+
+/// Reusable buffers of the code-block decoder.
+#[derive(Default)]
+pub(crate) struct T1 {
+    /// Flags per coefficient of the (w + 2) × (h + 2) grid.
+    flags: Vec<u32>,
+    /// Magnitude per coefficient (same grid), twice the index plus the half of the last coded bit-plane.
+    mags: Vec<u32>,
+}
+
+/// A code-block being decoded.
+struct Block<'a, 'b> {
+    mq: Mq<'b>,
+    cx: [u8; 32],
+    flags: &'a mut [u32],
+    mags: &'a mut [u32],
+    zc: &'static [u8; 256],
+    w: usize,
+    h: usize,
+    /// Row stride of `flags` and `mags`.
+    fs: usize,
+}
+
+impl T1 {
+    /// Decode a `w`×`h` code-block of subband kind `kind` (0 LL, 1 HL, 2 LH, 3 HH) from its coded data (one
+    /// codeword segment): `passes` coding passes, the first a cleanup pass of bit-plane `p` (Mb − 1 minus the
+    /// missing MSBs). Writes every sample of the block into `out` at row stride `stride`: the quantization index
+    /// ±μ, or with `half` ±(2μ + 1)·2^q (twice the mid-point of the interval, q the last bit-plane coded for the
+    /// sample), for irreversible reconstruction. `p` at most 28.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decode(
+        &mut self,
+        data: &[u8],
+        w: usize,
+        h: usize,
+        p: u32,
+        passes: u32,
+        kind: usize,
+        style: u8,
+        half: bool,
+        out: &mut [i32],
+        stride: usize,
+    ) -> Result<()> {
+        if w == 0 || h == 0 || w > 1024 || h > 1024 || out.len() < (h - 1) * stride + w {
+            return corrupt("a code-block outside its subband");
+        }
+        if p > 28 {
+            return corrupt("a code-block with more bit-planes than 29");
+        }
+        if passes > 3 * p + 1 {
+            return corrupt("a code-block with more coding passes than bit-planes");
+        }
+        let fs = w + 2;
+        let n = fs * (h + 2);
+        if self.flags.len() < n {
+            self.flags.resize(n, 0);
+            self.mags.resize(n, 0);
+        }
+        self.flags[..n].fill(0);
+        self.mags[..n].fill(0);
+        let mut b = Block {
+            mq: Mq::new(data),
+            cx: INITIAL_CONTEXTS,
+            flags: &mut self.flags[..n],
+            mags: &mut self.mags[..n],
+            zc: &ZC[[0, 1, 0, 2][kind & 3]],
+            w,
+            h,
+            fs,
+        };
+        let mut plane = p;
+        for pass in 0..passes {
+            // Pass 0 is the cleanup of bit-plane p; then significance propagation, refinement and cleanup of
+            // each lower bit-plane.
+            match pass % 3 {
+                0 => {
+                    b.cleanup(plane);
+                    if style & STYLE_SEGMARK != 0 {
+                        let cx = &mut b.cx;
+                        let mut symbol = 0;
+                        for _ in 0..4 {
+                            symbol = symbol << 1 | b.mq.decode(&mut cx[CX_UNIFORM]);
+                        }
+                        if symbol != 0xA {
+                            return corrupt("a wrong segmentation symbol after a cleanup pass");
+                        }
+                    }
+                }
+                1 => {
+                    plane -= 1;
+                    b.significance(plane);
+                }
+                _ => b.refinement(plane),
+            }
+            if style & STYLE_RESET != 0 {
+                b.cx = INITIAL_CONTEXTS;
+            }
+        }
+        // The samples out, with their signs.
+        let shift = u32::from(!half);
+        for y in 0..h {
+            let src = (y + 1) * fs + 1;
+            let f = &b.flags[src..src + w];
+            let m = &b.mags[src..src + w];
+            let o = &mut out[y * stride..y * stride + w];
+            for ((o, &f), &m) in o.iter_mut().zip(f).zip(m) {
+                let v = (m >> shift) as i32;
+                *o = if f & NEG != 0 { -v } else { v };
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Block<'_, '_> {
+    /// Mark the coefficient at `i` significant, of sign `neg`, in its flags and its neighbours'.
+    #[inline(always)]
+    fn set_significant(&mut self, i: usize, neg: bool) {
+        let fs = self.fs;
+        let f = &mut *self.flags;
+        let n = u32::from(neg);
+        f[i - fs - 1] |= SIG_SE;
+        f[i - fs] |= SIG_S | (n * NEG_S);
+        f[i - fs + 1] |= SIG_SW;
+        f[i - 1] |= SIG_E | (n * NEG_E);
+        f[i] |= SIG | (n * NEG);
+        f[i + 1] |= SIG_W | (n * NEG_W);
+        f[i + fs - 1] |= SIG_NE;
+        f[i + fs] |= SIG_N | (n * NEG_N);
+        f[i + fs + 1] |= SIG_NW;
+    }
+
+    /// Decode the sign of the coefficient at `i` (flags `f`) that just became significant at bit-plane `plane`.
+    #[inline(always)]
+    fn become_significant(&mut self, i: usize, f: u32, plane: u32) {
+        let sc = SC[((f & 0xF) | ((f >> 4) & 0xF0)) as usize];
+        let neg = self.mq.decode(&mut self.cx[usize::from(sc & 0x1F)]) ^ u32::from(sc >> 7);
+        self.mags[i] = 3 << plane;
+        self.set_significant(i, neg != 0);
+    }
+
+    /// Zero coding then, if significant, sign coding of the coefficient at `i` with flags `f`.
+    #[inline(always)]
+    fn code_significance(&mut self, i: usize, f: u32, plane: u32) {
+        let zc = usize::from(self.zc[(f & NEIGHBOURS) as usize]);
+        if self.mq.decode(&mut self.cx[zc & 31]) != 0 {
+            self.become_significant(i, f, plane);
+        }
+    }
+
+    /// The significance propagation pass (D.3.1) of bit-plane `plane`: insignificant coefficients with a
+    /// significant neighbour.
+    fn significance(&mut self, plane: u32) {
+        let fs = self.fs;
+        for y0 in (0..self.h).step_by(4) {
+            let rows = (self.h - y0).min(4);
+            for x in 0..self.w {
+                let top = (y0 + 1) * fs + x + 1;
+                for r in 0..rows {
+                    let i = top + r * fs;
+                    let f = self.flags[i];
+                    if f & SIG == 0 && f & NEIGHBOURS != 0 {
+                        self.code_significance(i, f, plane);
+                        self.flags[i] |= VISITED;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The magnitude refinement pass (D.3.3) of bit-plane `plane`: coefficients significant before it.
+    fn refinement(&mut self, plane: u32) {
+        let fs = self.fs;
+        let half = 1u32 << plane;
+        for y0 in (0..self.h).step_by(4) {
+            let rows = (self.h - y0).min(4);
+            for x in 0..self.w {
+                let top = (y0 + 1) * fs + x + 1;
+                for r in 0..rows {
+                    let i = top + r * fs;
+                    let f = self.flags[i];
+                    if f & (SIG | VISITED) == SIG {
+                        let cx = if f & REFINED != 0 {
+                            CX_MR_FIRST + 2
+                        } else {
+                            CX_MR_FIRST + usize::from(f & NEIGHBOURS != 0)
+                        };
+                        let bit = self.mq.decode(&mut self.cx[cx]);
+                        // The half of the plane above becomes this bit plus the half of this plane.
+                        let m = self.mags[i];
+                        self.mags[i] = if bit != 0 { m + half } else { m - half };
+                        self.flags[i] = f | REFINED;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The cleanup pass (D.3.4) of bit-plane `plane`: the coefficients the other passes left, with run-length
+    /// coding of columns of four whose neighbourhoods are all insignificant. Clears the VISITED marks.
+    fn cleanup(&mut self, plane: u32) {
+        let fs = self.fs;
+        for y0 in (0..self.h).step_by(4) {
+            let rows = (self.h - y0).min(4);
+            for x in 0..self.w {
+                let top = (y0 + 1) * fs + x + 1;
+                let mut start = 0;
+                if rows == 4 {
+                    let any = self.flags[top]
+                        | self.flags[top + fs]
+                        | self.flags[top + 2 * fs]
+                        | self.flags[top + 3 * fs];
+                    if any & (SIG | VISITED | NEIGHBOURS) == 0 {
+                        if self.mq.decode(&mut self.cx[CX_RL]) == 0 {
+                            continue;
+                        }
+                        let mut r = self.mq.decode(&mut self.cx[CX_UNIFORM]) as usize;
+                        r = r << 1 | self.mq.decode(&mut self.cx[CX_UNIFORM]) as usize;
+                        let i = top + r * fs;
+                        let f = self.flags[i];
+                        self.become_significant(i, f, plane);
+                        start = r + 1;
+                    }
+                }
+                for r in start..rows {
+                    let i = top + r * fs;
+                    let f = self.flags[i];
+                    if f & (SIG | VISITED) == 0 {
+                        self.code_significance(i, f, plane);
+                    } else {
+                        self.flags[i] = f & !VISITED;
+                    }
+                }
+            }
+        }
+    }
+}
