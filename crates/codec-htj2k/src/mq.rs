@@ -91,6 +91,7 @@ pub(crate) const fn context(index: u8) -> u8 {
 
 /// The decoder over one codeword segment; bytes past its end read as FF (T.800 C.3.4: the decoder feeds 1s
 /// after a marker or the end of the data).
+#[derive(Clone, Copy)]
 pub(crate) struct Mq<'a> {
     data: &'a [u8],
     /// Index of the last byte moved into `c`.
@@ -141,9 +142,17 @@ impl<'a> Mq<'a> {
         }
     }
 
-    /// RENORMD (C.3.3).
+    /// RENORMD (C.3.3): shift A and C left until A is at least 0x8000, feeding bytes as the bit count runs out;
+    /// all the shifts at once when the bits in C last.
     #[inline(always)]
     fn renorm(&mut self) {
+        let shift = self.a.leading_zeros() - 16;
+        if shift <= self.ct {
+            self.a <<= shift;
+            self.c <<= shift;
+            self.ct -= shift;
+            return;
+        }
         loop {
             if self.ct == 0 {
                 self.byte_in();

@@ -6,10 +6,13 @@
 //! contexts) are refused by the codestream reader. This module must not know about packets, subbands or the
 //! wavelet transform.
 //!
-//! State: one `u32` of flags per coefficient in a grid with a one-sample border, so that a coefficient's eight
-//! neighbours are always in the grid; each coefficient holds the significance of its neighbours (and the signs
-//! of the four direct ones), set when a neighbour becomes significant, so a context is one table lookup. The
-//! buffers live in [`T1`] and are reused from code-block to code-block.
+//! State: one `u32` of flags per coefficient, in a stripe-column layout (the four rows of a column of a stripe are
+//! consecutive) with a border column on each side and a border stripe above and below, so that a coefficient's
+//! eight neighbours are always in the buffer and a column's four flags are one load. Each coefficient holds the
+//! significance of its neighbours (and the signs of the four direct ones), set when a neighbour becomes
+//! significant, so a context is one table lookup; columns with nothing to code in a pass are skipped on their
+//! four flags. The buffers live in [`T1`] and are reused from code-block to code-block; each pass works on the
+//! MQ decoder and the contexts in locals.
 
 use crate::error::*;
 use crate::mq::{context, Mq};
@@ -178,9 +181,10 @@ const INITIAL_CONTEXTS: [u8; 32] = initial_contexts();
 /// Reusable buffers of the code-block decoder.
 #[derive(Default)]
 pub(crate) struct T1 {
-    /// Flags per coefficient of the (w + 2) × (h + 2) grid.
+    /// Flags per coefficient, in the stripe-column layout.
     flags: Vec<u32>,
-    /// Magnitude per coefficient (same grid), twice the index plus the half of the last coded bit-plane.
+    /// Magnitude per coefficient (same layout), twice the index plus the half of the last coded bit-plane; valid
+    /// only where the flags say significant.
     mags: Vec<u32>,
 }
 
@@ -193,8 +197,8 @@ struct Block<'a, 'b> {
     zc: &'static [u8; 256],
     w: usize,
     h: usize,
-    /// Row stride of `flags` and `mags`.
-    fs: usize,
+    /// Stripe stride of `flags` and `mags`: 4 × (w + 2).
+    ss: usize,
 }
 
 impl T1 {
@@ -226,14 +230,16 @@ impl T1 {
         if passes > 3 * p + 1 {
             return corrupt("a code-block with more coding passes than bit-planes");
         }
-        let fs = w + 2;
-        let n = fs * (h + 2);
+        // Stripe-column layout: the four rows of a stripe column are consecutive, columns −1..=w, with a stripe of
+        // border above and below.
+        let ss = 4 * (w + 2);
+        let n = ss * (h.div_ceil(4) + 2);
         if self.flags.len() < n {
             self.flags.resize(n, 0);
             self.mags.resize(n, 0);
         }
+        // Magnitudes are written when a coefficient becomes significant and read only for significant ones.
         self.flags[..n].fill(0);
-        self.mags[..n].fill(0);
         let mut b = Block {
             mq: Mq::new(data),
             cx: INITIAL_CONTEXTS,
@@ -242,7 +248,7 @@ impl T1 {
             zc: &ZC[[0, 1, 0, 2][kind & 3]],
             w,
             h,
-            fs,
+            ss,
         };
         let mut plane = p;
         for pass in 0..passes {
@@ -275,12 +281,12 @@ impl T1 {
         // The samples out, with their signs.
         let shift = u32::from(!half);
         for y in 0..h {
-            let src = (y + 1) * fs + 1;
-            let f = &b.flags[src..src + w];
-            let m = &b.mags[src..src + w];
+            let first = (y / 4 + 1) * ss + 4 + (y & 3);
+            let f = b.flags[first..].iter().step_by(4);
+            let m = b.mags[first..].iter().step_by(4);
             let o = &mut out[y * stride..y * stride + w];
             for ((o, &f), &m) in o.iter_mut().zip(f).zip(m) {
-                let v = (m >> shift) as i32;
+                let v = if f & SIG != 0 { (m >> shift) as i32 } else { 0 };
                 *o = if f & NEG != 0 { -v } else { v };
             }
         }
@@ -288,31 +294,52 @@ impl T1 {
     }
 }
 
-impl Block<'_, '_> {
-    /// Mark the coefficient at `i` significant, of sign `neg`, in its flags and its neighbours'.
-    #[inline(always)]
-    fn set_significant(&mut self, i: usize, neg: bool) {
-        let fs = self.fs;
-        let f = &mut *self.flags;
-        let n = u32::from(neg);
-        f[i - fs - 1] |= SIG_SE;
-        f[i - fs] |= SIG_S | (n * NEG_S);
-        f[i - fs + 1] |= SIG_SW;
-        f[i - 1] |= SIG_E | (n * NEG_E);
-        f[i] |= SIG | (n * NEG);
-        f[i + 1] |= SIG_W | (n * NEG_W);
-        f[i + fs - 1] |= SIG_NE;
-        f[i + fs] |= SIG_N | (n * NEG_N);
-        f[i + fs + 1] |= SIG_NW;
-    }
+/// Mark the coefficient at `i` significant, of sign `neg`, in its flags and its neighbours' (stripe stride
+/// `ss`; the row in the stripe is `i & 3`).
+#[inline(always)]
+fn set_significant(f: &mut [u32], ss: usize, i: usize, neg: bool) {
+    let n = u32::from(neg);
+    let r = i & 3;
+    let north = if r == 0 { i + 3 - ss } else { i - 1 };
+    let south = if r == 3 { i + ss - 3 } else { i + 1 };
+    f[north - 4] |= SIG_SE;
+    f[north] |= SIG_S | (n * NEG_S);
+    f[north + 4] |= SIG_SW;
+    f[i - 4] |= SIG_E | (n * NEG_E);
+    f[i] |= SIG | (n * NEG);
+    f[i + 4] |= SIG_W | (n * NEG_W);
+    f[south - 4] |= SIG_NE;
+    f[south] |= SIG_N | (n * NEG_N);
+    f[south + 4] |= SIG_NW;
+}
 
+/// The flags of a stripe column's four coefficients, from `i`.
+#[inline(always)]
+fn column(f: &[u32], i: usize) -> [u32; 4] {
+    let mut c = [0; 4];
+    c.copy_from_slice(&f[i..i + 4]);
+    c
+}
+
+/// The state a pass works on, in locals: the MQ decoder and contexts are copied in and out of the [`Block`] so
+/// that they live in registers.
+struct Pass<'a, 'b> {
+    mq: Mq<'b>,
+    cx: [u8; 32],
+    flags: &'a mut [u32],
+    mags: &'a mut [u32],
+    zc: &'static [u8; 256],
+    ss: usize,
+}
+
+impl Pass<'_, '_> {
     /// Decode the sign of the coefficient at `i` (flags `f`) that just became significant at bit-plane `plane`.
     #[inline(always)]
     fn become_significant(&mut self, i: usize, f: u32, plane: u32) {
         let sc = SC[((f & 0xF) | ((f >> 4) & 0xF0)) as usize];
         let neg = self.mq.decode(&mut self.cx[usize::from(sc & 0x1F)]) ^ u32::from(sc >> 7);
         self.mags[i] = 3 << plane;
-        self.set_significant(i, neg != 0);
+        set_significant(self.flags, self.ss, i, neg != 0);
     }
 
     /// Zero coding then, if significant, sign coding of the coefficient at `i` with flags `f`.
@@ -324,90 +351,159 @@ impl Block<'_, '_> {
         }
     }
 
-    /// The significance propagation pass (D.3.1) of bit-plane `plane`: insignificant coefficients with a
-    /// significant neighbour.
-    fn significance(&mut self, plane: u32) {
-        let fs = self.fs;
-        for y0 in (0..self.h).step_by(4) {
-            let rows = (self.h - y0).min(4);
-            for x in 0..self.w {
-                let top = (y0 + 1) * fs + x + 1;
-                for r in 0..rows {
-                    let i = top + r * fs;
-                    let f = self.flags[i];
-                    if f & SIG == 0 && f & NEIGHBOURS != 0 {
-                        self.code_significance(i, f, plane);
-                        self.flags[i] |= VISITED;
-                    }
-                }
+    /// Significance propagation of the first `rows` coefficients of the column at `i`.
+    #[inline(always)]
+    fn significance_column(&mut self, i: usize, rows: usize, plane: u32) {
+        for r in 0..rows {
+            let f = self.flags[i + r];
+            if f & SIG == 0 && f & NEIGHBOURS != 0 {
+                self.code_significance(i + r, f, plane);
+                self.flags[i + r] |= VISITED;
             }
         }
     }
 
-    /// The magnitude refinement pass (D.3.3) of bit-plane `plane`: coefficients significant before it.
-    fn refinement(&mut self, plane: u32) {
-        let fs = self.fs;
-        let half = 1u32 << plane;
-        for y0 in (0..self.h).step_by(4) {
-            let rows = (self.h - y0).min(4);
-            for x in 0..self.w {
-                let top = (y0 + 1) * fs + x + 1;
-                for r in 0..rows {
-                    let i = top + r * fs;
-                    let f = self.flags[i];
-                    if f & (SIG | VISITED) == SIG {
-                        let cx = if f & REFINED != 0 {
-                            CX_MR_FIRST + 2
-                        } else {
-                            CX_MR_FIRST + usize::from(f & NEIGHBOURS != 0)
-                        };
-                        let bit = self.mq.decode(&mut self.cx[cx]);
-                        // The half of the plane above becomes this bit plus the half of this plane.
-                        let m = self.mags[i];
-                        self.mags[i] = if bit != 0 { m + half } else { m - half };
-                        self.flags[i] = f | REFINED;
-                    }
-                }
+    /// Magnitude refinement of the first `rows` coefficients of the column at `i`.
+    #[inline(always)]
+    fn refinement_column(&mut self, i: usize, rows: usize, half: u32) {
+        for r in 0..rows {
+            let f = self.flags[i + r];
+            if f & (SIG | VISITED) == SIG {
+                let cx = if f & REFINED != 0 {
+                    CX_MR_FIRST + 2
+                } else {
+                    CX_MR_FIRST + usize::from(f & NEIGHBOURS != 0)
+                };
+                let bit = self.mq.decode(&mut self.cx[cx]);
+                // The half of the plane above becomes this bit plus the half of this plane.
+                let m = self.mags[i + r];
+                self.mags[i + r] = if bit != 0 { m + half } else { m - half };
+                self.flags[i + r] = f | REFINED;
             }
         }
+    }
+
+    /// Cleanup of the coefficients `start..rows` of the column at `i`.
+    #[inline(always)]
+    fn cleanup_column(&mut self, i: usize, start: usize, rows: usize, plane: u32) {
+        for r in start..rows {
+            let f = self.flags[i + r];
+            if f & (SIG | VISITED) == 0 {
+                self.code_significance(i + r, f, plane);
+            } else {
+                self.flags[i + r] = f & !VISITED;
+            }
+        }
+    }
+}
+
+/// Run `$body` for each stripe column of a `$w`×`$h` block (stripe stride `$ss`), with `$i` the index of its first
+/// coefficient and `$rows` its number of rows; `continue` goes on to the next column. A macro rather than a
+/// function taking a closure, so that the body is compiled into the loop.
+macro_rules! each_column {
+    ($w:expr, $h:expr, $ss:expr, |$i:ident, $rows:ident| $body:block) => {
+        for s in 0..$h.div_ceil(4) {
+            let $rows = ($h - 4 * s).min(4);
+            let first = (s + 1) * $ss + 4;
+            for x in 0..$w {
+                let $i = first + 4 * x;
+                $body
+            }
+        }
+    };
+}
+
+impl<'b> Block<'_, 'b> {
+    /// The block's state moved into a [`Pass`].
+    #[inline(always)]
+    fn start(&mut self) -> Pass<'_, 'b> {
+        Pass {
+            mq: self.mq,
+            cx: self.cx,
+            flags: &mut *self.flags,
+            mags: &mut *self.mags,
+            zc: self.zc,
+            ss: self.ss,
+        }
+    }
+
+    /// The significance propagation pass (D.3.1) of bit-plane `plane`: insignificant coefficients with a
+    /// significant neighbour.
+    fn significance(&mut self, plane: u32) {
+        let (w, h, ss) = (self.w, self.h, self.ss);
+        let mut p = self.start();
+        each_column!(w, h, ss, |i, rows| {
+            if rows == 4 {
+                // Nothing to code in a column where no coefficient has a significant neighbour, or all are
+                // significant.
+                let c = column(p.flags, i);
+                if (c[0] | c[1] | c[2] | c[3]) & NEIGHBOURS == 0
+                    || c[0] & c[1] & c[2] & c[3] & SIG != 0
+                {
+                    continue;
+                }
+                p.significance_column(i, 4, plane);
+            } else {
+                p.significance_column(i, rows, plane);
+            }
+        });
+        let (mq, cx) = (p.mq, p.cx);
+        self.mq = mq;
+        self.cx = cx;
+    }
+
+    /// The magnitude refinement pass (D.3.3) of bit-plane `plane`: coefficients significant before it.
+    fn refinement(&mut self, plane: u32) {
+        let half = 1u32 << plane;
+        let (w, h, ss) = (self.w, self.h, self.ss);
+        let mut p = self.start();
+        each_column!(w, h, ss, |i, rows| {
+            if rows == 4 {
+                let c = column(p.flags, i);
+                if (c[0] | c[1] | c[2] | c[3]) & SIG == 0 {
+                    continue;
+                }
+                p.refinement_column(i, 4, half);
+            } else {
+                p.refinement_column(i, rows, half);
+            }
+        });
+        let (mq, cx) = (p.mq, p.cx);
+        self.mq = mq;
+        self.cx = cx;
     }
 
     /// The cleanup pass (D.3.4) of bit-plane `plane`: the coefficients the other passes left, with run-length
     /// coding of columns of four whose neighbourhoods are all insignificant. Clears the VISITED marks.
     fn cleanup(&mut self, plane: u32) {
-        let fs = self.fs;
-        for y0 in (0..self.h).step_by(4) {
-            let rows = (self.h - y0).min(4);
-            for x in 0..self.w {
-                let top = (y0 + 1) * fs + x + 1;
-                let mut start = 0;
-                if rows == 4 {
-                    let any = self.flags[top]
-                        | self.flags[top + fs]
-                        | self.flags[top + 2 * fs]
-                        | self.flags[top + 3 * fs];
-                    if any & (SIG | VISITED | NEIGHBOURS) == 0 {
-                        if self.mq.decode(&mut self.cx[CX_RL]) == 0 {
-                            continue;
-                        }
-                        let mut r = self.mq.decode(&mut self.cx[CX_UNIFORM]) as usize;
-                        r = r << 1 | self.mq.decode(&mut self.cx[CX_UNIFORM]) as usize;
-                        let i = top + r * fs;
-                        let f = self.flags[i];
-                        self.become_significant(i, f, plane);
-                        start = r + 1;
-                    }
+        let (w, h, ss) = (self.w, self.h, self.ss);
+        let mut p = self.start();
+        each_column!(w, h, ss, |i, rows| {
+            if rows == 4 {
+                let c = column(p.flags, i);
+                let any = c[0] | c[1] | c[2] | c[3];
+                // Nothing to code or clear in a column of coefficients significant before this bit-plane.
+                if c[0] & c[1] & c[2] & c[3] & SIG != 0 && any & VISITED == 0 {
+                    continue;
                 }
-                for r in start..rows {
-                    let i = top + r * fs;
-                    let f = self.flags[i];
-                    if f & (SIG | VISITED) == 0 {
-                        self.code_significance(i, f, plane);
-                    } else {
-                        self.flags[i] = f & !VISITED;
+                if any & (SIG | VISITED | NEIGHBOURS) == 0 {
+                    if p.mq.decode(&mut p.cx[CX_RL]) == 0 {
+                        continue;
                     }
+                    let mut r = p.mq.decode(&mut p.cx[CX_UNIFORM]) as usize;
+                    r = r << 1 | p.mq.decode(&mut p.cx[CX_UNIFORM]) as usize;
+                    let f = p.flags[i + r];
+                    p.become_significant(i + r, f, plane);
+                    p.cleanup_column(i, r + 1, 4, plane);
+                } else {
+                    p.cleanup_column(i, 0, 4, plane);
                 }
+            } else {
+                p.cleanup_column(i, 0, rows, plane);
             }
-        }
+        });
+        let (mq, cx) = (p.mq, p.cx);
+        self.mq = mq;
+        self.cx = cx;
     }
 }
