@@ -53,8 +53,8 @@ const QE_TABLE: [(u16, u8, u8, u8); 47] = [
     (0x5601, 46, 46, 0),
 ];
 
-/// Per context byte (`index << 1 | mps`): Qe, and the context byte after an MPS and after an LPS (the SWITCH
-/// applied). 256 entries so that any byte indexes it; the bytes above 93 are never reached.
+/// Per context byte (`index << 1 | mps`): Qe (shifted left 16, as the decoder keeps A), and the context byte
+/// after an MPS and after an LPS (the SWITCH applied). 256 entries so that any byte indexes it; the bytes above 93 are never reached.
 #[derive(Clone, Copy)]
 struct State {
     qe: u32,
@@ -73,7 +73,7 @@ const fn states() -> [State; 256] {
         let (qe, nmps, nlps, switch) = QE_TABLE[i >> 1];
         let mps = (i & 1) as u8;
         t[i] = State {
-            qe: qe as u32,
+            qe: (qe as u32) << 16,
             next_mps: nmps << 1 | mps,
             next_lps: nlps << 1 | (mps ^ switch),
         };
@@ -96,6 +96,8 @@ pub(crate) struct Mq<'a> {
     data: &'a [u8],
     /// Index of the last byte moved into `c`.
     pos: usize,
+    /// The interval A, shifted left 16 (its bits in the high half, like C's), so that C and Qe compare without
+    /// shifts.
     a: u32,
     c: u32,
     ct: u32,
@@ -107,7 +109,7 @@ impl<'a> Mq<'a> {
         let mut mq = Mq {
             data,
             pos: 0,
-            a: 0x8000,
+            a: 0x8000 << 16,
             c: u32::from(data.first().copied().unwrap_or(0xFF)) << 16,
             ct: 0,
         };
@@ -146,7 +148,7 @@ impl<'a> Mq<'a> {
     /// all the shifts at once when the bits in C last.
     #[inline(always)]
     fn renorm(&mut self) {
-        let shift = self.a.leading_zeros() - 16;
+        let shift = self.a.leading_zeros();
         if shift <= self.ct {
             self.a <<= shift;
             self.c <<= shift;
@@ -160,7 +162,7 @@ impl<'a> Mq<'a> {
             self.a <<= 1;
             self.c <<= 1;
             self.ct -= 1;
-            if self.a & 0x8000 != 0 {
+            if self.a & 0x8000_0000 != 0 {
                 break;
             }
         }
@@ -172,7 +174,7 @@ impl<'a> Mq<'a> {
         let s = STATES[usize::from(*cx)];
         let mps = u32::from(*cx & 1);
         self.a -= s.qe;
-        if (self.c >> 16) < s.qe {
+        if self.c < s.qe {
             // LPS_EXCHANGE: the LPS sub-interval, unless it is the larger one.
             let d = if self.a < s.qe {
                 *cx = s.next_mps;
@@ -185,8 +187,8 @@ impl<'a> Mq<'a> {
             self.renorm();
             d
         } else {
-            self.c -= s.qe << 16;
-            if self.a & 0x8000 == 0 {
+            self.c -= s.qe;
+            if self.a & 0x8000_0000 == 0 {
                 // MPS_EXCHANGE.
                 let d = if self.a < s.qe {
                     *cx = s.next_lps;
@@ -274,6 +276,7 @@ mod tests {
         }
         fn encode(&mut self, cx: &mut u8, d: u32) {
             let s = STATES[usize::from(*cx)];
+            let s = State { qe: s.qe >> 16, ..s };
             let mps = u32::from(*cx & 1);
             if d == mps {
                 self.a -= s.qe;
