@@ -276,7 +276,10 @@ mod tests {
         }
         fn encode(&mut self, cx: &mut u8, d: u32) {
             let s = STATES[usize::from(*cx)];
-            let s = State { qe: s.qe >> 16, ..s };
+            let s = State {
+                qe: s.qe >> 16,
+                ..s
+            };
             let mps = u32::from(*cx & 1);
             if d == mps {
                 self.a -= s.qe;
