@@ -11,7 +11,7 @@
 //! eight neighbours are always in the buffer and a column's four flags are one load. Each coefficient holds the
 //! significance of its neighbours (and the signs of the four direct ones), set when a neighbour becomes
 //! significant, so a context is one table lookup; columns with nothing to code in a pass are skipped on their
-//! four flags. The buffers live in [`T1`] and are reused from code-block to code-block; each pass works on the
+//! four flags; the buffers are fixed-size arrays indexed with a mask, so the hot loops have no bounds checks. The buffers live in [`T1`] and are reused from code-block to code-block; each pass works on the
 //! MQ decoder and the contexts in locals.
 
 use crate::error::*;
@@ -45,6 +45,13 @@ const NEG: u32 = 1 << 15;
 const CX_MR_FIRST: usize = 14;
 const CX_RL: usize = 17;
 const CX_UNIFORM: usize = 18;
+
+/// The flags and magnitudes of a code-block in the stripe-column layout: 4 × (w + 2) × (⌈h / 4⌉ + 2) entries,
+/// at most 12,312 for a code-block of 4,096 samples (1024 × 4). Indices are masked with `MASK` (a no-op on
+/// valid ones), so that the compiler knows them in bounds.
+const BUF: usize = 1 << 14;
+const MASK: usize = BUF - 1;
+type Buf = [u32; BUF];
 
 /// Code-block style bits (COD SPcod) this decoder acts on.
 pub(crate) const STYLE_RESET: u8 = 0x02;
@@ -192,8 +199,8 @@ pub(crate) struct T1 {
 struct Block<'a, 'b> {
     mq: Mq<'b>,
     cx: [u8; 32],
-    flags: &'a mut [u32],
-    mags: &'a mut [u32],
+    flags: &'a mut Buf,
+    mags: &'a mut Buf,
     zc: &'static [u8; 256],
     w: usize,
     h: usize,
@@ -234,17 +241,26 @@ impl T1 {
         // border above and below.
         let ss = 4 * (w + 2);
         let n = ss * (h.div_ceil(4) + 2);
-        if self.flags.len() < n {
-            self.flags.resize(n, 0);
-            self.mags.resize(n, 0);
+        if n > BUF {
+            return corrupt("a code-block of more than 4096 samples");
+        }
+        if self.flags.len() < BUF {
+            self.flags.resize(BUF, 0);
+            self.mags.resize(BUF, 0);
         }
         // Magnitudes are written when a coefficient becomes significant and read only for significant ones.
         self.flags[..n].fill(0);
+        let (Ok(flags), Ok(mags)) = (
+            <&mut Buf>::try_from(&mut self.flags[..BUF]),
+            <&mut Buf>::try_from(&mut self.mags[..BUF]),
+        ) else {
+            return corrupt("code-block buffers of the wrong size");
+        };
         let mut b = Block {
             mq: Mq::new(data),
             cx: INITIAL_CONTEXTS,
-            flags: &mut self.flags[..n],
-            mags: &mut self.mags[..n],
+            flags,
+            mags,
             zc: &ZC[[0, 1, 0, 2][kind & 3]],
             w,
             h,
@@ -297,28 +313,31 @@ impl T1 {
 /// Mark the coefficient at `i` significant, of sign `neg`, in its flags and its neighbours' (stripe stride
 /// `ss`; the row in the stripe is `i & 3`).
 #[inline(always)]
-fn set_significant(f: &mut [u32], ss: usize, i: usize, neg: bool) {
+fn set_significant(f: &mut Buf, ss: usize, i: usize, neg: bool) {
     let n = u32::from(neg);
     let r = i & 3;
     let north = if r == 0 { i + 3 - ss } else { i - 1 };
     let south = if r == 3 { i + ss - 3 } else { i + 1 };
-    f[north - 4] |= SIG_SE;
-    f[north] |= SIG_S | (n * NEG_S);
-    f[north + 4] |= SIG_SW;
-    f[i - 4] |= SIG_E | (n * NEG_E);
-    f[i] |= SIG | (n * NEG);
-    f[i + 4] |= SIG_W | (n * NEG_W);
-    f[south - 4] |= SIG_NE;
-    f[south] |= SIG_N | (n * NEG_N);
-    f[south + 4] |= SIG_NW;
+    f[(north - 4) & MASK] |= SIG_SE;
+    f[north & MASK] |= SIG_S | (n * NEG_S);
+    f[(north + 4) & MASK] |= SIG_SW;
+    f[(i - 4) & MASK] |= SIG_E | (n * NEG_E);
+    f[i & MASK] |= SIG | (n * NEG);
+    f[(i + 4) & MASK] |= SIG_W | (n * NEG_W);
+    f[(south - 4) & MASK] |= SIG_NE;
+    f[south & MASK] |= SIG_N | (n * NEG_N);
+    f[(south + 4) & MASK] |= SIG_NW;
 }
 
 /// The flags of a stripe column's four coefficients, from `i`.
 #[inline(always)]
-fn column(f: &[u32], i: usize) -> [u32; 4] {
-    let mut c = [0; 4];
-    c.copy_from_slice(&f[i..i + 4]);
-    c
+fn column(f: &Buf, i: usize) -> [u32; 4] {
+    [
+        f[i & MASK],
+        f[(i + 1) & MASK],
+        f[(i + 2) & MASK],
+        f[(i + 3) & MASK],
+    ]
 }
 
 /// The state a pass works on, in locals: the MQ decoder and contexts are copied in and out of the [`Block`] so
@@ -326,8 +345,8 @@ fn column(f: &[u32], i: usize) -> [u32; 4] {
 struct Pass<'a, 'b> {
     mq: Mq<'b>,
     cx: [u8; 32],
-    flags: &'a mut [u32],
-    mags: &'a mut [u32],
+    flags: &'a mut Buf,
+    mags: &'a mut Buf,
     zc: &'static [u8; 256],
     ss: usize,
 }
@@ -338,7 +357,7 @@ impl Pass<'_, '_> {
     fn become_significant(&mut self, i: usize, f: u32, plane: u32) {
         let sc = SC[((f & 0xF) | ((f >> 4) & 0xF0)) as usize];
         let neg = self.mq.decode(&mut self.cx[usize::from(sc & 0x1F)]) ^ u32::from(sc >> 7);
-        self.mags[i] = 3 << plane;
+        self.mags[i & MASK] = 3 << plane;
         set_significant(self.flags, self.ss, i, neg != 0);
     }
 
@@ -355,10 +374,10 @@ impl Pass<'_, '_> {
     #[inline(always)]
     fn significance_column(&mut self, i: usize, rows: usize, plane: u32) {
         for r in 0..rows {
-            let f = self.flags[i + r];
+            let f = self.flags[(i + r) & MASK];
             if f & SIG == 0 && f & NEIGHBOURS != 0 {
                 self.code_significance(i + r, f, plane);
-                self.flags[i + r] |= VISITED;
+                self.flags[(i + r) & MASK] |= VISITED;
             }
         }
     }
@@ -367,7 +386,7 @@ impl Pass<'_, '_> {
     #[inline(always)]
     fn refinement_column(&mut self, i: usize, rows: usize, half: u32) {
         for r in 0..rows {
-            let f = self.flags[i + r];
+            let f = self.flags[(i + r) & MASK];
             if f & (SIG | VISITED) == SIG {
                 let cx = if f & REFINED != 0 {
                     CX_MR_FIRST + 2
@@ -376,9 +395,9 @@ impl Pass<'_, '_> {
                 };
                 let bit = self.mq.decode(&mut self.cx[cx]);
                 // The half of the plane above becomes this bit plus the half of this plane.
-                let m = self.mags[i + r];
-                self.mags[i + r] = if bit != 0 { m + half } else { m - half };
-                self.flags[i + r] = f | REFINED;
+                let m = self.mags[(i + r) & MASK];
+                self.mags[(i + r) & MASK] = if bit != 0 { m + half } else { m - half };
+                self.flags[(i + r) & MASK] = f | REFINED;
             }
         }
     }
@@ -387,11 +406,11 @@ impl Pass<'_, '_> {
     #[inline(always)]
     fn cleanup_column(&mut self, i: usize, start: usize, rows: usize, plane: u32) {
         for r in start..rows {
-            let f = self.flags[i + r];
+            let f = self.flags[(i + r) & MASK];
             if f & (SIG | VISITED) == 0 {
                 self.code_significance(i + r, f, plane);
             } else {
-                self.flags[i + r] = f & !VISITED;
+                self.flags[(i + r) & MASK] = f & !VISITED;
             }
         }
     }
@@ -492,7 +511,7 @@ impl<'b> Block<'_, 'b> {
                     }
                     let mut r = p.mq.decode(&mut p.cx[CX_UNIFORM]) as usize;
                     r = r << 1 | p.mq.decode(&mut p.cx[CX_UNIFORM]) as usize;
-                    let f = p.flags[i + r];
+                    let f = p.flags[(i + r) & MASK];
                     p.become_significant(i + r, f, plane);
                     p.cleanup_column(i, r + 1, 4, plane);
                 } else {
