@@ -11,8 +11,9 @@
 //! eight neighbours are always in the buffer and a column's four flags are one load. Each coefficient holds the
 //! significance of its neighbours (and the signs of the four direct ones), set when a neighbour becomes
 //! significant, so a context is one table lookup; columns with nothing to code in a pass are skipped on their
-//! four flags; the buffers are fixed-size arrays indexed with a mask, so the hot loops have no bounds checks. The buffers live in [`T1`] and are reused from code-block to code-block; each pass works on the
-//! MQ decoder and the contexts in locals.
+//! four flags. The buffers are fixed-size arrays indexed with a mask, so the hot loops have no bounds checks; they
+//! live in [`T1`] and are reused from code-block to code-block. Each pass works on the MQ decoder and the contexts
+//! in locals.
 
 use crate::error::*;
 use crate::mq::{context, Mq};
