@@ -371,50 +371,63 @@ impl Pass<'_, '_> {
         }
     }
 
-    /// Significance propagation of the first `rows` coefficients of the column at `i`.
+    /// Significance propagation of the coefficient at `i`.
     #[inline(always)]
-    fn significance_column(&mut self, i: usize, rows: usize, plane: u32) {
-        for r in 0..rows {
-            let f = self.flags[(i + r) & MASK];
-            if f & SIG == 0 && f & NEIGHBOURS != 0 {
-                self.code_significance(i + r, f, plane);
-                self.flags[(i + r) & MASK] |= VISITED;
-            }
+    fn significance_one(&mut self, i: usize, plane: u32) {
+        let f = self.flags[i & MASK];
+        if f & SIG == 0 && f & NEIGHBOURS != 0 {
+            self.code_significance(i, f, plane);
+            self.flags[i & MASK] |= VISITED;
         }
     }
 
-    /// Magnitude refinement of the first `rows` coefficients of the column at `i`.
+    /// Magnitude refinement of the coefficient at `i`.
     #[inline(always)]
-    fn refinement_column(&mut self, i: usize, rows: usize, half: u32) {
-        for r in 0..rows {
-            let f = self.flags[(i + r) & MASK];
-            if f & (SIG | VISITED) == SIG {
-                let cx = if f & REFINED != 0 {
-                    CX_MR_FIRST + 2
-                } else {
-                    CX_MR_FIRST + usize::from(f & NEIGHBOURS != 0)
-                };
-                let bit = self.mq.decode(&mut self.cx[cx]);
-                // The half of the plane above becomes this bit plus the half of this plane.
-                let m = self.mags[(i + r) & MASK];
-                self.mags[(i + r) & MASK] = if bit != 0 { m + half } else { m - half };
-                self.flags[(i + r) & MASK] = f | REFINED;
-            }
-        }
-    }
-
-    /// Cleanup of the coefficients `start..rows` of the column at `i`.
-    #[inline(always)]
-    fn cleanup_column(&mut self, i: usize, start: usize, rows: usize, plane: u32) {
-        for r in start..rows {
-            let f = self.flags[(i + r) & MASK];
-            if f & (SIG | VISITED) == 0 {
-                self.code_significance(i + r, f, plane);
+    fn refinement_one(&mut self, i: usize, half: u32) {
+        let f = self.flags[i & MASK];
+        if f & (SIG | VISITED) == SIG {
+            let cx = if f & REFINED != 0 {
+                CX_MR_FIRST + 2
             } else {
-                self.flags[(i + r) & MASK] = f & !VISITED;
-            }
+                CX_MR_FIRST + usize::from(f & NEIGHBOURS != 0)
+            };
+            let bit = self.mq.decode(&mut self.cx[cx]);
+            // The half of the plane above becomes this bit plus the half of this plane.
+            let m = self.mags[i & MASK];
+            self.mags[i & MASK] = if bit != 0 { m + half } else { m - half };
+            self.flags[i & MASK] = f | REFINED;
         }
     }
+
+    /// Cleanup of the coefficient at `i`.
+    #[inline(always)]
+    fn cleanup_one(&mut self, i: usize, plane: u32) {
+        let f = self.flags[i & MASK];
+        if f & (SIG | VISITED) == 0 {
+            self.code_significance(i, f, plane);
+        } else {
+            self.flags[i & MASK] = f & !VISITED;
+        }
+    }
+}
+
+/// `$one(i + r, …)` for the rows `r` from `$start` to 3 of a full stripe column, written out (no loop).
+macro_rules! rows_from {
+    ($p:ident . $one:ident ($i:expr, $start:expr, $arg:expr)) => {{
+        let (i, start) = ($i, $start);
+        if start == 0 {
+            $p.$one(i, $arg);
+        }
+        if start <= 1 {
+            $p.$one(i + 1, $arg);
+        }
+        if start <= 2 {
+            $p.$one(i + 2, $arg);
+        }
+        if start <= 3 {
+            $p.$one(i + 3, $arg);
+        }
+    }};
 }
 
 /// Run `$body` for each stripe column of a `$w`×`$h` block (stripe stride `$ss`), with `$i` the index of its first
@@ -462,9 +475,11 @@ impl<'b> Block<'_, 'b> {
                 {
                     continue;
                 }
-                p.significance_column(i, 4, plane);
+                rows_from!(p.significance_one(i, 0, plane));
             } else {
-                p.significance_column(i, rows, plane);
+                for r in 0..rows {
+                    p.significance_one(i + r, plane);
+                }
             }
         });
         let (mq, cx) = (p.mq, p.cx);
@@ -483,9 +498,11 @@ impl<'b> Block<'_, 'b> {
                 if (c[0] | c[1] | c[2] | c[3]) & SIG == 0 {
                     continue;
                 }
-                p.refinement_column(i, 4, half);
+                rows_from!(p.refinement_one(i, 0, half));
             } else {
-                p.refinement_column(i, rows, half);
+                for r in 0..rows {
+                    p.refinement_one(i + r, half);
+                }
             }
         });
         let (mq, cx) = (p.mq, p.cx);
@@ -514,12 +531,14 @@ impl<'b> Block<'_, 'b> {
                     r = r << 1 | p.mq.decode(&mut p.cx[CX_UNIFORM]) as usize;
                     let f = p.flags[(i + r) & MASK];
                     p.become_significant(i + r, f, plane);
-                    p.cleanup_column(i, r + 1, 4, plane);
+                    rows_from!(p.cleanup_one(i, r + 1, plane));
                 } else {
-                    p.cleanup_column(i, 0, 4, plane);
+                    rows_from!(p.cleanup_one(i, 0, plane));
                 }
             } else {
-                p.cleanup_column(i, 0, rows, plane);
+                for r in 0..rows {
+                    p.cleanup_one(i + r, plane);
+                }
             }
         });
         let (mq, cx) = (p.mq, p.cx);
