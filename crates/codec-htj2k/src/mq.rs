@@ -91,6 +91,11 @@ pub(crate) const fn context(index: u8) -> u8 {
 
 /// The decoder over one codeword segment; bytes past its end read as FF (T.800 C.3.4: the decoder feeds 1s
 /// after a marker or the end of the data).
+///
+/// C is kept in the high 32 bits of a 64-bit register whose low bits hold the next bytes already, so that a
+/// renormalisation is one shift: `ct` counts the bits loaded past C's (at least 16 between decisions, more than
+/// any renormalisation shifts; refilled past 24 when fewer), and BYTEIN places each byte where the standard's would be once those bits have
+/// been shifted in.
 #[derive(Clone, Copy)]
 pub(crate) struct Mq<'a> {
     data: &'a [u8],
@@ -99,7 +104,8 @@ pub(crate) struct Mq<'a> {
     /// The interval A, shifted left 16 (its bits in the high half, like C's), so that C and Qe compare without
     /// shifts.
     a: u32,
-    c: u32,
+    /// C shifted left 32, and the bits loaded after it.
+    c: u64,
     ct: u32,
 }
 
@@ -110,61 +116,56 @@ impl<'a> Mq<'a> {
             data,
             pos: 0,
             a: 0x8000 << 16,
-            c: u32::from(data.first().copied().unwrap_or(0xFF)) << 16,
+            c: u64::from(data.first().copied().unwrap_or(0xFF)) << 48,
             ct: 0,
         };
-        mq.byte_in();
+        mq.fill();
         mq.c <<= 7;
         mq.ct -= 7;
+        mq.fill();
         mq
     }
 
     #[inline(always)]
-    fn byte(&self, i: usize) -> u32 {
-        u32::from(self.data.get(i).copied().unwrap_or(0xFF))
+    fn byte(&self, i: usize) -> u64 {
+        u64::from(self.data.get(i).copied().unwrap_or(0xFF))
     }
 
-    /// BYTEIN (C.3.4): the next byte, or 1s at a marker (FF followed by a byte above 8F).
-    #[inline(always)]
-    fn byte_in(&mut self) {
-        if self.byte(self.pos) == 0xFF {
-            let next = self.byte(self.pos + 1);
-            if next > 0x8F {
-                self.c = self.c.wrapping_add(0xFF00);
-                self.ct = 8;
+    /// BYTEIN (C.3.4) until more than 24 bits are loaded past C: the next byte (7 bits of it after an FF), or 1s at
+    /// a marker (FF followed by a byte above 8F). The standard adds a byte at C bit 8 (9 after an FF) when `ct`
+    /// reaches 0; `ct` bits earlier that is `ct` bits lower.
+    #[inline(never)]
+    fn fill(&mut self) {
+        while self.ct <= 24 {
+            let at = 40 - self.ct;
+            if self.byte(self.pos) == 0xFF {
+                let next = self.byte(self.pos + 1);
+                if next > 0x8F {
+                    self.c = self.c.wrapping_add(0xFF << at);
+                    self.ct += 8;
+                } else {
+                    self.pos += 1;
+                    self.c = self.c.wrapping_add(next << (at + 1));
+                    self.ct += 7;
+                }
             } else {
                 self.pos += 1;
-                self.c = self.c.wrapping_add(next << 9);
-                self.ct = 7;
+                self.c = self.c.wrapping_add(self.byte(self.pos) << at);
+                self.ct += 8;
             }
-        } else {
-            self.pos += 1;
-            self.c = self.c.wrapping_add(self.byte(self.pos) << 8);
-            self.ct = 8;
         }
     }
 
-    /// RENORMD (C.3.3): shift A and C left until A is at least 0x8000, feeding bytes as the bit count runs out;
-    /// all the shifts at once when the bits in C last.
+    /// RENORMD (C.3.3): shift A and C left until A is at least 0x8000 (at most 15 bits, all loaded), then load
+    /// more bytes if fewer than 16 bits are left.
     #[inline(always)]
     fn renorm(&mut self) {
         let shift = self.a.leading_zeros();
-        if shift <= self.ct {
-            self.a <<= shift;
-            self.c <<= shift;
-            self.ct -= shift;
-            return;
-        }
-        loop {
-            if self.ct == 0 {
-                self.byte_in();
-            }
-            self.a <<= 1;
-            self.c <<= 1;
-            self.ct -= 1;
-            if self.a & 0x8000_0000 != 0 {
-                break;
-            }
+        self.a <<= shift;
+        self.c <<= shift;
+        self.ct -= shift;
+        if self.ct < 16 {
+            self.fill();
         }
     }
 
@@ -174,7 +175,7 @@ impl<'a> Mq<'a> {
         let s = STATES[usize::from(*cx)];
         let mps = u32::from(*cx & 1);
         self.a -= s.qe;
-        if self.c < s.qe {
+        if self.c < u64::from(s.qe) << 32 {
             // LPS_EXCHANGE: the LPS sub-interval, unless it is the larger one.
             let d = if self.a < s.qe {
                 *cx = s.next_mps;
@@ -187,7 +188,7 @@ impl<'a> Mq<'a> {
             self.renorm();
             d
         } else {
-            self.c -= s.qe;
+            self.c -= u64::from(s.qe) << 32;
             if self.a & 0x8000_0000 == 0 {
                 // MPS_EXCHANGE.
                 let d = if self.a < s.qe {
