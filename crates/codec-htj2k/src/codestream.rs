@@ -1,4 +1,4 @@
-//! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that a single-tile HTJ2K image needs: SIZ,
+//! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that a single-tile HTJ2K or Part 1 image needs: SIZ,
 //! CAP, COD, QCD and the tile-part headers. Anything that changes decoding and is not handled here (several tiles,
 //! COC/QCC/POC/RGN, several quality layers, image offsets, subsampling) is reported as `Unsupported` so that the
 //! caller can use a general decoder. This module must not decode packets or coefficients.
@@ -42,6 +42,10 @@ pub(crate) struct CodingStyle {
     pub reversible: bool,
     /// Precinct size exponents (PPx, PPy) per resolution, 15 when not signalled.
     pub precincts: Vec<(u8, u8)>,
+    /// HT code-blocks (T.814); otherwise Part 1 (EBCOT) code-blocks.
+    pub ht: bool,
+    /// The code-block style bits (SPcod), for Part 1 code-blocks.
+    pub block_style: u8,
 }
 
 /// Quantization (QCD): guard bits and (exponent, mantissa) per subband, LL first.
@@ -233,12 +237,16 @@ fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
     if layers != 1 {
         return unsupported(format!("{layers} quality layers"));
     }
-    if style & 0xC0 != 0x40 {
-        return unsupported(if style & 0x40 == 0 {
-            "JPEG 2000 Part 1 code-blocks (not HT)"
-        } else {
-            "mixed HT and Part 1 code-blocks"
-        });
+    let ht = style & 0x40 != 0;
+    if style & 0x80 != 0 {
+        return unsupported("mixed HT and Part 1 code-blocks");
+    }
+    // Part 1: arithmetic bypass, termination on each pass and vertically causal contexts change how the coded
+    // data is segmented or modelled; reset, predictable termination and segmentation symbols are handled.
+    if !ht && style & 0x0D != 0 {
+        return unsupported(format!(
+            "Part 1 code-block style {style:#04x} (bypass, termination on each pass or causal contexts)"
+        ));
     }
     if mct == 1 && components < 3 {
         return invalid(
@@ -268,6 +276,8 @@ fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
         ycb,
         reversible: transform == 1,
         precincts,
+        ht,
+        block_style: style,
     })
 }
 

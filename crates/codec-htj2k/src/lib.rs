@@ -9,9 +9,14 @@
 //! levels, the reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT)
 //! colour transforms, 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and
 //! signedness; any progression order. Everything else — several tiles, precincts or layers, SigProp/MagRef
-//! refinement passes, image offsets, subsampled components, COC/QCC/POC/RGN/PPM/PPT, Part 1 (non-HT)
-//! code-blocks — is refused with [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000
-//! decoder. Every other error means the codestream is damaged.
+//! refinement passes, image offsets, subsampled components, COC/QCC/POC/RGN/PPM/PPT — is refused with
+//! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error means
+//! the codestream is damaged.
+//!
+//! JPEG 2000 Part 1 codestreams (COD without the HT flag: DICOM JPEG 2000, .90/.91) go through the same pipeline
+//! with the EBCOT code-block decoder (MQ arithmetic decoder and the three coding passes, T.800 Annexes C and D),
+//! under the same limits; of the Part 1 code-block styles, arithmetic bypass, termination on each pass and
+//! vertically causal contexts are refused with [`Error::Unsupported`].
 //!
 //! Reduced resolutions: [`decode_reduced`] leaves out the highest resolution levels of a whole codestream (like
 //! `ojph_expand -skip_res`: fewer inverse wavelet levels, an image of [`reduced_size`]); [`prefix_resolution`]
@@ -34,7 +39,9 @@ mod block;
 mod codestream;
 mod dwt;
 mod error;
+mod mq;
 mod packet;
+mod t1;
 mod vlc_table;
 
 pub use error::{Error, Result};
@@ -257,6 +264,7 @@ pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
             &grids(&resolutions[r]),
             cs.cod.sop,
             cs.cod.eph,
+            cs.cod.ht,
             &mut contributions,
         ) {
             Ok(next) => pos = next,
@@ -404,6 +412,7 @@ fn decode_levels<T: Sample>(
             &grids(&resolutions[r]),
             cod.sop,
             cod.eph,
+            cod.ht,
             &mut contributions,
         )?;
         if r <= levels as usize {
@@ -419,6 +428,8 @@ fn decode_levels<T: Sample>(
         .map(|_| vec![0f32; if cod.reversible { 0 } else { w * h }])
         .collect();
     let mut scratch = block::Scratch::default();
+    let mut t1 = t1::T1::default();
+    let mut block_buf: Vec<i32> = Vec::new();
     for &(c, r, first, last) in &packets {
         for contribution in &contributions[first..last] {
             let band = &resolutions[r][contribution.band];
@@ -432,31 +443,36 @@ fn decode_levels<T: Sample>(
             let max_u = band.mb + 1 - p;
             let start = (band.y0 + y0) * w + band.x0 + x0;
             let coded = &tile[contribution.start..contribution.start + contribution.len];
-            if cod.reversible {
-                block::decode_cleanup_53(
-                    coded,
-                    cw,
-                    ch,
-                    p,
-                    max_u,
-                    &mut planes[c][start..],
-                    w,
-                    &mut scratch,
-                )?;
-            } else {
+            // HT code-blocks: the cleanup pass, straight into the plane; Part 1 code-blocks: the EBCOT decoder,
+            // with the same output (the indices, doubled plus 1/2 for an irreversible block).
+            let kind = if r == 0 { 0 } else { contribution.band + 1 };
+            let (passes, style) = (contribution.passes, cod.block_style);
+            match (cod.ht, cod.reversible) {
+                (true, true) => {
+                    block::decode_cleanup_53(coded, cw, ch, p, max_u, &mut planes[c][start..], w, &mut scratch)?;
+                }
                 // Mid-point reconstruction (T.800 E.1.1.2, r = 1/2): the block decoder gives twice the index plus
                 // 1/2, dequantised with half the step.
-                block::decode_cleanup_97(
-                    coded,
-                    cw,
-                    ch,
-                    p,
-                    max_u,
-                    &mut fplanes[c][start..],
-                    w,
-                    band.step * 0.5,
-                    &mut scratch,
-                )?;
+                (true, false) => {
+                    let half_step = band.step * 0.5;
+                    block::decode_cleanup_97(coded, cw, ch, p, max_u, &mut fplanes[c][start..], w, half_step, &mut scratch)?;
+                }
+                (false, true) => {
+                    t1.decode(coded, cw, ch, p, passes, kind, style, false, &mut planes[c][start..], w)?;
+                }
+                (false, false) => {
+                    block_buf.clear();
+                    block_buf.resize(cw * ch, 0);
+                    t1.decode(coded, cw, ch, p, passes, kind, style, true, &mut block_buf, cw)?;
+                    let half_step = band.step * 0.5;
+                    let plane = &mut fplanes[c];
+                    for (y, src) in block_buf.chunks_exact(cw).enumerate() {
+                        let row = start + y * w;
+                        for (f, &q) in plane[row..row + cw].iter_mut().zip(src) {
+                            *f = q as f32 * half_step;
+                        }
+                    }
+                }
             }
         }
     }

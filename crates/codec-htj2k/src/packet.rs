@@ -141,17 +141,21 @@ pub(crate) struct Contribution {
     pub band: usize,
     pub block: usize,
     pub missing_msbs: u32,
+    /// Coding passes (1 for an HT cleanup pass).
+    pub passes: u32,
     pub start: usize,
     pub len: usize,
 }
 
-/// Read one packet starting at `pos` of `data`; returns the position after its body.
+/// Read one packet starting at `pos` of `data`; returns the position after its body. `ht`: HT code-blocks (one
+/// cleanup pass each); otherwise Part 1 code-blocks, all of whose passes form one codeword segment.
 pub(crate) fn read_packet(
     data: &[u8],
     pos: usize,
     bands: &[BandGrid],
     sop: bool,
     eph: bool,
+    ht: bool,
     out: &mut Vec<Contribution>,
 ) -> Result<usize> {
     let mut pos = pos;
@@ -203,14 +207,20 @@ pub(crate) fn read_packet(
                         return corrupt("a code-block length indicator (Lblock) over 32 bits");
                     }
                 }
-                if passes != 1 {
+                if ht && passes != 1 {
                     return unsupported("HT refinement passes (SigProp/MagRef)");
                 }
-                let len = bits.bits(lblock)? as usize;
+                // One codeword segment: Lblock + ⌊log2 passes⌋ bits of length (B.10.7.1).
+                let length_bits = lblock + passes.ilog2();
+                if length_bits > 32 {
+                    return corrupt("a code-block length of more than 32 bits");
+                }
+                let len = bits.bits(length_bits)? as usize;
                 out.push(Contribution {
                     band: b,
                     block,
                     missing_msbs,
+                    passes,
                     start: 0,
                     len,
                 });

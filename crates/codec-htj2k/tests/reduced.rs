@@ -1,5 +1,6 @@
 //! Reduced-resolution decodes: of whole codestreams against `ojph_expand -skip_res n` (the `<case>.skip<n>`
-//! files of `tests/data`, made by `make_test_data.py`): exact for lossless streams, within 1 for lossy ones; and
+//! files of `tests/data`, made by `make_test_data.py`; for the Part 1 `p1_*` cases, `opj_decompress -r n` by
+//! `make_part1_data.py`): exact for lossless streams, within 1 for lossy ones; and
 //! of prefixes of resolution-major codestreams (the first bytes of a frame as they arrive), which must decode to
 //! the same image as the whole codestream at the resolution the prefix holds, or say that nothing is decodable
 //! yet, never panic. Must not depend on OpenJPH being installed.

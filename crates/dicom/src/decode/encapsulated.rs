@@ -140,16 +140,11 @@ pub(crate) fn decode_codestream(
                 "JPEG 2000",
             )
             .map_err(fail)?;
-            // HTJ2K first with lumen-codec-htj2k; what it does not handle (several tiles, layers or precincts,
-            // refinement passes…) goes on to openjp2 below.
-            if matches!(
-                syntax,
-                "1.2.840.10008.1.2.4.201" | "1.2.840.10008.1.2.4.202" | "1.2.840.10008.1.2.4.203"
-            ) || lumen_codec_htj2k::is_htj2k(data)
-            {
-                if let Some(frame) = decode_htj2k(data, info, index, &fail)? {
-                    return Ok(frame);
-                }
+            // JPEG 2000 (.90, .91) and HTJ2K (.201–.203) first with lumen-codec-htj2k, which decodes Part 1 and HT
+            // code-blocks; what it does not handle (several tiles, layers or precincts, HT refinement passes, the
+            // bypass/termall/causal Part 1 code-block styles…) goes on to openjp2 below.
+            if let Some(frame) = decode_htj2k(data, info, index, &fail)? {
+                return Ok(frame);
             }
             let decoded_bits = if info.bits_allocated <= 8 { 8 } else { 16 };
             ensure!(
@@ -891,6 +886,49 @@ mod tests {
         )
         .unwrap();
         assert_eq!(via.samples, frame.samples);
+    }
+
+    #[test]
+    fn jpeg2000_part1_is_decoded_by_lumen_codec_htj2k_like_openjp2() {
+        // OpenJPEG-made Part 1 codestreams (lumen-codec-htj2k's p1_* test data): lossless 5/3 and lossy 9/7.
+        for (name, max_diff) in [("p1_ct16s_96x80", 0), ("p1_ct16s_96x80_lossy", 1)] {
+            let cs = htj2k_test_codestream(name);
+            let info = mono_info(96, 80, 16, true);
+            let fail = |reason: String| Error::Decode {
+                frame: 0,
+                syntax: String::new(),
+                reason,
+            };
+            let frame = decode_htj2k(&cs, &info, 0, &fail)
+                .unwrap()
+                .expect("handled, not left to openjp2");
+            let Samples::I16(got) = &frame.samples else {
+                panic!("{name}: {:?}", frame.samples)
+            };
+            let bytes = run_adapter(&cs, &info, 16, "1.2.840.10008.1.2.4.90").unwrap();
+            let want: Vec<i16> = bytes
+                .chunks_exact(2)
+                .map(|c| i16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            assert_eq!(got.len(), want.len(), "{name}");
+            let diff = got
+                .iter()
+                .zip(&want)
+                .map(|(&a, &b)| (i32::from(a) - i32::from(b)).abs())
+                .max()
+                .unwrap();
+            assert!(diff <= max_diff, "{name}: differs from openjp2 by {diff}");
+            // The public path of a .90/.91 frame goes through lumen-codec-htj2k too.
+            let via = decode_codestream(
+                &cs,
+                PixelEncoding::Jpeg2000,
+                "JPEG 2000 Image Compression",
+                &info,
+                0,
+            )
+            .unwrap();
+            assert_eq!(via.samples, frame.samples, "{name}");
+        }
     }
 
     #[test]

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Regenerate the JPEG 2000 Part 1 (EBCOT, non-HT) codestreams of lumen-codec-htj2k's tests with OpenJPEG's
+command-line tools (Debian's libopenjp2-tools 2.5.0: opj_compress, opj_decompress). Run from anywhere:
+python3 make_part1_data.py. It writes only `p1_*` files into its own folder, and the same files every time (the
+images are the formulas of make_test_data.py; the encoder is deterministic).
+
+For each case: `p1_<case>.j2c`, the codestream, and `p1_<case>.ref`, opj_decompress's decode of it stored like
+make_test_data.py's references (interleaved per pixel, one byte per sample up to 8 bits, two little-endian bytes
+above), which tests/reference.rs compares with: exactly, or within 1 for the `lossy` (9/7) cases. For lossless
+cases the script checks that opj_decompress gives back the source. `p1_<case>.skip<n>`: opj_decompress -r n's
+decode (the image without its n highest resolution levels), for tests/reduced.rs.
+
+opj_decompress writes signed raw samples as B-bit two's complement; the script sign-extends them.
+"""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from make_test_data import ct_like, noise, ramp, rgb  # noqa: E402
+
+
+def run(*args):
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+
+
+def read_decode(path, w, h, bits, signed, nc):
+    """opj_decompress output (.rawl for one component, .ppm for RGB) as a flat list of values."""
+    dec = open(path, "rb").read()
+    if nc == 3:
+        return list(dec[dec.index(b"255\n") + 4:])
+    if bits > 8:
+        values = list(struct.unpack("<%dH" % (w * h), dec))
+    else:
+        values = list(dec)
+    if signed:
+        values = [v - (1 << bits) if v >= 1 << (bits - 1) else v for v in values]
+    return values
+
+
+def pack(values, bits, signed):
+    if bits > 8:
+        return struct.pack("<%d%s" % (len(values), "h" if signed else "H"), *values)
+    return struct.pack("%d%s" % (len(values), "b" if signed else "B"), *values)
+
+
+def case(name, w, h, bits, signed, samples, nc=1, options=(), lossless=True, skips=()):
+    """samples: per pixel values (nc == 1) or (r, g, b) tuples (nc == 3, 8-bit unsigned)."""
+    name = "p1_" + name
+    with tempfile.TemporaryDirectory() as tmp:
+        if nc == 1:
+            src = os.path.join(tmp, "in.rawl")
+            open(src, "wb").write(pack(samples, bits, signed))
+            extra = ["-F", "%d,%d,1,%d,%s" % (w, h, bits, "s" if signed else "u")]
+            ext = ".rawl"
+        else:
+            assert bits == 8 and not signed
+            src = os.path.join(tmp, "in.ppm")
+            open(src, "wb").write(b"P6\n%d %d\n255\n" % (w, h) + bytes(v for px in samples for v in px))
+            extra = []
+            ext = ".ppm"
+        cs_path = os.path.join(tmp, "out.j2k")
+        run("opj_compress", "-i", src, "-o", cs_path, *extra, *options)
+        out = os.path.join(tmp, "dec" + ext)
+        run("opj_decompress", "-i", cs_path, "-o", out)
+        values = read_decode(out, w, h, bits, signed, nc)
+        if lossless:
+            flat = [v for px in samples for v in px] if nc == 3 else samples
+            assert values == flat, f"{name}: opj_decompress does not give back the source"
+        for n in skips:
+            out = os.path.join(tmp, "skip%d%s" % (n, ext))
+            run("opj_decompress", "-i", cs_path, "-o", out, "-r", str(n))
+            s = 1 << n
+            rw, rh = (w + s - 1) // s, (h + s - 1) // s
+            small = read_decode(out, rw, rh, bits, signed, nc)
+            open(os.path.join(HERE, "%s.skip%d" % (name, n)), "wb").write(pack(small, bits, signed))
+        cs = open(cs_path, "rb").read()
+    open(os.path.join(HERE, name + ".j2c"), "wb").write(cs)
+    open(os.path.join(HERE, name + ".ref"), "wb").write(pack(values, bits, signed))
+    print(f"{name}: {len(cs)} bytes")
+
+
+def main():
+    # Lossless 5/3 (opj_compress's default), 64x64 code-blocks, LRCP, one layer.
+    case("ct16s_96x80", 96, 80, 16, True, ct_like(96, 80, True))
+    for levels in range(6):
+        case(f"ct16s_70x66_l{levels}", 70, 66, 16, True, ct_like(70, 66, True), options=("-n", str(levels + 1)))
+    for levels in range(3):
+        case(f"s12_7x13_l{levels}", 7, 13, 12, True, [v - 2048 for v in ramp(7, 13, 12)],
+             options=("-n", str(levels + 1)))
+    case("u8_1x1", 1, 1, 8, False, [201], options=("-n", "1"))
+    case("u16_noise_67x45", 67, 45, 16, False, noise(67, 45, 16, 5))
+    case("s8_noise_31x29", 31, 29, 8, True, [v - 128 for v in noise(31, 29, 8, 9)], options=("-n", "5"))
+    case("u12_300x200", 300, 200, 12, False, ramp(300, 200, 12), skips=(1, 2, 5))
+    case("u12_blocks32_100x90", 100, 90, 12, False, ramp(100, 90, 12), options=("-b", "32,32"))
+    case("u12_blocks16x128_100x90", 100, 90, 12, False, noise(100, 90, 12, 11),
+         options=("-b", "16,128", "-n", "4"))
+    for order in ("LRCP", "RLCP", "RPCL", "PCRL", "CPRL"):
+        case(f"rgb8_rct_{order.lower()}_45x37", 45, 37, 8, False, rgb(45, 37), 3, options=("-p", order))
+    case("rgb8_noct_20x9", 20, 9, 8, False, rgb(20, 9), 3, options=("-mct", "0", "-n", "3"))
+    # Code-block styles the decoder handles: context reset + segmentation symbols, predictable termination.
+    case("u12_reset_segmark_100x90", 100, 90, 12, False, noise(100, 90, 12, 23), options=("-M", "34"))
+    case("u16_erterm_67x45", 67, 45, 16, False, noise(67, 45, 16, 29), options=("-M", "16"))
+    # SOP and EPH markers.
+    case("u8_sop_eph_65x33", 65, 33, 8, False, noise(65, 33, 8, 19), options=("-SOP", "-EPH"))
+    # 5/3 with truncated coding passes (rate 12): integer reconstruction, still exact against OpenJPEG.
+    case("u12_53_rate12_100x75", 100, 75, 12, False, ramp(100, 75, 12), options=("-r", "12"), lossless=False,
+         skips=(1, 3))
+    # Lossy (irreversible 9/7), with all passes and with passes truncated by a rate.
+    case("ct16s_96x80_lossy", 96, 80, 16, True, ct_like(96, 80, False), options=("-I",), lossless=False)
+    case("u12_100x75_lossy", 100, 75, 12, False, ramp(100, 75, 12), options=("-I", "-r", "8"), lossless=False)
+    case("u8_65x33_lossy", 65, 33, 8, False, noise(65, 33, 8, 13), options=("-I", "-r", "3"), lossless=False)
+    case("s12_7x13_lossy_l2", 7, 13, 12, True, [v - 2048 for v in ramp(7, 13, 12)], options=("-I", "-n", "3"),
+         lossless=False)
+    case("rgb8_ict_45x37_lossy", 45, 37, 8, False, rgb(45, 37), 3, options=("-I", "-r", "5"), lossless=False)
+
+
+if __name__ == "__main__":
+    main()

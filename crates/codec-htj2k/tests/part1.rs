@@ -1,0 +1,225 @@
+//! JPEG 2000 Part 1 (EBCOT) codestreams: the `p1_*` cases of `tests/data`, made by `make_part1_data.py` with
+//! OpenJPEG's `opj_compress`, against `opj_decompress`'s decodes — lossless and truncated-5/3 streams exactly,
+//! lossy (9/7) streams within 1. Must not depend on OpenJPEG being installed.
+
+use lumen_codec_htj2k::{decode, decode_reduced, read_header, Error, Samples};
+
+mod common;
+use common::{data, values};
+
+/// Every Part 1 case with a stored reference, by file name.
+fn cases() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(common::dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("p1_"))
+        .filter_map(|n| n.strip_suffix(".ref").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+fn widen(bytes: &[u8], like: &Samples) -> Vec<i32> {
+    match like {
+        Samples::U8(_) => bytes.iter().map(|&b| i32::from(b)).collect(),
+        Samples::I8(_) => bytes.iter().map(|&b| i32::from(b as i8)).collect(),
+        Samples::U16(_) => bytes
+            .chunks_exact(2)
+            .map(|c| i32::from(u16::from_le_bytes([c[0], c[1]])))
+            .collect(),
+        Samples::I16(_) => bytes
+            .chunks_exact(2)
+            .map(|c| i32::from(i16::from_le_bytes([c[0], c[1]])))
+            .collect(),
+    }
+}
+
+/// The largest difference, or the first differing sample of an exact case, as a message.
+fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), String> {
+    if got.len() != want.len() {
+        return Err(format!(
+            "{name}: {} samples, want {}",
+            got.len(),
+            want.len()
+        ));
+    }
+    if exact {
+        if let Some(i) = got.iter().zip(want).position(|(a, b)| a != b) {
+            return Err(format!(
+                "{name}: sample {i} is {}, want {}",
+                got[i], want[i]
+            ));
+        }
+    } else {
+        let diff = got
+            .iter()
+            .zip(want)
+            .map(|(a, b)| (a - b).abs())
+            .max()
+            .unwrap_or(0);
+        if diff > 1 {
+            return Err(format!("{name}: differs by {diff}"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_part1_case_decodes_like_opj_decompress() {
+    let names = cases();
+    assert!(names.len() >= 25, "the test data is missing: {names:?}");
+    let mut failures = Vec::new();
+    for name in &names {
+        let cs = data(&format!("{name}.j2c"));
+        assert!(!lumen_codec_htj2k::is_htj2k(&cs), "{name}");
+        let image = match decode(&cs) {
+            Ok(image) => image,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let lossy = name.contains("lossy");
+        assert_eq!(image.header.reversible, !lossy, "{name}");
+        let want = widen(&data(&format!("{name}.ref")), &image.samples);
+        if let Err(e) = compare(name, &values(&image.samples), &want, !lossy) {
+            failures.push(e);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn headers_of_part1_codestreams() {
+    let h = read_header(&data("p1_ct16s_96x80.j2c")).unwrap();
+    assert_eq!(
+        (
+            h.width,
+            h.height,
+            h.components,
+            h.precision,
+            h.signed,
+            h.levels
+        ),
+        (96, 80, 1, 16, true, 5)
+    );
+    assert!(h.reversible && !h.colour_transform);
+    let h = read_header(&data("p1_rgb8_ict_45x37_lossy.j2c")).unwrap();
+    assert_eq!((h.components, h.precision, h.signed), (3, 8, false));
+    assert!(!h.reversible && h.colour_transform);
+}
+
+#[test]
+fn reduced_part1_decodes_match_the_whole_decode_with_nothing_discarded() {
+    for name in ["p1_ct16s_96x80", "p1_rgb8_ict_45x37_lossy"] {
+        let cs = data(&format!("{name}.j2c"));
+        let whole = decode(&cs).unwrap();
+        let reduced = decode_reduced(&cs, 0).unwrap();
+        assert_eq!(reduced.samples, whole.samples, "{name}");
+        assert!(matches!(
+            decode_reduced(&cs, 6),
+            Err(Error::TooManyLevels { .. })
+        ));
+    }
+}
+
+/// The offset of the COD marker segment's code-block style byte (SPcod) in a codestream.
+fn style_byte(cs: &[u8]) -> usize {
+    cs.windows(2).position(|w| w == [0xFF, 0x52]).unwrap() + 12
+}
+
+#[test]
+fn part1_features_the_decoder_leaves_to_others_are_unsupported() {
+    let base = data("p1_u8_65x33_lossy.j2c");
+    let style = style_byte(&base);
+    assert_eq!(base[style], 0);
+    // Arithmetic bypass, termination on each pass, vertically causal contexts.
+    for bits in [0x01, 0x04, 0x08, 0x05] {
+        let mut cs = base.clone();
+        cs[style] = bits;
+        assert!(
+            matches!(decode(&cs), Err(Error::Unsupported { .. })),
+            "style {bits:#x}: {:?}",
+            decode(&cs).map(|i| i.header)
+        );
+    }
+    // Several quality layers.
+    let mut cs = base.clone();
+    cs[style - 6..style - 4].copy_from_slice(&3u16.to_be_bytes());
+    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+}
+
+#[test]
+fn a_wrong_segmentation_symbol_is_an_error() {
+    // The reset + segmentation symbol case decoded without segmentation symbols (style 0x02): the first cleanup
+    // pass's symbol is read as data, so the decode desynchronises; with SEGMARK set on a stream that has none,
+    // the symbol check fails.
+    let mut cs = data("p1_u8_sop_eph_65x33.j2c");
+    let style = style_byte(&cs);
+    cs[style] = 0x20;
+    assert!(matches!(decode(&cs), Err(Error::CorruptData { .. })));
+}
+
+const CORRUPT_CASES: [&str; 4] = [
+    "p1_ct16s_70x66_l5",
+    "p1_rgb8_rct_lrcp_45x37",
+    "p1_rgb8_ict_45x37_lossy",
+    "p1_u12_reset_segmark_100x90",
+];
+
+fn len(s: &Samples) -> usize {
+    match s {
+        Samples::U8(v) => v.len(),
+        Samples::I8(v) => v.len(),
+        Samples::U16(v) => v.len(),
+        Samples::I16(v) => v.len(),
+    }
+}
+
+#[test]
+fn part1_prefixes_without_all_the_coded_data_are_errors() {
+    for name in CORRUPT_CASES {
+        let cs = data(&format!("{name}.j2c"));
+        let whole = decode(&cs).unwrap();
+        for cut in 0..cs.len() {
+            if let Ok(image) = decode(&cs[..cut]) {
+                // Only EOC may be missing.
+                assert!(cut >= cs.len() - 2, "{name}: the {cut}-byte prefix decoded");
+                assert_eq!(image, whole);
+            }
+        }
+    }
+}
+
+#[test]
+fn part1_random_corruption_is_an_error_or_an_image_of_the_declared_size() {
+    let mut rng = common::Rng(0x2545_F491_4F6C_DD1D);
+    let mut decoded = 0;
+    for name in CORRUPT_CASES {
+        let cs = data(&format!("{name}.j2c"));
+        let size = len(&decode(&cs).unwrap().samples);
+        for _ in 0..800 {
+            let mut bad = cs.clone();
+            for _ in 0..1 + rng.next() % 4 {
+                let i = (rng.next() % bad.len() as u64) as usize;
+                match rng.next() % 3 {
+                    0 => bad[i] ^= 1 << (rng.next() % 8),
+                    1 => bad[i] = rng.next() as u8,
+                    _ => bad[i] = 0xFF,
+                }
+            }
+            match lumen_codec_htj2k::decode_with_limit(&bad, 4 * size as u64) {
+                Ok(image) => {
+                    let h = image.header;
+                    let n = (h.width * h.height) as usize * usize::from(h.components);
+                    assert_eq!(len(&image.samples), n, "{name}");
+                    decoded += 1;
+                }
+                Err(Error::TooLarge { needed, .. }) => assert!(needed > 4 * size as u64),
+                Err(_) => {}
+            }
+        }
+    }
+    // The MQ-coded data has no redundancy: most changes there still decode (to other pixels).
+    assert!(decoded > 100, "only {decoded} corrupted streams decoded");
+}
