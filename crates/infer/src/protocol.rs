@@ -7,7 +7,8 @@
 //! label map (one byte per pixel, row-major, the output index; 0 = background) as item 1, a transferred
 //! `Uint8Array`. A 3D model runs on a whole series with [`AiRequest::RunVolume`]: item 1 is a `Float32Array` of
 //! every slice's modality values, slice after slice in volume order (sorted along the slice normal by the page,
-//! `lumen_dicom::geometry::sort_volume`, as the server does), with the voxel spacing; it reports
+//! `lumen_dicom::geometry::sort_volume`, as the server does) — or, with `rescale`, their stored samples (an
+//! `Int16Array` for a 16-bit CT: half the bytes) and each slice's linear Modality LUT — with the voxel spacing; it reports
 //! [`AiResponse::Progress`] (stage `run`) after every block, stops between two blocks on a `Cancel`, and answers
 //! [`AiResponse::VolumeSegmentation`] with every slice's label map, concatenated in the same order, as item 1 (a
 //! transferred `Uint8Array`). The worker posts [`AiResponse::Ready`] once it has chosen its
@@ -74,8 +75,21 @@ pub enum AiRequest {
     /// Run a loaded 3D model ([`crate::manifest::ModelManifest::is_volumetric`]) on a whole series of `depth`
     /// slices of `width` × `height` (item 1: `depth × height × width` modality values, slice-major, in volume
     /// order) whose voxels measure `spacing` mm (along a row, along a column, between slices). Answered with
-    /// progress per block, then [`AiResponse::VolumeSegmentation`].
-    RunVolume { job: JobId, model: String, width: u32, height: u32, depth: u32, spacing: [f32; 3], pixels: RunPixels },
+    /// progress per block, then [`AiResponse::VolumeSegmentation`]. With `rescale`, item 1 holds the slices'
+    /// stored samples instead (an `Int16Array`, `Uint16Array`, `Int8Array` or `Uint8Array`, half or a quarter of
+    /// the bytes of `f32` values) and `rescale[z]` is slice `z`'s linear Modality LUT `[slope, intercept]`: the
+    /// worker computes the modality values (in `f64`, rounded to `f32`, as the decoder does) slice by slice.
+    RunVolume {
+        job: JobId,
+        model: String,
+        width: u32,
+        height: u32,
+        depth: u32,
+        spacing: [f32; 3],
+        pixels: RunPixels,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rescale: Option<Vec<[f64; 2]>>,
+    },
     /// Run only the pixel rules ([`crate::qc_rules`]) on one image; needs no model.
     Rules { job: JobId, width: u32, height: u32, pixels: RunPixels },
     /// Drop job `job`: a download is aborted; a result not yet posted is not posted.
@@ -198,7 +212,21 @@ mod tests {
                 "pixels":{"kind":"modality","window":{"center":40,"width":400,"function":"Linear","explanation":null},"invert":false}}"#,
         )
         .unwrap();
-        assert!(matches!(volume, AiRequest::RunVolume { depth: 22, spacing: [_, _, s], .. } if s == 12.5));
+        assert!(matches!(volume, AiRequest::RunVolume { depth: 22, spacing: [_, _, s], rescale: None, .. } if s == 12.5));
+        // Stored samples: each slice's slope and intercept travel with the request.
+        let stored = AiRequest::RunVolume {
+            job: 10,
+            model: "ct-chest-seg3d".into(),
+            width: 2,
+            height: 2,
+            depth: 2,
+            spacing: [1.0, 1.0, 2.0],
+            pixels: RunPixels::Modality { window: WindowPreset { center: 40.0, width: 400.0, function: WindowFunction::Linear, explanation: None }, invert: false },
+            rescale: Some(vec![[1.0, -1024.0], [0.5, -1000.0]]),
+        };
+        let text = serde_json::to_string(&stored).unwrap();
+        assert!(text.contains(r#""rescale":[[1.0,-1024.0],[0.5,-1000.0]]"#), "{text}");
+        assert_eq!(serde_json::from_str::<AiRequest>(&text).unwrap(), stored);
         let answer = AiResponse::VolumeSegmentation {
             job: 9,
             model: "ct-chest-seg3d".into(),

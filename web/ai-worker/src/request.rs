@@ -1,7 +1,7 @@
 //! The parts of the worker that do not touch the browser: checking a request's pixels and turning them into the
 //! model's grey image, URLs and cache keys of a package, and the self-test comparison. Unit-tested natively.
 
-use lumen_frames::{displayed_grey, rgb_luma};
+use lumen_frames::{displayed_grey, rgb_luma, ModalityValues, StoredSampleType, StoredSamples};
 use lumen_infer::protocol::{JobId, RunPixels};
 use lumen_infer::{GreyImage, GreyVolume};
 
@@ -59,12 +59,94 @@ fn finite_grey(data: Vec<f32>) -> Vec<f32> {
     data.into_iter().map(|v| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 }).collect()
 }
 
+/// The numbers item 1 of a `run-volume` request holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolumeSamples {
+    /// Modality values (`Float32Array`).
+    F32,
+    /// Stored samples (`Int16Array`, `Uint16Array`, `Int8Array` or `Uint8Array`), with each slice's rescale.
+    Stored(StoredSampleType),
+}
+
+/// Item 1 of a `run-volume` request, read slice by slice so that the worker never holds a second copy of the whole
+/// stack: the page's typed array in the worker, a slice natively (tests).
+pub trait VolumeSource {
+    /// What the buffer holds; `None` when item 1 is missing or of another type.
+    fn samples(&self) -> Option<VolumeSamples>;
+    /// How many numbers it holds.
+    fn len(&self) -> usize;
+    /// Numbers `start .. start + n` as `f32` into `out` (cleared first); only called when [`Self::samples`] is `F32`.
+    fn f32_range(&self, start: usize, n: usize, out: &mut Vec<f32>);
+    /// Numbers `start .. start + n` as stored samples; only called when [`Self::samples`] is `Stored`.
+    fn stored_range(&self, start: usize, n: usize) -> StoredSamples;
+}
+
+impl VolumeSource for PixelBuf<'_> {
+    fn samples(&self) -> Option<VolumeSamples> {
+        match self {
+            PixelBuf::F32(_) => Some(VolumeSamples::F32),
+            PixelBuf::U8(_) => Some(VolumeSamples::Stored(StoredSampleType::U8)),
+            PixelBuf::Missing => None,
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            PixelBuf::F32(v) => v.len(),
+            PixelBuf::U8(v) => v.len(),
+            PixelBuf::Missing => 0,
+        }
+    }
+    fn f32_range(&self, start: usize, n: usize, out: &mut Vec<f32>) {
+        out.clear();
+        if let PixelBuf::F32(v) = self {
+            out.extend_from_slice(&v[start..start + n]);
+        }
+    }
+    fn stored_range(&self, start: usize, n: usize) -> StoredSamples {
+        match self {
+            PixelBuf::U8(v) => StoredSamples::U8(v[start..start + n].to_vec()),
+            _ => StoredSamples::U8(Vec::new()),
+        }
+    }
+}
+
+impl VolumeSource for StoredSamples {
+    fn samples(&self) -> Option<VolumeSamples> {
+        Some(VolumeSamples::Stored(self.sample_type()))
+    }
+    fn len(&self) -> usize {
+        StoredSamples::len(self)
+    }
+    fn f32_range(&self, _: usize, _: usize, out: &mut Vec<f32>) {
+        out.clear();
+    }
+    fn stored_range(&self, start: usize, n: usize) -> StoredSamples {
+        let r = start..start + n;
+        match self {
+            StoredSamples::U8(v) => StoredSamples::U8(v[r].to_vec()),
+            StoredSamples::I8(v) => StoredSamples::I8(v[r].to_vec()),
+            StoredSamples::U16(v) => StoredSamples::U16(v[r].to_vec()),
+            StoredSamples::I16(v) => StoredSamples::I16(v[r].to_vec()),
+        }
+    }
+}
+
 /// Most voxels a volume request may carry (a 512 × 512 × 256 CT; 256 MiB of modality values).
 pub const MAX_VOLUME_VOXELS: usize = 1 << 26;
 
 /// The grey volume of a `run-volume` request: `depth` slices of `width` × `height` modality values (slice-major, in
-/// volume order) through the window, with voxels of `spacing` mm. Every mismatch is an error.
-pub fn grey_volume(width: u32, height: u32, depth: u32, spacing: [f32; 3], pixels: &RunPixels, buf: PixelBuf<'_>) -> Result<GreyVolume, String> {
+/// volume order) through the window, with voxels of `spacing` mm. With `rescale` (one `[slope, intercept]` per
+/// slice) the buffer holds stored samples and the modality values are computed as the decoder computes them. The
+/// stack is converted one slice at a time into the volume, the only full-size buffer. Every mismatch is an error.
+pub fn grey_volume(
+    width: u32,
+    height: u32,
+    depth: u32,
+    spacing: [f32; 3],
+    pixels: &RunPixels,
+    rescale: Option<&[[f64; 2]]>,
+    buf: &dyn VolumeSource,
+) -> Result<GreyVolume, String> {
     if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
         return Err(format!("slice size {width} × {height} is out of range (1 to {MAX_SIDE} per side)"));
     }
@@ -75,16 +157,50 @@ pub fn grey_volume(width: u32, height: u32, depth: u32, spacing: [f32; 3], pixel
     if !spacing.iter().all(|s| s.is_finite() && *s > 0.0) {
         return Err(format!("voxel spacing {spacing:?} mm must be positive"));
     }
-    let values = match (pixels, buf) {
-        (RunPixels::Modality { .. }, PixelBuf::F32(values)) => values,
-        _ => return Err("a volume's modality values must come as a Float32Array (item 1)".into()),
-    };
-    if values.len() != voxels {
-        return Err(format!("{depth} slices of {width} × {height} need {voxels} modality values, the Float32Array has {}", values.len()));
+    if !matches!(pixels, RunPixels::Modality { .. }) {
+        return Err("a volume's modality values must come as a Float32Array (item 1), or stored samples with rescale".into());
     }
-    // The whole stack through the window at once: the same per-pixel mapping as one slice.
-    let data = modality_grey(values, pixels)?;
+    let array = match (rescale, buf.samples()) {
+        (None, Some(VolumeSamples::F32)) => "Float32Array",
+        (Some(r), Some(VolumeSamples::Stored(t))) => {
+            if r.len() != depth as usize {
+                return Err(format!("{depth} slices need {depth} rescale pairs, the request has {}", r.len()));
+            }
+            if let Some(z) = r.iter().position(|[m, b]| !(m.is_finite() && b.is_finite())) {
+                return Err(format!("slice {z}'s rescale slope and intercept must be finite numbers"));
+            }
+            stored_array_name(t)
+        }
+        (None, _) => return Err("a volume's modality values must come as a Float32Array (item 1)".into()),
+        (Some(_), _) => {
+            return Err("a volume's stored samples (with rescale) must come as an Int16Array, Uint16Array, Int8Array or Uint8Array".into())
+        }
+    };
+    if buf.len() != voxels {
+        return Err(format!("{depth} slices of {width} × {height} need {voxels} modality values, the {array} has {}", buf.len()));
+    }
+    let n = width as usize * height as usize;
+    let mut data = Vec::with_capacity(voxels);
+    let mut values = Vec::with_capacity(n);
+    for z in 0..depth as usize {
+        match rescale {
+            None => buf.f32_range(z * n, n, &mut values),
+            Some(r) => ModalityValues::from_stored(buf.stored_range(z * n, n), r[z][0], r[z][1]).write_f32(&mut values),
+        }
+        // Each slice through the window: the same per-pixel mapping as a single-image request.
+        data.extend(modality_grey(&values, pixels)?);
+    }
     Ok(GreyVolume { width: width as usize, height: height as usize, depth: depth as usize, spacing, data })
+}
+
+/// The JS typed array that carries stored samples of type `t`.
+pub fn stored_array_name(t: StoredSampleType) -> &'static str {
+    match t {
+        StoredSampleType::U8 => "Uint8Array",
+        StoredSampleType::I8 => "Int8Array",
+        StoredSampleType::U16 => "Uint16Array",
+        StoredSampleType::I16 => "Int16Array",
+    }
 }
 
 /// The pixels description the model sees: the request's own, except that a model with a fixed input window
@@ -215,14 +331,14 @@ mod tests {
     fn a_volume_request_becomes_the_grey_volume_the_server_builds() {
         // Three 2 × 2 slices; the same values through the same window as three single-slice requests.
         let values: Vec<f32> = (0..12).map(|i| i as f32 * 100.0 - 600.0).collect();
-        let v = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], &window(0.0, 1000.0), PixelBuf::F32(&values)).unwrap();
+        let v = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], &window(0.0, 1000.0), None, &PixelBuf::F32(&values)).unwrap();
         assert_eq!((v.width, v.height, v.depth, v.spacing), (2, 2, 3, [0.7, 0.7, 2.5]));
         let slices: Vec<GreyImage> =
             values.chunks(4).map(|c| grey_image(2, 2, &window(0.0, 1000.0), PixelBuf::F32(c)).unwrap()).collect();
         assert_eq!(v, GreyVolume::from_slices(&slices, [0.7, 0.7, 2.5]).unwrap());
         // A full CT's stack (taller than any one image may be) is fine.
         let ct = vec![0f32; 64 * 64 * 300];
-        assert_eq!(grey_volume(64, 64, 300, [0.7, 0.7, 1.0], &window(0.0, 1000.0), PixelBuf::F32(&ct)).unwrap().depth, 300);
+        assert_eq!(grey_volume(64, 64, 300, [0.7, 0.7, 1.0], &window(0.0, 1000.0), None, &PixelBuf::F32(&ct)).unwrap().depth, 300);
         type Case<'a> = (u32, u32, u32, [f32; 3], PixelBuf<'a>, &'a str);
         let cases: [Case<'_>; 6] = [
             (2, 2, 2, [1.0; 3], PixelBuf::F32(&values), "need 8 modality values, the Float32Array has 12"),
@@ -233,11 +349,49 @@ mod tests {
             (4096, 4096, 5, [1.0; 3], PixelBuf::F32(&values), "out of range"),
         ];
         for (w, h, depth, spacing, buf, why) in cases {
-            let err = grey_volume(w, h, depth, spacing, &window(0.0, 1.0), buf).unwrap_err();
+            let err = grey_volume(w, h, depth, spacing, &window(0.0, 1.0), None, &buf).unwrap_err();
             assert!(err.contains(why), "{why}: {err}");
         }
-        assert!(grey_volume(2, 2, 0, [1.0; 3], &window(0.0, 1.0), PixelBuf::F32(&[])).unwrap_err().contains("out of range"));
-        assert!(grey_volume(2, 2, 3, [1.0; 3], &RunPixels::Rgb8, PixelBuf::U8(&[0; 36])).unwrap_err().contains("Float32Array"));
+        assert!(grey_volume(2, 2, 0, [1.0; 3], &window(0.0, 1.0), None, &PixelBuf::F32(&[])).unwrap_err().contains("out of range"));
+        assert!(grey_volume(2, 2, 3, [1.0; 3], &RunPixels::Rgb8, None, &PixelBuf::U8(&[0; 36])).unwrap_err().contains("Float32Array"));
+    }
+
+    #[test]
+    fn stored_samples_with_each_slices_rescale_give_the_modality_values_volume() {
+        // Three 2 × 2 slices of signed 16-bit samples, each with its own linear Modality LUT (as CT slices may
+        // have): the same grey volume as their modality values sent as f32, computed the decoder's way.
+        let stored: Vec<i16> = (0..12).map(|i| i * 173 - 900).collect();
+        let rescale = [[1.0, -1024.0], [0.5, -1000.0], [2.0, 3.25]];
+        let values: Vec<f32> = stored
+            .chunks(4)
+            .zip(&rescale)
+            .flat_map(|(c, [m, b])| ModalityValues::from_stored(StoredSamples::I16(c.to_vec()), *m, *b).to_f32().into_owned())
+            .collect();
+        let px = window(-200.0, 1500.0);
+        let from_f32 = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], &px, None, &PixelBuf::F32(&values)).unwrap();
+        let from_stored = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], &px, Some(&rescale), &StoredSamples::I16(stored.clone())).unwrap();
+        assert_eq!(from_stored, from_f32);
+        assert!(from_f32.data.iter().any(|&g| g > 0.0 && g < 1.0), "the window is not trivial: {:?}", from_f32.data);
+        // Every stored type travels; unsigned 8-bit too.
+        let bytes: Vec<u8> = (0..12).map(|i| i * 20).collect();
+        let ones = [[1.0, 0.0]; 3];
+        let as_f32: Vec<f32> = bytes.iter().map(|&b| b as f32).collect();
+        assert_eq!(
+            grey_volume(2, 2, 3, [1.0; 3], &window(100.0, 200.0), Some(&ones), &PixelBuf::U8(&bytes)).unwrap(),
+            grey_volume(2, 2, 3, [1.0; 3], &window(100.0, 200.0), None, &PixelBuf::F32(&as_f32)).unwrap()
+        );
+        let samples = StoredSamples::I16(stored);
+        let cases: [(u32, Option<&[[f64; 2]]>, &dyn VolumeSource, &str); 5] = [
+            (3, Some(&rescale[..2]), &samples, "3 slices need 3 rescale pairs, the request has 2"),
+            (3, Some(&[[1.0, 0.0], [f64::NAN, 0.0], [1.0, 0.0]]), &samples, "slice 1's rescale"),
+            (3, Some(&rescale), &PixelBuf::F32(&values), "must come as an Int16Array"),
+            (3, None, &samples, "must come as a Float32Array"),
+            (2, Some(&[[1.0, 0.0]; 2]), &StoredSamples::U16(vec![0; 7]), "need 8 modality values, the Uint16Array has 7"),
+        ];
+        for (depth, rescale, buf, why) in cases {
+            let err = grey_volume(2, 2, depth, [1.0; 3], &px, rescale, buf).unwrap_err();
+            assert!(err.contains(why), "{why}: {err}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use js_sys::{Array, Float32Array, Function, Reflect, Uint8Array};
+use js_sys::{Array, Float32Array, Function, Int16Array, Int8Array, Reflect, Uint16Array, Uint8Array};
 use lumen_infer::protocol::{AiRequest, AiResponse, Backend, BackendChoice, JobId, RunPixels, Stage};
 use lumen_infer::selftest::SelfTest;
 use lumen_infer::manifest::Task;
@@ -15,7 +15,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{AbortController, AbortSignal, Cache, DedicatedWorkerGlobalScope, MessageEvent, RequestInit, Response};
 
-use crate::request::{self, PixelBuf};
+use crate::request::{self, PixelBuf, VolumeSamples, VolumeSource};
+use lumen_frames::{StoredSampleType, StoredSamples};
 
 /// The Cache API cache holding verified weights.
 const CACHE_NAME: &str = "lumen-models-v1";
@@ -149,12 +150,12 @@ fn on_message(data: JsValue) {
                 }));
             });
         }
-        AiRequest::RunVolume { job, model, width, height, depth, spacing, pixels } => {
+        AiRequest::RunVolume { job, model, width, height, depth, spacing, pixels, rescale } => {
             if let Err(message) = begin(job) {
                 return fail(Some(job), message);
             }
             spawn_local(async move {
-                let outcome = run_volume(job, &model, width, height, depth, spacing, &pixels, &buf).await;
+                let outcome = run_volume(job, &model, width, height, depth, spacing, &pixels, rescale.as_deref(), &buf).await;
                 finish_with(job, outcome.map(|out| {
                     let bytes = Uint8Array::from(out.labels.as_slice());
                     let resp = AiResponse::VolumeSegmentation {
@@ -583,6 +584,56 @@ fn grey_from_js(width: u32, height: u32, pixels: &RunPixels, buf: &JsValue) -> R
     }
 }
 
+/// Item 1 of a `run-volume` request (the page's typed array, transferred), read slice by slice.
+struct JsVolume<'a>(&'a JsValue);
+
+impl VolumeSource for JsVolume<'_> {
+    fn samples(&self) -> Option<VolumeSamples> {
+        let b = self.0;
+        Some(if b.is_instance_of::<Float32Array>() {
+            VolumeSamples::F32
+        } else if b.is_instance_of::<Int16Array>() {
+            VolumeSamples::Stored(StoredSampleType::I16)
+        } else if b.is_instance_of::<Uint16Array>() {
+            VolumeSamples::Stored(StoredSampleType::U16)
+        } else if b.is_instance_of::<Int8Array>() {
+            VolumeSamples::Stored(StoredSampleType::I8)
+        } else if b.is_instance_of::<Uint8Array>() {
+            VolumeSamples::Stored(StoredSampleType::U8)
+        } else {
+            return None;
+        })
+    }
+
+    fn len(&self) -> usize {
+        Reflect::get(self.0, &"length".into()).ok().and_then(|l| l.as_f64()).map_or(0, |l| l as usize)
+    }
+
+    fn f32_range(&self, start: usize, n: usize, out: &mut Vec<f32>) {
+        out.clear();
+        if let Some(a) = self.0.dyn_ref::<Float32Array>() {
+            out.resize(n, 0.0);
+            a.subarray(start as u32, (start + n) as u32).copy_to(out);
+        }
+    }
+
+    fn stored_range(&self, start: usize, n: usize) -> StoredSamples {
+        let (a, b) = (start as u32, (start + n) as u32);
+        let js = self.0;
+        if let Some(x) = js.dyn_ref::<Int16Array>() {
+            StoredSamples::I16(x.subarray(a, b).to_vec())
+        } else if let Some(x) = js.dyn_ref::<Uint16Array>() {
+            StoredSamples::U16(x.subarray(a, b).to_vec())
+        } else if let Some(x) = js.dyn_ref::<Int8Array>() {
+            StoredSamples::I8(x.subarray(a, b).to_vec())
+        } else if let Some(x) = js.dyn_ref::<Uint8Array>() {
+            StoredSamples::U8(x.subarray(a, b).to_vec())
+        } else {
+            StoredSamples::U8(Vec::new())
+        }
+    }
+}
+
 enum RunOutput {
     Classes { probabilities: Vec<f32>, findings: Vec<qc_rules::Finding>, backend: Backend, ms: f64 },
     Labels { labels: Vec<u8>, counts: Vec<u64>, backend: Backend, ms: f64 },
@@ -630,6 +681,7 @@ async fn next_turn() {
 /// A 3D model on a whole series: block by block ([`LoadedModel::segment_volume`]), progress after every block,
 /// stopped between two blocks once the job is cancelled.
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)]
 async fn run_volume(
     job: JobId,
     model: &str,
@@ -638,6 +690,7 @@ async fn run_volume(
     depth: u32,
     spacing: [f32; 3],
     pixels: &RunPixels,
+    rescale: Option<&[[f64; 2]]>,
     buf: &JsValue,
 ) -> Result<VolumeOutput, String> {
     let engine = engine()?;
@@ -648,13 +701,8 @@ async fn run_volume(
     }
     let t0 = now_ms();
     let pixels = request::model_pixels(&loaded.manifest, pixels);
-    let values = buf.dyn_ref::<Float32Array>().map(|a| a.to_vec());
-    let buf = match &values {
-        Some(v) => PixelBuf::F32(v),
-        None => PixelBuf::Missing,
-    };
-    let volume = request::grey_volume(width, height, depth, spacing, &pixels, buf)?;
-    drop(values);
+    // Read from the page's array one slice at a time: the grey volume is the only full-size copy in this memory.
+    let volume = request::grey_volume(width, height, depth, spacing, &pixels, rescale, &JsVolume(buf))?;
     let mut blocks = 0;
     let seg = loaded
         .segment_volume(&volume, |done, total| {

@@ -6,9 +6,9 @@
 //! The UI thread only copies a frame's modality values into a message: windowing, resizing and inference run in
 //! the worker. This module must not build DOM nodes.
 
-use js_sys::{Array, Float32Array, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Float32Array, Int16Array, Int8Array, Reflect, Uint16Array, Uint8Array};
 use leptos::prelude::*;
-use lumen_frames::{DecodedFrame, FrameKey, Pixels};
+use lumen_frames::{DecodedFrame, FrameKey, Pixels, StoredSampleType, StoredSamples};
 use lumen_infer::manifest::ModelManifest;
 use lumen_infer::protocol::{AiRequest, AiResponse, Backend, BackendChoice, JobId, RunPixels, Stage};
 use lumen_infer::qc_rules::Finding;
@@ -155,24 +155,19 @@ impl AiClient {
         }
         let job = self.job();
         let (width, height, depth) = (volume.width, volume.height, volume.frames.len() as u32);
-        let slice = width as usize * height as usize;
-        let mut values = Vec::with_capacity(slice * volume.frames.len());
-        for f in &volume.frames {
-            if let Pixels::Modality { values: v, .. } = &f.pixels {
-                values.extend_from_slice(&v.to_f32());
+        let (buffer, rescale) = match volume_array(&volume.frames, width as usize * height as usize) {
+            Ok(v) => v,
+            Err(e) => {
+                inner.borrow_mut().volumes.insert(manifest.id.clone(), VolumeRun::Failed(e));
+                self.changed();
+                return;
             }
-        }
-        if values.len() != slice * volume.frames.len() {
-            inner.borrow_mut().volumes.insert(manifest.id.clone(), VolumeRun::Failed("a slice has no modality values".into()));
-            self.changed();
-            return;
-        }
+        };
         let first = &volume.frames[0].meta;
         let pixels = RunPixels::Modality { window: first.default_window.clone(), invert: first.invert };
-        let request = AiRequest::RunVolume { job, model: manifest.id.clone(), width, height, depth, spacing: volume.spacing, pixels };
+        let request =
+            AiRequest::RunVolume { job, model: manifest.id.clone(), width, height, depth, spacing: volume.spacing, pixels, rescale };
         let array = message(&request);
-        let buffer: JsValue = Float32Array::from(values.as_slice()).into();
-        drop(values);
         array.push(&buffer);
         let keys = volume.frames.iter().map(|f| f.meta.key.clone()).collect();
         {
@@ -600,11 +595,59 @@ fn message(request: &AiRequest) -> Array {
 }
 
 /// The ArrayBuffer behind a typed array, for the transfer list.
-fn buffer_of(v: &JsValue) -> Option<JsValue> {
-    if let Some(a) = v.dyn_ref::<Float32Array>() {
-        return Some(a.buffer().into());
+/// A series' slices (in volume order, `slice` pixels each) as one JS typed array for the worker, written slice by
+/// slice straight into JS memory, so this module's memory never holds the whole stack: the stored samples plus each
+/// slice's `[slope, intercept]` when every slice is compact with one sample type (a 16-bit CT: half the bytes of
+/// `f32`), else the modality values as a `Float32Array`.
+fn volume_array(frames: &[Rc<DecodedFrame>], slice: usize) -> Result<(JsValue, Option<Vec<[f64; 2]>>), String> {
+    let mut values = Vec::with_capacity(frames.len());
+    for f in frames {
+        match &f.pixels {
+            Pixels::Modality { values: v, .. } if v.len() == slice => values.push(v),
+            Pixels::Modality { .. } => return Err(format!("slice {} does not have {slice} pixels", f.meta.key.sop_instance_uid)),
+            Pixels::Rgb8(_) => return Err(format!("slice {} has no modality values", f.meta.key.sop_instance_uid)),
+        }
     }
-    v.dyn_ref::<Uint8Array>().map(|a| a.buffer().into())
+    let total = (slice * frames.len()) as u32;
+    let at = |z: usize| ((z * slice) as u32, ((z + 1) * slice) as u32);
+    let types: Vec<_> = values.iter().map(|v| v.stored().map(|(s, _, _)| s.sample_type())).collect();
+    let one_type = types.first().copied().flatten().filter(|t| types.iter().all(|u| *u == Some(*t)));
+    let Some(sample_type) = one_type else {
+        let array = Float32Array::new_with_length(total);
+        for (z, v) in values.iter().enumerate() {
+            let (a, b) = at(z);
+            array.subarray(a, b).copy_from(&v.to_f32());
+        }
+        return Ok((array.into(), None));
+    };
+    let rescale = values.iter().filter_map(|v| v.stored()).map(|(_, m, b)| [m, b]).collect();
+    macro_rules! stored_array {
+        ($array:ty, $variant:ident) => {{
+            let array = <$array>::new_with_length(total);
+            for (z, v) in values.iter().enumerate() {
+                if let Some((StoredSamples::$variant(s), _, _)) = v.stored() {
+                    let (a, b) = at(z);
+                    array.subarray(a, b).copy_from(s);
+                }
+            }
+            JsValue::from(array)
+        }};
+    }
+    let array = match sample_type {
+        StoredSampleType::I16 => stored_array!(Int16Array, I16),
+        StoredSampleType::U16 => stored_array!(Uint16Array, U16),
+        StoredSampleType::I8 => stored_array!(Int8Array, I8),
+        StoredSampleType::U8 => stored_array!(Uint8Array, U8),
+    };
+    Ok((array, Some(rescale)))
+}
+
+/// The buffer under a typed array, to transfer it with the message.
+fn buffer_of(v: &JsValue) -> Option<JsValue> {
+    if !ArrayBuffer::is_view(v) {
+        return None;
+    }
+    Reflect::get(v, &"buffer".into()).ok().filter(|b| b.is_instance_of::<ArrayBuffer>())
 }
 
 /// The model packages the server publishes: `/models/index.json` (a list of ids), then each manifest.
