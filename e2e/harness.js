@@ -54,11 +54,11 @@ function lumen(args) {
   return r.stdout;
 }
 
-/** Writes the demo studies into a new temporary folder: the small set when this `lumen` offers one. */
-export function writeDemo() {
+/** Writes the demo studies into a new temporary folder: the small set when this `lumen` offers one, unless `full`. */
+export function writeDemo(full = false) {
   const dir = mkdtempSync(path.join(tmpdir(), "lumen-e2e-demo-"));
   const help = lumen(["demo", "--help"]);
-  lumen(["demo", "--out", dir, ...(help.includes("--small") ? ["--small"] : [])]);
+  lumen(["demo", "--out", dir, ...(help.includes("--small") && !full ? ["--small"] : [])]);
   return dir;
 }
 
@@ -81,15 +81,16 @@ async function waitUntilUp(url, child, output, timeoutMs = 60_000) {
 /**
  * Starts `lumen serve` over a new demo archive, or, with `{ pacs: URL }`, as a proxy in front of that DICOMweb
  * root. `prepare(demoDir)`, when given, runs after the demo is written and before the server starts (to add files);
- * `args` are passed on to `lumen serve` (e.g. `--frame-ancestor ORIGIN`).
+ * `args` are passed on to `lumen serve` (e.g. `--frame-ancestor ORIGIN`); `full` serves the full-size demo studies
+ * (the 512² × 220 CT…) instead of the small set.
  * Returns `{ origin, demo, stop() }` (`demo`: the archive folder, absent with `pacs`); `stop` ends the server
  * and removes the demo folder.
  */
-export async function startLumen({ pacs, prepare, args = [] } = {}) {
+export async function startLumen({ pacs, prepare, args = [], full = false } = {}) {
   if (!existsSync(lumenBin)) {
     throw new Error(`${lumenBin} not found: run scripts/build-web.sh && cargo build -p lumen first`);
   }
-  const demo = pacs ? undefined : writeDemo();
+  const demo = pacs ? undefined : writeDemo(full);
   if (demo && prepare) await prepare(demo);
   const port = await freePort();
   const source = pacs ? ["--pacs", pacs] : ["--dicom-dir", demo];
