@@ -2,10 +2,10 @@
 //! changes must give an `Err` or an image — never a panic, a hang or an oversized output; and a prefix that lost
 //! coded data must never decode. Must not depend on OpenJPH.
 
-use lumen_codec_htj2k::{decode, decode_with_limit, Error, Samples};
+use lumen_codec_htj2k::{decode, decode_with_limit, Error};
 
 mod common;
-use common::Rng;
+use common::{len, Rng};
 
 fn data(name: &str) -> Vec<u8> {
     common::data(&format!("{name}.j2c"))
@@ -19,14 +19,6 @@ const CASES: [&str; 5] = [
     "u12_blocks16x128_100x90",
 ];
 
-fn len(s: &Samples) -> usize {
-    match s {
-        Samples::U8(v) => v.len(),
-        Samples::I8(v) => v.len(),
-        Samples::U16(v) => v.len(),
-        Samples::I16(v) => v.len(),
-    }
-}
 
 #[test]
 fn prefixes_without_all_the_coded_data_are_errors() {

@@ -2,10 +2,10 @@
 //! OpenJPEG's `opj_compress`, against `opj_decompress`'s decodes — lossless and truncated-5/3 streams exactly,
 //! lossy (9/7) streams within 1. Must not depend on OpenJPEG being installed.
 
-use lumen_codec_htj2k::{decode, decode_reduced, read_header, Error, Samples};
+use lumen_codec_htj2k::{decode, decode_reduced, read_header, Error};
 
 mod common;
-use common::{data, values};
+use common::{data, len, values, widen};
 
 /// Every Part 1 case with a stored reference, by file name.
 fn cases() -> Vec<String> {
@@ -19,20 +19,6 @@ fn cases() -> Vec<String> {
     names
 }
 
-fn widen(bytes: &[u8], like: &Samples) -> Vec<i32> {
-    match like {
-        Samples::U8(_) => bytes.iter().map(|&b| i32::from(b)).collect(),
-        Samples::I8(_) => bytes.iter().map(|&b| i32::from(b as i8)).collect(),
-        Samples::U16(_) => bytes
-            .chunks_exact(2)
-            .map(|c| i32::from(u16::from_le_bytes([c[0], c[1]])))
-            .collect(),
-        Samples::I16(_) => bytes
-            .chunks_exact(2)
-            .map(|c| i32::from(i16::from_le_bytes([c[0], c[1]])))
-            .collect(),
-    }
-}
 
 /// The largest difference, or the first differing sample of an exact case, as a message.
 fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), String> {
@@ -167,14 +153,6 @@ const CORRUPT_CASES: [&str; 4] = [
     "p1_u12_reset_segmark_100x90",
 ];
 
-fn len(s: &Samples) -> usize {
-    match s {
-        Samples::U8(v) => v.len(),
-        Samples::I8(v) => v.len(),
-        Samples::U16(v) => v.len(),
-        Samples::I16(v) => v.len(),
-    }
-}
 
 #[test]
 fn part1_prefixes_without_all_the_coded_data_are_errors() {

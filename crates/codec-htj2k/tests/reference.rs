@@ -22,19 +22,7 @@ fn cases() -> Vec<String> {
 }
 
 fn reference(name: &str, like: &Samples) -> Vec<i32> {
-    let bytes = data(&format!("{name}.ref"));
-    match like {
-        Samples::U8(_) => bytes.iter().map(|&b| i32::from(b)).collect(),
-        Samples::I8(_) => bytes.iter().map(|&b| i32::from(b as i8)).collect(),
-        Samples::U16(_) => bytes
-            .chunks_exact(2)
-            .map(|c| i32::from(u16::from_le_bytes([c[0], c[1]])))
-            .collect(),
-        Samples::I16(_) => bytes
-            .chunks_exact(2)
-            .map(|c| i32::from(i16::from_le_bytes([c[0], c[1]])))
-            .collect(),
-    }
+    common::widen(&data(&format!("{name}.ref")), like)
 }
 
 #[test]

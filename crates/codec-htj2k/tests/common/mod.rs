@@ -27,6 +27,26 @@ pub fn values(samples: &Samples) -> Vec<i32> {
     }
 }
 
+/// A reference decode (`.ref`: little-endian samples of `like`'s type) widened to i32.
+pub fn widen(bytes: &[u8], like: &Samples) -> Vec<i32> {
+    match like {
+        Samples::U8(_) => bytes.iter().map(|&b| i32::from(b)).collect(),
+        Samples::I8(_) => bytes.iter().map(|&b| i32::from(b as i8)).collect(),
+        Samples::U16(_) => bytes.chunks_exact(2).map(|c| i32::from(u16::from_le_bytes([c[0], c[1]]))).collect(),
+        Samples::I16(_) => bytes.chunks_exact(2).map(|c| i32::from(i16::from_le_bytes([c[0], c[1]]))).collect(),
+    }
+}
+
+/// Number of decoded samples.
+pub fn len(s: &Samples) -> usize {
+    match s {
+        Samples::U8(v) => v.len(),
+        Samples::I8(v) => v.len(),
+        Samples::U16(v) => v.len(),
+        Samples::I16(v) => v.len(),
+    }
+}
+
 /// xorshift64*: a fixed pseudo-random sequence, so failures reproduce.
 pub struct Rng(pub u64);
 
