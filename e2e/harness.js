@@ -207,3 +207,21 @@ export async function startOrthanc(demoDir) {
     throw e;
   }
 }
+
+// Run in the page (init script) and at the top of each worker script: keeps every WebAssembly.Memory instantiated,
+// so the test can read its size without any hook in the app.
+export const CAPTURE_WASM_MEMORIES = `(() => {
+  if (self.__lumenWasmMemories) return;
+  self.__lumenWasmMemories = [];
+  const keep = (result) => {
+    const instance = result instanceof WebAssembly.Instance ? result : result && result.instance;
+    const memory = instance && instance.exports && instance.exports.memory;
+    if (memory instanceof WebAssembly.Memory) self.__lumenWasmMemories.push(memory);
+    return result;
+  };
+  for (const name of ["instantiate", "instantiateStreaming"]) {
+    const original = WebAssembly[name];
+    if (original) WebAssembly[name] = function (...args) { return original.apply(this, args).then(keep); };
+  }
+})();
+`;

@@ -7,25 +7,9 @@
 //
 // The CPU backend is forced (`lumen.ai.backend = cpu`) as the worker picks it on a software WebGPU adapter anyway.
 
-import { startLumen, launchBrowser, recordingPage, qidoStudies } from "../harness.js";
+import { startLumen, launchBrowser, recordingPage, qidoStudies, CAPTURE_WASM_MEMORIES as CAPTURE } from "../harness.js";
 import { waitForImage } from "../viewer-helpers.js";
 
-// Keeps every WebAssembly.Memory instantiated (page and workers) so its size can be read (as memory-1000.test.js).
-const CAPTURE = `(() => {
-  if (self.__lumenWasmMemories) return;
-  self.__lumenWasmMemories = [];
-  const keep = (result) => {
-    const instance = result instanceof WebAssembly.Instance ? result : result && result.instance;
-    const memory = instance && instance.exports && instance.exports.memory;
-    if (memory instanceof WebAssembly.Memory) self.__lumenWasmMemories.push(memory);
-    return result;
-  };
-  for (const name of ["instantiate", "instantiateStreaming"]) {
-    const original = WebAssembly[name];
-    if (original) WebAssembly[name] = function (...args) { return original.apply(this, args).then(keep); };
-  }
-})();
-`;
 
 const MB = (b) => Math.round(b / 1e5) / 10;
 const sum = (xs) => xs.reduce((a, b) => a + b, 0);

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startLumen, launchBrowser, recordingPage } from "../harness.js";
+import { startLumen, launchBrowser, recordingPage, CAPTURE_WASM_MEMORIES as CAPTURE } from "../harness.js";
 import { writeCtSeries } from "../dicom-write.js";
 import { waitForImage } from "../viewer-helpers.js";
 
@@ -27,23 +27,6 @@ let session;
 let ct;
 let generateMs;
 
-// Run in the page (init script) and at the top of each worker script: keeps every WebAssembly.Memory instantiated,
-// so the test can read its size without any hook in the app.
-const CAPTURE = `(() => {
-  if (self.__lumenWasmMemories) return;
-  self.__lumenWasmMemories = [];
-  const keep = (result) => {
-    const instance = result instanceof WebAssembly.Instance ? result : result && result.instance;
-    const memory = instance && instance.exports && instance.exports.memory;
-    if (memory instanceof WebAssembly.Memory) self.__lumenWasmMemories.push(memory);
-    return result;
-  };
-  for (const name of ["instantiate", "instantiateStreaming"]) {
-    const original = WebAssembly[name];
-    if (original) WebAssembly[name] = function (...args) { return original.apply(this, args).then(keep); };
-  }
-})();
-`;
 
 before(async () => {
   server = await startLumen({
