@@ -22,7 +22,7 @@ pub mod weights;
 
 pub use manifest::{Classifier2dSpec, ModelManifest, WeightsDtype};
 pub use preprocess::GreyImage;
-pub use volume::GreyVolume;
+pub use volume::{GreyVolume, GreyVolumeBuilder};
 
 #[cfg(feature = "runtime")]
 mod runtime;

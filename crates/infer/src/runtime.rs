@@ -351,9 +351,21 @@ impl LoadedModel {
     /// series of this voxel `spacing` (mm: column, row, slice); `None` for a 2D model.
     pub fn volume_blocks(&self, width: usize, height: usize, depth: usize, spacing: [f32; 3]) -> Option<usize> {
         let voxel = self.manifest.input.voxel_mm.filter(|_| self.manifest.is_volumetric())?;
-        let probe = crate::GreyVolume { width, height, depth, spacing, data: Vec::new() };
+        let probe = crate::GreyVolume { width, height, depth, spacing, plane: [height, width], data: Vec::new() };
         let block = self.manifest.input.size.max(1);
         Some(probe.grid_dims(voxel).iter().map(|n| n.div_ceil(block)).product())
+    }
+
+    /// For a 3D model: a builder that puts a `width × height × depth` series of this voxel `spacing` (mm:
+    /// column, row, slice) onto this model's grid slice by slice ([`crate::GreyVolumeBuilder`]), so the
+    /// full-resolution stack is never held.
+    pub fn volume_builder(&self, width: usize, height: usize, depth: usize, spacing: [f32; 3]) -> Result<crate::GreyVolumeBuilder, InferError> {
+        if !self.manifest.is_volumetric() {
+            return self.input_error("is not a 3D model: use segment");
+        }
+        let voxel = self.manifest.input.voxel_mm.unwrap_or(1.0);
+        crate::GreyVolumeBuilder::new(width, height, depth, spacing, voxel)
+            .map_err(|message| InferError::Input { id: self.manifest.id.clone(), message })
     }
 
     /// Labels every voxel of `volume` with a 3D model: the volume is resampled to the manifest's isotropic
@@ -398,7 +410,7 @@ impl LoadedModel {
             return self.input_error("is not a 3D model: use segment");
         };
         ensure!(
-            volume.data.len() == volume.width * volume.height * volume.depth && !volume.data.is_empty(),
+            volume.is_complete(),
             InputSnafu { id: id(), message: "the volume's values do not match its size" }
         );
         let voxel = self.manifest.input.voxel_mm.unwrap_or(1.0);

@@ -15,7 +15,10 @@ pub struct GreyVolume {
     pub depth: usize,
     /// Voxel size in mm: along a row (column spacing), along a column (row spacing), between slices.
     pub spacing: [f32; 3],
-    /// `depth × height × width` values, slice-major.
+    /// `[rows, columns]` of every slice as `data` holds it: `[height, width]`, or the in-plane size of a 3D model's
+    /// grid for a volume built slice by slice onto it ([`GreyVolumeBuilder`]: a 512² CT then takes ≈ 20× less memory).
+    pub plane: [usize; 2],
+    /// `depth × plane[0] × plane[1]` values, slice-major.
     pub data: Vec<f32>,
 }
 
@@ -41,7 +44,13 @@ impl GreyVolume {
         for s in slices {
             data.extend_from_slice(&s.data);
         }
-        Ok(Self { width: first.width, height: first.height, depth: slices.len(), spacing, data })
+        Ok(Self { width: first.width, height: first.height, depth: slices.len(), spacing, plane: [first.height, first.width], data })
+    }
+
+    /// Whether `data` holds `depth` slices of `plane` values (and there is at least one value).
+    pub fn is_complete(&self) -> bool {
+        let n = self.depth * self.plane[0] * self.plane[1];
+        n > 0 && self.data.len() == n
     }
 
     /// The `[depth, height, width]` of this volume's field on a grid of `voxel_mm` cubes (at least one voxel per
@@ -55,9 +64,79 @@ impl GreyVolume {
     /// where the grid is coarser and linearly interpolated where it is finer (edges held).
     pub fn resample(&self, dims: [usize; 3]) -> Vec<f32> {
         let [d, h, w] = dims;
-        let along_x = resample_axis(&self.data, [self.depth, self.height, self.width], 2, &axis_taps(self.width, w));
-        let along_y = resample_axis(&along_x, [self.depth, self.height, w], 1, &axis_taps(self.height, h));
+        let [rows, columns] = self.plane;
+        let along_x = resample_axis(&self.data, [self.depth, rows, columns], 2, &axis_taps(columns, w));
+        let along_y = resample_axis(&along_x, [self.depth, rows, w], 1, &axis_taps(rows, h));
         resample_axis(&along_y, [self.depth, h, w], 0, &axis_taps(self.depth, d))
+    }
+}
+
+/// Builds a [`GreyVolume`] one slice at a time, each slice resampled in plane onto the grid of a 3D model with
+/// `voxel_mm` voxels as soon as it is pushed, so the full-resolution stack never exists (for the demo CT, 512² ×
+/// 220: 12.5 MB instead of 230 MB of `f32`). [`GreyVolume::resample`] then gives exactly what it gives for
+/// [`GreyVolume::from_slices`] of the same slices: the in-plane steps are the same arithmetic, done earlier.
+#[derive(Debug)]
+pub struct GreyVolumeBuilder {
+    volume: GreyVolume,
+    columns: Vec<Vec<(usize, f32)>>,
+    rows: Vec<Vec<(usize, f32)>>,
+}
+
+impl GreyVolumeBuilder {
+    /// A builder for `depth` slices of `width × height` with voxel size `spacing` (mm: column, row, slice).
+    pub fn new(width: usize, height: usize, depth: usize, spacing: [f32; 3], voxel_mm: f32) -> Result<Self, String> {
+        if width == 0 || height == 0 || depth == 0 {
+            return Err(format!("a volume of {depth} slices of {width} × {height} is empty"));
+        }
+        if !spacing.iter().all(|s| s.is_finite() && *s > 0.0) {
+            return Err(format!("voxel spacing {spacing:?} mm must be positive"));
+        }
+        if !(voxel_mm.is_finite() && voxel_mm > 0.0) {
+            return Err(format!("the model's voxel size {voxel_mm} mm must be positive"));
+        }
+        let probe = GreyVolume { width, height, depth, spacing, plane: [height, width], data: Vec::new() };
+        let [_, rows, columns] = probe.grid_dims(voxel_mm);
+        Self::with_plane(width, height, depth, spacing, [rows, columns])
+    }
+
+    /// A builder that resamples every slice in plane to `plane` = `[rows, columns]` (`[height, width]` keeps the
+    /// slices as they are).
+    pub fn with_plane(width: usize, height: usize, depth: usize, spacing: [f32; 3], plane: [usize; 2]) -> Result<Self, String> {
+        if width == 0 || height == 0 || depth == 0 || plane.contains(&0) {
+            return Err(format!("a volume of {depth} slices of {width} × {height} on a {} × {} plane is empty", plane[1], plane[0]));
+        }
+        if !spacing.iter().all(|s| s.is_finite() && *s > 0.0) {
+            return Err(format!("voxel spacing {spacing:?} mm must be positive"));
+        }
+        let [rows, columns] = plane;
+        let volume = GreyVolume { width, height, depth, spacing, plane, data: Vec::with_capacity(depth * rows * columns) };
+        Ok(Self { volume, columns: axis_taps(width, columns), rows: axis_taps(height, rows) })
+    }
+
+    /// Adds the next slice (`width × height` grey levels, row-major).
+    pub fn push(&mut self, slice: &[f32]) -> Result<(), String> {
+        let v = &self.volume;
+        let pushed = v.data.len() / (v.plane[0] * v.plane[1]);
+        if pushed == v.depth {
+            return Err(format!("the volume already has its {} slices", v.depth));
+        }
+        if slice.len() != v.width * v.height {
+            return Err(format!("slice {} has {} values, a {} × {} slice needs {}", pushed + 1, slice.len(), v.width, v.height, v.width * v.height));
+        }
+        let along_x = resample_axis(slice, [1, v.height, v.width], 2, &self.columns);
+        let along_y = resample_axis(&along_x, [1, v.height, v.plane[1]], 1, &self.rows);
+        self.volume.data.extend_from_slice(&along_y);
+        Ok(())
+    }
+
+    /// The volume, once every slice is in.
+    pub fn finish(self) -> Result<GreyVolume, String> {
+        let v = self.volume;
+        if !v.is_complete() {
+            let pushed = v.data.len() / (v.plane[0] * v.plane[1]);
+            return Err(format!("the volume has {pushed} of its {} slices", v.depth));
+        }
+        Ok(v)
     }
 }
 
@@ -170,9 +249,9 @@ mod tests {
     #[test]
     fn grid_dims_follow_the_field_in_mm() {
         // The demo CT's field: 512 × 0.7 mm in plane, 220 × 1.25 mm between slices.
-        let v = GreyVolume { width: 512, height: 512, depth: 220, spacing: [0.7, 0.7, 1.25], data: vec![] };
+        let v = GreyVolume { width: 512, height: 512, depth: 220, spacing: [0.7, 0.7, 1.25], plane: [512, 512], data: vec![] };
         assert_eq!(v.grid_dims(3.5), [79, 102, 102]);
-        let tiny = GreyVolume { width: 1, height: 1, depth: 1, spacing: [0.1, 0.1, 0.1], data: vec![0.0] };
+        let tiny = GreyVolume { width: 1, height: 1, depth: 1, spacing: [0.1, 0.1, 0.1], plane: [1, 1], data: vec![0.0] };
         assert_eq!(tiny.grid_dims(5.0), [1, 1, 1]);
     }
 
@@ -221,6 +300,41 @@ mod tests {
             }
         }
         assert!(slice_label_maps(&probs[1..], 2, [d, h, w], 8, 6, 8).is_none());
+    }
+
+    #[test]
+    fn a_volume_built_onto_the_grid_resamples_exactly_like_the_full_stack() {
+        // Shrinking in plane (area), growing between slices (linear), and an odd in-plane size.
+        let f = |x: usize, y: usize, z: usize| ((x * 7 + y * 13 + z * 29) % 31) as f32 / 31.0;
+        for (w, h, d, spacing, voxel) in [(40, 30, 6, [0.7, 0.9, 2.5], 2.0), (33, 17, 9, [1.0, 1.0, 1.0], 1.5), (5, 4, 3, [2.0, 2.0, 0.5], 1.0)] {
+            let full = volume(w, h, d, spacing, f);
+            let grid = full.grid_dims(voxel);
+            let mut b = GreyVolumeBuilder::new(w, h, d, spacing, voxel).unwrap();
+            for z in 0..d {
+                b.push(&full.data[z * w * h..(z + 1) * w * h]).unwrap();
+            }
+            let built = b.finish().unwrap();
+            assert_eq!(built.plane, [grid[1], grid[2]]);
+            assert_eq!(built.data.len(), d * grid[1] * grid[2]);
+            assert_eq!(built.resample(grid), full.resample(grid), "{w}×{h}×{d}");
+            assert_eq!(built.grid_dims(voxel), grid);
+        }
+    }
+
+    #[test]
+    fn the_builder_refuses_wrong_slices_and_missing_ones() {
+        assert!(GreyVolumeBuilder::new(0, 4, 2, [1.0; 3], 1.0).is_err());
+        assert!(GreyVolumeBuilder::new(4, 4, 2, [1.0, f32::NAN, 1.0], 1.0).is_err());
+        assert!(GreyVolumeBuilder::new(4, 4, 2, [1.0; 3], 0.0).is_err());
+        let mut b = GreyVolumeBuilder::new(4, 4, 2, [1.0; 3], 2.0).unwrap();
+        assert!(b.push(&[0.0; 15]).unwrap_err().contains("slice 1 has 15 values"));
+        b.push(&[0.5; 16]).unwrap();
+        let mut short = GreyVolumeBuilder::new(4, 4, 2, [1.0; 3], 2.0).unwrap();
+        short.push(&[0.5; 16]).unwrap();
+        assert!(short.finish().unwrap_err().contains("1 of its 2 slices"));
+        b.push(&[0.5; 16]).unwrap();
+        assert!(b.push(&[0.5; 16]).unwrap_err().contains("already has its 2 slices"));
+        assert_eq!(b.finish().unwrap().data, vec![0.5; 8]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use lumen_frames::{displayed_grey, rgb_luma, ModalityValues, StoredSampleType, StoredSamples};
 use lumen_infer::protocol::{JobId, RunPixels};
-use lumen_infer::{GreyImage, GreyVolume};
+use lumen_infer::{GreyImage, GreyVolume, GreyVolumeBuilder};
 
 /// Largest image side the worker accepts (larger frames are a page bug, not a radiograph).
 pub const MAX_SIDE: u32 = 16_384;
@@ -137,12 +137,15 @@ pub const MAX_VOLUME_VOXELS: usize = 1 << 26;
 /// The grey volume of a `run-volume` request: `depth` slices of `width` × `height` modality values (slice-major, in
 /// volume order) through the window, with voxels of `spacing` mm. With `rescale` (one `[slope, intercept]` per
 /// slice) the buffer holds stored samples and the modality values are computed as the decoder computes them. The
-/// stack is converted one slice at a time into the volume, the only full-size buffer. Every mismatch is an error.
+/// stack is converted one slice at a time into the volume; with `voxel_mm` (a 3D model's grid) each slice is
+/// resampled in plane onto that grid at once ([`GreyVolumeBuilder`]), so no full-resolution copy is ever held.
+/// Every mismatch is an error.
 pub fn grey_volume(
     width: u32,
     height: u32,
     depth: u32,
     spacing: [f32; 3],
+    voxel_mm: Option<f32>,
     pixels: &RunPixels,
     rescale: Option<&[[f64; 2]]>,
     buf: &dyn VolumeSource,
@@ -179,18 +182,22 @@ pub fn grey_volume(
     if buf.len() != voxels {
         return Err(format!("{depth} slices of {width} × {height} need {voxels} modality values, the {array} has {}", buf.len()));
     }
-    let n = width as usize * height as usize;
-    let mut data = Vec::with_capacity(voxels);
+    let (w, h, d) = (width as usize, height as usize, depth as usize);
+    let mut volume = match voxel_mm {
+        Some(voxel) => GreyVolumeBuilder::new(w, h, d, spacing, voxel)?,
+        None => GreyVolumeBuilder::with_plane(w, h, d, spacing, [h, w])?,
+    };
+    let n = w * h;
     let mut values = Vec::with_capacity(n);
-    for z in 0..depth as usize {
+    for z in 0..d {
         match rescale {
             None => buf.f32_range(z * n, n, &mut values),
             Some(r) => ModalityValues::from_stored(buf.stored_range(z * n, n), r[z][0], r[z][1]).write_f32(&mut values),
         }
         // Each slice through the window: the same per-pixel mapping as a single-image request.
-        data.extend(modality_grey(&values, pixels)?);
+        volume.push(&modality_grey(&values, pixels)?)?;
     }
-    Ok(GreyVolume { width: width as usize, height: height as usize, depth: depth as usize, spacing, data })
+    volume.finish()
 }
 
 /// The JS typed array that carries stored samples of type `t`.
@@ -331,14 +338,19 @@ mod tests {
     fn a_volume_request_becomes_the_grey_volume_the_server_builds() {
         // Three 2 × 2 slices; the same values through the same window as three single-slice requests.
         let values: Vec<f32> = (0..12).map(|i| i as f32 * 100.0 - 600.0).collect();
-        let v = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], &window(0.0, 1000.0), None, &PixelBuf::F32(&values)).unwrap();
+        let v = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], None, &window(0.0, 1000.0), None, &PixelBuf::F32(&values)).unwrap();
         assert_eq!((v.width, v.height, v.depth, v.spacing), (2, 2, 3, [0.7, 0.7, 2.5]));
         let slices: Vec<GreyImage> =
             values.chunks(4).map(|c| grey_image(2, 2, &window(0.0, 1000.0), PixelBuf::F32(c)).unwrap()).collect();
-        assert_eq!(v, GreyVolume::from_slices(&slices, [0.7, 0.7, 2.5]).unwrap());
+        let full = GreyVolume::from_slices(&slices, [0.7, 0.7, 2.5]).unwrap();
+        assert_eq!(v, full);
+        // Straight onto a model's grid: the same volume once resampled to that grid.
+        let on_grid = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], Some(1.4), &window(0.0, 1000.0), None, &PixelBuf::F32(&values)).unwrap();
+        assert_eq!((on_grid.plane, on_grid.data.len()), ([1, 1], 3));
+        assert_eq!(on_grid.resample(full.grid_dims(1.4)), full.resample(full.grid_dims(1.4)));
         // A full CT's stack (taller than any one image may be) is fine.
         let ct = vec![0f32; 64 * 64 * 300];
-        assert_eq!(grey_volume(64, 64, 300, [0.7, 0.7, 1.0], &window(0.0, 1000.0), None, &PixelBuf::F32(&ct)).unwrap().depth, 300);
+        assert_eq!(grey_volume(64, 64, 300, [0.7, 0.7, 1.0], None, &window(0.0, 1000.0), None, &PixelBuf::F32(&ct)).unwrap().depth, 300);
         type Case<'a> = (u32, u32, u32, [f32; 3], PixelBuf<'a>, &'a str);
         let cases: [Case<'_>; 6] = [
             (2, 2, 2, [1.0; 3], PixelBuf::F32(&values), "need 8 modality values, the Float32Array has 12"),
@@ -349,11 +361,11 @@ mod tests {
             (4096, 4096, 5, [1.0; 3], PixelBuf::F32(&values), "out of range"),
         ];
         for (w, h, depth, spacing, buf, why) in cases {
-            let err = grey_volume(w, h, depth, spacing, &window(0.0, 1.0), None, &buf).unwrap_err();
+            let err = grey_volume(w, h, depth, spacing, None, &window(0.0, 1.0), None, &buf).unwrap_err();
             assert!(err.contains(why), "{why}: {err}");
         }
-        assert!(grey_volume(2, 2, 0, [1.0; 3], &window(0.0, 1.0), None, &PixelBuf::F32(&[])).unwrap_err().contains("out of range"));
-        assert!(grey_volume(2, 2, 3, [1.0; 3], &RunPixels::Rgb8, None, &PixelBuf::U8(&[0; 36])).unwrap_err().contains("Float32Array"));
+        assert!(grey_volume(2, 2, 0, [1.0; 3], None, &window(0.0, 1.0), None, &PixelBuf::F32(&[])).unwrap_err().contains("out of range"));
+        assert!(grey_volume(2, 2, 3, [1.0; 3], None, &RunPixels::Rgb8, None, &PixelBuf::U8(&[0; 36])).unwrap_err().contains("Float32Array"));
     }
 
     #[test]
@@ -368,8 +380,8 @@ mod tests {
             .flat_map(|(c, [m, b])| ModalityValues::from_stored(StoredSamples::I16(c.to_vec()), *m, *b).to_f32().into_owned())
             .collect();
         let px = window(-200.0, 1500.0);
-        let from_f32 = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], &px, None, &PixelBuf::F32(&values)).unwrap();
-        let from_stored = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], &px, Some(&rescale), &StoredSamples::I16(stored.clone())).unwrap();
+        let from_f32 = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], None, &px, None, &PixelBuf::F32(&values)).unwrap();
+        let from_stored = grey_volume(2, 2, 3, [0.7, 0.7, 2.5], None, &px, Some(&rescale), &StoredSamples::I16(stored.clone())).unwrap();
         assert_eq!(from_stored, from_f32);
         assert!(from_f32.data.iter().any(|&g| g > 0.0 && g < 1.0), "the window is not trivial: {:?}", from_f32.data);
         // Every stored type travels; unsigned 8-bit too.
@@ -377,8 +389,8 @@ mod tests {
         let ones = [[1.0, 0.0]; 3];
         let as_f32: Vec<f32> = bytes.iter().map(|&b| b as f32).collect();
         assert_eq!(
-            grey_volume(2, 2, 3, [1.0; 3], &window(100.0, 200.0), Some(&ones), &PixelBuf::U8(&bytes)).unwrap(),
-            grey_volume(2, 2, 3, [1.0; 3], &window(100.0, 200.0), None, &PixelBuf::F32(&as_f32)).unwrap()
+            grey_volume(2, 2, 3, [1.0; 3], None, &window(100.0, 200.0), Some(&ones), &PixelBuf::U8(&bytes)).unwrap(),
+            grey_volume(2, 2, 3, [1.0; 3], None, &window(100.0, 200.0), None, &PixelBuf::F32(&as_f32)).unwrap()
         );
         let samples = StoredSamples::I16(stored);
         let cases: [(u32, Option<&[[f64; 2]]>, &dyn VolumeSource, &str); 5] = [
@@ -389,7 +401,7 @@ mod tests {
             (2, Some(&[[1.0, 0.0]; 2]), &StoredSamples::U16(vec![0; 7]), "need 8 modality values, the Uint16Array has 7"),
         ];
         for (depth, rescale, buf, why) in cases {
-            let err = grey_volume(2, 2, depth, [1.0; 3], &px, rescale, buf).unwrap_err();
+            let err = grey_volume(2, 2, depth, [1.0; 3], None, &px, rescale, buf).unwrap_err();
             assert!(err.contains(why), "{why}: {err}");
         }
     }

@@ -157,7 +157,7 @@ fn on_message(data: JsValue) {
             spawn_local(async move {
                 let outcome = run_volume(job, &model, width, height, depth, spacing, &pixels, rescale.as_deref(), &buf).await;
                 finish_with(job, outcome.map(|out| {
-                    let bytes = Uint8Array::from(out.labels.as_slice());
+                    let bytes = out.labels;
                     let resp = AiResponse::VolumeSegmentation {
                         job,
                         model,
@@ -658,8 +658,9 @@ async fn run(model: &str, width: u32, height: u32, pixels: &RunPixels, buf: &JsV
 }
 
 struct VolumeOutput {
-    /// Every slice's label map, concatenated in the request's order.
-    labels: Vec<u8>,
+    /// Every slice's label map, concatenated in the request's order (a JS array, written slice by slice: the
+    /// worker's memory never holds a second copy of the label maps).
+    labels: Uint8Array,
     grid: [u32; 3],
     blocks: u32,
     counts: Vec<u64>,
@@ -701,8 +702,10 @@ async fn run_volume(
     }
     let t0 = now_ms();
     let pixels = request::model_pixels(&loaded.manifest, pixels);
-    // Read from the page's array one slice at a time: the grey volume is the only full-size copy in this memory.
-    let volume = request::grey_volume(width, height, depth, spacing, &pixels, rescale, &JsVolume(buf))?;
+    // Read from the page's array one slice at a time, each slice resampled in plane onto the model's grid at once:
+    // no full-resolution copy of the series in this memory (12.5 MB instead of 230 MB for a 512² × 220 CT).
+    let voxel = loaded.manifest.input.voxel_mm.unwrap_or(1.0);
+    let volume = request::grey_volume(width, height, depth, spacing, Some(voxel), &pixels, rescale, &JsVolume(buf))?;
     let mut blocks = 0;
     let seg = loaded
         .segment_volume(&volume, |done, total| {
@@ -717,14 +720,16 @@ async fn run_volume(
         .map_err(|e| e.to_string())?;
     let classes = loaded.manifest.outputs.len();
     let mut counts = vec![0u64; classes];
-    let mut labels = Vec::with_capacity(seg.slices.iter().map(Vec::len).sum());
+    let labels = Uint8Array::new_with_length(seg.slices.iter().map(Vec::len).sum::<usize>() as u32);
+    let mut at = 0u32;
     for slice in &seg.slices {
         for &l in slice {
             if let Some(c) = counts.get_mut(l as usize) {
                 *c += 1;
             }
         }
-        labels.extend_from_slice(slice);
+        labels.subarray(at, at + slice.len() as u32).copy_from(slice);
+        at += slice.len() as u32;
     }
     let grid = seg.grid.map(|n| n as u32);
     let backend = if with_state(|s| s.on_cpu.contains(model)) { Backend::Cpu } else { engine.backend };

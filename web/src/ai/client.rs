@@ -502,14 +502,16 @@ impl AiClient {
                                     && depth as usize == v.keys.len()
                                     && bytes.length() as usize == slice * v.keys.len() =>
                             {
-                                let labels = bytes.to_vec();
-                                let classes = labels.iter().copied().max().unwrap_or(0) as usize + 1;
-                                for (key, map) in v.keys.iter().zip(labels.chunks_exact(slice.max(1))) {
-                                    let mut counts = vec![0u64; classes];
-                                    for &l in map {
+                                // Slice by slice out of the JS array: the page's wasm memory holds the label maps
+                                // once, never a second whole-volume copy.
+                                for (z, key) in v.keys.iter().enumerate() {
+                                    let map = bytes.subarray((z * slice) as u32, ((z + 1) * slice) as u32).to_vec();
+                                    let mut counts = vec![0u64; 256];
+                                    for &l in &map {
                                         counts[l as usize] += 1;
                                     }
-                                    let seg = RunState::Segmented { labels: Rc::new(map.to_vec()), width, height, counts, backend, ms };
+                                    counts.truncate(counts.iter().rposition(|&c| c > 0).map_or(1, |last| last + 1));
+                                    let seg = RunState::Segmented { labels: Rc::new(map), width, height, counts, backend, ms };
                                     i.runs.insert((v.model.clone(), key.clone()), seg);
                                 }
                                 VolumeRun::Done { slices: v.keys.len(), blocks, grid, backend, ms }

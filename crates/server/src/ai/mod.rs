@@ -523,7 +523,8 @@ async fn segment_volume(
         .volume_blocks(width, height, depth, spacing)
         .ok_or_else(|| failed(format!("model {} is not a 3D model", model.manifest.id)))?;
     service.update(&work.id, |j| j.total = depth + blocks);
-    let mut images = Vec::with_capacity(depth);
+    // Each slice goes onto the model's grid as it arrives: the full-resolution series is never held.
+    let mut volume = model.volume_builder(width, height, depth, spacing).map_err(failed)?;
     for (k, &i) in layout.order.iter().enumerate() {
         if work.cancel.load(Ordering::SeqCst) {
             return Err(Stop::Cancelled);
@@ -540,11 +541,10 @@ async fn segment_volume(
                 image.width, image.height
             )));
         }
-        images.push(image);
+        volume.push(&image.data).map_err(failed)?;
         service.update(&work.id, |j| j.done = k + 1);
     }
-    let volume = lumen_infer::GreyVolume::from_slices(&images, spacing).map_err(failed)?;
-    drop(images);
+    let volume = volume.finish().map_err(failed)?;
     let (svc, id, cancel) = (service.clone(), work.id.clone(), work.cancel.clone());
     let seg = tokio::task::spawn_blocking(move || {
         model.segment_volume_blocking(&volume, &mut |done, _| {
