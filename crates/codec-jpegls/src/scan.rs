@@ -92,6 +92,10 @@ fn golomb_k(n: i32, a: i32) -> u32 {
     k0 + u32::from(shifted < u64::from(a))
 }
 
+/// Slots for the 365 regular-mode contexts, rounded up to a power of two so that a context number can be masked
+/// into range instead of bounds-checked.
+const CONTEXT_SLOTS: usize = 512;
+
 /// Regular-mode context variables (T.87 A.2.2).
 #[derive(Clone, Copy)]
 struct Context {
@@ -144,7 +148,7 @@ struct Consts {
 
 struct Decoder<'a> {
     reader: BitReader<'a>,
-    contexts: [Context; 365],
+    contexts: [Context; CONTEXT_SLOTS],
     run_contexts: [RunContext; 2],
     /// Gradient quantization Q(d) for d in −MAXVAL..=MAXVAL, at index d + MAXVAL.
     quant: Vec<i8>,
@@ -174,7 +178,7 @@ impl<'a> Decoder<'a> {
                 c: 0,
                 n: 1,
                 k: 0,
-            }; 365],
+            }; CONTEXT_SLOTS],
             run_contexts: [RunContext { a: 0, n: 1, nn: 0 }; 2],
             quant,
             k: Consts {
@@ -200,17 +204,19 @@ impl<'a> Decoder<'a> {
             c: 0,
             n: 1,
             k: golomb_k(1, a),
-        }; 365];
+        }; CONTEXT_SLOTS];
         self.run_contexts = [RunContext { a, n: 1, nn: 0 }; 2];
     }
 
     /// Decode one line of one component (ILV 0 or 1). `prev` and `cur` hold `width + 2` samples: index 0 and
     /// `width + 1` are the edges, already set.
     fn line(&mut self, prev: &[i32], cur: &mut [i32], run_index: &mut usize) -> Option<()> {
-        if self.k.near == 0 {
-            line::<true>(self, prev, cur, run_index)
+        if self.k.near == 0 && self.k.range == self.k.maxval + 1 && self.k.range.count_ones() == 1 {
+            line::<true, true>(self, prev, cur, run_index)
+        } else if self.k.near == 0 {
+            line::<true, false>(self, prev, cur, run_index)
         } else {
-            line::<false>(self, prev, cur, run_index)
+            line::<false, false>(self, prev, cur, run_index)
         }
     }
 
@@ -262,7 +268,7 @@ impl<'a> Decoder<'a> {
                     let rb = prev[c][x];
                     let e = interruption_error(reader, run_contexts, &k, 0, *run_index)?;
                     let e = if rb < ra { -e } else { e };
-                    cur[c][x] = fix::<false>(&k, rb + e * k.step);
+                    cur[c][x] = fix::<false, false>(&k, rb + e * k.step);
                 }
                 *run_index = run_index.saturating_sub(1);
             } else {
@@ -271,9 +277,9 @@ impl<'a> Decoder<'a> {
                     let rb = prev[c][x];
                     let rc = prev[c][x - 1];
                     cur[c][x] = if k.near == 0 {
-                        regular::<true>(reader, contexts, &k, qs[c], ra, rb, rc)?
+                        regular::<true, false>(reader, contexts, &k, qs[c], ra, rb, rc)?
                     } else {
-                        regular::<false>(reader, contexts, &k, qs[c], ra, rb, rc)?
+                        regular::<false, false>(reader, contexts, &k, qs[c], ra, rb, rc)?
                     };
                 }
             }
@@ -292,7 +298,11 @@ fn context_id(quant: &[i8], maxval: i32, ra: i32, rb: i32, rc: i32, rd: i32) -> 
 
 /// Reconstructed value brought back into 0..=MAXVAL (T.87 A.4.4 and the modulo reduction of A.4.5).
 #[inline(always)]
-fn fix<const LOSSLESS: bool>(k: &Consts, mut rx: i32) -> i32 {
+fn fix<const LOSSLESS: bool, const POW2: bool>(k: &Consts, mut rx: i32) -> i32 {
+    if LOSSLESS && POW2 {
+        // RANGE = MAXVAL + 1 is a power of two: the modulo reduction is a mask, and the result is in range.
+        return rx & k.maxval;
+    }
     if LOSSLESS {
         if rx < 0 {
             rx += k.range;
@@ -310,9 +320,9 @@ fn fix<const LOSSLESS: bool>(k: &Consts, mut rx: i32) -> i32 {
 /// Decode one sample in regular mode (T.87 A.4–A.6) from its signed context `qs` and neighbours.
 /// `LOSSLESS` is NEAR = 0.
 #[inline(always)]
-fn regular<const LOSSLESS: bool>(
+fn regular<const LOSSLESS: bool, const POW2: bool>(
     reader: &mut BitReader,
-    contexts: &mut [Context; 365],
+    contexts: &mut [Context; CONTEXT_SLOTS],
     k: &Consts,
     qs: i32,
     ra: i32,
@@ -321,7 +331,8 @@ fn regular<const LOSSLESS: bool>(
 ) -> Option<i32> {
     // sign is 0 for a positive context, −1 for a negative one: (x ^ sign) − sign applies it without a branch.
     let sign = qs >> 31;
-    let ctx = contexts.get_mut(((qs ^ sign) - sign) as usize)?;
+    // |qs| ≤ 364; the mask lets the compiler drop the bounds check.
+    let ctx = &mut contexts[((qs ^ sign) - sign) as usize & (CONTEXT_SLOTS - 1)];
     // Median edge detector (A.4.1): the median of Ra, Rb and Ra + Rb − Rc.
     let px = ra.min(rb).max(ra.max(rb).min(ra + rb - rc));
     let px = (px + ((ctx.c ^ sign) - sign)).clamp(0, k.maxval);
@@ -364,7 +375,7 @@ fn regular<const LOSSLESS: bool>(
         }
     }
     let e = err * step;
-    Some(fix::<LOSSLESS>(k, px + ((e ^ sign) - sign)))
+    Some(fix::<LOSSLESS, POW2>(k, px + ((e ^ sign) - sign)))
 }
 
 /// Decode the error of a run-interruption sample (T.87 A.7.2) in context `ritype` (0 or 1).
@@ -435,7 +446,7 @@ fn run_length(
 
 /// One line of one component; see [`Decoder::line`].
 #[inline(never)]
-fn line<const LOSSLESS: bool>(
+fn line<const LOSSLESS: bool, const POW2: bool>(
     dec: &mut Decoder,
     prev: &[i32],
     cur: &mut [i32],
@@ -457,7 +468,7 @@ fn line<const LOSSLESS: bool>(
     // A local copy of the reader keeps its cache in registers: the compiler cannot prove that the writes to
     // `cur` leave a reader behind a reference untouched.
     let mut local = reader.clone();
-    let result = line_inner::<LOSSLESS>(
+    let result = line_inner::<LOSSLESS, POW2>(
         &mut local,
         contexts,
         run_contexts,
@@ -474,9 +485,9 @@ fn line<const LOSSLESS: bool>(
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn line_inner<const LOSSLESS: bool>(
+fn line_inner<const LOSSLESS: bool, const POW2: bool>(
     reader: &mut BitReader,
-    contexts: &mut [Context; 365],
+    contexts: &mut [Context; CONTEXT_SLOTS],
     run_contexts: &mut [RunContext; 2],
     quant: &[i8],
     k: &Consts,
@@ -506,11 +517,11 @@ fn line_inner<const LOSSLESS: bool>(
             let above = prev.get(x).copied().unwrap_or(0);
             let rx = if (ra - above).abs() <= k.near {
                 let e = interruption_error(reader, run_contexts, &k, 1, *run_index)?;
-                fix::<LOSSLESS>(&k, ra + e * k.step)
+                fix::<LOSSLESS, POW2>(&k, ra + e * k.step)
             } else {
                 let e = interruption_error(reader, run_contexts, &k, 0, *run_index)?;
                 let e = if above < ra { -e } else { e };
-                fix::<LOSSLESS>(&k, above + e * k.step)
+                fix::<LOSSLESS, POW2>(&k, above + e * k.step)
             };
             if let Some(slot) = cur.get_mut(x) {
                 *slot = rx;
@@ -521,7 +532,7 @@ fn line_inner<const LOSSLESS: bool>(
             x += 1;
             rb = prev.get(x).copied().unwrap_or(0);
         } else {
-            let rx = regular::<LOSSLESS>(reader, contexts, &k, qs, ra, rb, rc)?;
+            let rx = regular::<LOSSLESS, POW2>(reader, contexts, &k, qs, ra, rb, rc)?;
             if let Some(slot) = cur.get_mut(x) {
                 *slot = rx;
             }
