@@ -585,7 +585,8 @@ fn line_inner<const LOSSLESS: bool, const POW2: bool>(
             // Run mode is out of line and works on a copy of the reader, so that `reader` (a local of `line`)
             // never has its address taken and can stay in registers.
             let mut r = *reader;
-            let rx = run_mode::<LOSSLESS, POW2>(&mut r, run_contexts, &k, prev, cur, x, ra, run_index);
+            let rx =
+                run_mode::<LOSSLESS, POW2>(&mut r, run_contexts, &k, prev, cur, x, ra, run_index);
             *reader = r;
             let (x_next, rx) = rx?;
             x = x_next;

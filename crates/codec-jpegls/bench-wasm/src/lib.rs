@@ -31,8 +31,12 @@ pub extern "C" fn checksum() -> u32 {
         return 0;
     };
     match last.as_ref() {
-        Some(lumen_codec_jpegls::Samples::U8(v)) => v.iter().fold(0u32, |s, &x| s.wrapping_add(u32::from(x))),
-        Some(lumen_codec_jpegls::Samples::U16(v)) => v.iter().fold(0u32, |s, &x| s.wrapping_add(u32::from(x))),
+        Some(lumen_codec_jpegls::Samples::U8(v)) => {
+            v.iter().fold(0u32, |s, &x| s.wrapping_add(u32::from(x)))
+        }
+        Some(lumen_codec_jpegls::Samples::U16(v)) => {
+            v.iter().fold(0u32, |s, &x| s.wrapping_add(u32::from(x)))
+        }
         None => 0,
     }
 }
