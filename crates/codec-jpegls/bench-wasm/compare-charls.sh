@@ -3,7 +3,8 @@
 # both run by Node on the same codestream. FILE is a raw JPEG-LS codestream (.jls); extract one from a DICOM file
 # with `cargo run --release -p lumen-codec-jpegls --example bench -- FILE.dcm --extract OUT.jls`.
 # Needs node, npm (once, to fetch the CharLS package into $CHARLS_CACHE) and the wasm32-unknown-unknown target.
-# Usage: crates/codec-jpegls/bench-wasm/compare-charls.sh FILE.jls [RUNS]
+# Usage: [CLOCK=cpu] crates/codec-jpegls/bench-wasm/compare-charls.sh FILE.jls [RUNS]
+# CLOCK=cpu: time by the process's CPU time instead of the wall clock (steadier on a shared machine).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 file=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")

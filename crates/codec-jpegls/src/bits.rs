@@ -28,11 +28,33 @@ fn has_ff_byte(w: u64) -> bool {
     (v.wrapping_sub(0x0101_0101_0101_0101) & !v & 0x8080_8080_8080_8080) != 0
 }
 
-#[derive(Clone)]
+/// Eight bytes as a big-endian number. wasm32 has no byte-swap instruction (LLVM expands `u64::from_be_bytes`
+/// to about 25 shifts, masks and ors); with SIMD128 one shuffle does it.
+#[inline(always)]
+fn be_u64(bytes: [u8; 8]) -> u64 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::{i8x16_shuffle, u64x2, u64x2_extract_lane};
+        let v = u64x2(u64::from_le_bytes(bytes), 0);
+        let swapped = i8x16_shuffle::<7, 6, 5, 4, 3, 2, 1, 0, 8, 9, 10, 11, 12, 13, 14, 15>(v, v);
+        u64x2_extract_lane::<0>(swapped)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        u64::from_be_bytes(bytes)
+    }
+}
+
+/// `Copy`, and its out-of-line (cold) paths take and return it by value: a decoder loop that keeps its reader in
+/// a local never passes that local's address to a call, so the compiler can keep the cache in registers (in wasm
+/// a reader whose address is taken lives in linear memory, and every code would load and store it).
+#[derive(Clone, Copy)]
 pub(crate) struct BitReader<'a> {
     data: &'a [u8],
     pos: usize,
-    /// Valid bits are the top `bits` bits; the rest are zero.
+    /// Valid bits are the top `bits` bits (at most 63). The bits below them are zero or, after
+    /// [`Self::refill_eager`], the next bits of the segment in their final place, so adding bytes with `|` later is
+    /// harmless.
     cache: u64,
     bits: u32,
     /// Zero bits appended past the end of the segment (they sit at the bottom of the valid bits).
@@ -59,37 +81,52 @@ impl<'a> BitReader<'a> {
         self.pad > self.bits
     }
 
-    /// Fill the cache to at least 50 bits (zeros past the end of the segment).
+    /// Fill the cache to at least 49 bits (zeros past the end of the segment).
     #[inline]
     fn refill(&mut self) {
         if self.bits > 56 {
             return;
         }
-        if let Some(chunk) = self.data.get(self.pos..self.pos + 8) {
-            if let Ok(arr) = <[u8; 8]>::try_from(chunk) {
-                let w = u64::from_be_bytes(arr);
-                if !has_ff_byte(w) {
-                    let n = (64 - self.bits) / 8;
-                    self.cache |= w >> self.bits;
-                    self.bits += n * 8;
-                    if self.bits < 64 {
-                        self.cache &= !(u64::MAX >> self.bits);
-                    }
-                    self.pos += n as usize;
-                    return;
-                }
+        self.refill_eager();
+        if self.bits < 56 {
+            *self = self.refill_slow();
+        }
+    }
+
+    /// Top up the cache to 56–63 bits from the next eight bytes when they hold no FF (no stuffed bit) — without a
+    /// branch on how many bits are left, so that it can run before every code; otherwise leave it to
+    /// [`Self::refill_slow`]. The bits of the partial byte also land in the cache, below the valid bits, in their
+    /// final place (see `cache`).
+    #[inline(always)]
+    fn refill_eager(&mut self) {
+        if let Some(arr) = self
+            .data
+            .get(self.pos..self.pos + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        {
+            if !has_ff_byte(u64::from_le_bytes(arr)) {
+                // bits ≤ 63, so the shift is in range; whole bytes are added until 56 ≤ bits ≤ 63.
+                self.cache |= be_u64(arr).wrapping_shr(self.bits);
+                self.pos += ((63 - self.bits) >> 3) as usize;
+                self.bits |= 56;
             }
         }
-        self.refill_slow();
     }
 
     #[cold]
-    fn refill_slow(&mut self) {
-        while self.bits <= 56 {
+    #[inline(never)]
+    fn refill_slow(mut self) -> Self {
+        self.refill_bytes();
+        self
+    }
+
+    /// Add bytes one at a time until at least 49 bits are valid, removing stuffed bits.
+    fn refill_bytes(&mut self) {
+        while self.bits < 56 {
             match self.data.get(self.pos) {
                 Some(&0xFF) => match self.data.get(self.pos + 1) {
                     Some(&stuffed) if stuffed < 0x80 => {
-                        if self.bits > 49 {
+                        if self.bits > 48 {
                             return;
                         }
                         self.cache |= 0xFF << (56 - self.bits);
@@ -162,7 +199,7 @@ impl<'a> BitReader<'a> {
         self.read_unary_slow(max)
     }
 
-    #[cold]
+    #[inline(always)]
     fn read_unary_slow(&mut self, max: u32) -> Option<u32> {
         let mut q = 0u32;
         loop {
@@ -186,24 +223,39 @@ impl<'a> BitReader<'a> {
     /// length (LIMIT, or LIMIT − J[RUNindex] − 1 in a run interruption), `qbpp` the bits of an escaped value.
     /// Returns the mapped error value, or `None` when the code is longer than `limit` allows.
     #[inline(always)]
-    pub(crate) fn golomb(&mut self, k: u32, limit: u32, qbpp: u32) -> Option<u32> {
-        // Refill rarely and by at least four bytes; codes longer than what is left take the slow path.
+    pub(crate) fn golomb(&mut self, k: u32, limit: u32, qbpp: u32) -> Option<u64> {
+        // Top up before every code (no hard-to-predict branch on the bits left); near an FF or the end of the
+        // segment, refill byte by byte when fewer than 32 bits are left. Longer codes take the slow path.
+        self.refill_eager();
         if self.bits < 32 {
             self.refill();
         }
         let escape = limit.saturating_sub(qbpp + 1);
         let lz = self.cache.leading_zeros();
-        // Fast path: the whole code (q zeros, a 1, k bits) is in the cache and is not an escape.
-        if lz < escape && lz + 1 + k <= self.bits && k < 32 {
-            let low = ((self.cache << (lz + 1)) >> 1) >> (63 - k);
-            self.consume(lz + 1 + k);
-            return u32::try_from((u64::from(lz) << k) | low).ok();
+        // Fast path: the whole code (q zeros, a 1, k bits) is in the cache and is not an escape. k ≤ 31 (see
+        // `scan::golomb_k`) and lz + 1 + k ≤ bits ≤ 63, so the wrapping shifts below are exact; they only spare
+        // the range checks of the plain ones.
+        if lz < escape && lz + 1 + k <= self.bits {
+            let low = ((self.cache << (lz + 1)) >> 1).wrapping_shr(63u32.wrapping_sub(k));
+            let n = lz + 1 + k;
+            self.cache = self.cache.wrapping_shl(n);
+            self.bits -= n;
+            return Some(u64::from(lz).wrapping_shl(k) | low);
         }
-        self.golomb_slow(k, escape, qbpp)
+        let (reader, v) = self.golomb_slow(k, escape, qbpp);
+        *self = reader;
+        v.map(u64::from)
     }
 
     #[cold]
-    fn golomb_slow(&mut self, k: u32, escape: u32, qbpp: u32) -> Option<u32> {
+    #[inline(never)]
+    fn golomb_slow(mut self, k: u32, escape: u32, qbpp: u32) -> (Self, Option<u32>) {
+        let v = self.golomb_slow_in_place(k, escape, qbpp);
+        (self, v)
+    }
+
+    #[inline(always)]
+    fn golomb_slow_in_place(&mut self, k: u32, escape: u32, qbpp: u32) -> Option<u32> {
         self.refill();
         let q = self.read_unary(escape)?;
         if q < escape {

@@ -82,7 +82,8 @@ pub(crate) fn default_thresholds(maxval: i32, near: i32) -> (i32, i32, i32) {
     }
 }
 
-/// The Golomb coding parameter k: the smallest k with N·2^k ≥ A (T.87 A.5.1), for N ≥ 1 and A ≥ 0.
+/// The Golomb coding parameter k: the smallest k with N·2^k ≥ A (T.87 A.5.1), for N ≥ 1 and A ≥ 0. At most 31
+/// for any i32 inputs, which `BitReader::golomb` relies on.
 #[inline(always)]
 fn golomb_k(n: i32, a: i32) -> u32 {
     let (n, a) = (n.max(1) as u32, a.max(1) as u32);
@@ -92,16 +93,21 @@ fn golomb_k(n: i32, a: i32) -> u32 {
     k0 + u32::from(shifted < u64::from(a))
 }
 
+/// Slots for the 365 regular-mode contexts, rounded up to a power of two so that a context number can be masked
+/// into range instead of bounds-checked.
+const CONTEXT_SLOTS: usize = 512;
+
 /// Regular-mode context variables (T.87 A.2.2).
 #[derive(Clone, Copy)]
 struct Context {
     a: i32,
     b: i32,
-    c: i32,
     n: i32,
-    /// The Golomb parameter for the current A and N, computed when they change: the next sample in this context
-    /// then need not wait for it.
-    k: u32,
+    /// C, within −128..=127.
+    c: i16,
+    /// The Golomb parameter for the current A and N (at most 31), computed when they change: the next sample in
+    /// this context then need not wait for it. With C it fills 16 bytes, so that a context is found with a shift.
+    k: u16,
 }
 
 /// Run-interruption context variables (T.87 A.7.2).
@@ -130,7 +136,7 @@ pub(crate) struct ScanLayout<'a> {
 }
 
 /// Scalars derived from the coding parameters, copied into locals by the hot loops.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct Consts {
     maxval: i32,
     near: i32,
@@ -142,9 +148,26 @@ struct Consts {
     reset: i32,
 }
 
+impl Consts {
+    /// The constants of lossless coding with MAXVAL = 2^`bpp` − 1 and default RESET (T.87 A.2.1, C.2.4.1.1).
+    #[inline(always)]
+    const fn lossless(bpp: u32) -> Consts {
+        let bpp_for_limit = if bpp < 8 { 8 } else { bpp };
+        Consts {
+            maxval: (1 << bpp) - 1,
+            near: 0,
+            step: 1,
+            range: 1 << bpp,
+            qbpp: bpp,
+            limit: 2 * (if bpp < 2 { 2 } else { bpp } + bpp_for_limit),
+            reset: 64,
+        }
+    }
+}
+
 struct Decoder<'a> {
     reader: BitReader<'a>,
-    contexts: [Context; 365],
+    contexts: [Context; CONTEXT_SLOTS],
     run_contexts: [RunContext; 2],
     /// Gradient quantization Q(d) for d in −MAXVAL..=MAXVAL, at index d + MAXVAL.
     quant: Vec<i8>,
@@ -174,7 +197,7 @@ impl<'a> Decoder<'a> {
                 c: 0,
                 n: 1,
                 k: 0,
-            }; 365],
+            }; CONTEXT_SLOTS],
             run_contexts: [RunContext { a: 0, n: 1, nn: 0 }; 2],
             quant,
             k: Consts {
@@ -199,18 +222,31 @@ impl<'a> Decoder<'a> {
             b: 0,
             c: 0,
             n: 1,
-            k: golomb_k(1, a),
-        }; 365];
+            k: golomb_k(1, a) as u16,
+        }; CONTEXT_SLOTS];
         self.run_contexts = [RunContext { a, n: 1, nn: 0 }; 2];
     }
 
     /// Decode one line of one component (ILV 0 or 1). `prev` and `cur` hold `width + 2` samples: index 0 and
     /// `width + 1` are the edges, already set.
     fn line(&mut self, prev: &[i32], cur: &mut [i32], run_index: &mut usize) -> Option<()> {
-        if self.k.near == 0 {
-            line::<true>(self, prev, cur, run_index)
+        if self.k.near == 0 && self.k.range == self.k.maxval + 1 && self.k.range.count_ones() == 1 {
+            // Lossless with MAXVAL = 2^P − 1 and the default RESET: every coding constant is known at compile
+            // time for the common sample sizes, which frees registers in the loop.
+            let fixed = |bpp: u32| self.k == Consts::lossless(bpp);
+            if fixed(16) {
+                line::<true, true, 16>(self, prev, cur, run_index)
+            } else if fixed(12) {
+                line::<true, true, 12>(self, prev, cur, run_index)
+            } else if fixed(8) {
+                line::<true, true, 8>(self, prev, cur, run_index)
+            } else {
+                line::<true, true, 0>(self, prev, cur, run_index)
+            }
+        } else if self.k.near == 0 {
+            line::<true, false, 0>(self, prev, cur, run_index)
         } else {
-            line::<false>(self, prev, cur, run_index)
+            line::<false, false, 0>(self, prev, cur, run_index)
         }
     }
 
@@ -262,7 +298,7 @@ impl<'a> Decoder<'a> {
                     let rb = prev[c][x];
                     let e = interruption_error(reader, run_contexts, &k, 0, *run_index)?;
                     let e = if rb < ra { -e } else { e };
-                    cur[c][x] = fix::<false>(&k, rb + e * k.step);
+                    cur[c][x] = fix::<false, false>(&k, rb + e * k.step);
                 }
                 *run_index = run_index.saturating_sub(1);
             } else {
@@ -271,9 +307,9 @@ impl<'a> Decoder<'a> {
                     let rb = prev[c][x];
                     let rc = prev[c][x - 1];
                     cur[c][x] = if k.near == 0 {
-                        regular::<true>(reader, contexts, &k, qs[c], ra, rb, rc)?
+                        regular::<true, false>(reader, contexts, &k, qs[c], ra, rb, rc)?
                     } else {
-                        regular::<false>(reader, contexts, &k, qs[c], ra, rb, rc)?
+                        regular::<false, false>(reader, contexts, &k, qs[c], ra, rb, rc)?
                     };
                 }
             }
@@ -292,7 +328,11 @@ fn context_id(quant: &[i8], maxval: i32, ra: i32, rb: i32, rc: i32, rd: i32) -> 
 
 /// Reconstructed value brought back into 0..=MAXVAL (T.87 A.4.4 and the modulo reduction of A.4.5).
 #[inline(always)]
-fn fix<const LOSSLESS: bool>(k: &Consts, mut rx: i32) -> i32 {
+fn fix<const LOSSLESS: bool, const POW2: bool>(k: &Consts, mut rx: i32) -> i32 {
+    if LOSSLESS && POW2 {
+        // RANGE = MAXVAL + 1 is a power of two: the modulo reduction is a mask, and the result is in range.
+        return rx & k.maxval;
+    }
     if LOSSLESS {
         if rx < 0 {
             rx += k.range;
@@ -310,9 +350,9 @@ fn fix<const LOSSLESS: bool>(k: &Consts, mut rx: i32) -> i32 {
 /// Decode one sample in regular mode (T.87 A.4–A.6) from its signed context `qs` and neighbours.
 /// `LOSSLESS` is NEAR = 0.
 #[inline(always)]
-fn regular<const LOSSLESS: bool>(
+fn regular<const LOSSLESS: bool, const POW2: bool>(
     reader: &mut BitReader,
-    contexts: &mut [Context; 365],
+    contexts: &mut [Context; CONTEXT_SLOTS],
     k: &Consts,
     qs: i32,
     ra: i32,
@@ -321,13 +361,14 @@ fn regular<const LOSSLESS: bool>(
 ) -> Option<i32> {
     // sign is 0 for a positive context, −1 for a negative one: (x ^ sign) − sign applies it without a branch.
     let sign = qs >> 31;
-    let ctx = contexts.get_mut(((qs ^ sign) - sign) as usize)?;
+    // |qs| ≤ 364; the mask lets the compiler drop the bounds check.
+    let ctx = &mut contexts[((qs ^ sign) - sign) as usize & (CONTEXT_SLOTS - 1)];
     // Median edge detector (A.4.1): the median of Ra, Rb and Ra + Rb − Rc.
     let px = ra.min(rb).max(ra.max(rb).min(ra + rb - rc));
-    let px = (px + ((ctx.c ^ sign) - sign)).clamp(0, k.maxval);
-    let kk = ctx.k;
+    let px = (px + ((i32::from(ctx.c) ^ sign) - sign)).clamp(0, k.maxval);
+    let kk = u32::from(ctx.k);
     let mapped = reader.golomb(kk, k.limit, k.qbpp)?;
-    if mapped > (k.range as u32) << 2 {
+    if mapped > (k.range as u64) << 2 {
         return None;
     }
     let mapped = mapped as i32;
@@ -339,32 +380,37 @@ fn regular<const LOSSLESS: bool>(
     let step = if LOSSLESS { 1 } else { k.step };
     ctx.a += err.abs();
     ctx.b += err * step;
-    if ctx.n == k.reset {
-        ctx.a >>= 1;
-        ctx.b >>= 1;
-        ctx.n >>= 1;
-    }
+    // Halve A, B and N when N reaches RESET: a shift by 0 or 1 rather than a branch that is taken on one sample
+    // in RESET of each context, at no predictable time.
+    let halve = u32::from(ctx.n == k.reset);
+    ctx.a >>= halve;
+    ctx.b >>= halve;
+    ctx.n >>= halve;
     ctx.n += 1;
-    ctx.k = golomb_k(ctx.n, ctx.a);
-    if ctx.b <= -ctx.n {
-        ctx.b += ctx.n;
-        if ctx.b <= -ctx.n {
-            ctx.b = -ctx.n + 1;
-        }
-        if ctx.c > -128 {
-            ctx.c -= 1;
-        }
-    } else if ctx.b > 0 {
-        ctx.b -= ctx.n;
-        if ctx.b > 0 {
-            ctx.b = 0;
-        }
-        if ctx.c < 127 {
-            ctx.c += 1;
-        }
-    }
+    ctx.k = golomb_k(ctx.n, ctx.a) as u16;
+    bias_update(ctx);
     let e = err * step;
-    Some(fix::<LOSSLESS>(k, px + ((e ^ sign) - sign)))
+    Some(fix::<LOSSLESS, POW2>(k, px + ((e ^ sign) - sign)))
+}
+
+/// Bias computation of T.87 A.6.2 (B within (−N, 0] afterwards, C within −128..=127), written as selects:
+/// which way B moves is data-dependent, and a branch on it was mispredicted on about one sample in four
+/// (cachegrind --branch-sim on the 12-bit radiograph).
+#[inline(always)]
+fn bias_update(ctx: &mut Context) {
+    let (b, c, n) = (ctx.b, i32::from(ctx.c), ctx.n);
+    let below = b <= -n;
+    let above = b > 0;
+    let b_below = (b + n).max(1 - n);
+    let b_above = (b - n).min(0);
+    ctx.b = if below {
+        b_below
+    } else if above {
+        b_above
+    } else {
+        b
+    };
+    ctx.c = (c - i32::from(below & (c > -128)) + i32::from(above & (c < 127))) as i16;
 }
 
 /// Decode the error of a run-interruption sample (T.87 A.7.2) in context `ritype` (0 or 1).
@@ -382,7 +428,7 @@ fn interruption_error(
     let kk = golomb_k(ctx.n, temp);
     let limit = k.limit.saturating_sub(J[run_index & 31] + 1);
     let em = reader.golomb(kk, limit, k.qbpp)?;
-    if em > (k.range as u32) << 2 {
+    if em > (k.range as u64) << 2 {
         return None;
     }
     let em = em as i32;
@@ -435,7 +481,7 @@ fn run_length(
 
 /// One line of one component; see [`Decoder::line`].
 #[inline(never)]
-fn line<const LOSSLESS: bool>(
+fn line<const LOSSLESS: bool, const POW2: bool, const BPP: u32>(
     dec: &mut Decoder,
     prev: &[i32],
     cur: &mut [i32],
@@ -452,12 +498,13 @@ fn line<const LOSSLESS: bool>(
         quant,
         k,
     } = dec;
-    let k = *k;
+    // BPP ≠ 0: the caller checked that the coding constants are those of `Consts::lossless(BPP)`.
+    let k = if BPP != 0 { Consts::lossless(BPP) } else { *k };
     let quant: &[i8] = quant;
     // A local copy of the reader keeps its cache in registers: the compiler cannot prove that the writes to
     // `cur` leave a reader behind a reference untouched.
-    let mut local = reader.clone();
-    let result = line_inner::<LOSSLESS>(
+    let mut local = *reader;
+    let result = line_inner::<LOSSLESS, POW2>(
         &mut local,
         contexts,
         run_contexts,
@@ -472,11 +519,51 @@ fn line<const LOSSLESS: bool>(
     result
 }
 
+/// Run mode at sample `x` of a line (T.87 A.7): the run and, unless it reaches the end of the line, the
+/// interruption sample. Returns the position of the interruption sample (`width + 1` when the run ended the
+/// line) and its value.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn run_mode<const LOSSLESS: bool, const POW2: bool>(
+    reader: &mut BitReader,
+    run_contexts: &mut [RunContext; 2],
+    k: &Consts,
+    prev: &[i32],
+    cur: &mut [i32],
+    x: usize,
+    ra: i32,
+    run_index: &mut usize,
+) -> Option<(usize, i32)> {
+    let width = cur.len().checked_sub(2)?;
+    let (len, end) = run_length(reader, (width + 1).checked_sub(x)?, run_index)?;
+    if let Some(run) = cur.get_mut(x..x + len) {
+        run.fill(ra);
+    }
+    let x = x + len;
+    if end {
+        return Some((width + 1, ra));
+    }
+    let above = prev.get(x).copied().unwrap_or(0);
+    let rx = if (ra - above).abs() <= k.near {
+        let e = interruption_error(reader, run_contexts, k, 1, *run_index)?;
+        fix::<LOSSLESS, POW2>(k, ra + e * k.step)
+    } else {
+        let e = interruption_error(reader, run_contexts, k, 0, *run_index)?;
+        let e = if above < ra { -e } else { e };
+        fix::<LOSSLESS, POW2>(k, above + e * k.step)
+    };
+    if let Some(slot) = cur.get_mut(x) {
+        *slot = rx;
+    }
+    *run_index = run_index.saturating_sub(1);
+    Some((x, rx))
+}
+
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn line_inner<const LOSSLESS: bool>(
+fn line_inner<const LOSSLESS: bool, const POW2: bool>(
     reader: &mut BitReader,
-    contexts: &mut [Context; 365],
+    contexts: &mut [Context; CONTEXT_SLOTS],
     run_contexts: &mut [RunContext; 2],
     quant: &[i8],
     k: &Consts,
@@ -495,33 +582,23 @@ fn line_inner<const LOSSLESS: bool>(
         let rd = prev.get(x + 1).copied().unwrap_or(rb);
         let qs = context_id(quant, k.maxval, ra, rb, rc, rd);
         if qs == 0 {
-            let (len, end) = run_length(reader, width + 1 - x, run_index)?;
-            if let Some(run) = cur.get_mut(x..x + len) {
-                run.fill(ra);
-            }
-            x += len;
-            if end {
+            // Run mode is out of line and works on a copy of the reader, so that `reader` (a local of `line`)
+            // never has its address taken and can stay in registers.
+            let mut r = *reader;
+            let rx =
+                run_mode::<LOSSLESS, POW2>(&mut r, run_contexts, &k, prev, cur, x, ra, run_index);
+            *reader = r;
+            let (x_next, rx) = rx?;
+            x = x_next;
+            if x > width {
                 break;
             }
-            let above = prev.get(x).copied().unwrap_or(0);
-            let rx = if (ra - above).abs() <= k.near {
-                let e = interruption_error(reader, run_contexts, &k, 1, *run_index)?;
-                fix::<LOSSLESS>(&k, ra + e * k.step)
-            } else {
-                let e = interruption_error(reader, run_contexts, &k, 0, *run_index)?;
-                let e = if above < ra { -e } else { e };
-                fix::<LOSSLESS>(&k, above + e * k.step)
-            };
-            if let Some(slot) = cur.get_mut(x) {
-                *slot = rx;
-            }
-            *run_index = run_index.saturating_sub(1);
             ra = rx;
-            rc = above;
+            rc = prev.get(x).copied().unwrap_or(0);
             x += 1;
             rb = prev.get(x).copied().unwrap_or(0);
         } else {
-            let rx = regular::<LOSSLESS>(reader, contexts, &k, qs, ra, rb, rc)?;
+            let rx = regular::<LOSSLESS, POW2>(reader, contexts, &k, qs, ra, rb, rc)?;
             if let Some(slot) = cur.get_mut(x) {
                 *slot = rx;
             }
@@ -684,6 +761,13 @@ mod tests {
         assert_eq!(default_thresholds(3, 0), (2, 3, 3));
         // MAXVAL 127, NEAR 1: FACTOR 2; 1 + 3 = 4, 3 + 5 = 8, 10 + 7 = 17.
         assert_eq!(default_thresholds(127, 1), (4, 8, 17));
+    }
+
+    #[test]
+    fn golomb_k_never_exceeds_31() {
+        assert_eq!(golomb_k(1, i32::MAX), 31);
+        assert_eq!(golomb_k(i32::MIN, i32::MAX), 31);
+        assert_eq!(golomb_k(i32::MAX, 0), 0);
     }
 
     #[test]
