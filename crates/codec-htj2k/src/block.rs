@@ -902,6 +902,11 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
     let offsets = mb.wrapping_mul(0x0101_0100);
     // v = 2(μ − 1) + sign, with the implicit top bit (e_1) of the samples whose exponent is known; the
     // coefficients, and v of the bottom two samples.
+    // (The label is only broken out of with simd128.)
+    #[cfg_attr(
+        not(all(target_arch = "wasm32", target_feature = "simd128")),
+        allow(unused_labels)
+    )]
     let (values, v1, v3) = 'v: {
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         if total <= 56 && big_u <= 24 {
