@@ -459,8 +459,24 @@ fn quad_values<const HALF: bool, T: Coefficient>(
     p: u32,
     scale: f32,
 ) -> [T; 4] {
+    quad_values_v::<HALF, T>(
+        core::arch::wasm32::u32x4(v[0], v[1], v[2], v[3]),
+        rho,
+        p,
+        scale,
+    )
+}
+
+/// [`quad_values`] of the four lanes of `vv`.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn quad_values_v<const HALF: bool, T: Coefficient>(
+    vv: core::arch::wasm32::v128,
+    rho: u32,
+    p: u32,
+    scale: f32,
+) -> [T; 4] {
     use core::arch::wasm32::*;
-    let vv = u32x4(v[0], v[1], v[2], v[3]);
     let one = u32x4_splat(1);
     let sig = i32x4_ne(
         v128_and(u32x4_splat(rho), u32x4(1, 2, 4, 8)),
@@ -474,6 +490,46 @@ fn quad_values<const HALF: bool, T: Coefficient>(
     let magnitude = v128_and(magnitude, sig);
     let negative = i32x4_neg(v128_and(vv, one));
     T::from_indices(i32x4_sub(v128_xor(magnitude, negative), negative), scale)
+}
+
+/// The four MagSgn fields of a quad, v = 2(μ − 1) + sign with the implicit top bit (`e_1`), from the 64-bit
+/// window `a` of the stream, in the lanes of one vector: sample n's `m_n` bits (byte n of `mb`) start at bit
+/// `o_n` (byte n of `offsets`). wasm has no per-lane variable shift, so each lane gathers the four bytes its field
+/// starts in (a byte shuffle), shifts them left by 7 − (o_n mod 8) with a multiply by a power of two from a byte
+/// table, then right by 7; 2^m_n comes from a float's exponent field. Needs every `m_n` ≤ 24 (the field ends
+/// below bit 32 of the lane) and the four fields within the window's low 56 bits.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn quad_fields(a: u64, mb: u32, offsets: u32, e_1: u32) -> core::arch::wasm32::v128 {
+    use core::arch::wasm32::*;
+    // Byte n of x to lane n.
+    let widen = |x: u32| u32x4_extend_low_u16x8(u16x8_extend_low_u8x16(u32x4_splat(x)));
+    let (m, o) = (widen(mb), widen(offsets));
+    // Lane n gathers bytes ⌊o_n / 8⌋ to ⌊o_n / 8⌋ + 3 (o_n < 56: no byte of `offsets` carries into the next).
+    let gather = i8x16_add(
+        i8x16_swizzle(
+            u32x4_splat(offsets >> 3 & 0x1F1F_1F1F),
+            u8x16(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
+        ),
+        u8x16(0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3),
+    );
+    let window = i8x16_swizzle(u64x2_splat(a), gather);
+    // 2^(7 − r) for r = o mod 8, from the low byte of each lane (the other bytes index past the table: 0).
+    let scale = i8x16_swizzle(
+        u8x16(128, 64, 32, 16, 8, 4, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+        v128_or(v128_and(o, u32x4_splat(7)), u32x4_splat(0xFFFF_FF00)),
+    );
+    let field = u32x4_shr(i32x4_mul(window, scale), 7);
+    // 2^m: the float of exponent m, converted (exact for m ≤ 30).
+    let bit = i32x4_trunc_sat_f32x4(u32x4_shl(i32x4_add(m, u32x4_splat(127)), 23));
+    let e1 = i32x4_ne(
+        v128_and(u32x4_splat(e_1), u32x4(1, 2, 4, 8)),
+        u32x4_splat(0),
+    );
+    v128_or(
+        v128_and(field, i32x4_sub(bit, u32x4_splat(1))),
+        v128_and(bit, e1),
+    )
 }
 
 /// Decode the cleanup pass of a `w`×`h` code-block whose least significant coded bit-plane is `p` (Mb − 1 minus
@@ -844,32 +900,55 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
     let mb = ((big_u * 0x0101_0101) & SPREAD_FF[rho as usize]) - SPREAD_01[e_k as usize];
     let total = mb.wrapping_mul(0x0101_0101) >> 24;
     let offsets = mb.wrapping_mul(0x0101_0100);
-    // v = 2(μ − 1) + sign, with the implicit top bit (e_1) of the samples whose exponent is known.
-    let mut v = [0u32; 4];
-    if total <= 56 {
-        if ms.bits < total {
-            ms.fill();
+    // v = 2(μ − 1) + sign, with the implicit top bit (e_1) of the samples whose exponent is known; the
+    // coefficients, and v of the bottom two samples.
+    // (The label is only broken out of with simd128.)
+    #[cfg_attr(
+        not(all(target_arch = "wasm32", target_feature = "simd128")),
+        allow(unused_labels)
+    )]
+    let (values, v1, v3) = 'v: {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        if total <= 56 && big_u <= 24 {
+            use core::arch::wasm32::u32x4_extract_lane;
+            if ms.bits < total {
+                ms.fill();
+            }
+            let vv = quad_fields(ms.acc, mb, offsets, e_1);
+            ms.acc >>= total;
+            ms.bits -= total;
+            break 'v (
+                quad_values_v::<HALF, T>(vv, rho, p, scale),
+                u32x4_extract_lane::<1>(vv),
+                u32x4_extract_lane::<3>(vv),
+            );
         }
-        let a = ms.acc;
-        for (n, v) in v.iter_mut().enumerate() {
-            let m = mb >> (8 * n) & 0xFF;
-            let o = offsets >> (8 * n) & 0xFF;
-            let bit = 1u64.wrapping_shl(m);
-            let e1 = 0u64.wrapping_sub(u64::from(e_1 >> n & 1));
-            *v = ((a.wrapping_shr(o) & (bit - 1)) | (bit & e1)) as u32;
+        let mut v = [0u32; 4];
+        if total <= 56 {
+            if ms.bits < total {
+                ms.fill();
+            }
+            let a = ms.acc;
+            for (n, v) in v.iter_mut().enumerate() {
+                let m = mb >> (8 * n) & 0xFF;
+                let o = offsets >> (8 * n) & 0xFF;
+                let bit = 1u64.wrapping_shl(m);
+                let e1 = 0u64.wrapping_sub(u64::from(e_1 >> n & 1));
+                *v = ((a.wrapping_shr(o) & (bit - 1)) | (bit & e1)) as u32;
+            }
+            ms.acc >>= total;
+            ms.bits -= total;
+        } else {
+            for (n, v) in v.iter_mut().enumerate() {
+                let m = mb >> (8 * n) & 0xFF;
+                *v = ms.take(m) | (e_1 >> n & 1) << m;
+            }
         }
-        ms.acc >>= total;
-        ms.bits -= total;
-    } else {
-        for (n, v) in v.iter_mut().enumerate() {
-            let m = mb >> (8 * n) & 0xFF;
-            *v = ms.take(m) | (e_1 >> n & 1) << m;
-        }
-    }
-    let values = quad_values::<HALF, T>(v, rho, p, scale);
+        (quad_values::<HALF, T>(v, rho, p, scale), v[1], v[3])
+    };
     // Exponents of the bottom two samples, for κ of the quads below.
     let exponent =
-        |n: usize| ((32 - (v[n] | 1).leading_zeros()) & 0u32.wrapping_sub(rho >> n & 1)) as u8;
+        |v: u32, n: u32| ((32 - (v | 1).leading_zeros()) & 0u32.wrapping_sub(rho >> n & 1)) as u8;
     let at = base + x0;
     if x0 + 1 < w && y0 + 1 < h {
         if let Some(rows) = out.get_mut(at..at + stride + 2) {
@@ -889,8 +968,8 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
         }
     }
     if let Some(e) = e_cur.get_mut(x0 + 1..x0 + 3) {
-        e[0] = exponent(1);
-        e[1] = exponent(3);
+        e[0] = exponent(v1, 1);
+        e[1] = exponent(v3, 3);
     }
     Ok(())
 }
