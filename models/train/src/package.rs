@@ -310,17 +310,42 @@ pub fn write_pneumonia(
     train_seconds: f64,
     films: &[Radiograph],
 ) -> Result<(), String> {
+    let run = TrainingRun { trained, cfg, train_seconds, films };
+    write_classifier(out_root, manifest, &run, evaluate_pneumonia, "val_auc", "pneumonia", pneumonia_note)
+}
+
+/// One finished training run of a radiograph classifier: what its package's metrics.json records.
+struct TrainingRun<'a> {
+    trained: &'a Trained,
+    cfg: &'a TrainConfig,
+    train_seconds: f64,
+    films: &'a [Radiograph],
+}
+
+/// Writes a trained radiograph classifier's package: its held-out evaluation (`evaluate`), metrics.json with the
+/// model selection (`val_key`: the validation metric's name) and the training settings, and the card (the
+/// evaluation's table and `note`). `command` is the `lumen-train` sub-command that retrains it.
+fn write_classifier(
+    out_root: &Path,
+    manifest: ModelManifest,
+    run: &TrainingRun<'_>,
+    evaluate: fn(&[&LoadedModel], &[Radiograph]) -> Result<Vec<Evaluation>, String>,
+    val_key: &str,
+    command: &str,
+    note: fn(&serde_json::Value) -> String,
+) -> Result<(), String> {
+    let (trained, cfg) = (run.trained, run.cfg);
     let (manifest, model) = finalise(manifest, &trained.weights)?;
-    let eval = evaluate_pneumonia(&[&model], films)?.remove(0);
+    let eval = evaluate(&[&model], run.films)?.remove(0);
     let m = json!({
         "model": manifest.id, "version": manifest.version,
         "test": eval.test,
-        "selection": {"best_epoch": trained.best_epoch, "val_auc": trained.best_val},
+        "selection": {"best_epoch": trained.best_epoch, val_key: trained.best_val},
         "training": {"epochs": cfg.epochs, "batch": cfg.batch, "lr": cfg.lr, "weight_decay": cfg.weight_decay,
-                      "seed": cfg.seed, "seconds": train_seconds, "log": log_json(trained)},
-        "command": "cargo run --release -p lumen-train -- pneumonia",
+                      "seed": cfg.seed, "seconds": run.train_seconds, "log": log_json(trained)},
+        "command": format!("cargo run --release -p lumen-train -- {command}"),
     });
-    let card = eval.table + &pneumonia_note(&m);
+    let card = eval.table + &note(&m);
     write_package(out_root, &manifest, &model, &trained.weights, m, &card, &weights_section(&manifest, None))
 }
 
@@ -395,16 +420,6 @@ pub fn write_qc(
     train_seconds: f64,
     films: &[Radiograph],
 ) -> Result<(), String> {
-    let (manifest, model) = finalise(manifest, &trained.weights)?;
-    let eval = evaluate_qc(&[&model], films)?.remove(0);
-    let m = json!({
-        "model": manifest.id, "version": manifest.version,
-        "test": eval.test,
-        "selection": {"best_epoch": trained.best_epoch, "val_accuracy": trained.best_val},
-        "training": {"epochs": cfg.epochs, "batch": cfg.batch, "lr": cfg.lr, "weight_decay": cfg.weight_decay,
-                      "seed": cfg.seed, "seconds": train_seconds, "log": log_json(trained)},
-        "command": "cargo run --release -p lumen-train -- qc",
-    });
-    let card = eval.table + &qc_note(&m);
-    write_package(out_root, &manifest, &model, &trained.weights, m, &card, &weights_section(&manifest, None))
+    let run = TrainingRun { trained, cfg, train_seconds, films };
+    write_classifier(out_root, manifest, &run, evaluate_qc, "val_accuracy", "qc", qc_note)
 }
