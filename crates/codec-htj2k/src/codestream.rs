@@ -34,6 +34,8 @@ pub(crate) struct CodingStyle {
     pub sop: bool,
     pub eph: bool,
     pub progression: u8,
+    /// Quality layers.
+    pub layers: u16,
     pub mct: bool,
     pub levels: u8,
     /// Code-block width and height exponents (xcb, ycb).
@@ -234,19 +236,9 @@ fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
     if scod & !7 != 0 {
         return invalid("COD", format!("Scod {scod:#04x}"));
     }
-    if layers != 1 {
-        return unsupported(format!("{layers} quality layers"));
-    }
     let ht = style & 0x40 != 0;
     if style & 0x80 != 0 {
         return unsupported("mixed HT and Part 1 code-blocks");
-    }
-    // Part 1: arithmetic bypass, termination on each pass and vertically causal contexts change how the coded
-    // data is segmented or modelled; reset, predictable termination and segmentation symbols are handled.
-    if !ht && style & 0x0D != 0 {
-        return unsupported(format!(
-            "Part 1 code-block style {style:#04x} (bypass, termination on each pass or causal contexts)"
-        ));
     }
     if mct == 1 && components < 3 {
         return invalid(
@@ -270,6 +262,7 @@ fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
         sop: scod & 2 != 0,
         eph: scod & 4 != 0,
         progression,
+        layers,
         mct: mct == 1,
         levels,
         xcb,

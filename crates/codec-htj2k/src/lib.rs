@@ -252,29 +252,34 @@ pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
     let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
     let levels = usize::from(cs.cod.levels);
     let resolutions = resolutions(cs.width as usize, cs.height as usize, &cs, levels as u32)?;
-    // complete[r]: components whose packet of resolution r was read in full.
+    let mut layout = Layout::new(&cs, &resolutions);
+    let order = match packet_order(&cs, &layout) {
+        Ok(order) => order,
+        Err(Error::Truncated { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    // complete[r]: the packets of resolution r read in full, of `expected[r]`.
     let mut complete = vec![0usize; levels + 1];
-    let mut contributions = Vec::new();
+    let mut expected = vec![0usize; levels + 1];
+    for p in &order {
+        expected[usize::from(p.r)] += 1;
+    }
+    let mut pieces = Vec::new();
     let mut pos = 0;
-    for (_, r) in packet_order(&cs) {
-        contributions.clear();
-        match packet::read_packet(
-            &cs.tile_data,
-            pos,
-            &grids(&resolutions[r]),
-            cs.cod.sop,
-            cs.cod.eph,
-            cs.cod.ht,
-            &mut contributions,
-        ) {
+    for p in &order {
+        pieces.clear();
+        match layout.read_packet(&cs, pos, p, &mut pieces) {
             Ok(next) => pos = next,
             Err(Error::Truncated { .. }) => break,
             Err(e) => return Err(e),
         }
-        complete[r] += 1;
+        complete[usize::from(p.r)] += 1;
     }
-    let nc = cs.components.len();
-    let kept = complete.iter().take_while(|&&n| n == nc).count();
+    let kept = complete
+        .iter()
+        .zip(&expected)
+        .take_while(|(n, e)| n == e)
+        .count();
     Ok((kept > 0).then(|| PrefixResolution {
         header,
         discard: (levels + 1 - kept) as u8,
@@ -395,30 +400,20 @@ fn decode_levels<T: Sample>(
     let levels = u32::from(cod.levels - discard);
     let resolutions = resolutions(fw, fh, cs, levels)?;
     let tile = &cs.tile_data[..];
-    let mut contributions = Vec::new();
-    let mut packets = Vec::with_capacity(nc * (levels as usize + 1));
-    let order = packet_order(cs);
+    let mut layout = Layout::new(cs, &resolutions);
+    let order = packet_order(cs, &layout)?;
     // The packets of the kept resolutions; in a resolution-major order they come first.
     let last_needed = order
         .iter()
-        .rposition(|&(_, r)| r <= levels as usize)
+        .rposition(|p| u32::from(p.r) <= levels)
         .unwrap_or(0);
+    let mut pieces = Vec::new();
     let mut pos = 0;
-    for &(c, r) in &order[..=last_needed] {
-        let first = contributions.len();
-        pos = packet::read_packet(
-            tile,
-            pos,
-            &grids(&resolutions[r]),
-            cod.sop,
-            cod.eph,
-            cod.ht,
-            &mut contributions,
-        )?;
-        if r <= levels as usize {
-            packets.push((c, r, first, contributions.len()));
-        }
+    for p in &order[..=last_needed] {
+        pos = layout.read_packet(cs, pos, p, &mut pieces)?;
     }
+    // The pieces of each code-block together, in the order they came (layer by layer).
+    let by_block = layout.group(&pieces);
 
     // Reversible: the indices are the coefficients (i32 planes). Irreversible: each code-block is dequantised
     // straight into f32 planes.
@@ -430,23 +425,53 @@ fn decode_levels<T: Sample>(
     let mut scratch = block::Scratch::default();
     let mut t1 = t1::T1::default();
     let mut block_buf: Vec<i32> = Vec::new();
-    for &(c, r, first, last) in &packets {
-        for contribution in &contributions[first..last] {
-            let band = &resolutions[r][contribution.band];
-            let (bx, by) = (contribution.block % band.cbx, contribution.block / band.cbx);
+    let mut joined: Vec<u8> = Vec::new();
+    let mut segments: Vec<(usize, u32)> = Vec::new();
+    for (band_index, &(c, r, b, base)) in layout.bands.iter().enumerate() {
+        if r as u32 > levels {
+            continue;
+        }
+        let band = &resolutions[r][b];
+        let count = layout.band_blocks(band_index);
+        for block in 0..count {
+            let mut mine = by_block.pieces(base + block);
+            if mine.len() == 0 {
+                continue;
+            }
+            let missing_msbs = layout.blocks[base + block].missing_msbs.into();
+            // The code-block's codeword segments: straight from the tile when there is one piece, otherwise
+            // joined (the pieces of a segment that spans layers are consecutive parts of it).
+            segments.clear();
+            let coded: &[u8] = if mine.len() == 1 {
+                let one = mine.next().unwrap_or(&EMPTY_PIECE);
+                segments.push((one.len, one.passes));
+                &tile[one.start..one.start + one.len]
+            } else {
+                joined.clear();
+                for piece in mine {
+                    joined.extend_from_slice(&tile[piece.start..piece.start + piece.len]);
+                    match segments.last_mut() {
+                        Some(last) if !piece.new_segment => {
+                            *last = (joined.len(), last.1 + piece.passes);
+                        }
+                        _ => segments.push((joined.len(), piece.passes)),
+                    }
+                }
+                &joined
+            };
+            let (bx, by) = (block % band.cbx, block / band.cbx);
             let (x0, y0) = (bx * band.cbw, by * band.cbh);
             let (cw, ch) = (band.cbw.min(band.w - x0), band.cbh.min(band.h - y0));
             // The cleanup pass codes every magnitude bit down to bit-plane p (T.814 7.1).
-            let Some(p) = (band.mb - 1).checked_sub(contribution.missing_msbs) else {
+            let Some(p) = (band.mb - 1).checked_sub(missing_msbs) else {
                 return corrupt("a code-block with more missing bit-planes than its subband has");
             };
             let max_u = band.mb + 1 - p;
             let start = (band.y0 + y0) * w + band.x0 + x0;
-            let coded = &tile[contribution.start..contribution.start + contribution.len];
             // HT code-blocks: the cleanup pass, straight into the plane; Part 1 code-blocks: the EBCOT decoder,
             // with the same output (the indices, doubled plus 1/2 for an irreversible block).
-            let kind = if r == 0 { 0 } else { contribution.band + 1 };
-            let (passes, style) = (contribution.passes, cod.block_style);
+            let kind = if r == 0 { 0 } else { b + 1 };
+            let style = cod.block_style;
             match (cod.ht, cod.reversible) {
                 (true, true) => {
                     block::decode_cleanup_53(coded, cw, ch, p, max_u, &mut planes[c][start..], w, &mut scratch)?;
@@ -458,12 +483,12 @@ fn decode_levels<T: Sample>(
                     block::decode_cleanup_97(coded, cw, ch, p, max_u, &mut fplanes[c][start..], w, half_step, &mut scratch)?;
                 }
                 (false, true) => {
-                    t1.decode(coded, cw, ch, p, passes, kind, style, false, &mut planes[c][start..], w)?;
+                    t1.decode(coded, &segments, cw, ch, p, kind, style, false, &mut planes[c][start..], w)?;
                 }
                 (false, false) => {
                     block_buf.clear();
                     block_buf.resize(cw * ch, 0);
-                    t1.decode(coded, cw, ch, p, passes, kind, style, true, &mut block_buf, cw)?;
+                    t1.decode(coded, &segments, cw, ch, p, kind, style, true, &mut block_buf, cw)?;
                     let half_step = band.step * 0.5;
                     let plane = &mut fplanes[c];
                     for (y, src) in block_buf.chunks_exact(cw).enumerate() {
@@ -591,39 +616,266 @@ fn decode_levels<T: Sample>(
     Ok(header)
 }
 
-/// The packets of the tile in codestream order, as (component, resolution): one per pair (one layer, one precinct);
-/// the progression order only decides which loop is outer.
-fn packet_order(cs: &codestream::Codestream) -> Vec<(usize, usize)> {
-    let nc = cs.components.len();
-    let resolutions = usize::from(cs.cod.levels) + 1;
-    let mut order = Vec::with_capacity(nc * resolutions);
-    if cs.cod.progression >= 3 {
-        // PCRL, CPRL: component-major (one precinct).
-        for c in 0..nc {
-            for r in 0..resolutions {
-                order.push((c, r));
+const EMPTY_PIECE: packet::Piece = packet::Piece {
+    block: 0,
+    start: 0,
+    len: 0,
+    passes: 0,
+    new_segment: true,
+};
+
+/// A packet: quality layer, component, resolution and precinct (raster index in the resolution).
+#[derive(Clone, Copy)]
+struct PacketId {
+    layer: u16,
+    c: u8,
+    r: u8,
+    precinct: u32,
+}
+
+/// The precincts of the tile and the packet-header state of its code-blocks.
+struct Layout {
+    /// Per subband (component-major, then resolution, then HL, LH, HH): (component, resolution, band index in
+    /// the resolution, index of its first code-block in `blocks`).
+    bands: Vec<(usize, usize, usize, usize)>,
+    /// The code-block states of every subband, each subband's in raster order.
+    blocks: Vec<packet::BlockState>,
+    /// Per precinct, the code-blocks of each of its subbands; `first_precinct[c][r]` is where those of a
+    /// component's resolution start (in raster order).
+    precincts: Vec<Vec<packet::PrecinctBand>>,
+    first_precinct: Vec<Vec<usize>>,
+    /// Precincts across and down, per resolution.
+    grid: Vec<(usize, usize)>,
+}
+
+/// The pieces of coded data grouped by code-block ([`Layout::group`]).
+struct ByBlock<'a> {
+    pieces: &'a [packet::Piece],
+    /// Indices into `pieces`, by code-block; code-block i's are `order[start[i]..start[i + 1]]`.
+    order: Vec<u32>,
+    start: Vec<u32>,
+}
+
+impl ByBlock<'_> {
+    fn pieces(&self, block: usize) -> impl ExactSizeIterator<Item = &packet::Piece> + '_ {
+        let (a, b) = (self.start[block] as usize, self.start[block + 1] as usize);
+        self.order[a..b].iter().map(|&i| &self.pieces[i as usize])
+    }
+}
+
+impl Layout {
+    fn new(cs: &codestream::Codestream, resolutions: &[Vec<Band>]) -> Layout {
+        let cod = &cs.cod;
+        let mut bands = Vec::new();
+        let mut total = 0;
+        for c in 0..cs.components.len() {
+            for (r, res) in resolutions.iter().enumerate() {
+                for (b, band) in res.iter().enumerate() {
+                    bands.push((c, r, b, total));
+                    total += band.cbx * band_rows(band);
+                }
             }
         }
+        let grid: Vec<(usize, usize)> = resolutions
+            .iter()
+            .enumerate()
+            .map(|(r, _)| {
+                let d = resolutions.len() - 1 - r;
+                let s = 1u64 << d;
+                let (rw, rh) = (
+                    u64::from(cs.width).div_ceil(s),
+                    u64::from(cs.height).div_ceil(s),
+                );
+                let (ppx, ppy) = cod.precincts[r];
+                (
+                    rw.div_ceil(1 << ppx) as usize,
+                    rh.div_ceil(1 << ppy) as usize,
+                )
+            })
+            .collect();
+        let mut precincts = Vec::new();
+        let mut first_precinct = Vec::new();
+        let mut band_index = 0;
+        for _ in 0..cs.components.len() {
+            let mut firsts = Vec::new();
+            for (r, res) in resolutions.iter().enumerate() {
+                firsts.push(precincts.len());
+                let (npx, npy) = grid[r];
+                let (ppx, ppy) = cod.precincts[r];
+                let sub = u32::from(r > 0);
+                for py in 0..npy {
+                    for px in 0..npx {
+                        let mut parts = Vec::with_capacity(res.len());
+                        for (b, band) in res.iter().enumerate() {
+                            // Code-blocks per precinct across and down: the precinct's size in the subband
+                            // (2^(PP − 1) above resolution 0) over the code-block size.
+                            let kx = (1usize << (u32::from(ppx) - sub)) / band.cbw;
+                            let ky = (1usize << (u32::from(ppy) - sub)) / band.cbh;
+                            let rows = band_rows(band);
+                            let (x0, y0) = (px * kx, py * ky);
+                            let (x1, y1) = ((x0 + kx).min(band.cbx), (y0 + ky).min(rows));
+                            let base = bands[band_index + b].3;
+                            parts.push(packet::PrecinctBand::new(
+                                base + y0 * band.cbx + x0,
+                                band.cbx,
+                                x1.saturating_sub(x0),
+                                y1.saturating_sub(y0),
+                            ));
+                        }
+                        precincts.push(parts);
+                    }
+                }
+                band_index += res.len();
+            }
+            first_precinct.push(firsts);
+        }
+        Layout {
+            bands,
+            blocks: vec![packet::BlockState::default(); total],
+            precincts,
+            first_precinct,
+            grid,
+        }
+    }
+
+    /// The number of code-blocks of subband `band` (an index into `bands`).
+    fn band_blocks(&self, band: usize) -> usize {
+        let end = self.bands.get(band + 1).map_or(self.blocks.len(), |b| b.3);
+        end - self.bands[band].3
+    }
+
+    /// Read packet `p` at `pos` of the tile data; returns the position after it.
+    fn read_packet(
+        &mut self,
+        cs: &codestream::Codestream,
+        pos: usize,
+        p: &PacketId,
+        out: &mut Vec<packet::Piece>,
+    ) -> Result<usize> {
+        let index = self.first_precinct[usize::from(p.c)][usize::from(p.r)] + p.precinct as usize;
+        let cod = &cs.cod;
+        packet::read_packet(
+            &cs.tile_data,
+            pos,
+            &mut self.precincts[index],
+            u32::from(p.layer),
+            &mut self.blocks,
+            cod.sop,
+            cod.eph,
+            cod.ht,
+            if cod.ht { 0 } else { cod.block_style },
+            out,
+        )
+    }
+
+    /// The pieces grouped by code-block, each code-block's in the order they came.
+    fn group<'a>(&self, pieces: &'a [packet::Piece]) -> ByBlock<'a> {
+        let mut start = vec![0u32; self.blocks.len() + 1];
+        for piece in pieces {
+            start[piece.block + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut next = start.clone();
+        let mut order = vec![0u32; pieces.len()];
+        for (i, piece) in pieces.iter().enumerate() {
+            order[next[piece.block] as usize] = i as u32;
+            next[piece.block] += 1;
+        }
+        ByBlock {
+            pieces,
+            order,
+            start,
+        }
+    }
+}
+
+/// Code-block rows of a subband.
+fn band_rows(band: &Band) -> usize {
+    if band.w == 0 {
+        0
     } else {
-        // LRCP (one layer), RLCP, RPCL: resolution-major.
-        for r in 0..resolutions {
-            for c in 0..nc {
-                order.push((c, r));
+        band.h.div_ceil(band.cbh)
+    }
+}
+
+/// The packets of the tile in codestream order (T.800 B.12.1): the progression order decides how layers,
+/// resolutions, components and precincts nest; in the position-major orders (RPCL, PCRL, CPRL) precincts come in
+/// the order of their top-left corners on the reference grid.
+fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Result<Vec<PacketId>> {
+    let nc = cs.components.len();
+    let nr = layout.grid.len();
+    let layers = cs.cod.layers;
+    let per_layer: usize = layout.grid.iter().map(|&(x, y)| x * y).sum::<usize>() * nc;
+    let total = per_layer as u64 * u64::from(layers);
+    // Every packet takes at least a byte: more packets than bytes cannot all be there.
+    if total > cs.tile_data.len() as u64 {
+        return Err(Error::Truncated {
+            part: "in the packets of the tile (fewer bytes than packets)",
+        });
+    }
+    let mut order = Vec::with_capacity(total as usize);
+    let packet = |layer: u16, c: usize, r: usize, precinct: usize| PacketId {
+        layer,
+        c: c as u8,
+        r: r as u8,
+        precinct: precinct as u32,
+    };
+    let count = |r: usize| layout.grid[r].0 * layout.grid[r].1;
+    match cs.cod.progression {
+        0 => {
+            for l in 0..layers {
+                for r in 0..nr {
+                    for c in 0..nc {
+                        for p in 0..count(r) {
+                            order.push(packet(l, c, r, p));
+                        }
+                    }
+                }
+            }
+        }
+        1 => {
+            for r in 0..nr {
+                for l in 0..layers {
+                    for c in 0..nc {
+                        for p in 0..count(r) {
+                            order.push(packet(l, c, r, p));
+                        }
+                    }
+                }
+            }
+        }
+        progression => {
+            // (outer key, y, x, inner key, resolution, precinct) with the top-left corner (x, y) of the precinct
+            // on the reference grid.
+            let mut keys = Vec::new();
+            for r in 0..nr {
+                let d = (nr - 1 - r) as u32;
+                let (ppx, ppy) = cs.cod.precincts[r];
+                let (npx, _) = layout.grid[r];
+                for p in 0..count(r) {
+                    let x = ((p % npx) as u64) << (u32::from(ppx) + d);
+                    let y = ((p / npx) as u64) << (u32::from(ppy) + d);
+                    for c in 0..nc {
+                        keys.push(match progression {
+                            2 => (r, y, x, c, r, p),
+                            3 => (0, y, x, c, r, p),
+                            _ => (c, y, x, r, r, p),
+                        });
+                    }
+                }
+            }
+            keys.sort_unstable();
+            for k in keys {
+                let c = if progression == 4 { k.0 } else { k.3 };
+                for l in 0..layers {
+                    order.push(packet(l, c, k.4, k.5));
+                }
             }
         }
     }
-    order
-}
-
-/// The code-block grids of a resolution's subbands, for reading its packets.
-fn grids(bands: &[Band]) -> Vec<packet::BandGrid> {
-    bands
-        .iter()
-        .map(|b| packet::BandGrid {
-            cbx: b.cbx,
-            cby: if b.w == 0 { 0 } else { b.h.div_ceil(b.cbh) },
-        })
-        .collect()
+    Ok(order)
 }
 
 /// The subbands of each resolution (LL for resolution 0; HL, LH, HH for the others), checked against what this
@@ -671,9 +923,6 @@ fn resolutions(
         let (ppx, ppy) = cod.precincts[r as usize];
         if r > 0 && (ppx == 0 || ppy == 0) {
             return invalid("COD", "a precinct exponent of 0 above resolution 0");
-        }
-        if (rw as u64) > 1u64 << ppx || (rh as u64) > 1u64 << ppy {
-            return unsupported("more than one precinct per resolution");
         }
         let sub = u8::from(r > 0);
         let cbw = 1usize << cod.xcb.min(ppx - sub);

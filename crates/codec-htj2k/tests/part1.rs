@@ -19,7 +19,6 @@ fn cases() -> Vec<String> {
     names
 }
 
-
 /// The largest difference, or the first differing sample of an exact case, as a message.
 fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), String> {
     if got.len() != want.len() {
@@ -53,7 +52,7 @@ fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), Str
 #[test]
 fn every_part1_case_decodes_like_opj_decompress() {
     let names = cases();
-    assert!(names.len() >= 25, "the test data is missing: {names:?}");
+    assert!(names.len() >= 50, "the test data is missing: {names:?}");
     let mut failures = Vec::new();
     for name in &names {
         let cs = data(&format!("{name}.j2c"));
@@ -119,20 +118,64 @@ fn part1_features_the_decoder_leaves_to_others_are_unsupported() {
     let base = data("p1_u8_65x33_lossy.j2c");
     let style = style_byte(&base);
     assert_eq!(base[style], 0);
-    // Arithmetic bypass, termination on each pass, vertically causal contexts.
-    for bits in [0x01, 0x04, 0x08, 0x05] {
-        let mut cs = base.clone();
-        cs[style] = bits;
+    // Mixed HT and Part 1 code-blocks.
+    let mut cs = base.clone();
+    cs[style] = 0xC0;
+    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+    // A per-component coding style (COC): the COD marker renamed.
+    let mut cs = base.clone();
+    cs[style - 11] = 0x53;
+    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+}
+
+/// Several quality layers, precincts and the code-block styles, in the cases' names: every one of them is among
+/// the cases that decode like OpenJPEG (a guard against the test data losing them).
+#[test]
+fn layers_precincts_and_code_block_styles_are_covered() {
+    let names = cases();
+    for needle in [
+        "layers5",
+        "layers3",
+        "layers4",
+        "precincts",
+        "prec_layers_lrcp",
+        "prec_layers_rlcp",
+        "prec_layers_rpcl",
+        "prec_layers_pcrl",
+        "prec_layers_cprl",
+        "style1_",
+        "style4_",
+        "style8_",
+        "style5_",
+        "style63_",
+        "style1_lossy",
+        "style5_layers_prec",
+    ] {
         assert!(
-            matches!(decode(&cs), Err(Error::Unsupported { .. })),
-            "style {bits:#x}: {:?}",
-            decode(&cs).map(|i| i.header)
+            names.iter().any(|n| n.contains(needle)),
+            "no case with {needle}"
         );
     }
-    // Several quality layers.
-    let mut cs = base.clone();
-    cs[style - 6..style - 4].copy_from_slice(&3u16.to_be_bytes());
-    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+    // The style cases really carry their styles, and the layer cases their layers.
+    let cs = data("p1_u16_style63_67x45.j2c");
+    assert_eq!(cs[style_byte(&cs)], 63);
+    let cs = data("p1_ct16s_layers5_96x80.j2c");
+    let s = style_byte(&cs);
+    assert_eq!(u16::from_be_bytes([cs[s - 6], cs[s - 5]]), 5);
+}
+
+/// The later layers refine the image: a COD that announces only the first two of five layers (whose packets come
+/// first in LRCP) gives another image than the whole stream.
+#[test]
+fn every_layer_contributes() {
+    let cs = data("p1_ct16s_layers5_96x80.j2c");
+    let whole = decode(&cs).unwrap();
+    let s = style_byte(&cs);
+    let mut fewer = cs.clone();
+    fewer[s - 6..s - 4].copy_from_slice(&2u16.to_be_bytes());
+    // The first two layers' packets come first (LRCP): the rest of the tile is left unread.
+    let two = decode(&fewer).unwrap();
+    assert_ne!(two.samples, whole.samples);
 }
 
 #[test]
@@ -146,13 +189,16 @@ fn a_wrong_segmentation_symbol_is_an_error() {
     assert!(matches!(decode(&cs), Err(Error::CorruptData { .. })));
 }
 
-const CORRUPT_CASES: [&str; 4] = [
+const CORRUPT_CASES: [&str; 8] = [
     "p1_ct16s_70x66_l5",
     "p1_rgb8_rct_lrcp_45x37",
     "p1_rgb8_ict_45x37_lossy",
     "p1_u12_reset_segmark_100x90",
+    "p1_rgb8_prec_layers_pcrl_45x37",
+    "p1_u16_style63_67x45",
+    "p1_u16_style5_layers_prec_67x45",
+    "p1_u8_style1_lossy_65x33",
 ];
-
 
 #[test]
 fn part1_prefixes_without_all_the_coded_data_are_errors() {

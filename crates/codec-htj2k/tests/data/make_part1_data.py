@@ -117,6 +117,37 @@ def main():
          lossless=False)
     case("rgb8_ict_45x37_lossy", 45, 37, 8, False, rgb(45, 37), 3, options=("-I", "-r", "5"), lossless=False)
 
+    # Several quality layers (code-blocks that grow layer by layer; the last layer lossless for 5/3).
+    case("ct16s_layers5_96x80", 96, 80, 16, True, ct_like(96, 80, True), options=("-r", "40,20,10,5,1"))
+    case("u12_layers3_rlcp_100x75", 100, 75, 12, False, noise(100, 75, 12, 31),
+         options=("-r", "8,3,1", "-p", "RLCP"), skips=(1, 2))
+    case("rgb8_layers4_rpcl_45x37", 45, 37, 8, False, rgb(45, 37), 3, options=("-r", "20,8,3,1", "-p", "RPCL"))
+    # (Lossy cases stay at 12 bits and below: on 16-bit full-range noise OpenJPEG's and Lumen's float 9/7 differ by
+    # up to 3, with one layer as with several.)
+    case("u12_layers3_lossy_67x45", 67, 45, 12, False, noise(67, 45, 12, 37), options=("-I", "-r", "20,8,2"),
+         lossless=False)
+    # Precincts (several per resolution), alone and with layers, in every progression order.
+    case("u12_precincts32_100x90", 100, 90, 12, False, noise(100, 90, 12, 41), options=("-c", "[32,32]",
+         "-b", "16,16"), skips=(1, 2))
+    case("s16_precincts_mixed_97x71", 97, 71, 16, True, ct_like(97, 71, True),
+         options=("-c", "[64,32],[32,16],[16,16]", "-b", "8,8", "-n", "4"))
+    for order in ("LRCP", "RLCP", "RPCL", "PCRL", "CPRL"):
+        case(f"rgb8_prec_layers_{order.lower()}_45x37", 45, 37, 8, False, rgb(45, 37), 3,
+             options=("-c", "[16,16],[16,16],[8,8]", "-b", "8,8", "-r", "12,4,1", "-p", order, "-n", "3"))
+    case("u8_prec_layers_lossy_65x33", 65, 33, 8, False, noise(65, 33, 8, 43),
+         options=("-I", "-c", "[32,32],[16,16]", "-b", "16,8", "-r", "10,4,2", "-p", "PCRL"), lossless=False)
+    # Part 1 code-block styles: bypass, termination on each pass, vertically causal contexts, and combinations.
+    for bits in (1, 4, 8, 5, 9, 12, 13, 63):
+        case(f"u16_style{bits}_67x45", 67, 45, 16, False, noise(67, 45, 16, 47 + bits), options=("-M", str(bits)))
+    case("s12_style1_layers_100x75", 100, 75, 12, True, [v - 2048 for v in ramp(100, 75, 12)],
+         options=("-M", "1", "-r", "10,3,1"))
+    case("u16_style5_layers_prec_67x45", 67, 45, 16, False, noise(67, 45, 16, 53),
+         options=("-M", "5", "-r", "6,2,1", "-c", "[32,32]", "-b", "16,16", "-p", "RPCL", "-n", "3"))
+    case("u12_style63_lossy_67x45", 67, 45, 12, False, noise(67, 45, 12, 59),
+         options=("-I", "-M", "63", "-r", "12,4,1.5"), lossless=False)
+    case("u8_style1_lossy_65x33", 65, 33, 8, False, noise(65, 33, 8, 61), options=("-I", "-M", "1", "-r", "2"),
+         lossless=False)
+
 
 if __name__ == "__main__":
     main()
