@@ -1,7 +1,8 @@
-//! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that a single-tile HTJ2K or Part 1 image needs: SIZ,
-//! CAP, COD, QCD and the tile-part headers. Anything that changes decoding and is not handled here (several tiles,
-//! COC/QCC/POC/RGN, several quality layers, image offsets, subsampling) is reported as `Unsupported` so that the
-//! caller can use a general decoder. This module must not decode packets or coefficients.
+//! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that an HTJ2K or Part 1 image needs: SIZ,
+//! CAP, COD, QCD and the tile-parts of each tile. Anything that changes decoding and is not handled here
+//! (COC/QCC/POC/RGN/PPM/PPT, coding parameters in tile-part headers, image or tile offsets, subsampling) is
+//! reported as `Unsupported` so that the caller can use a general decoder. This module must not decode packets or
+//! coefficients.
 
 use crate::error::*;
 use std::borrow::Cow;
@@ -63,8 +64,38 @@ pub(crate) struct Codestream<'a> {
     pub components: Vec<Component>,
     pub cod: CodingStyle,
     pub qcd: Quantization,
-    /// The packets of the tile: the bodies of its tile-parts, in order.
+    /// The packets of the tile of a single-tile image: the bodies of its tile-parts, in order (empty with several
+    /// tiles).
     pub tile_data: Cow<'a, [u8]>,
+    /// The tiles of an image of several tiles, in raster order (empty for a single tile).
+    pub tiles: Vec<Tile<'a>>,
+}
+
+/// One tile of several: where it lies on the reference grid and its packets.
+pub(crate) struct Tile<'a> {
+    pub x0: u32,
+    pub y0: u32,
+    pub x1: u32,
+    pub y1: u32,
+    /// The bodies of its tile-parts, in order; empty when none of them is in the data (a prefix).
+    pub data: Cow<'a, [u8]>,
+}
+
+impl Codestream<'_> {
+    /// Tile `t` of several as an image of its own (at the origin, the tile's size): what its packets and wavelet
+    /// describe when its corner lies on a multiple of 2^levels (see `lib.rs`).
+    pub fn tile(&self, t: usize) -> Codestream<'_> {
+        let tile = &self.tiles[t];
+        Codestream {
+            width: tile.x1 - tile.x0,
+            height: tile.y1 - tile.y0,
+            components: self.components.clone(),
+            cod: self.cod.clone(),
+            qcd: self.qcd.clone(),
+            tile_data: Cow::Borrowed(&tile.data),
+            tiles: Vec::new(),
+        }
+    }
 }
 
 struct Reader<'a> {
@@ -111,6 +142,9 @@ fn be32(b: &[u8], o: usize) -> u32 {
 pub(crate) struct MainHeader {
     pub width: u32,
     pub height: u32,
+    /// Tile width and height (XTsiz, YTsiz); the tile grid starts at the origin.
+    pub tile_width: u32,
+    pub tile_height: u32,
     pub components: Vec<Component>,
     pub cod: Option<CodingStyle>,
     pub qcd: Option<Quantization>,
@@ -124,7 +158,7 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
         return Err(Error::NotJ2k);
     }
     let mut r = Reader { data, pos: 4 };
-    let (width, height, components) = siz(r.segment("SIZ")?)?;
+    let (width, height, tile_width, tile_height, components) = siz(r.segment("SIZ")?)?;
     let mut cod = None;
     let mut qcd = None;
     let mut cap_ht = false;
@@ -135,6 +169,8 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
                 return Ok(MainHeader {
                     width,
                     height,
+                    tile_width,
+                    tile_height,
                     components,
                     ht: cap_ht,
                     cod,
@@ -174,7 +210,7 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
     }
 }
 
-fn siz(b: &[u8]) -> Result<(u32, u32, Vec<Component>)> {
+fn siz(b: &[u8]) -> Result<(u32, u32, u32, u32, Vec<Component>)> {
     if b.len() < 36 {
         return invalid("SIZ", "shorter than its fixed fields");
     }
@@ -190,8 +226,12 @@ fn siz(b: &[u8]) -> Result<(u32, u32, Vec<Component>)> {
     if xo != 0 || yo != 0 {
         return unsupported("an image offset (XOsiz/YOsiz)");
     }
-    if xto != 0 || yto != 0 || xt < xsiz || yt < ysiz {
-        return unsupported("more than one tile");
+    if xto != 0 || yto != 0 {
+        return unsupported("a tile grid offset (XTOsiz/YTOsiz)");
+    }
+    // Isot counts tiles in 16 bits.
+    if u64::from(xsiz.div_ceil(xt)) * u64::from(ysiz.div_ceil(yt)) > 65535 {
+        return invalid("SIZ", "more than 65,535 tiles");
     }
     if csiz > 16 {
         return unsupported(format!("{csiz} components"));
@@ -214,7 +254,7 @@ fn siz(b: &[u8]) -> Result<(u32, u32, Vec<Component>)> {
             signed: ssiz & 0x80 != 0,
         });
     }
-    Ok((xsiz, ysiz, components))
+    Ok((xsiz, ysiz, xt.min(xsiz), yt.min(ysiz), components))
 }
 
 fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
@@ -314,7 +354,7 @@ pub(crate) fn parse_prefix(data: &[u8]) -> Result<Codestream<'_>> {
     parse_with(data, true)
 }
 
-fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
+fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
     let main = main_header(data)?;
     let cod = main.cod.ok_or(Error::InvalidSegment {
         segment: "main header",
@@ -324,7 +364,14 @@ fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
         segment: "main header",
         reason: "no QCD marker segment".to_string(),
     })?;
-    let mut parts: Vec<&[u8]> = Vec::new();
+    let (across, down) = (
+        main.width.div_ceil(main.tile_width),
+        main.height.div_ceil(main.tile_height),
+    );
+    let count = (across * down) as usize;
+    // The tile-parts of each tile, in order.
+    let mut parts: Vec<Vec<&[u8]>> = vec![Vec::new(); count];
+    let mut any = false;
     let mut pos = main.end;
     loop {
         let marker = data
@@ -342,7 +389,7 @@ fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
             }
         }
         let Some(sot) = data.get(pos + 2..pos + 12) else {
-            if prefix && !parts.is_empty() {
+            if prefix && any {
                 break;
             }
             return Err(Error::Truncated {
@@ -353,8 +400,8 @@ fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
             return invalid("SOT", "length is not 10");
         }
         let (tile, psot) = (be16(sot, 2), be32(sot, 4) as usize);
-        if tile != 0 {
-            return invalid("SOT", format!("tile {tile} in a single-tile image"));
+        if usize::from(tile) >= count {
+            return invalid("SOT", format!("tile {tile} of {count}"));
         }
         let end = if psot == 0 {
             // The last tile-part runs to EOC.
@@ -379,7 +426,7 @@ fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
             return invalid("SOT", "a tile-part shorter than its header");
         }
         if end < pos + 14 {
-            if prefix && !parts.is_empty() {
+            if prefix && any {
                 break;
             }
             return Err(Error::Truncated {
@@ -388,23 +435,51 @@ fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
         }
         let body = match tile_part_body(&data[..end], pos + 12) {
             Ok(body) => body,
-            Err(Error::Truncated { .. }) if prefix && !parts.is_empty() => break,
+            Err(Error::Truncated { .. }) if prefix && any => break,
             Err(e) => return Err(e),
         };
-        parts.push(&data[body..end]);
+        parts[usize::from(tile)].push(&data[body..end]);
+        any = true;
         if end == data.len() || psot == 0 {
             break;
         }
         pos = end;
     }
-    let tile_data = match parts.as_slice() {
-        [] => {
-            return Err(Error::Truncated {
-                part: "before the first tile-part",
-            })
-        }
+    if !any {
+        return Err(Error::Truncated {
+            part: "before the first tile-part",
+        });
+    }
+    // A whole codestream has every tile; a prefix may lack the last ones.
+    if !prefix && parts.iter().any(|p| p.is_empty()) {
+        return Err(Error::Truncated {
+            part: "before a tile's first tile-part",
+        });
+    }
+    let join = |p: &[&'a [u8]]| match p {
+        [] => Cow::Borrowed(&[][..]),
         [one] => Cow::Borrowed(*one),
         many => Cow::Owned(many.concat()),
+    };
+    let (tile_data, tiles) = if count == 1 {
+        (join(&parts[0]), Vec::new())
+    } else {
+        let (tw, th) = (main.tile_width, main.tile_height);
+        let tiles = parts
+            .iter()
+            .enumerate()
+            .map(|(t, p)| {
+                let (tx, ty) = (t as u32 % across, t as u32 / across);
+                Tile {
+                    x0: tx * tw,
+                    y0: ty * th,
+                    x1: (tx * tw).saturating_add(tw).min(main.width),
+                    y1: (ty * th).saturating_add(th).min(main.height),
+                    data: join(p),
+                }
+            })
+            .collect();
+        (Cow::Borrowed(&[][..]), tiles)
     };
     Ok(Codestream {
         width: main.width,
@@ -413,6 +488,7 @@ fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
         cod,
         qcd,
         tile_data,
+        tiles,
     })
 }
 

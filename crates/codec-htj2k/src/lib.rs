@@ -220,7 +220,7 @@ pub fn decode_reduced(data: &[u8], discard: u8) -> Result<ReducedImage> {
 
 /// [`decode_reduced`] into `out`, which must hold `reduced_size × components` samples.
 pub fn decode_reduced_into<T: Sample>(data: &[u8], discard: u8, out: &mut [T]) -> Result<Header> {
-    decode_levels(&codestream::parse(data)?, discard, out)
+    decode_tiles(&codestream::parse(data)?, discard, out)
 }
 
 /// What a prefix of a codestream can be decoded to ([`prefix_resolution`]).
@@ -251,11 +251,31 @@ pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
     };
     let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
     let levels = usize::from(cs.cod.levels);
-    let resolutions = resolutions(cs.width as usize, cs.height as usize, &cs, levels as u32)?;
-    let mut layout = Layout::new(&cs, &resolutions);
-    let order = match packet_order(&cs, &layout) {
+    // With several tiles, the resolutions complete in every tile.
+    let kept = if cs.tiles.is_empty() {
+        complete_resolutions(&cs)?
+    } else {
+        let mut kept = levels + 1;
+        for t in 0..cs.tiles.len() {
+            check_tile(&cs, t)?;
+            kept = kept.min(complete_resolutions(&cs.tile(t))?);
+        }
+        kept
+    };
+    Ok((kept > 0).then(|| PrefixResolution {
+        header,
+        discard: (levels + 1 - kept) as u8,
+    }))
+}
+
+/// How many of the lowest resolutions of a tile's (or a single-tile image's) packets are complete.
+fn complete_resolutions(cs: &codestream::Codestream) -> Result<usize> {
+    let levels = usize::from(cs.cod.levels);
+    let resolutions = resolutions(cs.width as usize, cs.height as usize, cs, levels as u32)?;
+    let mut layout = Layout::new(cs, &resolutions);
+    let order = match packet_order(cs, &layout) {
         Ok(order) => order,
-        Err(Error::Truncated { .. }) => return Ok(None),
+        Err(Error::Truncated { .. }) => return Ok(0),
         Err(e) => return Err(e),
     };
     // complete[r]: the packets of resolution r read in full, of `expected[r]`.
@@ -268,22 +288,123 @@ pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
     let mut pos = 0;
     for p in &order {
         pieces.clear();
-        match layout.read_packet(&cs, pos, p, &mut pieces) {
+        match layout.read_packet(cs, pos, p, &mut pieces) {
             Ok(next) => pos = next,
             Err(Error::Truncated { .. }) => break,
             Err(e) => return Err(e),
         }
         complete[usize::from(p.r)] += 1;
     }
-    let kept = complete
+    Ok(complete
         .iter()
         .zip(&expected)
         .take_while(|(n, e)| n == e)
-        .count();
-    Ok((kept > 0).then(|| PrefixResolution {
-        header,
-        discard: (levels + 1 - kept) as u8,
-    }))
+        .count())
+}
+
+/// Tile `t` of `cs` is decoded as an image of its own at the origin: its corner must lie on a multiple of
+/// 2^levels (so that every wavelet level splits it at even coordinates, as the inverse transform assumes), and
+/// its precincts and code-blocks must be those of the whole image's partitions (which start at the origin): in
+/// each resolution and subband the tile starts on a partition boundary or lies inside one partition cell.
+/// Otherwise [`Error::Unsupported`].
+fn check_tile(cs: &codestream::Codestream, t: usize) -> Result<()> {
+    let tile = &cs.tiles[t];
+    let cod = &cs.cod;
+    let levels = u32::from(cod.levels);
+    let (x0, y0, x1, y1) = (
+        u64::from(tile.x0),
+        u64::from(tile.y0),
+        u64::from(tile.x1),
+        u64::from(tile.y1),
+    );
+    let unit = 1u64 << levels;
+    if !x0.is_multiple_of(unit) || !y0.is_multiple_of(unit) {
+        return unsupported("a tile whose corner is not a multiple of 2^levels");
+    }
+    // [a0, a1) starts on a boundary of cells of size s or lies inside one cell.
+    let aligned =
+        |a0: u64, a1: u64, s: u64| a0.is_multiple_of(s) || a0 / s == (a1.max(a0 + 1) - 1) / s;
+    for r in 0..=levels {
+        let d = levels - r;
+        let (ppx, ppy) = cod.precincts[r as usize];
+        let sub = u8::from(r > 0);
+        let (cbw, cbh) = (
+            1u64 << cod.xcb.min(ppx.saturating_sub(sub)),
+            1u64 << cod.ycb.min(ppy.saturating_sub(sub)),
+        );
+        // The resolution's extent, and its subbands' (a level further down above resolution 0).
+        let res = |shift: u32| {
+            (
+                (x0 >> shift, x1.div_ceil(1 << shift)),
+                (y0 >> shift, y1.div_ceil(1 << shift)),
+            )
+        };
+        let ((rx0, rx1), (ry0, ry1)) = res(d);
+        let ((bx0, bx1), (by0, by1)) = res(d + u32::from(sub));
+        if !aligned(rx0, rx1, 1 << ppx)
+            || !aligned(ry0, ry1, 1 << ppy)
+            || !aligned(bx0, bx1, cbw)
+            || !aligned(by0, by1, cbh)
+        {
+            return unsupported(
+                "tiles whose precincts or code-blocks straddle the image's partitions",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Decode `cs`, one tile or several, without its `discard` highest resolution levels into `out`; each tile of
+/// several is decoded as an image of its own and copied to where it lies.
+fn decode_tiles<T: Sample>(
+    cs: &codestream::Codestream,
+    discard: u8,
+    out: &mut [T],
+) -> Result<Header> {
+    if cs.tiles.is_empty() {
+        return decode_levels(cs, discard, out);
+    }
+    let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
+    if discard > header.levels {
+        return Err(Error::TooManyLevels {
+            discard,
+            levels: header.levels,
+        });
+    }
+    let nc = cs.components.len();
+    let (w, h) = reduced_size(cs.width, cs.height, discard);
+    let needed = u64::from(w) * u64::from(h) * nc as u64;
+    if out.len() as u64 != needed {
+        return Err(Error::OutputSize {
+            needed,
+            got: out.len() as u64,
+        });
+    }
+    let mut samples = Vec::new();
+    for t in 0..cs.tiles.len() {
+        check_tile(cs, t)?;
+        let tile = cs.tile(t);
+        let (tw, th) = reduced_size(tile.width, tile.height, discard);
+        let (tw, th) = (tw as usize, th as usize);
+        samples.clear();
+        samples.resize(tw * th * nc, T::default());
+        decode_levels(&tile, discard, &mut samples)?;
+        // The corner is a multiple of 2^levels: at the reduced resolution, exactly the corner over 2^discard.
+        let (x0, y0) = (
+            (cs.tiles[t].x0 >> discard) as usize,
+            (cs.tiles[t].y0 >> discard) as usize,
+        );
+        let line = tw * nc;
+        for (y, src) in samples.chunks_exact(line).enumerate() {
+            let at = ((y0 + y) * w as usize + x0) * nc;
+            out.get_mut(at..at + line)
+                .ok_or(Error::CorruptData {
+                    reason: "a tile outside the image",
+                })?
+                .copy_from_slice(src);
+        }
+    }
+    Ok(header)
 }
 
 /// Decode the first bytes of a codestream at the highest resolution they hold (see [`prefix_resolution`]), or
@@ -304,7 +425,7 @@ pub fn decode_prefix(data: &[u8]) -> Result<Option<ReducedImage>> {
 /// hold `reduced_size × components` samples); [`Error::Truncated`] when the prefix does not hold all the packets
 /// of those resolutions (see [`prefix_resolution`]).
 pub fn decode_prefix_into<T: Sample>(data: &[u8], discard: u8, out: &mut [T]) -> Result<Header> {
-    decode_levels(&codestream::parse_prefix(data)?, discard, out)
+    decode_tiles(&codestream::parse_prefix(data)?, discard, out)
 }
 
 fn reduced(
@@ -330,7 +451,7 @@ fn reduced(
     }
     fn run<T: Sample>(cs: &codestream::Codestream, discard: u8, count: u64) -> Result<Vec<T>> {
         let mut v = vec![T::default(); count as usize];
-        decode_levels(cs, discard, &mut v)?;
+        decode_tiles(cs, discard, &mut v)?;
         Ok(v)
     }
     let samples = match (header.precision > 8, header.signed) {
@@ -366,7 +487,7 @@ struct Band {
 /// Decode a whole codestream into `out`, which must hold `width × height × components` samples (see
 /// [`read_header`]); samples are interleaved per pixel.
 pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
-    decode_levels(&codestream::parse(data)?, 0, out)
+    decode_tiles(&codestream::parse(data)?, 0, out)
 }
 
 /// Decode `cs` without its `discard` highest resolution levels into `out` (see [`reduced_size`]); only the packets

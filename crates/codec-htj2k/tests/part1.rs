@@ -122,6 +122,17 @@ fn part1_features_the_decoder_leaves_to_others_are_unsupported() {
     let mut cs = base.clone();
     cs[style] = 0xC0;
     assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+    // Tiles whose corners are not on multiples of 2^levels (20×20 tiles, 3 levels).
+    let cs = data("p1_u12_tiles20_l3_100x90.j2c");
+    assert!(
+        matches!(decode(&cs), Err(Error::Unsupported { .. })),
+        "{:?}",
+        decode(&cs).map(|i| i.header)
+    );
+    assert!(matches!(
+        lumen_codec_htj2k::prefix_resolution(&cs),
+        Err(Error::Unsupported { .. })
+    ));
     // A per-component coding style (COC): the COD marker renamed.
     let mut cs = base.clone();
     cs[style - 11] = 0x53;
@@ -150,6 +161,11 @@ fn layers_precincts_and_code_block_styles_are_covered() {
         "style63_",
         "style1_lossy",
         "style5_layers_prec",
+        "tiles32",
+        "tiles64_tp",
+        "tiles_layers_prec",
+        "tiles_lossy",
+        "tiles32_style13",
     ] {
         assert!(
             names.iter().any(|n| n.contains(needle)),
@@ -166,6 +182,26 @@ fn layers_precincts_and_code_block_styles_are_covered() {
 
 /// The later layers refine the image: a COD that announces only the first two of five layers (whose packets come
 /// first in LRCP) gives another image than the whole stream.
+#[test]
+fn a_whole_tiled_codestream_is_its_own_prefix() {
+    for name in ["p1_u12_tiles32_100x90", "p1_rgb8_tiles_layers_prec_45x37"] {
+        let cs = data(&format!("{name}.j2c"));
+        let p = lumen_codec_htj2k::prefix_resolution(&cs).unwrap().unwrap();
+        assert_eq!(p.discard, 0, "{name}");
+        let whole = decode(&cs).unwrap();
+        let prefix = lumen_codec_htj2k::decode_prefix(&cs).unwrap().unwrap();
+        assert_eq!(prefix.samples, whole.samples, "{name}");
+        // Without its last tile nothing is decodable at any resolution, and the whole decode is an error.
+        let last_sot = cs.windows(2).rposition(|w| w == [0xFF, 0x90]).unwrap();
+        let cut = &cs[..last_sot];
+        assert!(
+            lumen_codec_htj2k::prefix_resolution(cut).unwrap().is_none(),
+            "{name}"
+        );
+        assert!(decode(cut).is_err(), "{name}");
+    }
+}
+
 #[test]
 fn every_layer_contributes() {
     let cs = data("p1_ct16s_layers5_96x80.j2c");
@@ -189,7 +225,7 @@ fn a_wrong_segmentation_symbol_is_an_error() {
     assert!(matches!(decode(&cs), Err(Error::CorruptData { .. })));
 }
 
-const CORRUPT_CASES: [&str; 8] = [
+const CORRUPT_CASES: [&str; 10] = [
     "p1_ct16s_70x66_l5",
     "p1_rgb8_rct_lrcp_45x37",
     "p1_rgb8_ict_45x37_lossy",
@@ -198,6 +234,8 @@ const CORRUPT_CASES: [&str; 8] = [
     "p1_u16_style63_67x45",
     "p1_u16_style5_layers_prec_67x45",
     "p1_u8_style1_lossy_65x33",
+    "p1_u12_tiles32_style13_layers_100x90",
+    "p1_rgb8_tiles_layers_prec_45x37",
 ];
 
 #[test]

@@ -47,8 +47,9 @@ def pack(values, bits, signed):
     return struct.pack("%d%s" % (len(values), "b" if signed else "B"), *values)
 
 
-def case(name, w, h, bits, signed, samples, nc=1, options=(), lossless=True, skips=()):
-    """samples: per pixel values (nc == 1) or (r, g, b) tuples (nc == 3, 8-bit unsigned)."""
+def case(name, w, h, bits, signed, samples, nc=1, options=(), lossless=True, skips=(), reference=True):
+    """samples: per pixel values (nc == 1) or (r, g, b) tuples (nc == 3, 8-bit unsigned). reference=False: only the
+    codestream (one the decoder refuses)."""
     name = "p1_" + name
     with tempfile.TemporaryDirectory() as tmp:
         if nc == 1:
@@ -79,7 +80,8 @@ def case(name, w, h, bits, signed, samples, nc=1, options=(), lossless=True, ski
             open(os.path.join(HERE, "%s.skip%d" % (name, n)), "wb").write(pack(small, bits, signed))
         cs = open(cs_path, "rb").read()
     open(os.path.join(HERE, name + ".j2c"), "wb").write(cs)
-    open(os.path.join(HERE, name + ".ref"), "wb").write(pack(values, bits, signed))
+    if reference:
+        open(os.path.join(HERE, name + ".ref"), "wb").write(pack(values, bits, signed))
     print(f"{name}: {len(cs)} bytes")
 
 
@@ -147,6 +149,22 @@ def main():
          options=("-I", "-M", "63", "-r", "12,4,1.5"), lossless=False)
     case("u8_style1_lossy_65x33", 65, 33, 8, False, noise(65, 33, 8, 61), options=("-I", "-M", "1", "-r", "2"),
          lossless=False)
+
+    # Several tiles (corners on multiples of 2^levels), with tile-parts, layers, precincts.
+    case("u12_tiles32_100x90", 100, 90, 12, False, noise(100, 90, 12, 67), options=("-t", "32,32", "-n", "3"),
+         skips=(1, 2))
+    case("u16_tiles64_tp_150x100", 150, 100, 16, False, noise(150, 100, 16, 83),
+         options=("-t", "64,64", "-n", "4", "-TP", "R", "-p", "RPCL"), skips=(2,))
+    case("rgb8_tiles_layers_prec_45x37", 45, 37, 8, False, rgb(45, 37), 3,
+         options=("-t", "16,16", "-n", "2", "-r", "8,1", "-c", "[8,8]", "-b", "4,4", "-p", "PCRL"))
+    case("u8_tiles_lossy_65x33", 65, 33, 8, False, noise(65, 33, 8, 71), options=("-I", "-t", "32,16", "-n", "3",
+         "-r", "3"), lossless=False)
+    case("u12_tiles32_style13_layers_100x90", 100, 90, 12, False, noise(100, 90, 12, 73),
+         options=("-t", "32,32", "-n", "2", "-M", "13", "-r", "6,1", "-TP", "L"))
+    # Tiles whose corners are not on multiples of 2^levels (-n counts resolutions: 3 levels): refused
+    # (Unsupported), left to OpenJPEG.
+    case("u12_tiles20_l3_100x90", 100, 90, 12, False, noise(100, 90, 12, 79), options=("-t", "20,20", "-n", "4"),
+         reference=False)
 
 
 if __name__ == "__main__":
