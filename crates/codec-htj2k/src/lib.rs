@@ -4,19 +4,19 @@
 //! of ITU-T T.800 | ISO/IEC 15444-1): the compression of the DICOM transfer syntaxes HTJ2K Lossless
 //! (1.2.840.10008.1.2.4.201), HTJ2K Lossless RPCL (.202) and HTJ2K (.203).
 //!
-//! Coverage: what OpenJPH's `ojph_compress` writes — one tile, one quality layer, one precinct per resolution
-//! (the default precinct size), HT code-blocks coded with the cleanup pass only, any number of decomposition
-//! levels, the reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT)
-//! colour transforms, 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and
-//! signedness; any progression order. Everything else — several tiles, precincts or layers, SigProp/MagRef
-//! refinement passes, image offsets, subsampled components, COC/QCC/POC/RGN/PPM/PPT — is refused with
+//! Coverage: what OpenJPH's `ojph_compress` writes — several tiles (whose corners lie on multiples of
+//! 2^levels), tile-parts, quality layers, precincts of any size, any progression order, HT code-blocks coded with
+//! the cleanup pass only, any number of decomposition levels, the reversible 5/3 and the irreversible 9/7 wavelet,
+//! the reversible (RCT) and irreversible (ICT) colour transforms, 1 to 16 components of 1 to 16 bits, signed or
+//! unsigned, all of one precision and signedness. Everything else — SigProp/MagRef refinement passes, image or
+//! tile-grid offsets, other tile corners, subsampled components, COC/QCC/POC/RGN/PPM/PPT — is refused with
 //! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error means
 //! the codestream is damaged.
 //!
 //! JPEG 2000 Part 1 codestreams (COD without the HT flag: DICOM JPEG 2000, .90/.91) go through the same pipeline
 //! with the EBCOT code-block decoder (MQ arithmetic decoder and the three coding passes, T.800 Annexes C and D),
-//! under the same limits; of the Part 1 code-block styles, arithmetic bypass, termination on each pass and
-//! vertically causal contexts are refused with [`Error::Unsupported`].
+//! under the same limits, with every Part 1 code-block style (arithmetic bypass, context reset, termination on
+//! each pass, vertically causal contexts, predictable termination, segmentation symbols).
 //!
 //! Reduced resolutions: [`decode_reduced`] leaves out the highest resolution levels of a whole codestream (like
 //! `ojph_expand -skip_res`: fewer inverse wavelet levels, an image of [`reduced_size`]); [`prefix_resolution`]
