@@ -371,13 +371,10 @@ fn run_passes<const CAUSAL: bool>(
 fn set_significant(f: &mut Buf, ss: usize, i: usize, neg: bool, causal: bool) {
     let n = u32::from(neg);
     let r = i & 3;
+    let north = if r == 0 { i + 3 - ss } else { i - 1 };
     // Vertically causal: the stripe above codes its last row as if this stripe were insignificant; its marks go
-    // to entries past any code-block's (a select rather than a branch).
-    let north = match (r, causal) {
-        (0, false) => i + 3 - ss,
-        (0, true) => UNUSED,
-        _ => i - 1,
-    };
+    // to entries past any code-block's.
+    let north = if causal && r == 0 { UNUSED } else { north };
     let south = if r == 3 { i + ss - 3 } else { i + 1 };
     f[(north - 4) & MASK] |= SIG_SE;
     f[north & MASK] |= SIG_S | (n * NEG_S);
