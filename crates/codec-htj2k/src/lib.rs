@@ -272,12 +272,12 @@ pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
 fn complete_resolutions(cs: &codestream::Codestream) -> Result<usize> {
     let levels = usize::from(cs.cod.levels);
     let resolutions = resolutions(cs.width as usize, cs.height as usize, cs, levels as u32)?;
-    let mut layout = Layout::new(cs, &resolutions);
-    let order = match packet_order(cs, &layout) {
-        Ok(order) => order,
+    let mut layout = match Layout::new(cs, &resolutions) {
+        Ok(layout) => layout,
         Err(Error::Truncated { .. }) => return Ok(0),
         Err(e) => return Err(e),
     };
+    let order = packet_order(cs, &layout);
     // complete[r]: the packets of resolution r read in full, of `expected[r]`.
     let mut complete = vec![0usize; levels + 1];
     let mut expected = vec![0usize; levels + 1];
@@ -521,8 +521,8 @@ fn decode_levels<T: Sample>(
     let levels = u32::from(cod.levels - discard);
     let resolutions = resolutions(fw, fh, cs, levels)?;
     let tile = &cs.tile_data[..];
-    let mut layout = Layout::new(cs, &resolutions);
-    let order = packet_order(cs, &layout)?;
+    let mut layout = Layout::new(cs, &resolutions)?;
+    let order = packet_order(cs, &layout);
     // The packets of the kept resolutions; in a resolution-major order they come first.
     let last_needed = order
         .iter()
@@ -785,7 +785,9 @@ impl ByBlock<'_> {
 }
 
 impl Layout {
-    fn new(cs: &codestream::Codestream, resolutions: &[Vec<Band>]) -> Layout {
+    /// [`Error::Truncated`] when the tile data has fewer bytes than the tile has packets (each takes at least one):
+    /// checked before anything is allocated per precinct.
+    fn new(cs: &codestream::Codestream, resolutions: &[Vec<Band>]) -> Result<Layout> {
         let cod = &cs.cod;
         let mut bands = Vec::new();
         let mut total = 0;
@@ -814,6 +816,13 @@ impl Layout {
                 )
             })
             .collect();
+        let per_layer = grid.iter().map(|&(x, y)| x as u64 * y as u64).sum::<u64>()
+            * cs.components.len() as u64;
+        if per_layer * u64::from(cod.layers) > cs.tile_data.len() as u64 {
+            return Err(Error::Truncated {
+                part: "in the packets of the tile (fewer bytes than packets)",
+            });
+        }
         let mut precincts = Vec::new();
         let mut first_precinct = Vec::new();
         let mut band_index = 0;
@@ -850,13 +859,13 @@ impl Layout {
             }
             first_precinct.push(firsts);
         }
-        Layout {
+        Ok(Layout {
             bands,
             blocks: vec![packet::BlockState::default(); total],
             precincts,
             first_precinct,
             grid,
-        }
+        })
     }
 
     /// The number of code-blocks of subband `band` (an index into `bands`).
@@ -924,19 +933,13 @@ fn band_rows(band: &Band) -> usize {
 /// The packets of the tile in codestream order (T.800 B.12.1): the progression order decides how layers,
 /// resolutions, components and precincts nest; in the position-major orders (RPCL, PCRL, CPRL) precincts come in
 /// the order of their top-left corners on the reference grid.
-fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Result<Vec<PacketId>> {
+fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
     let nc = cs.components.len();
     let nr = layout.grid.len();
     let layers = cs.cod.layers;
+    // At most one packet per byte of the tile ([`Layout::new`]).
     let per_layer: usize = layout.grid.iter().map(|&(x, y)| x * y).sum::<usize>() * nc;
-    let total = per_layer as u64 * u64::from(layers);
-    // Every packet takes at least a byte: more packets than bytes cannot all be there.
-    if total > cs.tile_data.len() as u64 {
-        return Err(Error::Truncated {
-            part: "in the packets of the tile (fewer bytes than packets)",
-        });
-    }
-    let mut order = Vec::with_capacity(total as usize);
+    let mut order = Vec::with_capacity(per_layer * usize::from(layers));
     let packet = |layer: u16, c: usize, r: usize, precinct: usize| PacketId {
         layer,
         c: c as u8,
@@ -996,7 +999,7 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Result<Vec<Pack
             }
         }
     }
-    Ok(order)
+    order
 }
 
 /// The subbands of each resolution (LL for resolution 0; HL, LH, HH for the others), checked against what this
