@@ -391,8 +391,8 @@ fn decode_tiles<T: Sample>(
         decode_levels(&tile, discard, &mut samples)?;
         // The corner is a multiple of 2^levels: at the reduced resolution, exactly the corner over 2^discard.
         let (x0, y0) = (
-            (cs.tiles[t].x0 >> discard) as usize,
-            (cs.tiles[t].y0 >> discard) as usize,
+            (u64::from(cs.tiles[t].x0) >> discard) as usize,
+            (u64::from(cs.tiles[t].y0) >> discard) as usize,
         );
         let line = tw * nc;
         for (y, src) in samples.chunks_exact(line).enumerate() {
