@@ -1,6 +1,6 @@
 //! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that an HTJ2K or Part 1 image needs: SIZ,
 //! CAP, COD, QCD and the tile-parts of each tile. Anything that changes decoding and is not handled here
-//! (COC/QCC/POC/RGN/PPM/PPT, coding parameters in tile-part headers, image or tile offsets, subsampling) is
+//! (COC/QCC/RGN/PPM/PPT, COD/QCD in tile-part headers, image or tile offsets, subsampling) is
 //! reported as `Unsupported` so that the caller can use a general decoder. This module must not decode packets or
 //! coefficients.
 
@@ -51,6 +51,18 @@ pub(crate) struct CodingStyle {
     pub block_style: u8,
 }
 
+/// One progression order change (POC, T.800 A.6.6): the packets of layers below `layer_end`, resolutions
+/// `res_start..res_end` and components `comp_start..comp_end` not sent yet, in progression `progression`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Poc {
+    pub res_start: u8,
+    pub comp_start: u16,
+    pub layer_end: u16,
+    pub res_end: u8,
+    pub comp_end: u16,
+    pub progression: u8,
+}
+
 /// Quantization (QCD): guard bits and (exponent, mantissa) per subband, LL first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Quantization {
@@ -69,6 +81,9 @@ pub(crate) struct Codestream<'a> {
     pub tile_data: Cow<'a, [u8]>,
     /// The tiles of an image of several tiles, in raster order (empty for a single tile).
     pub tiles: Vec<Tile<'a>>,
+    /// Progression order changes of the tile of a single-tile image (the main header's, or its tile-parts' when
+    /// they have any); for several tiles, those of the main header.
+    pub poc: Vec<Poc>,
 }
 
 /// One tile of several: where it lies on the reference grid and its packets.
@@ -79,6 +94,8 @@ pub(crate) struct Tile<'a> {
     pub y1: u32,
     /// The bodies of its tile-parts, in order; empty when none of them is in the data (a prefix).
     pub data: Cow<'a, [u8]>,
+    /// The progression order changes of its tile-part headers, in order.
+    pub poc: Vec<Poc>,
 }
 
 impl Codestream<'_> {
@@ -94,6 +111,11 @@ impl Codestream<'_> {
             qcd: self.qcd.clone(),
             tile_data: Cow::Borrowed(&tile.data),
             tiles: Vec::new(),
+            poc: if tile.poc.is_empty() {
+                self.poc.clone()
+            } else {
+                tile.poc.clone()
+            },
         }
     }
 }
@@ -148,6 +170,7 @@ pub(crate) struct MainHeader {
     pub components: Vec<Component>,
     pub cod: Option<CodingStyle>,
     pub qcd: Option<Quantization>,
+    pub poc: Vec<Poc>,
     pub ht: bool,
     /// Where the first SOT marker starts.
     pub end: usize,
@@ -162,6 +185,7 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
     let mut cod = None;
     let mut qcd = None;
     let mut cap_ht = false;
+    let mut pocs = Vec::new();
     loop {
         let marker = r.u16("before the first tile (SOT)")?;
         match marker {
@@ -175,6 +199,7 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
                     ht: cap_ht,
                     cod,
                     qcd,
+                    poc: pocs,
                     end: r.pos - 2,
                 })
             }
@@ -191,7 +216,7 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
             COC => return unsupported("a per-component coding style (COC)"),
             QCC => return unsupported("per-component quantization (QCC)"),
             RGN => return unsupported("region of interest (RGN)"),
-            POC => return unsupported("progression order changes (POC)"),
+            POC => poc(r.segment("POC")?, components.len(), &mut pocs)?,
             PPM => return unsupported("packed packet headers (PPM)"),
             m if m >> 8 != 0xFF || (0xFF30..=0xFF3F).contains(&m) => {
                 if (0xFF30..=0xFF3F).contains(&m) {
@@ -314,6 +339,46 @@ fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
     })
 }
 
+/// The entries of a POC marker segment, appended to `out`.
+fn poc(b: &[u8], components: usize, out: &mut Vec<Poc>) -> Result<()> {
+    let wide = components > 256;
+    let size = if wide { 9 } else { 7 };
+    if b.is_empty() || !b.len().is_multiple_of(size) {
+        return invalid("POC", format!("{} bytes", b.len()));
+    }
+    for e in b.chunks_exact(size) {
+        let comp = |o: usize| {
+            if wide {
+                be16(e, o)
+            } else {
+                u16::from(e[o])
+            }
+        };
+        let c = if wide { 1 } else { 0 };
+        let entry = Poc {
+            res_start: e[0],
+            comp_start: comp(1),
+            layer_end: be16(e, 2 + c),
+            res_end: e[4 + c],
+            // CEpoc 0 stands for 256 (or 16,384 with two bytes).
+            comp_end: match comp(5 + c) {
+                0 if wide => 16384,
+                0 => 256,
+                v => v,
+            },
+            progression: e[6 + 2 * c],
+        };
+        if entry.progression > 4
+            || entry.res_end <= entry.res_start
+            || entry.comp_end <= entry.comp_start
+        {
+            return invalid("POC", "an empty or unknown progression");
+        }
+        out.push(entry);
+    }
+    Ok(())
+}
+
 fn quantization(b: &[u8]) -> Result<Quantization> {
     let sqcd = *b.first().ok_or(Error::InvalidSegment {
         segment: "QCD",
@@ -371,6 +436,7 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
     let count = (across * down) as usize;
     // The tile-parts of each tile, in order.
     let mut parts: Vec<Vec<&[u8]>> = vec![Vec::new(); count];
+    let mut tile_pocs: Vec<Vec<Poc>> = vec![Vec::new(); count];
     let mut any = false;
     let mut pos = main.end;
     loop {
@@ -433,7 +499,8 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
                 part: "in a tile-part header",
             });
         }
-        let body = match tile_part_body(&data[..end], pos + 12) {
+        let tile_poc = &mut tile_pocs[usize::from(tile)];
+        let body = match tile_part_body(&data[..end], pos + 12, main.components.len(), tile_poc) {
             Ok(body) => body,
             Err(Error::Truncated { .. }) if prefix && any => break,
             Err(e) => return Err(e),
@@ -467,8 +534,9 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
         let (tw, th) = (main.tile_width, main.tile_height);
         let tiles = parts
             .iter()
+            .zip(&mut tile_pocs)
             .enumerate()
-            .map(|(t, p)| {
+            .map(|(t, (p, poc))| {
                 let (tx, ty) = (t as u32 % across, t as u32 / across);
                 Tile {
                     x0: tx * tw,
@@ -476,6 +544,7 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
                     x1: (tx * tw).saturating_add(tw).min(main.width),
                     y1: (ty * th).saturating_add(th).min(main.height),
                     data: join(p),
+                    poc: std::mem::take(poc),
                 }
             })
             .collect();
@@ -489,17 +558,27 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
         qcd,
         tile_data,
         tiles,
+        poc: match tile_pocs.first_mut() {
+            Some(p) if count == 1 && !p.is_empty() => std::mem::take(p),
+            _ => main.poc,
+        },
     })
 }
 
 /// Where the body of the tile-part whose header markers start at `pos` begins (after SOD); `data` ends with the
 /// tile-part.
-fn tile_part_body(data: &[u8], pos: usize) -> Result<usize> {
+fn tile_part_body(
+    data: &[u8],
+    pos: usize,
+    components: usize,
+    pocs: &mut Vec<Poc>,
+) -> Result<usize> {
     let mut r = Reader { data, pos };
     loop {
         match r.u16("in a tile-part header")? {
             SOD => return Ok(r.pos),
-            COD | COC | QCD | QCC | RGN | POC => {
+            POC => poc(r.segment("POC")?, components, pocs)?,
+            COD | COC | QCD | QCC | RGN => {
                 return unsupported("coding parameters in a tile-part header")
             }
             PPT => return unsupported("packed packet headers (PPT)"),

@@ -932,7 +932,8 @@ fn band_rows(band: &Band) -> usize {
 
 /// The packets of the tile in codestream order (T.800 B.12.1): the progression order decides how layers,
 /// resolutions, components and precincts nest; in the position-major orders (RPCL, PCRL, CPRL) precincts come in
-/// the order of their top-left corners on the reference grid.
+/// the order of their top-left corners on the reference grid. With progression order changes (POC), each one's
+/// packets that have not come yet, one after the other (B.12.2).
 fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
     let nc = cs.components.len();
     let nr = layout.grid.len();
@@ -940,61 +941,97 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
     // At most one packet per byte of the tile ([`Layout::new`]).
     let per_layer: usize = layout.grid.iter().map(|&(x, y)| x * y).sum::<usize>() * nc;
     let mut order = Vec::with_capacity(per_layer * usize::from(layers));
-    let packet = |layer: u16, c: usize, r: usize, precinct: usize| PacketId {
-        layer,
-        c: c as u8,
-        r: r as u8,
-        precinct: precinct as u32,
+    let whole = codestream::Poc {
+        res_start: 0,
+        comp_start: 0,
+        layer_end: layers,
+        res_end: nr.min(255) as u8,
+        comp_end: nc as u16,
+        progression: cs.cod.progression,
     };
-    let count = |r: usize| layout.grid[r].0 * layout.grid[r].1;
-    match cs.cod.progression {
-        0 => {
-            for l in 0..layers {
-                for r in 0..nr {
-                    for c in 0..nc {
-                        for p in 0..count(r) {
-                            order.push(packet(l, c, r, p));
+    let volumes = if cs.poc.is_empty() {
+        std::slice::from_ref(&whole)
+    } else {
+        &cs.poc[..]
+    };
+    // Whether each packet (precinct-major, then layer) has come.
+    let tracked = if cs.poc.is_empty() {
+        0
+    } else {
+        per_layer * usize::from(layers)
+    };
+    let mut sent = vec![false; tracked];
+    for v in volumes {
+        let count = |r: usize| layout.grid[r].0 * layout.grid[r].1;
+        let (l_end, r0, r1) = (
+            v.layer_end.min(layers),
+            usize::from(v.res_start),
+            usize::from(v.res_end).min(nr),
+        );
+        let (c0, c1) = (usize::from(v.comp_start), usize::from(v.comp_end).min(nc));
+        let mut emit = |l: u16, c: usize, r: usize, p: usize| {
+            if !sent.is_empty() {
+                let i = (layout.first_precinct[c][r] + p) * usize::from(layers) + usize::from(l);
+                if std::mem::replace(&mut sent[i], true) {
+                    return;
+                }
+            }
+            order.push(PacketId {
+                layer: l,
+                c: c as u8,
+                r: r as u8,
+                precinct: p as u32,
+            });
+        };
+        match v.progression {
+            0 => {
+                for l in 0..l_end {
+                    for r in r0..r1 {
+                        for c in c0..c1 {
+                            for p in 0..count(r) {
+                                emit(l, c, r, p);
+                            }
                         }
                     }
                 }
             }
-        }
-        1 => {
-            for r in 0..nr {
-                for l in 0..layers {
-                    for c in 0..nc {
-                        for p in 0..count(r) {
-                            order.push(packet(l, c, r, p));
+            1 => {
+                for r in r0..r1 {
+                    for l in 0..l_end {
+                        for c in c0..c1 {
+                            for p in 0..count(r) {
+                                emit(l, c, r, p);
+                            }
                         }
                     }
                 }
             }
-        }
-        progression => {
-            // (outer key, y, x, inner key, resolution, precinct) with the top-left corner (x, y) of the precinct
-            // on the reference grid.
-            let mut keys = Vec::new();
-            for r in 0..nr {
-                let d = (nr - 1 - r) as u32;
-                let (ppx, ppy) = cs.cod.precincts[r];
-                let (npx, _) = layout.grid[r];
-                for p in 0..count(r) {
-                    let x = ((p % npx) as u64) << (u32::from(ppx) + d);
-                    let y = ((p / npx) as u64) << (u32::from(ppy) + d);
-                    for c in 0..nc {
-                        keys.push(match progression {
-                            2 => (r, y, x, c, r, p),
-                            3 => (0, y, x, c, r, p),
-                            _ => (c, y, x, r, r, p),
-                        });
+            progression => {
+                // (outer key, y, x, inner key, resolution, precinct) with the top-left corner (x, y) of the
+                // precinct on the reference grid.
+                let mut keys = Vec::new();
+                for r in r0..r1 {
+                    let d = (nr - 1 - r) as u32;
+                    let (ppx, ppy) = cs.cod.precincts[r];
+                    let (npx, _) = layout.grid[r];
+                    for p in 0..count(r) {
+                        let x = ((p % npx) as u64) << (u32::from(ppx) + d);
+                        let y = ((p / npx) as u64) << (u32::from(ppy) + d);
+                        for c in c0..c1 {
+                            keys.push(match progression {
+                                2 => (r, y, x, c, r, p),
+                                3 => (0, y, x, c, r, p),
+                                _ => (c, y, x, r, r, p),
+                            });
+                        }
                     }
                 }
-            }
-            keys.sort_unstable();
-            for k in keys {
-                let c = if progression == 4 { k.0 } else { k.3 };
-                for l in 0..layers {
-                    order.push(packet(l, c, k.4, k.5));
+                keys.sort_unstable();
+                for k in keys {
+                    let c = if progression == 4 { k.0 } else { k.3 };
+                    for l in 0..l_end {
+                        emit(l, c, k.4, k.5);
+                    }
                 }
             }
         }

@@ -166,6 +166,8 @@ fn layers_precincts_and_code_block_styles_are_covered() {
         "tiles_layers_prec",
         "tiles_lossy",
         "tiles32_style13",
+        "poc_res",
+        "poc_comp",
     ] {
         assert!(
             names.iter().any(|n| n.contains(needle)),
@@ -175,6 +177,14 @@ fn layers_precincts_and_code_block_styles_are_covered() {
     // The style cases really carry their styles, and the layer cases their layers.
     let cs = data("p1_u16_style63_67x45.j2c");
     assert_eq!(cs[style_byte(&cs)], 63);
+    for name in ["p1_rgb8_poc_res_45x37", "p1_rgb8_poc_comp_45x37"] {
+        assert!(
+            data(&format!("{name}.j2c"))
+                .windows(2)
+                .any(|w| w == [0xFF, 0x5F]),
+            "{name}: no POC"
+        );
+    }
     let cs = data("p1_ct16s_layers5_96x80.j2c");
     let s = style_byte(&cs);
     assert_eq!(u16::from_be_bytes([cs[s - 6], cs[s - 5]]), 5);

@@ -166,6 +166,13 @@ def main():
     case("u12_tiles20_l3_100x90", 100, 90, 12, False, noise(100, 90, 12, 79), options=("-t", "20,20", "-n", "4"),
          reference=False)
 
+    # Progression order changes (POC, in the tile-part header): by resolution, by component. (OpenJPEG 2.5's encoder
+    # writes streams it cannot decode itself when a POC splits layers, so none of those.)
+    case("rgb8_poc_res_45x37", 45, 37, 8, False, rgb(45, 37), 3,
+         options=("-r", "10,4,1", "-n", "4", "-c", "[16,16]", "-b", "8,8", "-POC", "T1=0,0,3,2,3,RLCP/T1=2,0,3,4,3,LRCP"))
+    case("rgb8_poc_comp_45x37", 45, 37, 8, False, rgb(45, 37), 3,
+         options=("-r", "10,4,1", "-n", "4", "-c", "[16,16]", "-b", "8,8", "-POC", "T1=0,0,3,4,1,LRCP/T1=0,1,3,4,3,RPCL"))
+
 
 if __name__ == "__main__":
     main()
