@@ -5,11 +5,11 @@
 //! (1.2.840.10008.1.2.4.201), HTJ2K Lossless RPCL (.202) and HTJ2K (.203).
 //!
 //! Coverage: what OpenJPH's `ojph_compress` writes — several tiles (whose corners lie on multiples of
-//! 2^levels), tile-parts, quality layers, precincts of any size, any progression order, HT code-blocks coded with
-//! the cleanup pass only, any number of decomposition levels, the reversible 5/3 and the irreversible 9/7 wavelet,
-//! the reversible (RCT) and irreversible (ICT) colour transforms, 1 to 16 components of 1 to 16 bits, signed or
-//! unsigned, all of one precision and signedness. Everything else — SigProp/MagRef refinement passes, image or
-//! tile-grid offsets, other tile corners, subsampled components, COC/QCC/POC/RGN/PPM/PPT — is refused with
+//! 2^levels), tile-parts, quality layers, precincts of any size, any progression order and progression order
+//! changes (POC), HT code-blocks coded with the cleanup pass only, any number of decomposition levels, the
+//! reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT) colour transforms,
+//! 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and signedness. Everything else — SigProp/MagRef refinement passes, image or
+//! tile-grid offsets, other tile corners, subsampled components, COC/QCC/RGN/PPM/PPT — is refused with
 //! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error means
 //! the codestream is damaged.
 //!
