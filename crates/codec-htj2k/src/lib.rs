@@ -8,10 +8,10 @@
 //! 2^levels), tile-parts, quality layers, precincts of any size, any progression order and progression order
 //! changes (POC), HT code-blocks coded with the cleanup pass only, any number of decomposition levels, the
 //! reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT) colour transforms,
-//! 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and signedness. Everything else — SigProp/MagRef refinement passes, image or
-//! tile-grid offsets, other tile corners, subsampled components, COC/QCC/RGN/PPM/PPT — is refused with
-//! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error means
-//! the codestream is damaged.
+//! 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and signedness. Everything
+//! else — SigProp/MagRef refinement passes, image or tile-grid offsets, other tile corners, subsampled
+//! components, COC/QCC/RGN/PPM/PPT — is refused with [`Error::Unsupported`], so that the caller can fall back to
+//! a general JPEG 2000 decoder. Every other error means the codestream is damaged.
 //!
 //! JPEG 2000 Part 1 codestreams (COD without the HT flag: DICOM JPEG 2000, .90/.91) go through the same pipeline
 //! with the EBCOT code-block decoder (MQ arithmetic decoder and the three coding passes, T.800 Annexes C and D),
