@@ -212,6 +212,32 @@ fn a_whole_tiled_codestream_is_its_own_prefix() {
     }
 }
 
+/// A header that declares more packets than the tile has bytes (65,535 layers of 2×2 precincts) is refused at
+/// once, before anything is allocated per packet or precinct.
+#[test]
+fn more_packets_than_bytes_is_truncated() {
+    let mut cs = data("p1_u12_precincts32_100x90.j2c");
+    let cod = cs.windows(2).position(|w| w == [0xFF, 0x52]).unwrap();
+    assert_eq!(cs[cod + 4], 1, "precincts signalled");
+    cs[cod + 6..cod + 8].copy_from_slice(&u16::MAX.to_be_bytes());
+    let levels = usize::from(cs[cod + 9]);
+    for b in &mut cs[cod + 14..cod + 15 + levels] {
+        *b = 0x11;
+    }
+    let start = std::time::Instant::now();
+    assert!(
+        matches!(decode(&cs), Err(Error::Truncated { .. })),
+        "{:?}",
+        decode(&cs).map(|i| i.header)
+    );
+    assert!(matches!(
+        lumen_codec_htj2k::prefix_resolution(&cs),
+        Ok(None)
+    ));
+    // Without the check some 10^8 packets would be listed, then read until the data runs out: seconds.
+    assert!(start.elapsed().as_millis() < 500, "{:?}", start.elapsed());
+}
+
 #[test]
 fn every_layer_contributes() {
     let cs = data("p1_ct16s_layers5_96x80.j2c");
