@@ -556,20 +556,19 @@ fn decode_levels<T: Sample>(
         let count = layout.band_blocks(band_index);
         for block in 0..count {
             let mut mine = by_block.pieces(base + block);
-            if mine.len() == 0 {
+            let Some(first) = mine.next() else {
                 continue;
-            }
+            };
             let missing_msbs = layout.blocks[base + block].missing_msbs.into();
             // The code-block's codeword segments: straight from the tile when there is one piece, otherwise
             // joined (the pieces of a segment that spans layers are consecutive parts of it).
             segments.clear();
-            let coded: &[u8] = if mine.len() == 1 {
-                let one = mine.next().unwrap_or(&EMPTY_PIECE);
-                segments.push((one.len, one.passes));
-                &tile[one.start..one.start + one.len]
+            let coded: &[u8] = if mine.len() == 0 {
+                segments.push((first.len, first.passes));
+                &tile[first.start..first.start + first.len]
             } else {
                 joined.clear();
-                for piece in mine {
+                for piece in std::iter::once(first).chain(mine) {
                     joined.extend_from_slice(&tile[piece.start..piece.start + piece.len]);
                     match segments.last_mut() {
                         Some(last) if !piece.new_segment => {
@@ -736,14 +735,6 @@ fn decode_levels<T: Sample>(
     }
     Ok(header)
 }
-
-const EMPTY_PIECE: packet::Piece = packet::Piece {
-    block: 0,
-    start: 0,
-    len: 0,
-    passes: 0,
-    new_segment: true,
-};
 
 /// A packet: quality layer, component, resolution and precinct (raster index in the resolution).
 #[derive(Clone, Copy)]
