@@ -519,6 +519,28 @@ macro_rules! each_column {
     };
 }
 
+/// One coding pass over a block (`$self`): its decoders and contexts moved into a [`Pass`] `$p`, `$full` run for
+/// each full stripe column (its first coefficient `$i`; `continue` goes on to the next column), `$one` for each
+/// coefficient `$j` of a column cut short by the bottom of the block, then the state moved back.
+macro_rules! pass {
+    ($self:ident, |$p:ident, $i:ident| $full:block, |$j:ident| $one:expr) => {{
+        let (w, h, ss) = ($self.w, $self.h, $self.ss);
+        let mut $p = $self.start();
+        each_column!(w, h, ss, |$i, rows| {
+            if rows == 4 {
+                $full
+            } else {
+                for r in 0..rows {
+                    let $j = $i + r;
+                    $one;
+                }
+            }
+        });
+        let (mq, raw, cx) = ($p.mq, $p.raw, $p.cx);
+        $self.finish(mq, raw, cx);
+    }};
+}
+
 impl<'b, const CAUSAL: bool> Block<'_, 'b, CAUSAL> {
     /// The decoders' and contexts' state back from a [`Pass`].
     #[inline(always)]
@@ -545,10 +567,9 @@ impl<'b, const CAUSAL: bool> Block<'_, 'b, CAUSAL> {
     /// The significance propagation pass (D.3.1) of bit-plane `plane`: insignificant coefficients with a
     /// significant neighbour.
     fn significance<const RAW: bool>(&mut self, plane: u32) {
-        let (w, h, ss) = (self.w, self.h, self.ss);
-        let mut p = self.start();
-        each_column!(w, h, ss, |i, rows| {
-            if rows == 4 {
+        pass!(
+            self,
+            |p, i| {
                 // Nothing to code in a column where no coefficient has a significant neighbour, or all are
                 // significant.
                 let c = column(p.flags, i);
@@ -558,45 +579,33 @@ impl<'b, const CAUSAL: bool> Block<'_, 'b, CAUSAL> {
                     continue;
                 }
                 rows_from!(p.significance_one::<RAW>(i, 0, plane));
-            } else {
-                for r in 0..rows {
-                    p.significance_one::<RAW>(i + r, plane);
-                }
-            }
-        });
-        let (mq, raw, cx) = (p.mq, p.raw, p.cx);
-        self.finish(mq, raw, cx);
+            },
+            |j| p.significance_one::<RAW>(j, plane)
+        );
     }
 
     /// The magnitude refinement pass (D.3.3) of bit-plane `plane`: coefficients significant before it.
     fn refinement<const RAW: bool>(&mut self, plane: u32) {
         let half = 1u32 << plane;
-        let (w, h, ss) = (self.w, self.h, self.ss);
-        let mut p = self.start();
-        each_column!(w, h, ss, |i, rows| {
-            if rows == 4 {
+        pass!(
+            self,
+            |p, i| {
                 let c = column(p.flags, i);
                 if (c[0] | c[1] | c[2] | c[3]) & SIG == 0 {
                     continue;
                 }
                 rows_from!(p.refinement_one::<RAW>(i, 0, half));
-            } else {
-                for r in 0..rows {
-                    p.refinement_one::<RAW>(i + r, half);
-                }
-            }
-        });
-        let (mq, raw, cx) = (p.mq, p.raw, p.cx);
-        self.finish(mq, raw, cx);
+            },
+            |j| p.refinement_one::<RAW>(j, half)
+        );
     }
 
     /// The cleanup pass (D.3.4) of bit-plane `plane`: the coefficients the other passes left, with run-length
     /// coding of columns of four whose neighbourhoods are all insignificant. Clears the VISITED marks.
     fn cleanup(&mut self, plane: u32) {
-        let (w, h, ss) = (self.w, self.h, self.ss);
-        let mut p = self.start();
-        each_column!(w, h, ss, |i, rows| {
-            if rows == 4 {
+        pass!(
+            self,
+            |p, i| {
                 let c = column(p.flags, i);
                 let any = c[0] | c[1] | c[2] | c[3];
                 // Nothing to code or clear in a column of coefficients significant before this bit-plane.
@@ -615,13 +624,8 @@ impl<'b, const CAUSAL: bool> Block<'_, 'b, CAUSAL> {
                 } else {
                     rows_from!(p.cleanup_one(i, 0, plane));
                 }
-            } else {
-                for r in 0..rows {
-                    p.cleanup_one(i + r, plane);
-                }
-            }
-        });
-        let (mq, raw, cx) = (p.mq, p.raw, p.cx);
-        self.finish(mq, raw, cx);
+            },
+            |j| p.cleanup_one(j, plane)
+        );
     }
 }
