@@ -1,7 +1,8 @@
-//! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that a single-tile HTJ2K or Part 1 image needs: SIZ,
-//! CAP, COD, QCD and the tile-part headers. Anything that changes decoding and is not handled here (several tiles,
-//! COC/QCC/POC/RGN, several quality layers, image offsets, subsampling) is reported as `Unsupported` so that the
-//! caller can use a general decoder. This module must not decode packets or coefficients.
+//! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that an HTJ2K or Part 1 image needs: SIZ,
+//! CAP, COD, QCD and the tile-parts of each tile. Anything that changes decoding and is not handled here
+//! (COC/QCC/RGN/PPM/PPT, COD/QCD in tile-part headers, image or tile offsets, subsampling) is
+//! reported as `Unsupported` so that the caller can use a general decoder. This module must not decode packets or
+//! coefficients.
 
 use crate::error::*;
 use std::borrow::Cow;
@@ -34,6 +35,8 @@ pub(crate) struct CodingStyle {
     pub sop: bool,
     pub eph: bool,
     pub progression: u8,
+    /// Quality layers.
+    pub layers: u16,
     pub mct: bool,
     pub levels: u8,
     /// Code-block width and height exponents (xcb, ycb).
@@ -46,6 +49,18 @@ pub(crate) struct CodingStyle {
     pub ht: bool,
     /// The code-block style bits (SPcod), for Part 1 code-blocks.
     pub block_style: u8,
+}
+
+/// One progression order change (POC, T.800 A.6.6): the packets of layers below `layer_end`, resolutions
+/// `res_start..res_end` and components `comp_start..comp_end` not sent yet, in progression `progression`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Poc {
+    pub res_start: u8,
+    pub comp_start: u16,
+    pub layer_end: u16,
+    pub res_end: u8,
+    pub comp_end: u16,
+    pub progression: u8,
 }
 
 /// Quantization (QCD): guard bits and (exponent, mantissa) per subband, LL first.
@@ -61,8 +76,48 @@ pub(crate) struct Codestream<'a> {
     pub components: Vec<Component>,
     pub cod: CodingStyle,
     pub qcd: Quantization,
-    /// The packets of the tile: the bodies of its tile-parts, in order.
+    /// The packets of the tile of a single-tile image: the bodies of its tile-parts, in order (empty with several
+    /// tiles).
     pub tile_data: Cow<'a, [u8]>,
+    /// The tiles of an image of several tiles, in raster order (empty for a single tile).
+    pub tiles: Vec<Tile<'a>>,
+    /// Progression order changes of the tile of a single-tile image (the main header's, or its tile-parts' when
+    /// they have any); for several tiles, those of the main header.
+    pub poc: Vec<Poc>,
+}
+
+/// One tile of several: where it lies on the reference grid and its packets.
+pub(crate) struct Tile<'a> {
+    pub x0: u32,
+    pub y0: u32,
+    pub x1: u32,
+    pub y1: u32,
+    /// The bodies of its tile-parts, in order; empty when none of them is in the data (a prefix).
+    pub data: Cow<'a, [u8]>,
+    /// The progression order changes of its tile-part headers, in order.
+    pub poc: Vec<Poc>,
+}
+
+impl Codestream<'_> {
+    /// Tile `t` of several as an image of its own (at the origin, the tile's size): what its packets and wavelet
+    /// describe when its corner lies on a multiple of 2^levels (see `lib.rs`).
+    pub fn tile(&self, t: usize) -> Codestream<'_> {
+        let tile = &self.tiles[t];
+        Codestream {
+            width: tile.x1 - tile.x0,
+            height: tile.y1 - tile.y0,
+            components: self.components.clone(),
+            cod: self.cod.clone(),
+            qcd: self.qcd.clone(),
+            tile_data: Cow::Borrowed(&tile.data),
+            tiles: Vec::new(),
+            poc: if tile.poc.is_empty() {
+                self.poc.clone()
+            } else {
+                tile.poc.clone()
+            },
+        }
+    }
 }
 
 struct Reader<'a> {
@@ -109,9 +164,13 @@ fn be32(b: &[u8], o: usize) -> u32 {
 pub(crate) struct MainHeader {
     pub width: u32,
     pub height: u32,
+    /// Tile width and height (XTsiz, YTsiz); the tile grid starts at the origin.
+    pub tile_width: u32,
+    pub tile_height: u32,
     pub components: Vec<Component>,
     pub cod: Option<CodingStyle>,
     pub qcd: Option<Quantization>,
+    pub poc: Vec<Poc>,
     pub ht: bool,
     /// Where the first SOT marker starts.
     pub end: usize,
@@ -122,10 +181,11 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
         return Err(Error::NotJ2k);
     }
     let mut r = Reader { data, pos: 4 };
-    let (width, height, components) = siz(r.segment("SIZ")?)?;
+    let (width, height, tile_width, tile_height, components) = siz(r.segment("SIZ")?)?;
     let mut cod = None;
     let mut qcd = None;
     let mut cap_ht = false;
+    let mut pocs = Vec::new();
     loop {
         let marker = r.u16("before the first tile (SOT)")?;
         match marker {
@@ -133,10 +193,13 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
                 return Ok(MainHeader {
                     width,
                     height,
+                    tile_width,
+                    tile_height,
                     components,
                     ht: cap_ht,
                     cod,
                     qcd,
+                    poc: pocs,
                     end: r.pos - 2,
                 })
             }
@@ -153,7 +216,7 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
             COC => return unsupported("a per-component coding style (COC)"),
             QCC => return unsupported("per-component quantization (QCC)"),
             RGN => return unsupported("region of interest (RGN)"),
-            POC => return unsupported("progression order changes (POC)"),
+            POC => poc(r.segment("POC")?, components.len(), &mut pocs)?,
             PPM => return unsupported("packed packet headers (PPM)"),
             m if m >> 8 != 0xFF || (0xFF30..=0xFF3F).contains(&m) => {
                 if (0xFF30..=0xFF3F).contains(&m) {
@@ -172,7 +235,7 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
     }
 }
 
-fn siz(b: &[u8]) -> Result<(u32, u32, Vec<Component>)> {
+fn siz(b: &[u8]) -> Result<(u32, u32, u32, u32, Vec<Component>)> {
     if b.len() < 36 {
         return invalid("SIZ", "shorter than its fixed fields");
     }
@@ -188,8 +251,12 @@ fn siz(b: &[u8]) -> Result<(u32, u32, Vec<Component>)> {
     if xo != 0 || yo != 0 {
         return unsupported("an image offset (XOsiz/YOsiz)");
     }
-    if xto != 0 || yto != 0 || xt < xsiz || yt < ysiz {
-        return unsupported("more than one tile");
+    if xto != 0 || yto != 0 {
+        return unsupported("a tile grid offset (XTOsiz/YTOsiz)");
+    }
+    // Isot counts tiles in 16 bits.
+    if u64::from(xsiz.div_ceil(xt)) * u64::from(ysiz.div_ceil(yt)) > 65535 {
+        return invalid("SIZ", "more than 65,535 tiles");
     }
     if csiz > 16 {
         return unsupported(format!("{csiz} components"));
@@ -212,7 +279,7 @@ fn siz(b: &[u8]) -> Result<(u32, u32, Vec<Component>)> {
             signed: ssiz & 0x80 != 0,
         });
     }
-    Ok((xsiz, ysiz, components))
+    Ok((xsiz, ysiz, xt.min(xsiz), yt.min(ysiz), components))
 }
 
 fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
@@ -234,19 +301,9 @@ fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
     if scod & !7 != 0 {
         return invalid("COD", format!("Scod {scod:#04x}"));
     }
-    if layers != 1 {
-        return unsupported(format!("{layers} quality layers"));
-    }
     let ht = style & 0x40 != 0;
     if style & 0x80 != 0 {
         return unsupported("mixed HT and Part 1 code-blocks");
-    }
-    // Part 1: arithmetic bypass, termination on each pass and vertically causal contexts change how the coded
-    // data is segmented or modelled; reset, predictable termination and segmentation symbols are handled.
-    if !ht && style & 0x0D != 0 {
-        return unsupported(format!(
-            "Part 1 code-block style {style:#04x} (bypass, termination on each pass or causal contexts)"
-        ));
     }
     if mct == 1 && components < 3 {
         return invalid(
@@ -270,6 +327,7 @@ fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
         sop: scod & 2 != 0,
         eph: scod & 4 != 0,
         progression,
+        layers,
         mct: mct == 1,
         levels,
         xcb,
@@ -279,6 +337,46 @@ fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
         ht,
         block_style: style,
     })
+}
+
+/// The entries of a POC marker segment, appended to `out`.
+fn poc(b: &[u8], components: usize, out: &mut Vec<Poc>) -> Result<()> {
+    let wide = components > 256;
+    let size = if wide { 9 } else { 7 };
+    if b.is_empty() || !b.len().is_multiple_of(size) {
+        return invalid("POC", format!("{} bytes", b.len()));
+    }
+    for e in b.chunks_exact(size) {
+        let comp = |o: usize| {
+            if wide {
+                be16(e, o)
+            } else {
+                u16::from(e[o])
+            }
+        };
+        let c = if wide { 1 } else { 0 };
+        let entry = Poc {
+            res_start: e[0],
+            comp_start: comp(1),
+            layer_end: be16(e, 2 + c),
+            res_end: e[4 + c],
+            // CEpoc 0 stands for 256 (or 16,384 with two bytes).
+            comp_end: match comp(5 + c) {
+                0 if wide => 16384,
+                0 => 256,
+                v => v,
+            },
+            progression: e[6 + 2 * c],
+        };
+        if entry.progression > 4
+            || entry.res_end <= entry.res_start
+            || entry.comp_end <= entry.comp_start
+        {
+            return invalid("POC", "an empty or unknown progression");
+        }
+        out.push(entry);
+    }
+    Ok(())
 }
 
 fn quantization(b: &[u8]) -> Result<Quantization> {
@@ -321,7 +419,7 @@ pub(crate) fn parse_prefix(data: &[u8]) -> Result<Codestream<'_>> {
     parse_with(data, true)
 }
 
-fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
+fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
     let main = main_header(data)?;
     let cod = main.cod.ok_or(Error::InvalidSegment {
         segment: "main header",
@@ -331,7 +429,15 @@ fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
         segment: "main header",
         reason: "no QCD marker segment".to_string(),
     })?;
-    let mut parts: Vec<&[u8]> = Vec::new();
+    let (across, down) = (
+        main.width.div_ceil(main.tile_width),
+        main.height.div_ceil(main.tile_height),
+    );
+    let count = (across * down) as usize;
+    // The tile-parts of each tile, in order.
+    let mut parts: Vec<Vec<&[u8]>> = vec![Vec::new(); count];
+    let mut tile_pocs: Vec<Vec<Poc>> = vec![Vec::new(); count];
+    let mut any = false;
     let mut pos = main.end;
     loop {
         let marker = data
@@ -349,7 +455,7 @@ fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
             }
         }
         let Some(sot) = data.get(pos + 2..pos + 12) else {
-            if prefix && !parts.is_empty() {
+            if prefix && any {
                 break;
             }
             return Err(Error::Truncated {
@@ -360,8 +466,8 @@ fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
             return invalid("SOT", "length is not 10");
         }
         let (tile, psot) = (be16(sot, 2), be32(sot, 4) as usize);
-        if tile != 0 {
-            return invalid("SOT", format!("tile {tile} in a single-tile image"));
+        if usize::from(tile) >= count {
+            return invalid("SOT", format!("tile {tile} of {count}"));
         }
         let end = if psot == 0 {
             // The last tile-part runs to EOC.
@@ -386,32 +492,63 @@ fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
             return invalid("SOT", "a tile-part shorter than its header");
         }
         if end < pos + 14 {
-            if prefix && !parts.is_empty() {
+            if prefix && any {
                 break;
             }
             return Err(Error::Truncated {
                 part: "in a tile-part header",
             });
         }
-        let body = match tile_part_body(&data[..end], pos + 12) {
+        let tile_poc = &mut tile_pocs[usize::from(tile)];
+        let body = match tile_part_body(&data[..end], pos + 12, main.components.len(), tile_poc) {
             Ok(body) => body,
-            Err(Error::Truncated { .. }) if prefix && !parts.is_empty() => break,
+            Err(Error::Truncated { .. }) if prefix && any => break,
             Err(e) => return Err(e),
         };
-        parts.push(&data[body..end]);
+        parts[usize::from(tile)].push(&data[body..end]);
+        any = true;
         if end == data.len() || psot == 0 {
             break;
         }
         pos = end;
     }
-    let tile_data = match parts.as_slice() {
-        [] => {
-            return Err(Error::Truncated {
-                part: "before the first tile-part",
-            })
-        }
+    if !any {
+        return Err(Error::Truncated {
+            part: "before the first tile-part",
+        });
+    }
+    // A whole codestream has every tile; a prefix may lack the last ones.
+    if !prefix && parts.iter().any(|p| p.is_empty()) {
+        return Err(Error::Truncated {
+            part: "before a tile's first tile-part",
+        });
+    }
+    let join = |p: &[&'a [u8]]| match p {
+        [] => Cow::Borrowed(&[][..]),
         [one] => Cow::Borrowed(*one),
         many => Cow::Owned(many.concat()),
+    };
+    let (tile_data, tiles) = if count == 1 {
+        (join(&parts[0]), Vec::new())
+    } else {
+        let (tw, th) = (main.tile_width, main.tile_height);
+        let tiles = parts
+            .iter()
+            .zip(&mut tile_pocs)
+            .enumerate()
+            .map(|(t, (p, poc))| {
+                let (tx, ty) = (t as u32 % across, t as u32 / across);
+                Tile {
+                    x0: tx * tw,
+                    y0: ty * th,
+                    x1: (tx * tw).saturating_add(tw).min(main.width),
+                    y1: (ty * th).saturating_add(th).min(main.height),
+                    data: join(p),
+                    poc: std::mem::take(poc),
+                }
+            })
+            .collect();
+        (Cow::Borrowed(&[][..]), tiles)
     };
     Ok(Codestream {
         width: main.width,
@@ -420,17 +557,28 @@ fn parse_with(data: &[u8], prefix: bool) -> Result<Codestream<'_>> {
         cod,
         qcd,
         tile_data,
+        tiles,
+        poc: match tile_pocs.first_mut() {
+            Some(p) if count == 1 && !p.is_empty() => std::mem::take(p),
+            _ => main.poc,
+        },
     })
 }
 
 /// Where the body of the tile-part whose header markers start at `pos` begins (after SOD); `data` ends with the
 /// tile-part.
-fn tile_part_body(data: &[u8], pos: usize) -> Result<usize> {
+fn tile_part_body(
+    data: &[u8],
+    pos: usize,
+    components: usize,
+    pocs: &mut Vec<Poc>,
+) -> Result<usize> {
     let mut r = Reader { data, pos };
     loop {
         match r.u16("in a tile-part header")? {
             SOD => return Ok(r.pos),
-            COD | COC | QCD | QCC | RGN | POC => {
+            POC => poc(r.segment("POC")?, components, pocs)?,
+            COD | COC | QCD | QCC | RGN => {
                 return unsupported("coding parameters in a tile-part header")
             }
             PPT => return unsupported("packed packet headers (PPT)"),

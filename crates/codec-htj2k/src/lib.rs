@@ -4,19 +4,19 @@
 //! of ITU-T T.800 | ISO/IEC 15444-1): the compression of the DICOM transfer syntaxes HTJ2K Lossless
 //! (1.2.840.10008.1.2.4.201), HTJ2K Lossless RPCL (.202) and HTJ2K (.203).
 //!
-//! Coverage: what OpenJPH's `ojph_compress` writes — one tile, one quality layer, one precinct per resolution
-//! (the default precinct size), HT code-blocks coded with the cleanup pass only, any number of decomposition
-//! levels, the reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT)
-//! colour transforms, 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and
-//! signedness; any progression order. Everything else — several tiles, precincts or layers, SigProp/MagRef
-//! refinement passes, image offsets, subsampled components, COC/QCC/POC/RGN/PPM/PPT — is refused with
-//! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error means
-//! the codestream is damaged.
+//! Coverage: what OpenJPH's `ojph_compress` writes — several tiles (whose corners lie on multiples of
+//! 2^levels), tile-parts, quality layers, precincts of any size, any progression order and progression order
+//! changes (POC), HT code-blocks coded with the cleanup pass only, any number of decomposition levels, the
+//! reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT) colour transforms,
+//! 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and signedness. Everything
+//! else — SigProp/MagRef refinement passes, image or tile-grid offsets, other tile corners, subsampled
+//! components, COC/QCC/RGN/PPM/PPT — is refused with [`Error::Unsupported`], so that the caller can fall back to
+//! a general JPEG 2000 decoder. Every other error means the codestream is damaged.
 //!
 //! JPEG 2000 Part 1 codestreams (COD without the HT flag: DICOM JPEG 2000, .90/.91) go through the same pipeline
 //! with the EBCOT code-block decoder (MQ arithmetic decoder and the three coding passes, T.800 Annexes C and D),
-//! under the same limits; of the Part 1 code-block styles, arithmetic bypass, termination on each pass and
-//! vertically causal contexts are refused with [`Error::Unsupported`].
+//! under the same limits, with every Part 1 code-block style (arithmetic bypass, context reset, termination on
+//! each pass, vertically causal contexts, predictable termination, segmentation symbols).
 //!
 //! Reduced resolutions: [`decode_reduced`] leaves out the highest resolution levels of a whole codestream (like
 //! `ojph_expand -skip_res`: fewer inverse wavelet levels, an image of [`reduced_size`]); [`prefix_resolution`]
@@ -220,7 +220,7 @@ pub fn decode_reduced(data: &[u8], discard: u8) -> Result<ReducedImage> {
 
 /// [`decode_reduced`] into `out`, which must hold `reduced_size × components` samples.
 pub fn decode_reduced_into<T: Sample>(data: &[u8], discard: u8, out: &mut [T]) -> Result<Header> {
-    decode_levels(&codestream::parse(data)?, discard, out)
+    decode_tiles(&codestream::parse(data)?, discard, out)
 }
 
 /// What a prefix of a codestream can be decoded to ([`prefix_resolution`]).
@@ -251,34 +251,160 @@ pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
     };
     let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
     let levels = usize::from(cs.cod.levels);
-    let resolutions = resolutions(cs.width as usize, cs.height as usize, &cs, levels as u32)?;
-    // complete[r]: components whose packet of resolution r was read in full.
-    let mut complete = vec![0usize; levels + 1];
-    let mut contributions = Vec::new();
-    let mut pos = 0;
-    for (_, r) in packet_order(&cs) {
-        contributions.clear();
-        match packet::read_packet(
-            &cs.tile_data,
-            pos,
-            &grids(&resolutions[r]),
-            cs.cod.sop,
-            cs.cod.eph,
-            cs.cod.ht,
-            &mut contributions,
-        ) {
-            Ok(next) => pos = next,
-            Err(Error::Truncated { .. }) => break,
-            Err(e) => return Err(e),
+    // With several tiles, the resolutions complete in every tile.
+    let kept = if cs.tiles.is_empty() {
+        complete_resolutions(&cs)?
+    } else {
+        let mut kept = levels + 1;
+        for t in 0..cs.tiles.len() {
+            check_tile(&cs, t)?;
+            kept = kept.min(complete_resolutions(&cs.tile(t))?);
         }
-        complete[r] += 1;
-    }
-    let nc = cs.components.len();
-    let kept = complete.iter().take_while(|&&n| n == nc).count();
+        kept
+    };
     Ok((kept > 0).then(|| PrefixResolution {
         header,
         discard: (levels + 1 - kept) as u8,
     }))
+}
+
+/// How many of the lowest resolutions of a tile's (or a single-tile image's) packets are complete.
+fn complete_resolutions(cs: &codestream::Codestream) -> Result<usize> {
+    let levels = usize::from(cs.cod.levels);
+    let resolutions = resolutions(cs.width as usize, cs.height as usize, cs, levels as u32)?;
+    let mut layout = match Layout::new(cs, &resolutions) {
+        Ok(layout) => layout,
+        Err(Error::Truncated { .. }) => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let order = packet_order(cs, &layout);
+    // complete[r]: the packets of resolution r read in full, of `expected[r]`.
+    let mut complete = vec![0usize; levels + 1];
+    let mut expected = vec![0usize; levels + 1];
+    for p in &order {
+        expected[usize::from(p.r)] += 1;
+    }
+    let mut pieces = Vec::new();
+    let mut pos = 0;
+    for p in &order {
+        pieces.clear();
+        match layout.read_packet(cs, pos, p, &mut pieces) {
+            Ok(next) => pos = next,
+            Err(Error::Truncated { .. }) => break,
+            Err(e) => return Err(e),
+        }
+        complete[usize::from(p.r)] += 1;
+    }
+    Ok(complete
+        .iter()
+        .zip(&expected)
+        .take_while(|(n, e)| n == e)
+        .count())
+}
+
+/// Tile `t` of `cs` is decoded as an image of its own at the origin: its corner must lie on a multiple of
+/// 2^levels (so that every wavelet level splits it at even coordinates, as the inverse transform assumes), and
+/// its precincts and code-blocks must be those of the whole image's partitions (which start at the origin): in
+/// each resolution and subband the tile starts on a partition boundary or lies inside one partition cell.
+/// Otherwise [`Error::Unsupported`].
+fn check_tile(cs: &codestream::Codestream, t: usize) -> Result<()> {
+    let tile = &cs.tiles[t];
+    let cod = &cs.cod;
+    let levels = u32::from(cod.levels);
+    let (x0, y0, x1, y1) = (
+        u64::from(tile.x0),
+        u64::from(tile.y0),
+        u64::from(tile.x1),
+        u64::from(tile.y1),
+    );
+    let unit = 1u64 << levels;
+    if !x0.is_multiple_of(unit) || !y0.is_multiple_of(unit) {
+        return unsupported("a tile whose corner is not a multiple of 2^levels");
+    }
+    // [a0, a1) starts on a boundary of cells of size s or lies inside one cell.
+    let aligned =
+        |a0: u64, a1: u64, s: u64| a0.is_multiple_of(s) || a0 / s == (a1.max(a0 + 1) - 1) / s;
+    for r in 0..=levels {
+        let d = levels - r;
+        let (ppx, ppy) = cod.precincts[r as usize];
+        let sub = u8::from(r > 0);
+        let (cbw, cbh) = (
+            1u64 << cod.xcb.min(ppx.saturating_sub(sub)),
+            1u64 << cod.ycb.min(ppy.saturating_sub(sub)),
+        );
+        // The resolution's extent, and its subbands' (a level further down above resolution 0).
+        let res = |shift: u32| {
+            (
+                (x0 >> shift, x1.div_ceil(1 << shift)),
+                (y0 >> shift, y1.div_ceil(1 << shift)),
+            )
+        };
+        let ((rx0, rx1), (ry0, ry1)) = res(d);
+        let ((bx0, bx1), (by0, by1)) = res(d + u32::from(sub));
+        if !aligned(rx0, rx1, 1 << ppx)
+            || !aligned(ry0, ry1, 1 << ppy)
+            || !aligned(bx0, bx1, cbw)
+            || !aligned(by0, by1, cbh)
+        {
+            return unsupported(
+                "tiles whose precincts or code-blocks straddle the image's partitions",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Decode `cs`, one tile or several, without its `discard` highest resolution levels into `out`; each tile of
+/// several is decoded as an image of its own and copied to where it lies.
+fn decode_tiles<T: Sample>(
+    cs: &codestream::Codestream,
+    discard: u8,
+    out: &mut [T],
+) -> Result<Header> {
+    if cs.tiles.is_empty() {
+        return decode_levels(cs, discard, out);
+    }
+    let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
+    if discard > header.levels {
+        return Err(Error::TooManyLevels {
+            discard,
+            levels: header.levels,
+        });
+    }
+    let nc = cs.components.len();
+    let (w, h) = reduced_size(cs.width, cs.height, discard);
+    let needed = u64::from(w) * u64::from(h) * nc as u64;
+    if out.len() as u64 != needed {
+        return Err(Error::OutputSize {
+            needed,
+            got: out.len() as u64,
+        });
+    }
+    let mut samples = Vec::new();
+    for t in 0..cs.tiles.len() {
+        check_tile(cs, t)?;
+        let tile = cs.tile(t);
+        let (tw, th) = reduced_size(tile.width, tile.height, discard);
+        let (tw, th) = (tw as usize, th as usize);
+        samples.clear();
+        samples.resize(tw * th * nc, T::default());
+        decode_levels(&tile, discard, &mut samples)?;
+        // The corner is a multiple of 2^levels: at the reduced resolution, exactly the corner over 2^discard.
+        let (x0, y0) = (
+            (u64::from(cs.tiles[t].x0) >> discard) as usize,
+            (u64::from(cs.tiles[t].y0) >> discard) as usize,
+        );
+        let line = tw * nc;
+        for (y, src) in samples.chunks_exact(line).enumerate() {
+            let at = ((y0 + y) * w as usize + x0) * nc;
+            out.get_mut(at..at + line)
+                .ok_or(Error::CorruptData {
+                    reason: "a tile outside the image",
+                })?
+                .copy_from_slice(src);
+        }
+    }
+    Ok(header)
 }
 
 /// Decode the first bytes of a codestream at the highest resolution they hold (see [`prefix_resolution`]), or
@@ -299,7 +425,7 @@ pub fn decode_prefix(data: &[u8]) -> Result<Option<ReducedImage>> {
 /// hold `reduced_size × components` samples); [`Error::Truncated`] when the prefix does not hold all the packets
 /// of those resolutions (see [`prefix_resolution`]).
 pub fn decode_prefix_into<T: Sample>(data: &[u8], discard: u8, out: &mut [T]) -> Result<Header> {
-    decode_levels(&codestream::parse_prefix(data)?, discard, out)
+    decode_tiles(&codestream::parse_prefix(data)?, discard, out)
 }
 
 fn reduced(
@@ -325,7 +451,7 @@ fn reduced(
     }
     fn run<T: Sample>(cs: &codestream::Codestream, discard: u8, count: u64) -> Result<Vec<T>> {
         let mut v = vec![T::default(); count as usize];
-        decode_levels(cs, discard, &mut v)?;
+        decode_tiles(cs, discard, &mut v)?;
         Ok(v)
     }
     let samples = match (header.precision > 8, header.signed) {
@@ -361,7 +487,7 @@ struct Band {
 /// Decode a whole codestream into `out`, which must hold `width × height × components` samples (see
 /// [`read_header`]); samples are interleaved per pixel.
 pub fn decode_into<T: Sample>(data: &[u8], out: &mut [T]) -> Result<Header> {
-    decode_levels(&codestream::parse(data)?, 0, out)
+    decode_tiles(&codestream::parse(data)?, 0, out)
 }
 
 /// Decode `cs` without its `discard` highest resolution levels into `out` (see [`reduced_size`]); only the packets
@@ -395,30 +521,20 @@ fn decode_levels<T: Sample>(
     let levels = u32::from(cod.levels - discard);
     let resolutions = resolutions(fw, fh, cs, levels)?;
     let tile = &cs.tile_data[..];
-    let mut contributions = Vec::new();
-    let mut packets = Vec::with_capacity(nc * (levels as usize + 1));
-    let order = packet_order(cs);
+    let mut layout = Layout::new(cs, &resolutions)?;
+    let order = packet_order(cs, &layout);
     // The packets of the kept resolutions; in a resolution-major order they come first.
     let last_needed = order
         .iter()
-        .rposition(|&(_, r)| r <= levels as usize)
+        .rposition(|p| u32::from(p.r) <= levels)
         .unwrap_or(0);
+    let mut pieces = Vec::new();
     let mut pos = 0;
-    for &(c, r) in &order[..=last_needed] {
-        let first = contributions.len();
-        pos = packet::read_packet(
-            tile,
-            pos,
-            &grids(&resolutions[r]),
-            cod.sop,
-            cod.eph,
-            cod.ht,
-            &mut contributions,
-        )?;
-        if r <= levels as usize {
-            packets.push((c, r, first, contributions.len()));
-        }
+    for p in &order[..=last_needed] {
+        pos = layout.read_packet(cs, pos, p, &mut pieces)?;
     }
+    // The pieces of each code-block together, in the order they came (layer by layer).
+    let by_block = layout.group(&pieces);
 
     // Reversible: the indices are the coefficients (i32 planes). Irreversible: each code-block is dequantised
     // straight into f32 planes.
@@ -430,23 +546,52 @@ fn decode_levels<T: Sample>(
     let mut scratch = block::Scratch::default();
     let mut t1 = t1::T1::default();
     let mut block_buf: Vec<i32> = Vec::new();
-    for &(c, r, first, last) in &packets {
-        for contribution in &contributions[first..last] {
-            let band = &resolutions[r][contribution.band];
-            let (bx, by) = (contribution.block % band.cbx, contribution.block / band.cbx);
+    let mut joined: Vec<u8> = Vec::new();
+    let mut segments: Vec<(usize, u32)> = Vec::new();
+    for (band_index, &(c, r, b, base)) in layout.bands.iter().enumerate() {
+        if r as u32 > levels {
+            continue;
+        }
+        let band = &resolutions[r][b];
+        let count = layout.band_blocks(band_index);
+        for block in 0..count {
+            let mut mine = by_block.pieces(base + block);
+            let Some(first) = mine.next() else {
+                continue;
+            };
+            let missing_msbs = layout.blocks[base + block].missing_msbs.into();
+            // The code-block's codeword segments: straight from the tile when there is one piece, otherwise
+            // joined (the pieces of a segment that spans layers are consecutive parts of it).
+            segments.clear();
+            let coded: &[u8] = if mine.len() == 0 {
+                segments.push((first.len, first.passes));
+                &tile[first.start..first.start + first.len]
+            } else {
+                joined.clear();
+                for piece in std::iter::once(first).chain(mine) {
+                    joined.extend_from_slice(&tile[piece.start..piece.start + piece.len]);
+                    match segments.last_mut() {
+                        Some(last) if !piece.new_segment => {
+                            *last = (joined.len(), last.1 + piece.passes);
+                        }
+                        _ => segments.push((joined.len(), piece.passes)),
+                    }
+                }
+                &joined
+            };
+            let (bx, by) = (block % band.cbx, block / band.cbx);
             let (x0, y0) = (bx * band.cbw, by * band.cbh);
             let (cw, ch) = (band.cbw.min(band.w - x0), band.cbh.min(band.h - y0));
             // The cleanup pass codes every magnitude bit down to bit-plane p (T.814 7.1).
-            let Some(p) = (band.mb - 1).checked_sub(contribution.missing_msbs) else {
+            let Some(p) = (band.mb - 1).checked_sub(missing_msbs) else {
                 return corrupt("a code-block with more missing bit-planes than its subband has");
             };
             let max_u = band.mb + 1 - p;
             let start = (band.y0 + y0) * w + band.x0 + x0;
-            let coded = &tile[contribution.start..contribution.start + contribution.len];
             // HT code-blocks: the cleanup pass, straight into the plane; Part 1 code-blocks: the EBCOT decoder,
             // with the same output (the indices, doubled plus 1/2 for an irreversible block).
-            let kind = if r == 0 { 0 } else { contribution.band + 1 };
-            let (passes, style) = (contribution.passes, cod.block_style);
+            let kind = if r == 0 { 0 } else { b + 1 };
+            let style = cod.block_style;
             match (cod.ht, cod.reversible) {
                 (true, true) => {
                     block::decode_cleanup_53(coded, cw, ch, p, max_u, &mut planes[c][start..], w, &mut scratch)?;
@@ -458,12 +603,12 @@ fn decode_levels<T: Sample>(
                     block::decode_cleanup_97(coded, cw, ch, p, max_u, &mut fplanes[c][start..], w, half_step, &mut scratch)?;
                 }
                 (false, true) => {
-                    t1.decode(coded, cw, ch, p, passes, kind, style, false, &mut planes[c][start..], w)?;
+                    t1.decode(coded, &segments, cw, ch, p, kind, style, false, &mut planes[c][start..], w)?;
                 }
                 (false, false) => {
                     block_buf.clear();
                     block_buf.resize(cw * ch, 0);
-                    t1.decode(coded, cw, ch, p, passes, kind, style, true, &mut block_buf, cw)?;
+                    t1.decode(coded, &segments, cw, ch, p, kind, style, true, &mut block_buf, cw)?;
                     let half_step = band.step * 0.5;
                     let plane = &mut fplanes[c];
                     for (y, src) in block_buf.chunks_exact(cw).enumerate() {
@@ -591,39 +736,298 @@ fn decode_levels<T: Sample>(
     Ok(header)
 }
 
-/// The packets of the tile in codestream order, as (component, resolution): one per pair (one layer, one precinct);
-/// the progression order only decides which loop is outer.
-fn packet_order(cs: &codestream::Codestream) -> Vec<(usize, usize)> {
-    let nc = cs.components.len();
-    let resolutions = usize::from(cs.cod.levels) + 1;
-    let mut order = Vec::with_capacity(nc * resolutions);
-    if cs.cod.progression >= 3 {
-        // PCRL, CPRL: component-major (one precinct).
-        for c in 0..nc {
-            for r in 0..resolutions {
-                order.push((c, r));
+/// A packet: quality layer, component, resolution and precinct (raster index in the resolution).
+#[derive(Clone, Copy)]
+struct PacketId {
+    layer: u16,
+    c: u8,
+    r: u8,
+    precinct: u32,
+}
+
+/// The precincts of the tile and the packet-header state of its code-blocks.
+struct Layout {
+    /// Per subband (component-major, then resolution, then HL, LH, HH): (component, resolution, band index in
+    /// the resolution, index of its first code-block in `blocks`).
+    bands: Vec<(usize, usize, usize, usize)>,
+    /// The code-block states of every subband, each subband's in raster order.
+    blocks: Vec<packet::BlockState>,
+    /// Per precinct, the code-blocks of each of its subbands; `first_precinct[c][r]` is where those of a
+    /// component's resolution start (in raster order).
+    precincts: Vec<Vec<packet::PrecinctBand>>,
+    first_precinct: Vec<Vec<usize>>,
+    /// Precincts across and down, per resolution.
+    grid: Vec<(usize, usize)>,
+}
+
+/// The pieces of coded data grouped by code-block ([`Layout::group`]).
+struct ByBlock<'a> {
+    pieces: &'a [packet::Piece],
+    /// Indices into `pieces`, by code-block; code-block i's are `order[start[i]..start[i + 1]]`.
+    order: Vec<u32>,
+    start: Vec<u32>,
+}
+
+impl ByBlock<'_> {
+    fn pieces(&self, block: usize) -> impl ExactSizeIterator<Item = &packet::Piece> + '_ {
+        let (a, b) = (self.start[block] as usize, self.start[block + 1] as usize);
+        self.order[a..b].iter().map(|&i| &self.pieces[i as usize])
+    }
+}
+
+impl Layout {
+    /// [`Error::Truncated`] when the tile data has fewer bytes than the tile has packets (each takes at least one):
+    /// checked before anything is allocated per precinct.
+    fn new(cs: &codestream::Codestream, resolutions: &[Vec<Band>]) -> Result<Layout> {
+        let cod = &cs.cod;
+        let mut bands = Vec::new();
+        let mut total = 0;
+        for c in 0..cs.components.len() {
+            for (r, res) in resolutions.iter().enumerate() {
+                for (b, band) in res.iter().enumerate() {
+                    bands.push((c, r, b, total));
+                    total += band.cbx * band_rows(band);
+                }
             }
         }
+        let grid: Vec<(usize, usize)> = resolutions
+            .iter()
+            .enumerate()
+            .map(|(r, _)| {
+                let d = resolutions.len() - 1 - r;
+                let s = 1u64 << d;
+                let (rw, rh) = (
+                    u64::from(cs.width).div_ceil(s),
+                    u64::from(cs.height).div_ceil(s),
+                );
+                let (ppx, ppy) = cod.precincts[r];
+                (
+                    rw.div_ceil(1 << ppx) as usize,
+                    rh.div_ceil(1 << ppy) as usize,
+                )
+            })
+            .collect();
+        let per_layer = grid.iter().map(|&(x, y)| x as u64 * y as u64).sum::<u64>()
+            * cs.components.len() as u64;
+        if per_layer * u64::from(cod.layers) > cs.tile_data.len() as u64 {
+            return Err(Error::Truncated {
+                part: "in the packets of the tile (fewer bytes than packets)",
+            });
+        }
+        let mut precincts = Vec::new();
+        let mut first_precinct = Vec::new();
+        let mut band_index = 0;
+        for _ in 0..cs.components.len() {
+            let mut firsts = Vec::new();
+            for (r, res) in resolutions.iter().enumerate() {
+                firsts.push(precincts.len());
+                let (npx, npy) = grid[r];
+                let (ppx, ppy) = cod.precincts[r];
+                let sub = u32::from(r > 0);
+                for py in 0..npy {
+                    for px in 0..npx {
+                        let mut parts = Vec::with_capacity(res.len());
+                        for (b, band) in res.iter().enumerate() {
+                            // Code-blocks per precinct across and down: the precinct's size in the subband
+                            // (2^(PP − 1) above resolution 0) over the code-block size.
+                            let kx = (1usize << (u32::from(ppx) - sub)) / band.cbw;
+                            let ky = (1usize << (u32::from(ppy) - sub)) / band.cbh;
+                            let rows = band_rows(band);
+                            let (x0, y0) = (px * kx, py * ky);
+                            let (x1, y1) = ((x0 + kx).min(band.cbx), (y0 + ky).min(rows));
+                            let base = bands[band_index + b].3;
+                            parts.push(packet::PrecinctBand::new(
+                                base + y0 * band.cbx + x0,
+                                band.cbx,
+                                x1.saturating_sub(x0),
+                                y1.saturating_sub(y0),
+                            ));
+                        }
+                        precincts.push(parts);
+                    }
+                }
+                band_index += res.len();
+            }
+            first_precinct.push(firsts);
+        }
+        Ok(Layout {
+            bands,
+            blocks: vec![packet::BlockState::default(); total],
+            precincts,
+            first_precinct,
+            grid,
+        })
+    }
+
+    /// The number of code-blocks of subband `band` (an index into `bands`).
+    fn band_blocks(&self, band: usize) -> usize {
+        let end = self.bands.get(band + 1).map_or(self.blocks.len(), |b| b.3);
+        end - self.bands[band].3
+    }
+
+    /// Read packet `p` at `pos` of the tile data; returns the position after it.
+    fn read_packet(
+        &mut self,
+        cs: &codestream::Codestream,
+        pos: usize,
+        p: &PacketId,
+        out: &mut Vec<packet::Piece>,
+    ) -> Result<usize> {
+        let index = self.first_precinct[usize::from(p.c)][usize::from(p.r)] + p.precinct as usize;
+        let cod = &cs.cod;
+        packet::read_packet(
+            &cs.tile_data,
+            pos,
+            &mut self.precincts[index],
+            u32::from(p.layer),
+            &mut self.blocks,
+            cod.sop,
+            cod.eph,
+            cod.ht,
+            if cod.ht { 0 } else { cod.block_style },
+            out,
+        )
+    }
+
+    /// The pieces grouped by code-block, each code-block's in the order they came.
+    fn group<'a>(&self, pieces: &'a [packet::Piece]) -> ByBlock<'a> {
+        let mut start = vec![0u32; self.blocks.len() + 1];
+        for piece in pieces {
+            start[piece.block + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut next = start.clone();
+        let mut order = vec![0u32; pieces.len()];
+        for (i, piece) in pieces.iter().enumerate() {
+            order[next[piece.block] as usize] = i as u32;
+            next[piece.block] += 1;
+        }
+        ByBlock {
+            pieces,
+            order,
+            start,
+        }
+    }
+}
+
+/// Code-block rows of a subband.
+fn band_rows(band: &Band) -> usize {
+    if band.w == 0 {
+        0
     } else {
-        // LRCP (one layer), RLCP, RPCL: resolution-major.
-        for r in 0..resolutions {
-            for c in 0..nc {
-                order.push((c, r));
+        band.h.div_ceil(band.cbh)
+    }
+}
+
+/// The packets of the tile in codestream order (T.800 B.12.1): the progression order decides how layers,
+/// resolutions, components and precincts nest; in the position-major orders (RPCL, PCRL, CPRL) precincts come in
+/// the order of their top-left corners on the reference grid. With progression order changes (POC), each one's
+/// packets that have not come yet, one after the other (B.12.2).
+fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
+    let nc = cs.components.len();
+    let nr = layout.grid.len();
+    let layers = cs.cod.layers;
+    // At most one packet per byte of the tile ([`Layout::new`]).
+    let per_layer: usize = layout.grid.iter().map(|&(x, y)| x * y).sum::<usize>() * nc;
+    let mut order = Vec::with_capacity(per_layer * usize::from(layers));
+    let whole = codestream::Poc {
+        res_start: 0,
+        comp_start: 0,
+        layer_end: layers,
+        res_end: nr.min(255) as u8,
+        comp_end: nc as u16,
+        progression: cs.cod.progression,
+    };
+    let volumes = if cs.poc.is_empty() {
+        std::slice::from_ref(&whole)
+    } else {
+        &cs.poc[..]
+    };
+    // Whether each packet (precinct-major, then layer) has come.
+    let tracked = if cs.poc.is_empty() {
+        0
+    } else {
+        per_layer * usize::from(layers)
+    };
+    let mut sent = vec![false; tracked];
+    for v in volumes {
+        let count = |r: usize| layout.grid[r].0 * layout.grid[r].1;
+        let (l_end, r0, r1) = (
+            v.layer_end.min(layers),
+            usize::from(v.res_start),
+            usize::from(v.res_end).min(nr),
+        );
+        let (c0, c1) = (usize::from(v.comp_start), usize::from(v.comp_end).min(nc));
+        let mut emit = |l: u16, c: usize, r: usize, p: usize| {
+            if !sent.is_empty() {
+                let i = (layout.first_precinct[c][r] + p) * usize::from(layers) + usize::from(l);
+                if std::mem::replace(&mut sent[i], true) {
+                    return;
+                }
+            }
+            order.push(PacketId {
+                layer: l,
+                c: c as u8,
+                r: r as u8,
+                precinct: p as u32,
+            });
+        };
+        match v.progression {
+            0 => {
+                for l in 0..l_end {
+                    for r in r0..r1 {
+                        for c in c0..c1 {
+                            for p in 0..count(r) {
+                                emit(l, c, r, p);
+                            }
+                        }
+                    }
+                }
+            }
+            1 => {
+                for r in r0..r1 {
+                    for l in 0..l_end {
+                        for c in c0..c1 {
+                            for p in 0..count(r) {
+                                emit(l, c, r, p);
+                            }
+                        }
+                    }
+                }
+            }
+            progression => {
+                // (outer key, y, x, inner key, resolution, precinct) with the top-left corner (x, y) of the
+                // precinct on the reference grid.
+                let mut keys = Vec::new();
+                for r in r0..r1 {
+                    let d = (nr - 1 - r) as u32;
+                    let (ppx, ppy) = cs.cod.precincts[r];
+                    let (npx, _) = layout.grid[r];
+                    for p in 0..count(r) {
+                        let x = ((p % npx) as u64) << (u32::from(ppx) + d);
+                        let y = ((p / npx) as u64) << (u32::from(ppy) + d);
+                        for c in c0..c1 {
+                            keys.push(match progression {
+                                2 => (r, y, x, c, r, p),
+                                3 => (0, y, x, c, r, p),
+                                _ => (c, y, x, r, r, p),
+                            });
+                        }
+                    }
+                }
+                keys.sort_unstable();
+                for k in keys {
+                    let c = if progression == 4 { k.0 } else { k.3 };
+                    for l in 0..l_end {
+                        emit(l, c, k.4, k.5);
+                    }
+                }
             }
         }
     }
     order
-}
-
-/// The code-block grids of a resolution's subbands, for reading its packets.
-fn grids(bands: &[Band]) -> Vec<packet::BandGrid> {
-    bands
-        .iter()
-        .map(|b| packet::BandGrid {
-            cbx: b.cbx,
-            cby: if b.w == 0 { 0 } else { b.h.div_ceil(b.cbh) },
-        })
-        .collect()
 }
 
 /// The subbands of each resolution (LL for resolution 0; HL, LH, HH for the others), checked against what this
@@ -671,9 +1075,6 @@ fn resolutions(
         let (ppx, ppy) = cod.precincts[r as usize];
         if r > 0 && (ppx == 0 || ppy == 0) {
             return invalid("COD", "a precinct exponent of 0 above resolution 0");
-        }
-        if (rw as u64) > 1u64 << ppx || (rh as u64) > 1u64 << ppy {
-            return unsupported("more than one precinct per resolution");
         }
         let sub = u8::from(r > 0);
         let cbw = 1usize << cod.xcb.min(ppx - sub);

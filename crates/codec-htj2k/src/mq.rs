@@ -207,6 +207,49 @@ impl<'a> Mq<'a> {
     }
 }
 
+/// The raw (bypassed) decisions of a Part 1 code-block's arithmetic-bypass passes (T.800 D.6): the bits of the
+/// segment, most significant first, 7 of the byte after an FF; past the end of the segment, 1s (as if it ended
+/// with FF FF).
+#[derive(Clone, Copy)]
+pub(crate) struct Raw<'a> {
+    data: &'a [u8],
+    pos: usize,
+    c: u32,
+    ct: u32,
+}
+
+impl<'a> Raw<'a> {
+    pub fn new(data: &'a [u8]) -> Self {
+        Raw {
+            data,
+            pos: 0,
+            c: 0,
+            ct: 0,
+        }
+    }
+
+    #[inline(always)]
+    pub fn bit(&mut self) -> u32 {
+        if self.ct == 0 {
+            let b = u32::from(self.data.get(self.pos).copied().unwrap_or(0xFF));
+            if self.c != 0xFF {
+                self.c = b;
+                self.pos += 1;
+                self.ct = 8;
+            } else if b <= 0x8F {
+                self.c = b;
+                self.pos += 1;
+                self.ct = 7;
+            } else {
+                // A marker (or the end): 1s from here on.
+                self.ct = 8;
+            }
+        }
+        self.ct -= 1;
+        (self.c >> self.ct) & 1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

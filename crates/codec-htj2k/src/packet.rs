@@ -1,5 +1,5 @@
-//! Packet headers (ITU-T T.800 B.9–B.10) of a single-layer tile with one precinct per resolution: tag trees,
-//! coding passes, Lblock and codeword segment lengths; out come the code-blocks' byte ranges. This module must
+//! Packet headers (ITU-T T.800 B.9–B.10): tag trees, inclusion across quality layers, coding passes, Lblock and
+//! codeword segment lengths, per precinct; out come the byte ranges of the code-blocks' codeword segments. This module must
 //! not decode code-block data.
 
 use crate::error::*;
@@ -129,34 +129,96 @@ impl TagTree {
     }
 }
 
-/// One subband's code-block grid in a packet.
-pub(crate) struct BandGrid {
+/// Code-block styles (COD SPcod) that decide how a code-block's coding passes are cut into codeword segments.
+pub(crate) const STYLE_BYPASS: u8 = 0x01;
+pub(crate) const STYLE_TERMALL: u8 = 0x04;
+
+/// The coding pass after the last of the codeword segment that holds pass `pass` (T.800 D.4.1, Table D.9):
+/// every pass with termination on each pass; with arithmetic bypass, the first ten passes (MQ-coded), then
+/// alternately a raw segment of a significance propagation and a refinement pass and an MQ segment of a cleanup
+/// pass; otherwise one segment of all passes.
+pub(crate) fn segment_end(style: u8, pass: u32) -> u32 {
+    if style & STYLE_TERMALL != 0 {
+        pass + 1
+    } else if style & STYLE_BYPASS != 0 {
+        match pass {
+            0..=9 => 10,
+            // Pass 10 is the significance propagation pass of the fifth bit-plane.
+            _ if pass % 3 == 1 => pass + 2,
+            _ => pass + 1,
+        }
+    } else {
+        u32::MAX
+    }
+}
+
+/// Whether pass `pass` of a code-block of style `style` is raw (bypassed) rather than MQ-coded.
+pub(crate) fn is_raw(style: u8, pass: u32) -> bool {
+    style & STYLE_BYPASS != 0 && pass >= 10 && !pass.is_multiple_of(3)
+}
+
+/// What the packet headers have said about a code-block so far (T.800 B.10): state across quality layers.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct BlockState {
+    pub included: bool,
+    /// Lblock, the length indicator (3 until incremented).
+    pub lblock: u8,
+    pub missing_msbs: u8,
+    /// Coding passes received so far.
+    pub passes: u32,
+}
+
+/// The code-blocks of one subband inside one precinct: a `cbx`×`cby` part of the subband's code-block grid.
+pub(crate) struct PrecinctBand {
+    /// Index (into the code-block states) of the part's top-left code-block, and of the next row's.
+    pub first: usize,
+    pub stride: usize,
     pub cbx: usize,
     pub cby: usize,
+    inclusion: TagTree,
+    zero_planes: TagTree,
 }
 
-/// A code-block's contribution in a packet.
-pub(crate) struct Contribution {
-    /// Index of the band in the packet's band list, and of the code-block in raster order.
-    pub band: usize,
+impl PrecinctBand {
+    pub fn new(first: usize, stride: usize, cbx: usize, cby: usize) -> Self {
+        PrecinctBand {
+            first,
+            stride,
+            cbx,
+            cby,
+            inclusion: TagTree::new(cbx, cby),
+            zero_planes: TagTree::new(cbx, cby),
+        }
+    }
+}
+
+/// A piece of a code-block's coded data in a packet: `passes` coding passes in `len` bytes at `start`, which start a
+/// codeword segment or continue the code-block's last one.
+#[derive(Clone, Copy)]
+pub(crate) struct Piece {
     pub block: usize,
-    pub missing_msbs: u32,
-    /// Coding passes (1 for an HT cleanup pass).
-    pub passes: u32,
     pub start: usize,
     pub len: usize,
+    pub passes: u32,
+    pub new_segment: bool,
 }
 
-/// Read one packet starting at `pos` of `data`; returns the position after its body. `ht`: HT code-blocks (one
-/// cleanup pass each); otherwise Part 1 code-blocks, all of whose passes form one codeword segment.
+/// Read the packet of quality layer `layer` of a precinct (its subbands' code-blocks in `bands`, their states in
+/// `blocks`) starting at `pos` of `data`; returns the position after its body. Appends to `out` a piece per
+/// codeword segment (or part of one) of each code-block the packet includes. `ht`: HT code-blocks (only the
+/// cleanup pass is handled); otherwise Part 1 code-blocks segmented by `style`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn read_packet(
     data: &[u8],
     pos: usize,
-    bands: &[BandGrid],
+    bands: &mut [PrecinctBand],
+    layer: u32,
+    blocks: &mut [BlockState],
     sop: bool,
     eph: bool,
     ht: bool,
-    out: &mut Vec<Contribution>,
+    style: u8,
+    out: &mut Vec<Piece>,
 ) -> Result<usize> {
     let mut pos = pos;
     if sop {
@@ -174,56 +236,73 @@ pub(crate) fn read_packet(
     let mut bits = HeaderBits::new(data, pos);
     let first = out.len();
     if bits.bit()? == 1 {
-        for (b, grid) in bands.iter().enumerate() {
-            let n = grid.cbx * grid.cby;
-            if n == 0 {
-                continue;
-            }
-            let mut inclusion = TagTree::new(grid.cbx, grid.cby);
-            let mut zero_planes = TagTree::new(grid.cbx, grid.cby);
-            for block in 0..n {
-                let (x, y) = (block % grid.cbx, block / grid.cbx);
-                if !inclusion.below(&mut bits, x, y, 1)? {
-                    continue;
-                }
-                let missing_msbs = zero_planes.value(&mut bits, x, y, 74)?;
-                let passes = if bits.bit()? == 0 {
-                    1
-                } else if bits.bit()? == 0 {
-                    2
-                } else {
-                    match bits.bits(2)? {
-                        v @ 0..=2 => 3 + v,
-                        _ => match bits.bits(5)? {
-                            v @ 0..=30 => 6 + v,
-                            _ => 37 + bits.bits(7)?,
-                        },
+        for band in bands.iter_mut() {
+            for y in 0..band.cby {
+                for x in 0..band.cbx {
+                    let index = band.first + y * band.stride + x;
+                    let state = blocks.get_mut(index).ok_or(Error::CorruptData {
+                        reason: "a code-block outside its subband",
+                    })?;
+                    if state.included {
+                        if bits.bit()? == 0 {
+                            continue;
+                        }
+                    } else {
+                        if !band.inclusion.below(&mut bits, x, y, layer + 1)? {
+                            continue;
+                        }
+                        state.missing_msbs = band.zero_planes.value(&mut bits, x, y, 74)? as u8;
+                        state.included = true;
+                        state.lblock = 3;
                     }
-                };
-                let mut lblock = 3;
-                while bits.bit()? == 1 {
-                    lblock += 1;
-                    if lblock > 32 {
-                        return corrupt("a code-block length indicator (Lblock) over 32 bits");
+                    let passes = if bits.bit()? == 0 {
+                        1
+                    } else if bits.bit()? == 0 {
+                        2
+                    } else {
+                        match bits.bits(2)? {
+                            v @ 0..=2 => 3 + v,
+                            _ => match bits.bits(5)? {
+                                v @ 0..=30 => 6 + v,
+                                _ => 37 + bits.bits(7)?,
+                            },
+                        }
+                    };
+                    while bits.bit()? == 1 {
+                        state.lblock += 1;
+                        if state.lblock > 32 {
+                            return corrupt("a code-block length indicator (Lblock) over 32 bits");
+                        }
                     }
+                    if ht && state.passes + passes != 1 {
+                        return unsupported("HT refinement passes (SigProp/MagRef)");
+                    }
+                    if state.passes + passes > 164 {
+                        return corrupt("a code-block with more coding passes than bit-planes");
+                    }
+                    // One length per codeword segment the passes reach into: Lblock + ⌊log2 passes⌋ bits (B.10.7).
+                    let mut pass = state.passes;
+                    let end = pass + passes;
+                    while pass < end {
+                        let seg_end = segment_end(style, pass).min(end);
+                        let n = seg_end - pass;
+                        let length_bits = u32::from(state.lblock) + n.ilog2();
+                        if length_bits > 32 {
+                            return corrupt("a code-block length of more than 32 bits");
+                        }
+                        let len = bits.bits(length_bits)? as usize;
+                        let new_segment = pass == 0 || segment_end(style, pass - 1) == pass;
+                        out.push(Piece {
+                            block: index,
+                            start: 0,
+                            len,
+                            passes: n,
+                            new_segment,
+                        });
+                        pass = seg_end;
+                    }
+                    state.passes = end;
                 }
-                if ht && passes != 1 {
-                    return unsupported("HT refinement passes (SigProp/MagRef)");
-                }
-                // One codeword segment: Lblock + ⌊log2 passes⌋ bits of length (B.10.7.1).
-                let length_bits = lblock + passes.ilog2();
-                if length_bits > 32 {
-                    return corrupt("a code-block length of more than 32 bits");
-                }
-                let len = bits.bits(length_bits)? as usize;
-                out.push(Contribution {
-                    band: b,
-                    block,
-                    missing_msbs,
-                    passes,
-                    start: 0,
-                    len,
-                });
             }
         }
     }

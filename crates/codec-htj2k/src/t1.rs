@@ -1,10 +1,11 @@
 //! The JPEG 2000 Part 1 code-block decoder (EBCOT tier-1, ITU-T T.800 Annex D): the significance propagation,
 //! magnitude refinement and cleanup passes over the MQ-coded data of one code-block, with the zero coding, sign
 //! coding, magnitude refinement, run-length and uniform contexts of D.3, to signed quantization indices written
-//! into the subband. Handled code-block styles: context reset, predictable termination (nothing to do when
-//! decoding) and segmentation symbols; the others (arithmetic bypass, termination on each pass, vertically causal
-//! contexts) are refused by the codestream reader. This module must not know about packets, subbands or the
-//! wavelet transform.
+//! into the subband. Every Part 1 code-block style: arithmetic bypass (raw significance propagation and
+//! refinement passes from the fifth bit-plane on), context reset, termination on each pass (a codeword segment per
+//! pass: the caller gives the segments), vertically causal contexts, predictable termination (nothing to do when
+//! decoding) and segmentation symbols. This module must not know about packets, subbands or the wavelet
+//! transform.
 //!
 //! State: one `u32` of flags per coefficient, in a stripe-column layout (the four rows of a column of a stripe are
 //! consecutive) with a border column on each side and a border stripe above and below, so that a coefficient's
@@ -16,7 +17,8 @@
 //! in locals.
 
 use crate::error::*;
-use crate::mq::{context, Mq};
+use crate::mq::{context, Mq, Raw};
+use crate::packet::is_raw;
 
 // Significance of the neighbours (N, W, E, S first: with the sign bits they index the sign context table).
 const SIG_N: u32 = 1 << 0;
@@ -53,9 +55,12 @@ const CX_UNIFORM: usize = 18;
 const BUF: usize = 1 << 14;
 const MASK: usize = BUF - 1;
 type Buf = [u32; BUF];
+/// Entries of the buffers no code-block uses (four ahead of the last three, which are the highest).
+const UNUSED: usize = BUF - 8;
 
 /// Code-block style bits (COD SPcod) this decoder acts on.
 pub(crate) const STYLE_RESET: u8 = 0x02;
+pub(crate) const STYLE_CAUSAL: u8 = 0x08;
 pub(crate) const STYLE_SEGMARK: u8 = 0x20;
 
 /// Zero coding contexts (Table D.1) by the eight neighbour significance bits, for LL and LH (index 0), HL (1)
@@ -197,8 +202,11 @@ pub(crate) struct T1 {
 }
 
 /// A code-block being decoded.
-struct Block<'a, 'b> {
+/// `CAUSAL`: vertically causal contexts (a coefficient in a stripe's first row does not make the stripe above see
+/// it).
+struct Block<'a, 'b, const CAUSAL: bool> {
     mq: Mq<'b>,
+    raw: Raw<'b>,
     cx: [u8; 32],
     flags: &'a mut Buf,
     mags: &'a mut Buf,
@@ -210,19 +218,19 @@ struct Block<'a, 'b> {
 }
 
 impl T1 {
-    /// Decode a `w`×`h` code-block of subband kind `kind` (0 LL, 1 HL, 2 LH, 3 HH) from its coded data (one
-    /// codeword segment): `passes` coding passes, the first a cleanup pass of bit-plane `p` (Mb − 1 minus the
-    /// missing MSBs). Writes every sample of the block into `out` at row stride `stride`: the quantization index
+    /// Decode a `w`×`h` code-block of subband kind `kind` (0 LL, 1 HL, 2 LH, 3 HH) from its coded data: the
+    /// codeword segments one after the other in `data`, `segments` giving each one's end in `data` and number of
+    /// coding passes; the first pass is a cleanup pass of bit-plane `p` (Mb − 1 minus the missing MSBs). Writes every sample of the block into `out` at row stride `stride`: the quantization index
     /// ±μ, or with `half` ±(2μ + 1)·2^q (twice the mid-point of the interval, q the last bit-plane coded for the
     /// sample), for irreversible reconstruction. `p` at most 28.
     #[allow(clippy::too_many_arguments)]
     pub fn decode(
         &mut self,
         data: &[u8],
+        segments: &[(usize, u32)],
         w: usize,
         h: usize,
         p: u32,
-        passes: u32,
         kind: usize,
         style: u8,
         half: bool,
@@ -235,6 +243,7 @@ impl T1 {
         if p > 28 {
             return corrupt("a code-block with more bit-planes than 29");
         }
+        let passes: u32 = segments.iter().map(|s| s.1).sum();
         if passes > 3 * p + 1 {
             return corrupt("a code-block with more coding passes than bit-planes");
         }
@@ -257,18 +266,69 @@ impl T1 {
         ) else {
             return corrupt("code-block buffers of the wrong size");
         };
-        let mut b = Block {
-            mq: Mq::new(data),
-            cx: INITIAL_CONTEXTS,
-            flags,
-            mags,
-            zc: &ZC[[0, 1, 0, 2][kind & 3]],
-            w,
-            h,
-            ss,
-        };
-        let mut plane = p;
-        for pass in 0..passes {
+        let zc = &ZC[[0, 1, 0, 2][kind & 3]];
+        if style & STYLE_CAUSAL != 0 {
+            run_passes::<true>(flags, mags, zc, w, h, data, segments, p, style)?;
+        } else {
+            run_passes::<false>(flags, mags, zc, w, h, data, segments, p, style)?;
+        }
+        // The samples out, with their signs.
+        let shift = u32::from(!half);
+        for y in 0..h {
+            let first = (y / 4 + 1) * ss + 4 + (y & 3);
+            let f = flags[first..].iter().step_by(4);
+            let m = mags[first..].iter().step_by(4);
+            let o = &mut out[y * stride..y * stride + w];
+            for ((o, &f), &m) in o.iter_mut().zip(f).zip(m) {
+                let v = if f & SIG != 0 { (m >> shift) as i32 } else { 0 };
+                *o = if f & NEG != 0 { -v } else { v };
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The coding passes of a code-block (see [`T1::decode`]) on cleared flags.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn run_passes<const CAUSAL: bool>(
+    flags: &mut Buf,
+    mags: &mut Buf,
+    zc: &'static [u8; 256],
+    w: usize,
+    h: usize,
+    data: &[u8],
+    segments: &[(usize, u32)],
+    p: u32,
+    style: u8,
+) -> Result<()> {
+    let ss = 4 * (w + 2);
+    let mut b = Block::<CAUSAL> {
+        mq: Mq::new(&[]),
+        raw: Raw::new(&[]),
+        cx: INITIAL_CONTEXTS,
+        flags,
+        mags,
+        zc,
+        w,
+        h,
+        ss,
+    };
+    let mut plane = p;
+    let (mut pass, mut seg_start) = (0, 0);
+    for &(seg_end, n) in segments {
+        let seg = data.get(seg_start..seg_end).ok_or(Error::CorruptData {
+            reason: "a codeword segment outside the code-block's data",
+        })?;
+        seg_start = seg_end;
+        // A segment is all raw or all MQ-coded passes (the caller cuts them so).
+        let raw = is_raw(style, pass);
+        if raw {
+            b.raw = Raw::new(seg);
+        } else {
+            b.mq = Mq::new(seg);
+        }
+        for _ in 0..n {
             // Pass 0 is the cleanup of bit-plane p; then significance propagation, refinement and cleanup of
             // each lower bit-plane.
             match pass % 3 {
@@ -287,37 +347,34 @@ impl T1 {
                 }
                 1 => {
                     plane -= 1;
-                    b.significance(plane);
+                    if raw {
+                        b.significance::<true>(plane)
+                    } else {
+                        b.significance::<false>(plane)
+                    }
                 }
-                _ => b.refinement(plane),
+                _ if raw => b.refinement::<true>(plane),
+                _ => b.refinement::<false>(plane),
             }
             if style & STYLE_RESET != 0 {
                 b.cx = INITIAL_CONTEXTS;
             }
+            pass += 1;
         }
-        // The samples out, with their signs.
-        let shift = u32::from(!half);
-        for y in 0..h {
-            let first = (y / 4 + 1) * ss + 4 + (y & 3);
-            let f = b.flags[first..].iter().step_by(4);
-            let m = b.mags[first..].iter().step_by(4);
-            let o = &mut out[y * stride..y * stride + w];
-            for ((o, &f), &m) in o.iter_mut().zip(f).zip(m) {
-                let v = if f & SIG != 0 { (m >> shift) as i32 } else { 0 };
-                *o = if f & NEG != 0 { -v } else { v };
-            }
-        }
-        Ok(())
     }
+    Ok(())
 }
 
 /// Mark the coefficient at `i` significant, of sign `neg`, in its flags and its neighbours' (stripe stride
 /// `ss`; the row in the stripe is `i & 3`).
 #[inline(always)]
-fn set_significant(f: &mut Buf, ss: usize, i: usize, neg: bool) {
+fn set_significant(f: &mut Buf, ss: usize, i: usize, neg: bool, causal: bool) {
     let n = u32::from(neg);
     let r = i & 3;
     let north = if r == 0 { i + 3 - ss } else { i - 1 };
+    // Vertically causal: the stripe above codes its last row as if this stripe were insignificant; its marks go
+    // to entries past any code-block's.
+    let north = if causal && r == 0 { UNUSED } else { north };
     let south = if r == 3 { i + ss - 3 } else { i + 1 };
     f[(north - 4) & MASK] |= SIG_SE;
     f[north & MASK] |= SIG_S | (n * NEG_S);
@@ -343,8 +400,9 @@ fn column(f: &Buf, i: usize) -> [u32; 4] {
 
 /// The state a pass works on, in locals: the MQ decoder and contexts are copied in and out of the [`Block`] so
 /// that they live in registers.
-struct Pass<'a, 'b> {
+struct Pass<'a, 'b, const CAUSAL: bool> {
     mq: Mq<'b>,
+    raw: Raw<'b>,
     cx: [u8; 32],
     flags: &'a mut Buf,
     mags: &'a mut Buf,
@@ -352,38 +410,53 @@ struct Pass<'a, 'b> {
     ss: usize,
 }
 
-impl Pass<'_, '_> {
-    /// Decode the sign of the coefficient at `i` (flags `f`) that just became significant at bit-plane `plane`.
+impl<const CAUSAL: bool> Pass<'_, '_, CAUSAL> {
+    /// One decision: a raw bit in a bypassed pass (`RAW`), otherwise MQ-decoded in context `cx`.
     #[inline(always)]
-    fn become_significant(&mut self, i: usize, f: u32, plane: u32) {
+    fn decide<const RAW: bool>(&mut self, cx: usize) -> u32 {
+        if RAW {
+            self.raw.bit()
+        } else {
+            self.mq.decode(&mut self.cx[cx & 31])
+        }
+    }
+
+    /// Decode the sign of the coefficient at `i` (flags `f`) that just became significant at bit-plane `plane`
+    /// (a raw bit in a bypassed pass, without the sign prediction).
+    #[inline(always)]
+    fn become_significant<const RAW: bool>(&mut self, i: usize, f: u32, plane: u32) {
         let sc = SC[((f & 0xF) | ((f >> 4) & 0xF0)) as usize];
-        let neg = self.mq.decode(&mut self.cx[usize::from(sc & 0x1F)]) ^ u32::from(sc >> 7);
+        let neg = if RAW {
+            self.raw.bit()
+        } else {
+            self.decide::<false>(usize::from(sc & 0x1F)) ^ u32::from(sc >> 7)
+        };
         self.mags[i & MASK] = 3 << plane;
-        set_significant(self.flags, self.ss, i, neg != 0);
+        set_significant(self.flags, self.ss, i, neg != 0, CAUSAL);
     }
 
     /// Zero coding then, if significant, sign coding of the coefficient at `i` with flags `f`.
     #[inline(always)]
-    fn code_significance(&mut self, i: usize, f: u32, plane: u32) {
+    fn code_significance<const RAW: bool>(&mut self, i: usize, f: u32, plane: u32) {
         let zc = usize::from(self.zc[(f & NEIGHBOURS) as usize]);
-        if self.mq.decode(&mut self.cx[zc & 31]) != 0 {
-            self.become_significant(i, f, plane);
+        if self.decide::<RAW>(zc) != 0 {
+            self.become_significant::<RAW>(i, f, plane);
         }
     }
 
     /// Significance propagation of the coefficient at `i`.
     #[inline(always)]
-    fn significance_one(&mut self, i: usize, plane: u32) {
+    fn significance_one<const RAW: bool>(&mut self, i: usize, plane: u32) {
         let f = self.flags[i & MASK];
         if f & SIG == 0 && f & NEIGHBOURS != 0 {
-            self.code_significance(i, f, plane);
+            self.code_significance::<RAW>(i, f, plane);
             self.flags[i & MASK] |= VISITED;
         }
     }
 
     /// Magnitude refinement of the coefficient at `i`.
     #[inline(always)]
-    fn refinement_one(&mut self, i: usize, half: u32) {
+    fn refinement_one<const RAW: bool>(&mut self, i: usize, half: u32) {
         let f = self.flags[i & MASK];
         if f & (SIG | VISITED) == SIG {
             let cx = if f & REFINED != 0 {
@@ -391,7 +464,7 @@ impl Pass<'_, '_> {
             } else {
                 CX_MR_FIRST + usize::from(f & NEIGHBOURS != 0)
             };
-            let bit = self.mq.decode(&mut self.cx[cx]);
+            let bit = self.decide::<RAW>(cx);
             // The half of the plane above becomes this bit plus the half of this plane.
             let m = self.mags[i & MASK];
             self.mags[i & MASK] = if bit != 0 { m + half } else { m - half };
@@ -404,7 +477,7 @@ impl Pass<'_, '_> {
     fn cleanup_one(&mut self, i: usize, plane: u32) {
         let f = self.flags[i & MASK];
         if f & (SIG | VISITED) == 0 {
-            self.code_significance(i, f, plane);
+            self.code_significance::<false>(i, f, plane);
         } else {
             self.flags[i & MASK] = f & !VISITED;
         }
@@ -413,19 +486,19 @@ impl Pass<'_, '_> {
 
 /// `$one(i + r, …)` for the rows `r` from `$start` to 3 of a full stripe column, written out (no loop).
 macro_rules! rows_from {
-    ($p:ident . $one:ident ($i:expr, $start:expr, $arg:expr)) => {{
+    ($p:ident . $one:ident $(::<$g:ident>)? ($i:expr, $start:expr, $arg:expr)) => {{
         let (i, start) = ($i, $start);
         if start == 0 {
-            $p.$one(i, $arg);
+            $p.$one$(::<$g>)?(i, $arg);
         }
         if start <= 1 {
-            $p.$one(i + 1, $arg);
+            $p.$one$(::<$g>)?(i + 1, $arg);
         }
         if start <= 2 {
-            $p.$one(i + 2, $arg);
+            $p.$one$(::<$g>)?(i + 2, $arg);
         }
         if start <= 3 {
-            $p.$one(i + 3, $arg);
+            $p.$one$(::<$g>)?(i + 3, $arg);
         }
     }};
 }
@@ -446,12 +519,43 @@ macro_rules! each_column {
     };
 }
 
-impl<'b> Block<'_, 'b> {
+/// One coding pass over a block (`$self`): its decoders and contexts moved into a [`Pass`] `$p`, `$full` run for
+/// each full stripe column (its first coefficient `$i`; `continue` goes on to the next column), `$one` for each
+/// coefficient `$j` of a column cut short by the bottom of the block, then the state moved back.
+macro_rules! pass {
+    ($self:ident, |$p:ident, $i:ident| $full:block, |$j:ident| $one:expr) => {{
+        let (w, h, ss) = ($self.w, $self.h, $self.ss);
+        let mut $p = $self.start();
+        each_column!(w, h, ss, |$i, rows| {
+            if rows == 4 {
+                $full
+            } else {
+                for r in 0..rows {
+                    let $j = $i + r;
+                    $one;
+                }
+            }
+        });
+        let (mq, raw, cx) = ($p.mq, $p.raw, $p.cx);
+        $self.finish(mq, raw, cx);
+    }};
+}
+
+impl<'b, const CAUSAL: bool> Block<'_, 'b, CAUSAL> {
+    /// The decoders' and contexts' state back from a [`Pass`].
+    #[inline(always)]
+    fn finish(&mut self, mq: Mq<'b>, raw: Raw<'b>, cx: [u8; 32]) {
+        self.mq = mq;
+        self.raw = raw;
+        self.cx = cx;
+    }
+
     /// The block's state moved into a [`Pass`].
     #[inline(always)]
-    fn start(&mut self) -> Pass<'_, 'b> {
+    fn start(&mut self) -> Pass<'_, 'b, CAUSAL> {
         Pass {
             mq: self.mq,
+            raw: self.raw,
             cx: self.cx,
             flags: &mut *self.flags,
             mags: &mut *self.mags,
@@ -462,11 +566,10 @@ impl<'b> Block<'_, 'b> {
 
     /// The significance propagation pass (D.3.1) of bit-plane `plane`: insignificant coefficients with a
     /// significant neighbour.
-    fn significance(&mut self, plane: u32) {
-        let (w, h, ss) = (self.w, self.h, self.ss);
-        let mut p = self.start();
-        each_column!(w, h, ss, |i, rows| {
-            if rows == 4 {
+    fn significance<const RAW: bool>(&mut self, plane: u32) {
+        pass!(
+            self,
+            |p, i| {
                 // Nothing to code in a column where no coefficient has a significant neighbour, or all are
                 // significant.
                 let c = column(p.flags, i);
@@ -475,48 +578,34 @@ impl<'b> Block<'_, 'b> {
                 {
                     continue;
                 }
-                rows_from!(p.significance_one(i, 0, plane));
-            } else {
-                for r in 0..rows {
-                    p.significance_one(i + r, plane);
-                }
-            }
-        });
-        let (mq, cx) = (p.mq, p.cx);
-        self.mq = mq;
-        self.cx = cx;
+                rows_from!(p.significance_one::<RAW>(i, 0, plane));
+            },
+            |j| p.significance_one::<RAW>(j, plane)
+        );
     }
 
     /// The magnitude refinement pass (D.3.3) of bit-plane `plane`: coefficients significant before it.
-    fn refinement(&mut self, plane: u32) {
+    fn refinement<const RAW: bool>(&mut self, plane: u32) {
         let half = 1u32 << plane;
-        let (w, h, ss) = (self.w, self.h, self.ss);
-        let mut p = self.start();
-        each_column!(w, h, ss, |i, rows| {
-            if rows == 4 {
+        pass!(
+            self,
+            |p, i| {
                 let c = column(p.flags, i);
                 if (c[0] | c[1] | c[2] | c[3]) & SIG == 0 {
                     continue;
                 }
-                rows_from!(p.refinement_one(i, 0, half));
-            } else {
-                for r in 0..rows {
-                    p.refinement_one(i + r, half);
-                }
-            }
-        });
-        let (mq, cx) = (p.mq, p.cx);
-        self.mq = mq;
-        self.cx = cx;
+                rows_from!(p.refinement_one::<RAW>(i, 0, half));
+            },
+            |j| p.refinement_one::<RAW>(j, half)
+        );
     }
 
     /// The cleanup pass (D.3.4) of bit-plane `plane`: the coefficients the other passes left, with run-length
     /// coding of columns of four whose neighbourhoods are all insignificant. Clears the VISITED marks.
     fn cleanup(&mut self, plane: u32) {
-        let (w, h, ss) = (self.w, self.h, self.ss);
-        let mut p = self.start();
-        each_column!(w, h, ss, |i, rows| {
-            if rows == 4 {
+        pass!(
+            self,
+            |p, i| {
                 let c = column(p.flags, i);
                 let any = c[0] | c[1] | c[2] | c[3];
                 // Nothing to code or clear in a column of coefficients significant before this bit-plane.
@@ -530,19 +619,13 @@ impl<'b> Block<'_, 'b> {
                     let mut r = p.mq.decode(&mut p.cx[CX_UNIFORM]) as usize;
                     r = r << 1 | p.mq.decode(&mut p.cx[CX_UNIFORM]) as usize;
                     let f = p.flags[(i + r) & MASK];
-                    p.become_significant(i + r, f, plane);
+                    p.become_significant::<false>(i + r, f, plane);
                     rows_from!(p.cleanup_one(i, r + 1, plane));
                 } else {
                     rows_from!(p.cleanup_one(i, 0, plane));
                 }
-            } else {
-                for r in 0..rows {
-                    p.cleanup_one(i + r, plane);
-                }
-            }
-        });
-        let (mq, cx) = (p.mq, p.cx);
-        self.mq = mq;
-        self.cx = cx;
+            },
+            |j| p.cleanup_one(j, plane)
+        );
     }
 }

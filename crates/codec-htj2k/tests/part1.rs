@@ -19,7 +19,6 @@ fn cases() -> Vec<String> {
     names
 }
 
-
 /// The largest difference, or the first differing sample of an exact case, as a message.
 fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), String> {
     if got.len() != want.len() {
@@ -53,7 +52,7 @@ fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), Str
 #[test]
 fn every_part1_case_decodes_like_opj_decompress() {
     let names = cases();
-    assert!(names.len() >= 25, "the test data is missing: {names:?}");
+    assert!(names.len() >= 50, "the test data is missing: {names:?}");
     let mut failures = Vec::new();
     for name in &names {
         let cs = data(&format!("{name}.j2c"));
@@ -119,20 +118,136 @@ fn part1_features_the_decoder_leaves_to_others_are_unsupported() {
     let base = data("p1_u8_65x33_lossy.j2c");
     let style = style_byte(&base);
     assert_eq!(base[style], 0);
-    // Arithmetic bypass, termination on each pass, vertically causal contexts.
-    for bits in [0x01, 0x04, 0x08, 0x05] {
-        let mut cs = base.clone();
-        cs[style] = bits;
+    // Mixed HT and Part 1 code-blocks.
+    let mut cs = base.clone();
+    cs[style] = 0xC0;
+    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+    // Tiles whose corners are not on multiples of 2^levels (20×20 tiles, 3 levels).
+    let cs = data("p1_u12_tiles20_l3_100x90.j2c");
+    assert!(
+        matches!(decode(&cs), Err(Error::Unsupported { .. })),
+        "{:?}",
+        decode(&cs).map(|i| i.header)
+    );
+    assert!(matches!(
+        lumen_codec_htj2k::prefix_resolution(&cs),
+        Err(Error::Unsupported { .. })
+    ));
+    // A per-component coding style (COC): the COD marker renamed.
+    let mut cs = base.clone();
+    cs[style - 11] = 0x53;
+    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+}
+
+/// Several quality layers, precincts and the code-block styles, in the cases' names: every one of them is among
+/// the cases that decode like OpenJPEG (a guard against the test data losing them).
+#[test]
+fn layers_precincts_and_code_block_styles_are_covered() {
+    let names = cases();
+    for needle in [
+        "layers5",
+        "layers3",
+        "layers4",
+        "precincts",
+        "prec_layers_lrcp",
+        "prec_layers_rlcp",
+        "prec_layers_rpcl",
+        "prec_layers_pcrl",
+        "prec_layers_cprl",
+        "style1_",
+        "style4_",
+        "style8_",
+        "style5_",
+        "style63_",
+        "style1_lossy",
+        "style5_layers_prec",
+        "tiles32",
+        "tiles64_tp",
+        "tiles_layers_prec",
+        "tiles_lossy",
+        "tiles32_style13",
+        "poc_res",
+        "poc_comp",
+    ] {
         assert!(
-            matches!(decode(&cs), Err(Error::Unsupported { .. })),
-            "style {bits:#x}: {:?}",
-            decode(&cs).map(|i| i.header)
+            names.iter().any(|n| n.contains(needle)),
+            "no case with {needle}"
         );
     }
-    // Several quality layers.
-    let mut cs = base.clone();
-    cs[style - 6..style - 4].copy_from_slice(&3u16.to_be_bytes());
-    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+    // The style cases really carry their styles, and the layer cases their layers.
+    let cs = data("p1_u16_style63_67x45.j2c");
+    assert_eq!(cs[style_byte(&cs)], 63);
+    for name in ["p1_rgb8_poc_res_45x37", "p1_rgb8_poc_comp_45x37"] {
+        assert!(
+            data(&format!("{name}.j2c"))
+                .windows(2)
+                .any(|w| w == [0xFF, 0x5F]),
+            "{name}: no POC"
+        );
+    }
+    let cs = data("p1_ct16s_layers5_96x80.j2c");
+    let s = style_byte(&cs);
+    assert_eq!(u16::from_be_bytes([cs[s - 6], cs[s - 5]]), 5);
+}
+
+/// The later layers refine the image: a COD that announces only the first two of five layers (whose packets come
+/// first in LRCP) gives another image than the whole stream.
+#[test]
+fn a_whole_tiled_codestream_is_its_own_prefix() {
+    for name in ["p1_u12_tiles32_100x90", "p1_rgb8_tiles_layers_prec_45x37"] {
+        let cs = data(&format!("{name}.j2c"));
+        let p = lumen_codec_htj2k::prefix_resolution(&cs).unwrap().unwrap();
+        assert_eq!(p.discard, 0, "{name}");
+        let whole = decode(&cs).unwrap();
+        let prefix = lumen_codec_htj2k::decode_prefix(&cs).unwrap().unwrap();
+        assert_eq!(prefix.samples, whole.samples, "{name}");
+        // Without its last tile nothing is decodable at any resolution, and the whole decode is an error.
+        let last_sot = cs.windows(2).rposition(|w| w == [0xFF, 0x90]).unwrap();
+        let cut = &cs[..last_sot];
+        assert!(
+            lumen_codec_htj2k::prefix_resolution(cut).unwrap().is_none(),
+            "{name}"
+        );
+        assert!(decode(cut).is_err(), "{name}");
+    }
+}
+
+/// A header that declares more packets than the tile has bytes (65,535 layers of 2×2 precincts) is refused at
+/// once, before anything is allocated per packet or precinct.
+#[test]
+fn more_packets_than_bytes_is_truncated() {
+    let mut cs = data("p1_u12_precincts32_100x90.j2c");
+    let cod = cs.windows(2).position(|w| w == [0xFF, 0x52]).unwrap();
+    assert_eq!(cs[cod + 4], 1, "precincts signalled");
+    cs[cod + 6..cod + 8].copy_from_slice(&u16::MAX.to_be_bytes());
+    let levels = usize::from(cs[cod + 9]);
+    for b in &mut cs[cod + 14..cod + 15 + levels] {
+        *b = 0x11;
+    }
+    let start = std::time::Instant::now();
+    assert!(
+        matches!(decode(&cs), Err(Error::Truncated { .. })),
+        "{:?}",
+        decode(&cs).map(|i| i.header)
+    );
+    assert!(matches!(
+        lumen_codec_htj2k::prefix_resolution(&cs),
+        Ok(None)
+    ));
+    // Without the check some 10^8 packets would be listed, then read until the data runs out: seconds.
+    assert!(start.elapsed().as_millis() < 500, "{:?}", start.elapsed());
+}
+
+#[test]
+fn every_layer_contributes() {
+    let cs = data("p1_ct16s_layers5_96x80.j2c");
+    let whole = decode(&cs).unwrap();
+    let s = style_byte(&cs);
+    let mut fewer = cs.clone();
+    fewer[s - 6..s - 4].copy_from_slice(&2u16.to_be_bytes());
+    // The first two layers' packets come first (LRCP): the rest of the tile is left unread.
+    let two = decode(&fewer).unwrap();
+    assert_ne!(two.samples, whole.samples);
 }
 
 #[test]
@@ -146,13 +261,18 @@ fn a_wrong_segmentation_symbol_is_an_error() {
     assert!(matches!(decode(&cs), Err(Error::CorruptData { .. })));
 }
 
-const CORRUPT_CASES: [&str; 4] = [
+const CORRUPT_CASES: [&str; 10] = [
     "p1_ct16s_70x66_l5",
     "p1_rgb8_rct_lrcp_45x37",
     "p1_rgb8_ict_45x37_lossy",
     "p1_u12_reset_segmark_100x90",
+    "p1_rgb8_prec_layers_pcrl_45x37",
+    "p1_u16_style63_67x45",
+    "p1_u16_style5_layers_prec_67x45",
+    "p1_u8_style1_lossy_65x33",
+    "p1_u12_tiles32_style13_layers_100x90",
+    "p1_rgb8_tiles_layers_prec_45x37",
 ];
-
 
 #[test]
 fn part1_prefixes_without_all_the_coded_data_are_errors() {

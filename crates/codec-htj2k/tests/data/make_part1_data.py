@@ -47,8 +47,9 @@ def pack(values, bits, signed):
     return struct.pack("%d%s" % (len(values), "b" if signed else "B"), *values)
 
 
-def case(name, w, h, bits, signed, samples, nc=1, options=(), lossless=True, skips=()):
-    """samples: per pixel values (nc == 1) or (r, g, b) tuples (nc == 3, 8-bit unsigned)."""
+def case(name, w, h, bits, signed, samples, nc=1, options=(), lossless=True, skips=(), reference=True):
+    """samples: per pixel values (nc == 1) or (r, g, b) tuples (nc == 3, 8-bit unsigned). reference=False: only the
+    codestream (one the decoder refuses)."""
     name = "p1_" + name
     with tempfile.TemporaryDirectory() as tmp:
         if nc == 1:
@@ -79,7 +80,8 @@ def case(name, w, h, bits, signed, samples, nc=1, options=(), lossless=True, ski
             open(os.path.join(HERE, "%s.skip%d" % (name, n)), "wb").write(pack(small, bits, signed))
         cs = open(cs_path, "rb").read()
     open(os.path.join(HERE, name + ".j2c"), "wb").write(cs)
-    open(os.path.join(HERE, name + ".ref"), "wb").write(pack(values, bits, signed))
+    if reference:
+        open(os.path.join(HERE, name + ".ref"), "wb").write(pack(values, bits, signed))
     print(f"{name}: {len(cs)} bytes")
 
 
@@ -116,6 +118,60 @@ def main():
     case("s12_7x13_lossy_l2", 7, 13, 12, True, [v - 2048 for v in ramp(7, 13, 12)], options=("-I", "-n", "3"),
          lossless=False)
     case("rgb8_ict_45x37_lossy", 45, 37, 8, False, rgb(45, 37), 3, options=("-I", "-r", "5"), lossless=False)
+
+    # Several quality layers (code-blocks that grow layer by layer; the last layer lossless for 5/3).
+    case("ct16s_layers5_96x80", 96, 80, 16, True, ct_like(96, 80, True), options=("-r", "40,20,10,5,1"))
+    case("u12_layers3_rlcp_100x75", 100, 75, 12, False, noise(100, 75, 12, 31),
+         options=("-r", "8,3,1", "-p", "RLCP"), skips=(1, 2))
+    case("rgb8_layers4_rpcl_45x37", 45, 37, 8, False, rgb(45, 37), 3, options=("-r", "20,8,3,1", "-p", "RPCL"))
+    # (Lossy cases stay at 12 bits and below: on 16-bit full-range noise OpenJPEG's and Lumen's float 9/7 differ by
+    # up to 3, with one layer as with several.)
+    case("u12_layers3_lossy_67x45", 67, 45, 12, False, noise(67, 45, 12, 37), options=("-I", "-r", "20,8,2"),
+         lossless=False)
+    # Precincts (several per resolution), alone and with layers, in every progression order.
+    case("u12_precincts32_100x90", 100, 90, 12, False, noise(100, 90, 12, 41), options=("-c", "[32,32]",
+         "-b", "16,16"), skips=(1, 2))
+    case("s16_precincts_mixed_97x71", 97, 71, 16, True, ct_like(97, 71, True),
+         options=("-c", "[64,32],[32,16],[16,16]", "-b", "8,8", "-n", "4"))
+    for order in ("LRCP", "RLCP", "RPCL", "PCRL", "CPRL"):
+        case(f"rgb8_prec_layers_{order.lower()}_45x37", 45, 37, 8, False, rgb(45, 37), 3,
+             options=("-c", "[16,16],[16,16],[8,8]", "-b", "8,8", "-r", "12,4,1", "-p", order, "-n", "3"))
+    case("u8_prec_layers_lossy_65x33", 65, 33, 8, False, noise(65, 33, 8, 43),
+         options=("-I", "-c", "[32,32],[16,16]", "-b", "16,8", "-r", "10,4,2", "-p", "PCRL"), lossless=False)
+    # Part 1 code-block styles: bypass, termination on each pass, vertically causal contexts, and combinations.
+    for bits in (1, 4, 8, 5, 9, 12, 13, 63):
+        case(f"u16_style{bits}_67x45", 67, 45, 16, False, noise(67, 45, 16, 47 + bits), options=("-M", str(bits)))
+    case("s12_style1_layers_100x75", 100, 75, 12, True, [v - 2048 for v in ramp(100, 75, 12)],
+         options=("-M", "1", "-r", "10,3,1"))
+    case("u16_style5_layers_prec_67x45", 67, 45, 16, False, noise(67, 45, 16, 53),
+         options=("-M", "5", "-r", "6,2,1", "-c", "[32,32]", "-b", "16,16", "-p", "RPCL", "-n", "3"))
+    case("u12_style63_lossy_67x45", 67, 45, 12, False, noise(67, 45, 12, 59),
+         options=("-I", "-M", "63", "-r", "12,4,1.5"), lossless=False)
+    case("u8_style1_lossy_65x33", 65, 33, 8, False, noise(65, 33, 8, 61), options=("-I", "-M", "1", "-r", "2"),
+         lossless=False)
+
+    # Several tiles (corners on multiples of 2^levels), with tile-parts, layers, precincts.
+    case("u12_tiles32_100x90", 100, 90, 12, False, noise(100, 90, 12, 67), options=("-t", "32,32", "-n", "3"),
+         skips=(1, 2))
+    case("u16_tiles64_tp_150x100", 150, 100, 16, False, noise(150, 100, 16, 83),
+         options=("-t", "64,64", "-n", "4", "-TP", "R", "-p", "RPCL"), skips=(2,))
+    case("rgb8_tiles_layers_prec_45x37", 45, 37, 8, False, rgb(45, 37), 3,
+         options=("-t", "16,16", "-n", "2", "-r", "8,1", "-c", "[8,8]", "-b", "4,4", "-p", "PCRL"))
+    case("u8_tiles_lossy_65x33", 65, 33, 8, False, noise(65, 33, 8, 71), options=("-I", "-t", "32,16", "-n", "3",
+         "-r", "3"), lossless=False)
+    case("u12_tiles32_style13_layers_100x90", 100, 90, 12, False, noise(100, 90, 12, 73),
+         options=("-t", "32,32", "-n", "2", "-M", "13", "-r", "6,1", "-TP", "L"))
+    # Tiles whose corners are not on multiples of 2^levels (-n counts resolutions: 3 levels): refused
+    # (Unsupported), left to OpenJPEG.
+    case("u12_tiles20_l3_100x90", 100, 90, 12, False, noise(100, 90, 12, 79), options=("-t", "20,20", "-n", "4"),
+         reference=False)
+
+    # Progression order changes (POC, in the tile-part header): by resolution, by component. (OpenJPEG 2.5's encoder
+    # writes streams it cannot decode itself when a POC splits layers, so none of those.)
+    case("rgb8_poc_res_45x37", 45, 37, 8, False, rgb(45, 37), 3,
+         options=("-r", "10,4,1", "-n", "4", "-c", "[16,16]", "-b", "8,8", "-POC", "T1=0,0,3,2,3,RLCP/T1=2,0,3,4,3,LRCP"))
+    case("rgb8_poc_comp_45x37", 45, 37, 8, False, rgb(45, 37), 3,
+         options=("-r", "10,4,1", "-n", "4", "-c", "[16,16]", "-b", "8,8", "-POC", "T1=0,0,3,4,1,LRCP/T1=0,1,3,4,3,RPCL"))
 
 
 if __name__ == "__main__":
