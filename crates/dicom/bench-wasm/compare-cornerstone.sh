@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark lumen-dicom compiled to wasm32 (with the profile the viewer ships) against Cornerstone3D's wasm codecs
 # (npm @cornerstonejs/codec-openjpeg, -openjph, -libjpeg-turbo-8bit) in one Node process, on the same codestreams:
-# JPEG 2000 lossless and HTJ2K lossless of a 512×512 16-bit demo CT slice, the 1800×2000 12-bit demo radiograph and
-# the 640×480 RGB demo ultrasound frame, HTJ2K lossy of the CT slice and the radiograph, JPEG baseline of that
+# JPEG 2000 lossless (also in 3 layers with precincts) and HTJ2K lossless of a 512×512 16-bit demo CT slice, the 1800×2000 12-bit demo radiograph and
+# the 640×480 RGB demo ultrasound frame, JPEG 2000 and HTJ2K lossy of the CT slice and the radiograph, JPEG baseline of that
 # frame, and 12-bit extended JPEG of the radiograph (Lumen alone: Cornerstone has no wasm codec for it). Checks that both decoders return the same samples, within 1 for lossy syntaxes (exit status 1 otherwise).
 # A manual benchmark: not part of scripts/test.sh.
 #
@@ -24,7 +24,8 @@
 #   CASES="a b"           only these inputs (names without .dcm, e.g. "us640x480rgb_jpeg dx1800x2000_jpeg12");
 #                         default all
 # Needs: node and npm (npm fetches the three codec packages once, from package-lock.json), cargo with the
-# wasm32-unknown-unknown target, python3, gdcmconv (GDCM), dcmcjpeg (dcmtk), ojph_compress (openjph-tools).
+# wasm32-unknown-unknown target, python3, gdcmconv (GDCM), dcmcjpeg (dcmtk), ojph_compress (openjph-tools),
+# opj_compress (libopenjp2-tools).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -32,7 +33,7 @@ work="${1:-/tmp/lumen-cornerstone-bench}"
 runs="${2:-15}"
 profile="${PROFILE:-codecs-o3}"
 case "$profile" in wasm-release|bench-o3|codecs-o3) ;; *) echo "compare-cornerstone: unknown PROFILE $profile" >&2; exit 2 ;; esac
-for tool in node npm cargo python3 gdcmconv dcmcjpeg ojph_compress; do
+for tool in node npm cargo python3 gdcmconv dcmcjpeg ojph_compress opj_compress; do
   command -v "$tool" >/dev/null || { echo "compare-cornerstone: $tool is not installed" >&2; exit 2; }
 done
 mkdir -p "$work"
@@ -59,7 +60,8 @@ fi
   --manifest-path "$here/Cargo.toml" --target-dir "$target")
 echo "lumen-dicom wasm32, profile $profile, $flags, $(rustc --version)"
 all="ct512_j2k dx1800x2000_j2k us640x480rgb_j2k ct512_htj2k dx1800x2000_htj2k us640x480rgb_htj2k"
-all="$all ct512_htj2k_lossy dx1800x2000_htj2k_lossy us640x480rgb_jpeg dx1800x2000_jpeg12"
+all="$all ct512_htj2k_lossy dx1800x2000_htj2k_lossy us640x480rgb_jpeg dx1800x2000_jpeg12 ct512_j2k_lossy"
+all="$all dx1800x2000_j2k_lossy ct512_j2k_layers"
 files=()
 for c in ${CASES:-$all}; do
   [ -f "$work/in/$c.dcm" ] || { echo "compare-cornerstone: no input $work/in/$c.dcm (cases: $all)" >&2; exit 2; }

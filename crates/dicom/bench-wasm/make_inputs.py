@@ -7,6 +7,9 @@ DEMO_DIR holds `lumen demo` output; LUMEN is the lumen binary (its `decode --for
 that ojph_compress needs). Sources: CT slice 110 of the 1.25 mm series (512×512, 16 bits stored, signed), the
 1800×2000 12-bit PA radiograph, frame 1 of the 640×480 RGB ultrasound cine (40 frames). Encoders (Debian):
   JPEG 2000 lossless (.90)   gdcmconv --j2k (GDCM's OpenJPEG), whole file (the cine keeps its 40 frames)
+  JPEG 2000 lossy (.91)      gdcmconv --j2k -Y -r 10 (CT, ≈ 10:1) / -r 20 (DX): the 9/7 wavelet with ICT, one layer
+  JPEG 2000 layered (.90)    opj_compress -r 40,10,1 -c [128,128] (OpenJPEG): the CT slice in 3 quality layers (the
+                             last lossless) and 128×128 precincts, as vendors' progressive streams come
   HTJ2K lossless (.201)      ojph_compress -reversible true (OpenJPH 0.9.0; 5 decompositions, 64×64 blocks),
                              wrapped by tests/fixtures/htj2k/make_htj2k_fixtures.py's Part 10 writer; the signed
                              CT is coded the way that script explains (unsigned + 2^15, then the SIZ sign bit)
@@ -60,6 +63,21 @@ def main():
         if not os.path.exists(o(name)):
             run("gdcmconv", "--j2k", src, o(name))
             print(f"make_inputs: {name} (gdcmconv --j2k)")
+    for name, src, rate in (("ct512_j2k_lossy.dcm", ct, "10"), ("dx1800x2000_j2k_lossy.dcm", dx, "20")):
+        if not os.path.exists(o(name)):
+            subprocess.run(["gdcmconv", "--j2k", "-Y", "-r", rate, src, o(name)], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            print(f"make_inputs: {name} (gdcmconv --j2k -Y -r {rate})")
+    if not os.path.exists(o("ct512_j2k_layers.dcm")):
+        v = struct.unpack("<%dh" % (512 * 512), raw(lumen, ct, o("ct.raw")))
+        with open(o("ct_be.raw"), "wb") as f:
+            f.write(struct.pack(">%dh" % len(v), *v))
+        run("opj_compress", "-i", o("ct_be.raw"), "-F", "512,512,1,16,s", "-o", o("ct_layers.j2k"),
+            "-r", "40,10,1", "-c", "[128,128]")
+        cs = open(o("ct_layers.j2k"), "rb").read()
+        with open(o("ct512_j2k_layers.dcm"), "wb") as f:
+            f.write(fx.part10("1.2.840.10008.1.2.4.90", 512, 512, 1, "MONOCHROME2", 16, True, [cs], True))
+        print("make_inputs: ct512_j2k_layers.dcm (opj_compress -r 40,10,1 -c [128,128])")
     if not os.path.exists(o("us640x480rgb_jpeg.dcm")):
         run("dcmcjpeg", "+eb", us, o("us640x480rgb_jpeg.dcm"))
         print("make_inputs: us640x480rgb_jpeg.dcm (dcmcjpeg +eb)")
