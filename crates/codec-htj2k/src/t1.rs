@@ -566,6 +566,11 @@ impl<'b, const CAUSAL: bool> Block<'_, 'b, CAUSAL> {
 
     /// The significance propagation pass (D.3.1) of bit-plane `plane`: insignificant coefficients with a
     /// significant neighbour.
+    ///
+    /// The three passes are never inlined: each is one hot loop with its own locals. Inlined into the code-block
+    /// loop (as LLVM chose once the bypass and causal variants existed), a Part 1 decode took ≈ 15 % longer in wasm
+    /// (`crates/codec-htj2k/examples/wasm_ab.js`, CT slice lossless and lossy, 27 November 2026).
+    #[inline(never)]
     fn significance<const RAW: bool>(&mut self, plane: u32) {
         pass!(
             self,
@@ -585,6 +590,7 @@ impl<'b, const CAUSAL: bool> Block<'_, 'b, CAUSAL> {
     }
 
     /// The magnitude refinement pass (D.3.3) of bit-plane `plane`: coefficients significant before it.
+    #[inline(never)]
     fn refinement<const RAW: bool>(&mut self, plane: u32) {
         let half = 1u32 << plane;
         pass!(
@@ -602,6 +608,7 @@ impl<'b, const CAUSAL: bool> Block<'_, 'b, CAUSAL> {
 
     /// The cleanup pass (D.3.4) of bit-plane `plane`: the coefficients the other passes left, with run-length
     /// coding of columns of four whose neighbourhoods are all insignificant. Clears the VISITED marks.
+    #[inline(never)]
     fn cleanup(&mut self, plane: u32) {
         pass!(
             self,
