@@ -156,11 +156,29 @@ def main():
     case("u8_cprl_65x33", 65, 33, 8, False, noise(65, 33, 8, 19), options=LOSSLESS + ("-prog_order", "CPRL"),
          skips=(2,))
     case("rgb8_noct_20x9", 20, 9, 8, False, rgb(20, 9), 3, options=LOSSLESS + ("-colour_trans", "false"))
+    # Precincts and tiles (the packet layer shared with Part 1): several precincts per resolution in each
+    # progression that orders them, tiles whose corners are multiples of 2^levels with a partial last row and
+    # column of tiles, and both together.
+    for order in ("RPCL", "PCRL", "CPRL"):
+        case(f"u12_precincts_{order.lower()}_150x120", 150, 120, 12, False, noise(150, 120, 12, 23),
+             options=LOSSLESS + ("-prog_order", order, "-block_size", "{16,16}",
+                                 "-precincts", "{16,16},{32,32},{32,32},{64,64}"),
+             skips=(1, 3) if order[0] == "R" else ())
+    case("rgb8_precincts_pcrl_61x47", 61, 47, 8, False, rgb(61, 47), 3,
+         options=LOSSLESS + ("-prog_order", "PCRL", "-precincts", "{8,8},{16,16}", "-block_size", "{8,8}",
+                             "-num_decomps", "3"))
+    case("u12_tiles64_200x150", 200, 150, 12, False, ramp(200, 150, 12),
+         options=LOSSLESS + ("-tile_size", "{64,64}"), skips=(1, 2))
+    case("ct16s_tiles32_precincts_90x70", 90, 70, 16, True, ct_like(90, 70, True),
+         options=LOSSLESS + ("-tile_size", "{32,32}", "-num_decomps", "3", "-precincts", "{8,8},{16,16}",
+                             "-block_size", "{8,8}", "-prog_order", "PCRL"))
     # Lossy (irreversible 9/7).
     case("ct16s_96x80_lossy", 96, 80, 16, True, ct_like(96, 80, False), options=("-qstep", "0.0005"))
     case("u12_100x75_lossy", 100, 75, 12, False, ramp(100, 75, 12), options=("-qstep", "0.002"), skips=(1, 3, 5))
     case("u12_7x13_lossy_l3", 7, 13, 12, False, ramp(7, 13, 12), options=("-qstep", "0.002", "-num_decomps", "3"))
     case("u8_65x33_lossy", 65, 33, 8, False, noise(65, 33, 8, 13), options=("-qstep", "0.01"))
+    case("u12_tiles128_precincts_170x130_lossy", 170, 130, 12, False, ramp(170, 130, 12),
+         options=("-qstep", "0.002", "-tile_size", "{128,128}", "-num_decomps", "4", "-precincts", "{32,32},{64,64}"))
     case("rgb8_ict_45x37_lossy", 45, 37, 8, False, rgb(45, 37), 3, options=())
 
 
