@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Regenerate the `m_*` codestreams of lumen-codec-htj2k's tests (tests/markers.rs): Part 1 codestreams with the
+marker segments Debian's opj_compress (libopenjp2-tools 2.5.0) does not write — COC and QCC in the main header,
+COD/COC/QCD/QCC in a tile's first tile-part header — and components of different precision or signedness. Run from
+anywhere: python3 make_marker_data.py. It writes only `m_*` files into its own folder, and the same files every time
+(the images are make_test_data.py's formulas; the encoder is deterministic).
+
+How: each component of each tile is encoded on its own with opj_compress (one component, CPRL, SOP markers, one
+layer), with its own parameters (levels, code-block size, precincts, 5/3 or 9/7, rate). The script then splices
+those codestreams into one: SIZ with every component, COD/QCD from the first encoding, COC/QCC (main header or tile
+header) for the components or tiles coded otherwise, and each tile's packets in the progression asked for (the
+packets are cut at their SOP markers, one per packet with one layer and one precinct per resolution; their
+sequence numbers are rewritten). The reference (`m_<case>.ref`, interleaved per pixel, one byte per sample when
+every component has at most 8 bits, two little-endian bytes otherwise) is assembled from opj_decompress's decodes of
+the separate encodings; the script checks that opj_decompress decodes the spliced codestream to the same samples,
+which shows that the splice is a valid codestream meaning what the test says. Lossless (5/3) references are exact,
+9/7 ones (names with `lossy`) within 1.
+"""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from make_test_data import ct_like, noise, ramp  # noqa: E402
+
+SOC, SIZ, COD, COC, QCD, QCC, RGN, SOT, SOD, EOC, SOP = (
+    0xFF4F, 0xFF51, 0xFF52, 0xFF53, 0xFF5C, 0xFF5D, 0xFF5E, 0xFF90, 0xFF93, 0xFFD9, 0xFF91)
+PROGRESSIONS = {"LRCP": 0, "RLCP": 1, "RPCL": 2, "PCRL": 3, "CPRL": 4}
+
+
+def run(*args):
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+
+
+def segment(marker, body):
+    return struct.pack(">HH", marker, len(body) + 2) + body
+
+
+def parse(cs):
+    """(main header segments [(marker, body)], tile-parts [(tile, header segments, body)])."""
+    assert struct.unpack(">H", cs[:2])[0] == SOC
+    pos, main, parts = 2, [], []
+    while True:
+        marker = struct.unpack(">H", cs[pos:pos + 2])[0]
+        if marker == SOT:
+            break
+        length = struct.unpack(">H", cs[pos + 2:pos + 4])[0]
+        main.append((marker, cs[pos + 4:pos + 2 + length]))
+        pos += 2 + length
+    while struct.unpack(">H", cs[pos:pos + 2])[0] == SOT:
+        tile, psot = struct.unpack(">HI", cs[pos + 4:pos + 10])
+        end = pos + psot if psot else len(cs) - 2
+        p, header = pos + 12, []
+        while struct.unpack(">H", cs[p:p + 2])[0] != SOD:
+            length = struct.unpack(">H", cs[p + 2:p + 4])[0]
+            header.append((struct.unpack(">H", cs[p:p + 2])[0], cs[p + 4:p + 2 + length]))
+            p += 2 + length
+        parts.append((tile, header, cs[p + 2:end]))
+        pos = end
+    return main, parts
+
+
+def packets(body):
+    """The packets of a tile-part body written with SOP markers, each without its SOP segment."""
+    starts = []
+    i = body.find(b"\xff\x91")
+    while i >= 0:
+        starts.append(i)
+        i = body.find(b"\xff\x91", i + 6)
+    assert starts and starts[0] == 0
+    return [body[s + 6:e] for s, e in zip(starts, starts[1:] + [len(body)])]
+
+
+class Encoding:
+    """One component encoded on its own: options of opj_compress, and the results."""
+
+    def __init__(self, w, h, bits, signed, samples, options, tile):
+        self.bits, self.signed = bits, signed
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "in.rawl")
+            offset_fmt = "h" if signed else "H"
+            if bits > 8:
+                open(src, "wb").write(struct.pack("<%d%s" % (w * h, offset_fmt), *samples))
+            else:
+                open(src, "wb").write(struct.pack("%d%s" % (w * h, "b" if signed else "B"), *samples))
+            cs_path = os.path.join(tmp, "c.j2k")
+            tiling = ["-t", "%d,%d" % tile] if tile else []
+            run("opj_compress", "-i", src, "-o", cs_path, "-F", "%d,%d,1,%d,%s" % (w, h, bits, "s" if signed else "u"),
+                "-p", "CPRL", "-SOP", *tiling, *options)
+            self.cs = open(cs_path, "rb").read()
+            out = os.path.join(tmp, "out.rawl")
+            run("opj_decompress", "-i", cs_path, "-o", out)
+            self.decoded = decode_raw(open(out, "rb").read(), bits, signed)
+        main, parts = parse(self.cs)
+        self.main = dict(main)
+        self.tiles = {}
+        for tile, header, body in parts:
+            assert not header and tile not in self.tiles, "one tile-part per tile, no tile-part header markers"
+            self.tiles[tile] = packets(body)
+
+    def cod(self):
+        return self.main[COD]
+
+    def qcd(self):
+        return self.main[QCD]
+
+    def levels(self):
+        return self.cod()[5]
+
+
+def decode_raw(raw, bits, signed):
+    if bits > 8:
+        values = list(struct.unpack("<%dH" % (len(raw) // 2), raw))
+    else:
+        values = list(raw)
+    if signed:
+        values = [v - (1 << bits) if v >= 1 << (bits - 1) else v for v in values]
+    return values
+
+
+def coc(c, cod):
+    """COC for component c with the coding style of a COD body."""
+    return segment(COC, bytes([c, cod[0] & 1]) + cod[5:])
+
+
+def qcc(c, qcd):
+    return segment(QCC, bytes([c]) + qcd)
+
+
+def splice(name, w, h, comps, table, tile=None, progression="CPRL", main_coc=(), main_qcc=(), tile_markers=None):
+    """comps: [(bits, signed, samples)]; table[t][c]: the opj_compress options of component c in tile t (tile 0's
+    component 0 gives COD and QCD); main_coc, main_qcc: components whose main-header COC and QCC come from tile 0's
+    encoding;
+    tile_markers[t]: [("COD" | "QCD", None) | ("COC" | "QCC", c)] for tile t's header, from tile t's encodings."""
+    nc = len(comps)
+    cache = {}
+
+    def enc(c, options):
+        key = (c, tuple(options))
+        if key not in cache:
+            bits, signed, samples = comps[c]
+            cache[key] = Encoding(w, h, bits, signed, samples, list(options), tile)
+        return cache[key]
+
+    ntiles = len(table)
+    first = enc(0, table[0][0])
+    siz = bytearray(first.main[SIZ])
+    siz[34:36] = struct.pack(">H", nc)
+    siz = bytes(siz[:36]) + b"".join(bytes([(bits - 1) | (0x80 if signed else 0), 1, 1]) for bits, signed, _ in comps)
+    cod = bytearray(first.cod())
+    cod[1] = PROGRESSIONS[progression]
+    out = bytearray(struct.pack(">H", SOC)) + segment(SIZ, siz) + segment(COD, bytes(cod)) + segment(QCD, first.qcd())
+    for c in main_coc:
+        out += coc(c, enc(c, table[0][c]).cod())
+    for c in main_qcc:
+        out += qcc(c, enc(c, table[0][c]).qcd())
+    # The reference: each tile-component's samples from its own encoding's decode.
+    ref = [[0] * (w * h) for _ in range(nc)]
+    for t in range(ntiles):
+        encs = [enc(c, table[t][c]) for c in range(nc)]
+        header = b""
+        for kind, c in (tile_markers or {}).get(t, []):
+            if kind == "COD":
+                body = bytearray(encs[0].cod())
+                body[1] = PROGRESSIONS[progression]
+                header += segment(COD, bytes(body))
+            elif kind == "QCD":
+                header += segment(QCD, encs[0].qcd())
+            elif kind == "COC":
+                header += coc(c, encs[c].cod())
+            else:
+                header += qcc(c, encs[c].qcd())
+        levels = [e.levels() for e in encs]
+        # (component, index) of each packet, in the progression: CPRL, each component's in the order of its own
+        # encoding (any precincts); otherwise one precinct per resolution (one packet, with one layer).
+        if progression == "CPRL":
+            order = [(c, i) for c in range(nc) for i in range(len(encs[c].tiles[t]))]
+        else:
+            assert all(len(e.tiles[t]) == e.levels() + 1 for e in encs), "one precinct per resolution"
+            if progression == "PCRL":
+                order = [(c, r) for c in range(nc) for r in range(levels[c] + 1)]
+            else:
+                order = [(c, r) for r in range(max(levels) + 1) for c in range(nc) if r <= levels[c]]
+        body = b""
+        for n, (c, i) in enumerate(order):
+            body += struct.pack(">HHH", SOP, 4, n % 65536) + encs[c].tiles[t][i]
+        psot = 14 + len(header) + len(body)
+        out += struct.pack(">HHHIBB", SOT, 10, t, psot, 0, 1) + header + struct.pack(">H", SOD) + body
+        if tile:
+            across = -(-w // tile[0])
+            x0, y0 = (t % across) * tile[0], (t // across) * tile[1]
+            x1, y1 = min(x0 + tile[0], w), min(y0 + tile[1], h)
+        else:
+            x0, y0, x1, y1 = 0, 0, w, h
+        for c in range(nc):
+            for y in range(y0, y1):
+                ref[c][y * w + x0:y * w + x1] = encs[c].decoded[y * w + x0:y * w + x1]
+    out += struct.pack(">H", EOC)
+    write(name, bytes(out), comps, ref, w, h)
+
+
+def write(name, cs, comps, ref, w, h):
+    name = "m_" + name
+    nc = len(comps)
+    path = os.path.join(HERE, name + ".j2c")
+    open(path, "wb").write(cs)
+    # opj_decompress must decode the splice to the reference.
+    with tempfile.TemporaryDirectory() as tmp:
+        run("opj_decompress", "-i", path, "-o", os.path.join(tmp, "out.pgx"))
+        for c in range(nc):
+            pgx = open(os.path.join(tmp, "out_%d.pgx" % c), "rb").read()
+            got = read_pgx(pgx)
+            assert got == ref[c], f"{name}: opj_decompress decodes component {c} otherwise"
+    wide = any(bits > 8 for bits, _, _ in comps)
+    signed = any(s for _, s, _ in comps)
+    fmt = ("h" if signed else "H") if wide else ("b" if signed else "B")
+    flat = [ref[c][i] for i in range(w * h) for c in range(nc)]
+    open(os.path.join(HERE, name + ".ref"), "wb").write(struct.pack("<%d%s" % (len(flat), fmt), *flat))
+
+
+def read_pgx(data):
+    """A PGX file (what opj_decompress writes per component): 'PG ML|LM +|- bits w h\\n' and the samples."""
+    end = data.index(b"\n")
+    fields = data[:end].split()
+    endian = ">" if fields[1] == b"ML" else "<"
+    signed = fields[2] == b"-"
+    bits, w, h = int(fields[3]), int(fields[4]), int(fields[5])
+    size = 1 if bits <= 8 else 2
+    fmt = endian + "%d%s" % (w * h, ("b" if signed else "B") if size == 1 else ("h" if signed else "H"))
+    return list(struct.unpack(fmt, data[end + 1:end + 1 + w * h * size]))
+
+
+def main():
+    for f in os.listdir(HERE):
+        if f.startswith("m_"):
+            os.remove(os.path.join(HERE, f))
+    w, h = 48, 40
+    u8a, u8b = ramp(w, h, 8), noise(w, h, 8, 5)
+    u12a = [v % 4096 for v in ramp(w, h, 12)]
+    u12b = [v + 1024 for v in ct_like(w, h, False)]
+    u12c = noise(w, h, 12, 9)
+    # COC/QCC in the main header: levels, code-block sizes, precincts, 5/3 and 9/7 per component.
+    a = ["-n", "4", "-b", "32,32"]
+    b = ["-n", "2", "-b", "16,16"]
+    for prog in ("CPRL", "RPCL", "LRCP", "PCRL"):
+        splice("coc_u8_2c_" + prog.lower(), w, h, [(8, False, u8a), (8, False, u8b)], [[a, b]], progression=prog,
+               main_coc=[1], main_qcc=[1])
+    splice("coc_prec_u8_2c", w, h, [(8, False, u8a), (8, False, u8b)],
+           [[a, ["-n", "3", "-b", "16,16", "-c", "[32,32],[16,16],[16,16]"]]], main_coc=[1], main_qcc=[1])
+    splice("cocqcc_u12_3c_lossy", w, h, [(12, False, u12a), (12, False, u12b), (12, False, u12c)],
+           [[["-n", "3", "-I", "-r", "8"], ["-n", "5", "-b", "16,64"], ["-n", "2", "-I", "-r", "4", "-M", "1"]]],
+           progression="RPCL", main_coc=[1, 2], main_qcc=[1, 2])
+    # QCC only: the same coding style, different quantization (rates).
+    splice("qcc_u12_2c_lossy", w, h, [(12, False, u12a), (12, False, u12b)],
+           [[["-I", "-r", "20"], ["-I", "-r", "5"]]], main_qcc=[1])
+
+
+if __name__ == "__main__":
+    main()
