@@ -10,8 +10,9 @@
 //! reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT) colour transforms,
 //! 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and signedness; per-component
 //! coding styles and quantization (COC, QCC: levels, code-block size and style, precincts, wavelet and steps may
-//! differ between components). Everything else — SigProp/MagRef refinement passes, image or tile-grid offsets,
-//! other tile corners, subsampled components, RGN/PPM/PPT, COD/COC/QCD/QCC in tile-part headers — is refused with
+//! differ between components) and per-tile ones (COD, COC, QCD, QCC, POC in a tile's first tile-part header, with
+//! T.800 A.6's precedence: tile COC, tile COD, main COC, main COD). Everything else — SigProp/MagRef refinement
+//! passes, image or tile-grid offsets, other tile corners, subsampled components, RGN/PPM/PPT — is refused with
 //! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error
 //! means the codestream is damaged.
 //!

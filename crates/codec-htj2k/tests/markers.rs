@@ -35,7 +35,7 @@ fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), Str
 #[test]
 fn every_marker_case_decodes_like_opj_decompress() {
     let names = cases();
-    assert!(names.len() >= 7, "the test data is missing: {names:?}");
+    assert!(names.len() >= 11, "the test data is missing: {names:?}");
     let mut failures = Vec::new();
     for name in &names {
         let cs = data(&format!("{name}.j2c"));
@@ -58,7 +58,19 @@ fn every_marker_case_decodes_like_opj_decompress() {
 #[test]
 fn marker_features_are_covered() {
     let names = cases();
-    for needle in ["coc_u8_2c_cprl", "coc_u8_2c_rpcl", "coc_u8_2c_lrcp", "coc_u8_2c_pcrl", "coc_prec", "cocqcc", "qcc_"] {
+    for needle in [
+        "coc_u8_2c_cprl",
+        "coc_u8_2c_rpcl",
+        "coc_u8_2c_lrcp",
+        "coc_u8_2c_pcrl",
+        "coc_prec",
+        "cocqcc",
+        "qcc_",
+        "tilecod_u12",
+        "tilecoc_",
+        "tilecod_over_coc",
+        "tilecod_rpcl",
+    ] {
         assert!(names.iter().any(|n| n.contains(needle)), "no case with {needle}");
     }
 }
@@ -127,4 +139,50 @@ fn corrupt_marker_segments_are_errors() {
     let mut cs = base.clone();
     cs[at + 5] = 0x02;
     assert!(matches!(decode(&cs), Err(Error::InvalidSegment { .. })));
+}
+
+/// The offsets of the SOT markers of a codestream (its tile-parts).
+fn tile_parts(cs: &[u8]) -> Vec<usize> {
+    let mut at = Vec::new();
+    let mut pos = find(cs, 0x90);
+    while cs.get(pos..pos + 2) == Some(&[0xFF, 0x90][..]) {
+        at.push(pos);
+        let psot = u32::from_be_bytes([cs[pos + 6], cs[pos + 7], cs[pos + 8], cs[pos + 9]]) as usize;
+        pos += psot;
+    }
+    at
+}
+
+/// Tile overrides: each tile decodes with its own levels; leaving out more levels than a tile has is an error.
+#[test]
+fn tiles_with_their_own_coding_style() {
+    let cs = data("m_tilecod_u12_lossy.j2c");
+    // The main header's COD: 2 levels; tile 1's: 3.
+    assert_eq!(read_header(&cs).unwrap().levels, 2);
+    let r = decode_reduced(&cs, 2).unwrap();
+    assert_eq!((r.width, r.height), (12, 10));
+    assert!(matches!(decode_reduced(&cs, 3), Err(Error::TooManyLevels { .. })));
+    // Tile 1 has 1 level (its COD) in m_tilecod_over_coc: one level can be left out, not two.
+    let cs = data("m_tilecod_over_coc_u8_2c_lossy.j2c");
+    assert!(decode_reduced(&cs, 1).is_ok());
+    assert!(matches!(decode_reduced(&cs, 2), Err(Error::TooManyLevels { .. })));
+}
+
+/// COD/COC/QCD/QCC belong in a tile's first tile-part header only (T.800 A.4.2): tile 1's header moved to a second
+/// tile-part (after an empty first one) is an error.
+#[test]
+fn tile_parameters_after_the_first_tile_part_are_errors() {
+    let base = data("m_tilecoc_u8_2c.j2c");
+    let parts = tile_parts(&base);
+    assert_eq!(parts.len(), 2);
+    let mut cs = base[..parts[1]].to_vec();
+    // SOT: tile 1, Psot 14, TPsot 0, TNsot 2; SOD.
+    cs.extend_from_slice(&[0xFF, 0x90, 0, 10, 0, 1, 0, 0, 0, 14, 0, 2, 0xFF, 0x93]);
+    let mut second = base[parts[1]..].to_vec();
+    second[10] = 1;
+    second[11] = 2;
+    cs.extend_from_slice(&second);
+    assert!(matches!(decode(&cs), Err(Error::InvalidSegment { .. })), "{:?}", decode(&cs).map(|i| i.header));
+    // As written (the parameters in the first tile-part), it decodes.
+    assert!(decode(&base).is_ok());
 }

@@ -256,6 +256,18 @@ def main():
     # QCC only: the same coding style, different quantization (rates).
     splice("qcc_u12_2c_lossy", w, h, [(12, False, u12a), (12, False, u12b)],
            [[["-I", "-r", "20"], ["-I", "-r", "5"]]], main_qcc=[1])
+    # Tile overrides (T.800 A.6: tile COC > tile COD > main COC > main COD), two tiles side by side.
+    tiles = (32, 40)
+    c = ["-n", "2", "-b", "8,16"]
+    splice("tilecod_u12_lossy", w, h, [(12, False, u12b)], [[["-n", "3"]], [["-n", "4", "-b", "16,16", "-I"]]],
+           tile=tiles, tile_markers={1: [("COD", None), ("QCD", None)]})
+    splice("tilecoc_u8_2c", w, h, [(8, False, u8a), (8, False, u8b)], [[a, b], [a, c]], tile=tiles,
+           main_coc=[1], main_qcc=[1], tile_markers={1: [("COC", 1), ("QCC", 1)]})
+    splice("tilecod_over_coc_u8_2c_lossy", w, h, [(8, False, u8a), (8, False, u8b)],
+           [[a, b], [c + ["-I"], c + ["-I"]]], tile=tiles, main_coc=[1], main_qcc=[1],
+           tile_markers={1: [("COD", None), ("QCD", None)]})
+    splice("tilecod_rpcl_u8_2c", w, h, [(8, False, u8a), (8, False, u8b)], [[a, b], [c, b]], tile=tiles,
+           progression="RPCL", main_coc=[1], main_qcc=[1], tile_markers={1: [("COD", None), ("COC", 1)]})
 
 
 if __name__ == "__main__":
