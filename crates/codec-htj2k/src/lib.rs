@@ -8,7 +8,8 @@
 //! 2^levels), tile-parts, quality layers, precincts of any size, any progression order and progression order
 //! changes (POC), HT code-blocks coded with the cleanup pass only, any number of decomposition levels, the
 //! reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT) colour transforms,
-//! 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and signedness; per-component
+//! 1 to 16 components of 1 to 16 bits, signed or unsigned, of one precision and signedness or several (see
+//! [`Header::precision`]); per-component
 //! coding styles and quantization (COC, QCC: levels, code-block size and style, precincts, wavelet and steps may
 //! differ between components) and per-tile ones (COD, COC, QCD, QCC, POC in a tile's first tile-part header, with
 //! T.800 A.6's precedence: tile COC, tile COD, main COC, main COD). Everything else — SigProp/MagRef refinement
@@ -63,9 +64,12 @@ pub struct Header {
     pub height: u32,
     /// Number of components.
     pub components: u16,
-    /// Bits per sample (of every component), 1 to 16.
+    /// Bits per sample, 1 to 16: the most of any component (each component is decoded to its own range; see
+    /// [`read_components`] for each one's).
     pub precision: u8,
-    /// Whether the samples are signed (two's complement).
+    /// Whether the samples are signed (two's complement): whether any component is. Components of different
+    /// signedness are refused ([`Error::Unsupported`]) when an unsigned one would not fit the signed sample type
+    /// of `precision` (8 bits up to 8, 16 above).
     pub signed: bool,
     /// Reversible 5/3 wavelet (lossless) rather than the irreversible 9/7 (of the first component).
     pub reversible: bool,
@@ -138,6 +142,12 @@ pub fn read_header(data: &[u8]) -> Result<Header> {
     header(main.width, main.height, &main.components, cod, &styles)
 }
 
+/// The precision (1 to 16 bits) and signedness of each component, from the main header (SIZ).
+pub fn read_components(data: &[u8]) -> Result<Vec<(u8, bool)>> {
+    let main = codestream::main_header(data)?;
+    Ok(main.components.iter().map(|c| (c.precision, c.signed)).collect())
+}
+
 /// Whether the main header has a CAP marker announcing Part 15 (HTJ2K) capabilities.
 pub fn is_htj2k(data: &[u8]) -> bool {
     codestream::main_header(data).is_ok_and(|m| m.ht)
@@ -151,16 +161,21 @@ fn header(
     cod: &codestream::CodingStyle,
     styles: &[codestream::CodingStyle],
 ) -> Result<Header> {
-    let first = components[0];
-    if components.iter().any(|c| *c != first) {
-        return unsupported("components of different precision or signedness");
+    let precision = components.iter().map(|c| c.precision).max().unwrap_or(1);
+    let signed = components.iter().any(|c| c.signed);
+    // With signed components, the unsigned ones must fit the signed sample type too.
+    let bits = if precision > 8 { 16 } else { 8 };
+    if signed && components.iter().any(|c| !c.signed && c.precision >= bits) {
+        return unsupported(format!(
+            "an unsigned {bits}-bit component alongside signed ones"
+        ));
     }
     Ok(Header {
         width,
         height,
         components: components.len() as u16,
-        precision: first.precision,
-        signed: first.signed,
+        precision,
+        signed,
         reversible: styles[0].reversible,
         levels: min_levels(styles),
         colour_transform: cod.mct,

@@ -4,7 +4,7 @@
 //! opj_decompress also gives for the spliced codestreams) — 5/3 exactly, 9/7 (`lossy`) within 1. Must not depend on
 //! OpenJPEG being installed.
 
-use lumen_codec_htj2k::{decode, decode_reduced, read_header, Error};
+use lumen_codec_htj2k::{decode, decode_reduced, read_components, read_header, Error, Samples};
 
 mod common;
 use common::{data, values, widen};
@@ -35,7 +35,7 @@ fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), Str
 #[test]
 fn every_marker_case_decodes_like_opj_decompress() {
     let names = cases();
-    assert!(names.len() >= 11, "the test data is missing: {names:?}");
+    assert!(names.len() >= 14, "the test data is missing: {names:?}");
     let mut failures = Vec::new();
     for name in &names {
         let cs = data(&format!("{name}.j2c"));
@@ -70,6 +70,9 @@ fn marker_features_are_covered() {
         "tilecoc_",
         "tilecod_over_coc",
         "tilecod_rpcl",
+        "prec_u12_u8",
+        "prec_s12_u8",
+        "prec_s8_u5_s8",
     ] {
         assert!(names.iter().any(|n| n.contains(needle)), "no case with {needle}");
     }
@@ -185,4 +188,33 @@ fn tile_parameters_after_the_first_tile_part_are_errors() {
     assert!(matches!(decode(&cs), Err(Error::InvalidSegment { .. })), "{:?}", decode(&cs).map(|i| i.header));
     // As written (the parameters in the first tile-part), it decodes.
     assert!(decode(&base).is_ok());
+}
+
+/// Components of different precision and signedness: the header gives the largest precision and whether any is
+/// signed (the sample type that holds them all), [`read_components`] each one's; each is clamped to its own range.
+#[test]
+fn components_of_different_precision_and_signedness() {
+    let cs = data("m_prec_s8_u5_s8_3c.j2c");
+    let h = read_header(&cs).unwrap();
+    assert_eq!((h.precision, h.signed), (8, true));
+    assert_eq!(read_components(&cs).unwrap(), vec![(8, true), (5, false), (8, true)]);
+    let image = decode(&cs).unwrap();
+    let Samples::I8(v) = &image.samples else {
+        panic!("{:?}", image.header)
+    };
+    assert!(v.chunks_exact(3).all(|p| (0..32).contains(&p[1])));
+    assert!(v.chunks_exact(3).any(|p| p[0] < 0));
+    let cs = data("m_prec_s12_u8_2c_lossy.j2c");
+    assert_eq!(read_components(&cs).unwrap(), vec![(12, true), (8, false)]);
+    let image = decode(&cs).unwrap();
+    assert!(matches!(image.samples, Samples::I16(_)));
+    assert!(values(&image.samples).chunks_exact(2).all(|p| (0..256).contains(&p[1])));
+    // An unsigned 8-bit component alongside a signed one: no 8-bit sample type holds both.
+    let mut cs = data("m_coc_u8_2c_cprl.j2c");
+    assert_eq!(&cs[2..4], &[0xFF, 0x51]);
+    // SIZ's first Ssiz: after the marker, Lsiz, Rsiz, 8 four-byte fields and Csiz.
+    cs[4 + 2 + 2 + 32 + 2] |= 0x80;
+    assert_eq!(read_components(&cs).unwrap(), vec![(8, true), (8, false)]);
+    assert!(matches!(read_header(&cs), Err(Error::Unsupported { .. })));
+    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
 }

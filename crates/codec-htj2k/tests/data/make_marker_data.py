@@ -268,6 +268,15 @@ def main():
            tile_markers={1: [("COD", None), ("QCD", None)]})
     splice("tilecod_rpcl_u8_2c", w, h, [(8, False, u8a), (8, False, u8b)], [[a, b], [c, b]], tile=tiles,
            progression="RPCL", main_coc=[1], main_qcc=[1], tile_markers={1: [("COD", None), ("COC", 1)]})
+    # Components of different precision and signedness.
+    s12 = ct_like(w, h, False)
+    s8 = [v - 128 for v in noise(w, h, 8, 11)]
+    u5 = ramp(w, h, 5)
+    splice("prec_u12_u8_2c", w, h, [(12, False, u12b), (8, False, u8a)], [[a, a]], main_qcc=[1])
+    splice("prec_s12_u8_2c_lossy", w, h, [(12, True, s12), (8, False, u8a)], [[["-I"], ["-I", "-r", "3"]]],
+           main_qcc=[1])
+    splice("prec_s8_u5_s8_3c", w, h, [(8, True, s8), (5, False, u5), (8, True, [v - 128 for v in u8b])],
+           [[a, b, ["-n", "3"]]], progression="RPCL", main_coc=[1, 2], main_qcc=[1, 2])
 
 
 if __name__ == "__main__":
