@@ -1,7 +1,7 @@
 //! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that an HTJ2K or Part 1 image needs: SIZ,
-//! CAP, COD, COC, QCD, QCC, POC (in the main header and in a tile's first tile-part header, with T.800 A.6's
+//! CAP, COD, COC, QCD, QCC, RGN, POC (in the main header and in a tile's first tile-part header, with T.800 A.6's
 //! precedence) and the tile-parts of each tile. Anything that changes decoding and is not handled here
-//! (RGN/PPM/PPT, image or tile offsets, subsampling) is
+//! (PPM/PPT, image or tile offsets, subsampling) is
 //! reported as `Unsupported` so that the caller can use a general decoder. This module must not decode packets or
 //! coefficients.
 
@@ -50,6 +50,8 @@ pub(crate) struct CodingStyle {
     pub ht: bool,
     /// The code-block style bits (SPcod), for Part 1 code-blocks.
     pub block_style: u8,
+    /// The region of interest shift (RGN SPrgn, max-shift method, T.800 Annex H) of the component; 0: none.
+    pub roi_shift: u8,
 }
 
 /// The part of a coding style that a COC marker segment sets for one component (SPcoc, and Scoc's precinct bit).
@@ -88,6 +90,8 @@ pub(crate) struct Params {
     pub coc: Vec<Option<ComponentStyle>>,
     pub qcd: Option<Quantization>,
     pub qcc: Vec<Option<Quantization>>,
+    /// RGN: the region of interest shift per component.
+    pub rgn: Vec<Option<u8>>,
 }
 
 impl Params {
@@ -97,6 +101,7 @@ impl Params {
             coc: vec![None; components],
             qcd: None,
             qcc: vec![None; components],
+            rgn: vec![None; components],
         }
     }
 
@@ -106,9 +111,10 @@ impl Params {
             || self.qcd.is_some()
             || self.coc.iter().any(Option::is_some)
             || self.qcc.iter().any(Option::is_some)
+            || self.rgn.iter().any(Option::is_some)
     }
 
-    /// Read one COD, COC, QCD or QCC marker segment (`marker`) into these parameters.
+    /// Read one COD, COC, QCD, QCC or RGN marker segment (`marker`) into these parameters.
     fn read(&mut self, marker: u16, body: &[u8]) -> Result<()> {
         let nc = self.coc.len();
         match marker {
@@ -125,6 +131,15 @@ impl Params {
                 self.coc[c] = Some(component_style(rest, scoc & 1 != 0, "COC")?);
             }
             QCD => self.qcd = Some(quantization(body, "QCD")?),
+            RGN => {
+                let (c, rest) = component_index(body, nc, "RGN")?;
+                // Srgn 0: the max-shift method, the only one T.800 defines.
+                match rest {
+                    [0, shift] => self.rgn[c] = Some(*shift),
+                    [srgn, _] => return invalid("RGN", format!("Srgn {srgn}")),
+                    _ => return invalid("RGN", format!("{} bytes", body.len())),
+                }
+            }
             _ => {
                 let (c, rest) = component_index(body, nc, "QCC")?;
                 self.qcc[c] = Some(quantization(rest, "QCC")?);
@@ -149,7 +164,7 @@ impl Params {
         let mut styles = Vec::with_capacity(self.coc.len());
         let mut quants = Vec::with_capacity(self.coc.len());
         for c in 0..self.coc.len() {
-            styles.push(match (&self.coc[c], &self.cod, base) {
+            let mut style = match (&self.coc[c], &self.cod, base) {
                 (Some(coc), _, _) => cod.with(coc),
                 (None, Some(_), _) | (None, None, None) => cod.clone(),
                 // Only the tile-wide fields of a tile's COD replace the main header's COD.
@@ -161,7 +176,17 @@ impl Params {
                     mct: cod.mct,
                     ..styles[c].clone()
                 },
-            });
+            };
+            // A tile's RGN, or the main header's (RGN is independent of COD and COC).
+            style.roi_shift = match (self.rgn[c], base) {
+                (Some(shift), _) => shift,
+                (None, Some((_, styles, _))) => styles[c].roi_shift,
+                (None, None) => 0,
+            };
+            if style.roi_shift > 0 && style.ht {
+                return unsupported("a region of interest (RGN) with HT code-blocks");
+            }
+            styles.push(style);
             quants.push(match (&self.qcc[c], &self.qcd, base) {
                 (Some(q), _, _) => q.clone(),
                 (None, Some(q), _) => q.clone(),
@@ -360,8 +385,7 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
                 // Pcap bit 15 (counted from the most significant bit, 1-based): Part 15 capabilities.
                 cap_ht = be32(body, 0) & (1 << (32 - 15)) != 0;
             }
-            COD | COC | QCD | QCC => params.read(marker, r.segment("main header")?)?,
-            RGN => return unsupported("region of interest (RGN)"),
+            COD | COC | QCD | QCC | RGN => params.read(marker, r.segment("main header")?)?,
             POC => poc(r.segment("POC")?, components.len(), &mut pocs)?,
             PPM => return unsupported("packed packet headers (PPM)"),
             m if m >> 8 != 0xFF || (0xFF30..=0xFF3F).contains(&m) => {
@@ -462,6 +486,7 @@ fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
         precincts: c.precincts,
         ht: c.ht,
         block_style: c.block_style,
+        roi_shift: 0,
     })
 }
 
@@ -763,7 +788,7 @@ fn tile_part_body(
         match r.u16("in a tile-part header")? {
             SOD => return Ok(r.pos),
             POC => poc(r.segment("POC")?, components, pocs)?,
-            m @ (COD | COC | QCD | QCC) => match params.as_deref_mut() {
+            m @ (COD | COC | QCD | QCC | RGN) => match params.as_deref_mut() {
                 Some(p) => p.read(m, r.segment("tile-part header")?)?,
                 None => {
                     return invalid(
@@ -772,7 +797,6 @@ fn tile_part_body(
                     )
                 }
             },
-            RGN => return unsupported("region of interest (RGN)"),
             PPT => return unsupported("packed packet headers (PPT)"),
             m if m >> 8 != 0xFF => {
                 return invalid(

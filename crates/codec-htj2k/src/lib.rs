@@ -9,18 +9,19 @@
 //! changes (POC), HT code-blocks coded with the cleanup pass only, any number of decomposition levels, the
 //! reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT) colour transforms,
 //! 1 to 16 components of 1 to 16 bits, signed or unsigned, of one precision and signedness or several (see
-//! [`Header::precision`]); per-component
-//! coding styles and quantization (COC, QCC: levels, code-block size and style, precincts, wavelet and steps may
-//! differ between components) and per-tile ones (COD, COC, QCD, QCC, POC in a tile's first tile-part header, with
-//! T.800 A.6's precedence: tile COC, tile COD, main COC, main COD). Everything else — SigProp/MagRef refinement
-//! passes, image or tile-grid offsets, other tile corners, subsampled components, RGN/PPM/PPT — is refused with
+//! [`Header::precision`]) — and more: per-component coding styles and quantization (COC, QCC: levels, code-block
+//! size and style, precincts, wavelet and steps may differ between components) and per-tile ones (COD, COC, QCD,
+//! QCC, POC in a tile's first tile-part header, with T.800 A.6's precedence: tile COC, tile COD, main COC, main
+//! COD). Everything else — SigProp/MagRef refinement passes, image or tile-grid offsets, other tile corners,
+//! subsampled components, PPM/PPT, a region of interest (RGN) with HT code-blocks — is refused with
 //! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error
 //! means the codestream is damaged.
 //!
 //! JPEG 2000 Part 1 codestreams (COD without the HT flag: DICOM JPEG 2000, .90/.91) go through the same pipeline
 //! with the EBCOT code-block decoder (MQ arithmetic decoder and the three coding passes, T.800 Annexes C and D),
 //! under the same limits, with every Part 1 code-block style (arithmetic bypass, context reset, termination on
-//! each pass, vertically causal contexts, predictable termination, segmentation symbols).
+//! each pass, vertically causal contexts, predictable termination, segmentation symbols) and regions of interest
+//! (RGN, the max-shift method of T.800 Annex H, in the main header or a tile's).
 //!
 //! Reduced resolutions: [`decode_reduced`] leaves out the highest resolution levels of a whole codestream (like
 //! `ojph_expand -skip_res`: fewer inverse wavelet levels, an image of [`reduced_size`]); [`prefix_resolution`]
@@ -594,6 +595,14 @@ fn decode_levels<T: Sample>(
         let cod = &cs.styles[c];
         let band = &resolutions[c][r][b];
         let count = layout.band_blocks(band_index);
+        // A region of interest (max-shift, T.800 H.1): the code-blocks have `roi` more magnitude bit-planes.
+        let roi = u32::from(cod.roi_shift);
+        let mb = band.mb + roi;
+        if mb > 29 {
+            return unsupported(format!(
+                "{mb} magnitude bit-planes in a subband with a region of interest"
+            ));
+        }
         for block in 0..count {
             let mut mine = by_block.pieces(base + block);
             let Some(first) = mine.next() else {
@@ -623,10 +632,10 @@ fn decode_levels<T: Sample>(
             let (x0, y0) = (bx * band.cbw, by * band.cbh);
             let (cw, ch) = (band.cbw.min(band.w - x0), band.cbh.min(band.h - y0));
             // The cleanup pass codes every magnitude bit down to bit-plane p (T.814 7.1).
-            let Some(p) = (band.mb - 1).checked_sub(missing_msbs) else {
+            let Some(p) = (mb - 1).checked_sub(missing_msbs) else {
                 return corrupt("a code-block with more missing bit-planes than its subband has");
             };
-            let max_u = band.mb + 1 - p;
+            let max_u = mb + 1 - p;
             let start = (band.y0 + y0) * w + band.x0 + x0;
             // HT code-blocks: the cleanup pass, straight into the plane; Part 1 code-blocks: the EBCOT decoder,
             // with the same output (the indices, doubled plus 1/2 for an irreversible block).
@@ -644,11 +653,19 @@ fn decode_levels<T: Sample>(
                 }
                 (false, true) => {
                     t1.decode(coded, &segments, cw, ch, p, kind, style, false, &mut planes[c][start..], w)?;
+                    if roi > 0 {
+                        for y in 0..ch {
+                            roi_descale(&mut planes[c][start + y * w..start + y * w + cw], roi, false);
+                        }
+                    }
                 }
                 (false, false) => {
                     block_buf.clear();
                     block_buf.resize(cw * ch, 0);
                     t1.decode(coded, &segments, cw, ch, p, kind, style, true, &mut block_buf, cw)?;
+                    if roi > 0 {
+                        roi_descale(&mut block_buf, roi, true);
+                    }
                     let half_step = band.step * 0.5;
                     let plane = &mut fplanes[c];
                     for (y, src) in block_buf.chunks_exact(cw).enumerate() {
@@ -781,6 +798,23 @@ fn decode_levels<T: Sample>(
         }
     }
     Ok(header)
+}
+
+/// Undo the max-shift scaling of a region of interest (T.800 H.2): a coefficient whose index has a magnitude of
+/// 2^`shift` or more belongs to the region and is scaled down by 2^`shift`; the others (the background) stay.
+/// `values`: the Part 1 block decoder's, indices or (`doubled`) twice the reconstruction point of an irreversible
+/// block. (OpenJPEG compares twice the reconstruction point with 2^`shift` in both cases, which differs only for
+/// background indices from 2^(`shift` − 1) up, which a max-shift encoder does not leave; its own encoder scales
+/// every coefficient, so the two agree on its codestreams.)
+fn roi_descale(values: &mut [i32], shift: u32, doubled: bool) {
+    let threshold = 1u32 << (shift + u32::from(doubled));
+    for v in values {
+        let m = v.unsigned_abs();
+        if m >= threshold {
+            let m = (m >> shift) as i32;
+            *v = if *v < 0 { -m } else { m };
+        }
+    }
 }
 
 /// A packet: quality layer, component, resolution and precinct (raster index in the resolution).
@@ -1204,4 +1238,21 @@ fn resolutions(
         out.push(bands);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::roi_descale;
+
+    #[test]
+    fn roi_descale_scales_down_the_region_and_leaves_the_background() {
+        // Indices, shift 3: magnitudes of 8 and more are the region's.
+        let mut v = [0, 7, -7, 8, -8, 8 * 5 + 3, -(8 * 5), 1 << 28];
+        roi_descale(&mut v, 3, false);
+        assert_eq!(v, [0, 7, -7, 1, -1, 5, -5, 1 << 25]);
+        // Twice the reconstruction point: indices of 8 and more are 16 and more.
+        let mut v = [15, -15, 16, -17, 2 * 40 + 1];
+        roi_descale(&mut v, 3, true);
+        assert_eq!(v, [15, -15, 2, -2, 10]);
+    }
 }

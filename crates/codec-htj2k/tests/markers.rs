@@ -35,7 +35,7 @@ fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), Str
 #[test]
 fn every_marker_case_decodes_like_opj_decompress() {
     let names = cases();
-    assert!(names.len() >= 14, "the test data is missing: {names:?}");
+    assert!(names.len() >= 18, "the test data is missing: {names:?}");
     let mut failures = Vec::new();
     for name in &names {
         let cs = data(&format!("{name}.j2c"));
@@ -73,6 +73,10 @@ fn marker_features_are_covered() {
         "prec_u12_u8",
         "prec_s12_u8",
         "prec_s8_u5_s8",
+        "rgn_u12",
+        "rgn_u8_lossy",
+        "rgn_c1_",
+        "rgn_tile",
     ] {
         assert!(names.iter().any(|n| n.contains(needle)), "no case with {needle}");
     }
@@ -216,5 +220,50 @@ fn components_of_different_precision_and_signedness() {
     cs[4 + 2 + 2 + 32 + 2] |= 0x80;
     assert_eq!(read_components(&cs).unwrap(), vec![(8, true), (8, false)]);
     assert!(matches!(read_header(&cs), Err(Error::Unsupported { .. })));
+    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+}
+
+/// Insert marker segment `segment` (marker, length and body) before the first SOT.
+fn insert_before_sot(cs: &[u8], segment: &[u8]) -> Vec<u8> {
+    let at = find(cs, 0x90);
+    [&cs[..at], segment, &cs[at..]].concat()
+}
+
+/// RGN: damaged segments are errors; a region of interest with HT code-blocks, or a shift beyond the 29
+/// magnitude bit-planes the block decoder handles, is refused.
+#[test]
+fn region_of_interest_errors_and_refusals() {
+    let base = data("m_rgn_u12.j2c");
+    let at = find(&base, 0x5E);
+    assert_eq!(&base[at..at + 7], &[0xFF, 0x5E, 0, 5, 0, 0, 5]);
+    // Unknown Srgn; a component past the last; a segment of the wrong length; cut inside it.
+    for (i, v) in [(at + 5, 1u8), (at + 4, 1), (at + 3, 4), (at + 3, 6)] {
+        let mut cs = base.clone();
+        cs[i] = v;
+        assert!(decode(&cs).is_err(), "byte {} = {v}", i - at);
+    }
+    assert!(matches!(decode(&base[..at + 5]), Err(Error::Truncated { .. })));
+    // A shift of 28 on top of a 12-bit image's bit-planes.
+    let mut cs = base.clone();
+    cs[at + 6] = 28;
+    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+    // Any shift value: an error or an image, never a panic.
+    for v in 0..=255u8 {
+        let mut cs = base.clone();
+        cs[at + 6] = v;
+        let _ = decode(&cs);
+    }
+    // OpenJPEG's encoder scales every coefficient (make_marker_data.py): the code-blocks are the same whatever
+    // the shift, so each shift the bit-planes allow (the block decoder starting that many bit-planes higher, then
+    // the whole block scaled back down) gives the same image, and so does none.
+    let want = decode(&base).unwrap().samples;
+    for v in [0u8, 1, 2, 9, 14] {
+        let mut cs = base.clone();
+        cs[at + 6] = v;
+        assert!(decode(&cs).unwrap().samples == want, "shift {v}");
+    }
+    // HT code-blocks with a region of interest.
+    let ht = data("u8_65x33_lossy.j2c");
+    let cs = insert_before_sot(&ht, &[0xFF, 0x5E, 0, 5, 0, 0, 3]);
     assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
 }

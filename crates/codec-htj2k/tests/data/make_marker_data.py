@@ -130,11 +130,19 @@ def qcc(c, qcd):
     return segment(QCC, bytes([c]) + qcd)
 
 
-def splice(name, w, h, comps, table, tile=None, progression="CPRL", main_coc=(), main_qcc=(), tile_markers=None):
+def rgn(c, body):
+    """RGN for component c with the Srgn and SPrgn of an encoding's RGN (written for its component 0)."""
+    assert body[0] == 0
+    return segment(RGN, bytes([c]) + body[1:])
+
+
+def splice(name, w, h, comps, table, tile=None, progression="CPRL", main_coc=(), main_qcc=(), main_rgn=(),
+           tile_markers=None):
     """comps: [(bits, signed, samples)]; table[t][c]: the opj_compress options of component c in tile t (tile 0's
-    component 0 gives COD and QCD); main_coc, main_qcc: components whose main-header COC and QCC come from tile 0's
-    encoding;
-    tile_markers[t]: [("COD" | "QCD", None) | ("COC" | "QCC", c)] for tile t's header, from tile t's encodings."""
+    component 0 gives COD and QCD); main_coc, main_qcc, main_rgn: components whose main-header COC, QCC and
+    RGN come from tile 0's encoding; tile_markers[t]: [("COD" | "QCD", None) | ("COC" | "QCC" | "RGN", c)] for tile
+    t's header, from tile t's encodings. The RGN of an encoding (opj_compress -ROI c=0,U=s) is written only where
+    asked."""
     nc = len(comps)
     cache = {}
 
@@ -157,6 +165,8 @@ def splice(name, w, h, comps, table, tile=None, progression="CPRL", main_coc=(),
         out += coc(c, enc(c, table[0][c]).cod())
     for c in main_qcc:
         out += qcc(c, enc(c, table[0][c]).qcd())
+    for c in main_rgn:
+        out += rgn(c, enc(c, table[0][c]).main[RGN])
     # The reference: each tile-component's samples from its own encoding's decode.
     ref = [[0] * (w * h) for _ in range(nc)]
     for t in range(ntiles):
@@ -171,6 +181,8 @@ def splice(name, w, h, comps, table, tile=None, progression="CPRL", main_coc=(),
                 header += segment(QCD, encs[0].qcd())
             elif kind == "COC":
                 header += coc(c, encs[c].cod())
+            elif kind == "RGN":
+                header += rgn(c, encs[c].main[RGN])
             else:
                 header += qcc(c, encs[c].qcd())
         levels = [e.levels() for e in encs]
@@ -277,6 +289,14 @@ def main():
            main_qcc=[1])
     splice("prec_s8_u5_s8_3c", w, h, [(8, True, s8), (5, False, u5), (8, True, [v - 128 for v in u8b])],
            [[a, b, ["-n", "3"]]], progression="RPCL", main_coc=[1, 2], main_qcc=[1, 2])
+    # Regions of interest (RGN, max-shift). OpenJPEG's encoder scales every coefficient (the whole image is the
+    # region): only RGN's shift differs from a stream without it.
+    splice("rgn_u12", w, h, [(12, False, u12b)], [[["-ROI", "c=0,U=5"]]], main_rgn=[0])
+    splice("rgn_u8_lossy", w, h, [(8, False, u8a)], [[["-I", "-r", "4", "-ROI", "c=0,U=3", "-M", "8"]]], main_rgn=[0])
+    splice("rgn_c1_u8_2c_lossy", w, h, [(8, False, u8a), (8, False, u8b)],
+           [[a, ["-I", "-ROI", "c=0,U=7", "-n", "2"]]], main_coc=[1], main_qcc=[1], main_rgn=[1])
+    splice("rgn_tile_u12", w, h, [(12, False, u12b)], [[["-n", "3"]], [["-n", "3", "-ROI", "c=0,U=9"]]], tile=tiles,
+           tile_markers={1: [("RGN", 0)]})
 
 
 if __name__ == "__main__":
