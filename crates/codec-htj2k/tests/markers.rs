@@ -4,10 +4,13 @@
 //! opj_decompress also gives for the spliced codestreams) — 5/3 exactly, 9/7 (`lossy`) within 1. Must not depend on
 //! OpenJPEG being installed.
 
-use lumen_codec_htj2k::{decode, decode_reduced, read_components, read_header, Error, Samples};
+use lumen_codec_htj2k::{
+    decode, decode_prefix, decode_reduced, decode_with_limit, prefix_resolution, read_components, read_header, Error,
+    Samples,
+};
 
 mod common;
-use common::{data, values, widen};
+use common::{data, len, values, widen, Rng};
 
 /// Every `m_*` case, by file name.
 fn cases() -> Vec<String> {
@@ -266,4 +269,66 @@ fn region_of_interest_errors_and_refusals() {
     let ht = data("u8_65x33_lossy.j2c");
     let cs = insert_before_sot(&ht, &[0xFF, 0x5E, 0, 5, 0, 0, 3]);
     assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+}
+
+/// Random changes to the marker segments (the first bytes, and the tile-part headers) of every case: an error or
+/// an image of the declared size, never a panic; the same for reduced and prefix decodes.
+#[test]
+fn random_header_corruption_is_an_error_or_an_image() {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for name in cases() {
+        let cs = data(&format!("{name}.j2c"));
+        let size = len(&decode(&cs).unwrap().samples);
+        // The main header and the first tile-part header; the tile-parts' headers.
+        let mut spots: Vec<(usize, usize)> = vec![(0, find(&cs, 0x93) + 2)];
+        spots.extend(tile_parts(&cs).iter().map(|&t| (t, t + 40)));
+        for _ in 0..300 {
+            let mut bad = cs.clone();
+            for _ in 0..1 + rng.next() % 3 {
+                let (a, b) = spots[(rng.next() % spots.len() as u64) as usize];
+                let i = a + (rng.next() % (b - a) as u64) as usize;
+                if i >= bad.len() {
+                    continue;
+                }
+                match rng.next() % 3 {
+                    0 => bad[i] ^= 1 << (rng.next() % 8),
+                    1 => bad[i] = rng.next() as u8,
+                    _ => bad[i] = 0,
+                }
+            }
+            if let Ok(image) = decode_with_limit(&bad, 4 * size as u64) {
+                let h = image.header;
+                assert_eq!(len(&image.samples), (h.width * h.height) as usize * usize::from(h.components));
+            }
+            let _ = decode_reduced(&bad, 1);
+            let _ = prefix_resolution(&bad[..bad.len() / 2]);
+        }
+    }
+}
+
+/// Prefixes of the cases: what `prefix_resolution` promises `decode_prefix` delivers, and the whole stream is the
+/// whole image.
+#[test]
+fn prefixes_decode_at_the_resolution_they_hold() {
+    for name in cases() {
+        let cs = data(&format!("{name}.j2c"));
+        let whole = decode(&cs).unwrap();
+        for cut in (0..=cs.len()).step_by(37).chain([cs.len()]) {
+            let prefix = &cs[..cut];
+            match prefix_resolution(prefix).unwrap_or_else(|e| panic!("{name} cut at {cut}: {e}")) {
+                None => assert!(decode_prefix(prefix).unwrap().is_none(), "{name} {cut}"),
+                Some(p) => {
+                    let image = decode_prefix(prefix).unwrap().unwrap();
+                    assert_eq!(image.discarded, p.discard);
+                    if p.discard == 0 {
+                        assert_eq!(image.samples, whole.samples, "{name} {cut}");
+                    } else {
+                        let reduced = decode_reduced(&cs, p.discard).unwrap();
+                        assert_eq!(image.samples, reduced.samples, "{name} {cut}");
+                    }
+                }
+            }
+        }
+        assert_eq!(prefix_resolution(&cs).unwrap().unwrap().discard, 0, "{name}");
+    }
 }
