@@ -166,16 +166,10 @@ impl Params {
         for c in 0..self.coc.len() {
             let mut style = match (&self.coc[c], &self.cod, base) {
                 (Some(coc), _, _) => cod.with(coc),
+                // This header's COD (a tile's replaces the main header's COC too).
                 (None, Some(_), _) | (None, None, None) => cod.clone(),
-                // Only the tile-wide fields of a tile's COD replace the main header's COD.
-                (None, None, Some((_, styles, _))) => CodingStyle {
-                    sop: cod.sop,
-                    eph: cod.eph,
-                    progression: cod.progression,
-                    layers: cod.layers,
-                    mct: cod.mct,
-                    ..styles[c].clone()
-                },
+                // A tile without COD or COC for the component: the main header's style of it.
+                (None, None, Some((_, styles, _))) => styles[c].clone(),
             };
             // A tile's RGN, or the main header's (RGN is independent of COD and COC).
             style.roi_shift = match (self.rgn[c], base) {
@@ -196,7 +190,11 @@ impl Params {
                 }
             });
         }
-        if cod.mct && styles[..3].iter().any(|s| s.reversible != styles[0].reversible) {
+        if cod.mct
+            && styles[..3]
+                .iter()
+                .any(|s| s.reversible != styles[0].reversible)
+        {
             return unsupported("a colour transform over components with different wavelets");
         }
         Ok((cod, styles, quants))
@@ -204,13 +202,21 @@ impl Params {
 }
 
 /// The component index that starts a COC, QCC or RGN (one byte, two with more than 256 components), and the rest.
-fn component_index<'a>(b: &'a [u8], components: usize, name: &'static str) -> Result<(usize, &'a [u8])> {
+fn component_index<'a>(
+    b: &'a [u8],
+    components: usize,
+    name: &'static str,
+) -> Result<(usize, &'a [u8])> {
     let wide = components > 256;
     let n = if wide { 2 } else { 1 };
     if b.len() < n {
         return invalid(name, "shorter than its component index");
     }
-    let c = if wide { usize::from(be16(b, 0)) } else { usize::from(b[0]) };
+    let c = if wide {
+        usize::from(be16(b, 0))
+    } else {
+        usize::from(b[0])
+    };
     if c >= components {
         return invalid(name, format!("component {c} of {components}"));
     }
@@ -687,7 +693,13 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
         let t = usize::from(tile);
         let first = parts[t].is_empty();
         let mut params = Params::new(nc);
-        let body = match tile_part_body(&data[..end], pos + 12, nc, &mut tile_pocs[t], first.then_some(&mut params)) {
+        let body = match tile_part_body(
+            &data[..end],
+            pos + 12,
+            nc,
+            &mut tile_pocs[t],
+            first.then_some(&mut params),
+        ) {
             Ok(body) => body,
             Err(Error::Truncated { .. }) if prefix && any => break,
             Err(e) => return Err(e),

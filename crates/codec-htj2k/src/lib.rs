@@ -146,7 +146,11 @@ pub fn read_header(data: &[u8]) -> Result<Header> {
 /// The precision (1 to 16 bits) and signedness of each component, from the main header (SIZ).
 pub fn read_components(data: &[u8]) -> Result<Vec<(u8, bool)>> {
     let main = codestream::main_header(data)?;
-    Ok(main.components.iter().map(|c| (c.precision, c.signed)).collect())
+    Ok(main
+        .components
+        .iter()
+        .map(|c| (c.precision, c.signed))
+        .collect())
 }
 
 /// Whether the main header has a CAP marker announcing Part 15 (HTJ2K) capabilities.
@@ -1018,7 +1022,12 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
     let nr = layout.grid.iter().map(Vec::len).max().unwrap_or(0);
     let layers = cs.cod.layers;
     // At most one packet per byte of the tile ([`Layout::new`]).
-    let per_layer: usize = layout.grid.iter().flatten().map(|&(x, y)| x * y).sum::<usize>();
+    let per_layer: usize = layout
+        .grid
+        .iter()
+        .flatten()
+        .map(|&(x, y)| x * y)
+        .sum::<usize>();
     let mut order = Vec::with_capacity(per_layer * usize::from(layers));
     let whole = codestream::Poc {
         res_start: 0,

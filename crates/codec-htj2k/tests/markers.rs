@@ -5,8 +5,8 @@
 //! OpenJPEG being installed.
 
 use lumen_codec_htj2k::{
-    decode, decode_prefix, decode_reduced, decode_with_limit, prefix_resolution, read_components, read_header, Error,
-    Samples,
+    decode, decode_prefix, decode_reduced, decode_with_limit, prefix_resolution, read_components,
+    read_header, Error, Samples,
 };
 
 mod common;
@@ -26,11 +26,22 @@ fn cases() -> Vec<String> {
 
 fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), String> {
     if got.len() != want.len() {
-        return Err(format!("{name}: {} samples, want {}", got.len(), want.len()));
+        return Err(format!(
+            "{name}: {} samples, want {}",
+            got.len(),
+            want.len()
+        ));
     }
     let tolerance = if exact { 0 } else { 1 };
-    match got.iter().zip(want).position(|(a, b)| (a - b).abs() > tolerance) {
-        Some(i) => Err(format!("{name}: sample {i} is {}, want {}", got[i], want[i])),
+    match got
+        .iter()
+        .zip(want)
+        .position(|(a, b)| (a - b).abs() > tolerance)
+    {
+        Some(i) => Err(format!(
+            "{name}: sample {i} is {}, want {}",
+            got[i], want[i]
+        )),
         None => Ok(()),
     }
 }
@@ -50,7 +61,12 @@ fn every_marker_case_decodes_like_opj_decompress() {
             }
         };
         let want = widen(&data(&format!("{name}.ref")), &image.samples);
-        if let Err(e) = compare(name, &values(&image.samples), &want, !name.contains("lossy")) {
+        if let Err(e) = compare(
+            name,
+            &values(&image.samples),
+            &want,
+            !name.contains("lossy"),
+        ) {
             failures.push(e);
         }
     }
@@ -81,7 +97,10 @@ fn marker_features_are_covered() {
         "rgn_c1_",
         "rgn_tile",
     ] {
-        assert!(names.iter().any(|n| n.contains(needle)), "no case with {needle}");
+        assert!(
+            names.iter().any(|n| n.contains(needle)),
+            "no case with {needle}"
+        );
     }
 }
 
@@ -89,7 +108,10 @@ fn marker_features_are_covered() {
 fn header_of_components_with_different_levels() {
     // Component 0: 3 levels (COD); component 1: 1 level (COC).
     let h = read_header(&data("m_coc_u8_2c_cprl.j2c")).unwrap();
-    assert_eq!((h.width, h.height, h.components, h.precision), (48, 40, 2, 8));
+    assert_eq!(
+        (h.width, h.height, h.components, h.precision),
+        (48, 40, 2, 8)
+    );
     assert_eq!(h.levels, 1, "the fewest levels of any component");
     assert!(h.reversible);
     // One level can be left out of every component, two cannot.
@@ -127,7 +149,10 @@ fn corrupt_marker_segments_are_errors() {
         // A component index past the last component.
         let mut cs = base.clone();
         cs[at + 4] = 3;
-        assert!(matches!(decode(&cs), Err(Error::InvalidSegment { .. })), "{marker:02X}");
+        assert!(
+            matches!(decode(&cs), Err(Error::InvalidSegment { .. })),
+            "{marker:02X}"
+        );
         // A segment too short for its fields (the rest of the header then misparses).
         let mut cs = base.clone();
         cs[at + 2..at + 4].copy_from_slice(&3u16.to_be_bytes());
@@ -157,7 +182,8 @@ fn tile_parts(cs: &[u8]) -> Vec<usize> {
     let mut pos = find(cs, 0x90);
     while cs.get(pos..pos + 2) == Some(&[0xFF, 0x90][..]) {
         at.push(pos);
-        let psot = u32::from_be_bytes([cs[pos + 6], cs[pos + 7], cs[pos + 8], cs[pos + 9]]) as usize;
+        let psot =
+            u32::from_be_bytes([cs[pos + 6], cs[pos + 7], cs[pos + 8], cs[pos + 9]]) as usize;
         pos += psot;
     }
     at
@@ -171,11 +197,17 @@ fn tiles_with_their_own_coding_style() {
     assert_eq!(read_header(&cs).unwrap().levels, 2);
     let r = decode_reduced(&cs, 2).unwrap();
     assert_eq!((r.width, r.height), (12, 10));
-    assert!(matches!(decode_reduced(&cs, 3), Err(Error::TooManyLevels { .. })));
+    assert!(matches!(
+        decode_reduced(&cs, 3),
+        Err(Error::TooManyLevels { .. })
+    ));
     // Tile 1 has 1 level (its COD) in m_tilecod_over_coc: one level can be left out, not two.
     let cs = data("m_tilecod_over_coc_u8_2c_lossy.j2c");
     assert!(decode_reduced(&cs, 1).is_ok());
-    assert!(matches!(decode_reduced(&cs, 2), Err(Error::TooManyLevels { .. })));
+    assert!(matches!(
+        decode_reduced(&cs, 2),
+        Err(Error::TooManyLevels { .. })
+    ));
 }
 
 /// COD/COC/QCD/QCC belong in a tile's first tile-part header only (T.800 A.4.2): tile 1's header moved to a second
@@ -192,7 +224,11 @@ fn tile_parameters_after_the_first_tile_part_are_errors() {
     second[10] = 1;
     second[11] = 2;
     cs.extend_from_slice(&second);
-    assert!(matches!(decode(&cs), Err(Error::InvalidSegment { .. })), "{:?}", decode(&cs).map(|i| i.header));
+    assert!(
+        matches!(decode(&cs), Err(Error::InvalidSegment { .. })),
+        "{:?}",
+        decode(&cs).map(|i| i.header)
+    );
     // As written (the parameters in the first tile-part), it decodes.
     assert!(decode(&base).is_ok());
 }
@@ -204,7 +240,10 @@ fn components_of_different_precision_and_signedness() {
     let cs = data("m_prec_s8_u5_s8_3c.j2c");
     let h = read_header(&cs).unwrap();
     assert_eq!((h.precision, h.signed), (8, true));
-    assert_eq!(read_components(&cs).unwrap(), vec![(8, true), (5, false), (8, true)]);
+    assert_eq!(
+        read_components(&cs).unwrap(),
+        vec![(8, true), (5, false), (8, true)]
+    );
     let image = decode(&cs).unwrap();
     let Samples::I8(v) = &image.samples else {
         panic!("{:?}", image.header)
@@ -215,7 +254,9 @@ fn components_of_different_precision_and_signedness() {
     assert_eq!(read_components(&cs).unwrap(), vec![(12, true), (8, false)]);
     let image = decode(&cs).unwrap();
     assert!(matches!(image.samples, Samples::I16(_)));
-    assert!(values(&image.samples).chunks_exact(2).all(|p| (0..256).contains(&p[1])));
+    assert!(values(&image.samples)
+        .chunks_exact(2)
+        .all(|p| (0..256).contains(&p[1])));
     // An unsigned 8-bit component alongside a signed one: no 8-bit sample type holds both.
     let mut cs = data("m_coc_u8_2c_cprl.j2c");
     assert_eq!(&cs[2..4], &[0xFF, 0x51]);
@@ -245,7 +286,10 @@ fn region_of_interest_errors_and_refusals() {
         cs[i] = v;
         assert!(decode(&cs).is_err(), "byte {} = {v}", i - at);
     }
-    assert!(matches!(decode(&base[..at + 5]), Err(Error::Truncated { .. })));
+    assert!(matches!(
+        decode(&base[..at + 5]),
+        Err(Error::Truncated { .. })
+    ));
     // A shift of 28 on top of a 12-bit image's bit-planes.
     let mut cs = base.clone();
     cs[at + 6] = 28;
@@ -298,7 +342,10 @@ fn random_header_corruption_is_an_error_or_an_image() {
             }
             if let Ok(image) = decode_with_limit(&bad, 4 * size as u64) {
                 let h = image.header;
-                assert_eq!(len(&image.samples), (h.width * h.height) as usize * usize::from(h.components));
+                assert_eq!(
+                    len(&image.samples),
+                    (h.width * h.height) as usize * usize::from(h.components)
+                );
             }
             let _ = decode_reduced(&bad, 1);
             let _ = prefix_resolution(&bad[..bad.len() / 2]);
@@ -329,6 +376,10 @@ fn prefixes_decode_at_the_resolution_they_hold() {
                 }
             }
         }
-        assert_eq!(prefix_resolution(&cs).unwrap().unwrap().discard, 0, "{name}");
+        assert_eq!(
+            prefix_resolution(&cs).unwrap().unwrap().discard,
+            0,
+            "{name}"
+        );
     }
 }
