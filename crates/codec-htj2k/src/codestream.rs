@@ -1,7 +1,7 @@
 //! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that an HTJ2K or Part 1 image needs: SIZ,
 //! CAP, COD, COC, QCD, QCC, RGN, POC (in the main header and in a tile's first tile-part header, with T.800 A.6's
 //! precedence) and the tile-parts of each tile. Anything that changes decoding and is not handled here
-//! (PPM/PPT, image or tile offsets, subsampling) is
+//! (PPM/PPT, image or tile offsets) is
 //! reported as `Unsupported` so that the caller can use a general decoder. This module must not decode packets or
 //! coefficients.
 
@@ -28,6 +28,20 @@ const EOC: u16 = 0xFFD9;
 pub(crate) struct Component {
     pub precision: u8,
     pub signed: bool,
+    /// Subsampling (XRsiz, YRsiz): the component has a sample every `dx` columns and `dy` rows of the grid.
+    pub dx: u8,
+    pub dy: u8,
+}
+
+impl Component {
+    /// The size of the component of an image (or tile, at a corner on a multiple of the subsampling) of
+    /// `width`×`height` (T.800 B.2).
+    pub fn size(&self, width: u32, height: u32) -> (usize, usize) {
+        (
+            width.div_ceil(u32::from(self.dx)) as usize,
+            height.div_ceil(u32::from(self.dy)) as usize,
+        )
+    }
 }
 
 /// Coding style (COD; with a COC's fields for one component, see [`CodingStyle::with`]).
@@ -443,9 +457,6 @@ fn siz(b: &[u8]) -> Result<(u32, u32, u32, u32, Vec<Component>)> {
         if dx == 0 || dy == 0 {
             return invalid("SIZ", "a component subsampling factor of 0");
         }
-        if dx != 1 || dy != 1 {
-            return unsupported("subsampled components");
-        }
         let precision = (ssiz & 0x7F) + 1;
         if precision > 16 {
             return unsupported(format!("{precision}-bit components"));
@@ -453,6 +464,8 @@ fn siz(b: &[u8]) -> Result<(u32, u32, u32, u32, Vec<Component>)> {
         components.push(Component {
             precision,
             signed: ssiz & 0x80 != 0,
+            dx,
+            dy,
         });
     }
     Ok((xsiz, ysiz, xt.min(xsiz), yt.min(ysiz), components))

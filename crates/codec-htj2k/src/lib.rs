@@ -12,8 +12,10 @@
 //! [`Header::precision`]) — and more: per-component coding styles and quantization (COC, QCC: levels, code-block
 //! size and style, precincts, wavelet and steps may differ between components) and per-tile ones (COD, COC, QCD,
 //! QCC, POC in a tile's first tile-part header, with T.800 A.6's precedence: tile COC, tile COD, main COC, main
-//! COD). Everything else — SigProp/MagRef refinement passes, image or tile-grid offsets, other tile corners,
-//! subsampled components, PPM/PPT, a region of interest (RGN) with HT code-blocks — is refused with
+//! COD) and subsampled components (XRsiz/YRsiz; each sample repeated over the pixels it covers, so that every
+//! component comes out at the image's size; not under a colour transform, and tile corners on multiples of the
+//! subsampling). Everything else — SigProp/MagRef refinement passes, image or tile-grid offsets, other tile
+//! corners, PPM/PPT, a region of interest (RGN) with HT code-blocks — is refused with
 //! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error
 //! means the codestream is damaged.
 //!
@@ -353,7 +355,15 @@ fn check_tile(cs: &codestream::Codestream, t: usize) -> Result<()> {
     // [a0, a1) starts on a boundary of cells of size s or lies inside one cell.
     let aligned =
         |a0: u64, a1: u64, s: u64| a0.is_multiple_of(s) || a0 / s == (a1.max(a0 + 1) - 1) / s;
-    for cod in &tile.styles {
+    for (cod, comp) in tile.styles.iter().zip(&cs.components) {
+        // The tile in the component's coordinates (T.800 B.3): its corner on a multiple of the subsampling.
+        let (dx, dy) = (u64::from(comp.dx), u64::from(comp.dy));
+        if !x0.is_multiple_of(dx) || !y0.is_multiple_of(dy) {
+            return unsupported(
+                "a tile whose corner is not a multiple of a component's subsampling",
+            );
+        }
+        let (x0, x1, y0, y1) = (x0 / dx, x1.div_ceil(dx), y0 / dy, y1.div_ceil(dy));
         let levels = u32::from(cod.levels);
         let unit = 1u64 << levels;
         if !x0.is_multiple_of(unit) || !y0.is_multiple_of(unit) {
@@ -552,6 +562,19 @@ fn decode_levels<T: Sample>(
             got: out.len() as u64,
         });
     }
+    // Each component's size at the kept resolution (the image's, or smaller when subsampled).
+    let sizes: Vec<(usize, usize)> = cs
+        .components
+        .iter()
+        .map(|comp| {
+            let (cw, ch) = comp.size(cs.width, cs.height);
+            let (rw, rh) = reduced_size(cw as u32, ch as u32, discard);
+            (rw as usize, rh as usize)
+        })
+        .collect();
+    if cs.cod.mct && cs.components[..3].iter().any(|c| c.dx != 1 || c.dy != 1) {
+        return unsupported("a colour transform of subsampled components");
+    }
     // The wavelet levels each component inverts.
     let kept: Vec<u32> = cs
         .styles
@@ -580,12 +603,14 @@ fn decode_levels<T: Sample>(
     let mut planes: Vec<Vec<i32>> = cs
         .styles
         .iter()
-        .map(|s| vec![0i32; if s.reversible { w * h } else { 0 }])
+        .zip(&sizes)
+        .map(|(s, &(cw, ch))| vec![0i32; if s.reversible { cw * ch } else { 0 }])
         .collect();
     let mut fplanes: Vec<Vec<f32>> = cs
         .styles
         .iter()
-        .map(|s| vec![0f32; if s.reversible { 0 } else { w * h }])
+        .zip(&sizes)
+        .map(|(s, &(cw, ch))| vec![0f32; if s.reversible { 0 } else { cw * ch }])
         .collect();
     let mut scratch = block::Scratch::default();
     let mut t1 = t1::T1::default();
@@ -597,6 +622,8 @@ fn decode_levels<T: Sample>(
             continue;
         }
         let cod = &cs.styles[c];
+        // The component's row stride.
+        let pw = sizes[c].0;
         let band = &resolutions[c][r][b];
         let count = layout.band_blocks(band_index);
         // A region of interest (max-shift, T.800 H.1): the code-blocks have `roi` more magnitude bit-planes.
@@ -640,26 +667,27 @@ fn decode_levels<T: Sample>(
                 return corrupt("a code-block with more missing bit-planes than its subband has");
             };
             let max_u = mb + 1 - p;
-            let start = (band.y0 + y0) * w + band.x0 + x0;
+            let start = (band.y0 + y0) * pw + band.x0 + x0;
             // HT code-blocks: the cleanup pass, straight into the plane; Part 1 code-blocks: the EBCOT decoder,
             // with the same output (the indices, doubled plus 1/2 for an irreversible block).
             let kind = if r == 0 { 0 } else { b + 1 };
             let style = cod.block_style;
             match (cod.ht, cod.reversible) {
                 (true, true) => {
-                    block::decode_cleanup_53(coded, cw, ch, p, max_u, &mut planes[c][start..], w, &mut scratch)?;
+                    block::decode_cleanup_53(coded, cw, ch, p, max_u, &mut planes[c][start..], pw, &mut scratch)?;
                 }
                 // Mid-point reconstruction (T.800 E.1.1.2, r = 1/2): the block decoder gives twice the index plus
                 // 1/2, dequantised with half the step.
                 (true, false) => {
                     let half_step = band.step * 0.5;
-                    block::decode_cleanup_97(coded, cw, ch, p, max_u, &mut fplanes[c][start..], w, half_step, &mut scratch)?;
+                    block::decode_cleanup_97(coded, cw, ch, p, max_u, &mut fplanes[c][start..], pw, half_step, &mut scratch)?;
                 }
                 (false, true) => {
-                    t1.decode(coded, &segments, cw, ch, p, kind, style, false, &mut planes[c][start..], w)?;
+                    t1.decode(coded, &segments, cw, ch, p, kind, style, false, &mut planes[c][start..], pw)?;
                     if roi > 0 {
                         for y in 0..ch {
-                            roi_descale(&mut planes[c][start + y * w..start + y * w + cw], roi, false);
+                            let row = start + y * pw;
+                            roi_descale(&mut planes[c][row..row + cw], roi, false);
                         }
                     }
                 }
@@ -673,7 +701,7 @@ fn decode_levels<T: Sample>(
                     let half_step = band.step * 0.5;
                     let plane = &mut fplanes[c];
                     for (y, src) in block_buf.chunks_exact(cw).enumerate() {
-                        let row = start + y * w;
+                        let row = start + y * pw;
                         for (f, &q) in plane[row..row + cw].iter_mut().zip(src) {
                             *f = q as f32 * half_step;
                         }
@@ -743,7 +771,43 @@ fn decode_levels<T: Sample>(
     let mct = cs.cod.mct;
     for c in 0..nc {
         let levels = kept[c];
-        if mct && c < 3 {
+        let (dx, dy) = (
+            usize::from(cs.components[c].dx),
+            usize::from(cs.components[c].dy),
+        );
+        if dx != 1 || dy != 1 {
+            // A subsampled component: each of its samples repeated over the dx × dy pixels it covers.
+            let (pw, ph) = sizes[c];
+            if cs.styles[c].reversible {
+                dwt::inverse_53(&mut planes[c], pw, ph, levels, |_, _| {});
+                upsample(
+                    out,
+                    nc,
+                    c,
+                    w,
+                    h,
+                    (dx, dy),
+                    (pw, ph),
+                    levels,
+                    &planes[c],
+                    int_convert(c),
+                );
+            } else {
+                dwt::inverse_97(&mut fplanes[c], pw, ph, levels, |_, _| {});
+                upsample(
+                    out,
+                    nc,
+                    c,
+                    w,
+                    h,
+                    (dx, dy),
+                    (pw, ph),
+                    levels,
+                    &fplanes[c],
+                    float_convert(c),
+                );
+            }
+        } else if mct && c < 3 {
             if cs.styles[c].reversible {
                 dwt::inverse_53(&mut planes[c], w, h, levels, |_, _| {});
             } else {
@@ -802,6 +866,41 @@ fn decode_levels<T: Sample>(
         }
     }
     Ok(header)
+}
+
+/// Component `c` of `pw`×`ph` samples, subsampled by `dx`×`dy`, into the `w`×`h` interleaved output: pixel (x, y)
+/// takes sample (x / dx, y / dy) (the last one past the edge), from the rows where the last of `levels` wavelet
+/// levels left them.
+#[allow(clippy::too_many_arguments)]
+fn upsample<T: Copy, V>(
+    out: &mut [T],
+    nc: usize,
+    c: usize,
+    w: usize,
+    h: usize,
+    (dx, dy): (usize, usize),
+    (pw, ph): (usize, usize),
+    levels: u32,
+    plane: &[V],
+    convert: impl Fn(&V) -> T,
+) {
+    if pw == 0 || ph == 0 {
+        return;
+    }
+    let mut line: Vec<T> = Vec::with_capacity(pw);
+    for y in 0..h {
+        if y == 0 || (y / dy).min(ph - 1) != ((y - 1) / dy).min(ph - 1) {
+            let r = dwt::result_row((y / dy).min(ph - 1), ph, levels) * pw;
+            line.clear();
+            line.extend(plane[r..r + pw].iter().map(&convert));
+        }
+        for (x, o) in out[y * w * nc..(y + 1) * w * nc]
+            .chunks_exact_mut(nc)
+            .enumerate()
+        {
+            o[c] = line[(x / dx).min(pw - 1)];
+        }
+    }
 }
 
 /// Undo the max-shift scaling of a region of interest (T.800 H.2): a coefficient whose index has a magnitude of
@@ -877,15 +976,14 @@ impl Layout {
         let grid: Vec<Vec<(usize, usize)>> = resolutions
             .iter()
             .zip(&cs.styles)
-            .map(|(comp, style)| {
+            .zip(&cs.components)
+            .map(|((comp, style), component)| {
+                let (cw, ch) = component.size(cs.width, cs.height);
                 (0..comp.len())
                     .map(|r| {
                         let d = comp.len() - 1 - r;
                         let s = 1u64 << d;
-                        let (rw, rh) = (
-                            u64::from(cs.width).div_ceil(s),
-                            u64::from(cs.height).div_ceil(s),
-                        );
+                        let (rw, rh) = ((cw as u64).div_ceil(s), (ch as u64).div_ceil(s));
                         let (ppx, ppy) = style.precincts[r];
                         (
                             rw.div_ceil(1 << ppx) as usize,
@@ -1105,9 +1203,14 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
                         let d = (grid.len() - 1 - r) as u32;
                         let (ppx, ppy) = cs.styles[c].precincts[r];
                         let (npx, _) = grid[r];
+                        // On the reference grid: times the component's subsampling.
+                        let (dx, dy) = (
+                            u64::from(cs.components[c].dx),
+                            u64::from(cs.components[c].dy),
+                        );
                         for p in 0..count(c, r) {
-                            let x = ((p % npx) as u64) << (u32::from(ppx) + d);
-                            let y = ((p / npx) as u64) << (u32::from(ppy) + d);
+                            let x = ((p % npx) as u64 * dx) << (u32::from(ppx) + d);
+                            let y = ((p / npx) as u64 * dy) << (u32::from(ppy) + d);
                             keys.push(match progression {
                                 2 => (r, y, x, c, r, p),
                                 3 => (0, y, x, c, r, p),
@@ -1131,9 +1234,9 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
 
 /// The subbands of every component ([`resolutions`]), decoded without the `discard` highest levels.
 fn component_resolutions(cs: &codestream::Codestream, discard: u8) -> Result<Vec<Vec<Vec<Band>>>> {
-    let (w, h) = (cs.width as usize, cs.height as usize);
     (0..cs.components.len())
         .map(|c| {
+            let (w, h) = cs.components[c].size(cs.width, cs.height);
             let style = &cs.styles[c];
             let kept = u32::from(style.levels.saturating_sub(discard));
             resolutions(w, h, style, &cs.quants[c], cs.components[c].precision, kept)

@@ -49,7 +49,7 @@ fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), Str
 #[test]
 fn every_marker_case_decodes_like_opj_decompress() {
     let names = cases();
-    assert!(names.len() >= 18, "the test data is missing: {names:?}");
+    assert!(names.len() >= 21, "the test data is missing: {names:?}");
     let mut failures = Vec::new();
     for name in &names {
         let cs = data(&format!("{name}.j2c"));
@@ -96,6 +96,9 @@ fn marker_features_are_covered() {
         "rgn_u8_lossy",
         "rgn_c1_",
         "rgn_tile",
+        "sub_u8_3c",
+        "sub_21_u12",
+        "sub_tiles",
     ] {
         assert!(
             names.iter().any(|n| n.contains(needle)),
@@ -382,4 +385,31 @@ fn prefixes_decode_at_the_resolution_they_hold() {
             "{name}"
         );
     }
+}
+
+/// Subsampled components: the header has the image's size, each component's samples repeated over the pixels they
+/// cover (the `.skip1` references, of `opj_decompress -r 1`, are tests/reduced.rs's); a colour transform of
+/// subsampled components is refused.
+#[test]
+fn subsampled_components() {
+    let cs = data("m_sub_u8_3c.j2c");
+    let h = read_header(&cs).unwrap();
+    assert_eq!((h.width, h.height, h.components), (48, 40, 3));
+    let image = decode(&cs).unwrap();
+    let v = values(&image.samples);
+    // Component 1 (2×2): pixels 2x and 2x + 1 of rows 2y and 2y + 1 are equal.
+    for y in (0..40).step_by(2) {
+        for x in (0..48).step_by(2) {
+            let at = |x: usize, y: usize| v[(y * 48 + x) * 3 + 1];
+            assert!(
+                at(x, y) == at(x + 1, y)
+                    && at(x, y) == at(x, y + 1)
+                    && at(x, y) == at(x + 1, y + 1)
+            );
+        }
+    }
+    // RCT over components 0 to 2 with component 1 subsampled (XRsiz of the second component set to 2).
+    let mut cs = data("p1_rgb8_rct_lrcp_45x37.j2c");
+    cs[42 + 3 + 1] = 2;
+    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
 }

@@ -233,6 +233,38 @@ def write(name, cs, comps, ref, w, h):
     open(os.path.join(HERE, name + ".ref"), "wb").write(struct.pack("<%d%s" % (len(flat), fmt), *flat))
 
 
+def subsampled(name, w, h, bits, comps, options):
+    """An image with subsampled components, straight from opj_compress (raw input, -F ...@dxxdy): comps are
+    [(dx, dy, samples of the component's ceil(w/dx) x ceil(h/dy) grid)]. The reference repeats each component's
+    samples (opj_decompress's decode) over the dx x dy pixels each covers, as the decoder gives them; `.skip1`: the
+    same of opj_decompress -r 1's decode (the image without its highest resolution level)."""
+    name = "m_" + name
+    path = os.path.join(HERE, name + ".j2c")
+    fmt = "<%dH" if bits > 8 else "%dB"
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "in.rawl")
+        open(src, "wb").write(b"".join(struct.pack(fmt % len(v), *v) for _, _, v in comps))
+        sub = ":".join("%dx%d" % (dx, dy) for dx, dy, _ in comps)
+        run("opj_compress", "-i", src, "-o", path, "-F", "%d,%d,%d,%d,u@%s" % (w, h, len(comps), bits, sub), *options)
+        for skip, ext in ((0, ".ref"), (1, ".skip1")):
+            run("opj_decompress", "-i", path, "-o", os.path.join(tmp, "out.pgx"), "-r", str(skip))
+            s = 1 << skip
+            rw, rh = -(-w // s), -(-h // s)
+            flat = []
+            planes = []
+            for c, (dx, dy, _) in enumerate(comps):
+                pgx = open(os.path.join(tmp, "out_%d.pgx" % c), "rb").read()
+                size = (-(-(-(-w // dx)) // s), -(-(-(-h // dy)) // s))
+                # Not converted or upsampled by opj_decompress (it turns some patterns of 3 components into RGB).
+                assert pgx[:pgx.index(b"\n")].split()[4:6] == [b"%d" % size[0], b"%d" % size[1]], name
+                planes.append((size, read_pgx(pgx)))
+            for y in range(rh):
+                for x in range(rw):
+                    for (dx, dy, _), ((cw, ch), plane) in zip(comps, planes):
+                        flat.append(plane[min(y // dy, ch - 1) * cw + min(x // dx, cw - 1)])
+            open(os.path.join(HERE, name + ext), "wb").write(struct.pack(fmt % len(flat), *flat))
+
+
 def read_pgx(data):
     """A PGX file (what opj_decompress writes per component): 'PG ML|LM +|- bits w h\\n' and the samples."""
     end = data.index(b"\n")
@@ -297,6 +329,19 @@ def main():
            [[a, ["-I", "-ROI", "c=0,U=7", "-n", "2"]]], main_coc=[1], main_qcc=[1], main_rgn=[1])
     splice("rgn_tile_u12", w, h, [(12, False, u12b)], [[["-n", "3"]], [["-n", "3", "-ROI", "c=0,U=9"]]], tile=tiles,
            tile_markers={1: [("RGN", 0)]})
+    # Subsampled components, repeated to the image grid.
+    def comp(dx, dy, image):
+        cw, ch = -(-w // dx), -(-h // dy)
+        return (dx, dy, image(cw, ch))
+
+    subsampled("sub_u8_3c", w, h, 8, [comp(1, 1, lambda a, b: ramp(a, b, 8)), comp(2, 2, lambda a, b: noise(a, b, 8, 3)),
+               comp(2, 1, lambda a, b: ramp(a, b, 8))], ["-mct", "0"])
+    w2, h2 = 49, 39
+    # (opj_compress reads w * h / (dx * dy) samples of a subsampled raw component, fewer than its 25 x 39.)
+    subsampled("sub_21_u12_2c_lossy", w2, h2, 12, [(1, 1, ramp(w2, h2, 12)), (2, 1, ramp(24, h2, 12) + [0] * 19)],
+               ["-I", "-n", "4"])
+    subsampled("sub_tiles_u8_3c", w, h, 8, [comp(1, 1, lambda a, b: ramp(a, b, 8)), comp(2, 2, lambda a, b: noise(a, b, 8, 4)),
+               comp(1, 2, lambda a, b: ramp(a, b, 8))], ["-mct", "0", "-t", "32,32", "-n", "3"])
 
 
 if __name__ == "__main__":
