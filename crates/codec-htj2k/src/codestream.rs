@@ -1,7 +1,7 @@
 //! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that an HTJ2K or Part 1 image needs: SIZ,
 //! CAP, COD, COC, QCD, QCC, RGN, POC (in the main header and in a tile's first tile-part header, with T.800 A.6's
 //! precedence) and the tile-parts of each tile. Anything that changes decoding and is not handled here
-//! (PPM/PPT, image or tile offsets) is
+//! (PPM/PPT) is
 //! reported as `Unsupported` so that the caller can use a general decoder. This module must not decode packets or
 //! coefficients.
 
@@ -257,8 +257,12 @@ pub(crate) struct Quantization {
 }
 
 pub(crate) struct Codestream<'a> {
+    /// The image's (or a tile's) size.
     pub width: u32,
     pub height: u32,
+    /// Where the image starts on the reference grid (XOsiz, YOsiz); a tile's tile is at the origin.
+    pub x0: u32,
+    pub y0: u32,
     pub components: Vec<Component>,
     /// The tile's COD: its tile-wide fields (progression, layers, SOP/EPH, colour transform) apply; the
     /// per-component ones are in `styles`.
@@ -268,16 +272,17 @@ pub(crate) struct Codestream<'a> {
     /// The quantization of each component (QCD with QCC applied, tile overrides included).
     pub quants: Vec<Quantization>,
     /// The packets of the tile of a single-tile image: the bodies of its tile-parts, in order (empty with several
-    /// tiles).
+    /// tiles or an offset).
     pub tile_data: Cow<'a, [u8]>,
-    /// The tiles of an image of several tiles, in raster order (empty for a single tile).
+    /// The tiles of an image of several tiles or at an offset, in raster order (empty for a single tile at the
+    /// origin).
     pub tiles: Vec<Tile<'a>>,
     /// Progression order changes of the tile of a single-tile image (the main header's, or its tile-parts' when
     /// they have any); for several tiles, those of the main header.
     pub poc: Vec<Poc>,
 }
 
-/// One tile of several: where it lies on the reference grid and its packets.
+/// One tile of `Codestream::tiles`: where it lies on the reference grid and its packets.
 pub(crate) struct Tile<'a> {
     pub x0: u32,
     pub y0: u32,
@@ -301,6 +306,8 @@ impl Codestream<'_> {
         Codestream {
             width: tile.x1 - tile.x0,
             height: tile.y1 - tile.y0,
+            x0: 0,
+            y0: 0,
             components: self.components.clone(),
             cod: tile.cod.clone(),
             styles: tile.styles.clone(),
@@ -358,11 +365,16 @@ fn be32(b: &[u8], o: usize) -> u32 {
 
 /// Header fields read before the first tile-part.
 pub(crate) struct MainHeader {
+    /// The image's size (Xsiz − XOsiz, Ysiz − YOsiz) and where it starts on the reference grid (XOsiz, YOsiz).
     pub width: u32,
     pub height: u32,
-    /// Tile width and height (XTsiz, YTsiz); the tile grid starts at the origin.
+    pub x0: u32,
+    pub y0: u32,
+    /// Tile width and height (XTsiz, YTsiz), and where the tile grid starts (XTOsiz, YTOsiz).
     pub tile_width: u32,
     pub tile_height: u32,
+    pub tile_x0: u32,
+    pub tile_y0: u32,
     pub components: Vec<Component>,
     /// COD, COC, QCD and QCC.
     pub params: Params,
@@ -377,7 +389,17 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
         return Err(Error::NotJ2k);
     }
     let mut r = Reader { data, pos: 4 };
-    let (width, height, tile_width, tile_height, components) = siz(r.segment("SIZ")?)?;
+    let Siz {
+        xsiz,
+        ysiz,
+        x0,
+        y0,
+        tile_width,
+        tile_height,
+        tile_x0,
+        tile_y0,
+        components,
+    } = siz(r.segment("SIZ")?)?;
     let mut params = Params::new(components.len());
     let mut cap_ht = false;
     let mut pocs = Vec::new();
@@ -386,10 +408,14 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
         match marker {
             SOT => {
                 return Ok(MainHeader {
-                    width,
-                    height,
+                    width: xsiz - x0,
+                    height: ysiz - y0,
+                    x0,
+                    y0,
                     tile_width,
                     tile_height,
+                    tile_x0,
+                    tile_y0,
                     components,
                     ht: cap_ht,
                     params,
@@ -425,7 +451,20 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
     }
 }
 
-fn siz(b: &[u8]) -> Result<(u32, u32, u32, u32, Vec<Component>)> {
+/// The fields of SIZ.
+struct Siz {
+    xsiz: u32,
+    ysiz: u32,
+    x0: u32,
+    y0: u32,
+    tile_width: u32,
+    tile_height: u32,
+    tile_x0: u32,
+    tile_y0: u32,
+    components: Vec<Component>,
+}
+
+fn siz(b: &[u8]) -> Result<Siz> {
     if b.len() < 36 {
         return invalid("SIZ", "shorter than its fixed fields");
     }
@@ -435,17 +474,20 @@ fn siz(b: &[u8]) -> Result<(u32, u32, u32, u32, Vec<Component>)> {
     if csiz == 0 || b.len() < 36 + 3 * csiz {
         return invalid("SIZ", format!("{csiz} components in {} bytes", b.len()));
     }
-    if xo >= xsiz || yo >= ysiz || xt == 0 || yt == 0 || xto > xo || yto > yo {
+    // The first tile must hold part of the image (T.800 A.5.1).
+    if xo >= xsiz
+        || yo >= ysiz
+        || xt == 0
+        || yt == 0
+        || xto > xo
+        || yto > yo
+        || u64::from(xto) + u64::from(xt) <= u64::from(xo)
+        || u64::from(yto) + u64::from(yt) <= u64::from(yo)
+    {
         return invalid("SIZ", "empty image or tile grid outside the image");
     }
-    if xo != 0 || yo != 0 {
-        return unsupported("an image offset (XOsiz/YOsiz)");
-    }
-    if xto != 0 || yto != 0 {
-        return unsupported("a tile grid offset (XTOsiz/YTOsiz)");
-    }
     // Isot counts tiles in 16 bits.
-    if u64::from(xsiz.div_ceil(xt)) * u64::from(ysiz.div_ceil(yt)) > 65535 {
+    if u64::from((xsiz - xto).div_ceil(xt)) * u64::from((ysiz - yto).div_ceil(yt)) > 65535 {
         return invalid("SIZ", "more than 65,535 tiles");
     }
     if csiz > 16 {
@@ -468,7 +510,17 @@ fn siz(b: &[u8]) -> Result<(u32, u32, u32, u32, Vec<Component>)> {
             dy,
         });
     }
-    Ok((xsiz, ysiz, xt.min(xsiz), yt.min(ysiz), components))
+    Ok(Siz {
+        xsiz,
+        ysiz,
+        x0: xo,
+        y0: yo,
+        tile_width: xt,
+        tile_height: yt,
+        tile_x0: xto,
+        tile_y0: yto,
+        components,
+    })
 }
 
 fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
@@ -631,9 +683,11 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
     let main = main_header(data)?;
     let (cod, styles, quants) = main.params.resolve(None)?;
     let nc = main.components.len();
+    // The tile grid from (XTOsiz, YTOsiz) to (Xsiz, Ysiz).
+    let (xsiz, ysiz) = (main.x0 + main.width, main.y0 + main.height);
     let (across, down) = (
-        main.width.div_ceil(main.tile_width),
-        main.height.div_ceil(main.tile_height),
+        (xsiz - main.tile_x0).div_ceil(main.tile_width),
+        (ysiz - main.tile_y0).div_ceil(main.tile_height),
     );
     let count = (across * down) as usize;
     // The tile-parts of each tile, in order.
@@ -750,7 +804,8 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
         [one] => Cow::Borrowed(*one),
         many => Cow::Owned(many.concat()),
     };
-    if count == 1 {
+    let offset = main.x0 != 0 || main.y0 != 0;
+    if count == 1 && !offset {
         let (cod, styles, quants) = resolved(0)?;
         let poc = match tile_pocs.first_mut() {
             Some(p) if !p.is_empty() => std::mem::take(p),
@@ -759,6 +814,8 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
         return Ok(Codestream {
             width: main.width,
             height: main.height,
+            x0: 0,
+            y0: 0,
             components: main.components,
             cod,
             styles,
@@ -768,16 +825,19 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
             poc,
         });
     }
-    let (tw, th) = (main.tile_width, main.tile_height);
+    let (tw, th) = (u64::from(main.tile_width), u64::from(main.tile_height));
     let mut tiles = Vec::with_capacity(count);
     for (t, (p, poc)) in parts.iter().zip(&mut tile_pocs).enumerate() {
-        let (tx, ty) = (t as u32 % across, t as u32 / across);
+        let (tx, ty) = (t as u64 % u64::from(across), t as u64 / u64::from(across));
         let (tcod, tstyles, tquants) = resolved(t)?;
+        // The tile's cell of the grid, within the image (T.800 B.3); below 2^32 as Xsiz and Ysiz are.
+        let (gx, gy) = (u64::from(main.tile_x0), u64::from(main.tile_y0));
+        let clip = |v: u64, lo: u32, hi: u32| v.clamp(u64::from(lo), u64::from(hi)) as u32;
         tiles.push(Tile {
-            x0: tx * tw,
-            y0: ty * th,
-            x1: (tx * tw).saturating_add(tw).min(main.width),
-            y1: (ty * th).saturating_add(th).min(main.height),
+            x0: clip(gx + tx * tw, main.x0, xsiz),
+            y0: clip(gy + ty * th, main.y0, ysiz),
+            x1: clip(gx + (tx + 1) * tw, main.x0, xsiz),
+            y1: clip(gy + (ty + 1) * th, main.y0, ysiz),
             data: join(p),
             poc: std::mem::take(poc),
             cod: tcod,
@@ -788,6 +848,8 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
     Ok(Codestream {
         width: main.width,
         height: main.height,
+        x0: main.x0,
+        y0: main.y0,
         components: main.components,
         cod,
         styles,

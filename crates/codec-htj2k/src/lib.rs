@@ -12,10 +12,12 @@
 //! [`Header::precision`]) — and more: per-component coding styles and quantization (COC, QCC: levels, code-block
 //! size and style, precincts, wavelet and steps may differ between components) and per-tile ones (COD, COC, QCD,
 //! QCC, POC in a tile's first tile-part header, with T.800 A.6's precedence: tile COC, tile COD, main COC, main
-//! COD) and subsampled components (XRsiz/YRsiz; each sample repeated over the pixels it covers, so that every
+//! COD), subsampled components (XRsiz/YRsiz; each sample repeated over the pixels it covers, so that every
 //! component comes out at the image's size; not under a colour transform, and tile corners on multiples of the
-//! subsampling). Everything else — SigProp/MagRef refinement passes, image or tile-grid offsets, other tile
-//! corners, PPM/PPT, a region of interest (RGN) with HT code-blocks — is refused with
+//! subsampling), image and tile-grid offsets (XOsiz/YOsiz, XTOsiz/YTOsiz: the image is the area from
+//! (XOsiz, YOsiz) on; every tile's corner, the image's included, on a multiple of 2^levels). Everything else —
+//! SigProp/MagRef refinement passes, other tile corners, PPM/PPT, a region of interest (RGN) with HT code-blocks —
+//! is refused with
 //! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error
 //! means the codestream is damaged.
 //!
@@ -61,9 +63,9 @@ pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 1 << 30;
 /// What the main header says about the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
-    /// Samples per line.
+    /// Samples per line (Xsiz − XOsiz: the image from its offset on the reference grid).
     pub width: u32,
-    /// Lines.
+    /// Lines (Ysiz − YOsiz).
     pub height: u32,
     /// Number of components.
     pub components: u16,
@@ -225,7 +227,8 @@ pub fn decode_with_limit(data: &[u8], max_output_bytes: u64) -> Result<DecodedIm
 }
 
 /// The size of the image without its `discard` highest resolution levels: `⌈width / 2^discard⌉ ×
-/// ⌈height / 2^discard⌉` (T.800 B.5 for an image at the origin).
+/// ⌈height / 2^discard⌉` (T.800 B.5 for an image at the origin, or at an offset that is a multiple of
+/// 2^discard, as this decoder requires).
 pub fn reduced_size(width: u32, height: u32, discard: u8) -> (u32, u32) {
     let s = 1u64 << discard.min(32);
     (
@@ -435,10 +438,11 @@ fn decode_tiles<T: Sample>(
         samples.clear();
         samples.resize(tw * th * nc, T::default());
         decode_levels(&tile, discard, &mut samples)?;
-        // The corner is a multiple of 2^levels: at the reduced resolution, exactly the corner over 2^discard.
+        // The corner (and the image's, that of its first tile) is a multiple of 2^levels: at the reduced
+        // resolution, exactly the corner over 2^discard.
         let (x0, y0) = (
-            (u64::from(cs.tiles[t].x0) >> discard) as usize,
-            (u64::from(cs.tiles[t].y0) >> discard) as usize,
+            (u64::from(cs.tiles[t].x0 - cs.x0) >> discard) as usize,
+            (u64::from(cs.tiles[t].y0 - cs.y0) >> discard) as usize,
         );
         let line = tw * nc;
         for (y, src) in samples.chunks_exact(line).enumerate() {

@@ -49,7 +49,7 @@ fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), Str
 #[test]
 fn every_marker_case_decodes_like_opj_decompress() {
     let names = cases();
-    assert!(names.len() >= 21, "the test data is missing: {names:?}");
+    assert!(names.len() >= 24, "the test data is missing: {names:?}");
     let mut failures = Vec::new();
     for name in &names {
         let cs = data(&format!("{name}.j2c"));
@@ -99,6 +99,9 @@ fn marker_features_are_covered() {
         "sub_u8_3c",
         "sub_21_u12",
         "sub_tiles",
+        "offset_u8",
+        "offset_tiles_u12",
+        "offset_tiles_sub",
     ] {
         assert!(
             names.iter().any(|n| n.contains(needle)),
@@ -412,4 +415,34 @@ fn subsampled_components() {
     let mut cs = data("p1_rgb8_rct_lrcp_45x37.j2c");
     cs[42 + 3 + 1] = 2;
     assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+}
+
+/// Image and tile-grid offsets: the image is the area from (XOsiz, YOsiz) on; an image (so its first tile) or a
+/// tile whose corner is not on a multiple of 2^levels is refused.
+#[test]
+fn image_and_tile_grid_offsets() {
+    let cs = data("m_offset_u8.j2c");
+    let h = read_header(&cs).unwrap();
+    assert_eq!((h.width, h.height), (48, 40));
+    // SIZ: XOsiz at bytes 16..20, YOsiz at 20..24, XTOsiz at 32..36.
+    assert_eq!(&cs[16..24], &[0, 0, 0, 32, 0, 0, 0, 16]);
+    let mut bad = cs.clone();
+    bad[19] = 33;
+    assert!(matches!(decode(&bad), Err(Error::Unsupported { .. })));
+    assert!(matches!(
+        prefix_resolution(&bad),
+        Err(Error::Unsupported { .. })
+    ));
+    // A tile grid offset with the first tile not over the image (XTOsiz + XTsiz ≤ XOsiz) is invalid.
+    let mut bad = cs.clone();
+    bad[24..28].copy_from_slice(&16u32.to_be_bytes());
+    bad[32..36].copy_from_slice(&16u32.to_be_bytes());
+    assert!(matches!(
+        read_header(&bad),
+        Err(Error::InvalidSegment { .. })
+    ));
+    // Several tiles at an offset: one decode, equal to its reduced decodes' sizes.
+    let cs = data("m_offset_tiles_u12_lossy.j2c");
+    let r = decode_reduced(&cs, 2).unwrap();
+    assert_eq!((r.width, r.height), (12, 10));
 }

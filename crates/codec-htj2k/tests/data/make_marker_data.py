@@ -234,7 +234,8 @@ def write(name, cs, comps, ref, w, h):
 
 
 def subsampled(name, w, h, bits, comps, options):
-    """An image with subsampled components, straight from opj_compress (raw input, -F ...@dxxdy): comps are
+    """An image with subsampled components (or offsets: options -d, -T), straight from opj_compress (raw input,
+    -F ...@dxxdy): comps are
     [(dx, dy, samples of the component's ceil(w/dx) x ceil(h/dy) grid)]. The reference repeats each component's
     samples (opj_decompress's decode) over the dx x dy pixels each covers, as the decoder gives them; `.skip1`: the
     same of opj_decompress -r 1's decode (the image without its highest resolution level)."""
@@ -342,6 +343,12 @@ def main():
                ["-I", "-n", "4"])
     subsampled("sub_tiles_u8_3c", w, h, 8, [comp(1, 1, lambda a, b: ramp(a, b, 8)), comp(2, 2, lambda a, b: noise(a, b, 8, 4)),
                comp(1, 2, lambda a, b: ramp(a, b, 8))], ["-mct", "0", "-t", "32,32", "-n", "3"])
+    # Image and tile-grid offsets (opj_compress -d, -T): every tile corner on a multiple of 2^levels.
+    subsampled("offset_u8", w, h, 8, [(1, 1, u8a)], ["-d", "32,16", "-n", "3"])
+    subsampled("offset_tiles_u12_lossy", w, h, 12, [(1, 1, u12b)],
+               ["-d", "64,32", "-T", "48,16", "-t", "24,24", "-n", "3", "-I"])
+    subsampled("offset_tiles_sub_u8_2c", w, h, 8, [comp(1, 1, lambda a, b: ramp(a, b, 8)),
+               comp(2, 2, lambda a, b: noise(a, b, 8, 6))], ["-d", "64,32", "-T", "48,16", "-t", "32,32", "-n", "2"])
 
 
 if __name__ == "__main__":
