@@ -1,6 +1,7 @@
 //! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that an HTJ2K or Part 1 image needs: SIZ,
-//! CAP, COD, QCD and the tile-parts of each tile. Anything that changes decoding and is not handled here
-//! (COC/QCC/RGN/PPM/PPT, COD/QCD in tile-part headers, image or tile offsets, subsampling) is
+//! CAP, COD, COC, QCD, QCC, RGN, POC (in the main header and in a tile's first tile-part header, with T.800 A.6's
+//! precedence) and the tile-parts of each tile. Anything that changes decoding and is not handled here
+//! (PPM/PPT) is
 //! reported as `Unsupported` so that the caller can use a general decoder. This module must not decode packets or
 //! coefficients.
 
@@ -27,9 +28,23 @@ const EOC: u16 = 0xFFD9;
 pub(crate) struct Component {
     pub precision: u8,
     pub signed: bool,
+    /// Subsampling (XRsiz, YRsiz): the component has a sample every `dx` columns and `dy` rows of the grid.
+    pub dx: u8,
+    pub dy: u8,
 }
 
-/// Coding style (COD).
+impl Component {
+    /// The size of the component of an image (or tile, at a corner on a multiple of the subsampling) of
+    /// `width`×`height` (T.800 B.2).
+    pub fn size(&self, width: u32, height: u32) -> (usize, usize) {
+        (
+            width.div_ceil(u32::from(self.dx)) as usize,
+            height.div_ceil(u32::from(self.dy)) as usize,
+        )
+    }
+}
+
+/// Coding style (COD; with a COC's fields for one component, see [`CodingStyle::with`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CodingStyle {
     pub sop: bool,
@@ -49,6 +64,177 @@ pub(crate) struct CodingStyle {
     pub ht: bool,
     /// The code-block style bits (SPcod), for Part 1 code-blocks.
     pub block_style: u8,
+    /// The region of interest shift (RGN SPrgn, max-shift method, T.800 Annex H) of the component; 0: none.
+    pub roi_shift: u8,
+}
+
+/// The part of a coding style that a COC marker segment sets for one component (SPcoc, and Scoc's precinct bit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ComponentStyle {
+    pub levels: u8,
+    pub xcb: u8,
+    pub ycb: u8,
+    pub reversible: bool,
+    pub precincts: Vec<(u8, u8)>,
+    pub ht: bool,
+    pub block_style: u8,
+}
+
+impl CodingStyle {
+    /// This style with one component's fields replaced by a COC's.
+    pub fn with(&self, c: &ComponentStyle) -> CodingStyle {
+        CodingStyle {
+            levels: c.levels,
+            xcb: c.xcb,
+            ycb: c.ycb,
+            reversible: c.reversible,
+            precincts: c.precincts.clone(),
+            ht: c.ht,
+            block_style: c.block_style,
+            ..self.clone()
+        }
+    }
+}
+
+/// The coding parameters a main header or a tile's first tile-part header sets: COD, COC per component, QCD, QCC
+/// per component.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Params {
+    pub cod: Option<CodingStyle>,
+    pub coc: Vec<Option<ComponentStyle>>,
+    pub qcd: Option<Quantization>,
+    pub qcc: Vec<Option<Quantization>>,
+    /// RGN: the region of interest shift per component.
+    pub rgn: Vec<Option<u8>>,
+}
+
+impl Params {
+    fn new(components: usize) -> Params {
+        Params {
+            cod: None,
+            coc: vec![None; components],
+            qcd: None,
+            qcc: vec![None; components],
+            rgn: vec![None; components],
+        }
+    }
+
+    /// Whether any parameter is set.
+    fn any(&self) -> bool {
+        self.cod.is_some()
+            || self.qcd.is_some()
+            || self.coc.iter().any(Option::is_some)
+            || self.qcc.iter().any(Option::is_some)
+            || self.rgn.iter().any(Option::is_some)
+    }
+
+    /// Read one COD, COC, QCD, QCC or RGN marker segment (`marker`) into these parameters.
+    fn read(&mut self, marker: u16, body: &[u8]) -> Result<()> {
+        let nc = self.coc.len();
+        match marker {
+            COD => self.cod = Some(coding_style(body, nc)?),
+            COC => {
+                let (c, rest) = component_index(body, nc, "COC")?;
+                let (&scoc, rest) = rest.split_first().ok_or(Error::InvalidSegment {
+                    segment: "COC",
+                    reason: "shorter than its fixed fields".to_string(),
+                })?;
+                if scoc & !1 != 0 {
+                    return invalid("COC", format!("Scoc {scoc:#04x}"));
+                }
+                self.coc[c] = Some(component_style(rest, scoc & 1 != 0, "COC")?);
+            }
+            QCD => self.qcd = Some(quantization(body, "QCD")?),
+            RGN => {
+                let (c, rest) = component_index(body, nc, "RGN")?;
+                // Srgn 0: the max-shift method, the only one T.800 defines.
+                match rest {
+                    [0, shift] => self.rgn[c] = Some(*shift),
+                    [srgn, _] => return invalid("RGN", format!("Srgn {srgn}")),
+                    _ => return invalid("RGN", format!("{} bytes", body.len())),
+                }
+            }
+            _ => {
+                let (c, rest) = component_index(body, nc, "QCC")?;
+                self.qcc[c] = Some(quantization(rest, "QCC")?);
+            }
+        }
+        Ok(())
+    }
+
+    /// The coding style and quantization of every component where these parameters override `base`'s
+    /// (T.800 A.6: a tile's COC, then its COD, then the main header's COC, then its COD).
+    pub fn resolve(
+        &self,
+        base: Option<(&CodingStyle, &[CodingStyle], &[Quantization])>,
+    ) -> Result<(CodingStyle, Vec<CodingStyle>, Vec<Quantization>)> {
+        let cod = match (&self.cod, base) {
+            (Some(cod), _) => cod.clone(),
+            (None, Some((cod, _, _))) => cod.clone(),
+            (None, None) => {
+                return invalid("main header", "no COD marker segment");
+            }
+        };
+        let mut styles = Vec::with_capacity(self.coc.len());
+        let mut quants = Vec::with_capacity(self.coc.len());
+        for c in 0..self.coc.len() {
+            let mut style = match (&self.coc[c], &self.cod, base) {
+                (Some(coc), _, _) => cod.with(coc),
+                // This header's COD (a tile's replaces the main header's COC too).
+                (None, Some(_), _) | (None, None, None) => cod.clone(),
+                // A tile without COD or COC for the component: the main header's style of it.
+                (None, None, Some((_, styles, _))) => styles[c].clone(),
+            };
+            // A tile's RGN, or the main header's (RGN is independent of COD and COC).
+            style.roi_shift = match (self.rgn[c], base) {
+                (Some(shift), _) => shift,
+                (None, Some((_, styles, _))) => styles[c].roi_shift,
+                (None, None) => 0,
+            };
+            if style.roi_shift > 0 && style.ht {
+                return unsupported("a region of interest (RGN) with HT code-blocks");
+            }
+            styles.push(style);
+            quants.push(match (&self.qcc[c], &self.qcd, base) {
+                (Some(q), _, _) => q.clone(),
+                (None, Some(q), _) => q.clone(),
+                (None, None, Some((_, _, quants))) => quants[c].clone(),
+                (None, None, None) => {
+                    return invalid("main header", "no QCD marker segment");
+                }
+            });
+        }
+        if cod.mct
+            && styles[..3]
+                .iter()
+                .any(|s| s.reversible != styles[0].reversible)
+        {
+            return unsupported("a colour transform over components with different wavelets");
+        }
+        Ok((cod, styles, quants))
+    }
+}
+
+/// The component index that starts a COC, QCC or RGN (one byte, two with more than 256 components), and the rest.
+fn component_index<'a>(
+    b: &'a [u8],
+    components: usize,
+    name: &'static str,
+) -> Result<(usize, &'a [u8])> {
+    let wide = components > 256;
+    let n = if wide { 2 } else { 1 };
+    if b.len() < n {
+        return invalid(name, "shorter than its component index");
+    }
+    let c = if wide {
+        usize::from(be16(b, 0))
+    } else {
+        usize::from(b[0])
+    };
+    if c >= components {
+        return invalid(name, format!("component {c} of {components}"));
+    }
+    Ok((c, &b[n..]))
 }
 
 /// One progression order change (POC, T.800 A.6.6): the packets of layers below `layer_end`, resolutions
@@ -71,22 +257,32 @@ pub(crate) struct Quantization {
 }
 
 pub(crate) struct Codestream<'a> {
+    /// The image's (or a tile's) size.
     pub width: u32,
     pub height: u32,
+    /// Where the image starts on the reference grid (XOsiz, YOsiz); a tile's tile is at the origin.
+    pub x0: u32,
+    pub y0: u32,
     pub components: Vec<Component>,
+    /// The tile's COD: its tile-wide fields (progression, layers, SOP/EPH, colour transform) apply; the
+    /// per-component ones are in `styles`.
     pub cod: CodingStyle,
-    pub qcd: Quantization,
+    /// The coding style of each component (COD with COC applied, tile overrides included).
+    pub styles: Vec<CodingStyle>,
+    /// The quantization of each component (QCD with QCC applied, tile overrides included).
+    pub quants: Vec<Quantization>,
     /// The packets of the tile of a single-tile image: the bodies of its tile-parts, in order (empty with several
-    /// tiles).
+    /// tiles or an offset).
     pub tile_data: Cow<'a, [u8]>,
-    /// The tiles of an image of several tiles, in raster order (empty for a single tile).
+    /// The tiles of an image of several tiles or at an offset, in raster order (empty for a single tile at the
+    /// origin).
     pub tiles: Vec<Tile<'a>>,
     /// Progression order changes of the tile of a single-tile image (the main header's, or its tile-parts' when
     /// they have any); for several tiles, those of the main header.
     pub poc: Vec<Poc>,
 }
 
-/// One tile of several: where it lies on the reference grid and its packets.
+/// One tile of `Codestream::tiles`: where it lies on the reference grid and its packets.
 pub(crate) struct Tile<'a> {
     pub x0: u32,
     pub y0: u32,
@@ -96,6 +292,10 @@ pub(crate) struct Tile<'a> {
     pub data: Cow<'a, [u8]>,
     /// The progression order changes of its tile-part headers, in order.
     pub poc: Vec<Poc>,
+    /// Its COD, and the coding style and quantization of each component (see [`Codestream`]).
+    pub cod: CodingStyle,
+    pub styles: Vec<CodingStyle>,
+    pub quants: Vec<Quantization>,
 }
 
 impl Codestream<'_> {
@@ -106,9 +306,12 @@ impl Codestream<'_> {
         Codestream {
             width: tile.x1 - tile.x0,
             height: tile.y1 - tile.y0,
+            x0: 0,
+            y0: 0,
             components: self.components.clone(),
-            cod: self.cod.clone(),
-            qcd: self.qcd.clone(),
+            cod: tile.cod.clone(),
+            styles: tile.styles.clone(),
+            quants: tile.quants.clone(),
             tile_data: Cow::Borrowed(&tile.data),
             tiles: Vec::new(),
             poc: if tile.poc.is_empty() {
@@ -162,14 +365,19 @@ fn be32(b: &[u8], o: usize) -> u32 {
 
 /// Header fields read before the first tile-part.
 pub(crate) struct MainHeader {
+    /// The image's size (Xsiz − XOsiz, Ysiz − YOsiz) and where it starts on the reference grid (XOsiz, YOsiz).
     pub width: u32,
     pub height: u32,
-    /// Tile width and height (XTsiz, YTsiz); the tile grid starts at the origin.
+    pub x0: u32,
+    pub y0: u32,
+    /// Tile width and height (XTsiz, YTsiz), and where the tile grid starts (XTOsiz, YTOsiz).
     pub tile_width: u32,
     pub tile_height: u32,
+    pub tile_x0: u32,
+    pub tile_y0: u32,
     pub components: Vec<Component>,
-    pub cod: Option<CodingStyle>,
-    pub qcd: Option<Quantization>,
+    /// COD, COC, QCD and QCC.
+    pub params: Params,
     pub poc: Vec<Poc>,
     pub ht: bool,
     /// Where the first SOT marker starts.
@@ -181,9 +389,18 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
         return Err(Error::NotJ2k);
     }
     let mut r = Reader { data, pos: 4 };
-    let (width, height, tile_width, tile_height, components) = siz(r.segment("SIZ")?)?;
-    let mut cod = None;
-    let mut qcd = None;
+    let Siz {
+        xsiz,
+        ysiz,
+        x0,
+        y0,
+        tile_width,
+        tile_height,
+        tile_x0,
+        tile_y0,
+        components,
+    } = siz(r.segment("SIZ")?)?;
+    let mut params = Params::new(components.len());
     let mut cap_ht = false;
     let mut pocs = Vec::new();
     loop {
@@ -191,14 +408,17 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
         match marker {
             SOT => {
                 return Ok(MainHeader {
-                    width,
-                    height,
+                    width: xsiz - x0,
+                    height: ysiz - y0,
+                    x0,
+                    y0,
                     tile_width,
                     tile_height,
+                    tile_x0,
+                    tile_y0,
                     components,
                     ht: cap_ht,
-                    cod,
-                    qcd,
+                    params,
                     poc: pocs,
                     end: r.pos - 2,
                 })
@@ -211,11 +431,7 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
                 // Pcap bit 15 (counted from the most significant bit, 1-based): Part 15 capabilities.
                 cap_ht = be32(body, 0) & (1 << (32 - 15)) != 0;
             }
-            COD => cod = Some(coding_style(r.segment("COD")?, components.len())?),
-            QCD => qcd = Some(quantization(r.segment("QCD")?)?),
-            COC => return unsupported("a per-component coding style (COC)"),
-            QCC => return unsupported("per-component quantization (QCC)"),
-            RGN => return unsupported("region of interest (RGN)"),
+            COD | COC | QCD | QCC | RGN => params.read(marker, r.segment("main header")?)?,
             POC => poc(r.segment("POC")?, components.len(), &mut pocs)?,
             PPM => return unsupported("packed packet headers (PPM)"),
             m if m >> 8 != 0xFF || (0xFF30..=0xFF3F).contains(&m) => {
@@ -235,7 +451,20 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
     }
 }
 
-fn siz(b: &[u8]) -> Result<(u32, u32, u32, u32, Vec<Component>)> {
+/// The fields of SIZ.
+struct Siz {
+    xsiz: u32,
+    ysiz: u32,
+    x0: u32,
+    y0: u32,
+    tile_width: u32,
+    tile_height: u32,
+    tile_x0: u32,
+    tile_y0: u32,
+    components: Vec<Component>,
+}
+
+fn siz(b: &[u8]) -> Result<Siz> {
     if b.len() < 36 {
         return invalid("SIZ", "shorter than its fixed fields");
     }
@@ -245,17 +474,20 @@ fn siz(b: &[u8]) -> Result<(u32, u32, u32, u32, Vec<Component>)> {
     if csiz == 0 || b.len() < 36 + 3 * csiz {
         return invalid("SIZ", format!("{csiz} components in {} bytes", b.len()));
     }
-    if xo >= xsiz || yo >= ysiz || xt == 0 || yt == 0 || xto > xo || yto > yo {
+    // The first tile must hold part of the image (T.800 A.5.1).
+    if xo >= xsiz
+        || yo >= ysiz
+        || xt == 0
+        || yt == 0
+        || xto > xo
+        || yto > yo
+        || u64::from(xto) + u64::from(xt) <= u64::from(xo)
+        || u64::from(yto) + u64::from(yt) <= u64::from(yo)
+    {
         return invalid("SIZ", "empty image or tile grid outside the image");
     }
-    if xo != 0 || yo != 0 {
-        return unsupported("an image offset (XOsiz/YOsiz)");
-    }
-    if xto != 0 || yto != 0 {
-        return unsupported("a tile grid offset (XTOsiz/YTOsiz)");
-    }
     // Isot counts tiles in 16 bits.
-    if u64::from(xsiz.div_ceil(xt)) * u64::from(ysiz.div_ceil(yt)) > 65535 {
+    if u64::from((xsiz - xto).div_ceil(xt)) * u64::from((ysiz - yto).div_ceil(yt)) > 65535 {
         return invalid("SIZ", "more than 65,535 tiles");
     }
     if csiz > 16 {
@@ -267,9 +499,6 @@ fn siz(b: &[u8]) -> Result<(u32, u32, u32, u32, Vec<Component>)> {
         if dx == 0 || dy == 0 {
             return invalid("SIZ", "a component subsampling factor of 0");
         }
-        if dx != 1 || dy != 1 {
-            return unsupported("subsampled components");
-        }
         let precision = (ssiz & 0x7F) + 1;
         if precision > 16 {
             return unsupported(format!("{precision}-bit components"));
@@ -277,9 +506,21 @@ fn siz(b: &[u8]) -> Result<(u32, u32, u32, u32, Vec<Component>)> {
         components.push(Component {
             precision,
             signed: ssiz & 0x80 != 0,
+            dx,
+            dy,
         });
     }
-    Ok((xsiz, ysiz, xt.min(xsiz), yt.min(ysiz), components))
+    Ok(Siz {
+        xsiz,
+        ysiz,
+        x0: xo,
+        y0: yo,
+        tile_width: xt,
+        tile_height: yt,
+        tile_x0: xto,
+        tile_y0: yto,
+        components,
+    })
 }
 
 fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
@@ -290,20 +531,11 @@ fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
     let progression = b[1];
     let layers = be16(b, 2);
     let mct = b[4];
-    let levels = b[5];
-    let (xcb, ycb, style, transform) = (b[6].saturating_add(2), b[7].saturating_add(2), b[8], b[9]);
-    if progression > 4 || layers == 0 || mct > 1 || levels > 32 || transform > 1 {
+    if progression > 4 || layers == 0 || mct > 1 {
         return invalid("COD", "a field out of range");
-    }
-    if xcb > 10 || ycb > 10 || xcb + ycb > 12 {
-        return invalid("COD", format!("code-blocks of 2^{xcb}×2^{ycb}"));
     }
     if scod & !7 != 0 {
         return invalid("COD", format!("Scod {scod:#04x}"));
-    }
-    let ht = style & 0x40 != 0;
-    if style & 0x80 != 0 {
-        return unsupported("mixed HT and Part 1 code-blocks");
     }
     if mct == 1 && components < 3 {
         return invalid(
@@ -311,29 +543,57 @@ fn coding_style(b: &[u8], components: usize) -> Result<CodingStyle> {
             "a multiple component transform with fewer than 3 components",
         );
     }
-    let mut precincts = vec![(15, 15); levels as usize + 1];
-    if scod & 1 != 0 {
-        let p = b
-            .get(10..11 + levels as usize)
-            .ok_or(Error::InvalidSegment {
-                segment: "COD",
-                reason: "shorter than its precinct sizes".to_string(),
-            })?;
-        for (slot, &v) in precincts.iter_mut().zip(p) {
-            *slot = (v & 0xF, v >> 4);
-        }
-    }
+    let c = component_style(&b[5..], scod & 1 != 0, "COD")?;
     Ok(CodingStyle {
         sop: scod & 2 != 0,
         eph: scod & 4 != 0,
         progression,
         layers,
         mct: mct == 1,
+        levels: c.levels,
+        xcb: c.xcb,
+        ycb: c.ycb,
+        reversible: c.reversible,
+        precincts: c.precincts,
+        ht: c.ht,
+        block_style: c.block_style,
+        roi_shift: 0,
+    })
+}
+
+/// SPcod or SPcoc: levels, code-block size and style, wavelet, and the precinct sizes when `precincts` says so.
+fn component_style(b: &[u8], precincts: bool, name: &'static str) -> Result<ComponentStyle> {
+    if b.len() < 5 {
+        return invalid(name, "shorter than its fixed fields");
+    }
+    let levels = b[0];
+    let (xcb, ycb, style, transform) = (b[1].saturating_add(2), b[2].saturating_add(2), b[3], b[4]);
+    if levels > 32 || transform > 1 {
+        return invalid(name, "a field out of range");
+    }
+    if xcb > 10 || ycb > 10 || xcb + ycb > 12 {
+        return invalid(name, format!("code-blocks of 2^{xcb}×2^{ycb}"));
+    }
+    let ht = style & 0x40 != 0;
+    if style & 0x80 != 0 {
+        return unsupported("mixed HT and Part 1 code-blocks");
+    }
+    let mut sizes = vec![(15, 15); levels as usize + 1];
+    if precincts {
+        let p = b.get(5..6 + levels as usize).ok_or(Error::InvalidSegment {
+            segment: name,
+            reason: "shorter than its precinct sizes".to_string(),
+        })?;
+        for (slot, &v) in sizes.iter_mut().zip(p) {
+            *slot = (v & 0xF, v >> 4);
+        }
+    }
+    Ok(ComponentStyle {
         levels,
         xcb,
         ycb,
         reversible: transform == 1,
-        precincts,
+        precincts: sizes,
         ht,
         block_style: style,
     })
@@ -379,9 +639,9 @@ fn poc(b: &[u8], components: usize, out: &mut Vec<Poc>) -> Result<()> {
     Ok(())
 }
 
-fn quantization(b: &[u8]) -> Result<Quantization> {
+fn quantization(b: &[u8], name: &'static str) -> Result<Quantization> {
     let sqcd = *b.first().ok_or(Error::InvalidSegment {
-        segment: "QCD",
+        segment: name,
         reason: "empty".to_string(),
     })?;
     let guard_bits = sqcd >> 5;
@@ -395,10 +655,10 @@ fn quantization(b: &[u8]) -> Result<Quantization> {
                 ((v >> 11) as u8, v & 0x7FF)
             })
             .collect::<Vec<_>>(),
-        s => return invalid("QCD", format!("quantization style {s}")),
+        s => return invalid(name, format!("quantization style {s}")),
     };
     if steps.is_empty() {
-        return invalid("QCD", "no step sizes");
+        return invalid(name, "no step sizes");
     }
     let derived = sqcd & 0x1F == 1;
     Ok(Quantization {
@@ -421,22 +681,20 @@ pub(crate) fn parse_prefix(data: &[u8]) -> Result<Codestream<'_>> {
 
 fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
     let main = main_header(data)?;
-    let cod = main.cod.ok_or(Error::InvalidSegment {
-        segment: "main header",
-        reason: "no COD marker segment".to_string(),
-    })?;
-    let qcd = main.qcd.ok_or(Error::InvalidSegment {
-        segment: "main header",
-        reason: "no QCD marker segment".to_string(),
-    })?;
+    let (cod, styles, quants) = main.params.resolve(None)?;
+    let nc = main.components.len();
+    // The tile grid from (XTOsiz, YTOsiz) to (Xsiz, Ysiz).
+    let (xsiz, ysiz) = (main.x0 + main.width, main.y0 + main.height);
     let (across, down) = (
-        main.width.div_ceil(main.tile_width),
-        main.height.div_ceil(main.tile_height),
+        (xsiz - main.tile_x0).div_ceil(main.tile_width),
+        (ysiz - main.tile_y0).div_ceil(main.tile_height),
     );
     let count = (across * down) as usize;
     // The tile-parts of each tile, in order.
     let mut parts: Vec<Vec<&[u8]>> = vec![Vec::new(); count];
     let mut tile_pocs: Vec<Vec<Poc>> = vec![Vec::new(); count];
+    // The coding parameters of each tile's first tile-part header, when they set any.
+    let mut tile_params: Vec<Option<Params>> = vec![None; count];
     let mut any = false;
     let mut pos = main.end;
     loop {
@@ -499,13 +757,24 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
                 part: "in a tile-part header",
             });
         }
-        let tile_poc = &mut tile_pocs[usize::from(tile)];
-        let body = match tile_part_body(&data[..end], pos + 12, main.components.len(), tile_poc) {
+        let t = usize::from(tile);
+        let first = parts[t].is_empty();
+        let mut params = Params::new(nc);
+        let body = match tile_part_body(
+            &data[..end],
+            pos + 12,
+            nc,
+            &mut tile_pocs[t],
+            first.then_some(&mut params),
+        ) {
             Ok(body) => body,
             Err(Error::Truncated { .. }) if prefix && any => break,
             Err(e) => return Err(e),
         };
-        parts[usize::from(tile)].push(&data[body..end]);
+        if first && params.any() {
+            tile_params[t] = Some(params);
+        }
+        parts[t].push(&data[body..end]);
         any = true;
         if end == data.len() || psot == 0 {
             break;
@@ -523,64 +792,98 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
             part: "before a tile's first tile-part",
         });
     }
+    // Each tile's parameters: the main header's, with its own overrides.
+    let resolved = |t: usize| -> Result<(CodingStyle, Vec<CodingStyle>, Vec<Quantization>)> {
+        match &tile_params[t] {
+            Some(p) => p.resolve(Some((&cod, &styles, &quants))),
+            None => Ok((cod.clone(), styles.clone(), quants.clone())),
+        }
+    };
     let join = |p: &[&'a [u8]]| match p {
         [] => Cow::Borrowed(&[][..]),
         [one] => Cow::Borrowed(*one),
         many => Cow::Owned(many.concat()),
     };
-    let (tile_data, tiles) = if count == 1 {
-        (join(&parts[0]), Vec::new())
-    } else {
-        let (tw, th) = (main.tile_width, main.tile_height);
-        let tiles = parts
-            .iter()
-            .zip(&mut tile_pocs)
-            .enumerate()
-            .map(|(t, (p, poc))| {
-                let (tx, ty) = (t as u32 % across, t as u32 / across);
-                Tile {
-                    x0: tx * tw,
-                    y0: ty * th,
-                    x1: (tx * tw).saturating_add(tw).min(main.width),
-                    y1: (ty * th).saturating_add(th).min(main.height),
-                    data: join(p),
-                    poc: std::mem::take(poc),
-                }
-            })
-            .collect();
-        (Cow::Borrowed(&[][..]), tiles)
-    };
+    let offset = main.x0 != 0 || main.y0 != 0;
+    if count == 1 && !offset {
+        let (cod, styles, quants) = resolved(0)?;
+        let poc = match tile_pocs.first_mut() {
+            Some(p) if !p.is_empty() => std::mem::take(p),
+            _ => main.poc,
+        };
+        return Ok(Codestream {
+            width: main.width,
+            height: main.height,
+            x0: 0,
+            y0: 0,
+            components: main.components,
+            cod,
+            styles,
+            quants,
+            tile_data: join(&parts[0]),
+            tiles: Vec::new(),
+            poc,
+        });
+    }
+    let (tw, th) = (u64::from(main.tile_width), u64::from(main.tile_height));
+    let mut tiles = Vec::with_capacity(count);
+    for (t, (p, poc)) in parts.iter().zip(&mut tile_pocs).enumerate() {
+        let (tx, ty) = (t as u64 % u64::from(across), t as u64 / u64::from(across));
+        let (tcod, tstyles, tquants) = resolved(t)?;
+        // The tile's cell of the grid, within the image (T.800 B.3); below 2^32 as Xsiz and Ysiz are.
+        let (gx, gy) = (u64::from(main.tile_x0), u64::from(main.tile_y0));
+        let clip = |v: u64, lo: u32, hi: u32| v.clamp(u64::from(lo), u64::from(hi)) as u32;
+        tiles.push(Tile {
+            x0: clip(gx + tx * tw, main.x0, xsiz),
+            y0: clip(gy + ty * th, main.y0, ysiz),
+            x1: clip(gx + (tx + 1) * tw, main.x0, xsiz),
+            y1: clip(gy + (ty + 1) * th, main.y0, ysiz),
+            data: join(p),
+            poc: std::mem::take(poc),
+            cod: tcod,
+            styles: tstyles,
+            quants: tquants,
+        });
+    }
     Ok(Codestream {
         width: main.width,
         height: main.height,
+        x0: main.x0,
+        y0: main.y0,
         components: main.components,
         cod,
-        qcd,
-        tile_data,
+        styles,
+        quants,
+        tile_data: Cow::Borrowed(&[][..]),
         tiles,
-        poc: match tile_pocs.first_mut() {
-            Some(p) if count == 1 && !p.is_empty() => std::mem::take(p),
-            _ => main.poc,
-        },
+        poc: main.poc,
     })
 }
 
 /// Where the body of the tile-part whose header markers start at `pos` begins (after SOD); `data` ends with the
-/// tile-part.
+/// tile-part. `params`: where the coding parameters of a tile's first tile-part header go (None for the others,
+/// where T.800 A.4.2 allows none).
 fn tile_part_body(
     data: &[u8],
     pos: usize,
     components: usize,
     pocs: &mut Vec<Poc>,
+    mut params: Option<&mut Params>,
 ) -> Result<usize> {
     let mut r = Reader { data, pos };
     loop {
         match r.u16("in a tile-part header")? {
             SOD => return Ok(r.pos),
             POC => poc(r.segment("POC")?, components, pocs)?,
-            COD | COC | QCD | QCC | RGN => {
-                return unsupported("coding parameters in a tile-part header")
-            }
+            m @ (COD | COC | QCD | QCC | RGN) => match params.as_deref_mut() {
+                Some(p) => p.read(m, r.segment("tile-part header")?)?,
+                None => {
+                    return invalid(
+                        "tile-part header",
+                        "coding parameters after a tile's first tile-part",
+                    )
+                }
+            },
             PPT => return unsupported("packed packet headers (PPT)"),
             m if m >> 8 != 0xFF => {
                 return invalid(

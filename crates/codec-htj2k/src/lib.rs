@@ -8,15 +8,24 @@
 //! 2^levels), tile-parts, quality layers, precincts of any size, any progression order and progression order
 //! changes (POC), HT code-blocks coded with the cleanup pass only, any number of decomposition levels, the
 //! reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT) colour transforms,
-//! 1 to 16 components of 1 to 16 bits, signed or unsigned, all of one precision and signedness. Everything
-//! else — SigProp/MagRef refinement passes, image or tile-grid offsets, other tile corners, subsampled
-//! components, COC/QCC/RGN/PPM/PPT — is refused with [`Error::Unsupported`], so that the caller can fall back to
-//! a general JPEG 2000 decoder. Every other error means the codestream is damaged.
+//! 1 to 16 components of 1 to 16 bits, signed or unsigned, of one precision and signedness or several (see
+//! [`Header::precision`]) — and more: per-component coding styles and quantization (COC, QCC: levels, code-block
+//! size and style, precincts, wavelet and steps may differ between components) and per-tile ones (COD, COC, QCD,
+//! QCC, POC in a tile's first tile-part header, with T.800 A.6's precedence: tile COC, tile COD, main COC, main
+//! COD), subsampled components (XRsiz/YRsiz; each sample repeated over the pixels it covers, so that every
+//! component comes out at the image's size; not under a colour transform, and tile corners on multiples of the
+//! subsampling), image and tile-grid offsets (XOsiz/YOsiz, XTOsiz/YTOsiz: the image is the area from
+//! (XOsiz, YOsiz) on; every tile's corner, the image's included, on a multiple of 2^levels). Everything else —
+//! SigProp/MagRef refinement passes, other tile corners, PPM/PPT, a region of interest (RGN) with HT code-blocks —
+//! is refused with
+//! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error
+//! means the codestream is damaged.
 //!
 //! JPEG 2000 Part 1 codestreams (COD without the HT flag: DICOM JPEG 2000, .90/.91) go through the same pipeline
 //! with the EBCOT code-block decoder (MQ arithmetic decoder and the three coding passes, T.800 Annexes C and D),
 //! under the same limits, with every Part 1 code-block style (arithmetic bypass, context reset, termination on
-//! each pass, vertically causal contexts, predictable termination, segmentation symbols).
+//! each pass, vertically causal contexts, predictable termination, segmentation symbols) and regions of interest
+//! (RGN, the max-shift method of T.800 Annex H, in the main header or a tile's).
 //!
 //! Reduced resolutions: [`decode_reduced`] leaves out the highest resolution levels of a whole codestream (like
 //! `ojph_expand -skip_res`: fewer inverse wavelet levels, an image of [`reduced_size`]); [`prefix_resolution`]
@@ -54,19 +63,22 @@ pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 1 << 30;
 /// What the main header says about the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
-    /// Samples per line.
+    /// Samples per line (Xsiz − XOsiz: the image from its offset on the reference grid).
     pub width: u32,
-    /// Lines.
+    /// Lines (Ysiz − YOsiz).
     pub height: u32,
     /// Number of components.
     pub components: u16,
-    /// Bits per sample (of every component), 1 to 16.
+    /// Bits per sample, 1 to 16: the most of any component (each component is decoded to its own range; see
+    /// [`read_components`] for each one's).
     pub precision: u8,
-    /// Whether the samples are signed (two's complement).
+    /// Whether the samples are signed (two's complement): whether any component is. Components of different
+    /// signedness are refused ([`Error::Unsupported`]) when an unsigned one would not fit the signed sample type
+    /// of `precision` (8 bits up to 8, 16 above).
     pub signed: bool,
-    /// Reversible 5/3 wavelet (lossless) rather than the irreversible 9/7.
+    /// Reversible 5/3 wavelet (lossless) rather than the irreversible 9/7 (of the first component).
     pub reversible: bool,
-    /// Number of wavelet decomposition levels.
+    /// Number of wavelet decomposition levels (the fewest of any component when COC sets them per component).
     pub levels: u8,
     /// Whether the first three components went through a colour transform (RCT or ICT): they decode as RGB.
     pub colour_transform: bool,
@@ -122,11 +134,27 @@ sample!(u8, i8, u16, i16, i32);
 /// Read the main header without decoding. Codestreams this decoder cannot handle give [`Error::Unsupported`].
 pub fn read_header(data: &[u8]) -> Result<Header> {
     let main = codestream::main_header(data)?;
-    let cod = main.cod.as_ref().ok_or(Error::InvalidSegment {
+    let cod = main.params.cod.as_ref().ok_or(Error::InvalidSegment {
         segment: "main header",
         reason: "no COD marker segment".to_string(),
     })?;
-    header(main.width, main.height, &main.components, cod)
+    let styles: Vec<codestream::CodingStyle> = main
+        .params
+        .coc
+        .iter()
+        .map(|coc| coc.as_ref().map_or_else(|| cod.clone(), |c| cod.with(c)))
+        .collect();
+    header(main.width, main.height, &main.components, cod, &styles)
+}
+
+/// The precision (1 to 16 bits) and signedness of each component, from the main header (SIZ).
+pub fn read_components(data: &[u8]) -> Result<Vec<(u8, bool)>> {
+    let main = codestream::main_header(data)?;
+    Ok(main
+        .components
+        .iter()
+        .map(|c| (c.precision, c.signed))
+        .collect())
 }
 
 /// Whether the main header has a CAP marker announcing Part 15 (HTJ2K) capabilities.
@@ -134,26 +162,38 @@ pub fn is_htj2k(data: &[u8]) -> bool {
     codestream::main_header(data).is_ok_and(|m| m.ht)
 }
 
+/// The header of an image whose tile-wide coding style is `cod` and whose components are coded as `styles` say.
 fn header(
     width: u32,
     height: u32,
     components: &[codestream::Component],
     cod: &codestream::CodingStyle,
+    styles: &[codestream::CodingStyle],
 ) -> Result<Header> {
-    let first = components[0];
-    if components.iter().any(|c| *c != first) {
-        return unsupported("components of different precision or signedness");
+    let precision = components.iter().map(|c| c.precision).max().unwrap_or(1);
+    let signed = components.iter().any(|c| c.signed);
+    // With signed components, the unsigned ones must fit the signed sample type too.
+    let bits = if precision > 8 { 16 } else { 8 };
+    if signed && components.iter().any(|c| !c.signed && c.precision >= bits) {
+        return unsupported(format!(
+            "an unsigned {bits}-bit component alongside signed ones"
+        ));
     }
     Ok(Header {
         width,
         height,
         components: components.len() as u16,
-        precision: first.precision,
-        signed: first.signed,
-        reversible: cod.reversible,
-        levels: cod.levels,
+        precision,
+        signed,
+        reversible: styles[0].reversible,
+        levels: min_levels(styles),
         colour_transform: cod.mct,
     })
+}
+
+/// The fewest decomposition levels of any component.
+fn min_levels(styles: &[codestream::CodingStyle]) -> u8 {
+    styles.iter().map(|s| s.levels).min().unwrap_or(0)
 }
 
 /// Decode a whole codestream, refusing output larger than [`DEFAULT_MAX_OUTPUT_BYTES`].
@@ -187,7 +227,8 @@ pub fn decode_with_limit(data: &[u8], max_output_bytes: u64) -> Result<DecodedIm
 }
 
 /// The size of the image without its `discard` highest resolution levels: `⌈width / 2^discard⌉ ×
-/// ⌈height / 2^discard⌉` (T.800 B.5 for an image at the origin).
+/// ⌈height / 2^discard⌉` (T.800 B.5 for an image at the origin, or at an offset that is a multiple of
+/// 2^discard, as this decoder requires).
 pub fn reduced_size(width: u32, height: u32, discard: u8) -> (u32, u32) {
     let s = 1u64 << discard.min(32);
     (
@@ -249,57 +290,56 @@ pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
         }
         Err(e) => return Err(e),
     };
-    let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
-    let levels = usize::from(cs.cod.levels);
+    let header = header(cs.width, cs.height, &cs.components, &cs.cod, &cs.styles)?;
     // With several tiles, the resolutions complete in every tile.
-    let kept = if cs.tiles.is_empty() {
-        complete_resolutions(&cs)?
+    let discard = if cs.tiles.is_empty() {
+        prefix_discard(&cs)?
     } else {
-        let mut kept = levels + 1;
+        let mut discard = Some(0);
+        let mut most = header.levels;
         for t in 0..cs.tiles.len() {
             check_tile(&cs, t)?;
-            kept = kept.min(complete_resolutions(&cs.tile(t))?);
+            let tile = cs.tile(t);
+            most = most.min(min_levels(&tile.styles));
+            discard = match (discard, prefix_discard(&tile)?) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            };
         }
-        kept
+        discard.filter(|&d| d <= most)
     };
-    Ok((kept > 0).then(|| PrefixResolution {
-        header,
-        discard: (levels + 1 - kept) as u8,
-    }))
+    Ok(discard.map(|discard| PrefixResolution { header, discard }))
 }
 
-/// How many of the lowest resolutions of a tile's (or a single-tile image's) packets are complete.
-fn complete_resolutions(cs: &codestream::Codestream) -> Result<usize> {
-    let levels = usize::from(cs.cod.levels);
-    let resolutions = resolutions(cs.width as usize, cs.height as usize, cs, levels as u32)?;
+/// The fewest of the highest resolution levels of a tile (or a single-tile image) to leave out so that the
+/// packets of all the others are complete; `None` when even those of the lowest resolutions are not.
+fn prefix_discard(cs: &codestream::Codestream) -> Result<Option<u8>> {
+    let resolutions = component_resolutions(cs, 0)?;
     let mut layout = match Layout::new(cs, &resolutions) {
         Ok(layout) => layout,
-        Err(Error::Truncated { .. }) => return Ok(0),
+        Err(Error::Truncated { .. }) => return Ok(None),
         Err(e) => return Err(e),
     };
     let order = packet_order(cs, &layout);
-    // complete[r]: the packets of resolution r read in full, of `expected[r]`.
-    let mut complete = vec![0usize; levels + 1];
-    let mut expected = vec![0usize; levels + 1];
-    for p in &order {
-        expected[usize::from(p.r)] += 1;
-    }
     let mut pieces = Vec::new();
     let mut pos = 0;
-    for p in &order {
+    for (i, p) in order.iter().enumerate() {
         pieces.clear();
         match layout.read_packet(cs, pos, p, &mut pieces) {
             Ok(next) => pos = next,
-            Err(Error::Truncated { .. }) => break,
+            Err(Error::Truncated { .. }) => {
+                // Each packet not read in full leaves out its resolution and those above it.
+                let need = order[i..]
+                    .iter()
+                    .map(|p| cs.styles[usize::from(p.c)].levels - p.r + 1)
+                    .max()
+                    .unwrap_or(0);
+                return Ok((need <= min_levels(&cs.styles)).then_some(need));
+            }
             Err(e) => return Err(e),
         }
-        complete[usize::from(p.r)] += 1;
     }
-    Ok(complete
-        .iter()
-        .zip(&expected)
-        .take_while(|(n, e)| n == e)
-        .count())
+    Ok(Some(0))
 }
 
 /// Tile `t` of `cs` is decoded as an image of its own at the origin: its corner must lie on a multiple of
@@ -309,46 +349,55 @@ fn complete_resolutions(cs: &codestream::Codestream) -> Result<usize> {
 /// Otherwise [`Error::Unsupported`].
 fn check_tile(cs: &codestream::Codestream, t: usize) -> Result<()> {
     let tile = &cs.tiles[t];
-    let cod = &cs.cod;
-    let levels = u32::from(cod.levels);
     let (x0, y0, x1, y1) = (
         u64::from(tile.x0),
         u64::from(tile.y0),
         u64::from(tile.x1),
         u64::from(tile.y1),
     );
-    let unit = 1u64 << levels;
-    if !x0.is_multiple_of(unit) || !y0.is_multiple_of(unit) {
-        return unsupported("a tile whose corner is not a multiple of 2^levels");
-    }
     // [a0, a1) starts on a boundary of cells of size s or lies inside one cell.
     let aligned =
         |a0: u64, a1: u64, s: u64| a0.is_multiple_of(s) || a0 / s == (a1.max(a0 + 1) - 1) / s;
-    for r in 0..=levels {
-        let d = levels - r;
-        let (ppx, ppy) = cod.precincts[r as usize];
-        let sub = u8::from(r > 0);
-        let (cbw, cbh) = (
-            1u64 << cod.xcb.min(ppx.saturating_sub(sub)),
-            1u64 << cod.ycb.min(ppy.saturating_sub(sub)),
-        );
-        // The resolution's extent, and its subbands' (a level further down above resolution 0).
-        let res = |shift: u32| {
-            (
-                (x0 >> shift, x1.div_ceil(1 << shift)),
-                (y0 >> shift, y1.div_ceil(1 << shift)),
-            )
-        };
-        let ((rx0, rx1), (ry0, ry1)) = res(d);
-        let ((bx0, bx1), (by0, by1)) = res(d + u32::from(sub));
-        if !aligned(rx0, rx1, 1 << ppx)
-            || !aligned(ry0, ry1, 1 << ppy)
-            || !aligned(bx0, bx1, cbw)
-            || !aligned(by0, by1, cbh)
-        {
+    for (cod, comp) in tile.styles.iter().zip(&cs.components) {
+        // The tile in the component's coordinates (T.800 B.3): its corner on a multiple of the subsampling.
+        let (dx, dy) = (u64::from(comp.dx), u64::from(comp.dy));
+        if !x0.is_multiple_of(dx) || !y0.is_multiple_of(dy) {
             return unsupported(
-                "tiles whose precincts or code-blocks straddle the image's partitions",
+                "a tile whose corner is not a multiple of a component's subsampling",
             );
+        }
+        let (x0, x1, y0, y1) = (x0 / dx, x1.div_ceil(dx), y0 / dy, y1.div_ceil(dy));
+        let levels = u32::from(cod.levels);
+        let unit = 1u64 << levels;
+        if !x0.is_multiple_of(unit) || !y0.is_multiple_of(unit) {
+            return unsupported("a tile whose corner is not a multiple of 2^levels");
+        }
+        for r in 0..=levels {
+            let d = levels - r;
+            let (ppx, ppy) = cod.precincts[r as usize];
+            let sub = u8::from(r > 0);
+            let (cbw, cbh) = (
+                1u64 << cod.xcb.min(ppx.saturating_sub(sub)),
+                1u64 << cod.ycb.min(ppy.saturating_sub(sub)),
+            );
+            // The resolution's extent, and its subbands' (a level further down above resolution 0).
+            let res = |shift: u32| {
+                (
+                    (x0 >> shift, x1.div_ceil(1 << shift)),
+                    (y0 >> shift, y1.div_ceil(1 << shift)),
+                )
+            };
+            let ((rx0, rx1), (ry0, ry1)) = res(d);
+            let ((bx0, bx1), (by0, by1)) = res(d + u32::from(sub));
+            if !aligned(rx0, rx1, 1 << ppx)
+                || !aligned(ry0, ry1, 1 << ppy)
+                || !aligned(bx0, bx1, cbw)
+                || !aligned(by0, by1, cbh)
+            {
+                return unsupported(
+                    "tiles whose precincts or code-blocks straddle the image's partitions",
+                );
+            }
         }
     }
     Ok(())
@@ -364,7 +413,7 @@ fn decode_tiles<T: Sample>(
     if cs.tiles.is_empty() {
         return decode_levels(cs, discard, out);
     }
-    let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
+    let header = header(cs.width, cs.height, &cs.components, &cs.cod, &cs.styles)?;
     if discard > header.levels {
         return Err(Error::TooManyLevels {
             discard,
@@ -389,10 +438,11 @@ fn decode_tiles<T: Sample>(
         samples.clear();
         samples.resize(tw * th * nc, T::default());
         decode_levels(&tile, discard, &mut samples)?;
-        // The corner is a multiple of 2^levels: at the reduced resolution, exactly the corner over 2^discard.
+        // The corner (and the image's, that of its first tile) is a multiple of 2^levels: at the reduced
+        // resolution, exactly the corner over 2^discard.
         let (x0, y0) = (
-            (u64::from(cs.tiles[t].x0) >> discard) as usize,
-            (u64::from(cs.tiles[t].y0) >> discard) as usize,
+            (u64::from(cs.tiles[t].x0 - cs.x0) >> discard) as usize,
+            (u64::from(cs.tiles[t].y0 - cs.y0) >> discard) as usize,
         );
         let line = tw * nc;
         for (y, src) in samples.chunks_exact(line).enumerate() {
@@ -433,7 +483,7 @@ fn reduced(
     discard: u8,
     max_output_bytes: u64,
 ) -> Result<ReducedImage> {
-    let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
+    let header = header(cs.width, cs.height, &cs.components, &cs.cod, &cs.styles)?;
     if discard > header.levels {
         return Err(Error::TooManyLevels {
             discard,
@@ -497,14 +547,12 @@ fn decode_levels<T: Sample>(
     discard: u8,
     out: &mut [T],
 ) -> Result<Header> {
-    let header = header(cs.width, cs.height, &cs.components, &cs.cod)?;
-    let (fw, fh) = (cs.width as usize, cs.height as usize);
+    let header = header(cs.width, cs.height, &cs.components, &cs.cod, &cs.styles)?;
     let nc = cs.components.len();
-    let cod = &cs.cod;
-    if discard > cod.levels {
+    if discard > header.levels {
         return Err(Error::TooManyLevels {
             discard,
-            levels: cod.levels,
+            levels: header.levels,
         });
     }
     // The image without the highest `discard` levels is the image of their LL band: ⌈w / 2^discard⌉ ×
@@ -518,15 +566,33 @@ fn decode_levels<T: Sample>(
             got: out.len() as u64,
         });
     }
-    let levels = u32::from(cod.levels - discard);
-    let resolutions = resolutions(fw, fh, cs, levels)?;
+    // Each component's size at the kept resolution (the image's, or smaller when subsampled).
+    let sizes: Vec<(usize, usize)> = cs
+        .components
+        .iter()
+        .map(|comp| {
+            let (cw, ch) = comp.size(cs.width, cs.height);
+            let (rw, rh) = reduced_size(cw as u32, ch as u32, discard);
+            (rw as usize, rh as usize)
+        })
+        .collect();
+    if cs.cod.mct && cs.components[..3].iter().any(|c| c.dx != 1 || c.dy != 1) {
+        return unsupported("a colour transform of subsampled components");
+    }
+    // The wavelet levels each component inverts.
+    let kept: Vec<u32> = cs
+        .styles
+        .iter()
+        .map(|s| u32::from(s.levels - discard))
+        .collect();
+    let resolutions = component_resolutions(cs, discard)?;
     let tile = &cs.tile_data[..];
     let mut layout = Layout::new(cs, &resolutions)?;
     let order = packet_order(cs, &layout);
     // The packets of the kept resolutions; in a resolution-major order they come first.
     let last_needed = order
         .iter()
-        .rposition(|p| u32::from(p.r) <= levels)
+        .rposition(|p| u32::from(p.r) <= kept[usize::from(p.c)])
         .unwrap_or(0);
     let mut pieces = Vec::new();
     let mut pos = 0;
@@ -538,10 +604,17 @@ fn decode_levels<T: Sample>(
 
     // Reversible: the indices are the coefficients (i32 planes). Irreversible: each code-block is dequantised
     // straight into f32 planes.
-    let plane_len = if cod.reversible { w * h } else { 0 };
-    let mut planes: Vec<Vec<i32>> = (0..nc).map(|_| vec![0i32; plane_len]).collect();
-    let mut fplanes: Vec<Vec<f32>> = (0..nc)
-        .map(|_| vec![0f32; if cod.reversible { 0 } else { w * h }])
+    let mut planes: Vec<Vec<i32>> = cs
+        .styles
+        .iter()
+        .zip(&sizes)
+        .map(|(s, &(cw, ch))| vec![0i32; if s.reversible { cw * ch } else { 0 }])
+        .collect();
+    let mut fplanes: Vec<Vec<f32>> = cs
+        .styles
+        .iter()
+        .zip(&sizes)
+        .map(|(s, &(cw, ch))| vec![0f32; if s.reversible { 0 } else { cw * ch }])
         .collect();
     let mut scratch = block::Scratch::default();
     let mut t1 = t1::T1::default();
@@ -549,11 +622,22 @@ fn decode_levels<T: Sample>(
     let mut joined: Vec<u8> = Vec::new();
     let mut segments: Vec<(usize, u32)> = Vec::new();
     for (band_index, &(c, r, b, base)) in layout.bands.iter().enumerate() {
-        if r as u32 > levels {
+        if r as u32 > kept[c] {
             continue;
         }
-        let band = &resolutions[r][b];
+        let cod = &cs.styles[c];
+        // The component's row stride.
+        let pw = sizes[c].0;
+        let band = &resolutions[c][r][b];
         let count = layout.band_blocks(band_index);
+        // A region of interest (max-shift, T.800 H.1): the code-blocks have `roi` more magnitude bit-planes.
+        let roi = u32::from(cod.roi_shift);
+        let mb = band.mb + roi;
+        if mb > 29 {
+            return unsupported(format!(
+                "{mb} magnitude bit-planes in a subband with a region of interest"
+            ));
+        }
         for block in 0..count {
             let mut mine = by_block.pieces(base + block);
             let Some(first) = mine.next() else {
@@ -583,36 +667,45 @@ fn decode_levels<T: Sample>(
             let (x0, y0) = (bx * band.cbw, by * band.cbh);
             let (cw, ch) = (band.cbw.min(band.w - x0), band.cbh.min(band.h - y0));
             // The cleanup pass codes every magnitude bit down to bit-plane p (T.814 7.1).
-            let Some(p) = (band.mb - 1).checked_sub(missing_msbs) else {
+            let Some(p) = (mb - 1).checked_sub(missing_msbs) else {
                 return corrupt("a code-block with more missing bit-planes than its subband has");
             };
-            let max_u = band.mb + 1 - p;
-            let start = (band.y0 + y0) * w + band.x0 + x0;
+            let max_u = mb + 1 - p;
+            let start = (band.y0 + y0) * pw + band.x0 + x0;
             // HT code-blocks: the cleanup pass, straight into the plane; Part 1 code-blocks: the EBCOT decoder,
             // with the same output (the indices, doubled plus 1/2 for an irreversible block).
             let kind = if r == 0 { 0 } else { b + 1 };
             let style = cod.block_style;
             match (cod.ht, cod.reversible) {
                 (true, true) => {
-                    block::decode_cleanup_53(coded, cw, ch, p, max_u, &mut planes[c][start..], w, &mut scratch)?;
+                    block::decode_cleanup_53(coded, cw, ch, p, max_u, &mut planes[c][start..], pw, &mut scratch)?;
                 }
                 // Mid-point reconstruction (T.800 E.1.1.2, r = 1/2): the block decoder gives twice the index plus
                 // 1/2, dequantised with half the step.
                 (true, false) => {
                     let half_step = band.step * 0.5;
-                    block::decode_cleanup_97(coded, cw, ch, p, max_u, &mut fplanes[c][start..], w, half_step, &mut scratch)?;
+                    block::decode_cleanup_97(coded, cw, ch, p, max_u, &mut fplanes[c][start..], pw, half_step, &mut scratch)?;
                 }
                 (false, true) => {
-                    t1.decode(coded, &segments, cw, ch, p, kind, style, false, &mut planes[c][start..], w)?;
+                    t1.decode(coded, &segments, cw, ch, p, kind, style, false, &mut planes[c][start..], pw)?;
+                    if roi > 0 {
+                        for y in 0..ch {
+                            let row = start + y * pw;
+                            roi_descale(&mut planes[c][row..row + cw], roi, false);
+                        }
+                    }
                 }
                 (false, false) => {
                     block_buf.clear();
                     block_buf.resize(cw * ch, 0);
                     t1.decode(coded, &segments, cw, ch, p, kind, style, true, &mut block_buf, cw)?;
+                    if roi > 0 {
+                        roi_descale(&mut block_buf, roi, true);
+                    }
                     let half_step = band.step * 0.5;
                     let plane = &mut fplanes[c];
                     for (y, src) in block_buf.chunks_exact(cw).enumerate() {
-                        let row = start + y * w;
+                        let row = start + y * pw;
                         for (f, &q) in plane[row..row + cw].iter_mut().zip(src) {
                             *f = q as f32 * half_step;
                         }
@@ -622,19 +715,19 @@ fn decode_levels<T: Sample>(
         }
     }
 
-    let precision = u32::from(header.precision);
-    let (min, max) = if header.signed {
-        (-(1i32 << (precision - 1)), (1i32 << (precision - 1)) - 1)
-    } else {
-        (0, (1i32 << precision) - 1)
-    };
-    let dc = if header.signed {
-        0
-    } else {
-        1i32 << (precision - 1)
-    };
-    // Without a colour transform each component's rows go straight from the last wavelet level to the output.
-    let direct = !cod.mct;
+    // Each component's range and DC level shift.
+    let ranges: Vec<(i32, i32, i32)> = cs
+        .components
+        .iter()
+        .map(|comp| {
+            let precision = u32::from(comp.precision);
+            if comp.signed {
+                (-(1i32 << (precision - 1)), (1i32 << (precision - 1)) - 1, 0)
+            } else {
+                (0, (1i32 << precision) - 1, 1i32 << (precision - 1))
+            }
+        })
+        .collect();
     /// Row `y` of component `c` into the interleaved output.
     fn put<T: Copy>(
         out: &mut [T],
@@ -657,83 +750,178 @@ fn decode_levels<T: Sample>(
             }
         }
     }
-    if cod.reversible {
-        let convert = move |v: &i32| T::from_i32(v.wrapping_add(dc).clamp(min, max));
-        if direct {
-            for (c, plane) in planes.iter_mut().enumerate() {
-                dwt::inverse_53(plane, w, h, levels, |y, row| {
-                    put(out, nc, w, c, y, row.iter().map(convert))
-                });
-            }
-        } else {
-            // RCT (T.800 G.2.2) on the rows where the last wavelet level left them.
-            for plane in planes.iter_mut() {
-                dwt::inverse_53(plane, w, h, levels, |_, _| {});
-            }
-            for y in 0..h {
-                let r = dwt::result_row(y, h, levels) * w..dwt::result_row(y, h, levels) * w + w;
-                let (p0, p1, p2) = (
-                    &planes[0][r.clone()],
-                    &planes[1][r.clone()],
-                    &planes[2][r.clone()],
-                );
-                let line = &mut out[y * w * nc..(y + 1) * w * nc];
-                for (((o, &y0), &y1), &y2) in line.chunks_exact_mut(nc).zip(p0).zip(p1).zip(p2) {
-                    let g = y0.wrapping_sub(y1.wrapping_add(y2) >> 2);
-                    o[0] = convert(&y2.wrapping_add(g));
-                    o[1] = convert(&g);
-                    o[2] = convert(&y1.wrapping_add(g));
-                }
-                for (c, plane) in planes.iter().enumerate().skip(3) {
-                    put(out, nc, w, c, y, plane[r.clone()].iter().map(convert));
-                }
-            }
-        }
-    } else {
-        let (fmin, fmax) = (min as f32, max as f32);
-        let fdc = dc as f32;
-        // Rounded to the nearest integer (ties to even) without a float-to-integer conversion, whose saturating
-        // semantics keep the loop from vectorising: adding 1.5 × 2^23 to a value of magnitude below 2^22 leaves
-        // the rounded integer in the low mantissa bits. The coefficients are finite (at most 2^31 × a step below
-        // 2^19, times the gains of the levels), so no NaN comes here; clamping first keeps the value in range.
-        const ROUND: f32 = 12_582_912.0;
-        let convert = move |v: &f32| {
+    let int_convert = |c: usize| {
+        let (min, max, dc) = ranges[c];
+        move |v: &i32| T::from_i32(v.wrapping_add(dc).clamp(min, max))
+    };
+    // Rounded to the nearest integer (ties to even) without a float-to-integer conversion, whose saturating
+    // semantics keep the loop from vectorising: adding 1.5 × 2^23 to a value of magnitude below 2^22 leaves
+    // the rounded integer in the low mantissa bits. The coefficients are finite (at most 2^31 × a step below
+    // 2^19, times the gains of the levels), so no NaN comes here; clamping first keeps the value in range.
+    const ROUND: f32 = 12_582_912.0;
+    let float_convert = |c: usize| {
+        let (min, max, dc) = ranges[c];
+        let (fmin, fmax, fdc) = (min as f32, max as f32, dc as f32);
+        move |v: &f32| {
             let x = v + fdc;
             let x = if x < fmin { fmin } else { x };
             let x = if x > fmax { fmax } else { x };
             T::from_i32(((x + ROUND).to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32))
+        }
+    };
+    // Without a colour transform each component's rows go straight from the last wavelet level to the output;
+    // with one, the first three components' wavelets are inverted first (all 5/3 or all 9/7, see
+    // `Params::resolve`), the transform applied on the rows where the last level left them.
+    let mct = cs.cod.mct;
+    for c in 0..nc {
+        let levels = kept[c];
+        let (dx, dy) = (
+            usize::from(cs.components[c].dx),
+            usize::from(cs.components[c].dy),
+        );
+        if dx != 1 || dy != 1 {
+            // A subsampled component: each of its samples repeated over the dx × dy pixels it covers.
+            let (pw, ph) = sizes[c];
+            if cs.styles[c].reversible {
+                dwt::inverse_53(&mut planes[c], pw, ph, levels, |_, _| {});
+                upsample(
+                    out,
+                    nc,
+                    c,
+                    w,
+                    h,
+                    (dx, dy),
+                    (pw, ph),
+                    levels,
+                    &planes[c],
+                    int_convert(c),
+                );
+            } else {
+                dwt::inverse_97(&mut fplanes[c], pw, ph, levels, |_, _| {});
+                upsample(
+                    out,
+                    nc,
+                    c,
+                    w,
+                    h,
+                    (dx, dy),
+                    (pw, ph),
+                    levels,
+                    &fplanes[c],
+                    float_convert(c),
+                );
+            }
+        } else if mct && c < 3 {
+            if cs.styles[c].reversible {
+                dwt::inverse_53(&mut planes[c], w, h, levels, |_, _| {});
+            } else {
+                dwt::inverse_97(&mut fplanes[c], w, h, levels, |_, _| {});
+            }
+        } else if cs.styles[c].reversible {
+            let convert = int_convert(c);
+            dwt::inverse_53(&mut planes[c], w, h, levels, |y, row| {
+                put(out, nc, w, c, y, row.iter().map(convert))
+            });
+        } else {
+            let convert = float_convert(c);
+            dwt::inverse_97(&mut fplanes[c], w, h, levels, |y, row| {
+                put(out, nc, w, c, y, row.iter().map(convert))
+            });
+        }
+    }
+    if mct {
+        let rows = |y: usize, c: usize| {
+            let r = dwt::result_row(y, h, kept[c]) * w;
+            r..r + w
         };
-        if direct {
-            for (c, f) in fplanes.iter_mut().enumerate() {
-                dwt::inverse_97(f, w, h, levels, |y, row| {
-                    put(out, nc, w, c, y, row.iter().map(convert))
-                });
+        if cs.styles[0].reversible {
+            // RCT (T.800 G.2.2).
+            let (c0, c1, c2) = (int_convert(0), int_convert(1), int_convert(2));
+            for y in 0..h {
+                let (p0, p1, p2) = (
+                    &planes[0][rows(y, 0)],
+                    &planes[1][rows(y, 1)],
+                    &planes[2][rows(y, 2)],
+                );
+                let line = &mut out[y * w * nc..(y + 1) * w * nc];
+                for (((o, &y0), &y1), &y2) in line.chunks_exact_mut(nc).zip(p0).zip(p1).zip(p2) {
+                    let g = y0.wrapping_sub(y1.wrapping_add(y2) >> 2);
+                    o[0] = c0(&y2.wrapping_add(g));
+                    o[1] = c1(&g);
+                    o[2] = c2(&y1.wrapping_add(g));
+                }
             }
         } else {
-            // ICT (T.800 G.3.2) on the rows where the last wavelet level left them.
-            for f in fplanes.iter_mut() {
-                dwt::inverse_97(f, w, h, levels, |_, _| {});
-            }
+            // ICT (T.800 G.3.2).
+            let (c0, c1, c2) = (float_convert(0), float_convert(1), float_convert(2));
             for y in 0..h {
-                let r = dwt::result_row(y, h, levels) * w..dwt::result_row(y, h, levels) * w + w;
                 let (p0, p1, p2) = (
-                    &fplanes[0][r.clone()],
-                    &fplanes[1][r.clone()],
-                    &fplanes[2][r.clone()],
+                    &fplanes[0][rows(y, 0)],
+                    &fplanes[1][rows(y, 1)],
+                    &fplanes[2][rows(y, 2)],
                 );
                 let line = &mut out[y * w * nc..(y + 1) * w * nc];
                 for (((o, &luma), &cb), &cr) in line.chunks_exact_mut(nc).zip(p0).zip(p1).zip(p2) {
-                    o[0] = convert(&(luma + 1.402 * cr));
-                    o[1] = convert(&(luma - 0.344_136 * cb - 0.714_136 * cr));
-                    o[2] = convert(&(luma + 1.772 * cb));
-                }
-                for (c, plane) in fplanes.iter().enumerate().skip(3) {
-                    put(out, nc, w, c, y, plane[r.clone()].iter().map(convert));
+                    o[0] = c0(&(luma + 1.402 * cr));
+                    o[1] = c1(&(luma - 0.344_136 * cb - 0.714_136 * cr));
+                    o[2] = c2(&(luma + 1.772 * cb));
                 }
             }
         }
     }
     Ok(header)
+}
+
+/// Component `c` of `pw`×`ph` samples, subsampled by `dx`×`dy`, into the `w`×`h` interleaved output: pixel (x, y)
+/// takes sample (x / dx, y / dy) (the last one past the edge), from the rows where the last of `levels` wavelet
+/// levels left them.
+#[allow(clippy::too_many_arguments)]
+fn upsample<T: Copy, V>(
+    out: &mut [T],
+    nc: usize,
+    c: usize,
+    w: usize,
+    h: usize,
+    (dx, dy): (usize, usize),
+    (pw, ph): (usize, usize),
+    levels: u32,
+    plane: &[V],
+    convert: impl Fn(&V) -> T,
+) {
+    if pw == 0 || ph == 0 {
+        return;
+    }
+    let mut line: Vec<T> = Vec::with_capacity(pw);
+    for y in 0..h {
+        if y == 0 || (y / dy).min(ph - 1) != ((y - 1) / dy).min(ph - 1) {
+            let r = dwt::result_row((y / dy).min(ph - 1), ph, levels) * pw;
+            line.clear();
+            line.extend(plane[r..r + pw].iter().map(&convert));
+        }
+        for (x, o) in out[y * w * nc..(y + 1) * w * nc]
+            .chunks_exact_mut(nc)
+            .enumerate()
+        {
+            o[c] = line[(x / dx).min(pw - 1)];
+        }
+    }
+}
+
+/// Undo the max-shift scaling of a region of interest (T.800 H.2): a coefficient whose index has a magnitude of
+/// 2^`shift` or more belongs to the region and is scaled down by 2^`shift`; the others (the background) stay.
+/// `values`: the Part 1 block decoder's, indices or (`doubled`) twice the reconstruction point of an irreversible
+/// block. (OpenJPEG compares twice the reconstruction point with 2^`shift` in both cases, which differs only for
+/// background indices from 2^(`shift` − 1) up, which a max-shift encoder does not leave; its own encoder scales
+/// every coefficient, so the two agree on its codestreams.)
+fn roi_descale(values: &mut [i32], shift: u32, doubled: bool) {
+    let threshold = 1u32 << (shift + u32::from(doubled));
+    for v in values {
+        let m = v.unsigned_abs();
+        if m >= threshold {
+            let m = (m >> shift) as i32;
+            *v = if *v < 0 { -m } else { m };
+        }
+    }
 }
 
 /// A packet: quality layer, component, resolution and precinct (raster index in the resolution).
@@ -756,8 +944,8 @@ struct Layout {
     /// component's resolution start (in raster order).
     precincts: Vec<Vec<packet::PrecinctBand>>,
     first_precinct: Vec<Vec<usize>>,
-    /// Precincts across and down, per resolution.
-    grid: Vec<(usize, usize)>,
+    /// Precincts across and down, per component and resolution.
+    grid: Vec<Vec<(usize, usize)>>,
 }
 
 /// The pieces of coded data grouped by code-block ([`Layout::group`]).
@@ -778,38 +966,43 @@ impl ByBlock<'_> {
 impl Layout {
     /// [`Error::Truncated`] when the tile data has fewer bytes than the tile has packets (each takes at least one):
     /// checked before anything is allocated per precinct.
-    fn new(cs: &codestream::Codestream, resolutions: &[Vec<Band>]) -> Result<Layout> {
-        let cod = &cs.cod;
+    fn new(cs: &codestream::Codestream, resolutions: &[Vec<Vec<Band>>]) -> Result<Layout> {
         let mut bands = Vec::new();
         let mut total = 0;
-        for c in 0..cs.components.len() {
-            for (r, res) in resolutions.iter().enumerate() {
+        for (c, comp) in resolutions.iter().enumerate() {
+            for (r, res) in comp.iter().enumerate() {
                 for (b, band) in res.iter().enumerate() {
                     bands.push((c, r, b, total));
                     total += band.cbx * band_rows(band);
                 }
             }
         }
-        let grid: Vec<(usize, usize)> = resolutions
+        let grid: Vec<Vec<(usize, usize)>> = resolutions
             .iter()
-            .enumerate()
-            .map(|(r, _)| {
-                let d = resolutions.len() - 1 - r;
-                let s = 1u64 << d;
-                let (rw, rh) = (
-                    u64::from(cs.width).div_ceil(s),
-                    u64::from(cs.height).div_ceil(s),
-                );
-                let (ppx, ppy) = cod.precincts[r];
-                (
-                    rw.div_ceil(1 << ppx) as usize,
-                    rh.div_ceil(1 << ppy) as usize,
-                )
+            .zip(&cs.styles)
+            .zip(&cs.components)
+            .map(|((comp, style), component)| {
+                let (cw, ch) = component.size(cs.width, cs.height);
+                (0..comp.len())
+                    .map(|r| {
+                        let d = comp.len() - 1 - r;
+                        let s = 1u64 << d;
+                        let (rw, rh) = ((cw as u64).div_ceil(s), (ch as u64).div_ceil(s));
+                        let (ppx, ppy) = style.precincts[r];
+                        (
+                            rw.div_ceil(1 << ppx) as usize,
+                            rh.div_ceil(1 << ppy) as usize,
+                        )
+                    })
+                    .collect()
             })
             .collect();
-        let per_layer = grid.iter().map(|&(x, y)| x as u64 * y as u64).sum::<u64>()
-            * cs.components.len() as u64;
-        if per_layer * u64::from(cod.layers) > cs.tile_data.len() as u64 {
+        let per_layer = grid
+            .iter()
+            .flatten()
+            .map(|&(x, y)| x as u64 * y as u64)
+            .sum::<u64>();
+        if per_layer * u64::from(cs.cod.layers) > cs.tile_data.len() as u64 {
             return Err(Error::Truncated {
                 part: "in the packets of the tile (fewer bytes than packets)",
             });
@@ -817,12 +1010,12 @@ impl Layout {
         let mut precincts = Vec::new();
         let mut first_precinct = Vec::new();
         let mut band_index = 0;
-        for _ in 0..cs.components.len() {
+        for (c, comp) in resolutions.iter().enumerate() {
             let mut firsts = Vec::new();
-            for (r, res) in resolutions.iter().enumerate() {
+            for (r, res) in comp.iter().enumerate() {
                 firsts.push(precincts.len());
-                let (npx, npy) = grid[r];
-                let (ppx, ppy) = cod.precincts[r];
+                let (npx, npy) = grid[c][r];
+                let (ppx, ppy) = cs.styles[c].precincts[r];
                 let sub = u32::from(r > 0);
                 for py in 0..npy {
                     for px in 0..npx {
@@ -874,17 +1067,17 @@ impl Layout {
         out: &mut Vec<packet::Piece>,
     ) -> Result<usize> {
         let index = self.first_precinct[usize::from(p.c)][usize::from(p.r)] + p.precinct as usize;
-        let cod = &cs.cod;
+        let style = &cs.styles[usize::from(p.c)];
         packet::read_packet(
             &cs.tile_data,
             pos,
             &mut self.precincts[index],
             u32::from(p.layer),
             &mut self.blocks,
-            cod.sop,
-            cod.eph,
-            cod.ht,
-            if cod.ht { 0 } else { cod.block_style },
+            cs.cod.sop,
+            cs.cod.eph,
+            style.ht,
+            if style.ht { 0 } else { style.block_style },
             out,
         )
     }
@@ -927,10 +1120,16 @@ fn band_rows(band: &Band) -> usize {
 /// packets that have not come yet, one after the other (B.12.2).
 fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
     let nc = cs.components.len();
-    let nr = layout.grid.len();
+    // Resolutions of the component with the most.
+    let nr = layout.grid.iter().map(Vec::len).max().unwrap_or(0);
     let layers = cs.cod.layers;
     // At most one packet per byte of the tile ([`Layout::new`]).
-    let per_layer: usize = layout.grid.iter().map(|&(x, y)| x * y).sum::<usize>() * nc;
+    let per_layer: usize = layout
+        .grid
+        .iter()
+        .flatten()
+        .map(|&(x, y)| x * y)
+        .sum::<usize>();
     let mut order = Vec::with_capacity(per_layer * usize::from(layers));
     let whole = codestream::Poc {
         res_start: 0,
@@ -953,7 +1152,8 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
     };
     let mut sent = vec![false; tracked];
     for v in volumes {
-        let count = |r: usize| layout.grid[r].0 * layout.grid[r].1;
+        // Precincts of resolution r of component c (none above its levels).
+        let count = |c: usize, r: usize| layout.grid[c].get(r).map_or(0, |&(x, y)| x * y);
         let (l_end, r0, r1) = (
             v.layer_end.min(layers),
             usize::from(v.res_start),
@@ -979,7 +1179,7 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
                 for l in 0..l_end {
                     for r in r0..r1 {
                         for c in c0..c1 {
-                            for p in 0..count(r) {
+                            for p in 0..count(c, r) {
                                 emit(l, c, r, p);
                             }
                         }
@@ -990,7 +1190,7 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
                 for r in r0..r1 {
                     for l in 0..l_end {
                         for c in c0..c1 {
-                            for p in 0..count(r) {
+                            for p in 0..count(c, r) {
                                 emit(l, c, r, p);
                             }
                         }
@@ -1001,14 +1201,20 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
                 // (outer key, y, x, inner key, resolution, precinct) with the top-left corner (x, y) of the
                 // precinct on the reference grid.
                 let mut keys = Vec::new();
-                for r in r0..r1 {
-                    let d = (nr - 1 - r) as u32;
-                    let (ppx, ppy) = cs.cod.precincts[r];
-                    let (npx, _) = layout.grid[r];
-                    for p in 0..count(r) {
-                        let x = ((p % npx) as u64) << (u32::from(ppx) + d);
-                        let y = ((p / npx) as u64) << (u32::from(ppy) + d);
-                        for c in c0..c1 {
+                for c in c0..c1 {
+                    let grid = &layout.grid[c];
+                    for r in r0..r1.min(grid.len()) {
+                        let d = (grid.len() - 1 - r) as u32;
+                        let (ppx, ppy) = cs.styles[c].precincts[r];
+                        let (npx, _) = grid[r];
+                        // On the reference grid: times the component's subsampling.
+                        let (dx, dy) = (
+                            u64::from(cs.components[c].dx),
+                            u64::from(cs.components[c].dy),
+                        );
+                        for p in 0..count(c, r) {
+                            let x = ((p % npx) as u64 * dx) << (u32::from(ppx) + d);
+                            let y = ((p / npx) as u64 * dy) << (u32::from(ppy) + d);
                             keys.push(match progression {
                                 2 => (r, y, x, c, r, p),
                                 3 => (0, y, x, c, r, p),
@@ -1030,20 +1236,33 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
     order
 }
 
-/// The subbands of each resolution (LL for resolution 0; HL, LH, HH for the others), checked against what this
-/// decoder handles.
+/// The subbands of every component ([`resolutions`]), decoded without the `discard` highest levels.
+fn component_resolutions(cs: &codestream::Codestream, discard: u8) -> Result<Vec<Vec<Vec<Band>>>> {
+    (0..cs.components.len())
+        .map(|c| {
+            let (w, h) = cs.components[c].size(cs.width, cs.height);
+            let style = &cs.styles[c];
+            let kept = u32::from(style.levels.saturating_sub(discard));
+            resolutions(w, h, style, &cs.quants[c], cs.components[c].precision, kept)
+        })
+        .collect()
+}
+
+/// The subbands of each resolution of a component (LL for resolution 0; HL, LH, HH for the others), checked
+/// against what this decoder handles.
 /// `kept_levels`: the wavelet levels the decode inverts (fewer than the codestream's when resolutions are
 /// discarded); it decides the 9/7 normalisation folded into the steps of the lowest kept subbands.
 fn resolutions(
     w: usize,
     h: usize,
-    cs: &codestream::Codestream,
+    cod: &codestream::CodingStyle,
+    qcd: &codestream::Quantization,
+    precision: u8,
     kept_levels: u32,
 ) -> Result<Vec<Vec<Band>>> {
-    let cod = &cs.cod;
     let levels = u32::from(cod.levels);
-    let guard = u32::from(cs.qcd.guard_bits);
-    let precision = i32::from(cs.components[0].precision);
+    let guard = u32::from(qcd.guard_bits);
+    let precision = i32::from(precision);
     let size = |d: u32| -> (usize, usize) {
         let s = 1u64 << d;
         (
@@ -1051,17 +1270,17 @@ fn resolutions(
             (h as u64).div_ceil(s) as usize,
         )
     };
-    let derived = cs.qcd.steps.len() == 1 && levels > 0;
+    let derived = qcd.steps.len() == 1 && levels > 0;
     let step = |index: usize, d: u32| -> Result<(u32, u16)> {
         if derived && !cod.reversible {
-            let (e0, m0) = cs.qcd.steps[0];
+            let (e0, m0) = qcd.steps[0];
             let e = i32::from(e0) - levels as i32 + d as i32;
             if e < 0 {
                 return invalid("QCD", "a derived exponent below 0");
             }
             Ok((e as u32, m0))
         } else {
-            let &(e, m) = cs.qcd.steps.get(index).ok_or(Error::InvalidSegment {
+            let &(e, m) = qcd.steps.get(index).ok_or(Error::InvalidSegment {
                 segment: "QCD",
                 reason: "fewer step sizes than subbands".to_string(),
             })?;
@@ -1135,4 +1354,21 @@ fn resolutions(
         out.push(bands);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::roi_descale;
+
+    #[test]
+    fn roi_descale_scales_down_the_region_and_leaves_the_background() {
+        // Indices, shift 3: magnitudes of 8 and more are the region's.
+        let mut v = [0, 7, -7, 8, -8, 8 * 5 + 3, -(8 * 5), 1 << 28];
+        roi_descale(&mut v, 3, false);
+        assert_eq!(v, [0, 7, -7, 1, -1, 5, -5, 1 << 25]);
+        // Twice the reconstruction point: indices of 8 and more are 16 and more.
+        let mut v = [15, -15, 16, -17, 2 * 40 + 1];
+        roi_descale(&mut v, 3, true);
+        assert_eq!(v, [15, -15, 2, -2, 10]);
+    }
 }

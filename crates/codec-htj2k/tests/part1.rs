@@ -133,10 +133,10 @@ fn part1_features_the_decoder_leaves_to_others_are_unsupported() {
         lumen_codec_htj2k::prefix_resolution(&cs),
         Err(Error::Unsupported { .. })
     ));
-    // A per-component coding style (COC): the COD marker renamed.
+    // The COD marker renamed COC (decoded since COC support, tests/markers.rs): a main header without COD.
     let mut cs = base.clone();
     cs[style - 11] = 0x53;
-    assert!(matches!(decode(&cs), Err(Error::Unsupported { .. })));
+    assert!(matches!(decode(&cs), Err(Error::InvalidSegment { .. })));
 }
 
 /// Several quality layers, precincts and the code-block styles, in the cases' names: every one of them is among
