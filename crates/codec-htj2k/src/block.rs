@@ -685,19 +685,18 @@ fn cleanup<const HALF: bool, T: Coefficient>(
                     out,
                 )?;
                 c01[1].set((above[1] & 0xFFFF) | ex);
-                if q + 1 < quads {
-                    let ex = magnitudes::<HALF, T>(
-                        above[2],
-                        q + 1,
-                        y0,
-                        base,
-                        &ctx,
-                        &mut ms,
-                        [p01[1], p23[0], p23[1]],
-                        out,
-                    )?;
-                    c23[0].set((above[2] & 0xFFFF) | ex);
-                }
+                // Past the last quad (`quads` odd), the word is 0: an insignificant quad, nothing written.
+                let ex = magnitudes::<HALF, T>(
+                    above[2],
+                    q + 1,
+                    y0,
+                    base,
+                    &ctx,
+                    &mut ms,
+                    [p01[1], p23[0], p23[1]],
+                    out,
+                )?;
+                c23[0].set((above[2] & 0xFFFF) | ex);
             }
         } else {
             for (q, (&word, above)) in cur[1..=quads].iter().zip(prev.windows(3)).enumerate() {
