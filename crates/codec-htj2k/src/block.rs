@@ -643,6 +643,7 @@ fn cleanup<const HALF: bool, T: Coefficient>(
         h,
         p,
         max_u,
+        fast_u: max_u.min(14),
         stride,
         scale,
     };
@@ -834,6 +835,12 @@ struct Magnitudes {
     h: usize,
     p: u32,
     max_u: u32,
+    /// The largest U of the SIMD path, `max_u` at most: up to 14, a quad's fields fit 56 bits (and each 24).
+    #[cfg_attr(
+        not(all(target_arch = "wasm32", target_feature = "simd128")),
+        allow(dead_code)
+    )]
+    fast_u: u32,
     stride: usize,
     scale: f32,
 }
@@ -870,7 +877,8 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
     let gamma = u32::from(rho & (rho - 1) != 0);
     let kappa = (gamma * e_max.saturating_sub(1)).max(1);
     let big_u = kappa + u;
-    if big_u > c.max_u {
+    // (`fast_u` ≤ `max_u`: one comparison on the common path.)
+    if big_u > c.fast_u && big_u > c.max_u {
         return corrupt("an HT quad with more magnitude bits than the subband has");
     }
     let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
@@ -889,7 +897,7 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
     )]
     let (values, v1, v3) = 'v: {
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        if total <= 56 && big_u <= 24 {
+        if big_u <= c.fast_u {
             use core::arch::wasm32::u32x4_extract_lane;
             if ms.bits < total {
                 ms.fill();
