@@ -340,12 +340,13 @@ const fn uvlc_lookup() -> [u16; 256] {
 
 static TABLE_UVLC: [u16; 256] = uvlc_lookup();
 
-/// One word per quad of three consecutive quad rows (index = quad + 1; the first slot and those past the row stay
-/// 0): the CxtVLC table entry of the quad (bits 0–15: `len | u_off << 3 | rho << 4 | e_1 << 8 | e_k << 12`, 0
-/// for a quad the MEL says is insignificant) and its unsigned residual u (bits 16–23), as the VLC pass writes
-/// them; once the magnitude pass has decoded the quad, bits 16–23 and 24–31 hold the exponents of its
-/// bottom-left and bottom-right samples instead, for κ of the quads below (they stay 0 for an insignificant
-/// quad, whose u is 0). Kept between code-blocks so that a block allocates nothing.
+/// One word per quad of three consecutive quad rows (index = quad + 1; the first slot and those past the row have
+/// ρ = 0): the CxtVLC table entry of the quad (bits 0–15: `len | u_off << 3 | rho << 4 | e_1 << 8 | e_k << 12`,
+/// 0 for a quad the MEL says is insignificant) and its unsigned residual u (bits 16–23), as the VLC pass writes
+/// them; once the magnitude pass has been over the quad, bits 16–23 hold instead the larger of the exponents of
+/// its bottom-left sample and of the bottom-right sample of the quad before it (slot `quads + 1`: of the last
+/// quad's bottom-right sample), so that κ of a quad below is the larger of two words' maxima. Kept between
+/// code-blocks so that a block allocates nothing.
 #[derive(Default)]
 pub(crate) struct Scratch {
     /// The quad row above the one being decoded (exponents).
@@ -661,10 +662,13 @@ fn cleanup<const HALF: bool, T: Coefficient>(
             let mut left_rho = 0u32;
             // The magnitude pass writes the exponents into the words of `cur` that the VLC pass has read.
             let cur = Cell::from_mut(cur).as_slice_of_cells();
-            // Slots q to q + 3 of `prev` and `cur` (quads q − 1 to q + 2) and q + 1, q + 2 of `next`.
-            for (qp, (((p01, p23), (c01, c23)), words)) in prev
+            // Slots q to q + 3 of `cur` (quads q − 1 to q + 2), q + 1 to q + 4 of `prev` (the exponent maxima
+            // either side of quads q and q + 1) and q + 1, q + 2 of `next`.
+            // The exponent of the bottom-right sample of the quad before.
+            let mut right = 0;
+            for (qp, (((p12, p34), (c01, c23)), words)) in prev[1..]
                 .chunks_exact(2)
-                .zip(prev[2..].chunks_exact(2))
+                .zip(prev[3..].chunks_exact(2))
                 .zip(cur.chunks_exact(2).zip(cur[2..].chunks_exact(2)))
                 .zip(next[1..].chunks_exact_mut(2))
                 .enumerate()
@@ -675,42 +679,39 @@ fn cleanup<const HALF: bool, T: Coefficient>(
                     vlc_pair(above, &mut left_rho, q + 1 < quads, &mut mel, &mut vlc);
                 words[0] = e0 | u0 << 16;
                 words[1] = e1 | u1 << 16;
-                let ex = magnitudes::<HALF, T>(
+                let (l, r) = magnitudes::<HALF, T>(
                     above[1],
                     q,
                     y0,
                     base,
                     &ctx,
                     &mut ms,
-                    [p01[0], p01[1], p23[0]],
+                    [p12[0], p12[1]],
                     out,
                 )?;
-                c01[1].set((above[1] & 0xFFFF) | ex);
+                c01[1].set((above[1] & 0xFFFF) | right.max(l) << 16);
+                right = r;
                 // Past the last quad (`quads` odd), the word is 0: an insignificant quad, nothing written.
-                let ex = magnitudes::<HALF, T>(
+                let (l, r) = magnitudes::<HALF, T>(
                     above[2],
                     q + 1,
                     y0,
                     base,
                     &ctx,
                     &mut ms,
-                    [p01[1], p23[0], p23[1]],
+                    [p12[1], p34[0]],
                     out,
                 )?;
-                c23[0].set((above[2] & 0xFFFF) | ex);
+                c23[0].set((above[2] & 0xFFFF) | right.max(l) << 16);
+                right = r;
+            }
+            // The maximum right of the last quad (ρ bits 0: past the row).
+            if let Some(after) = cur.get(slots + 1) {
+                after.set(right << 16);
             }
         } else {
-            for (q, (&word, above)) in cur[1..=quads].iter().zip(prev.windows(3)).enumerate() {
-                magnitudes::<HALF, T>(
-                    word,
-                    q,
-                    y0,
-                    base,
-                    &ctx,
-                    &mut ms,
-                    [above[0], above[1], above[2]],
-                    out,
-                )?;
+            for (q, (&word, above)) in cur[1..=quads].iter().zip(prev[1..].windows(2)).enumerate() {
+                magnitudes::<HALF, T>(word, q, y0, base, &ctx, &mut ms, [above[0], above[1]], out)?;
             }
         }
         // The decoded row becomes the row above; the row above's words are all overwritten by the next VLC pass
@@ -846,9 +847,9 @@ struct Magnitudes {
 }
 
 /// The magnitudes and signs (T.814 7.3.7 and 7.3.8) of quad `q` of the quad row starting at line `y0` (at
-/// `base` in `out`), from its `word` (CxtVLC entry and u, see [`Scratch`]) and the words of quads q − 1 to q + 1 of
-/// the row above (`above`: their bottom samples' exponents); gives the exponents of its own bottom samples, placed
-/// as in a word (bits 16–23 and 24–31, 0 for an insignificant quad).
+/// `base` in `out`), from its `word` (CxtVLC entry and u, see [`Scratch`]) and the words of quads q and q + 1 of
+/// the row above (`above`: the exponent maxima either side of the quad); gives the exponents of its own bottom-left
+/// and bottom-right samples (0 for an insignificant quad).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn magnitudes<const HALF: bool, T: Coefficient>(
@@ -858,22 +859,21 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
     base: usize,
     c: &Magnitudes,
     ms: &mut MagSgn,
-    above: [u32; 3],
+    above: [u32; 2],
     out: &mut [T],
-) -> Result<u32> {
+) -> Result<(u32, u32)> {
     let rho = word >> 4 & 0xF;
     if rho == 0 {
-        return Ok(0);
+        return Ok((0, 0));
     }
     let (entry, u) = (word & 0xFFFF, word >> 16);
     let (w, h, p, stride, scale) = (c.w, c.h, c.p, c.stride, c.scale);
     let x0 = 2 * q;
     // κ (T.814 7.3.7): 1, or for quads with several significant samples the largest exponent above minus 1 (the
     // line above is all zero in the initial line pair).
-    // The exponents of the bottom samples of quads q − 1 (right), q (both) and q + 1 (left) of the row above.
-    let e_max = (above[0] >> 24)
-        .max(above[1] >> 16 & 0xFF)
-        .max((above[1] >> 24).max(above[2] >> 16 & 0xFF));
+    // The exponents of the bottom samples of quads q − 1 (right), q (both) and q + 1 (left) of the row above: the
+    // maxima either side of quad q.
+    let e_max = (above[0] >> 16).max(above[1] >> 16);
     let gamma = u32::from(rho & (rho - 1) != 0);
     let kappa = (gamma * e_max.saturating_sub(1)).max(1);
     let big_u = kappa + u;
@@ -955,5 +955,5 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
             }
         }
     }
-    Ok(exponent(v1, 1) << 16 | exponent(v3, 3) << 24)
+    Ok((exponent(v1, 1), exponent(v3, 3)))
 }
