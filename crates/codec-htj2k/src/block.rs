@@ -5,6 +5,7 @@
 
 use crate::error::*;
 use crate::vlc_table::{VLC_INITIAL, VLC_OTHER};
+use std::cell::Cell;
 
 /// Lookup of the CxtVLC tables: index `context << 7 | next 7 VLC bits`; entry `len | u_off << 3 | rho << 4 |
 /// e_1 << 8 | e_k << 12`.
@@ -339,23 +340,21 @@ const fn uvlc_lookup() -> [u16; 256] {
 
 static TABLE_UVLC: [u16; 256] = uvlc_lookup();
 
-/// Per-column state of the line above the current quad row (index = column + 1), and the per-quad results of
-/// the VLC pass of the current quad row; kept between code-blocks so that a block allocates nothing.
+/// One word per quad of three consecutive quad rows (index = quad + 1; the first slot and those past the row have
+/// ρ = 0): the CxtVLC table entry of the quad (bits 0–15: `len | u_off << 3 | rho << 4 | e_1 << 8 | e_k << 12`,
+/// 0 for a quad the MEL says is insignificant) and its unsigned residual u (bits 16–23), as the VLC pass writes
+/// them; once the magnitude pass has been over the quad, bits 16–23 hold instead the larger of the exponents of
+/// its bottom-left sample and of the bottom-right sample of the quad before it (slot `quads + 1`: of the last
+/// quad's bottom-right sample), so that κ of a quad below is the larger of two words' maxima. Kept between
+/// code-blocks so that a block allocates nothing.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    e_above: Vec<u8>,
-    e_cur: Vec<u8>,
-    /// ρ of each quad of the row above and of the current row (index = quad + 1).
-    rho_above: Vec<u8>,
-    rho_cur: Vec<u8>,
-    /// Per quad of the row whose magnitudes are being decoded: its CxtVLC table entry (0 for an
-    /// all-insignificant quad).
-    entries: Vec<u16>,
-    /// Per quad of that row: its unsigned residual u.
-    u: Vec<u32>,
-    /// The same for the next row, whose VLC pass runs alongside.
-    entries_next: Vec<u16>,
-    u_next: Vec<u32>,
+    /// The quad row above the one being decoded (exponents).
+    prev: Vec<u32>,
+    /// The quad row whose magnitudes are being decoded.
+    cur: Vec<u32>,
+    /// The next quad row, whose VLC pass runs alongside.
+    next: Vec<u32>,
 }
 
 /// The CxtVLC table entry of a quad of context `context` < 8 (0 for a quad the MEL says is insignificant).
@@ -632,31 +631,20 @@ fn cleanup<const HALF: bool, T: Coefficient>(
         }
     };
 
-    let cols = w + 4;
-    for v in [&mut s.e_above, &mut s.e_cur] {
-        v.clear();
-        v.resize(cols, 0);
-    }
     let quads = w.div_ceil(2);
-    // Rounded up to pairs of quads.
+    // Rounded up to pairs of quads, plus the zero slot before the row and two after it.
     let slots = 2 * quads.div_ceil(2);
-    for v in [&mut s.entries, &mut s.entries_next] {
+    let n = slots + 3;
+    for v in [&mut s.prev, &mut s.cur, &mut s.next] {
         v.clear();
-        v.resize(slots, 0);
-    }
-    for v in [&mut s.u, &mut s.u_next] {
-        v.clear();
-        v.resize(slots, 0);
-    }
-    for v in [&mut s.rho_above, &mut s.rho_cur] {
-        v.clear();
-        v.resize(slots + 2, 0);
+        v.resize(n, 0);
     }
     let ctx = Magnitudes {
         w,
         h,
         p,
         max_u,
+        fast_u: max_u.min(14),
         stride,
         scale,
     };
@@ -664,88 +652,84 @@ fn cleanup<const HALF: bool, T: Coefficient>(
     // The VLC pass of the initial row alone; then the VLC pass of each row alongside the magnitude pass of the
     // row above it, which does not depend on it: the two loops' dependency chains (the VLC and MEL streams, the
     // MagSgn stream) overlap.
-    initial_row(quads, &mut mel, &mut vlc, s);
+    initial_row(quads, &mut mel, &mut vlc, &mut s.cur[..n]);
     let rows = h.div_ceil(2);
     for qy in 0..rows {
-        std::mem::swap(&mut s.rho_above, &mut s.rho_cur);
         let y0 = 2 * qy;
         let base = y0 * stride;
+        let (prev, cur, next) = (&s.prev[..n], &mut s.cur[..n], &mut s.next[..n]);
         if qy + 1 < rows {
             let mut left_rho = 0u32;
-            for (qp, ((((entries, u), rho_cur), done), done_u)) in s
-                .entries_next
-                .chunks_exact_mut(2)
-                .zip(s.u_next.chunks_exact_mut(2))
-                .zip(s.rho_cur[1..].chunks_exact_mut(2))
-                .zip(s.entries.chunks_exact(2))
-                .zip(s.u.chunks_exact(2))
+            // The magnitude pass writes the exponents into the words of `cur` that the VLC pass has read.
+            let cur = Cell::from_mut(cur).as_slice_of_cells();
+            // Slots q to q + 3 of `cur` (quads q − 1 to q + 2), q + 1 to q + 4 of `prev` (the exponent maxima
+            // either side of quads q and q + 1) and q + 1, q + 2 of `next`.
+            // The exponent of the bottom-right sample of the quad before.
+            let mut right = 0;
+            for (qp, (((p12, p34), (c01, c23)), words)) in prev[1..]
+                .chunks_exact(2)
+                .zip(prev[3..].chunks_exact(2))
+                .zip(cur.chunks_exact(2).zip(cur[2..].chunks_exact(2)))
+                .zip(next[1..].chunks_exact_mut(2))
                 .enumerate()
             {
                 let q = 2 * qp;
-                // ρ of quads q − 1 to q + 2 of the row above.
-                let above = s.rho_above.get(q..q + 4).unwrap_or(&[0; 4]);
+                let above = [c01[0].get(), c01[1].get(), c23[0].get(), c23[1].get()];
                 let [e0, e1, u0, u1] =
                     vlc_pair(above, &mut left_rho, q + 1 < quads, &mut mel, &mut vlc);
-                entries[0] = e0 as u16;
-                entries[1] = e1 as u16;
-                rho_cur[0] = (e0 >> 4 & 0xF) as u8;
-                rho_cur[1] = (e1 >> 4 & 0xF) as u8;
-                u[0] = u0;
-                u[1] = u1;
-                for n in 0..2 {
-                    if q + n < quads {
-                        magnitudes::<HALF, T>(
-                            u32::from(done[n]),
-                            done_u[n],
-                            q + n,
-                            y0,
-                            base,
-                            &ctx,
-                            &mut ms,
-                            &s.e_above,
-                            &mut s.e_cur,
-                            out,
-                        )?;
-                    }
-                }
-            }
-        } else {
-            for (q, (&entry, &u)) in s.entries[..quads].iter().zip(&s.u[..quads]).enumerate() {
-                magnitudes::<HALF, T>(
-                    u32::from(entry),
-                    u,
+                words[0] = e0 | u0 << 16;
+                words[1] = e1 | u1 << 16;
+                let (l, r) = magnitudes::<HALF, T>(
+                    above[1],
                     q,
                     y0,
                     base,
                     &ctx,
                     &mut ms,
-                    &s.e_above,
-                    &mut s.e_cur,
+                    [p12[0], p12[1]],
                     out,
                 )?;
+                c01[1].set((above[1] & 0xFFFF) | right.max(l) << 16);
+                right = r;
+                // Past the last quad (`quads` odd), the word is 0: an insignificant quad, nothing written.
+                let (l, r) = magnitudes::<HALF, T>(
+                    above[2],
+                    q + 1,
+                    y0,
+                    base,
+                    &ctx,
+                    &mut ms,
+                    [p12[1], p34[0]],
+                    out,
+                )?;
+                c23[0].set((above[2] & 0xFFFF) | right.max(l) << 16);
+                right = r;
+            }
+            // The maximum right of the last quad (ρ bits 0: past the row).
+            if let Some(after) = cur.get(slots + 1) {
+                after.set(right << 16);
+            }
+        } else {
+            for (q, (&word, above)) in cur[1..=quads].iter().zip(prev[1..].windows(2)).enumerate() {
+                magnitudes::<HALF, T>(word, q, y0, base, &ctx, &mut ms, [above[0], above[1]], out)?;
             }
         }
-        std::mem::swap(&mut s.entries, &mut s.entries_next);
-        std::mem::swap(&mut s.u, &mut s.u_next);
-        std::mem::swap(&mut s.e_above, &mut s.e_cur);
-        s.e_cur.fill(0);
+        // The decoded row becomes the row above; the row above's words are all overwritten by the next VLC pass
+        // (slots 1 to `slots`; the others are never written).
+        std::mem::swap(&mut s.prev, &mut s.cur);
+        std::mem::swap(&mut s.cur, &mut s.next);
     }
     Ok(())
 }
 
 /// The VLC pass of the initial quad row of a block of `quads` quads per row (T.814 7.3.5, 7.3.6: its own CxtVLC
 /// table, contexts from the left only, and the u code with the MEL-coded bit for pairs of quads that both have
-/// a u), into `s.entries`, `s.u` and `s.rho_cur`, a pair of quads at a time.
-fn initial_row(quads: usize, mel: &mut Mel, vlc: &mut Vlc, s: &mut Scratch) {
+/// a u), into the quad words `row` (see [`Scratch`]), a pair of quads at a time.
+fn initial_row(quads: usize, mel: &mut Mel, vlc: &mut Vlc, row: &mut [u32]) {
     let initial_context = |l: u32| (l & 1) | (l >> 1 & 1) | (l >> 2 & 1) << 1 | (l >> 3 & 1) << 2;
     let mut left_rho = 0u32;
-    for (qp, ((entries, u), rho_cur)) in s
-        .entries
-        .chunks_exact_mut(2)
-        .zip(s.u.chunks_exact_mut(2))
-        .zip(s.rho_cur[1..].chunks_exact_mut(2))
-        .enumerate()
-    {
+    let slots = 2 * quads.div_ceil(2);
+    for (qp, words) in row[1..=slots].chunks_exact_mut(2).enumerate() {
         let e0 = quad_entry(initial_context(left_rho), &TABLE_INITIAL, mel, vlc);
         left_rho = e0 >> 4 & 0xF;
         let e1 = if 2 * qp + 1 < quads {
@@ -783,30 +767,26 @@ fn initial_row(quads: usize, mel: &mut Mel, vlc: &mut Vlc, s: &mut Scratch) {
             let sfx = vlc.u_suffix(p);
             uq[i] = p + sfx + vlc.u_ext(p, sfx);
         }
-        entries[0] = e0 as u16;
-        entries[1] = e1 as u16;
-        rho_cur[0] = (e0 >> 4 & 0xF) as u8;
-        rho_cur[1] = (e1 >> 4 & 0xF) as u8;
-        u[0] = uq[0];
-        u[1] = uq[1];
+        words[0] = e0 | uq[0] << 16;
+        words[1] = e1 | uq[1] << 16;
     }
 }
 
-/// The VLC pass of a pair of quads outside the initial row (T.814 7.3.5, 7.3.6): `above` holds ρ of the quads
-/// q − 1 to q + 2 of the row above (bit 1 the bottom-left sample, bit 3 the bottom-right), `left_rho` ρ of the
+/// The VLC pass of a pair of quads outside the initial row (T.814 7.3.5, 7.3.6): `above` holds the words (see
+/// [`Scratch`]) of the quads q − 1 to q + 2 of the row above (ρ in bits 4–7: bit 5 the bottom-left sample, bit 7
+/// the bottom-right), `left_rho` ρ of the
 /// quad to the left (updated); `second`: whether the second quad lies in the block. Gives both quads' CxtVLC
 /// entries and u. Each present u is prefix (both), then suffix (both), then extension: prefixes and suffix
 /// lengths from one lookup, both suffixes from one read.
 #[inline(always)]
 fn vlc_pair(
-    above: &[u8],
+    above: [u32; 4],
     left_rho: &mut u32,
     second: bool,
     mel: &mut Mel,
     vlc: &mut Vlc,
 ) -> [u32; 4] {
-    let (a0, a1) = (u32::from(above[0]), u32::from(above[1]));
-    let (a2, a3) = (u32::from(above[2]), u32::from(above[3]));
+    let [a0, a1, a2, a3] = above.map(|a| a >> 4);
     // σ^nw | σ^n of quad q + 1, σ^ne | σ^nf of quad q.
     let mid = (a1 >> 3 | a2 >> 1) & 1;
     let west = |l: u32| ((l >> 2 | l >> 3) & 1) << 1;
@@ -856,41 +836,49 @@ struct Magnitudes {
     h: usize,
     p: u32,
     max_u: u32,
+    /// The largest U of the SIMD path, `max_u` at most: up to 14, a quad's fields fit 56 bits (and each 24).
+    #[cfg_attr(
+        not(all(target_arch = "wasm32", target_feature = "simd128")),
+        allow(dead_code)
+    )]
+    fast_u: u32,
     stride: usize,
     scale: f32,
 }
 
 /// The magnitudes and signs (T.814 7.3.7 and 7.3.8) of quad `q` of the quad row starting at line `y0` (at
-/// `base` in `out`), from its CxtVLC `entry` and `u`; the exponents of its bottom samples go to `e_cur` for the
-/// κ of the quads below.
+/// `base` in `out`), from its `word` (CxtVLC entry and u, see [`Scratch`]) and the words of quads q and q + 1 of
+/// the row above (`above`: the exponent maxima either side of the quad); gives the exponents of its own bottom-left
+/// and bottom-right samples (0 for an insignificant quad).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn magnitudes<const HALF: bool, T: Coefficient>(
-    entry: u32,
-    u: u32,
+    word: u32,
     q: usize,
     y0: usize,
     base: usize,
     c: &Magnitudes,
     ms: &mut MagSgn,
-    e_above: &[u8],
-    e_cur: &mut [u8],
+    above: [u32; 2],
     out: &mut [T],
-) -> Result<()> {
-    let rho = entry >> 4 & 0xF;
+) -> Result<(u32, u32)> {
+    let rho = word >> 4 & 0xF;
     if rho == 0 {
-        return Ok(());
+        return Ok((0, 0));
     }
+    let (entry, u) = (word & 0xFFFF, word >> 16);
     let (w, h, p, stride, scale) = (c.w, c.h, c.p, c.stride, c.scale);
     let x0 = 2 * q;
     // κ (T.814 7.3.7): 1, or for quads with several significant samples the largest exponent above minus 1 (the
     // line above is all zero in the initial line pair).
-    let above = e_above.get(x0..x0 + 4).unwrap_or(&[0; 4]);
-    let e_max = u32::from(above[0].max(above[1]).max(above[2].max(above[3])));
+    // The exponents of the bottom samples of quads q − 1 (right), q (both) and q + 1 (left) of the row above: the
+    // maxima either side of quad q.
+    let e_max = (above[0] >> 16).max(above[1] >> 16);
     let gamma = u32::from(rho & (rho - 1) != 0);
     let kappa = (gamma * e_max.saturating_sub(1)).max(1);
     let big_u = kappa + u;
-    if big_u > c.max_u {
+    // (`fast_u` ≤ `max_u`: one comparison on the common path.)
+    if big_u > c.fast_u && big_u > c.max_u {
         return corrupt("an HT quad with more magnitude bits than the subband has");
     }
     let (e_1, e_k) = (entry >> 8 & 0xF, entry >> 12 & 0xF);
@@ -909,7 +897,7 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
     )]
     let (values, v1, v3) = 'v: {
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        if total <= 56 && big_u <= 24 {
+        if big_u <= c.fast_u {
             use core::arch::wasm32::u32x4_extract_lane;
             if ms.bits < total {
                 ms.fill();
@@ -948,7 +936,7 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
     };
     // Exponents of the bottom two samples, for κ of the quads below.
     let exponent =
-        |v: u32, n: u32| ((32 - (v | 1).leading_zeros()) & 0u32.wrapping_sub(rho >> n & 1)) as u8;
+        |v: u32, n: u32| (32 - (v | 1).leading_zeros()) & 0u32.wrapping_sub(rho >> n & 1);
     let at = base + x0;
     if x0 + 1 < w && y0 + 1 < h {
         if let Some(rows) = out.get_mut(at..at + stride + 2) {
@@ -967,9 +955,5 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
             }
         }
     }
-    if let Some(e) = e_cur.get_mut(x0 + 1..x0 + 3) {
-        e[0] = exponent(v1, 1);
-        e[1] = exponent(v3, 3);
-    }
-    Ok(())
+    Ok((exponent(v1, 1), exponent(v3, 3)))
 }
