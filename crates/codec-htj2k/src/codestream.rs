@@ -33,17 +33,6 @@ pub(crate) struct Component {
     pub dy: u8,
 }
 
-impl Component {
-    /// The size of the component of an image (or tile, at a corner on a multiple of the subsampling) of
-    /// `width`×`height` (T.800 B.2).
-    pub fn size(&self, width: u32, height: u32) -> (usize, usize) {
-        (
-            width.div_ceil(u32::from(self.dx)) as usize,
-            height.div_ceil(u32::from(self.dy)) as usize,
-        )
-    }
-}
-
 /// Coding style (COD; with a COC's fields for one component, see [`CodingStyle::with`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CodingStyle {
@@ -260,7 +249,8 @@ pub(crate) struct Codestream<'a> {
     /// The image's (or a tile's) size.
     pub width: u32,
     pub height: u32,
-    /// Where the image starts on the reference grid (XOsiz, YOsiz); a tile's tile is at the origin.
+    /// Where the image starts on the reference grid (XOsiz, YOsiz); for a tile ([`Codestream::tile`]), where the
+    /// tile starts.
     pub x0: u32,
     pub y0: u32,
     pub components: Vec<Component>,
@@ -299,15 +289,14 @@ pub(crate) struct Tile<'a> {
 }
 
 impl Codestream<'_> {
-    /// Tile `t` of several as an image of its own (at the origin, the tile's size): what its packets and wavelet
-    /// describe when its corner lies on a multiple of 2^levels (see `lib.rs`).
+    /// Tile `t` of several as an image of its own: the tile's size, at the tile's corner on the reference grid.
     pub fn tile(&self, t: usize) -> Codestream<'_> {
         let tile = &self.tiles[t];
         Codestream {
             width: tile.x1 - tile.x0,
             height: tile.y1 - tile.y0,
-            x0: 0,
-            y0: 0,
+            x0: tile.x0,
+            y0: tile.y0,
             components: self.components.clone(),
             cod: tile.cod.clone(),
             styles: tile.styles.clone(),
