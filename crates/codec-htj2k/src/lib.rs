@@ -16,8 +16,9 @@
 //! COD), subsampled components (XRsiz/YRsiz; each sample repeated over the pixels it covers, so that every
 //! component comes out at the image's size; not under a colour transform, and tile corners on multiples of the
 //! subsampling times 2^levels), image and tile-grid offsets (XOsiz/YOsiz, XTOsiz/YTOsiz: the image is the area
-//! from (XOsiz, YOsiz) on; reduced resolutions only at an offset on a multiple of 2^discard). Everything else —
-//! SigProp/MagRef refinement passes, PPM/PPT, a region of interest (RGN) with HT code-blocks —
+//! from (XOsiz, YOsiz) on; reduced resolutions only at an offset on a multiple of 2^discard), packed packet
+//! headers (PPM in the main header, PPT in tile-part headers: T.800 A.7.4, A.7.5). Everything else —
+//! SigProp/MagRef refinement passes, a region of interest (RGN) with HT code-blocks —
 //! is refused with
 //! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error
 //! means the codestream is damaged.
@@ -323,7 +324,7 @@ fn prefix_discard(cs: &codestream::Codestream) -> Result<Option<u8>> {
     };
     let order = packet_order(cs, &layout);
     let mut pieces = Vec::new();
-    let mut pos = 0;
+    let mut pos = PacketPos::default();
     for (i, p) in order.iter().enumerate() {
         pieces.clear();
         match layout.read_packet(cs, pos, p, &mut pieces) {
@@ -568,7 +569,7 @@ fn decode_levels<T: Sample>(
         .rposition(|p| u32::from(p.r) <= kept[usize::from(p.c)])
         .unwrap_or(0);
     let mut pieces = Vec::new();
-    let mut pos = 0;
+    let mut pos = PacketPos::default();
     for p in &order[..=last_needed] {
         pos = layout.read_packet(cs, pos, p, &mut pieces)?;
     }
@@ -895,6 +896,14 @@ fn roi_descale(values: &mut [i32], shift: u32, doubled: bool) {
     }
 }
 
+/// Where the next packet of a tile starts: its body (or whole packet) in the tile data, its header in the packed
+/// packet headers (PPM, PPT) when there are any.
+#[derive(Clone, Copy, Default)]
+struct PacketPos {
+    body: usize,
+    header: usize,
+}
+
 /// A packet: quality layer, component, resolution and precinct (raster index in the resolution).
 #[derive(Clone, Copy)]
 struct PacketId {
@@ -980,7 +989,9 @@ impl Layout {
             .flatten()
             .map(|&(x, y)| x as u64 * y as u64)
             .sum::<u64>();
-        if per_layer * u64::from(cs.cod.layers) > cs.tile_data.len() as u64 {
+        // Each takes a byte of the packed packet headers when there are any.
+        let bytes = cs.headers.as_deref().unwrap_or(&cs.tile_data).len();
+        if per_layer * u64::from(cs.cod.layers) > bytes as u64 {
             return Err(Error::Truncated {
                 part: "in the packets of the tile (fewer bytes than packets)",
             });
@@ -1042,19 +1053,21 @@ impl Layout {
         end - self.bands[band].3
     }
 
-    /// Read packet `p` at `pos` of the tile data; returns the position after it.
+    /// Read packet `p` at `pos`; returns the position after it.
     fn read_packet(
         &mut self,
         cs: &codestream::Codestream,
-        pos: usize,
+        pos: PacketPos,
         p: &PacketId,
         out: &mut Vec<packet::Piece>,
-    ) -> Result<usize> {
+    ) -> Result<PacketPos> {
         let index = self.first_precinct[usize::from(p.c)][usize::from(p.r)] + p.precinct as usize;
         let style = &cs.styles[usize::from(p.c)];
-        packet::read_packet(
+        let headers = cs.headers.as_deref().map(|h| (h, pos.header));
+        let (body, header) = packet::read_packet(
             &cs.tile_data,
-            pos,
+            pos.body,
+            headers,
             &mut self.precincts[index],
             u32::from(p.layer),
             &mut self.blocks,
@@ -1063,7 +1076,8 @@ impl Layout {
             style.ht,
             if style.ht { 0 } else { style.block_style },
             out,
-        )
+        )?;
+        Ok(PacketPos { body, header })
     }
 
     /// The pieces grouped by code-block, each code-block's in the order they came.

@@ -1,6 +1,8 @@
 //! Tiles, image offsets and tile-grid offsets whose corners are not multiples of 2^levels: the `g_*` cases of
 //! `tests/data` (made by `make_geometry_data.py` with opj_compress and ojph_compress), against opj_decompress's and
 //! ojph_expand's decodes — 5/3 exactly, 9/7 (`lossy`) within 1; their `.skip<n>` references are tests/reduced.rs's.
+//! And packed packet headers (`g_ppm_*`, `g_ppt_*`: opj_compress codestreams whose packet headers the generator
+//! moved to PPM or PPT marker segments, which opj_decompress decodes to the same image).
 //! Corrupt and truncated variants must give an error or an image, never a panic. Must not depend on OpenJPEG or
 //! OpenJPH being installed.
 
@@ -131,4 +133,98 @@ fn corrupt_geometry_cases_are_errors_or_images() {
             assert!(decode(&cs[..cut.max(1)]).is_err() || cut + 2 >= cs.len());
         }
     }
+}
+
+/// The offsets of the marker segments `marker` (FF xx) of a codestream's headers, in order: before the first SOD,
+/// and in each tile-part header (found by SOT's Psot).
+fn segments(cs: &[u8], marker: u8) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut pos = 2;
+    while pos + 4 <= cs.len() {
+        let (m, len) = (cs[pos + 1], usize::from(u16::from_be_bytes([cs[pos + 2], cs[pos + 3]])));
+        match m {
+            0x90 => {
+                let psot = u32::from_be_bytes([cs[pos + 6], cs[pos + 7], cs[pos + 8], cs[pos + 9]]) as usize;
+                // The tile-part header's segments.
+                let mut p = pos + 12;
+                while cs[p + 1] != 0x93 {
+                    if cs[p + 1] == marker {
+                        out.push(p);
+                    }
+                    p += 2 + usize::from(u16::from_be_bytes([cs[p + 2], cs[p + 3]]));
+                }
+                pos += psot;
+            }
+            0xD9 => break,
+            _ => {
+                if m == marker {
+                    out.push(pos);
+                }
+                pos += 2 + len;
+            }
+        }
+    }
+    out
+}
+
+/// Packed packet headers: PPM in the main header (Nppm per tile-part, split across segments) and PPT in the
+/// tile-part headers (numbered across a tile's tile-parts), with and without SOP/EPH markers (which stay in the
+/// packets and in the packed headers respectively); the cases decode like opj_decompress (above).
+#[test]
+fn packed_packet_headers_decode_and_their_damage_is_an_error() {
+    for (name, marker, least) in [
+        ("g_ppm_eph_tiles_u8_2c", 0x60, 3),
+        ("g_ppm_u12_layers", 0x60, 1),
+        ("g_ppt_eph_tiles_u8_2c_lossy", 0x61, 6),
+        ("g_ppt_u8", 0x61, 1),
+    ] {
+        let cs = data(&format!("{name}.j2c"));
+        let at = segments(&cs, marker);
+        assert!(at.len() >= least, "{name}: {} segments", at.len());
+        let whole = decode(&cs).unwrap();
+        // A segment's index repeated: invalid.
+        if at.len() > 1 {
+            let mut bad = cs.clone();
+            bad[at[1] + 4] = bad[at[0] + 4];
+            assert!(
+                matches!(decode(&bad), Err(Error::InvalidSegment { .. })),
+                "{name}: {:?}",
+                decode(&bad).map(|i| i.header)
+            );
+        }
+        // A reduced resolution reads the packed headers of the kept resolutions only (the image at an odd offset
+        // has none).
+        match decode_reduced(&cs, 1) {
+            Ok(reduced) => assert_eq!(reduced.header, whole.header),
+            Err(e) => assert!(
+                name == "g_ppm_eph_tiles_u8_2c" && matches!(e, Error::Unsupported { .. }),
+                "{name}: {e}"
+            ),
+        }
+        // Prefixes: the packed headers are there, the bodies not yet.
+        for cut in [cs.len() / 3, cs.len() / 2, cs.len() - 3] {
+            let _ = prefix_resolution(&cs[..cut]);
+            let _ = decode_prefix(&cs[..cut]);
+        }
+    }
+    // Nppm beyond the PPM stream; the first tile-part's packet headers cut short.
+    let cs = data("g_ppm_u12_layers.j2c");
+    let ppm = segments(&cs, 0x60)[0];
+    let mut bad = cs.clone();
+    bad[ppm + 5..ppm + 9].copy_from_slice(&u32::MAX.to_be_bytes());
+    assert!(matches!(decode(&bad), Err(Error::InvalidSegment { .. })));
+    let mut bad = cs.clone();
+    bad[ppm + 5..ppm + 9].copy_from_slice(&3u32.to_be_bytes());
+    assert!(decode(&bad).is_err());
+    // PPM and PPT together: invalid (T.800 A.7.5).
+    let ppt = [0xFF, 0x61, 0x00, 0x04, 0x00, 0x80];
+    let sod = cs.windows(2).position(|w| w == [0xFF, 0x93]).unwrap();
+    let mut bad = cs[..sod].to_vec();
+    bad.extend_from_slice(&ppt);
+    bad.extend_from_slice(&cs[sod..]);
+    // Psot of the (only) tile-part grows by the segment.
+    let sot = cs.windows(2).position(|w| w == [0xFF, 0x90]).unwrap();
+    let psot = u32::from_be_bytes(bad[sot + 6..sot + 10].try_into().unwrap()) + ppt.len() as u32;
+    bad[sot + 6..sot + 10].copy_from_slice(&psot.to_be_bytes());
+    assert!(matches!(decode(&bad), Err(Error::InvalidSegment { .. })));
 }
