@@ -280,8 +280,9 @@ pub struct PrefixResolution {
 /// the main header or the packets of the lowest resolution (of every component) are incomplete. Meaningful for
 /// resolution-major progressions (RPCL, RLCP, LRCP with one layer), which send all the packets of resolution r
 /// before any of r + 1; in a component-major order (PCRL, CPRL) of several components nothing is decodable until
-/// the last component starts to arrive. Errors: the prefix is damaged, or the codestream is one this decoder does
-/// not handle ([`Error::Unsupported`]).
+/// the last component starts to arrive; at an image offset that is not a multiple of 2^discard, not before the
+/// whole image is. Errors: the prefix is damaged, or the codestream is one this decoder does not handle
+/// ([`Error::Unsupported`]).
 pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
     let cs = match codestream::parse_prefix(data) {
         Ok(cs) => cs,
@@ -310,7 +311,15 @@ pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
         }
         discard.filter(|&d| d <= most)
     };
-    Ok(discard.map(|discard| PrefixResolution { header, discard }))
+    // Reduced resolutions need an image offset on a multiple of 2^discard ([`decode_reduced`]): with another,
+    // only the whole image is decodable.
+    let fits = |d: u8| {
+        let s = 1u64 << d;
+        u64::from(cs.x0).is_multiple_of(s) && u64::from(cs.y0).is_multiple_of(s)
+    };
+    Ok(discard
+        .filter(|&d| fits(d))
+        .map(|discard| PrefixResolution { header, discard }))
 }
 
 /// The fewest of the highest resolution levels of a tile (or a single-tile image) to leave out so that the

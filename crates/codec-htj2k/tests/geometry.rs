@@ -228,3 +228,30 @@ fn packed_packet_headers_decode_and_their_damage_is_an_error() {
     bad[sot + 6..sot + 10].copy_from_slice(&psot.to_be_bytes());
     assert!(matches!(decode(&bad), Err(Error::InvalidSegment { .. })));
 }
+
+/// Prefixes of the cases decode at the resolution `prefix_resolution` promises, to the reduced decode of the whole
+/// codestream; at an odd image offset only the whole image is promised.
+#[test]
+fn prefixes_of_geometry_cases_decode_at_the_resolution_they_hold() {
+    for name in cases() {
+        let cs = data(&format!("{name}.j2c"));
+        let whole = decode(&cs).unwrap();
+        for cut in (0..=cs.len()).step_by(97).chain([cs.len()]) {
+            let prefix = &cs[..cut];
+            match prefix_resolution(prefix).unwrap_or_else(|e| panic!("{name} cut at {cut}: {e}")) {
+                None => assert!(decode_prefix(prefix).unwrap().is_none(), "{name} {cut}"),
+                Some(p) => {
+                    let image = decode_prefix(prefix).unwrap().unwrap();
+                    assert_eq!(image.discarded, p.discard);
+                    if p.discard == 0 {
+                        assert_eq!(image.samples, whole.samples, "{name} {cut}");
+                    } else {
+                        let reduced = decode_reduced(&cs, p.discard).unwrap();
+                        assert_eq!(image.samples, reduced.samples, "{name} {cut}");
+                    }
+                }
+            }
+        }
+        assert_eq!(prefix_resolution(&cs).unwrap().unwrap().discard, 0, "{name}");
+    }
+}
