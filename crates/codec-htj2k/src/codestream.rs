@@ -1,8 +1,6 @@
 //! Marker segments of the JPEG 2000 codestream (ITU-T T.800 Annex A) that an HTJ2K or Part 1 image needs: SIZ,
 //! CAP, COD, COC, QCD, QCC, RGN, POC (in the main header and in a tile's first tile-part header, with T.800 A.6's
-//! precedence) and the tile-parts of each tile. Anything that changes decoding and is not handled here
-//! (PPM/PPT) is
-//! reported as `Unsupported` so that the caller can use a general decoder. This module must not decode packets or
+//! precedence), packed packet headers (PPM, PPT) and the tile-parts of each tile. This module must not decode packets or
 //! coefficients.
 
 use crate::error::*;
@@ -31,17 +29,6 @@ pub(crate) struct Component {
     /// Subsampling (XRsiz, YRsiz): the component has a sample every `dx` columns and `dy` rows of the grid.
     pub dx: u8,
     pub dy: u8,
-}
-
-impl Component {
-    /// The size of the component of an image (or tile, at a corner on a multiple of the subsampling) of
-    /// `width`×`height` (T.800 B.2).
-    pub fn size(&self, width: u32, height: u32) -> (usize, usize) {
-        (
-            width.div_ceil(u32::from(self.dx)) as usize,
-            height.div_ceil(u32::from(self.dy)) as usize,
-        )
-    }
 }
 
 /// Coding style (COD; with a COC's fields for one component, see [`CodingStyle::with`]).
@@ -260,7 +247,8 @@ pub(crate) struct Codestream<'a> {
     /// The image's (or a tile's) size.
     pub width: u32,
     pub height: u32,
-    /// Where the image starts on the reference grid (XOsiz, YOsiz); a tile's tile is at the origin.
+    /// Where the image starts on the reference grid (XOsiz, YOsiz); for a tile ([`Codestream::tile`]), where the
+    /// tile starts.
     pub x0: u32,
     pub y0: u32,
     pub components: Vec<Component>,
@@ -274,6 +262,9 @@ pub(crate) struct Codestream<'a> {
     /// The packets of the tile of a single-tile image: the bodies of its tile-parts, in order (empty with several
     /// tiles or an offset).
     pub tile_data: Cow<'a, [u8]>,
+    /// The packed packet headers of that tile (PPM or PPT): the packet headers are read from them, the packet
+    /// bodies from `tile_data`. None: the headers are in the packets.
+    pub headers: Option<Cow<'a, [u8]>>,
     /// The tiles of an image of several tiles or at an offset, in raster order (empty for a single tile at the
     /// origin).
     pub tiles: Vec<Tile<'a>>,
@@ -290,6 +281,8 @@ pub(crate) struct Tile<'a> {
     pub y1: u32,
     /// The bodies of its tile-parts, in order; empty when none of them is in the data (a prefix).
     pub data: Cow<'a, [u8]>,
+    /// Its packed packet headers (see [`Codestream::headers`]).
+    pub headers: Option<Vec<u8>>,
     /// The progression order changes of its tile-part headers, in order.
     pub poc: Vec<Poc>,
     /// Its COD, and the coding style and quantization of each component (see [`Codestream`]).
@@ -299,20 +292,20 @@ pub(crate) struct Tile<'a> {
 }
 
 impl Codestream<'_> {
-    /// Tile `t` of several as an image of its own (at the origin, the tile's size): what its packets and wavelet
-    /// describe when its corner lies on a multiple of 2^levels (see `lib.rs`).
+    /// Tile `t` of several as an image of its own: the tile's size, at the tile's corner on the reference grid.
     pub fn tile(&self, t: usize) -> Codestream<'_> {
         let tile = &self.tiles[t];
         Codestream {
             width: tile.x1 - tile.x0,
             height: tile.y1 - tile.y0,
-            x0: 0,
-            y0: 0,
+            x0: tile.x0,
+            y0: tile.y0,
             components: self.components.clone(),
             cod: tile.cod.clone(),
             styles: tile.styles.clone(),
             quants: tile.quants.clone(),
             tile_data: Cow::Borrowed(&tile.data),
+            headers: tile.headers.as_deref().map(Cow::Borrowed),
             tiles: Vec::new(),
             poc: if tile.poc.is_empty() {
                 self.poc.clone()
@@ -382,6 +375,9 @@ pub(crate) struct MainHeader {
     pub ht: bool,
     /// Where the first SOT marker starts.
     pub end: usize,
+    /// The packed packet headers of the PPM marker segments (T.800 A.7.4), put together in Zppm order: Nppm and
+    /// the headers of each tile-part in turn.
+    pub ppm: Option<Vec<u8>>,
 }
 
 pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
@@ -403,6 +399,7 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
     let mut params = Params::new(components.len());
     let mut cap_ht = false;
     let mut pocs = Vec::new();
+    let mut ppm = Vec::new();
     loop {
         let marker = r.u16("before the first tile (SOT)")?;
         match marker {
@@ -421,6 +418,11 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
                     params,
                     poc: pocs,
                     end: r.pos - 2,
+                    ppm: if ppm.is_empty() {
+                        None
+                    } else {
+                        Some(packed(ppm, "PPM")?)
+                    },
                 })
             }
             CAP => {
@@ -433,7 +435,10 @@ pub(crate) fn main_header(data: &[u8]) -> Result<MainHeader> {
             }
             COD | COC | QCD | QCC | RGN => params.read(marker, r.segment("main header")?)?,
             POC => poc(r.segment("POC")?, components.len(), &mut pocs)?,
-            PPM => return unsupported("packed packet headers (PPM)"),
+            PPM => {
+                let body = r.segment("PPM")?;
+                ppm.push(body);
+            }
             m if m >> 8 != 0xFF || (0xFF30..=0xFF3F).contains(&m) => {
                 if (0xFF30..=0xFF3F).contains(&m) {
                     continue; // reserved markers without a segment
@@ -667,6 +672,19 @@ fn quantization(b: &[u8], name: &'static str) -> Result<Quantization> {
     })
 }
 
+/// The packed packet headers of PPM or PPT marker segments (`segments`: each one's Z index and bytes): their
+/// bytes after Z, put together in Z order (T.800 A.7.4, A.7.5). Two segments with one Z are invalid.
+fn packed(mut segments: Vec<&[u8]>, name: &'static str) -> Result<Vec<u8>> {
+    if segments.iter().any(|s| s.is_empty()) {
+        return invalid(name, "no Z index");
+    }
+    segments.sort_by_key(|s| s[0]);
+    if segments.windows(2).any(|w| w[0][0] == w[1][0]) {
+        return invalid(name, "two marker segments with one index");
+    }
+    Ok(segments.iter().flat_map(|s| &s[1..]).copied().collect())
+}
+
 /// Read the whole codestream: main header and the one tile's tile-parts.
 pub(crate) fn parse(data: &[u8]) -> Result<Codestream<'_>> {
     parse_with(data, false)
@@ -695,6 +713,10 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
     let mut tile_pocs: Vec<Vec<Poc>> = vec![Vec::new(); count];
     // The coding parameters of each tile's first tile-part header, when they set any.
     let mut tile_params: Vec<Option<Params>> = vec![None; count];
+    // Packed packet headers: each tile's PPT segments, or its tile-parts' parts of the PPM stream.
+    let mut ppt: Vec<Vec<&[u8]>> = vec![Vec::new(); count];
+    let mut headers: Vec<Vec<u8>> = vec![Vec::new(); count];
+    let mut ppm_pos = 0;
     let mut any = false;
     let mut pos = main.end;
     loop {
@@ -766,6 +788,7 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
             nc,
             &mut tile_pocs[t],
             first.then_some(&mut params),
+            &mut ppt[t],
         ) {
             Ok(body) => body,
             Err(Error::Truncated { .. }) if prefix && any => break,
@@ -773,6 +796,25 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
         };
         if first && params.any() {
             tile_params[t] = Some(params);
+        }
+        if let Some(ppm) = &main.ppm {
+            // Nppm, then the packet headers of this tile-part.
+            let n = ppm
+                .get(ppm_pos..ppm_pos + 4)
+                .ok_or(Error::InvalidSegment {
+                    segment: "PPM",
+                    reason: "fewer packet headers than tile-parts".to_string(),
+                })
+                .map(|b| be32(b, 0) as usize)?;
+            let part = ppm_pos
+                .checked_add(4 + n)
+                .and_then(|end| ppm.get(ppm_pos + 4..end))
+                .ok_or(Error::InvalidSegment {
+                    segment: "PPM",
+                    reason: "an Nppm past the packet headers".to_string(),
+                })?;
+            headers[t].extend_from_slice(part);
+            ppm_pos += 4 + n;
         }
         parts[t].push(&data[body..end]);
         any = true;
@@ -799,6 +841,16 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
             None => Ok((cod.clone(), styles.clone(), quants.clone())),
         }
     };
+    if main.ppm.is_some() && ppt.iter().any(|p| !p.is_empty()) {
+        return invalid("PPT", "packed packet headers in both PPM and PPT");
+    }
+    for (h, p) in headers.iter_mut().zip(ppt) {
+        if !p.is_empty() {
+            *h = packed(p, "PPT")?;
+        }
+    }
+    let packed_headers = main.ppm.is_some() || headers.iter().any(|h| !h.is_empty());
+    let mut headers = headers.into_iter().map(|h| packed_headers.then_some(h));
     let join = |p: &[&'a [u8]]| match p {
         [] => Cow::Borrowed(&[][..]),
         [one] => Cow::Borrowed(*one),
@@ -821,6 +873,7 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
             styles,
             quants,
             tile_data: join(&parts[0]),
+            headers: headers.next().flatten().map(Cow::Owned),
             tiles: Vec::new(),
             poc,
         });
@@ -839,6 +892,7 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
             x1: clip(gx + (tx + 1) * tw, main.x0, xsiz),
             y1: clip(gy + (ty + 1) * th, main.y0, ysiz),
             data: join(p),
+            headers: headers.next().flatten(),
             poc: std::mem::take(poc),
             cod: tcod,
             styles: tstyles,
@@ -855,6 +909,7 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
         styles,
         quants,
         tile_data: Cow::Borrowed(&[][..]),
+        headers: None,
         tiles,
         poc: main.poc,
     })
@@ -862,13 +917,14 @@ fn parse_with<'a>(data: &'a [u8], prefix: bool) -> Result<Codestream<'a>> {
 
 /// Where the body of the tile-part whose header markers start at `pos` begins (after SOD); `data` ends with the
 /// tile-part. `params`: where the coding parameters of a tile's first tile-part header go (None for the others,
-/// where T.800 A.4.2 allows none).
-fn tile_part_body(
-    data: &[u8],
+/// where T.800 A.4.2 allows none). Its PPT marker segments (Zppt and Ippt) go to `ppt`.
+fn tile_part_body<'a>(
+    data: &'a [u8],
     pos: usize,
     components: usize,
     pocs: &mut Vec<Poc>,
     mut params: Option<&mut Params>,
+    ppt: &mut Vec<&'a [u8]>,
 ) -> Result<usize> {
     let mut r = Reader { data, pos };
     loop {
@@ -884,7 +940,7 @@ fn tile_part_body(
                     )
                 }
             },
-            PPT => return unsupported("packed packet headers (PPT)"),
+            PPT => ppt.push(r.segment("PPT")?),
             m if m >> 8 != 0xFF => {
                 return invalid(
                     "tile-part header",

@@ -4,8 +4,9 @@
 //! of ITU-T T.800 | ISO/IEC 15444-1): the compression of the DICOM transfer syntaxes HTJ2K Lossless
 //! (1.2.840.10008.1.2.4.201), HTJ2K Lossless RPCL (.202) and HTJ2K (.203).
 //!
-//! Coverage: what OpenJPH's `ojph_compress` writes — several tiles (whose corners lie on multiples of
-//! 2^levels), tile-parts, quality layers, precincts of any size, any progression order and progression order
+//! Coverage: what OpenJPH's `ojph_compress` writes — several tiles (at any corners: partial code-blocks and
+//! precincts at their edges, resolutions that start at odd coordinates, T.800 Annex B and F.3.7/F.3.8),
+//! tile-parts, quality layers, precincts of any size, any progression order and progression order
 //! changes (POC), HT code-blocks coded with the cleanup pass only, any number of decomposition levels, the
 //! reversible 5/3 and the irreversible 9/7 wavelet, the reversible (RCT) and irreversible (ICT) colour transforms,
 //! 1 to 16 components of 1 to 16 bits, signed or unsigned, of one precision and signedness or several (see
@@ -14,9 +15,10 @@
 //! QCC, POC in a tile's first tile-part header, with T.800 A.6's precedence: tile COC, tile COD, main COC, main
 //! COD), subsampled components (XRsiz/YRsiz; each sample repeated over the pixels it covers, so that every
 //! component comes out at the image's size; not under a colour transform, and tile corners on multiples of the
-//! subsampling), image and tile-grid offsets (XOsiz/YOsiz, XTOsiz/YTOsiz: the image is the area from
-//! (XOsiz, YOsiz) on; every tile's corner, the image's included, on a multiple of 2^levels). Everything else —
-//! SigProp/MagRef refinement passes, other tile corners, PPM/PPT, a region of interest (RGN) with HT code-blocks —
+//! subsampling times 2^levels), image and tile-grid offsets (XOsiz/YOsiz, XTOsiz/YTOsiz: the image is the area
+//! from (XOsiz, YOsiz) on; reduced resolutions only at an offset on a multiple of 2^discard), packed packet
+//! headers (PPM in the main header, PPT in tile-part headers: T.800 A.7.4, A.7.5). Everything else —
+//! SigProp/MagRef refinement passes, a region of interest (RGN) with HT code-blocks —
 //! is refused with
 //! [`Error::Unsupported`], so that the caller can fall back to a general JPEG 2000 decoder. Every other error
 //! means the codestream is damaged.
@@ -228,7 +230,7 @@ pub fn decode_with_limit(data: &[u8], max_output_bytes: u64) -> Result<DecodedIm
 
 /// The size of the image without its `discard` highest resolution levels: `⌈width / 2^discard⌉ ×
 /// ⌈height / 2^discard⌉` (T.800 B.5 for an image at the origin, or at an offset that is a multiple of
-/// 2^discard, as this decoder requires).
+/// 2^discard, as this decoder requires for reduced resolutions; [`Error::Unsupported`] otherwise).
 pub fn reduced_size(width: u32, height: u32, discard: u8) -> (u32, u32) {
     let s = 1u64 << discard.min(32);
     (
@@ -278,8 +280,9 @@ pub struct PrefixResolution {
 /// the main header or the packets of the lowest resolution (of every component) are incomplete. Meaningful for
 /// resolution-major progressions (RPCL, RLCP, LRCP with one layer), which send all the packets of resolution r
 /// before any of r + 1; in a component-major order (PCRL, CPRL) of several components nothing is decodable until
-/// the last component starts to arrive. Errors: the prefix is damaged, or the codestream is one this decoder does
-/// not handle ([`Error::Unsupported`]).
+/// the last component starts to arrive; at an image offset that is not a multiple of 2^discard, not before the
+/// whole image is. Errors: the prefix is damaged, or the codestream is one this decoder does not handle
+/// ([`Error::Unsupported`]).
 pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
     let cs = match codestream::parse_prefix(data) {
         Ok(cs) => cs,
@@ -308,7 +311,15 @@ pub fn prefix_resolution(data: &[u8]) -> Result<Option<PrefixResolution>> {
         }
         discard.filter(|&d| d <= most)
     };
-    Ok(discard.map(|discard| PrefixResolution { header, discard }))
+    // Reduced resolutions need an image offset on a multiple of 2^discard ([`decode_reduced`]): with another,
+    // only the whole image is decodable.
+    let fits = |d: u8| {
+        let s = 1u64 << d;
+        u64::from(cs.x0).is_multiple_of(s) && u64::from(cs.y0).is_multiple_of(s)
+    };
+    Ok(discard
+        .filter(|&d| fits(d))
+        .map(|discard| PrefixResolution { header, discard }))
 }
 
 /// The fewest of the highest resolution levels of a tile (or a single-tile image) to leave out so that the
@@ -322,7 +333,7 @@ fn prefix_discard(cs: &codestream::Codestream) -> Result<Option<u8>> {
     };
     let order = packet_order(cs, &layout);
     let mut pieces = Vec::new();
-    let mut pos = 0;
+    let mut pos = PacketPos::default();
     for (i, p) in order.iter().enumerate() {
         pieces.clear();
         match layout.read_packet(cs, pos, p, &mut pieces) {
@@ -342,62 +353,22 @@ fn prefix_discard(cs: &codestream::Codestream) -> Result<Option<u8>> {
     Ok(Some(0))
 }
 
-/// Tile `t` of `cs` is decoded as an image of its own at the origin: its corner must lie on a multiple of
-/// 2^levels (so that every wavelet level splits it at even coordinates, as the inverse transform assumes), and
-/// its precincts and code-blocks must be those of the whole image's partitions (which start at the origin): in
-/// each resolution and subband the tile starts on a partition boundary or lies inside one partition cell.
-/// Otherwise [`Error::Unsupported`].
+/// Tile `t` of `cs` is decoded as an image of its own at its corner; a subsampled component must have the tile's
+/// corner on a multiple of its subsampling times 2^levels (so that each of its samples covers the same pixels as
+/// in the whole image). Otherwise [`Error::Unsupported`].
 fn check_tile(cs: &codestream::Codestream, t: usize) -> Result<()> {
     let tile = &cs.tiles[t];
-    let (x0, y0, x1, y1) = (
-        u64::from(tile.x0),
-        u64::from(tile.y0),
-        u64::from(tile.x1),
-        u64::from(tile.y1),
-    );
-    // [a0, a1) starts on a boundary of cells of size s or lies inside one cell.
-    let aligned =
-        |a0: u64, a1: u64, s: u64| a0.is_multiple_of(s) || a0 / s == (a1.max(a0 + 1) - 1) / s;
+    let (x0, y0) = (u64::from(tile.x0), u64::from(tile.y0));
     for (cod, comp) in tile.styles.iter().zip(&cs.components) {
-        // The tile in the component's coordinates (T.800 B.3): its corner on a multiple of the subsampling.
         let (dx, dy) = (u64::from(comp.dx), u64::from(comp.dy));
-        if !x0.is_multiple_of(dx) || !y0.is_multiple_of(dy) {
+        if dx == 1 && dy == 1 {
+            continue;
+        }
+        let unit = 1u64 << cod.levels;
+        if !x0.is_multiple_of(dx * unit) || !y0.is_multiple_of(dy * unit) {
             return unsupported(
-                "a tile whose corner is not a multiple of a component's subsampling",
+                "a tile whose corner is not a multiple of a subsampled component's subsampling times 2^levels",
             );
-        }
-        let (x0, x1, y0, y1) = (x0 / dx, x1.div_ceil(dx), y0 / dy, y1.div_ceil(dy));
-        let levels = u32::from(cod.levels);
-        let unit = 1u64 << levels;
-        if !x0.is_multiple_of(unit) || !y0.is_multiple_of(unit) {
-            return unsupported("a tile whose corner is not a multiple of 2^levels");
-        }
-        for r in 0..=levels {
-            let d = levels - r;
-            let (ppx, ppy) = cod.precincts[r as usize];
-            let sub = u8::from(r > 0);
-            let (cbw, cbh) = (
-                1u64 << cod.xcb.min(ppx.saturating_sub(sub)),
-                1u64 << cod.ycb.min(ppy.saturating_sub(sub)),
-            );
-            // The resolution's extent, and its subbands' (a level further down above resolution 0).
-            let res = |shift: u32| {
-                (
-                    (x0 >> shift, x1.div_ceil(1 << shift)),
-                    (y0 >> shift, y1.div_ceil(1 << shift)),
-                )
-            };
-            let ((rx0, rx1), (ry0, ry1)) = res(d);
-            let ((bx0, bx1), (by0, by1)) = res(d + u32::from(sub));
-            if !aligned(rx0, rx1, 1 << ppx)
-                || !aligned(ry0, ry1, 1 << ppy)
-                || !aligned(bx0, bx1, cbw)
-                || !aligned(by0, by1, cbh)
-            {
-                return unsupported(
-                    "tiles whose precincts or code-blocks straddle the image's partitions",
-                );
-            }
         }
     }
     Ok(())
@@ -421,6 +392,11 @@ fn decode_tiles<T: Sample>(
         });
     }
     let nc = cs.components.len();
+    let s = 1u64 << discard;
+    if !u64::from(cs.x0).is_multiple_of(s) || !u64::from(cs.y0).is_multiple_of(s) {
+        // Its size would not be [`reduced_size`]'s.
+        return unsupported("a reduced resolution of an image whose offset is not a multiple of 2^discard");
+    }
     let (w, h) = reduced_size(cs.width, cs.height, discard);
     let needed = u64::from(w) * u64::from(h) * nc as u64;
     if out.len() as u64 != needed {
@@ -433,17 +409,15 @@ fn decode_tiles<T: Sample>(
     for t in 0..cs.tiles.len() {
         check_tile(cs, t)?;
         let tile = cs.tile(t);
-        let (tw, th) = reduced_size(tile.width, tile.height, discard);
-        let (tw, th) = (tw as usize, th as usize);
+        // The tile at the reduced resolution: its corners over 2^discard, rounded up.
+        let at = |v: u32| u64::from(v).div_ceil(s) as usize;
+        let (tx0, ty0) = (at(tile.x0), at(tile.y0));
+        let (tw, th) = (at(tile.x0 + tile.width) - tx0, at(tile.y0 + tile.height) - ty0);
         samples.clear();
         samples.resize(tw * th * nc, T::default());
         decode_levels(&tile, discard, &mut samples)?;
-        // The corner (and the image's, that of its first tile) is a multiple of 2^levels: at the reduced
-        // resolution, exactly the corner over 2^discard.
-        let (x0, y0) = (
-            (u64::from(cs.tiles[t].x0 - cs.x0) >> discard) as usize,
-            (u64::from(cs.tiles[t].y0 - cs.y0) >> discard) as usize,
-        );
+        // Relative to the image's corner (a multiple of 2^discard).
+        let (x0, y0) = (tx0 - at(cs.x0), ty0 - at(cs.y0));
         let line = tw * nc;
         for (y, src) in samples.chunks_exact(line).enumerate() {
             let at = ((y0 + y) * w as usize + x0) * nc;
@@ -521,13 +495,20 @@ fn reduced(
 
 /// A subband of a component: where it lies in the component buffer and how it is coded.
 struct Band {
+    /// Where it lies in the component buffer, and its size.
     x0: usize,
     y0: usize,
     w: usize,
     h: usize,
+    /// Its corner on its own grid (T.800 B.5), where the code-block partition starts at 0: the first code-block
+    /// row and column may be partial.
+    ax0: usize,
+    ay0: usize,
     cbw: usize,
     cbh: usize,
+    /// Code-blocks across and down (0 for an empty subband).
     cbx: usize,
+    cby: usize,
     /// Mb: magnitude bit-planes (guard bits + exponent − 1).
     mb: u32,
     /// The quantization step (irreversible only).
@@ -555,10 +536,17 @@ fn decode_levels<T: Sample>(
             levels: header.levels,
         });
     }
-    // The image without the highest `discard` levels is the image of their LL band: ⌈w / 2^discard⌉ ×
-    // ⌈h / 2^discard⌉ with `levels − discard` levels, its subbands where they lie in the whole image.
-    let (rw, rh) = reduced_size(cs.width, cs.height, discard);
-    let (w, h) = (rw as usize, rh as usize);
+    // The image without the highest `discard` levels is the image of their LL band: its corners over
+    // 2^discard, rounded up, with `levels − discard` levels, its subbands where they lie in the whole image.
+    let (x0, y0) = (cs.x0 as usize, cs.y0 as usize);
+    let area = dwt::Rect {
+        x0,
+        y0,
+        x1: x0 + cs.width as usize,
+        y1: y0 + cs.height as usize,
+    }
+    .scaled(u32::from(discard));
+    let (w, h) = (area.w(), area.h());
     let needed = w as u64 * h as u64 * nc as u64;
     if out.len() as u64 != needed {
         return Err(Error::OutputSize {
@@ -566,16 +554,11 @@ fn decode_levels<T: Sample>(
             got: out.len() as u64,
         });
     }
-    // Each component's size at the kept resolution (the image's, or smaller when subsampled).
-    let sizes: Vec<(usize, usize)> = cs
-        .components
-        .iter()
-        .map(|comp| {
-            let (cw, ch) = comp.size(cs.width, cs.height);
-            let (rw, rh) = reduced_size(cw as u32, ch as u32, discard);
-            (rw as usize, rh as usize)
-        })
+    // Each component at the kept resolution (the image's, or smaller when subsampled).
+    let rects: Vec<dwt::Rect> = (0..nc)
+        .map(|c| component_rect(cs, c).scaled(u32::from(discard)))
         .collect();
+    let sizes: Vec<(usize, usize)> = rects.iter().map(|r| (r.w(), r.h())).collect();
     if cs.cod.mct && cs.components[..3].iter().any(|c| c.dx != 1 || c.dy != 1) {
         return unsupported("a colour transform of subsampled components");
     }
@@ -595,7 +578,7 @@ fn decode_levels<T: Sample>(
         .rposition(|p| u32::from(p.r) <= kept[usize::from(p.c)])
         .unwrap_or(0);
     let mut pieces = Vec::new();
-    let mut pos = 0;
+    let mut pos = PacketPos::default();
     for p in &order[..=last_needed] {
         pos = layout.read_packet(cs, pos, p, &mut pieces)?;
     }
@@ -663,9 +646,7 @@ fn decode_levels<T: Sample>(
                 }
                 &joined
             };
-            let (bx, by) = (block % band.cbx, block / band.cbx);
-            let (x0, y0) = (bx * band.cbw, by * band.cbh);
-            let (cw, ch) = (band.cbw.min(band.w - x0), band.cbh.min(band.h - y0));
+            let (x0, y0, cw, ch) = band.block_rect(block % band.cbx, block / band.cbx);
             // The cleanup pass codes every magnitude bit down to bit-plane p (T.814 7.1).
             let Some(p) = (mb - 1).checked_sub(missing_msbs) else {
                 return corrupt("a code-block with more missing bit-planes than its subband has");
@@ -781,9 +762,8 @@ fn decode_levels<T: Sample>(
         );
         if dx != 1 || dy != 1 {
             // A subsampled component: each of its samples repeated over the dx × dy pixels it covers.
-            let (pw, ph) = sizes[c];
             if cs.styles[c].reversible {
-                dwt::inverse_53(&mut planes[c], pw, ph, levels, |_, _| {});
+                dwt::inverse_53(&mut planes[c], &rects[c], levels, |_, _| {});
                 upsample(
                     out,
                     nc,
@@ -791,13 +771,13 @@ fn decode_levels<T: Sample>(
                     w,
                     h,
                     (dx, dy),
-                    (pw, ph),
+                    &rects[c],
                     levels,
                     &planes[c],
                     int_convert(c),
                 );
             } else {
-                dwt::inverse_97(&mut fplanes[c], pw, ph, levels, |_, _| {});
+                dwt::inverse_97(&mut fplanes[c], &rects[c], levels, |_, _| {});
                 upsample(
                     out,
                     nc,
@@ -805,7 +785,7 @@ fn decode_levels<T: Sample>(
                     w,
                     h,
                     (dx, dy),
-                    (pw, ph),
+                    &rects[c],
                     levels,
                     &fplanes[c],
                     float_convert(c),
@@ -813,25 +793,25 @@ fn decode_levels<T: Sample>(
             }
         } else if mct && c < 3 {
             if cs.styles[c].reversible {
-                dwt::inverse_53(&mut planes[c], w, h, levels, |_, _| {});
+                dwt::inverse_53(&mut planes[c], &rects[c], levels, |_, _| {});
             } else {
-                dwt::inverse_97(&mut fplanes[c], w, h, levels, |_, _| {});
+                dwt::inverse_97(&mut fplanes[c], &rects[c], levels, |_, _| {});
             }
         } else if cs.styles[c].reversible {
             let convert = int_convert(c);
-            dwt::inverse_53(&mut planes[c], w, h, levels, |y, row| {
+            dwt::inverse_53(&mut planes[c], &rects[c], levels, |y, row| {
                 put(out, nc, w, c, y, row.iter().map(convert))
             });
         } else {
             let convert = float_convert(c);
-            dwt::inverse_97(&mut fplanes[c], w, h, levels, |y, row| {
+            dwt::inverse_97(&mut fplanes[c], &rects[c], levels, |y, row| {
                 put(out, nc, w, c, y, row.iter().map(convert))
             });
         }
     }
     if mct {
         let rows = |y: usize, c: usize| {
-            let r = dwt::result_row(y, h, kept[c]) * w;
+            let r = dwt::result_row(y, &rects[c], kept[c]) * w;
             r..r + w
         };
         if cs.styles[0].reversible {
@@ -883,18 +863,19 @@ fn upsample<T: Copy, V>(
     w: usize,
     h: usize,
     (dx, dy): (usize, usize),
-    (pw, ph): (usize, usize),
+    rect: &dwt::Rect,
     levels: u32,
     plane: &[V],
     convert: impl Fn(&V) -> T,
 ) {
+    let (pw, ph) = (rect.w(), rect.h());
     if pw == 0 || ph == 0 {
         return;
     }
     let mut line: Vec<T> = Vec::with_capacity(pw);
     for y in 0..h {
         if y == 0 || (y / dy).min(ph - 1) != ((y - 1) / dy).min(ph - 1) {
-            let r = dwt::result_row((y / dy).min(ph - 1), ph, levels) * pw;
+            let r = dwt::result_row((y / dy).min(ph - 1), rect, levels) * pw;
             line.clear();
             line.extend(plane[r..r + pw].iter().map(&convert));
         }
@@ -924,6 +905,14 @@ fn roi_descale(values: &mut [i32], shift: u32, doubled: bool) {
     }
 }
 
+/// Where the next packet of a tile starts: its body (or whole packet) in the tile data, its header in the packed
+/// packet headers (PPM, PPT) when there are any.
+#[derive(Clone, Copy, Default)]
+struct PacketPos {
+    body: usize,
+    header: usize,
+}
+
 /// A packet: quality layer, component, resolution and precinct (raster index in the resolution).
 #[derive(Clone, Copy)]
 struct PacketId {
@@ -946,6 +935,8 @@ struct Layout {
     first_precinct: Vec<Vec<usize>>,
     /// Precincts across and down, per component and resolution.
     grid: Vec<Vec<(usize, usize)>>,
+    /// The first of them across and down (in the partition anchored at 0), per component and resolution.
+    origin: Vec<Vec<(usize, usize)>>,
 }
 
 /// The pieces of coded data grouped by code-block ([`Layout::group`]).
@@ -973,36 +964,43 @@ impl Layout {
             for (r, res) in comp.iter().enumerate() {
                 for (b, band) in res.iter().enumerate() {
                     bands.push((c, r, b, total));
-                    total += band.cbx * band_rows(band);
+                    total += band.cbx * band.cby;
                 }
             }
         }
-        let grid: Vec<Vec<(usize, usize)>> = resolutions
-            .iter()
-            .zip(&cs.styles)
-            .zip(&cs.components)
-            .map(|((comp, style), component)| {
-                let (cw, ch) = component.size(cs.width, cs.height);
-                (0..comp.len())
-                    .map(|r| {
-                        let d = comp.len() - 1 - r;
-                        let s = 1u64 << d;
-                        let (rw, rh) = ((cw as u64).div_ceil(s), (ch as u64).div_ceil(s));
-                        let (ppx, ppy) = style.precincts[r];
-                        (
-                            rw.div_ceil(1 << ppx) as usize,
-                            rh.div_ceil(1 << ppy) as usize,
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
+        // Per component and resolution: the precinct partition (anchored at 0 on the resolution's grid, T.800
+        // B.6) over the resolution's extent: the first precinct across and down, and how many.
+        let mut origin: Vec<Vec<(usize, usize)>> = Vec::with_capacity(resolutions.len());
+        let mut grid: Vec<Vec<(usize, usize)>> = Vec::with_capacity(resolutions.len());
+        for (c, comp) in resolutions.iter().enumerate() {
+            let rect = component_rect(cs, c);
+            let style = &cs.styles[c];
+            let (mut o, mut g) = (Vec::new(), Vec::new());
+            for r in 0..comp.len() {
+                let res = rect.scaled((comp.len() - 1 - r) as u32);
+                let (ppx, ppy) = style.precincts[r];
+                let (fx, fy) = (res.x0 >> ppx, res.y0 >> ppy);
+                o.push((fx, fy));
+                g.push(if res.w() == 0 || res.h() == 0 {
+                    (0, 0)
+                } else {
+                    (
+                        res.x1.div_ceil(1 << ppx) - fx,
+                        res.y1.div_ceil(1 << ppy) - fy,
+                    )
+                });
+            }
+            origin.push(o);
+            grid.push(g);
+        }
         let per_layer = grid
             .iter()
             .flatten()
             .map(|&(x, y)| x as u64 * y as u64)
             .sum::<u64>();
-        if per_layer * u64::from(cs.cod.layers) > cs.tile_data.len() as u64 {
+        // Each takes a byte of the packed packet headers when there are any.
+        let bytes = cs.headers.as_deref().unwrap_or(&cs.tile_data).len();
+        if per_layer * u64::from(cs.cod.layers) > bytes as u64 {
             return Err(Error::Truncated {
                 part: "in the packets of the tile (fewer bytes than packets)",
             });
@@ -1015,19 +1013,24 @@ impl Layout {
             for (r, res) in comp.iter().enumerate() {
                 firsts.push(precincts.len());
                 let (npx, npy) = grid[c][r];
+                let (fx, fy) = origin[c][r];
                 let (ppx, ppy) = cs.styles[c].precincts[r];
                 let sub = u32::from(r > 0);
-                for py in 0..npy {
-                    for px in 0..npx {
+                for py in fy..fy + npy {
+                    for px in fx..fx + npx {
                         let mut parts = Vec::with_capacity(res.len());
                         for (b, band) in res.iter().enumerate() {
                             // Code-blocks per precinct across and down: the precinct's size in the subband
-                            // (2^(PP − 1) above resolution 0) over the code-block size.
+                            // (2^(PP − 1) above resolution 0) over the code-block size; both partitions start
+                            // at 0 on the subband's grid, so precinct px holds code-blocks px·kx to
+                            // (px + 1)·kx − 1 of it (those the subband has: maybe none).
                             let kx = (1usize << (u32::from(ppx) - sub)) / band.cbw;
                             let ky = (1usize << (u32::from(ppy) - sub)) / band.cbh;
-                            let rows = band_rows(band);
-                            let (x0, y0) = (px * kx, py * ky);
-                            let (x1, y1) = ((x0 + kx).min(band.cbx), (y0 + ky).min(rows));
+                            let (bx, by) = (band.ax0 / band.cbw, band.ay0 / band.cbh);
+                            let x0 = (px * kx).max(bx).min(bx + band.cbx) - bx;
+                            let y0 = (py * ky).max(by).min(by + band.cby) - by;
+                            let x1 = ((px + 1) * kx).min(bx + band.cbx).max(bx) - bx;
+                            let y1 = ((py + 1) * ky).min(by + band.cby).max(by) - by;
                             let base = bands[band_index + b].3;
                             parts.push(packet::PrecinctBand::new(
                                 base + y0 * band.cbx + x0,
@@ -1049,6 +1052,7 @@ impl Layout {
             precincts,
             first_precinct,
             grid,
+            origin,
         })
     }
 
@@ -1058,19 +1062,21 @@ impl Layout {
         end - self.bands[band].3
     }
 
-    /// Read packet `p` at `pos` of the tile data; returns the position after it.
+    /// Read packet `p` at `pos`; returns the position after it.
     fn read_packet(
         &mut self,
         cs: &codestream::Codestream,
-        pos: usize,
+        pos: PacketPos,
         p: &PacketId,
         out: &mut Vec<packet::Piece>,
-    ) -> Result<usize> {
+    ) -> Result<PacketPos> {
         let index = self.first_precinct[usize::from(p.c)][usize::from(p.r)] + p.precinct as usize;
         let style = &cs.styles[usize::from(p.c)];
-        packet::read_packet(
+        let headers = cs.headers.as_deref().map(|h| (h, pos.header));
+        let (body, header) = packet::read_packet(
             &cs.tile_data,
-            pos,
+            pos.body,
+            headers,
             &mut self.precincts[index],
             u32::from(p.layer),
             &mut self.blocks,
@@ -1079,7 +1085,8 @@ impl Layout {
             style.ht,
             if style.ht { 0 } else { style.block_style },
             out,
-        )
+        )?;
+        Ok(PacketPos { body, header })
     }
 
     /// The pieces grouped by code-block, each code-block's in the order they came.
@@ -1105,12 +1112,16 @@ impl Layout {
     }
 }
 
-/// Code-block rows of a subband.
-fn band_rows(band: &Band) -> usize {
-    if band.w == 0 {
-        0
-    } else {
-        band.h.div_ceil(band.cbh)
+impl Band {
+    /// Code-block `(bx, by)` of the subband's (its raster position among those the subband holds): its corner
+    /// relative to the subband's, and its size.
+    fn block_rect(&self, bx: usize, by: usize) -> (usize, usize, usize, usize) {
+        let (gx, gy) = (self.ax0 / self.cbw + bx, self.ay0 / self.cbh + by);
+        let x0 = (gx * self.cbw).max(self.ax0);
+        let y0 = (gy * self.cbh).max(self.ay0);
+        let x1 = ((gx + 1) * self.cbw).min(self.ax0 + self.w);
+        let y1 = ((gy + 1) * self.cbh).min(self.ay0 + self.h);
+        (x0 - self.ax0, y0 - self.ay0, x1 - x0, y1 - y0)
     }
 }
 
@@ -1207,14 +1218,18 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
                         let d = (grid.len() - 1 - r) as u32;
                         let (ppx, ppy) = cs.styles[c].precincts[r];
                         let (npx, _) = grid[r];
-                        // On the reference grid: times the component's subsampling.
+                        let (fx, fy) = layout.origin[c][r];
+                        // On the reference grid: times the component's subsampling; a first precinct that starts
+                        // before the tile comes at the tile's corner (B.12.1.3).
                         let (dx, dy) = (
                             u64::from(cs.components[c].dx),
                             u64::from(cs.components[c].dy),
                         );
                         for p in 0..count(c, r) {
-                            let x = ((p % npx) as u64 * dx) << (u32::from(ppx) + d);
-                            let y = ((p / npx) as u64 * dy) << (u32::from(ppy) + d);
+                            let x = (((fx + p % npx) as u64 * dx) << (u32::from(ppx) + d))
+                                .max(u64::from(cs.x0));
+                            let y = (((fy + p / npx) as u64 * dy) << (u32::from(ppy) + d))
+                                .max(u64::from(cs.y0));
                             keys.push(match progression {
                                 2 => (r, y, x, c, r, p),
                                 3 => (0, y, x, c, r, p),
@@ -1240,12 +1255,32 @@ fn packet_order(cs: &codestream::Codestream, layout: &Layout) -> Vec<PacketId> {
 fn component_resolutions(cs: &codestream::Codestream, discard: u8) -> Result<Vec<Vec<Vec<Band>>>> {
     (0..cs.components.len())
         .map(|c| {
-            let (w, h) = cs.components[c].size(cs.width, cs.height);
             let style = &cs.styles[c];
             let kept = u32::from(style.levels.saturating_sub(discard));
-            resolutions(w, h, style, &cs.quants[c], cs.components[c].precision, kept)
+            let rect = component_rect(cs, c);
+            resolutions(&rect, style, &cs.quants[c], cs.components[c].precision, kept)
         })
         .collect()
+}
+
+/// The tile-component of component `c` of `cs` (a tile, or a single-tile image) on its own grid: the tile's
+/// corners over the component's subsampling, rounded up (T.800 B-12).
+fn component_rect(cs: &codestream::Codestream, c: usize) -> dwt::Rect {
+    let comp = &cs.components[c];
+    let (dx, dy) = (u64::from(comp.dx), u64::from(comp.dy));
+    let (x0, y0) = (u64::from(cs.x0), u64::from(cs.y0));
+    let (x1, y1) = (x0 + u64::from(cs.width), y0 + u64::from(cs.height));
+    dwt::Rect {
+        x0: x0.div_ceil(dx) as usize,
+        y0: y0.div_ceil(dy) as usize,
+        x1: x1.div_ceil(dx) as usize,
+        y1: y1.div_ceil(dy) as usize,
+    }
+}
+
+/// ⌈a / 2^n⌉ of a possibly negative `a`.
+fn ceil_shift(a: i64, n: u32) -> i64 {
+    -((-a) >> n)
 }
 
 /// The subbands of each resolution of a component (LL for resolution 0; HL, LH, HH for the others), checked
@@ -1253,8 +1288,7 @@ fn component_resolutions(cs: &codestream::Codestream, discard: u8) -> Result<Vec
 /// `kept_levels`: the wavelet levels the decode inverts (fewer than the codestream's when resolutions are
 /// discarded); it decides the 9/7 normalisation folded into the steps of the lowest kept subbands.
 fn resolutions(
-    w: usize,
-    h: usize,
+    rect: &dwt::Rect,
     cod: &codestream::CodingStyle,
     qcd: &codestream::Quantization,
     precision: u8,
@@ -1264,11 +1298,8 @@ fn resolutions(
     let guard = u32::from(qcd.guard_bits);
     let precision = i32::from(precision);
     let size = |d: u32| -> (usize, usize) {
-        let s = 1u64 << d;
-        (
-            (w as u64).div_ceil(s) as usize,
-            (h as u64).div_ceil(s) as usize,
-        )
+        let a = rect.scaled(d);
+        (a.w(), a.h())
     };
     let derived = qcd.steps.len() == 1 && levels > 0;
     let step = |index: usize, d: u32| -> Result<(u32, u16)> {
@@ -1335,18 +1366,39 @@ fn resolutions(
                 let k = if kept_levels == 0 {
                     1.0
                 } else {
-                    dwt::k_gain(w, h, level, kind)
+                    dwt::k_gain(rect, level, kind)
                 };
                 (2f64.powi(exponent) * (1.0 + f64::from(mu) / 2048.0)) as f32 * k
+            };
+            // The subband's corner on its own grid (T.800 B-15), where its code-block partition is anchored at 0.
+            let (xob, yob) = (i64::from(kind & 1), i64::from(kind >> 1));
+            let at = |v: usize, ob: i64| -> usize {
+                if r == 0 {
+                    (v as u64).div_ceil(1 << levels) as usize
+                } else {
+                    ceil_shift(v as i64 - (ob << (level - 1)), level) as usize
+                }
+            };
+            let (ax0, ay0) = (at(rect.x0, xob), at(rect.y0, yob));
+            let (cbx, cby) = if bw == 0 || bh == 0 {
+                (0, 0)
+            } else {
+                (
+                    (ax0 + bw).div_ceil(cbw) - ax0 / cbw,
+                    (ay0 + bh).div_ceil(cbh) - ay0 / cbh,
+                )
             };
             bands.push(Band {
                 x0,
                 y0,
                 w: bw,
                 h: bh,
+                ax0,
+                ay0,
                 cbw,
                 cbh,
-                cbx: if bh == 0 { 0 } else { bw.div_ceil(cbw) },
+                cbx,
+                cby,
                 mb,
                 step,
             });

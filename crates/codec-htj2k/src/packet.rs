@@ -204,13 +204,16 @@ pub(crate) struct Piece {
 }
 
 /// Read the packet of quality layer `layer` of a precinct (its subbands' code-blocks in `bands`, their states in
-/// `blocks`) starting at `pos` of `data`; returns the position after its body. Appends to `out` a piece per
-/// codeword segment (or part of one) of each code-block the packet includes. `ht`: HT code-blocks (only the
-/// cleanup pass is handled); otherwise Part 1 code-blocks segmented by `style`.
+/// `blocks`) starting at `pos` of `data`; returns the position after its body, and after its header in
+/// `headers`. Appends to `out` a piece per codeword segment (or part of one) of each code-block the packet
+/// includes. `ht`: HT code-blocks (only the cleanup pass is handled); otherwise Part 1 code-blocks segmented by
+/// `style`. `headers`: packed packet headers (PPM, PPT; T.800 A.7.4) and where this packet's starts — the header
+/// (and its EPH marker) is read there, the body (after any SOP marker) from `data`; None: both from `data`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read_packet(
     data: &[u8],
     pos: usize,
+    headers: Option<(&[u8], usize)>,
     bands: &mut [PrecinctBand],
     layer: u32,
     blocks: &mut [BlockState],
@@ -219,7 +222,7 @@ pub(crate) fn read_packet(
     ht: bool,
     style: u8,
     out: &mut Vec<Piece>,
-) -> Result<usize> {
+) -> Result<(usize, usize)> {
     let mut pos = pos;
     if sop {
         // Cut before the two bytes that tell whether an SOP marker is there: the packet is incomplete.
@@ -233,7 +236,8 @@ pub(crate) fn read_packet(
             Some(_) => {}
         }
     }
-    let mut bits = HeaderBits::new(data, pos);
+    let (hdata, hpos) = headers.unwrap_or((data, pos));
+    let mut bits = HeaderBits::new(hdata, hpos);
     let first = out.len();
     if bits.bit()? == 1 {
         for band in bands.iter_mut() {
@@ -307,18 +311,19 @@ pub(crate) fn read_packet(
         }
     }
     bits.align();
-    let mut pos = bits.pos;
+    let mut hend = bits.pos;
     if eph {
-        match data.get(pos..pos + 2) {
+        match hdata.get(hend..hend + 2) {
             None => {
                 return Err(Error::Truncated {
                     part: "before the EPH marker of a packet header",
                 })
             }
-            Some([0xFF, 0x92]) => pos += 2,
+            Some([0xFF, 0x92]) => hend += 2,
             Some(_) => return corrupt("a packet header without its EPH marker"),
         }
     }
+    let mut pos = if headers.is_some() { pos } else { hend };
     for c in &mut out[first..] {
         c.start = pos;
         pos = pos
@@ -328,5 +333,5 @@ pub(crate) fn read_packet(
                 part: "inside the coded data of a code-block",
             })?;
     }
-    Ok(pos)
+    Ok((pos, hend))
 }
