@@ -97,8 +97,7 @@ impl MagSgn<'_> {
                 let ff =
                     inverted.wrapping_sub(0x0101_0101_0101_0101) & word & 0x8080_8080_8080_8080;
                 if ff & keep == 0 {
-                    // (`bits` is 64 when the window is full: nothing is added.)
-                    self.acc |= (word & keep).wrapping_shl(self.bits);
+                    self.acc |= (word & keep) << self.bits;
                     self.bits += 8 * n;
                     self.pos += n as usize;
                     return;
@@ -900,10 +899,9 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         if big_u <= c.fast_u {
             use core::arch::wasm32::u32x4_extract_lane;
-            // Refilled for every quad: whether a quad needs new bytes follows the field widths (every two or
-            // three quads on the radiograph), a branch the CPU mispredicts; the refill's own tests (stuffing,
-            // an FF byte, the end of the stream) nearly always go the same way.
-            ms.fill();
+            if ms.bits < total {
+                ms.fill();
+            }
             let vv = quad_fields(ms.acc, mb, offsets, e_1);
             ms.acc >>= total;
             ms.bits -= total;
