@@ -724,7 +724,16 @@ fn cleanup<const HALF: bool, T: Coefficient>(
             }
         } else {
             for (q, (&word, above)) in cur[1..=quads].iter().zip(prev[1..].windows(2)).enumerate() {
-                magnitudes::<HALF, true, T>(word, q, y0, base, &ctx, &mut ms, [above[0], above[1]], out)?;
+                magnitudes::<HALF, true, T>(
+                    word,
+                    q,
+                    y0,
+                    base,
+                    &ctx,
+                    &mut ms,
+                    [above[0], above[1]],
+                    out,
+                )?;
             }
         }
         // The decoded row becomes the row above; the row above's words are all overwritten by the next VLC pass
