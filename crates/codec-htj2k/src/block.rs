@@ -679,7 +679,7 @@ fn cleanup<const HALF: bool, T: Coefficient>(
                     vlc_pair(above, &mut left_rho, q + 1 < quads, &mut mel, &mut vlc);
                 words[0] = e0 | u0 << 16;
                 words[1] = e1 | u1 << 16;
-                let (l, r) = magnitudes::<HALF, T>(
+                let (l, r, va) = magnitudes::<HALF, false, T>(
                     above[1],
                     q,
                     y0,
@@ -692,7 +692,7 @@ fn cleanup<const HALF: bool, T: Coefficient>(
                 c01[1].set((above[1] & 0xFFFF) | right.max(l) << 16);
                 right = r;
                 // Past the last quad (`quads` odd), the word is 0: an insignificant quad, nothing written.
-                let (l, r) = magnitudes::<HALF, T>(
+                let (l, r, vb) = magnitudes::<HALF, false, T>(
                     above[2],
                     q + 1,
                     y0,
@@ -704,6 +704,19 @@ fn cleanup<const HALF: bool, T: Coefficient>(
                 )?;
                 c23[0].set((above[2] & 0xFFFF) | right.max(l) << 16);
                 right = r;
+                // The pair's four columns of each of its two lines as one run of four (a vector store where the
+                // target has one); pairs at the edges, and the pad quad of an odd-width row, out of line.
+                let (x0, at) = (2 * q, base + 2 * q);
+                if x0 + 4 <= w && y0 + 2 <= h {
+                    if let Some(top) = out.get_mut(at..at + 4) {
+                        top.copy_from_slice(&[va[0], va[2], vb[0], vb[2]]);
+                    }
+                    if let Some(bottom) = out.get_mut(at + stride..at + stride + 4) {
+                        bottom.copy_from_slice(&[va[1], va[3], vb[1], vb[3]]);
+                    }
+                } else {
+                    store_pair_edge([va, vb], x0, y0, w, h, at, stride, out);
+                }
             }
             // The maximum right of the last quad (ρ bits 0: past the row).
             if let Some(after) = cur.get(slots + 1) {
@@ -711,7 +724,16 @@ fn cleanup<const HALF: bool, T: Coefficient>(
             }
         } else {
             for (q, (&word, above)) in cur[1..=quads].iter().zip(prev[1..].windows(2)).enumerate() {
-                magnitudes::<HALF, T>(word, q, y0, base, &ctx, &mut ms, [above[0], above[1]], out)?;
+                magnitudes::<HALF, true, T>(
+                    word,
+                    q,
+                    y0,
+                    base,
+                    &ctx,
+                    &mut ms,
+                    [above[0], above[1]],
+                    out,
+                )?;
             }
         }
         // The decoded row becomes the row above; the row above's words are all overwritten by the next VLC pass
@@ -852,7 +874,7 @@ struct Magnitudes {
 /// and bottom-right samples (0 for an insignificant quad).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn magnitudes<const HALF: bool, T: Coefficient>(
+fn magnitudes<const HALF: bool, const STORE: bool, T: Coefficient>(
     word: u32,
     q: usize,
     y0: usize,
@@ -861,10 +883,10 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
     ms: &mut MagSgn,
     above: [u32; 2],
     out: &mut [T],
-) -> Result<(u32, u32)> {
+) -> Result<(u32, u32, [T; 4])> {
     let rho = word >> 4 & 0xF;
     if rho == 0 {
-        return Ok((0, 0));
+        return Ok((0, 0, [T::from_index(0, 0.0); 4]));
     }
     let (entry, u) = (word & 0xFFFF, word >> 16);
     let (w, h, p, stride, scale) = (c.w, c.h, c.p, c.stride, c.scale);
@@ -937,7 +959,26 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
     // Exponents of the bottom two samples, for κ of the quads below.
     let exponent =
         |v: u32, n: u32| (32 - (v | 1).leading_zeros()) & 0u32.wrapping_sub(rho >> n & 1);
-    let at = base + x0;
+    if STORE {
+        store_quad(values, x0, y0, w, h, base + x0, stride, out);
+    }
+    Ok((exponent(v1, 1), exponent(v3, 3), values))
+}
+
+/// Stores quad values (n: sample n of the quad, column n / 2, row n % 2) at `at` in `out`, the parts inside the
+/// `w`×`h` block.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn store_quad<T: Copy>(
+    values: [T; 4],
+    x0: usize,
+    y0: usize,
+    w: usize,
+    h: usize,
+    at: usize,
+    stride: usize,
+    out: &mut [T],
+) {
     if x0 + 1 < w && y0 + 1 < h {
         if let Some(rows) = out.get_mut(at..at + stride + 2) {
             rows[0] = values[0];
@@ -955,5 +996,21 @@ fn magnitudes<const HALF: bool, T: Coefficient>(
             }
         }
     }
-    Ok((exponent(v1, 1), exponent(v3, 3)))
+}
+
+/// [`store_quad`] out of line, for the pairs of quads at the right and bottom edges of a block.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn store_pair_edge<T: Copy>(
+    values: [[T; 4]; 2],
+    x0: usize,
+    y0: usize,
+    w: usize,
+    h: usize,
+    at: usize,
+    stride: usize,
+    out: &mut [T],
+) {
+    store_quad(values[0], x0, y0, w, h, at, stride, out);
+    store_quad(values[1], x0 + 2, y0, w, h, at + 2, stride, out);
 }
