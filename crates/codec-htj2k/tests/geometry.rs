@@ -13,21 +13,9 @@ use lumen_codec_htj2k::{
 mod common;
 use common::{data, len, values, widen, Rng};
 
-/// Every `g_*` case, by file name.
-fn cases() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(common::dir())
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("g_"))
-        .filter_map(|n| n.strip_suffix(".ref").map(str::to_string))
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn every_geometry_case_decodes_like_the_reference_decoders() {
-    let names = cases();
+    let names = common::cases("g_");
     assert!(names.len() >= 16, "the test data is missing: {names:?}");
     let mut failures = Vec::new();
     for name in &names {
@@ -69,7 +57,7 @@ fn geometry_cases_have_odd_corners() {
     let be = |b: &[u8], o: usize| u32::from_be_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
     let mut odd_offset = 0;
     let mut odd_tiles = 0;
-    for name in cases() {
+    for name in common::cases("g_") {
         let cs = data(&format!("{name}.j2c"));
         let siz = &cs[4..];
         let (x0, y0, tw, th) = (be(siz, 12), be(siz, 16), be(siz, 20), be(siz, 24));
@@ -100,7 +88,7 @@ fn reduced_resolution_at_an_odd_offset_is_refused() {
 #[test]
 fn corrupt_geometry_cases_are_errors_or_images() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    for name in cases() {
+    for name in common::cases("g_") {
         let cs = data(&format!("{name}.j2c"));
         let size = len(&decode(&cs).unwrap().samples);
         for _ in 0..60 {
@@ -233,7 +221,7 @@ fn packed_packet_headers_decode_and_their_damage_is_an_error() {
 /// codestream; at an odd image offset only the whole image is promised.
 #[test]
 fn prefixes_of_geometry_cases_decode_at_the_resolution_they_hold() {
-    for name in cases() {
+    for name in common::cases("g_") {
         let cs = data(&format!("{name}.j2c"));
         let whole = decode(&cs).unwrap();
         for cut in (0..=cs.len()).step_by(97).chain([cs.len()]) {

@@ -10,45 +10,11 @@ use lumen_codec_htj2k::{
 };
 
 mod common;
-use common::{data, len, values, widen, Rng};
-
-/// Every `m_*` case, by file name.
-fn cases() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(common::dir())
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("m_"))
-        .filter_map(|n| n.strip_suffix(".ref").map(str::to_string))
-        .collect();
-    names.sort();
-    names
-}
-
-fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), String> {
-    if got.len() != want.len() {
-        return Err(format!(
-            "{name}: {} samples, want {}",
-            got.len(),
-            want.len()
-        ));
-    }
-    let tolerance = if exact { 0 } else { 1 };
-    match got
-        .iter()
-        .zip(want)
-        .position(|(a, b)| (a - b).abs() > tolerance)
-    {
-        Some(i) => Err(format!(
-            "{name}: sample {i} is {}, want {}",
-            got[i], want[i]
-        )),
-        None => Ok(()),
-    }
-}
+use common::{compare, data, len, values, widen, Rng};
 
 #[test]
 fn every_marker_case_decodes_like_opj_decompress() {
-    let names = cases();
+    let names = common::cases("m_");
     assert!(names.len() >= 24, "the test data is missing: {names:?}");
     let mut failures = Vec::new();
     for name in &names {
@@ -76,7 +42,7 @@ fn every_marker_case_decodes_like_opj_decompress() {
 /// The features in the cases' names: a guard against the test data losing them.
 #[test]
 fn marker_features_are_covered() {
-    let names = cases();
+    let names = common::cases("m_");
     for needle in [
         "coc_u8_2c_cprl",
         "coc_u8_2c_rpcl",
@@ -326,7 +292,7 @@ fn region_of_interest_errors_and_refusals() {
 #[test]
 fn random_header_corruption_is_an_error_or_an_image() {
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-    for name in cases() {
+    for name in common::cases("m_") {
         let cs = data(&format!("{name}.j2c"));
         let size = len(&decode(&cs).unwrap().samples);
         // The main header and the first tile-part header; the tile-parts' headers.
@@ -363,7 +329,7 @@ fn random_header_corruption_is_an_error_or_an_image() {
 /// whole image.
 #[test]
 fn prefixes_decode_at_the_resolution_they_hold() {
-    for name in cases() {
+    for name in common::cases("m_") {
         let cs = data(&format!("{name}.j2c"));
         let whole = decode(&cs).unwrap();
         for cut in (0..=cs.len()).step_by(37).chain([cs.len()]) {

@@ -5,53 +5,11 @@
 use lumen_codec_htj2k::{decode, decode_reduced, read_header, Error};
 
 mod common;
-use common::{data, len, values, widen};
-
-/// Every Part 1 case with a stored reference, by file name.
-fn cases() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(common::dir())
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("p1_"))
-        .filter_map(|n| n.strip_suffix(".ref").map(str::to_string))
-        .collect();
-    names.sort();
-    names
-}
-
-/// The largest difference, or the first differing sample of an exact case, as a message.
-fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), String> {
-    if got.len() != want.len() {
-        return Err(format!(
-            "{name}: {} samples, want {}",
-            got.len(),
-            want.len()
-        ));
-    }
-    if exact {
-        if let Some(i) = got.iter().zip(want).position(|(a, b)| a != b) {
-            return Err(format!(
-                "{name}: sample {i} is {}, want {}",
-                got[i], want[i]
-            ));
-        }
-    } else {
-        let diff = got
-            .iter()
-            .zip(want)
-            .map(|(a, b)| (a - b).abs())
-            .max()
-            .unwrap_or(0);
-        if diff > 1 {
-            return Err(format!("{name}: differs by {diff}"));
-        }
-    }
-    Ok(())
-}
+use common::{compare, data, len, values, widen};
 
 #[test]
 fn every_part1_case_decodes_like_opj_decompress() {
-    let names = cases();
+    let names = common::cases("p1_");
     assert!(names.len() >= 50, "the test data is missing: {names:?}");
     let mut failures = Vec::new();
     for name in &names {
@@ -138,7 +96,7 @@ fn part1_features_the_decoder_leaves_to_others_are_unsupported() {
 /// the cases that decode like OpenJPEG (a guard against the test data losing them).
 #[test]
 fn layers_precincts_and_code_block_styles_are_covered() {
-    let names = cases();
+    let names = common::cases("p1_");
     for needle in [
         "layers5",
         "layers3",

@@ -58,3 +58,45 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 }
+
+/// Every case of a family (`p1_`, `m_`, `g_`: the files `<prefix>….ref`), by file name, sorted.
+pub fn cases(prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(prefix))
+        .filter_map(|n| n.strip_suffix(".ref").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The largest difference, or the first differing sample of an exact case, as a message.
+pub fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(), String> {
+    if got.len() != want.len() {
+        return Err(format!(
+            "{name}: {} samples, want {}",
+            got.len(),
+            want.len()
+        ));
+    }
+    if exact {
+        if let Some(i) = got.iter().zip(want).position(|(a, b)| a != b) {
+            return Err(format!(
+                "{name}: sample {i} is {}, want {}",
+                got[i], want[i]
+            ));
+        }
+    } else {
+        let diff = got
+            .iter()
+            .zip(want)
+            .map(|(a, b)| (a - b).abs())
+            .max()
+            .unwrap_or(0);
+        if diff > 1 {
+            return Err(format!("{name}: differs by {diff}"));
+        }
+    }
+    Ok(())
+}
