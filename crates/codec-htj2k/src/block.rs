@@ -679,31 +679,50 @@ fn cleanup<const HALF: bool, T: Coefficient>(
                     vlc_pair(above, &mut left_rho, q + 1 < quads, &mut mel, &mut vlc);
                 words[0] = e0 | u0 << 16;
                 words[1] = e1 | u1 << 16;
-                let (l, r, va) = magnitudes::<HALF, false, T>(
+                // Both quads' MagSgn fields from one window where they fit (wasm SIMD), else quad by quad.
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                let pair = pair_fields::<HALF, T>(
                     above[1],
-                    q,
-                    y0,
-                    base,
-                    &ctx,
-                    &mut ms,
-                    [p12[0], p12[1]],
-                    out,
-                )?;
-                c01[1].set((above[1] & 0xFFFF) | right.max(l) << 16);
-                right = r;
-                // Past the last quad (`quads` odd), the word is 0: an insignificant quad, nothing written.
-                let (l, r, vb) = magnitudes::<HALF, false, T>(
                     above[2],
-                    q + 1,
-                    y0,
-                    base,
+                    [p12[0], p12[1], p34[0]],
                     &ctx,
                     &mut ms,
-                    [p12[1], p34[0]],
-                    out,
-                )?;
-                c23[0].set((above[2] & 0xFFFF) | right.max(l) << 16);
-                right = r;
+                );
+                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+                let pair: Option<([T; 4], [T; 4], [u32; 4])> = None;
+                let (va, vb) = if let Some((va, vb, [la, ra, lb, rb])) = pair {
+                    c01[1].set((above[1] & 0xFFFF) | right.max(la) << 16);
+                    c23[0].set((above[2] & 0xFFFF) | ra.max(lb) << 16);
+                    right = rb;
+                    (va, vb)
+                } else {
+                    let (l, r, va) = magnitudes::<HALF, false, T>(
+                        above[1],
+                        q,
+                        y0,
+                        base,
+                        &ctx,
+                        &mut ms,
+                        [p12[0], p12[1]],
+                        out,
+                    )?;
+                    c01[1].set((above[1] & 0xFFFF) | right.max(l) << 16);
+                    right = r;
+                    // Past the last quad (`quads` odd), the word is 0: an insignificant quad, nothing written.
+                    let (l, r, vb) = magnitudes::<HALF, false, T>(
+                        above[2],
+                        q + 1,
+                        y0,
+                        base,
+                        &ctx,
+                        &mut ms,
+                        [p12[1], p34[0]],
+                        out,
+                    )?;
+                    c23[0].set((above[2] & 0xFFFF) | right.max(l) << 16);
+                    right = r;
+                    (va, vb)
+                };
                 // The pair's four columns of each of its two lines as one run of four (a vector store where the
                 // target has one); pairs at the edges, and the pad quad of an odd-width row, out of line.
                 let (x0, at) = (2 * q, base + 2 * q);
@@ -963,6 +982,70 @@ fn magnitudes<const HALF: bool, const STORE: bool, T: Coefficient>(
         store_quad(values, x0, y0, w, h, base + x0, stride, out);
     }
     Ok((exponent(v1, 1), exponent(v3, 3), values))
+}
+
+/// The magnitude step of a pair of quads (`word0`, `word1`; `above`: the exponent maxima either side of them in
+/// the row above) from one window of the MagSgn stream, when both are significant, both on the SIMD path and
+/// their fields fit 56 bits together: one refill check and one advance of the reader for the pair, and the
+/// byte gathers of [`quad_fields`] on one splat window. Gives both quads' values and bottom exponents (left,
+/// right, left, right); `None` (nothing read) otherwise.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn pair_fields<const HALF: bool, T: Coefficient>(
+    word0: u32,
+    word1: u32,
+    above: [u32; 3],
+    c: &Magnitudes,
+    ms: &mut MagSgn,
+) -> Option<([T; 4], [T; 4], [u32; 4])> {
+    use core::arch::wasm32::u32x4_extract_lane;
+    let (rho0, rho1) = (word0 >> 4 & 0xF, word1 >> 4 & 0xF);
+    if rho0 == 0 || rho1 == 0 {
+        return None;
+    }
+    let e = [above[0] >> 16, above[1] >> 16, above[2] >> 16];
+    let prep = |word: u32, rho: u32, e_max: u32| {
+        let u = word >> 16;
+        let gamma = u32::from(rho & (rho - 1) != 0);
+        let kappa = (gamma * e_max.saturating_sub(1)).max(1);
+        let big_u = kappa + u;
+        let e_k = word >> 12 & 0xF;
+        let mb = ((big_u * 0x0101_0101) & SPREAD_FF[rho as usize]) - SPREAD_01[e_k as usize];
+        (big_u, mb)
+    };
+    let (u0, mb0) = prep(word0, rho0, e[0].max(e[1]));
+    let (u1, mb1) = prep(word1, rho1, e[1].max(e[2]));
+    let t0 = mb0.wrapping_mul(0x0101_0101) >> 24;
+    let t1 = mb1.wrapping_mul(0x0101_0101) >> 24;
+    if u0.max(u1) > c.fast_u || t0 + t1 > 56 {
+        return None;
+    }
+    if ms.bits < t0 + t1 {
+        ms.fill();
+    }
+    let a = ms.acc;
+    let v0 = quad_fields(a, mb0, mb0.wrapping_mul(0x0101_0100), word0 >> 8 & 0xF);
+    let v1 = quad_fields(
+        a,
+        mb1,
+        mb1.wrapping_mul(0x0101_0100).wrapping_add(t0 * 0x0101_0101),
+        word1 >> 8 & 0xF,
+    );
+    ms.acc >>= t0 + t1;
+    ms.bits -= t0 + t1;
+    let exponent =
+        |v: u32, rho: u32, n: u32| (32 - (v | 1).leading_zeros()) & 0u32.wrapping_sub(rho >> n & 1);
+    let (p, scale) = (c.p, c.scale);
+    Some((
+        quad_values_v::<HALF, T>(v0, rho0, p, scale),
+        quad_values_v::<HALF, T>(v1, rho1, p, scale),
+        [
+            exponent(u32x4_extract_lane::<1>(v0), rho0, 1),
+            exponent(u32x4_extract_lane::<3>(v0), rho0, 3),
+            exponent(u32x4_extract_lane::<1>(v1), rho1, 1),
+            exponent(u32x4_extract_lane::<3>(v1), rho1, 3),
+        ],
+    ))
 }
 
 /// Stores quad values (n: sample n of the quad, column n / 2, row n % 2) at `at` in `out`, the parts inside the
