@@ -5,7 +5,7 @@
 //! OpenJPEG being installed.
 
 use lumen_codec_htj2k::{
-    decode, decode_prefix, decode_reduced, decode_with_limit, prefix_resolution, read_components,
+    decode, decode_reduced, decode_with_limit, prefix_resolution, read_components,
     read_header, Error, Samples,
 };
 
@@ -330,29 +330,7 @@ fn random_header_corruption_is_an_error_or_an_image() {
 #[test]
 fn prefixes_decode_at_the_resolution_they_hold() {
     for name in common::cases("m_") {
-        let cs = data(&format!("{name}.j2c"));
-        let whole = decode(&cs).unwrap();
-        for cut in (0..=cs.len()).step_by(37).chain([cs.len()]) {
-            let prefix = &cs[..cut];
-            match prefix_resolution(prefix).unwrap_or_else(|e| panic!("{name} cut at {cut}: {e}")) {
-                None => assert!(decode_prefix(prefix).unwrap().is_none(), "{name} {cut}"),
-                Some(p) => {
-                    let image = decode_prefix(prefix).unwrap().unwrap();
-                    assert_eq!(image.discarded, p.discard);
-                    if p.discard == 0 {
-                        assert_eq!(image.samples, whole.samples, "{name} {cut}");
-                    } else {
-                        let reduced = decode_reduced(&cs, p.discard).unwrap();
-                        assert_eq!(image.samples, reduced.samples, "{name} {cut}");
-                    }
-                }
-            }
-        }
-        assert_eq!(
-            prefix_resolution(&cs).unwrap().unwrap().discard,
-            0,
-            "{name}"
-        );
+        common::check_prefixes(&name, 37);
     }
 }
 

@@ -100,3 +100,29 @@ pub fn compare(name: &str, got: &[i32], want: &[i32], exact: bool) -> Result<(),
     }
     Ok(())
 }
+
+/// Prefixes of case `name`'s codestream, cut every `step` bytes: what `prefix_resolution` promises, `decode_prefix`
+/// delivers (the whole image, or the reduced decode of the whole codestream), and the whole stream is promised at
+/// full resolution.
+pub fn check_prefixes(name: &str, step: usize) {
+    use lumen_codec_htj2k::{decode, decode_prefix, decode_reduced, prefix_resolution};
+    let cs = data(&format!("{name}.j2c"));
+    let whole = decode(&cs).unwrap();
+    for cut in (0..=cs.len()).step_by(step).chain([cs.len()]) {
+        let prefix = &cs[..cut];
+        match prefix_resolution(prefix).unwrap_or_else(|e| panic!("{name} cut at {cut}: {e}")) {
+            None => assert!(decode_prefix(prefix).unwrap().is_none(), "{name} {cut}"),
+            Some(p) => {
+                let image = decode_prefix(prefix).unwrap().unwrap();
+                assert_eq!(image.discarded, p.discard);
+                if p.discard == 0 {
+                    assert_eq!(image.samples, whole.samples, "{name} {cut}");
+                } else {
+                    let reduced = decode_reduced(&cs, p.discard).unwrap();
+                    assert_eq!(image.samples, reduced.samples, "{name} {cut}");
+                }
+            }
+        }
+    }
+    assert_eq!(prefix_resolution(&cs).unwrap().unwrap().discard, 0, "{name}");
+}
